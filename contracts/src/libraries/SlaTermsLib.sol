@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {ISlaOracle} from "../interfaces/ISlaOracle.sol";
+
+/// @title SlaTermsLib
+/// @notice Validation, hashing and score arithmetic of SLA terms, shared by profiles, allocations and results.
+library SlaTermsLib {
+    /// @notice Basis points of a whole (100 %).
+    uint256 internal constant MAX_BPS = 10_000;
+    /// @notice Longest reporting interval (24 h).
+    uint256 internal constant MAX_REPORTING_INTERVAL = 86_400;
+    /// @notice Number of scored metrics (the length of `SlaTerms.weights`).
+    uint256 internal constant METRIC_COUNT = 6;
+
+    /// @notice Reverts with the error naming the first rule `terms` break.
+    function validate(ISlaOracle.SlaTerms calldata terms) internal pure {
+        uint256 sum;
+        for (uint256 i; i < METRIC_COUNT; ++i) {
+            sum += terms.weights[i];
+        }
+        if (sum != MAX_BPS) revert ISlaOracle.InvalidWeightSum(sum);
+        if (terms.minUptimeBps > MAX_BPS) revert ISlaOracle.InvalidMinUptime(terms.minUptimeBps);
+        if (terms.maxErrorRateBps > MAX_BPS) revert ISlaOracle.InvalidMaxErrorRate(terms.maxErrorRateBps);
+        if (terms.reportingInterval == 0 || terms.reportingInterval > MAX_REPORTING_INTERVAL) {
+            revert ISlaOracle.InvalidReportingInterval(terms.reportingInterval);
+        }
+        if (terms.minUptimeBps != 0 && terms.uptimeWindow == 0) {
+            revert ISlaOracle.InvalidUptimeWindow(terms.uptimeWindow);
+        }
+        if ((terms.minUploadBps != 0 || terms.minDownloadBps != 0) && terms.speedSizeBound == 0) {
+            revert ISlaOracle.InvalidSpeedSizeBound(terms.speedSizeBound);
+        }
+    }
+
+    /// @notice `keccak256(abi.encode(terms))`, the hash stored and emitted with profiles and allocations.
+    function hash(ISlaOracle.SlaTerms memory terms) internal pure returns (bytes32) {
+        return keccak256(abi.encode(terms));
+    }
+
+    /// @notice Packs the six weights into 96 bits, weight i at bits [16 i, 16 i + 16).
+    function packWeights(uint16[6] memory weights) internal pure returns (uint256 packed) {
+        for (uint256 i; i < METRIC_COUNT; ++i) {
+            packed |= uint256(weights[i]) << (16 * i);
+        }
+    }
+
+    /// @notice The epoch score: the sum of the weights of the metrics not violated, in [0, 10000].
+    /// @param packedWeights Weights as packed by {packWeights}.
+    /// @param violations Bit i set = metric i violated.
+    function score(uint256 packedWeights, uint256 violations) internal pure returns (uint256 s) {
+        if (violations == 0) return MAX_BPS;
+        for (uint256 i; i < METRIC_COUNT; ++i) {
+            if (violations & (1 << i) == 0) s += (packedWeights >> (16 * i)) & 0xffff;
+        }
+    }
+
+    /// @notice The reputation rule: `(oldReputation * 7 + epochScore) / 8`, rounded down. Stays in [0, 10000]
+    /// when both inputs are.
+    function nextReputation(uint256 oldReputation, uint256 epochScore) internal pure returns (uint256) {
+        return (oldReputation * 7 + epochScore) >> 3;
+    }
+}

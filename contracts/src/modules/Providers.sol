@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {ISlaOracle} from "../interfaces/ISlaOracle.sol";
+import {EpochClock} from "./EpochClock.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+/// @title Providers
+/// @notice Provider registration, native-ether bonds with a slashable unbonding queue, reputation storage,
+/// and the withdrawable balances that penalties are paid into.
+/// @dev Value conservation: `address(this).balance == sum(bonded) + sum(unbonding) + sum(withdrawable)`.
+/// Ether enters only through {bond}, leaves only through {withdrawUnbonded} and {withdraw}/{withdrawTo},
+/// and penalties only move it between these buckets.
+abstract contract Providers is EpochClock, ReentrancyGuardTransient {
+    /// @dev Read once per provider run by the result loop: account and reputation share a slot.
+    struct ProviderRecord {
+        address account;
+        uint16 reputation;
+        uint48 unbondingReleaseAt;
+    }
+
+    /// @dev Both stake buckets in one slot, so a penalty reads and writes one slot.
+    struct Stake {
+        uint128 bonded;
+        uint128 unbonding;
+    }
+
+    uint16 internal constant _INITIAL_REPUTATION = 5000;
+
+    uint32 private _providerCount;
+    mapping(address account => uint32 providerId) internal _providerIds;
+    mapping(uint32 providerId => ProviderRecord) internal _providers;
+    mapping(uint32 providerId => Stake) internal _stakes;
+    mapping(address account => uint256 amount) private _withdrawable;
+
+    /// @inheritdoc ISlaOracle
+    function registerProvider() external returns (uint32 providerId) {
+        if (_providerIds[msg.sender] != 0) revert ProviderAlreadyRegistered(msg.sender);
+        providerId = ++_providerCount;
+        _providerIds[msg.sender] = providerId;
+        _providers[providerId] = ProviderRecord(msg.sender, _INITIAL_REPUTATION, 0);
+        emit ProviderRegistered(msg.sender, providerId, _INITIAL_REPUTATION);
+    }
+
+    /// @inheritdoc ISlaOracle
+    function bond() external payable {
+        if (msg.value == 0) revert ZeroAmount();
+        uint32 providerId = _requireProvider(msg.sender);
+        Stake storage stake = _stakes[providerId];
+        uint128 bonded = stake.bonded + SafeCast.toUint128(msg.value);
+        stake.bonded = bonded;
+        emit Bonded(msg.sender, msg.value, bonded);
+    }
+
+    /// @inheritdoc ISlaOracle
+    function requestUnbond(uint256 amount) external {
+        if (amount == 0) revert ZeroAmount();
+        uint32 providerId = _requireProvider(msg.sender);
+        Stake memory stake = _stakes[providerId];
+        if (amount > stake.bonded) revert InsufficientBond(amount, stake.bonded);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        stake.bonded -= uint128(amount); // amount <= bonded < 2^128
+        // forge-lint: disable-next-line(unsafe-typecast)
+        stake.unbonding += uint128(amount);
+        _stakes[providerId] = stake;
+        uint48 releaseAt = uint48(block.timestamp + _UNBONDING_DELAY);
+        _providers[providerId].unbondingReleaseAt = releaseAt;
+        emit UnbondRequested(msg.sender, amount, stake.bonded, stake.unbonding, releaseAt);
+    }
+
+    /// @inheritdoc ISlaOracle
+    function withdrawUnbonded() external nonReentrant returns (uint256 amount) {
+        uint32 providerId = _requireProvider(msg.sender);
+        amount = _stakes[providerId].unbonding;
+        if (amount == 0) revert NothingUnbonding(msg.sender);
+        uint48 releaseAt = _providers[providerId].unbondingReleaseAt;
+        if (block.timestamp < releaseAt) revert UnbondingLocked(releaseAt, block.timestamp);
+        _stakes[providerId].unbonding = 0;
+        _providers[providerId].unbondingReleaseAt = 0;
+        emit UnbondedWithdrawn(msg.sender, amount);
+        _send(payable(msg.sender), amount);
+    }
+
+    /// @inheritdoc ISlaOracle
+    function withdraw() external nonReentrant returns (uint256 amount) {
+        amount = _takeWithdrawable(payable(msg.sender));
+    }
+
+    /// @inheritdoc ISlaOracle
+    function withdrawTo(address payable to) external nonReentrant returns (uint256 amount) {
+        amount = _takeWithdrawable(to);
+    }
+
+    /// @inheritdoc ISlaOracle
+    function providerInfo(address provider) external view returns (ProviderInfo memory info) {
+        uint32 providerId = _providerIds[provider];
+        if (providerId == 0) return info;
+        ProviderRecord memory record = _providers[providerId];
+        Stake memory stake = _stakes[providerId];
+        info = ProviderInfo({
+            providerId: providerId,
+            reputation: record.reputation,
+            bonded: stake.bonded,
+            unbonding: stake.unbonding,
+            unbondingReleaseAt: record.unbondingReleaseAt
+        });
+    }
+
+    /// @inheritdoc ISlaOracle
+    function reputationOf(address provider) external view returns (uint16) {
+        return _providers[_providerIds[provider]].reputation;
+    }
+
+    /// @inheritdoc ISlaOracle
+    function providerAddress(uint32 providerId) external view returns (address) {
+        return _providers[providerId].account;
+    }
+
+    /// @inheritdoc ISlaOracle
+    function withdrawableOf(address account) external view returns (uint256) {
+        return _withdrawable[account];
+    }
+
+    function _requireProvider(address account) internal view returns (uint32 providerId) {
+        providerId = _providerIds[account];
+        if (providerId == 0) revert ProviderNotRegistered(account);
+    }
+
+    /// @dev Moves up to `penalty` wei from the provider's stake (bonded first, then unbonding) to `consumer`'s
+    /// withdrawable balance. Returns what was taken from each bucket; their sum never exceeds the stake.
+    function _slash(uint32 providerId, address consumer, uint256 penalty)
+        internal
+        returns (uint256 fromBonded, uint256 fromUnbonding)
+    {
+        Stake memory stake = _stakes[providerId];
+        fromBonded = penalty < stake.bonded ? penalty : stake.bonded;
+        uint256 rest = penalty - fromBonded;
+        fromUnbonding = rest < stake.unbonding ? rest : stake.unbonding;
+        if (fromBonded + fromUnbonding == 0) return (0, 0);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        stake.bonded -= uint128(fromBonded); // each part is capped by its bucket
+        // forge-lint: disable-next-line(unsafe-typecast)
+        stake.unbonding -= uint128(fromUnbonding);
+        _stakes[providerId] = stake;
+        _withdrawable[consumer] += fromBonded + fromUnbonding;
+    }
+
+    function _takeWithdrawable(address payable to) private returns (uint256 amount) {
+        amount = _withdrawable[msg.sender];
+        if (amount == 0) revert NothingToWithdraw(msg.sender);
+        _withdrawable[msg.sender] = 0;
+        emit Withdrawn(msg.sender, to, amount);
+        _send(to, amount);
+    }
+
+    function _send(address payable to, uint256 amount) private {
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert TransferFailed(to, amount);
+    }
+}

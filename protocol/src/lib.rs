@@ -1,0 +1,20 @@
+//! The SLA oracle's shared protocol: the QoS record and report types, the exact bytes a reporter
+//! signs (format v1, see `docs/report-format.md`), ed25519 signing and strict verification, and
+//! the pure rules every party must agree on. There is no I/O here, so the ingest API, the oracle,
+//! the probe agent and the auditor all run the same code and can never disagree.
+
+pub mod codec;
+pub mod error;
+pub mod record;
+pub mod report;
+pub mod signing;
+
+pub use error::{DecodeError, VerifyError};
+pub use record::{Operation, QosRecord};
+pub use report::{Deployment, Report, ReportHash, Role};
+pub use signing::{
+    check_reporter_key, report_hash, sign_report, verify_signature, SignedReport, VerifiedReport,
+};
+
+/// The longest period one report may cover: 24 hours, in milliseconds.
+pub const MAX_PERIOD_MS: u64 = 24 * 60 * 60 * 1000;

@@ -1,0 +1,111 @@
+//! Signing and strict verification. The signature is ed25519 over the 32-byte SHA-256 digest of
+//! the payload; verification uses `verify_strict` and refuses small-order keys, so a signature
+//! that one implementation accepts is accepted by every strict implementation (no malleability).
+
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use sha2::{Digest, Sha256};
+
+use crate::codec;
+use crate::error::{DecodeError, VerifyError};
+use crate::report::{Deployment, Report, ReportHash};
+
+/// Length of an ed25519 signature.
+pub const SIGNATURE_LEN: usize = 64;
+
+/// A report as it travels and is stored: the payload bytes exactly as signed, and the signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedReport {
+    pub payload: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+/// A report whose bytes decoded, whose binding matches this deployment and whose signature holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedReport {
+    pub report: Report,
+    pub hash: ReportHash,
+    pub signed: SignedReport,
+}
+
+/// SHA-256 of the payload: the report's identity and the message that is signed.
+pub fn report_hash(payload: &[u8]) -> ReportHash {
+    ReportHash(Sha256::digest(payload).into())
+}
+
+/// Encodes and signs a report with the reporter's key. The report's `reporter_key` must be the
+/// key's public half, or the signature will not verify.
+pub fn sign_report(report: &Report, key: &SigningKey) -> Result<SignedReport, DecodeError> {
+    let payload = codec::encode(report)?;
+    let signature = key.sign(&report_hash(&payload).0).to_bytes().to_vec();
+    Ok(SignedReport { payload, signature })
+}
+
+impl SignedReport {
+    /// Splits the binary wire form: the payload followed by the 64-byte signature.
+    pub fn from_wire(bytes: &[u8]) -> Result<SignedReport, VerifyError> {
+        if bytes.len() < SIGNATURE_LEN {
+            return Err(VerifyError::SignatureLength(bytes.len()));
+        }
+        let (payload, signature) = bytes.split_at(bytes.len() - SIGNATURE_LEN);
+        Ok(SignedReport {
+            payload: payload.to_vec(),
+            signature: signature.to_vec(),
+        })
+    }
+
+    /// The binary wire form: payload then signature.
+    pub fn to_wire(&self) -> Vec<u8> {
+        [self.payload.as_slice(), self.signature.as_slice()].concat()
+    }
+
+    pub fn hash(&self) -> ReportHash {
+        report_hash(&self.payload)
+    }
+
+    /// Decodes the payload, checks it is bound to `deployment`, and verifies the signature.
+    pub fn verify(self, deployment: &Deployment) -> Result<VerifiedReport, VerifyError> {
+        let report = codec::decode(&self.payload)?;
+        if report.deployment.chain_id != deployment.chain_id {
+            return Err(VerifyError::WrongChain {
+                expected: deployment.chain_id,
+                got: report.deployment.chain_id,
+            });
+        }
+        if report.deployment.contract != deployment.contract {
+            return Err(VerifyError::WrongContract {
+                expected: hex::encode(deployment.contract),
+                got: hex::encode(report.deployment.contract),
+            });
+        }
+        let hash = self.hash();
+        verify_signature(&report.reporter_key, &hash, &self.signature)?;
+        Ok(VerifiedReport {
+            report,
+            hash,
+            signed: self,
+        })
+    }
+}
+
+/// Checks that `key` is a usable reporter key: a valid point that is not of small order.
+pub fn check_reporter_key(key: &[u8; 32]) -> Result<VerifyingKey, VerifyError> {
+    let key = VerifyingKey::from_bytes(key).map_err(|_| VerifyError::InvalidKey)?;
+    if key.is_weak() {
+        return Err(VerifyError::WeakKey);
+    }
+    Ok(key)
+}
+
+/// `verify_strict` of `signature` over the report digest, after the small-order key check.
+pub fn verify_signature(
+    key: &[u8; 32],
+    hash: &ReportHash,
+    signature: &[u8],
+) -> Result<(), VerifyError> {
+    let signature: [u8; 64] = signature
+        .try_into()
+        .map_err(|_| VerifyError::SignatureLength(signature.len()))?;
+    let key = check_reporter_key(key)?;
+    key.verify_strict(&hash.0, &Signature::from_bytes(&signature))
+        .map_err(|_| VerifyError::BadSignature)
+}

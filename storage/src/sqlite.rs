@@ -1,0 +1,435 @@
+//! The SQLite backend: one file, WAL journal, `synchronous = FULL` so that a commit is on disk
+//! before it returns, one writer connection (SQLite has one writer anyway) and a pool of readers.
+
+use std::collections::BTreeSet;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sla_protocol::{ReportHash, SignedReport, VerifiedReport};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
+use tracing::instrument;
+
+use crate::acceptance::{
+    plan_batch, sequences_to_look_up, ChainKey, Clock, Context, Outcome, Plan,
+};
+use crate::error::Result;
+use crate::rows::{
+    AckRow, AllocationRow, EquivocationRow, KeyRow, ReportRow, StateRow, ALLOCATION_COLUMNS,
+    REPORT_COLUMNS,
+};
+use crate::types::{Allocation, ReporterKey, ReporterStatus, StoredReport};
+use crate::{ReportQuery, Storage};
+
+/// SQLite allows 32766 bound parameters per statement; chunks stay well below it.
+const MAX_CHUNK_ROWS: usize = 512;
+
+#[derive(Debug, Clone)]
+pub struct SqliteStorage {
+    writer: SqlitePool,
+    readers: SqlitePool,
+}
+
+impl SqliteStorage {
+    /// Opens (creating if missing) the database file and runs the migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: the WAL is fsynced at every commit, so an acknowledged report survives a
+            // crash of the process or of the machine.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("cache_size", "-65536");
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("../migrations/sqlite").run(&writer).await?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(SqliteStorage { writer, readers })
+    }
+}
+
+fn placeholders(n: usize) -> String {
+    let mut s = "?,".repeat(n);
+    s.pop();
+    s
+}
+
+/// Splits `n` rows into power-of-two chunks so that only a handful of distinct statements are
+/// ever prepared (and cached) per table.
+fn chunk_sizes(mut n: usize) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        if n == 0 {
+            return None;
+        }
+        let size = MAX_CHUNK_ROWS.min(1 << n.ilog2());
+        n -= size;
+        Some(size)
+    })
+}
+
+async fn load_context(
+    tx: &mut Transaction<'_, Sqlite>,
+    batch: &[VerifiedReport],
+) -> Result<Context> {
+    let mut ctx = Context::default();
+    let data_units: BTreeSet<u64> = batch.iter().map(|v| v.report.data_unit).collect();
+    let sql = format!(
+        "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE data_unit IN ({})",
+        placeholders(data_units.len())
+    );
+    let mut query = sqlx::query_as::<_, AllocationRow>(&sql);
+    for du in &data_units {
+        query = query.bind(*du as i64);
+    }
+    for row in query.fetch_all(&mut **tx).await? {
+        let allocation = row.into_domain()?;
+        ctx.allocations.insert(allocation.data_unit, allocation);
+    }
+
+    let keys: BTreeSet<[u8; 32]> = batch.iter().map(|v| v.report.reporter_key).collect();
+    let sql = format!(
+        "SELECT public_key, account, valid_from_ms, valid_until_ms FROM reporter_keys \
+         WHERE public_key IN ({})",
+        placeholders(keys.len())
+    );
+    let mut query = sqlx::query_as::<_, KeyRow>(&sql);
+    for key in &keys {
+        query = query.bind(key.as_slice());
+    }
+    for row in query.fetch_all(&mut **tx).await? {
+        let key = row.into_domain()?;
+        ctx.keys.insert(key.public_key, key);
+    }
+
+    let chains: BTreeSet<ChainKey> = batch
+        .iter()
+        .map(|v| (v.report.reporter_key, v.report.data_unit))
+        .collect();
+    let sql = format!(
+        "SELECT reporter_key, data_unit, role, last_sequence, last_hash, last_period_end_ms \
+         FROM reporter_state WHERE (reporter_key, data_unit) IN (VALUES {})",
+        vec!["(?,?)"; chains.len()].join(",")
+    );
+    let mut query = sqlx::query_as::<_, StateRow>(&sql);
+    for (key, du) in &chains {
+        query = query.bind(key.as_slice()).bind(*du as i64);
+    }
+    for row in query.fetch_all(&mut **tx).await? {
+        let chain = (
+            crate::rows::hash32(&row.reporter_key, "reporter_state")?,
+            row.data_unit as u64,
+        );
+        ctx.states.insert(chain, row.state()?);
+    }
+
+    let sql = format!(
+        "SELECT hash, data_unit, sequence, received_at_ms FROM reports WHERE hash IN ({})",
+        placeholders(batch.len())
+    );
+    let mut query = sqlx::query_as::<_, AckRow>(&sql);
+    for v in batch {
+        query = query.bind(v.hash.0.as_slice());
+    }
+    for row in query.fetch_all(&mut **tx).await? {
+        let ack = row.into_domain()?;
+        ctx.stored_by_hash.insert(ack.report_hash, ack);
+    }
+
+    for (chain, sequence) in sequences_to_look_up(batch, &ctx) {
+        let hash: Option<Vec<u8>> = sqlx::query_scalar(
+            "SELECT hash FROM reports WHERE reporter_key = ? AND data_unit = ? AND sequence = ?",
+        )
+        .bind(chain.0.as_slice())
+        .bind(chain.1 as i64)
+        .bind(sequence as i64)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some(hash) = hash {
+            let hash = ReportHash(crate::rows::hash32(&hash, "reports.hash")?);
+            ctx.stored_by_sequence.insert((chain, sequence), hash);
+        }
+    }
+    Ok(ctx)
+}
+
+async fn write_plan(
+    tx: &mut Transaction<'_, Sqlite>,
+    batch: &[VerifiedReport],
+    plan: &Plan,
+    clock: Clock,
+) -> Result<()> {
+    let now = clock.now_ms as i64;
+    if !plan.inserts.is_empty() {
+        let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM reports")
+            .fetch_one(&mut **tx)
+            .await?;
+        let inserts: Vec<(i64, &VerifiedReport)> = plan
+            .inserts
+            .iter()
+            .enumerate()
+            .map(|(n, &index)| (first_id + n as i64, &batch[index]))
+            .collect();
+        let mut rest = inserts.as_slice();
+        for size in chunk_sizes(rest.len()) {
+            let (chunk, tail) = rest.split_at(size);
+            rest = tail;
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO reports (id, hash, reporter_key, role, data_unit, sequence, \
+                 period_start_ms, period_end_ms, record_count, payload, signature, received_at_ms) ",
+            );
+            qb.push_values(chunk, |mut b, (id, v)| {
+                let r = &v.report;
+                b.push_bind(*id)
+                    .push_bind(v.hash.0.as_slice())
+                    .push_bind(r.reporter_key.as_slice())
+                    .push_bind(r.role.tag() as i64)
+                    .push_bind(r.data_unit as i64)
+                    .push_bind(r.sequence as i64)
+                    .push_bind(r.period_start_ms as i64)
+                    .push_bind(r.period_end_ms as i64)
+                    .push_bind(r.records.len() as i64)
+                    .push_bind(v.signed.payload.as_slice())
+                    .push_bind(v.signed.signature.as_slice())
+                    .push_bind(now);
+            });
+            qb.build().execute(&mut **tx).await?;
+        }
+        let records: Vec<(i64, &VerifiedReport, &sla_protocol::QosRecord)> = inserts
+            .iter()
+            .flat_map(|(id, v)| v.report.records.iter().map(move |rec| (*id, *v, rec)))
+            .collect();
+        let mut rest = records.as_slice();
+        for size in chunk_sizes(rest.len()) {
+            let (chunk, tail) = rest.split_at(size);
+            rest = tail;
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO records (report_id, data_unit, role, timestamp_ms, operation, \
+                 custom_name, custom_value, latency_us, bytes, throughput_bps, object_size, \
+                 success, error_code, error_detail) ",
+            );
+            qb.push_values(chunk, |mut b, (id, v, rec)| {
+                let (name, value) = match &rec.operation {
+                    sla_protocol::Operation::Custom { name, value } => {
+                        (Some(name.as_str()), Some(*value))
+                    }
+                    _ => (None, None),
+                };
+                b.push_bind(*id)
+                    .push_bind(v.report.data_unit as i64)
+                    .push_bind(v.report.role.tag() as i64)
+                    .push_bind(rec.timestamp_ms as i64)
+                    .push_bind(rec.operation.tag() as i64)
+                    .push_bind(name)
+                    .push_bind(value)
+                    .push_bind(rec.latency_us as i64)
+                    .push_bind(rec.bytes as i64)
+                    .push_bind(rec.throughput_bps as i64)
+                    .push_bind(rec.object_size as i64)
+                    .push_bind(rec.success)
+                    .push_bind(rec.error_code as i64)
+                    .push_bind(rec.error_detail.as_str());
+            });
+            qb.build().execute(&mut **tx).await?;
+        }
+    }
+    if !plan.state_updates.is_empty() {
+        let updates: Vec<_> = plan.state_updates.iter().collect();
+        let mut rest = updates.as_slice();
+        for size in chunk_sizes(rest.len()) {
+            let (chunk, tail) = rest.split_at(size);
+            rest = tail;
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO reporter_state (reporter_key, data_unit, role, last_sequence, \
+                 last_hash, last_period_end_ms) ",
+            );
+            qb.push_values(chunk, |mut b, ((key, du), (role, head))| {
+                b.push_bind(key.as_slice())
+                    .push_bind(*du as i64)
+                    .push_bind(role.tag() as i64)
+                    .push_bind(head.last_sequence as i64)
+                    .push_bind(head.last_hash.0.as_slice())
+                    .push_bind(head.last_period_end_ms as i64);
+            });
+            qb.push(
+                " ON CONFLICT (reporter_key, data_unit) DO UPDATE SET \
+                 last_sequence = excluded.last_sequence, last_hash = excluded.last_hash, \
+                 last_period_end_ms = excluded.last_period_end_ms",
+            );
+            qb.build().execute(&mut **tx).await?;
+        }
+    }
+    for (index, accepted_hash) in &plan.equivocations {
+        let v = &batch[*index];
+        sqlx::query(
+            "INSERT OR IGNORE INTO equivocations (hash, reporter_key, data_unit, sequence, \
+             accepted_hash, payload, signature, received_at_ms) VALUES (?,?,?,?,?,?,?,?)",
+        )
+        .bind(v.hash.0.as_slice())
+        .bind(v.report.reporter_key.as_slice())
+        .bind(v.report.data_unit as i64)
+        .bind(v.report.sequence as i64)
+        .bind(accepted_hash.0.as_slice())
+        .bind(v.signed.payload.as_slice())
+        .bind(v.signed.signature.as_slice())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Storage for SqliteStorage {
+    #[instrument(skip_all, fields(batch = batch.len()))]
+    async fn ingest(&self, batch: &[VerifiedReport], clock: Clock) -> Result<Vec<Outcome>> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.writer.begin().await?;
+        let ctx = load_context(&mut tx, batch).await?;
+        let plan = plan_batch(batch, &ctx, clock);
+        write_plan(&mut tx, batch, &plan, clock).await?;
+        tx.commit().await?;
+        Ok(plan.outcomes)
+    }
+
+    #[instrument(skip_all)]
+    async fn report_by_hash(&self, hash: &ReportHash) -> Result<Option<StoredReport>> {
+        let sql = format!("SELECT {REPORT_COLUMNS} FROM reports WHERE hash = ?");
+        sqlx::query_as::<_, ReportRow>(&sql)
+            .bind(hash.0.as_slice())
+            .fetch_optional(&self.readers)
+            .await?
+            .map(ReportRow::into_domain)
+            .transpose()
+    }
+
+    #[instrument(skip_all)]
+    async fn reports_of_data_unit(&self, q: &ReportQuery) -> Result<Vec<StoredReport>> {
+        let sql = format!(
+            "SELECT {REPORT_COLUMNS} FROM reports WHERE data_unit = ? AND period_end_ms > ? \
+             AND period_start_ms < ? AND id > ? ORDER BY id LIMIT ?"
+        );
+        sqlx::query_as::<_, ReportRow>(&sql)
+            .bind(q.data_unit as i64)
+            .bind(q.from_ms as i64)
+            .bind(q.to_ms.min(i64::MAX as u64) as i64)
+            .bind(q.after_id)
+            .bind(q.limit as i64)
+            .fetch_all(&self.readers)
+            .await?
+            .into_iter()
+            .map(ReportRow::into_domain)
+            .collect()
+    }
+
+    #[instrument(skip_all)]
+    async fn reporter_status(
+        &self,
+        key: &[u8; 32],
+        data_unit: u64,
+    ) -> Result<Option<ReporterStatus>> {
+        let row = sqlx::query_as::<_, StateRow>(
+            "SELECT reporter_key, data_unit, role, last_sequence, last_hash, last_period_end_ms \
+             FROM reporter_state WHERE reporter_key = ? AND data_unit = ?",
+        )
+        .bind(key.as_slice())
+        .bind(data_unit as i64)
+        .fetch_optional(&self.readers)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let interval: Option<i64> =
+            sqlx::query_scalar("SELECT reporting_interval_ms FROM allocations WHERE data_unit = ?")
+                .bind(data_unit as i64)
+                .fetch_optional(&self.readers)
+                .await?;
+        row.into_status(interval.unwrap_or(0) as u64).map(Some)
+    }
+
+    #[instrument(skip_all)]
+    async fn equivocations(
+        &self,
+        key: &[u8; 32],
+        data_unit: u64,
+    ) -> Result<Vec<(u64, ReportHash, SignedReport)>> {
+        sqlx::query_as::<_, EquivocationRow>(
+            "SELECT sequence, accepted_hash, payload, signature FROM equivocations \
+             WHERE reporter_key = ? AND data_unit = ? ORDER BY sequence, received_at_ms",
+        )
+        .bind(key.as_slice())
+        .bind(data_unit as i64)
+        .fetch_all(&self.readers)
+        .await?
+        .into_iter()
+        .map(EquivocationRow::into_domain)
+        .collect()
+    }
+
+    #[instrument(skip_all)]
+    async fn upsert_allocation(&self, a: &Allocation) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO allocations (data_unit, consumer, provider, status, \
+             reporting_interval_ms, terms_hash, terms_json, active_from_ms, closed_at_ms) \
+             VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (data_unit) DO UPDATE SET \
+             consumer = excluded.consumer, provider = excluded.provider, status = excluded.status, \
+             reporting_interval_ms = excluded.reporting_interval_ms, \
+             terms_hash = excluded.terms_hash, terms_json = excluded.terms_json, \
+             active_from_ms = excluded.active_from_ms, closed_at_ms = excluded.closed_at_ms",
+        )
+        .bind(a.data_unit as i64)
+        .bind(a.consumer.to_ascii_lowercase())
+        .bind(a.provider.to_ascii_lowercase())
+        .bind(a.status.as_str())
+        .bind(a.reporting_interval_ms as i64)
+        .bind(a.terms_hash.as_slice())
+        .bind(&a.terms_json)
+        .bind(a.active_from_ms as i64)
+        .bind(a.closed_at_ms.map(|v| v as i64))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
+    async fn upsert_reporter_key(&self, k: &ReporterKey) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO reporter_keys (public_key, account, valid_from_ms, valid_until_ms) \
+             VALUES (?,?,?,?) ON CONFLICT (public_key) DO UPDATE SET account = excluded.account, \
+             valid_from_ms = excluded.valid_from_ms, valid_until_ms = excluded.valid_until_ms",
+        )
+        .bind(k.public_key.as_slice())
+        .bind(k.account.to_ascii_lowercase())
+        .bind(k.valid_from_ms as i64)
+        .bind(k.valid_until_ms.map(|v| v as i64))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.readers).await?;
+        Ok(())
+    }
+
+    async fn counts(&self) -> Result<(u64, u64, u64)> {
+        let (a, b, c): (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM reports), (SELECT COUNT(*) FROM records), \
+             (SELECT COUNT(*) FROM equivocations)",
+        )
+        .fetch_one(&self.readers)
+        .await?;
+        Ok((a as u64, b as u64, c as u64))
+    }
+
+    async fn close(&self) {
+        self.writer.close().await;
+        self.readers.close().await;
+    }
+}
