@@ -1,1 +1,16 @@
-//! placeholder
+//! The SLA oracle's ingest API: an axum service that verifies signed QoS reports (format v1 of
+//! `sla-protocol`), judges them against the mirrored chain state, stores them durably with group
+//! commit (acknowledging only after the commit), and serves them back so anyone can re-verify.
+//! See `docs/ingest-api.md` for the HTTP contract.
+
+pub mod app;
+pub mod body;
+pub mod committer;
+pub mod config;
+pub mod metrics;
+pub mod problem;
+pub mod routes;
+pub mod state;
+
+pub use app::{app, serve, ServeError};
+pub use config::Config;

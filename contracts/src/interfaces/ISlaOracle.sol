@@ -171,7 +171,9 @@ interface ISlaOracle {
     event Withdrawn(address indexed account, address indexed to, uint256 amount);
 
     /// @notice Emitted when `provider` publishes a profile.
-    event ProfilePublished(uint64 indexed profileId, address indexed provider, SlaTerms terms, bytes32 termsHash);
+    event ProfilePublished(
+        uint64 indexed profileId, address indexed provider, SlaTerms terms, bytes32 termsHash
+    );
 
     /// @notice Emitted when a profile is retired; no new allocation may use it.
     event ProfileRetired(uint64 indexed profileId, address indexed provider);
@@ -473,7 +475,10 @@ interface ISlaOracle {
     function setOracleConfig(address[] calldata signers, uint8 quorum) external;
 
     /// @notice The current oracle configuration.
-    function oracleConfig() external view returns (uint64 configVersion, address[] memory signers, uint8 quorum);
+    function oracleConfig()
+        external
+        view
+        returns (uint64 configVersion, address[] memory signers, uint8 quorum);
 
     /// @notice Whether `account` is in the current signer set.
     function isOracleSigner(address account) external view returns (bool);

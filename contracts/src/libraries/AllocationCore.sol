@@ -22,13 +22,18 @@ library AllocationCore {
     uint256 private constant STATUS_SHIFT = 152;
     uint256 private constant WEIGHTS_SHIFT = 160;
 
-    function pack(uint32 providerId_, uint256 status_, uint256 packedWeights) internal pure returns (uint256) {
+    function pack(uint32 providerId_, uint256 status_, uint256 packedWeights)
+        internal
+        pure
+        returns (uint256)
+    {
         return uint256(providerId_) | (NONE << ACTIVE_FROM_SHIFT) | (NONE << CLOSED_SHIFT)
             | (status_ << STATUS_SHIFT) | (packedWeights << WEIGHTS_SHIFT);
     }
 
     function providerId(uint256 core) internal pure returns (uint32) {
-        return uint32(core);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return uint32(core); // the low 32 bits are the id by layout
     }
 
     function nextEpoch(uint256 core) internal pure returns (uint256) {

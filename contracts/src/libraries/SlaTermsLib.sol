@@ -51,7 +51,7 @@ library SlaTermsLib {
     function score(uint256 packedWeights, uint256 violations) internal pure returns (uint256 s) {
         if (violations == 0) return MAX_BPS;
         for (uint256 i; i < METRIC_COUNT; ++i) {
-            if (violations & (1 << i) == 0) s += (packedWeights >> (16 * i)) & 0xffff;
+            if ((violations >> i) & 1 == 0) s += (packedWeights >> (16 * i)) & 0xffff;
         }
     }
 

@@ -51,7 +51,11 @@ abstract contract Allocations is Profiles, Pausable {
     }
 
     /// @inheritdoc ISlaOracle
-    function requestAllocationFromProfile(uint64 profileId) external whenNotPaused returns (uint64 dataUnitId) {
+    function requestAllocationFromProfile(uint64 profileId)
+        external
+        whenNotPaused
+        returns (uint64 dataUnitId)
+    {
         Profile storage profile = _profiles[profileId];
         address provider = profile.provider;
         if (provider == address(0)) revert UnknownProfile(profileId);
@@ -85,7 +89,10 @@ abstract contract Allocations is Profiles, Pausable {
     function closeAllocation(uint64 dataUnitId) external {
         uint256 core = _allocationCores[dataUnitId];
         if (core == 0) revert UnknownAllocation(dataUnitId);
-        if (msg.sender != _allocationParties[dataUnitId].consumer && _providerIds[msg.sender] != core.providerId()) {
+        if (
+            msg.sender != _allocationParties[dataUnitId].consumer
+                && _providerIds[msg.sender] != core.providerId()
+        ) {
             revert NotAllocationParty(dataUnitId, msg.sender);
         }
         _requireStatus(dataUnitId, core, AllocationStatus.Active);
@@ -140,7 +147,11 @@ abstract contract Allocations is Profiles, Pausable {
         );
         _allocationParties[dataUnitId] = Parties(msg.sender, terms.penaltyPerEpoch);
         _allocationTiming[dataUnitId] = Timing({
-            requestedAt: uint48(block.timestamp), expiresAt: expiresAt, acceptedAt: 0, closedAt: 0, profileId: profileId
+            requestedAt: uint48(block.timestamp),
+            expiresAt: expiresAt,
+            acceptedAt: 0,
+            closedAt: 0,
+            profileId: profileId
         });
         _allocationTermsHash[dataUnitId] = termsHash;
         emit AllocationRequested(dataUnitId, msg.sender, provider, profileId, terms, termsHash, expiresAt);
@@ -149,7 +160,9 @@ abstract contract Allocations is Profiles, Pausable {
     function _requireAllocationOfProvider(uint64 dataUnitId) private view returns (uint256 core) {
         core = _allocationCores[dataUnitId];
         if (core == 0) revert UnknownAllocation(dataUnitId);
-        if (_providerIds[msg.sender] != core.providerId()) revert NotAllocationProvider(dataUnitId, msg.sender);
+        if (_providerIds[msg.sender] != core.providerId()) {
+            revert NotAllocationProvider(dataUnitId, msg.sender);
+        }
     }
 
     function _requireStatus(uint64 dataUnitId, uint256 core, AllocationStatus expected) private view {
@@ -164,10 +177,13 @@ abstract contract Allocations is Profiles, Pausable {
 
     function _statusOf(uint256 core, uint48 expiresAt) private view returns (AllocationStatus status) {
         status = AllocationStatus(core.status());
-        if (status == AllocationStatus.Requested && block.timestamp > expiresAt) status = AllocationStatus.Expired;
+        if (status == AllocationStatus.Requested && block.timestamp > expiresAt) {
+            status = AllocationStatus.Expired;
+        }
     }
 
     function _epochOrMax(uint256 epoch) private pure returns (uint64) {
-        return epoch == AllocationCore.NONE ? type(uint64).max : uint64(epoch);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return epoch == AllocationCore.NONE ? type(uint64).max : uint64(epoch); // a 40-bit field
     }
 }

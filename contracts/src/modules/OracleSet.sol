@@ -28,7 +28,11 @@ abstract contract OracleSet is ISlaOracle, AccessControl, EIP712 {
     }
 
     /// @inheritdoc ISlaOracle
-    function oracleConfig() external view returns (uint64 configVersion, address[] memory signers, uint8 quorum) {
+    function oracleConfig()
+        external
+        view
+        returns (uint64 configVersion, address[] memory signers, uint8 quorum)
+    {
         return (_configVersion, _signers, _quorum);
     }
 

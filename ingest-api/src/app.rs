@@ -1,0 +1,176 @@
+//! The router and the server's life: start-up, serving, graceful shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{BoxError, Router};
+use sla_protocol::Deployment;
+use tokio::net::TcpListener;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::ServiceBuilder;
+use tower_http::trace::TraceLayer;
+
+use crate::committer::{self, CommitSettings};
+use crate::config::Config;
+use crate::metrics::{Metrics, RequestLabels};
+use crate::problem::ApiError;
+use crate::routes::{ingest, ops, read};
+use crate::state::{AppState, Limits};
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("storage: {0}")]
+    Storage(#[from] sla_storage::StorageError),
+    #[error("deployment: {0}")]
+    Deployment(String),
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The routes, with limits, load shedding, timeouts, tracing and metrics around them.
+pub fn app(state: AppState, request_timeout: Duration, max_in_flight: usize) -> Router {
+    let timeout_ms = request_timeout.as_millis() as u64;
+    let overload = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(move |err: BoxError| async move {
+            if err.is::<tower::timeout::error::Elapsed>() {
+                ApiError::Timeout(timeout_ms).into_response()
+            } else {
+                ApiError::Overloaded("too many requests in flight; retry later").into_response()
+            }
+        }))
+        .load_shed()
+        // Global: `Router::layer` applies layers per route, and the limit must span them all.
+        .layer(GlobalConcurrencyLimitLayer::new(max_in_flight))
+        .timeout(request_timeout);
+    Router::new()
+        .route("/v1/reports", post(ingest::post_report))
+        .route("/v1/reports/batch", post(ingest::post_batch))
+        .route("/v1/reports/{hash}", get(read::get_report))
+        .route("/v1/data-units/{id}/reports", get(read::list_reports))
+        .route(
+            "/v1/reporters/{key}/data-units/{id}",
+            get(read::reporter_status),
+        )
+        .route(
+            "/v1/reporters/{key}/data-units/{id}/equivocations",
+            get(read::equivocations),
+        )
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(|| async { ApiError::NotFound("route") })
+        .layer(DefaultBodyLimit::disable())
+        .layer(overload)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let response = next.run(request).await;
+    state
+        .metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            route,
+            status: response.status().as_u16(),
+        })
+        .inc();
+    response
+}
+
+/// Reads the chain id and contract address the reports must be bound to.
+pub fn deployment_from_config(config: &Config) -> Result<Deployment, ServeError> {
+    #[derive(serde::Deserialize)]
+    struct DeploymentFile {
+        chain_id: u64,
+        contract: String,
+    }
+    let (chain_id, contract) = match &config.deployment {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ServeError::Deployment(format!("{}: {e}", path.display())))?;
+            let file: DeploymentFile = serde_json::from_str(&text)
+                .map_err(|e| ServeError::Deployment(format!("{}: {e}", path.display())))?;
+            (file.chain_id, file.contract)
+        }
+        None => (config.chain_id, config.contract.clone()),
+    };
+    let mut address = [0u8; 20];
+    hex::decode_to_slice(contract.trim_start_matches("0x"), &mut address).map_err(|_| {
+        ServeError::Deployment(format!(
+            "contract {contract:?} is not a 20-byte hex address"
+        ))
+    })?;
+    Ok(Deployment {
+        chain_id,
+        contract: address,
+    })
+}
+
+/// Serves on `listener` until `shutdown` completes, then stops accepting, finishes in-flight
+/// requests, commits everything queued and closes the database.
+pub async fn serve(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let deployment = deployment_from_config(&config)?;
+    let storage = sla_storage::connect(&config.database_url).await?;
+    let metrics = Arc::new(Metrics::default());
+    let (queue, committer) = committer::spawn(
+        storage.clone(),
+        metrics.clone(),
+        CommitSettings {
+            max_reports: config.commit_max_reports,
+            queue_reports: config.commit_queue,
+            max_future_skew_ms: config.max_future_skew_ms,
+        },
+    );
+    let state = AppState {
+        storage: storage.clone(),
+        queue,
+        metrics,
+        deployment,
+        limits: Limits {
+            max_body_bytes: config.max_body_bytes,
+            max_records_per_report: config.max_records_per_report,
+            max_batch_reports: config.max_batch_reports,
+        },
+    };
+    let router = app(state, config.request_timeout(), config.max_in_flight);
+    tracing::info!(addr = %listener.local_addr()?, db = %redact(&config.database_url), "serving");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    // The router (and with it every queue handle) is gone: the committer drains and stops.
+    let _ = committer.await;
+    storage.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The database URL without its password, for logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}

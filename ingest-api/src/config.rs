@@ -1,0 +1,80 @@
+//! Service configuration, from flags or environment variables.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// Configuration of the ingest API. Every flag can also be set by the environment variable
+/// named beside it.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "sla-ingest-api",
+    version,
+    about = "Verifies, stores and serves signed QoS reports"
+)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "SLA_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Database URL: `sqlite:PATH` (created if missing) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:sla-oracle.sqlite")]
+    pub database_url: String,
+
+    /// Deployment file written by `sla-deploy` (chain id and contract address). Overrides
+    /// `--chain-id` and `--contract` when given.
+    #[arg(long, env = "SLA_DEPLOYMENT")]
+    pub deployment: Option<PathBuf>,
+
+    /// Chain id that reports must be signed for.
+    #[arg(long, env = "SLA_CHAIN_ID", default_value_t = 31337)]
+    pub chain_id: u64,
+
+    /// SLA contract address (0x…) that reports must be signed for.
+    #[arg(
+        long,
+        env = "SLA_CONTRACT",
+        default_value = "0x0000000000000000000000000000000000000000"
+    )]
+    pub contract: String,
+
+    /// Largest request body, bytes (larger bodies get 413, also when sent chunked).
+    #[arg(long, env = "SLA_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Most records one report may hold.
+    #[arg(long, env = "SLA_MAX_RECORDS_PER_REPORT", default_value_t = 10_000)]
+    pub max_records_per_report: usize,
+
+    /// Most reports in one batch request.
+    #[arg(long, env = "SLA_MAX_BATCH_REPORTS", default_value_t = 1_000)]
+    pub max_batch_reports: usize,
+
+    /// Requests served at once; more are refused at once with 503 (load shedding).
+    #[arg(long, env = "SLA_MAX_IN_FLIGHT", default_value_t = 2_048)]
+    pub max_in_flight: usize,
+
+    /// Longest time a request may take, including reading its body, milliseconds (then 408).
+    #[arg(long, env = "SLA_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
+    pub request_timeout_ms: u64,
+
+    /// How far past the server's clock a report period may end, milliseconds.
+    #[arg(long, env = "SLA_MAX_FUTURE_SKEW_MS", default_value_t = 60_000)]
+    pub max_future_skew_ms: u64,
+
+    /// Most reports written by one group-commit transaction.
+    #[arg(long, env = "SLA_COMMIT_MAX_REPORTS", default_value_t = 2_048)]
+    pub commit_max_reports: usize,
+
+    /// Reports waiting for a commit before new ones are refused with 503.
+    #[arg(long, env = "SLA_COMMIT_QUEUE", default_value_t = 16_384)]
+    pub commit_queue: usize,
+}
+
+impl Config {
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+}

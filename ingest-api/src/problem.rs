@@ -1,0 +1,244 @@
+//! The one error type of the service, rendered as `application/problem+json` (RFC 9457). Every
+//! rejection names the field and the rule; internal errors are logged, never echoed.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+use sla_protocol::VerifyError;
+use sla_storage::Rejection;
+
+/// An error answer. Each variant's status code is documented on it.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 413: the body is larger than `--max-body-bytes`.
+    #[error("request body is larger than the limit of {limit} bytes")]
+    BodyTooLarge { limit: usize },
+    /// 413: a report holds more records than `--max-records-per-report`, or a batch more reports.
+    #[error("{what} holds {got} items, the limit is {limit}")]
+    TooMany {
+        what: &'static str,
+        got: usize,
+        limit: usize,
+    },
+    /// 415: the content type is neither JSON nor octet-stream.
+    #[error("content type must be application/json or application/octet-stream")]
+    UnsupportedMediaType,
+    /// 400: the body or a query is not well formed.
+    #[error("{detail}")]
+    Malformed { field: String, detail: String },
+    /// 400: the report's bytes or signature are not acceptable.
+    #[error(transparent)]
+    Invalid(#[from] VerifyError),
+    /// 403, 409 or 422: the report is well formed but the rules refuse it.
+    #[error("{0:?}")]
+    Rejected(Rejection),
+    /// 404: nothing at this address.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// 408: the request did not complete in time.
+    #[error("request did not complete within {0} ms")]
+    Timeout(u64),
+    /// 503: too much load; retry later.
+    #[error("{0}")]
+    Overloaded(&'static str),
+    /// 503: the database failed; nothing of this request was stored.
+    #[error("storage unavailable: nothing was stored, retry later")]
+    Unavailable,
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BodyTooLarge { .. } | ApiError::TooMany { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Malformed { .. } | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
+            ApiError::Rejected(r) => rejection_status(r),
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::Overloaded(_) | ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The stable rule name: the last segment of the problem `type` and the metric label.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            ApiError::BodyTooLarge { .. } => "body-too-large",
+            ApiError::TooMany { .. } => "too-many-items",
+            ApiError::UnsupportedMediaType => "unsupported-media-type",
+            ApiError::Malformed { .. } => "malformed",
+            ApiError::Invalid(e) => e.rule(),
+            ApiError::Rejected(r) => rejection_rule(r),
+            ApiError::NotFound(_) => "not-found",
+            ApiError::Timeout(_) => "timeout",
+            ApiError::Overloaded(_) => "overloaded",
+            ApiError::Unavailable => "storage-unavailable",
+        }
+    }
+
+    fn field(&self) -> Option<String> {
+        match self {
+            ApiError::TooMany { what, .. } => Some((*what).to_owned()),
+            ApiError::Malformed { field, .. } => Some(field.clone()),
+            ApiError::Invalid(e) => Some(e.field().to_owned()),
+            ApiError::Rejected(r) => Some(rejection_field(r).to_owned()),
+            _ => None,
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            ApiError::Rejected(r) => rejection_detail(r),
+            other => other.to_string(),
+        }
+    }
+
+    /// The problem document as JSON (used alone, and per item in batch answers).
+    pub fn to_problem(&self) -> Value {
+        let status = self.status();
+        let mut doc = Map::new();
+        doc.insert("type".into(), json!(format!("/problems/{}", self.rule())));
+        doc.insert(
+            "title".into(),
+            json!(status.canonical_reason().unwrap_or("error")),
+        );
+        doc.insert("status".into(), json!(status.as_u16()));
+        doc.insert("detail".into(), json!(self.detail()));
+        doc.insert("rule".into(), json!(self.rule()));
+        if let Some(field) = self.field() {
+            doc.insert("field".into(), json!(field));
+        }
+        if let ApiError::Rejected(r) = self {
+            rejection_extensions(r, &mut doc);
+        }
+        Value::Object(doc)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        problem_response(self.status(), &self.to_problem())
+    }
+}
+
+/// Writes a problem document with its media type.
+pub fn problem_response(status: StatusCode, problem: &Value) -> Response {
+    let mut response = (status, problem.to_string()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
+}
+
+fn rejection_status(r: &Rejection) -> StatusCode {
+    match r {
+        Rejection::KeyNotRegistered
+        | Rejection::KeyNotValidForPeriod { .. }
+        | Rejection::KeyNotOfParty { .. } => StatusCode::FORBIDDEN,
+        Rejection::SequenceGap { .. }
+        | Rejection::PrevHashMismatch { .. }
+        | Rejection::Equivocation { .. } => StatusCode::CONFLICT,
+        Rejection::DataUnitUnknown
+        | Rejection::DataUnitNotActive { .. }
+        | Rejection::PeriodInFuture { .. }
+        | Rejection::PeriodOverlapsPrevious { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+pub fn rejection_rule(r: &Rejection) -> &'static str {
+    match r {
+        Rejection::DataUnitUnknown => "data-unit-unknown",
+        Rejection::DataUnitNotActive { .. } => "data-unit-not-active",
+        Rejection::KeyNotRegistered => "key-not-registered",
+        Rejection::KeyNotValidForPeriod { .. } => "key-not-valid-for-period",
+        Rejection::KeyNotOfParty { .. } => "key-not-of-party",
+        Rejection::PeriodInFuture { .. } => "period-in-future",
+        Rejection::PeriodOverlapsPrevious { .. } => "period-overlaps-previous",
+        Rejection::SequenceGap { .. } => "sequence-gap",
+        Rejection::PrevHashMismatch { .. } => "prev-hash-mismatch",
+        Rejection::Equivocation { .. } => "equivocation",
+    }
+}
+
+fn rejection_field(r: &Rejection) -> &'static str {
+    match r {
+        Rejection::DataUnitUnknown | Rejection::DataUnitNotActive { .. } => "payload.data_unit",
+        Rejection::KeyNotRegistered
+        | Rejection::KeyNotValidForPeriod { .. }
+        | Rejection::KeyNotOfParty { .. } => "payload.reporter_key",
+        Rejection::PeriodInFuture { .. } => "payload.period_end",
+        Rejection::PeriodOverlapsPrevious { .. } => "payload.period_start",
+        Rejection::SequenceGap { .. } | Rejection::Equivocation { .. } => "payload.sequence",
+        Rejection::PrevHashMismatch { .. } => "payload.prev_hash",
+    }
+}
+
+fn rejection_detail(r: &Rejection) -> String {
+    match r {
+        Rejection::DataUnitUnknown => "data unit is not a known allocation".into(),
+        Rejection::DataUnitNotActive { status } => {
+            format!("data unit is {}, not active", status.as_str())
+        }
+        Rejection::KeyNotRegistered => "reporter key is not registered on chain".into(),
+        Rejection::KeyNotValidForPeriod { .. } => {
+            "reporter key was not valid for the whole report period".into()
+        }
+        Rejection::KeyNotOfParty { role, account, party } => format!(
+            "reporter key belongs to {account}, but the data unit's {} is {party}",
+            role.as_str()
+        ),
+        Rejection::PeriodInFuture { period_end_ms, latest_allowed_ms } => format!(
+            "period ends at {period_end_ms} ms, later than the allowed {latest_allowed_ms} ms"
+        ),
+        Rejection::PeriodOverlapsPrevious { last_period_end_ms } => format!(
+            "period starts before the previous report's end at {last_period_end_ms} ms"
+        ),
+        Rejection::SequenceGap { expected_sequence, .. } => {
+            format!("sequence gap: expected sequence {expected_sequence}")
+        }
+        Rejection::PrevHashMismatch { expected_sequence, expected_prev_hash } => format!(
+            "prev_hash does not match: sequence {expected_sequence} must chain to {expected_prev_hash}"
+        ),
+        Rejection::Equivocation { accepted_hash } => format!(
+            "another report with this key, data unit and sequence was accepted ({accepted_hash}); \
+             this one is kept as equivocation evidence"
+        ),
+    }
+}
+
+fn rejection_extensions(r: &Rejection, doc: &mut Map<String, Value>) {
+    match r {
+        Rejection::SequenceGap {
+            expected_sequence,
+            expected_prev_hash,
+        }
+        | Rejection::PrevHashMismatch {
+            expected_sequence,
+            expected_prev_hash,
+        } => {
+            doc.insert("expected_sequence".into(), json!(expected_sequence));
+            doc.insert(
+                "expected_prev_hash".into(),
+                json!(expected_prev_hash.to_hex()),
+            );
+        }
+        Rejection::Equivocation { accepted_hash } => {
+            doc.insert("accepted_hash".into(), json!(accepted_hash.to_hex()));
+        }
+        Rejection::KeyNotValidForPeriod {
+            valid_from_ms,
+            valid_until_ms,
+        } => {
+            doc.insert("valid_from_ms".into(), json!(valid_from_ms));
+            doc.insert("valid_until_ms".into(), json!(valid_until_ms));
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,306 @@
+//! Test harness: a real server on port 0 over a fresh SQLite file or PostgreSQL database,
+//! reporters with real ed25519 keys, and a seeded allocation.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use ed25519_dalek::SigningKey;
+use serde_json::{json, Value};
+use sla_ingest_api::Config;
+use sla_protocol::{
+    sign_report, Deployment, Operation, QosRecord, Report, ReportHash, Role, SignedReport,
+};
+use sla_storage::{Allocation, AllocationStatus, ReporterKey, Storage};
+use tokio::sync::oneshot;
+
+pub const CONSUMER: &str = "0x00000000000000000000000000000000000000c1";
+pub const PROVIDER: &str = "0x00000000000000000000000000000000000000b1";
+pub const STRANGER: &str = "0x00000000000000000000000000000000000000ee";
+pub const DATA_UNIT: u64 = 7;
+pub const HOUR_MS: u64 = 3_600_000;
+
+pub fn deployment() -> Deployment {
+    Deployment {
+        chain_id: 31337,
+        contract: [0xab; 20],
+    }
+}
+
+/// Which database a test runs on.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+/// SQLite always; PostgreSQL when `SLA_TEST_POSTGRES_URL` is set, and mandatory when `CI=true`.
+pub fn backends() -> Vec<Backend> {
+    let mut out = vec![Backend::Sqlite];
+    match std::env::var("SLA_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => out.push(Backend::Postgres(url)),
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true but SLA_TEST_POSTGRES_URL is not set: the PostgreSQL suite must run")
+        }
+        _ => eprintln!("note: SLA_TEST_POSTGRES_URL not set; PostgreSQL half of the suite not run"),
+    }
+    out
+}
+
+/// Creates a fresh, uniquely named database on the server and returns its URL.
+pub async fn fresh_postgres(admin_url: &str) -> String {
+    sla_storage::testing::create_postgres_database(admin_url)
+        .await
+        .expect("create a test database on PostgreSQL")
+}
+
+/// Makes a database URL for a backend (a new file or a new database).
+pub async fn database_url(backend: &Backend, dir: &tempfile::TempDir) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite:{}", dir.path().join("ingest.sqlite").display()),
+        Backend::Postgres(admin) => fresh_postgres(admin).await,
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub storage: Arc<dyn Storage>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task");
+        }
+    }
+
+    pub async fn counts(&self) -> (u64, u64, u64) {
+        self.storage.counts().await.expect("counts")
+    }
+
+    pub async fn post(&self, signed: &SignedReport) -> (u16, Value) {
+        let body = json!({
+            "payload": hex::encode(&signed.payload),
+            "signature": hex::encode(&signed.signature),
+        });
+        let response = self
+            .http
+            .post(self.url("/v1/reports"))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post_raw(&self, content_type: &str, body: Vec<u8>) -> (u16, String, Value) {
+        let response = self
+            .http
+            .post(self.url("/v1/reports"))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        let ct = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (status, ct, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// Starts a server on a fresh database with extra flags, seeded with the standard allocation
+/// and the consumer's and provider's keys.
+pub async fn spawn_app_with(backend: &Backend, flags: &[&str]) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database_url = database_url(backend, &dir).await;
+    let contract = format!("0x{}", hex::encode(deployment().contract));
+    let mut args = vec![
+        "sla-ingest-api",
+        "--database-url",
+        &database_url,
+        "--chain-id",
+        "31337",
+        "--contract",
+        &contract,
+    ];
+    args.extend_from_slice(flags);
+    let config = Config::parse_from(args);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        sla_ingest_api::serve(listener, config, async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("server runs");
+    });
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::new();
+    wait_ready(&http, &base).await;
+    let storage = sla_storage::connect(&database_url)
+        .await
+        .expect("second connection");
+    seed(&*storage).await;
+    TestApp {
+        base,
+        http,
+        storage,
+
+        shutdown: Some(tx),
+        server: Some(server),
+        _dir: dir,
+    }
+}
+
+pub async fn spawn_app(backend: &Backend) -> TestApp {
+    spawn_app_with(backend, &[]).await
+}
+
+pub async fn wait_ready(http: &reqwest::Client, base: &str) {
+    for _ in 0..200 {
+        if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("server at {base} never became ready");
+}
+
+/// Runs `case` once per backend, each time against a fresh server.
+pub async fn for_each_backend<F, Fut>(case: F)
+where
+    F: Fn(TestApp, Backend) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        case(app, backend).await;
+    }
+}
+
+pub fn consumer() -> Reporter {
+    Reporter::new(1, Role::Consumer)
+}
+
+pub fn provider() -> Reporter {
+    Reporter::new(2, Role::Provider)
+}
+
+pub async fn seed(storage: &dyn Storage) {
+    storage
+        .upsert_allocation(&allocation(DATA_UNIT, AllocationStatus::Active))
+        .await
+        .unwrap();
+    for (reporter, account) in [(consumer(), CONSUMER), (provider(), PROVIDER)] {
+        storage
+            .upsert_reporter_key(&ReporterKey {
+                public_key: reporter.public_key(),
+                account: account.into(),
+                valid_from_ms: 0,
+                valid_until_ms: None,
+            })
+            .await
+            .unwrap();
+    }
+}
+
+pub fn allocation(data_unit: u64, status: AllocationStatus) -> Allocation {
+    Allocation {
+        data_unit,
+        consumer: CONSUMER.into(),
+        provider: PROVIDER.into(),
+        status,
+        reporting_interval_ms: HOUR_MS,
+        terms_hash: [0x11; 32],
+        terms_json: "{}".into(),
+        active_from_ms: 0,
+        closed_at_ms: None,
+    }
+}
+
+/// A reporter with a deterministic key.
+#[derive(Clone)]
+pub struct Reporter {
+    pub key: SigningKey,
+    pub role: Role,
+}
+
+impl Reporter {
+    pub fn new(seed: u8, role: Role) -> Self {
+        Reporter {
+            key: SigningKey::from_bytes(&[seed; 32]),
+            role,
+        }
+    }
+
+    pub fn public_key(&self) -> [u8; 32] {
+        self.key.verifying_key().to_bytes()
+    }
+
+    /// An unsigned report for the standard data unit covering one hour starting at `start_ms`.
+    pub fn report(&self, sequence: u64, prev: ReportHash, start_ms: u64) -> Report {
+        Report {
+            deployment: deployment(),
+            role: self.role,
+            reporter_key: self.public_key(),
+            data_unit: DATA_UNIT,
+            sequence,
+            prev_hash: prev,
+            period_start_ms: start_ms,
+            period_end_ms: start_ms + HOUR_MS,
+            records: vec![
+                QosRecord::success(start_ms + 10, Operation::Read, 12_000, 4096),
+                QosRecord::failure(start_ms + 20, Operation::Write, 30_000, 503, "busy"),
+            ],
+        }
+    }
+
+    pub fn sign(&self, report: &Report) -> SignedReport {
+        sign_report(report, &self.key).expect("valid report")
+    }
+
+    /// `n` consecutive signed hourly reports starting at `start_ms`.
+    pub fn chain(&self, n: u64, start_ms: u64) -> Vec<SignedReport> {
+        let mut prev = ReportHash::ZERO;
+        (0..n)
+            .map(|i| {
+                let signed = self.sign(&self.report(i + 1, prev, start_ms + i * HOUR_MS));
+                prev = signed.hash();
+                signed
+            })
+            .collect()
+    }
+}
+
+/// A start time comfortably in the past, aligned to the hour.
+pub fn past_hour(hours_ago: u64) -> u64 {
+    let now = sla_ingest_api::committer::now_ms();
+    (now / HOUR_MS - hours_ago) * HOUR_MS
+}
+
+pub fn problem_rule(body: &Value) -> &str {
+    body["rule"].as_str().unwrap_or("<none>")
+}

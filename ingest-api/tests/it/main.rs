@@ -1,0 +1,7 @@
+//! Integration tests of the ingest API: a real server over HTTP on SQLite and PostgreSQL.
+
+mod acceptance;
+mod crash;
+mod helpers;
+mod limits;
+mod read_api;

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Sets up and runs every test of the project: formatting and lint checks, the Rust tests (the
+# storage suite on SQLite and on PostgreSQL), and the Solidity tests with Foundry.
+#
+#   scripts/test.sh            # everything
+#   SLA_TEST_POSTGRES_URL=...  # PostgreSQL server to create throw-away test databases on
+#                              # (default postgres://postgres@127.0.0.1:5432/postgres)
+#   CI=true                    # PostgreSQL is mandatory: fail instead of skipping its half
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+command -v cargo >/dev/null || die "cargo not found: install Rust (https://rustup.rs)"
+command -v npm >/dev/null || die "npm not found: install Node.js 20+ (needed for Foundry and solc from npm)"
+
+# PostgreSQL: use the given server, else the local default; start the local cluster if it is
+# installed but stopped.
+export SLA_TEST_POSTGRES_URL="${SLA_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+pg_up() { command -v pg_isready >/dev/null && pg_isready -q -d "$SLA_TEST_POSTGRES_URL"; }
+if ! pg_up && command -v pg_ctlcluster >/dev/null; then
+  step "starting the local PostgreSQL cluster"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  for _ in $(seq 1 30); do pg_up && break; sleep 1; done
+fi
+if ! pg_up; then
+  if [ "${CI:-}" = "true" ]; then
+    die "CI=true but PostgreSQL at $SLA_TEST_POSTGRES_URL is not reachable: the PostgreSQL suite must run"
+  fi
+  echo "warning: PostgreSQL at $SLA_TEST_POSTGRES_URL is not reachable; running the SQLite half only" >&2
+  unset SLA_TEST_POSTGRES_URL
+fi
+
+step "Solidity: install Foundry and solc from npm, forge fmt, build, test"
+if [ -x scripts/test-contracts.sh ]; then
+  scripts/test-contracts.sh
+else
+  die "scripts/test-contracts.sh is missing"
+fi
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test (SQLite and PostgreSQL suites, anvil integration tests)"
+cargo test --workspace --locked
+
+step "all tests passed"
