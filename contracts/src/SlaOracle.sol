@@ -28,7 +28,13 @@ contract SlaOracle is Allocations, ReporterKeys, OracleSet {
 
     /// @dev `ResultApplied.selector`, as a literal so that assembly can use it (checked by a unit test).
     bytes32 private constant _RESULT_APPLIED_TOPIC =
-        0xff5982e96e79a6b63aca815600564173a7ff4e42f0381a7f6be85c3a412ee49a;
+        0xddf36b0ff5dd4ecd9da0b716c51a6c4d3cec69c8bd58f34e3cfa04c4aef61635;
+
+    /// @dev Why the result loop left its assembly fast path.
+    uint256 private constant _ESCAPE_UNKNOWN = 1;
+    uint256 private constant _ESCAPE_SKIP = 2;
+    uint256 private constant _ESCAPE_INACTIVE = 3;
+    uint256 private constant _ESCAPE_BAD_VERDICT = 4;
 
     /// @dev Byte size of one ABI-encoded `EpochResult` (11 static words).
     uint256 private constant _RESULT_SIZE = 11 * 32;
@@ -118,83 +124,128 @@ contract SlaOracle is Allocations, ReporterKeys, OracleSet {
     }
 
     /// @dev Applies each result not yet applied; returns how many were. Reputation is kept in memory across a
-    /// run of consecutive results of the same provider and written once at the end of the run. The fields are
-    /// read straight from calldata (an `EpochResult` is 11 static words) and the per-result event is emitted
-    /// in assembly: this loop is the gas budget of the whole system.
+    /// run of consecutive results of the same provider and written once at the end of the run.
+    /// This loop is the gas budget of the whole system, hence the assembly for the common path: fields are
+    /// read straight from calldata (an `EpochResult` is 11 static words, word k at byte 32 k), the hot word
+    /// (layout in {AllocationCore}) is read and written once, and `ResultApplied` is emitted with three data
+    /// words. Rare paths (reverts, skips, penalties, provider switches) leave the assembly through `escape`.
     function _applyResults(uint64 epoch, EpochResult[] calldata results) private returns (uint256 applied) {
         ProviderRun memory run;
-        uint256 count = results.length;
-        for (uint256 i; i < count; ++i) {
-            uint256 at;
-            uint64 dataUnitId;
-            assembly ("memory-safe") {
-                at := add(results.offset, mul(i, _RESULT_SIZE))
-                dataUnitId := and(calldataload(at), 0xffffffffffffffff)
-            }
-            uint256 core = _allocationCores[dataUnitId];
-            if (core == 0) revert UnknownAllocation(dataUnitId);
-            if (epoch < core.nextEpoch()) {
-                emit ResultSkipped(dataUnitId, epoch);
-                continue;
-            }
-            if (epoch < core.activeFromEpoch() || epoch > core.closedEpoch()) {
-                revert AllocationNotActiveInEpoch(dataUnitId, epoch);
-            }
-            uint256 violations;
-            uint256 flags;
-            assembly ("memory-safe") {
-                violations := calldataload(add(at, 256))
-                flags := calldataload(add(at, 288))
-            }
-            // forge-lint: disable-next-line(unsafe-typecast)
-            if (violations > 0x3f) revert UnknownViolationBits(dataUnitId, uint8(violations));
-            // forge-lint: disable-next-line(unsafe-typecast)
-            if (flags > FLAG_NO_DATA) revert UnknownFlags(dataUnitId, uint8(flags));
+        uint256 cursor;
+        uint256 end;
+        uint256 coresSlot;
+        assembly ("memory-safe") {
+            cursor := results.offset
+            end := add(cursor, mul(results.length, _RESULT_SIZE))
+            coresSlot := _allocationCores.slot
+        }
+        unchecked {
+            for (; cursor < end; cursor += _RESULT_SIZE) {
+                uint64 dataUnitId;
+                uint256 core;
+                uint256 verdict;
+                uint256 escape;
+                assembly ("memory-safe") {
+                    dataUnitId := and(calldataload(cursor), 0xffffffffffffffff)
+                    mstore(0x00, dataUnitId)
+                    mstore(0x20, coresSlot)
+                    let slot := keccak256(0x00, 0x40)
+                    core := sload(slot)
+                    for {} 1 {} {
+                        if iszero(core) {
+                            escape := _ESCAPE_UNKNOWN
+                            break
+                        }
+                        if lt(epoch, and(shr(32, core), 0xffffffffff)) {
+                            escape := _ESCAPE_SKIP
+                            break
+                        }
+                        if or(
+                            lt(epoch, and(shr(72, core), 0xffffffffff)),
+                            gt(epoch, and(shr(112, core), 0xffffffffff))
+                        ) {
+                            escape := _ESCAPE_INACTIVE
+                            break
+                        }
+                        let violations := calldataload(add(cursor, 256))
+                        let flags := calldataload(add(cursor, 288))
+                        if or(gt(violations, 0x3f), gt(flags, 1)) {
+                            escape := _ESCAPE_BAD_VERDICT
+                            break
+                        }
+                        verdict := or(shl(8, violations), flags)
+                        // nextEpoch := epoch + 1
+                        sstore(slot, or(and(core, not(shl(32, 0xffffffffff))), shl(32, add(epoch, 1))))
+                        // emit ResultApplied(dataUnitId, metrics, epoch << 16 | verdict, reportsRoot)
+                        let m := mload(0x40)
+                        mstore(
+                            m,
+                            or(
+                                or(
+                                    or(
+                                        shl(224, and(calldataload(add(cursor, 32)), 0xffffffff)),
+                                        shl(192, and(calldataload(add(cursor, 64)), 0xffffffff))
+                                    ),
+                                    or(
+                                        shl(128, and(calldataload(add(cursor, 96)), 0xffffffffffffffff)),
+                                        shl(64, and(calldataload(add(cursor, 128)), 0xffffffffffffffff))
+                                    )
+                                ),
+                                or(
+                                    or(
+                                        shl(48, and(calldataload(add(cursor, 160)), 0xffff)),
+                                        shl(32, and(calldataload(add(cursor, 192)), 0xffff))
+                                    ),
+                                    and(calldataload(add(cursor, 224)), 0xffffffff)
+                                )
+                            )
+                        )
+                        mstore(add(m, 32), or(shl(16, epoch), verdict))
+                        mstore(add(m, 64), calldataload(add(cursor, 320)))
+                        log2(m, 96, _RESULT_APPLIED_TOPIC, dataUnitId)
+                        break
+                    }
+                }
+                if (escape != 0) {
+                    if (escape == _ESCAPE_SKIP) {
+                        emit ResultSkipped(dataUnitId, epoch);
+                        continue;
+                    }
+                    _revertInvalidResult(escape, cursor, epoch);
+                }
+                ++applied;
+                if (verdict & FLAG_NO_DATA != 0) continue; // recorded; nothing else changes
 
-            _allocationCores[dataUnitId] = core.withNextEpoch(uint256(epoch) + 1);
-            _emitResultApplied(at, dataUnitId, epoch, violations << 8 | flags);
-            ++applied;
-            if (flags != 0) continue; // NO_DATA: recorded, nothing else changes
-
-            uint32 providerId = core.providerId();
-            if (providerId != run.providerId) _switchProvider(run, providerId);
-            uint256 score =
-                violations == 0 ? SlaTermsLib.MAX_BPS : SlaTermsLib.score(core.weights(), violations);
-            run.reputation = SlaTermsLib.nextReputation(run.reputation, score);
-            if (violations != 0) _penalize(dataUnitId, epoch, providerId, run.account);
+                uint32 providerId = core.providerId();
+                if (providerId != run.providerId) _switchProvider(run, providerId);
+                if (verdict == 0) {
+                    run.reputation = (run.reputation * 7 + SlaTermsLib.MAX_BPS) >> 3; // SlaTermsLib.nextReputation
+                } else {
+                    uint256 score = SlaTermsLib.score(core.weights(), verdict >> 8);
+                    run.reputation = SlaTermsLib.nextReputation(run.reputation, score);
+                    _penalize(dataUnitId, epoch, providerId, run.account);
+                }
+            }
         }
         _storeReputation(run);
     }
 
-    /// @dev `emit ResultApplied(dataUnitId, epoch, metrics, verdict, reportsRoot)` with the metrics packed from
-    /// the result at calldata offset `at`; the layout is documented on the event.
-    function _emitResultApplied(uint256 at, uint64 dataUnitId, uint64 epoch, uint256 verdict) private {
+    /// @dev Reverts with the error an escape code of the result loop stands for.
+    function _revertInvalidResult(uint256 escape, uint256 cursor, uint64 epoch) private pure {
+        uint64 dataUnitId;
+        uint256 violations;
+        uint256 flags;
         assembly ("memory-safe") {
-            let m := mload(0x40)
-            let high :=
-                or(
-                    or(
-                        shl(224, and(calldataload(add(at, 32)), 0xffffffff)),
-                        shl(192, and(calldataload(add(at, 64)), 0xffffffff))
-                    ),
-                    or(
-                        shl(128, and(calldataload(add(at, 96)), 0xffffffffffffffff)),
-                        shl(64, and(calldataload(add(at, 128)), 0xffffffffffffffff))
-                    )
-                )
-            let low :=
-                or(
-                    or(
-                        shl(48, and(calldataload(add(at, 160)), 0xffff)),
-                        shl(32, and(calldataload(add(at, 192)), 0xffff))
-                    ),
-                    and(calldataload(add(at, 224)), 0xffffffff)
-                )
-            mstore(m, or(high, low))
-            mstore(add(m, 32), verdict)
-            mstore(add(m, 64), calldataload(add(at, 320)))
-            log3(m, 96, _RESULT_APPLIED_TOPIC, dataUnitId, epoch)
+            dataUnitId := and(calldataload(cursor), 0xffffffffffffffff)
+            violations := calldataload(add(cursor, 256))
+            flags := calldataload(add(cursor, 288))
         }
+        if (escape == _ESCAPE_UNKNOWN) revert UnknownAllocation(dataUnitId);
+        if (escape == _ESCAPE_INACTIVE) revert AllocationNotActiveInEpoch(dataUnitId, epoch);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        if (violations > 0x3f) revert UnknownViolationBits(dataUnitId, uint8(violations));
+        // forge-lint: disable-next-line(unsafe-typecast)
+        revert UnknownFlags(dataUnitId, uint8(flags));
     }
 
     /// @dev Ends the current run (storing its reputation) and starts one for `providerId`.

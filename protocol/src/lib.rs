@@ -3,13 +3,20 @@
 //! the pure rules every party must agree on. There is no I/O here, so the ingest API, the oracle,
 //! the probe agent and the auditor all run the same code and can never disagree.
 
+pub mod aggregate;
 pub mod codec;
 pub mod error;
+pub mod merkle;
 pub mod record;
 pub mod report;
 pub mod signing;
 
+pub use aggregate::{
+    evaluate, next_reputation, AggregateError, EpochAccumulator, EpochConfig, EpochResult,
+    EpochSummary, EpochVerdict, SlaTerms, WindowSummary,
+};
 pub use error::{DecodeError, VerifyError};
+pub use merkle::{MerkleProof, MerkleTree};
 pub use record::{Operation, QosRecord};
 pub use report::{Deployment, Report, ReportHash, Role};
 pub use signing::{

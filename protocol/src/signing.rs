@@ -102,10 +102,22 @@ pub fn verify_signature(
     hash: &ReportHash,
     signature: &[u8],
 ) -> Result<(), VerifyError> {
+    verify_message_strict(key, &hash.0, signature)
+}
+
+/// The one ed25519 check every signature goes through: a 64-byte signature, a key that decodes
+/// and is not of small order, then `verify_strict` (canonical `S < L`, `R` not of small order,
+/// `R` equal to the canonical encoding of `[S]B - [k]A`) over `message`. Reports pass their
+/// 32-byte digest as the message; the published ed25519 edge-case vectors pass raw messages.
+pub fn verify_message_strict(
+    key: &[u8; 32],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), VerifyError> {
     let signature: [u8; 64] = signature
         .try_into()
         .map_err(|_| VerifyError::SignatureLength(signature.len()))?;
     let key = check_reporter_key(key)?;
-    key.verify_strict(&hash.0, &Signature::from_bytes(&signature))
+    key.verify_strict(message, &Signature::from_bytes(&signature))
         .map_err(|_| VerifyError::BadSignature)
 }

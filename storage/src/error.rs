@@ -16,3 +16,16 @@ pub enum StorageError {
 }
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// How often a batch is judged again when another writer raced it to the same chain head.
+pub(crate) const RACE_RETRIES: usize = 3;
+
+/// A unique-key violation: another writer stored the same report or sequence first.
+pub(crate) fn is_unique_violation(err: &StorageError) -> bool {
+    match err {
+        StorageError::Database(sqlx::Error::Database(db)) => {
+            db.kind() == sqlx::error::ErrorKind::UniqueViolation
+        }
+        _ => false,
+    }
+}

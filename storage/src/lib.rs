@@ -8,6 +8,7 @@
 //! transaction, which commits before any report of the batch is acknowledged.
 
 pub mod acceptance;
+mod context;
 mod error;
 mod postgres;
 mod rows;

@@ -3,7 +3,8 @@
 //! commit is durable before it returns, and row locks on chain heads so that stateless replicas
 //! can share one database.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -11,23 +12,23 @@ use sla_protocol::{Operation, ReportHash, SignedReport, VerifiedReport};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Executor, PgPool, Postgres, Transaction};
 use std::str::FromStr;
+use tokio::sync::Mutex;
 use tracing::instrument;
 
-use crate::acceptance::{plan_batch, sequences_to_look_up, Clock, Context, Outcome, Plan};
-use crate::error::{Result, StorageError};
+use crate::acceptance::{ChainKey, Clock, Outcome, Plan};
+use crate::context::{judge_batch, ContextSource, WriterCache};
+use crate::error::{is_unique_violation, Result, RACE_RETRIES};
 use crate::rows::{
     hash32, AckRow, AllocationRow, EquivocationRow, KeyRow, ReportRow, StateRow,
     ALLOCATION_COLUMNS, REPORT_COLUMNS,
 };
-use crate::types::{Allocation, ReporterKey, ReporterStatus, StoredReport};
+use crate::types::{Ack, Allocation, ReporterKey, ReporterState, ReporterStatus, StoredReport};
 use crate::{ReportQuery, Storage};
-
-/// How often a batch is retried when another replica raced it to the same chain head.
-const RACE_RETRIES: usize = 3;
 
 #[derive(Debug, Clone)]
 pub struct PostgresStorage {
     pool: PgPool,
+    cache: Arc<Mutex<WriterCache>>,
 }
 
 impl PostgresStorage {
@@ -46,7 +47,10 @@ impl PostgresStorage {
             .connect_with(options)
             .await?;
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
-        Ok(PostgresStorage { pool })
+        Ok(PostgresStorage {
+            pool,
+            cache: Arc::default(),
+        })
     }
 
     /// The pool, for tests and tools that need raw access.
@@ -54,112 +58,108 @@ impl PostgresStorage {
         &self.pool
     }
 
-    async fn ingest_once(&self, batch: &[VerifiedReport], clock: Clock) -> Result<Vec<Outcome>> {
+    async fn ingest_once(
+        &self,
+        cache: &mut WriterCache,
+        batch: &[VerifiedReport],
+        clock: Clock,
+    ) -> Result<Plan> {
         let mut tx = self.pool.begin().await?;
-        let ctx = load_context(&mut tx, batch).await?;
-        let plan = plan_batch(batch, &ctx, clock);
+        let plan = judge_batch(&mut PgSource(&mut tx), cache, batch, clock).await?;
         write_plan(&mut tx, batch, &plan, clock).await?;
         tx.commit().await?;
-        Ok(plan.outcomes)
+        Ok(plan)
     }
 }
 
-fn is_unique_violation(err: &StorageError) -> bool {
-    matches!(err, StorageError::Database(sqlx::Error::Database(db)) if db.code().as_deref() == Some("23505"))
-}
+/// The context reads of one PostgreSQL transaction.
+struct PgSource<'a, 'c>(&'a mut Transaction<'c, Postgres>);
 
-async fn load_context(
-    tx: &mut Transaction<'_, Postgres>,
-    batch: &[VerifiedReport],
-) -> Result<Context> {
-    let mut ctx = Context::default();
-    let data_units: Vec<i64> = batch
-        .iter()
-        .map(|v| v.report.data_unit as i64)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let sql = format!("SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE data_unit = ANY($1)");
-    for row in sqlx::query_as::<_, AllocationRow>(&sql)
-        .bind(&data_units)
-        .fetch_all(&mut **tx)
-        .await?
-    {
-        let allocation = row.into_domain()?;
-        ctx.allocations.insert(allocation.data_unit, allocation);
+#[async_trait]
+impl ContextSource for PgSource<'_, '_> {
+    async fn mirror_version(&mut self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT version FROM mirror_version WHERE id = 1")
+                .fetch_one(&mut **self.0)
+                .await?,
+        )
     }
 
-    let keys: Vec<Vec<u8>> = batch
-        .iter()
-        .map(|v| v.report.reporter_key)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .map(|k| k.to_vec())
-        .collect();
-    for row in sqlx::query_as::<_, KeyRow>(
-        "SELECT public_key, account, valid_from_ms, valid_until_ms FROM reporter_keys \
-         WHERE public_key = ANY($1)",
-    )
-    .bind(&keys)
-    .fetch_all(&mut **tx)
-    .await?
-    {
-        let key = row.into_domain()?;
-        ctx.keys.insert(key.public_key, key);
+    async fn allocations(&mut self, ids: &[u64]) -> Result<Vec<Allocation>> {
+        let ids: Vec<i64> = ids.iter().map(|&id| id as i64).collect();
+        let sql = format!("SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE data_unit = ANY($1)");
+        let rows = sqlx::query_as::<_, AllocationRow>(&sql)
+            .bind(&ids)
+            .fetch_all(&mut **self.0)
+            .await?;
+        rows.into_iter().map(AllocationRow::into_domain).collect()
     }
 
-    let chains: BTreeSet<([u8; 32], u64)> = batch
-        .iter()
-        .map(|v| (v.report.reporter_key, v.report.data_unit))
-        .collect();
-    let chain_keys: Vec<Vec<u8>> = chains.iter().map(|c| c.0.to_vec()).collect();
-    let chain_units: Vec<i64> = chains.iter().map(|c| c.1 as i64).collect();
-    // FOR UPDATE: a replica judging the same chain waits for this transaction to finish.
-    for row in sqlx::query_as::<_, StateRow>(
-        "SELECT s.reporter_key, s.data_unit, s.role, s.last_sequence, s.last_hash, \
-         s.last_period_end_ms FROM reporter_state s \
-         JOIN UNNEST($1::bytea[], $2::bigint[]) AS q(k, d) \
-         ON s.reporter_key = q.k AND s.data_unit = q.d FOR UPDATE OF s",
-    )
-    .bind(&chain_keys)
-    .bind(&chain_units)
-    .fetch_all(&mut **tx)
-    .await?
-    {
-        let chain = (
-            hash32(&row.reporter_key, "reporter_state")?,
-            row.data_unit as u64,
-        );
-        ctx.states.insert(chain, row.state()?);
+    async fn keys(&mut self, keys: &[[u8; 32]]) -> Result<Vec<ReporterKey>> {
+        let keys: Vec<&[u8]> = keys.iter().map(|k| k.as_slice()).collect();
+        let rows = sqlx::query_as::<_, KeyRow>(
+            "SELECT public_key, account, valid_from_ms, valid_until_ms FROM reporter_keys \
+             WHERE public_key = ANY($1)",
+        )
+        .bind(&keys)
+        .fetch_all(&mut **self.0)
+        .await?;
+        rows.into_iter().map(KeyRow::into_domain).collect()
     }
 
-    let hashes: Vec<Vec<u8>> = batch.iter().map(|v| v.hash.0.to_vec()).collect();
-    for row in sqlx::query_as::<_, AckRow>(
-        "SELECT hash, data_unit, sequence, received_at_ms FROM reports WHERE hash = ANY($1)",
-    )
-    .bind(&hashes)
-    .fetch_all(&mut **tx)
-    .await?
-    {
-        let ack = row.into_domain()?;
-        ctx.stored_by_hash.insert(ack.report_hash, ack);
+    async fn heads(&mut self, chains: &[ChainKey]) -> Result<Vec<(ChainKey, ReporterState)>> {
+        let keys: Vec<&[u8]> = chains.iter().map(|c| c.0.as_slice()).collect();
+        let units: Vec<i64> = chains.iter().map(|c| c.1 as i64).collect();
+        let rows = sqlx::query_as::<_, StateRow>(
+            "SELECT s.reporter_key, s.data_unit, s.role, s.last_sequence, s.last_hash, \
+             s.last_period_end_ms FROM reporter_state s \
+             JOIN UNNEST($1::bytea[], $2::bigint[]) AS q(k, d) \
+             ON s.reporter_key = q.k AND s.data_unit = q.d",
+        )
+        .bind(&keys)
+        .bind(&units)
+        .fetch_all(&mut **self.0)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok((
+                    (
+                        hash32(&row.reporter_key, "reporter_state")?,
+                        row.data_unit as u64,
+                    ),
+                    row.state()?,
+                ))
+            })
+            .collect()
     }
 
-    for (chain, sequence) in sequences_to_look_up(batch, &ctx) {
+    async fn stored_acks(&mut self, hashes: &[ReportHash]) -> Result<Vec<Ack>> {
+        let hashes: Vec<&[u8]> = hashes.iter().map(|h| h.0.as_slice()).collect();
+        let rows = sqlx::query_as::<_, AckRow>(
+            "SELECT hash, data_unit, sequence, received_at_ms FROM reports WHERE hash = ANY($1)",
+        )
+        .bind(&hashes)
+        .fetch_all(&mut **self.0)
+        .await?;
+        rows.into_iter().map(AckRow::into_domain).collect()
+    }
+
+    async fn stored_hash_at(
+        &mut self,
+        chain: ChainKey,
+        sequence: u64,
+    ) -> Result<Option<ReportHash>> {
         let hash: Option<Vec<u8>> = sqlx::query_scalar(
             "SELECT hash FROM reports WHERE reporter_key = $1 AND data_unit = $2 AND sequence = $3",
         )
         .bind(chain.0.as_slice())
         .bind(chain.1 as i64)
         .bind(sequence as i64)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut **self.0)
         .await?;
-        if let Some(hash) = hash {
-            let hash = ReportHash(hash32(&hash, "reports.hash")?);
-            ctx.stored_by_sequence.insert((chain, sequence), hash);
-        }
+        hash.map(|h| Ok(ReportHash(hash32(&h, "reports.hash")?)))
+            .transpose()
     }
-    Ok(ctx)
 }
 
 /// Column arrays of the records of the inserted reports, for one `UNNEST` insert.
@@ -311,7 +311,8 @@ async fn write_plan(
              last_period_end_ms) SELECT * FROM UNNEST($1::bytea[], $2::bigint[], $3::bigint[], \
              $4::bigint[], $5::bytea[], $6::bigint[]) ON CONFLICT (reporter_key, data_unit) \
              DO UPDATE SET last_sequence = excluded.last_sequence, last_hash = excluded.last_hash, \
-             last_period_end_ms = excluded.last_period_end_ms",
+             last_period_end_ms = excluded.last_period_end_ms \
+             WHERE excluded.last_sequence > reporter_state.last_sequence",
         )
         .bind(
             updates
@@ -380,13 +381,23 @@ impl Storage for PostgresStorage {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
+        let mut cache = self.cache.lock().await;
         let mut attempt = 0;
         loop {
-            match self.ingest_once(batch, clock).await {
-                // Another replica committed a first report of the same chain meanwhile; judging
-                // again sees it (and answers duplicate, equivocation or next-in-sequence).
-                Err(err) if is_unique_violation(&err) && attempt < RACE_RETRIES => attempt += 1,
-                other => return other,
+            match self.ingest_once(&mut cache, batch, clock).await {
+                Ok(plan) => {
+                    cache.committed(&plan);
+                    return Ok(plan.outcomes);
+                }
+                Err(err) => {
+                    cache.failed(batch);
+                    // Another replica advanced a chain meanwhile: judge again with fresh heads
+                    // (the report is then a duplicate, an equivocation or next in sequence).
+                    if !is_unique_violation(&err) || attempt == RACE_RETRIES {
+                        return Err(err);
+                    }
+                    attempt += 1;
+                }
             }
         }
     }

@@ -1,25 +1,25 @@
 //! The SQLite backend: one file, WAL journal, `synchronous = FULL` so that a commit is on disk
 //! before it returns, one writer connection (SQLite has one writer anyway) and a pool of readers.
 
-use std::collections::BTreeSet;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use sla_protocol::{ReportHash, SignedReport, VerifiedReport};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
+use tokio::sync::Mutex;
 use tracing::instrument;
 
-use crate::acceptance::{
-    plan_batch, sequences_to_look_up, ChainKey, Clock, Context, Outcome, Plan,
-};
-use crate::error::Result;
+use crate::acceptance::{ChainKey, Clock, Outcome, Plan};
+use crate::context::{judge_batch, ContextSource, WriterCache};
+use crate::error::{is_unique_violation, Result, RACE_RETRIES};
 use crate::rows::{
-    AckRow, AllocationRow, EquivocationRow, KeyRow, ReportRow, StateRow, ALLOCATION_COLUMNS,
-    REPORT_COLUMNS,
+    hash32, AckRow, AllocationRow, EquivocationRow, KeyRow, ReportRow, StateRow,
+    ALLOCATION_COLUMNS, REPORT_COLUMNS,
 };
-use crate::types::{Allocation, ReporterKey, ReporterStatus, StoredReport};
+use crate::types::{Ack, Allocation, ReporterKey, ReporterState, ReporterStatus, StoredReport};
 use crate::{ReportQuery, Storage};
 
 /// SQLite allows 32766 bound parameters per statement; chunks stay well below it.
@@ -29,6 +29,7 @@ const MAX_CHUNK_ROWS: usize = 512;
 pub struct SqliteStorage {
     writer: SqlitePool,
     readers: SqlitePool,
+    cache: Arc<Mutex<WriterCache>>,
 }
 
 impl SqliteStorage {
@@ -44,6 +45,7 @@ impl SqliteStorage {
             .pragma("cache_size", "-65536");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("../migrations/sqlite").run(&writer).await?;
@@ -51,7 +53,24 @@ impl SqliteStorage {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        Ok(SqliteStorage { writer, readers })
+        Ok(SqliteStorage {
+            writer,
+            readers,
+            cache: Arc::default(),
+        })
+    }
+
+    async fn ingest_once(
+        &self,
+        cache: &mut WriterCache,
+        batch: &[VerifiedReport],
+        clock: Clock,
+    ) -> Result<Plan> {
+        let mut tx = self.writer.begin().await?;
+        let plan = judge_batch(&mut SqliteSource(&mut tx), cache, batch, clock).await?;
+        write_plan(&mut tx, batch, &plan, clock).await?;
+        tx.commit().await?;
+        Ok(plan)
     }
 }
 
@@ -74,89 +93,99 @@ fn chunk_sizes(mut n: usize) -> impl Iterator<Item = usize> {
     })
 }
 
-async fn load_context(
-    tx: &mut Transaction<'_, Sqlite>,
-    batch: &[VerifiedReport],
-) -> Result<Context> {
-    let mut ctx = Context::default();
-    let data_units: BTreeSet<u64> = batch.iter().map(|v| v.report.data_unit).collect();
-    let sql = format!(
-        "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE data_unit IN ({})",
-        placeholders(data_units.len())
-    );
-    let mut query = sqlx::query_as::<_, AllocationRow>(&sql);
-    for du in &data_units {
-        query = query.bind(*du as i64);
-    }
-    for row in query.fetch_all(&mut **tx).await? {
-        let allocation = row.into_domain()?;
-        ctx.allocations.insert(allocation.data_unit, allocation);
+/// The context reads of one SQLite transaction.
+struct SqliteSource<'a, 'c>(&'a mut Transaction<'c, Sqlite>);
+
+#[async_trait]
+impl ContextSource for SqliteSource<'_, '_> {
+    async fn mirror_version(&mut self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT version FROM mirror_version WHERE id = 1")
+                .fetch_one(&mut **self.0)
+                .await?,
+        )
     }
 
-    let keys: BTreeSet<[u8; 32]> = batch.iter().map(|v| v.report.reporter_key).collect();
-    let sql = format!(
-        "SELECT public_key, account, valid_from_ms, valid_until_ms FROM reporter_keys \
-         WHERE public_key IN ({})",
-        placeholders(keys.len())
-    );
-    let mut query = sqlx::query_as::<_, KeyRow>(&sql);
-    for key in &keys {
-        query = query.bind(key.as_slice());
-    }
-    for row in query.fetch_all(&mut **tx).await? {
-        let key = row.into_domain()?;
-        ctx.keys.insert(key.public_key, key);
-    }
-
-    let chains: BTreeSet<ChainKey> = batch
-        .iter()
-        .map(|v| (v.report.reporter_key, v.report.data_unit))
-        .collect();
-    let sql = format!(
-        "SELECT reporter_key, data_unit, role, last_sequence, last_hash, last_period_end_ms \
-         FROM reporter_state WHERE (reporter_key, data_unit) IN (VALUES {})",
-        vec!["(?,?)"; chains.len()].join(",")
-    );
-    let mut query = sqlx::query_as::<_, StateRow>(&sql);
-    for (key, du) in &chains {
-        query = query.bind(key.as_slice()).bind(*du as i64);
-    }
-    for row in query.fetch_all(&mut **tx).await? {
-        let chain = (
-            crate::rows::hash32(&row.reporter_key, "reporter_state")?,
-            row.data_unit as u64,
+    async fn allocations(&mut self, ids: &[u64]) -> Result<Vec<Allocation>> {
+        let sql = format!(
+            "SELECT {ALLOCATION_COLUMNS} FROM allocations WHERE data_unit IN ({})",
+            placeholders(ids.len())
         );
-        ctx.states.insert(chain, row.state()?);
+        let mut query = sqlx::query_as::<_, AllocationRow>(&sql);
+        for id in ids {
+            query = query.bind(*id as i64);
+        }
+        let rows = query.fetch_all(&mut **self.0).await?;
+        rows.into_iter().map(AllocationRow::into_domain).collect()
     }
 
-    let sql = format!(
-        "SELECT hash, data_unit, sequence, received_at_ms FROM reports WHERE hash IN ({})",
-        placeholders(batch.len())
-    );
-    let mut query = sqlx::query_as::<_, AckRow>(&sql);
-    for v in batch {
-        query = query.bind(v.hash.0.as_slice());
-    }
-    for row in query.fetch_all(&mut **tx).await? {
-        let ack = row.into_domain()?;
-        ctx.stored_by_hash.insert(ack.report_hash, ack);
+    async fn keys(&mut self, keys: &[[u8; 32]]) -> Result<Vec<ReporterKey>> {
+        let sql = format!(
+            "SELECT public_key, account, valid_from_ms, valid_until_ms FROM reporter_keys \
+             WHERE public_key IN ({})",
+            placeholders(keys.len())
+        );
+        let mut query = sqlx::query_as::<_, KeyRow>(&sql);
+        for key in keys {
+            query = query.bind(key.as_slice());
+        }
+        let rows = query.fetch_all(&mut **self.0).await?;
+        rows.into_iter().map(KeyRow::into_domain).collect()
     }
 
-    for (chain, sequence) in sequences_to_look_up(batch, &ctx) {
+    async fn heads(&mut self, chains: &[ChainKey]) -> Result<Vec<(ChainKey, ReporterState)>> {
+        let sql = format!(
+            "SELECT reporter_key, data_unit, role, last_sequence, last_hash, last_period_end_ms \
+             FROM reporter_state WHERE (reporter_key, data_unit) IN (VALUES {})",
+            vec!["(?,?)"; chains.len()].join(",")
+        );
+        let mut query = sqlx::query_as::<_, StateRow>(&sql);
+        for (key, du) in chains {
+            query = query.bind(key.as_slice()).bind(*du as i64);
+        }
+        let rows = query.fetch_all(&mut **self.0).await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok((
+                    (
+                        hash32(&row.reporter_key, "reporter_state")?,
+                        row.data_unit as u64,
+                    ),
+                    row.state()?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn stored_acks(&mut self, hashes: &[ReportHash]) -> Result<Vec<Ack>> {
+        let sql = format!(
+            "SELECT hash, data_unit, sequence, received_at_ms FROM reports WHERE hash IN ({})",
+            placeholders(hashes.len())
+        );
+        let mut query = sqlx::query_as::<_, AckRow>(&sql);
+        for hash in hashes {
+            query = query.bind(hash.0.as_slice());
+        }
+        let rows = query.fetch_all(&mut **self.0).await?;
+        rows.into_iter().map(AckRow::into_domain).collect()
+    }
+
+    async fn stored_hash_at(
+        &mut self,
+        chain: ChainKey,
+        sequence: u64,
+    ) -> Result<Option<ReportHash>> {
         let hash: Option<Vec<u8>> = sqlx::query_scalar(
             "SELECT hash FROM reports WHERE reporter_key = ? AND data_unit = ? AND sequence = ?",
         )
         .bind(chain.0.as_slice())
         .bind(chain.1 as i64)
         .bind(sequence as i64)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut **self.0)
         .await?;
-        if let Some(hash) = hash {
-            let hash = ReportHash(crate::rows::hash32(&hash, "reports.hash")?);
-            ctx.stored_by_sequence.insert((chain, sequence), hash);
-        }
+        hash.map(|h| Ok(ReportHash(hash32(&h, "reports.hash")?)))
+            .transpose()
     }
-    Ok(ctx)
 }
 
 async fn write_plan(
@@ -260,7 +289,8 @@ async fn write_plan(
             qb.push(
                 " ON CONFLICT (reporter_key, data_unit) DO UPDATE SET \
                  last_sequence = excluded.last_sequence, last_hash = excluded.last_hash, \
-                 last_period_end_ms = excluded.last_period_end_ms",
+                 last_period_end_ms = excluded.last_period_end_ms \
+                 WHERE excluded.last_sequence > reporter_state.last_sequence",
             );
             qb.build().execute(&mut **tx).await?;
         }
@@ -292,12 +322,24 @@ impl Storage for SqliteStorage {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx = self.writer.begin().await?;
-        let ctx = load_context(&mut tx, batch).await?;
-        let plan = plan_batch(batch, &ctx, clock);
-        write_plan(&mut tx, batch, &plan, clock).await?;
-        tx.commit().await?;
-        Ok(plan.outcomes)
+        let mut cache = self.cache.lock().await;
+        let mut attempt = 0;
+        loop {
+            match self.ingest_once(&mut cache, batch, clock).await {
+                Ok(plan) => {
+                    cache.committed(&plan);
+                    return Ok(plan.outcomes);
+                }
+                Err(err) => {
+                    cache.failed(batch);
+                    // Another process advanced a chain meanwhile: judge again with fresh heads.
+                    if !is_unique_violation(&err) || attempt == RACE_RETRIES {
+                        return Err(err);
+                    }
+                    attempt += 1;
+                }
+            }
+        }
     }
 
     #[instrument(skip_all)]

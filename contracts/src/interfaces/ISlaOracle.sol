@@ -218,13 +218,13 @@ interface ISlaOracle {
         address submitter
     );
 
-    /// @notice Emitted for each applied result. Lean on purpose (one per data unit per epoch).
+    /// @notice Emitted for each applied result. Lean on purpose, as it is paid once per data unit per epoch:
+    /// three words of data and one indexed topic (filter by epoch through {ResultsSubmitted}, emitted by the same
+    /// transaction).
     /// @param metrics The summary packed into one word, most significant first: readLatencyUs (32 bits),
     /// writeLatencyUs (32), uploadBps (64), downloadBps (64), uptimeBps (16), errorRateBps (16), operations (32).
-    /// @param verdict `violations << 8 | flags`.
-    event ResultApplied(
-        uint64 indexed dataUnitId, uint64 indexed epoch, uint256 metrics, uint16 verdict, bytes32 reportsRoot
-    );
+    /// @param verdict `epoch << 16 | violations << 8 | flags`.
+    event ResultApplied(uint64 indexed dataUnitId, uint256 metrics, uint256 verdict, bytes32 reportsRoot);
 
     /// @notice Emitted for a result whose (data unit, epoch) is not after the last applied epoch: not applied.
     event ResultSkipped(uint64 indexed dataUnitId, uint64 indexed epoch);

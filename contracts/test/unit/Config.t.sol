@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {ISlaOracle} from "../../src/interfaces/ISlaOracle.sol";
 import {SlaOracle} from "../../src/SlaOracle.sol";
+import {ISlaOracle} from "../../src/interfaces/ISlaOracle.sol";
 import {Fixture} from "../utils/Fixture.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 
@@ -57,7 +57,9 @@ contract ConfigTest is Fixture {
         ISlaOracle.InitConfig memory config = _config();
         config.unbondingDelay = EPOCH + WINDOW - 1;
         vm.expectRevert(
-            abi.encodeWithSelector(ISlaOracle.UnbondingDelayTooShort.selector, EPOCH + WINDOW - 1, EPOCH + WINDOW)
+            abi.encodeWithSelector(
+                ISlaOracle.UnbondingDelayTooShort.selector, EPOCH + WINDOW - 1, EPOCH + WINDOW
+            )
         );
         _deploy(config, _single(oracleSigner), 1);
     }

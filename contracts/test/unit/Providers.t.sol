@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {ISlaOracle} from "../../src/interfaces/ISlaOracle.sol";
-import {RevertingRecipient, ReentrantRecipient} from "../utils/Actors.sol";
+import {ReentrantRecipient, RevertingRecipient} from "../utils/Actors.sol";
 import {Fixture} from "../utils/Fixture.sol";
 
 contract ProvidersTest is Fixture {
@@ -244,7 +244,9 @@ contract ProvidersTest is Fixture {
         ReentrantRecipient attacker = new ReentrantRecipient(oracle);
         _penalizeConsumer(address(attacker));
         // The inner call hits the guard, so the transfer and the outer withdrawal fail.
-        vm.expectRevert(abi.encodeWithSelector(ISlaOracle.TransferFailed.selector, address(attacker), PENALTY));
+        vm.expectRevert(
+            abi.encodeWithSelector(ISlaOracle.TransferFailed.selector, address(attacker), PENALTY)
+        );
         attacker.withdraw();
         assertEq(oracle.withdrawableOf(address(attacker)), PENALTY, "nothing taken");
         assertFalse(attacker.reentered(), "no reentry");

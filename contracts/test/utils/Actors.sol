@@ -36,7 +36,10 @@ contract ReentrantRecipient {
         _oracle = oracle;
     }
 
-    function requestAllocation(address provider, ISlaOracle.SlaTerms calldata terms) external returns (uint64) {
+    function requestAllocation(address provider, ISlaOracle.SlaTerms calldata terms)
+        external
+        returns (uint64)
+    {
         return _oracle.requestAllocation(provider, terms);
     }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {ISlaOracle} from "../../src/interfaces/ISlaOracle.sol";
 import {SlaOracle} from "../../src/SlaOracle.sol";
+import {ISlaOracle} from "../../src/interfaces/ISlaOracle.sol";
 import {Test} from "./Test.sol";
 
 /// @notice A deployed SlaOracle with one oracle signer (quorum 1), a provider and a consumer, and helpers to
@@ -129,7 +129,11 @@ abstract contract Fixture is Test {
         });
     }
 
-    function _one(ISlaOracle.EpochResult memory r) internal pure returns (ISlaOracle.EpochResult[] memory list) {
+    function _one(ISlaOracle.EpochResult memory r)
+        internal
+        pure
+        returns (ISlaOracle.EpochResult[] memory list)
+    {
         list = new ISlaOracle.EpochResult[](1);
         list[0] = r;
     }
@@ -149,9 +153,12 @@ abstract contract Fixture is Test {
         returns (bytes32)
     {
         bytes32 domain = keccak256(
-            abi.encode(DOMAIN_TYPEHASH, keccak256("SlaOracle"), keccak256("1"), block.chainid, address(oracle))
+            abi.encode(
+                DOMAIN_TYPEHASH, keccak256("SlaOracle"), keccak256("1"), block.chainid, address(oracle)
+            )
         );
-        bytes32 structHash = keccak256(abi.encode(BATCH_TYPEHASH, version, epoch, keccak256(abi.encode(results))));
+        bytes32 structHash =
+            keccak256(abi.encode(BATCH_TYPEHASH, version, epoch, keccak256(abi.encode(results))));
         return keccak256(abi.encodePacked("\x19\x01", domain, structHash));
     }
 
@@ -175,7 +182,11 @@ abstract contract Fixture is Test {
         }
     }
 
-    function _sign(uint64 epoch, ISlaOracle.EpochResult[] memory results) internal view returns (bytes[] memory) {
+    function _sign(uint64 epoch, ISlaOracle.EpochResult[] memory results)
+        internal
+        view
+        returns (bytes[] memory)
+    {
         uint256[] memory pks = new uint256[](1);
         pks[0] = ORACLE_PK;
         return _signAll(pks, epoch, results);

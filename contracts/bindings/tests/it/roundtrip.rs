@@ -1,0 +1,261 @@
+use alloy::{
+    primitives::{utils::parse_ether, B256},
+    sol_types::SolEvent,
+};
+use sla_contracts::{
+    events::AppliedResult,
+    signing,
+    SlaOracle::{PenaltyApplied, ReputationUpdated, ResultApplied, ResultsSubmitted},
+};
+
+use crate::support::{result, terms, Chain, PENALTY};
+
+/// RFC 8032 test key 1: an ordinary ed25519 public key.
+const REPORTER_KEY: [u8; 32] = [
+    0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7, 0xd5, 0x4b, 0xfe, 0xd3, 0xc9, 0x64, 0x07, 0x3a,
+    0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6, 0x23, 0x25, 0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07, 0x51, 0x1a,
+];
+
+#[tokio::test]
+async fn provider_profile_allocation_key_and_one_signed_result_round_trip() {
+    let chain = Chain::start().await;
+    let provider = chain.oracle_as(1);
+    let consumer = chain.oracle_as(2);
+
+    // Provider registers, bonds 1 ether and publishes a profile.
+    provider
+        .registerProvider()
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    provider
+        .bond()
+        .value(parse_ether("1").unwrap())
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let profile_id = provider.publishProfile(terms()).call().await.unwrap();
+    provider
+        .publishProfile(terms())
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert_eq!(profile_id, 1);
+
+    // Consumer allocates from the profile; provider accepts; consumer registers a reporter key.
+    let data_unit = consumer
+        .requestAllocationFromProfile(profile_id)
+        .call()
+        .await
+        .unwrap();
+    consumer
+        .requestAllocationFromProfile(profile_id)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    provider
+        .acceptAllocation(data_unit)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    consumer
+        .registerKey(B256::from(REPORTER_KEY))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+
+    let info = consumer.getAllocation(data_unit).call().await.unwrap();
+    assert_eq!(info.consumer, chain.address(2));
+    assert_eq!(info.provider, chain.address(1));
+    assert_eq!(info.status, 2, "Active");
+    assert_eq!(info.profileId, profile_id);
+    let key = consumer
+        .keyInfo(B256::from(REPORTER_KEY))
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(key.owner, chain.address(2));
+    assert_eq!(key.validUntil, 0);
+
+    // Epoch of acceptance closes; the oracle signs one violating result (read latency) in Rust.
+    let epoch = info.activeFromEpoch;
+    chain.advance_past(epoch).await;
+    let results = vec![result(data_unit, 0b1)];
+    let ours = signing::batch_digest(
+        chain.deployment.chain_id,
+        chain.deployment.contract,
+        1,
+        epoch,
+        &results,
+    );
+    let theirs = consumer
+        .resultBatchDigest(epoch, results.clone())
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(ours, theirs, "the Rust EIP-712 digest is the contract's");
+    assert_eq!(
+        signing::results_hash(&results),
+        consumer.hashResults(results.clone()).call().await.unwrap()
+    );
+
+    // Anyone may relay the signed batch: the consumer does.
+    let receipt = consumer
+        .submitResults(epoch, results.clone(), chain.sign(epoch, &results))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status());
+
+    // Events: the applied result (unpacked back into every field), the penalty, reputation, batch.
+    let logs = receipt.inner.logs();
+    let applied = logs
+        .iter()
+        .find_map(|l| ResultApplied::decode_log_data(l.data()).ok())
+        .unwrap();
+    let unpacked = AppliedResult::from(&applied);
+    let sent = &results[0];
+    assert_eq!(unpacked.data_unit_id, data_unit);
+    assert_eq!(unpacked.epoch, epoch);
+    assert_eq!(unpacked.read_latency_us, sent.readLatencyUs);
+    assert_eq!(unpacked.write_latency_us, sent.writeLatencyUs);
+    assert_eq!(unpacked.upload_bps, sent.uploadBps);
+    assert_eq!(unpacked.download_bps, sent.downloadBps);
+    assert_eq!(unpacked.uptime_bps, sent.uptimeBps);
+    assert_eq!(unpacked.error_rate_bps, sent.errorRateBps);
+    assert_eq!(unpacked.operations, sent.operations);
+    assert_eq!(unpacked.violations, sent.violations);
+    assert_eq!(unpacked.flags, sent.flags);
+    assert_eq!(unpacked.reports_root, sent.reportsRoot);
+
+    let penalty = logs
+        .iter()
+        .find_map(|l| PenaltyApplied::decode_log_data(l.data()).ok())
+        .unwrap();
+    assert_eq!(penalty.amount, alloy::primitives::U256::from(PENALTY));
+    assert_eq!(penalty.consumer, chain.address(2));
+    let reputation = logs
+        .iter()
+        .find_map(|l| ReputationUpdated::decode_log_data(l.data()).ok())
+        .unwrap();
+    // Score = 10000 - weight of read latency (2000); (5000 * 7 + 8000) / 8 = 5375.
+    assert_eq!(
+        (reputation.oldReputation, reputation.newReputation),
+        (5000, 5375)
+    );
+    let batch = logs
+        .iter()
+        .find_map(|l| ResultsSubmitted::decode_log_data(l.data()).ok())
+        .unwrap();
+    assert_eq!(
+        (batch.applied, batch.skipped),
+        (
+            alloy::primitives::U256::from(1),
+            alloy::primitives::U256::ZERO
+        )
+    );
+
+    // Stored state.
+    assert_eq!(
+        consumer
+            .reputationOf(chain.address(1))
+            .call()
+            .await
+            .unwrap(),
+        5375
+    );
+    assert_eq!(
+        consumer
+            .withdrawableOf(chain.address(2))
+            .call()
+            .await
+            .unwrap(),
+        alloy::primitives::U256::from(PENALTY)
+    );
+    assert_eq!(
+        consumer
+            .getAllocation(data_unit)
+            .call()
+            .await
+            .unwrap()
+            .nextEpoch,
+        epoch + 1
+    );
+    let stake = consumer
+        .providerInfo(chain.address(1))
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(
+        stake.bonded,
+        parse_ether("1").unwrap().to::<u128>() - PENALTY
+    );
+
+    // Resubmitting the same batch is harmless: skipped, not applied twice.
+    let again = consumer
+        .submitResults(epoch, results.clone(), chain.sign(epoch, &results))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let batch = again
+        .inner
+        .logs()
+        .iter()
+        .find_map(|l| ResultsSubmitted::decode_log_data(l.data()).ok())
+        .unwrap();
+    assert_eq!(
+        (batch.applied, batch.skipped),
+        (
+            alloy::primitives::U256::ZERO,
+            alloy::primitives::U256::from(1)
+        )
+    );
+    assert_eq!(
+        consumer
+            .withdrawableOf(chain.address(2))
+            .call()
+            .await
+            .unwrap(),
+        alloy::primitives::U256::from(PENALTY)
+    );
+}
+
+#[tokio::test]
+async fn a_revert_decodes_into_the_contracts_custom_error() {
+    let chain = Chain::start().await;
+    let consumer = chain.oracle_as(2);
+    let Err(err) = consumer.acceptAllocation(7).call().await else {
+        panic!("accepting an unknown allocation succeeded");
+    };
+    let decoded = err.as_decoded_interface_error::<sla_contracts::SlaOracle::SlaOracleErrors>();
+    match decoded {
+        Some(sla_contracts::SlaOracle::SlaOracleErrors::UnknownAllocation(e)) => {
+            assert_eq!(e.dataUnitId, 7)
+        }
+        other => panic!("expected UnknownAllocation(7), got {other:?}"),
+    }
+}

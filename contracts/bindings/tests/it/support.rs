@@ -1,0 +1,144 @@
+//! A fresh anvil with the contract deployed, funded actors, and chain-time helpers.
+
+use alloy::{
+    network::EthereumWallet,
+    node_bindings::AnvilInstance,
+    primitives::{Address, FixedBytes, B256},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    signers::local::PrivateKeySigner,
+};
+use sla_contracts::{
+    anvil, deploy, signing, DeployConfig, Deployment,
+    ISlaOracle::{EpochResult, SlaTerms},
+    SlaOracle::{self, SlaOracleInstance},
+};
+
+pub const EPOCH: u32 = 3600;
+pub const WINDOW: u32 = 7200;
+pub const PENALTY: u128 = 100_000_000_000_000_000; // 0.1 ether
+
+/// A running anvil with `SlaOracle` deployed; anvil stops when this is dropped.
+pub struct Chain {
+    pub anvil: AnvilInstance,
+    pub deployment: Deployment,
+    pub oracle_signer: PrivateKeySigner,
+}
+
+impl Chain {
+    /// Spawns anvil and deploys with one-hour epochs; account 0 deploys and is admin, account 9 is
+    /// the single oracle signer.
+    pub async fn start() -> Self {
+        let anvil = anvil::spawn().unwrap_or_else(|e| panic!("cannot run the anvil tests: {e}"));
+        let deployer = signer(&anvil, 0);
+        let oracle_signer = signer(&anvil, 9);
+        let config = DeployConfig {
+            epoch_length: EPOCH,
+            submission_window: WINDOW,
+            oracle_signers: vec![oracle_signer.address()],
+            ..DeployConfig::default()
+        };
+        let deployment = deploy(anvil.endpoint_url(), deployer, &config)
+            .await
+            .expect("deploy");
+        Self {
+            anvil,
+            deployment,
+            oracle_signer,
+        }
+    }
+
+    /// The contract, called from anvil account `index`.
+    pub fn oracle_as(&self, index: usize) -> SlaOracleInstance<DynProvider> {
+        let wallet = EthereumWallet::from(signer(&self.anvil, index));
+        let provider = ProviderBuilder::new()
+            .wallet(wallet)
+            .connect_http(self.anvil.endpoint_url())
+            .erased();
+        SlaOracle::new(self.deployment.contract, provider)
+    }
+
+    pub fn address(&self, index: usize) -> Address {
+        self.anvil.addresses()[index]
+    }
+
+    /// Moves chain time forward by `secs` and mines a block.
+    pub async fn advance(&self, secs: u64) {
+        let provider = ProviderBuilder::new().connect_http(self.anvil.endpoint_url());
+        let _: serde_json::Value = provider
+            .raw_request("evm_increaseTime".into(), (secs,))
+            .await
+            .expect("evm_increaseTime");
+        let _: serde_json::Value = provider
+            .raw_request("evm_mine".into(), ())
+            .await
+            .expect("evm_mine");
+    }
+
+    /// Moves chain time to the end of `epoch` (its results become submittable).
+    pub async fn advance_past(&self, epoch: u64) {
+        let now = self.now().await;
+        let end = self.deployment.epoch_end(epoch);
+        if end > now {
+            self.advance(end - now).await;
+        }
+    }
+
+    pub async fn now(&self) -> u64 {
+        let provider = ProviderBuilder::new().connect_http(self.anvil.endpoint_url());
+        let block = provider
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await
+            .expect("latest block")
+            .expect("a block");
+        block.header.timestamp
+    }
+
+    /// Signatures of the oracle set over `results` for `epoch` under config version 1.
+    pub fn sign(&self, epoch: u64, results: &[EpochResult]) -> Vec<alloy::primitives::Bytes> {
+        let digest = signing::batch_digest(
+            self.deployment.chain_id,
+            self.deployment.contract,
+            1,
+            epoch,
+            results,
+        );
+        signing::sign_batch(std::slice::from_ref(&self.oracle_signer), digest).expect("sign")
+    }
+}
+
+pub fn signer(anvil: &AnvilInstance, index: usize) -> PrivateKeySigner {
+    anvil.keys()[index].clone().into()
+}
+
+/// The example terms: 10 MB/s up to 1 GB, 99.95 % over 30 days, 0.01 % errors.
+pub fn terms() -> SlaTerms {
+    SlaTerms {
+        maxReadLatencyUs: 50_000,
+        maxWriteLatencyUs: 100_000,
+        minUploadBps: 10_000_000,
+        minDownloadBps: 10_000_000,
+        speedSizeBound: 1_000_000_000,
+        minUptimeBps: 9995,
+        uptimeWindow: 30 * 86_400,
+        maxErrorRateBps: 1,
+        reportingInterval: 3600,
+        penaltyPerEpoch: alloy::primitives::Uint::from(PENALTY),
+        weights: [2000, 1000, 1500, 1500, 2500, 1500],
+    }
+}
+
+pub fn result(data_unit_id: u64, violations: u8) -> EpochResult {
+    EpochResult {
+        dataUnitId: data_unit_id,
+        readLatencyUs: 12_345,
+        writeLatencyUs: 23_456,
+        uploadBps: 12_000_000,
+        downloadBps: 15_000_000,
+        uptimeBps: 9999,
+        errorRateBps: 0,
+        operations: 1000,
+        violations,
+        flags: 0,
+        reportsRoot: B256::from(FixedBytes::<32>::with_last_byte(data_unit_id as u8)),
+    }
+}

@@ -1,0 +1,557 @@
+//! Mergeable, order-independent accumulators: one per (data unit, epoch, view).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::context::AggregationContext;
+use super::latency::LatencyMultiset;
+use super::slots::SlotBitmap;
+use super::summary::{EpochSummary, ViewSummary};
+use super::wire::{Put, Reader};
+use super::{AggregateError, RULES_VERSION, SLOT_LEN_MS};
+use crate::record::{validate_custom_name, Operation, QosRecord};
+use crate::report::{Report, ReportHash, Role};
+use crate::signing::VerifiedReport;
+
+/// First bytes of an encoded [`ViewAccumulator`].
+pub const VIEW_ACCUMULATOR_TAG: &[u8] = b"SLA-ORACLE/VIEW-ACCUMULATOR";
+
+/// The operation type a record is counted under. Custom records are grouped by name (their value
+/// is not aggregated). The order (built-ins by format tag, then custom names bytewise) is the
+/// order of every list and encoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpKind {
+    Read,
+    Write,
+    Upload,
+    Download,
+    Delete,
+    Probe,
+    Custom(String),
+}
+
+impl OpKind {
+    /// The six built-in kinds, in tag order.
+    pub const BUILTIN: [OpKind; 6] = [
+        OpKind::Read,
+        OpKind::Write,
+        OpKind::Upload,
+        OpKind::Download,
+        OpKind::Delete,
+        OpKind::Probe,
+    ];
+
+    pub fn of(operation: &Operation) -> OpKind {
+        match operation {
+            Operation::Read => OpKind::Read,
+            Operation::Write => OpKind::Write,
+            Operation::Upload => OpKind::Upload,
+            Operation::Download => OpKind::Download,
+            Operation::Delete => OpKind::Delete,
+            Operation::Probe => OpKind::Probe,
+            Operation::Custom { name, .. } => OpKind::Custom(name.clone()),
+        }
+    }
+
+    /// The format v1 operation tag (1..=7).
+    pub fn tag(&self) -> u8 {
+        match self {
+            OpKind::Read => 1,
+            OpKind::Write => 2,
+            OpKind::Upload => 3,
+            OpKind::Download => 4,
+            OpKind::Delete => 5,
+            OpKind::Probe => 6,
+            OpKind::Custom(_) => 7,
+        }
+    }
+
+    /// Whether records of this kind are *service operations*: they count for the error rate,
+    /// uptime and `operations`. Custom metrics have reporter-defined meaning and do not.
+    pub fn is_service(&self) -> bool {
+        !matches!(self, OpKind::Custom(_))
+    }
+
+    pub(crate) fn encode_into(&self, out: &mut Vec<u8>) {
+        out.put_u8(self.tag());
+        if let OpKind::Custom(name) = self {
+            out.put_u8(name.len() as u8);
+            out.extend_from_slice(name.as_bytes());
+        }
+    }
+}
+
+/// Counts and successful-operation latencies of one operation kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct OpAccumulator {
+    pub(crate) total: u64,
+    pub(crate) failed: u64,
+    /// Latencies of the successful operations only.
+    pub(crate) latency: LatencyMultiset,
+}
+
+impl OpAccumulator {
+    fn merge(&mut self, other: &OpAccumulator) {
+        self.total = self.total.saturating_add(other.total);
+        self.failed = self.failed.saturating_add(other.failed);
+        self.latency.merge(&other.latency);
+    }
+
+    fn encode_into(&self, out: &mut Vec<u8>) {
+        out.put_u64(self.total);
+        out.put_u64(self.failed);
+        self.latency.encode_into(out);
+    }
+
+    fn decode_from(r: &mut Reader<'_>) -> Result<Self, AggregateError> {
+        let total = r.u64()?;
+        let failed = r.u64()?;
+        let latency = LatencyMultiset::decode_from(r)?;
+        if failed > total || latency.len() != total - failed {
+            return Err(AggregateError::Malformed("operation counts inconsistent"));
+        }
+        Ok(OpAccumulator {
+            total,
+            failed,
+            latency,
+        })
+    }
+}
+
+/// Aggregate transfer of the speed-eligible successful uploads or downloads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct SpeedAccumulator {
+    pub(crate) samples: u64,
+    pub(crate) bytes: u128,
+    /// Sum of `max(latency_us, 1)`.
+    pub(crate) latency_us: u128,
+}
+
+impl SpeedAccumulator {
+    fn merge(&mut self, other: &SpeedAccumulator) {
+        self.samples = self.samples.saturating_add(other.samples);
+        self.bytes = self.bytes.saturating_add(other.bytes);
+        self.latency_us = self.latency_us.saturating_add(other.latency_us);
+    }
+
+    fn encode_into(&self, out: &mut Vec<u8>) {
+        out.put_u64(self.samples);
+        out.put_u128(self.bytes);
+        out.put_u128(self.latency_us);
+    }
+
+    fn decode_from(r: &mut Reader<'_>) -> Result<Self, AggregateError> {
+        let s = SpeedAccumulator {
+            samples: r.u64()?,
+            bytes: r.u128()?,
+            latency_us: r.u128()?,
+        };
+        if u128::from(s.samples) > s.latency_us || (s.samples == 0) != (s.bytes == 0) {
+            return Err(AggregateError::Malformed("speed sums inconsistent"));
+        }
+        Ok(s)
+    }
+}
+
+/// Everything one view (the consumer's or the provider's reports) says about one data unit in
+/// one epoch. Adding records or merging accumulators in any order gives the same state, the same
+/// [`encode`](Self::encode) bytes and the same [`summary`](Self::summary).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewAccumulator {
+    pub(crate) ctx: AggregationContext,
+    pub(crate) role: Role,
+    /// Read, write, upload, download, delete, probe.
+    pub(crate) builtin: [OpAccumulator; 6],
+    pub(crate) custom: BTreeMap<String, OpAccumulator>,
+    pub(crate) upload: SpeedAccumulator,
+    pub(crate) download: SpeedAccumulator,
+    /// Slots with at least one successful service operation.
+    pub(crate) slots_success: SlotBitmap,
+    /// Slots with at least one failed service operation.
+    pub(crate) slots_failure: SlotBitmap,
+    /// Slots overlapped by a report period of this view.
+    pub(crate) slots_covered: SlotBitmap,
+    pub(crate) reports: BTreeSet<ReportHash>,
+}
+
+impl ViewAccumulator {
+    pub fn new(ctx: AggregationContext, role: Role) -> Self {
+        ViewAccumulator {
+            ctx,
+            role,
+            builtin: Default::default(),
+            custom: BTreeMap::new(),
+            upload: SpeedAccumulator::default(),
+            download: SpeedAccumulator::default(),
+            slots_success: SlotBitmap::default(),
+            slots_failure: SlotBitmap::default(),
+            slots_covered: SlotBitmap::default(),
+            reports: BTreeSet::new(),
+        }
+    }
+
+    pub fn context(&self) -> &AggregationContext {
+        &self.ctx
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The hashes of the reports this view used, ascending.
+    pub fn report_hashes(&self) -> impl Iterator<Item = &ReportHash> {
+        self.reports.iter()
+    }
+
+    /// Adds one record. Returns `false` (and changes nothing) when its timestamp is outside the
+    /// epoch; the caller routes records to epochs.
+    ///
+    /// Rules: every record counts for its kind's `total` (and `failed` if not successful); the
+    /// latency of a *successful* record joins its kind's latency multiset; a successful upload or
+    /// download with `bytes > 0` and `object_size <= speed_size_bound` joins the speed sums with
+    /// `max(latency_us, 1)`; a service record marks its slot as having a success or a failure.
+    /// `throughput_bps` is never used.
+    #[inline]
+    pub fn add_record(&mut self, record: &QosRecord) -> bool {
+        if !self.ctx.contains(record.timestamp_ms) {
+            return false;
+        }
+        let index = match &record.operation {
+            Operation::Read => 0,
+            Operation::Write => 1,
+            Operation::Upload => 2,
+            Operation::Download => 3,
+            Operation::Delete => 4,
+            Operation::Probe => 5,
+            Operation::Custom { name, .. } => {
+                let acc = match self.custom.get_mut(name.as_str()) {
+                    Some(acc) => acc,
+                    None => self.custom.entry(name.clone()).or_default(),
+                };
+                count(acc, record);
+                return true;
+            }
+        };
+        count(&mut self.builtin[index], record);
+        let slots = self.ctx.slot_count();
+        let slot = ((record.timestamp_ms - self.ctx.start_ms()) / SLOT_LEN_MS) as u32;
+        if record.success {
+            self.slots_success.set(slot, slots);
+            if record.bytes > 0 && self.ctx.speed_eligible(record.object_size) {
+                let speed = match index {
+                    2 => &mut self.upload,
+                    3 => &mut self.download,
+                    _ => return true,
+                };
+                speed.samples = speed.samples.saturating_add(1);
+                speed.bytes = speed.bytes.saturating_add(u128::from(record.bytes));
+                speed.latency_us = speed
+                    .latency_us
+                    .saturating_add(u128::from(record.latency_us.max(1)));
+            }
+        } else {
+            self.slots_failure.set(slot, slots);
+        }
+        true
+    }
+
+    /// Marks the slots that the report period `[start_ms, end_ms)` overlaps as covered by this
+    /// view. Returns whether the period overlaps the epoch at all.
+    pub fn add_report_period(&mut self, start_ms: u64, end_ms: u64) -> bool {
+        let from = start_ms.max(self.ctx.start_ms());
+        let to = end_ms.min(self.ctx.end_ms());
+        if from >= to {
+            return false;
+        }
+        let first = ((from - self.ctx.start_ms()) / SLOT_LEN_MS) as u32;
+        let last = ((to - 1 - self.ctx.start_ms()) / SLOT_LEN_MS) as u32;
+        self.slots_covered
+            .set_range(first, last, self.ctx.slot_count());
+        true
+    }
+
+    /// Records that the report with `hash` was used by this view (it goes into the Merkle root).
+    pub fn add_report_hash(&mut self, hash: ReportHash) {
+        self.reports.insert(hash);
+    }
+
+    /// Adds a whole report: when its period overlaps the epoch, its hash, its coverage and its
+    /// records inside the epoch. Returns whether it was used (overlaps the epoch). Idempotent: a
+    /// report whose hash this view already holds is not counted again.
+    pub fn add_report(
+        &mut self,
+        report: &Report,
+        hash: ReportHash,
+    ) -> Result<bool, AggregateError> {
+        if report.data_unit != self.ctx.data_unit() {
+            return Err(AggregateError::WrongDataUnit {
+                expected: self.ctx.data_unit(),
+                got: report.data_unit,
+            });
+        }
+        if report.role != self.role {
+            return Err(AggregateError::WrongRole {
+                expected: self.role,
+                got: report.role,
+            });
+        }
+        if self.reports.contains(&hash) {
+            return Ok(true);
+        }
+        if !self.add_report_period(report.period_start_ms, report.period_end_ms) {
+            return Ok(false);
+        }
+        self.add_report_hash(hash);
+        for record in &report.records {
+            self.add_record(record);
+        }
+        Ok(true)
+    }
+
+    /// Adds everything `other` holds. Both must be for the same context and role and must not
+    /// share a report (its records would count twice); on error nothing changes.
+    pub fn merge(&mut self, other: &ViewAccumulator) -> Result<(), AggregateError> {
+        self.check_mergeable(other)?;
+        for (mine, theirs) in self.builtin.iter_mut().zip(&other.builtin) {
+            mine.merge(theirs);
+        }
+        for (name, theirs) in &other.custom {
+            self.custom.entry(name.clone()).or_default().merge(theirs);
+        }
+        self.upload.merge(&other.upload);
+        self.download.merge(&other.download);
+        self.slots_success.or(&other.slots_success);
+        self.slots_failure.or(&other.slots_failure);
+        self.slots_covered.or(&other.slots_covered);
+        self.reports.extend(other.reports.iter().copied());
+        Ok(())
+    }
+
+    fn check_mergeable(&self, other: &ViewAccumulator) -> Result<(), AggregateError> {
+        if self.ctx != other.ctx || self.role != other.role {
+            return Err(AggregateError::ContextMismatch);
+        }
+        match self.reports.intersection(&other.reports).next() {
+            Some(hash) => Err(AggregateError::OverlappingReports(*hash)),
+            None => Ok(()),
+        }
+    }
+
+    /// Sorts pending latencies into their runs; changes nothing observable, makes
+    /// [`summary`](Self::summary) and [`encode`](Self::encode) cheap. Call once after adding.
+    pub fn compact(&mut self) {
+        for op in self.builtin.iter_mut().chain(self.custom.values_mut()) {
+            op.latency.compact();
+        }
+    }
+
+    /// The derived numbers of this view.
+    pub fn summary(&self) -> ViewSummary {
+        ViewSummary::of(self)
+    }
+
+    /// The canonical state encoding (see `docs/aggregation.md`, "Accumulator encoding"): equal
+    /// states give equal bytes, and [`decode`](Self::decode) restores a state that merges like
+    /// the original, so storage can persist accumulators and add reports incrementally.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(512);
+        out.extend_from_slice(VIEW_ACCUMULATOR_TAG);
+        out.put_u8(RULES_VERSION);
+        out.put_u64(self.ctx.data_unit());
+        out.put_u64(self.ctx.epoch());
+        out.put_u64(self.ctx.start_ms());
+        out.put_u64(self.ctx.end_ms());
+        out.put_u64(self.ctx.speed_size_bound());
+        out.put_u8(self.role.tag());
+        for op in &self.builtin {
+            op.encode_into(&mut out);
+        }
+        out.put_u32(self.custom.len() as u32);
+        for (name, op) in &self.custom {
+            out.put_u8(name.len() as u8);
+            out.extend_from_slice(name.as_bytes());
+            op.encode_into(&mut out);
+        }
+        self.upload.encode_into(&mut out);
+        self.download.encode_into(&mut out);
+        let slots = self.ctx.slot_count();
+        self.slots_success.encode_into(slots, &mut out);
+        self.slots_failure.encode_into(slots, &mut out);
+        self.slots_covered.encode_into(slots, &mut out);
+        out.put_u32(self.reports.len() as u32);
+        for hash in &self.reports {
+            out.extend_from_slice(&hash.0);
+        }
+        out
+    }
+
+    /// Decodes an [`encode`](Self::encode)d state; refuses anything that is not the canonical
+    /// encoding of a consistent state.
+    pub fn decode(bytes: &[u8]) -> Result<Self, AggregateError> {
+        let mut r = Reader::new(bytes);
+        if r.take(VIEW_ACCUMULATOR_TAG.len())? != VIEW_ACCUMULATOR_TAG {
+            return Err(AggregateError::Malformed("not a view accumulator"));
+        }
+        if r.u8()? != RULES_VERSION {
+            return Err(AggregateError::Malformed("unknown rules version"));
+        }
+        let ctx = AggregationContext::from_parts(r.u64()?, r.u64()?, r.u64()?, r.u64()?, r.u64()?)?;
+        let role = Role::from_tag(r.u8()?).ok_or(AggregateError::Malformed("role"))?;
+        let mut acc = ViewAccumulator::new(ctx, role);
+        for op in acc.builtin.iter_mut() {
+            *op = OpAccumulator::decode_from(&mut r)?;
+        }
+        let customs = r.u32()?;
+        for _ in 0..customs {
+            let len = r.u8()? as usize;
+            let name = r.take(len)?;
+            validate_custom_name(name).map_err(|_| AggregateError::Malformed("custom name"))?;
+            let name = String::from_utf8(name.to_vec()).expect("validated as ASCII");
+            let op = OpAccumulator::decode_from(&mut r)?;
+            acc.custom.insert(name, op);
+        }
+        acc.upload = SpeedAccumulator::decode_from(&mut r)?;
+        acc.download = SpeedAccumulator::decode_from(&mut r)?;
+        let slots = ctx.slot_count();
+        acc.slots_success = SlotBitmap::decode_from(&mut r, slots)?;
+        acc.slots_failure = SlotBitmap::decode_from(&mut r, slots)?;
+        acc.slots_covered = SlotBitmap::decode_from(&mut r, slots)?;
+        let reports = r.u32()?;
+        for _ in 0..reports {
+            acc.reports.insert(ReportHash(r.array()?));
+        }
+        if r.remaining() != 0 {
+            return Err(AggregateError::Malformed("trailing bytes"));
+        }
+        // Sorted names and hashes, no duplicates, no zero-count runs: the only encoding.
+        if acc.encode() != bytes {
+            return Err(AggregateError::Malformed("not the canonical encoding"));
+        }
+        Ok(acc)
+    }
+}
+
+#[inline]
+fn count(acc: &mut OpAccumulator, record: &QosRecord) {
+    acc.total = acc.total.saturating_add(1);
+    if record.success {
+        acc.latency.push(record.latency_us);
+    } else {
+        acc.failed = acc.failed.saturating_add(1);
+    }
+}
+
+/// The fast path for benchmarks and full roll-ups: one view's records of one epoch, in one pass
+/// (records outside the epoch are skipped), compacted and ready for [`ViewAccumulator::summary`].
+pub fn aggregate_records(
+    ctx: AggregationContext,
+    role: Role,
+    records: &[QosRecord],
+) -> ViewAccumulator {
+    let mut acc = ViewAccumulator::new(ctx, role);
+    for record in records {
+        acc.add_record(record);
+    }
+    acc.compact();
+    acc
+}
+
+/// Both views of one data unit in one epoch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EpochAccumulator {
+    pub consumer: ViewAccumulator,
+    pub provider: ViewAccumulator,
+}
+
+impl EpochAccumulator {
+    pub fn new(ctx: AggregationContext) -> Self {
+        EpochAccumulator {
+            consumer: ViewAccumulator::new(ctx, Role::Consumer),
+            provider: ViewAccumulator::new(ctx, Role::Provider),
+        }
+    }
+
+    pub fn context(&self) -> &AggregationContext {
+        self.consumer.context()
+    }
+
+    pub fn view(&self, role: Role) -> &ViewAccumulator {
+        match role {
+            Role::Consumer => &self.consumer,
+            Role::Provider => &self.provider,
+        }
+    }
+
+    pub fn view_mut(&mut self, role: Role) -> &mut ViewAccumulator {
+        match role {
+            Role::Consumer => &mut self.consumer,
+            Role::Provider => &mut self.provider,
+        }
+    }
+
+    /// Adds a report to the view of its role; see [`ViewAccumulator::add_report`].
+    pub fn add_report(
+        &mut self,
+        report: &Report,
+        hash: ReportHash,
+    ) -> Result<bool, AggregateError> {
+        self.view_mut(report.role).add_report(report, hash)
+    }
+
+    /// Adds a verified report to the view of its role.
+    pub fn add_verified(&mut self, report: &VerifiedReport) -> Result<bool, AggregateError> {
+        self.add_report(&report.report, report.hash)
+    }
+
+    /// Merges both views; on error nothing changes.
+    pub fn merge(&mut self, other: &EpochAccumulator) -> Result<(), AggregateError> {
+        self.consumer.check_mergeable(&other.consumer)?;
+        self.provider.check_mergeable(&other.provider)?;
+        self.consumer.merge(&other.consumer)?;
+        self.provider.merge(&other.provider)
+    }
+
+    pub fn compact(&mut self) {
+        self.consumer.compact();
+        self.provider.compact();
+    }
+
+    /// The derived numbers of both views, the combined uptime slots and the reports root.
+    pub fn summary(&self) -> EpochSummary {
+        EpochSummary::of(self)
+    }
+
+    /// The consumer's then the provider's canonical encoding, each prefixed by its `u64` length.
+    pub fn encode(&self) -> Vec<u8> {
+        let consumer = self.consumer.encode();
+        let provider = self.provider.encode();
+        let mut out = Vec::with_capacity(16 + consumer.len() + provider.len());
+        out.put_u64(consumer.len() as u64);
+        out.extend_from_slice(&consumer);
+        out.put_u64(provider.len() as u64);
+        out.extend_from_slice(&provider);
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, AggregateError> {
+        let mut r = Reader::new(bytes);
+        let mut part = || -> Result<ViewAccumulator, AggregateError> {
+            let len = usize::try_from(r.u64()?).map_err(|_| AggregateError::Malformed("length"))?;
+            ViewAccumulator::decode(r.take(len)?)
+        };
+        let consumer = part()?;
+        let provider = part()?;
+        if r.remaining() != 0 {
+            return Err(AggregateError::Malformed("trailing bytes"));
+        }
+        if consumer.role != Role::Consumer
+            || provider.role != Role::Provider
+            || consumer.ctx != provider.ctx
+        {
+            return Err(AggregateError::Malformed("views inconsistent"));
+        }
+        Ok(EpochAccumulator { consumer, provider })
+    }
+}

@@ -1,0 +1,113 @@
+//! Deterministic roll-ups, SLA verdicts and the numbers the contract enforces.
+//!
+//! Everything here is pure integer arithmetic with documented rounding (always towards zero,
+//! i.e. floor for the unsigned values used), no floats and no dependence on hash-map iteration
+//! order, so the oracle, the public API and an auditor compute bit-identical results from the same
+//! reports. The rules are specified in prose in `docs/aggregation.md`; the constants below are
+//! part of the rule set and are pinned by [`RULES_VERSION`].
+//!
+//! The pipeline:
+//!
+//! 1. [`EpochAccumulator`] (two [`ViewAccumulator`]s, consumer and provider) collects the reports
+//!    of one data unit that overlap one epoch. It is mergeable and its result does not depend on
+//!    the order of records or reports; its state has a canonical encoding so it can be persisted
+//!    and merged incrementally.
+//! 2. [`EpochAccumulator::summary`] derives the [`EpochSummary`]: counts, latency mean/p50/p95/p99
+//!    per operation type, speeds, error rate and uptime slots per view, the slot-level combined
+//!    uptime and the Merkle root of the reports used. [`EpochSummary::encode`] is the canonical
+//!    byte form compared across backends.
+//! 3. [`WindowSummary`] rolls epoch summaries (never raw records) up over the SLA's uptime window;
+//!    [`Trend`] compares a window with the one before.
+//! 4. [`evaluate`] combines both views under the anti-griefing rule into an [`EpochVerdict`]
+//!    whose [`EpochResult`] mirrors the contract's struct field for field.
+
+mod accumulator;
+mod context;
+mod evaluate;
+mod latency;
+mod slots;
+mod summary;
+mod terms;
+mod window;
+mod wire;
+
+pub use accumulator::{aggregate_records, EpochAccumulator, OpKind, ViewAccumulator};
+pub use context::{AggregationContext, EpochConfig};
+pub use evaluate::{
+    epoch_score, evaluate, next_reputation, EpochResult, EpochVerdict, EvidenceSource,
+    MetricVerdict, ViewEvidence,
+};
+pub use latency::{LatencyMultiset, LatencyStats};
+pub use slots::SlotCounts;
+pub use summary::{
+    CombinedSlots, EpochSummary, MetricDiscrepancy, OpSummary, SpeedSummary, ViewSummary,
+};
+pub use terms::{Metric, SlaTerms, TermsError, UINT96_MAX};
+pub use window::{MetricTrend, Trend, WindowSummary, WindowView};
+
+use thiserror::Error;
+
+use crate::report::{ReportHash, Role};
+
+/// Version of the rule set (slot length, minimum samples, combination rule, encodings). Written
+/// into every encoding, so a change of rules can never silently compare equal to old results.
+pub const RULES_VERSION: u8 = 1;
+
+/// Basis points of a whole: 100 % = 10 000.
+pub const MAX_BPS: u16 = 10_000;
+
+/// Length of one uptime slot: 60 s. Slots are aligned to the epoch start; when the epoch length is
+/// not a multiple of 60 s the last slot is shorter, and an epoch shorter than 60 s is one slot.
+pub const SLOT_LEN_MS: u64 = 60_000;
+
+/// Fewest samples a view needs before its value of a metric counts as evidence (for latency: that
+/// many successful operations of the type; for speed: that many eligible transfers; for the error
+/// rate: that many service operations; for uptime: that many observed slots over the window, or
+/// every slot of the window when the window has fewer).
+pub const MIN_SAMPLES: u64 = 10;
+
+/// The reputation every provider starts with (contract: `registerProvider`).
+pub const REPUTATION_START: u16 = 5_000;
+
+/// `EpochResult.flags` bit 0, known to the contract: no usable evidence this epoch; the contract
+/// records the result and leaves reputation and bond untouched.
+pub const FLAG_NO_DATA: u8 = 1 << 0;
+/// Off-chain flag bit 1: for at least one enforced metric the consumer's view (with enough
+/// samples) shows a violation that the provider's view contradicts; the metric is not violated
+/// and the discrepancy is surfaced.
+pub const FLAG_DISPUTED: u8 = 1 << 1;
+/// Off-chain flag bit 2: at least one slot of the epoch is covered by no provider report (the
+/// provider was silent or late there), so the provider's evidence could not contradict the
+/// consumer's in that slot.
+pub const FLAG_PROVIDER_GAP: u8 = 1 << 2;
+/// The flag bits the contract accepts (it reverts with `UnknownFlags` on any other bit), so
+/// [`EpochVerdict::epoch_result`] masks the off-chain bits away.
+pub const ONCHAIN_FLAGS_MASK: u8 = FLAG_NO_DATA;
+
+/// Why an aggregation input was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AggregateError {
+    #[error("epoch {epoch} does not fit in unix milliseconds for this configuration")]
+    EpochOutOfRange { epoch: u64 },
+    #[error("epoch length must be at least one second")]
+    ZeroEpochLength,
+    #[error("cannot merge accumulators of different data units, epochs, roles or size bounds")]
+    ContextMismatch,
+    #[error("report is from the {got:?}, the accumulator is for the {expected:?}")]
+    WrongRole { expected: Role, got: Role },
+    #[error("report is for data unit {got}, the accumulator is for data unit {expected}")]
+    WrongDataUnit { expected: u64, got: u64 },
+    #[error("window ends at epoch {window} of data unit {window_unit}, the summary is epoch {epoch} of data unit {unit}")]
+    WindowMismatch {
+        window: u64,
+        window_unit: u64,
+        epoch: u64,
+        unit: u64,
+    },
+    #[error("both accumulators already hold report {0}; merging would count it twice")]
+    OverlappingReports(ReportHash),
+    #[error("two summaries for epoch {0} in one window")]
+    DuplicateEpoch(u64),
+    #[error("encoded aggregate is malformed: {0}")]
+    Malformed(&'static str),
+}

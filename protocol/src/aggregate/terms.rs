@@ -1,0 +1,208 @@
+//! SLA terms, mirrored field for field from the contract's `ISlaOracle.SlaTerms`.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::MAX_BPS;
+
+/// The six scored metrics, in the order of `SlaTerms.weights` and of the `violations` bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    ReadLatency = 0,
+    WriteLatency = 1,
+    Upload = 2,
+    Download = 3,
+    Uptime = 4,
+    ErrorRate = 5,
+}
+
+impl Metric {
+    /// All metrics in bit order.
+    pub const ALL: [Metric; 6] = [
+        Metric::ReadLatency,
+        Metric::WriteLatency,
+        Metric::Upload,
+        Metric::Download,
+        Metric::Uptime,
+        Metric::ErrorRate,
+    ];
+
+    /// Index into `weights`, and the bit position in `violations`.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The metric's bit in `EpochResult.violations`.
+    pub fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::ReadLatency => "read_latency",
+            Metric::WriteLatency => "write_latency",
+            Metric::Upload => "upload",
+            Metric::Download => "download",
+            Metric::Uptime => "uptime",
+            Metric::ErrorRate => "error_rate",
+        }
+    }
+}
+
+/// SLA terms of an allocation, exactly as the contract stores them (`ISlaOracle.SlaTerms`).
+///
+/// JSON uses the snake_case of the Solidity names; `penalty_per_epoch` (a `uint96` in wei) is a
+/// decimal string so that no JSON reader rounds it (a plain JSON number is accepted on input).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaTerms {
+    /// Max mean read latency, µs; 0 = not enforced.
+    pub max_read_latency_us: u32,
+    /// Max mean write latency, µs; 0 = not enforced.
+    pub max_write_latency_us: u32,
+    /// Min mean upload speed, bytes/s, for objects `<= speed_size_bound`; 0 = not enforced.
+    pub min_upload_bps: u64,
+    /// Min mean download speed, bytes/s, for objects `<= speed_size_bound`; 0 = not enforced.
+    pub min_download_bps: u64,
+    /// Object size bound of the speed terms, bytes (0 = no bound; only allowed when neither speed
+    /// term is enforced, and then the speeds are informational).
+    pub speed_size_bound: u64,
+    /// Min uptime in basis points over `uptime_window`; 0 = not enforced.
+    pub min_uptime_bps: u16,
+    /// Rolling window the uptime is judged over, seconds.
+    pub uptime_window: u32,
+    /// Max error rate in basis points; 10000 = not enforced.
+    pub max_error_rate_bps: u16,
+    /// Max seconds between two reports of a reporter, 1..=86400.
+    pub reporting_interval: u32,
+    /// Wei moved from the provider's bond to the consumer per violating epoch (`uint96`).
+    #[serde(with = "wei")]
+    pub penalty_per_epoch: u128,
+    /// Score weights of read latency, write latency, upload, download, uptime, error rate; sum 10000.
+    pub weights: [u16; 6],
+}
+
+/// Largest value of a Solidity `uint96`.
+pub const UINT96_MAX: u128 = (1 << 96) - 1;
+
+/// A rule of `SlaTermsLib.validate` (plus the `uint96` range) that terms break.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TermsError {
+    #[error("weights sum to {0}, must sum to 10000")]
+    InvalidWeightSum(u32),
+    #[error("min_uptime_bps {0} exceeds 10000")]
+    InvalidMinUptime(u16),
+    #[error("max_error_rate_bps {0} exceeds 10000")]
+    InvalidMaxErrorRate(u16),
+    #[error("reporting_interval {0} must be 1..=86400 seconds")]
+    InvalidReportingInterval(u32),
+    #[error("uptime_window must be non-zero when uptime is enforced")]
+    InvalidUptimeWindow,
+    #[error("speed_size_bound must be non-zero when a speed term is enforced")]
+    InvalidSpeedSizeBound,
+    #[error("penalty_per_epoch exceeds uint96")]
+    PenaltyOutOfRange,
+}
+
+impl SlaTerms {
+    /// The contract's `SlaTermsLib.validate`, rule for rule and in the same order, plus the
+    /// `uint96` bound of the penalty that the ABI enforces.
+    pub fn validate(&self) -> Result<(), TermsError> {
+        let sum: u32 = self.weights.iter().map(|w| u32::from(*w)).sum();
+        if sum != u32::from(MAX_BPS) {
+            return Err(TermsError::InvalidWeightSum(sum));
+        }
+        if self.min_uptime_bps > MAX_BPS {
+            return Err(TermsError::InvalidMinUptime(self.min_uptime_bps));
+        }
+        if self.max_error_rate_bps > MAX_BPS {
+            return Err(TermsError::InvalidMaxErrorRate(self.max_error_rate_bps));
+        }
+        if self.reporting_interval == 0 || self.reporting_interval > 86_400 {
+            return Err(TermsError::InvalidReportingInterval(
+                self.reporting_interval,
+            ));
+        }
+        if self.min_uptime_bps != 0 && self.uptime_window == 0 {
+            return Err(TermsError::InvalidUptimeWindow);
+        }
+        if (self.min_upload_bps != 0 || self.min_download_bps != 0) && self.speed_size_bound == 0 {
+            return Err(TermsError::InvalidSpeedSizeBound);
+        }
+        if self.penalty_per_epoch > UINT96_MAX {
+            return Err(TermsError::PenaltyOutOfRange);
+        }
+        Ok(())
+    }
+
+    /// Whether `metric` is enforced (its threshold is not the "not enforced" value).
+    pub fn enforces(&self, metric: Metric) -> bool {
+        match metric {
+            Metric::ReadLatency => self.max_read_latency_us != 0,
+            Metric::WriteLatency => self.max_write_latency_us != 0,
+            Metric::Upload => self.min_upload_bps != 0,
+            Metric::Download => self.min_download_bps != 0,
+            Metric::Uptime => self.min_uptime_bps != 0,
+            Metric::ErrorRate => self.max_error_rate_bps < MAX_BPS,
+        }
+    }
+
+    /// Whether `value` (in the metric's unit) breaks the term. Strict comparisons: a latency equal
+    /// to the maximum, a speed or uptime equal to the minimum, an error rate equal to the maximum
+    /// all comply. Says nothing about evidence; a term that is not enforced is never breached.
+    pub fn breaches(&self, metric: Metric, value: u64) -> bool {
+        if !self.enforces(metric) {
+            return false;
+        }
+        match metric {
+            Metric::ReadLatency => value > u64::from(self.max_read_latency_us),
+            Metric::WriteLatency => value > u64::from(self.max_write_latency_us),
+            Metric::Upload => value < self.min_upload_bps,
+            Metric::Download => value < self.min_download_bps,
+            Metric::Uptime => value < u64::from(self.min_uptime_bps),
+            Metric::ErrorRate => value > u64::from(self.max_error_rate_bps),
+        }
+    }
+
+    /// Number of epochs of `epoch_len_s` seconds in the uptime window: `ceil(uptime_window /
+    /// epoch_len_s)`, at least 1.
+    pub fn window_epochs(&self, epoch_len_s: u32) -> u64 {
+        let len = u64::from(epoch_len_s.max(1));
+        u64::from(self.uptime_window).div_ceil(len).max(1)
+    }
+}
+
+/// `u128` wei as a decimal JSON string; a JSON number is accepted too.
+mod wei {
+    use serde::de::{self, Visitor};
+    use serde::{Deserializer, Serializer};
+    use std::fmt;
+
+    pub fn serialize<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
+        struct WeiVisitor;
+        impl Visitor<'_> for WeiVisitor {
+            type Value = u128;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an amount of wei as a decimal string or a non-negative integer")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<u128, E> {
+                Ok(u128::from(v))
+            }
+            fn visit_u128<E: de::Error>(self, v: u128) -> Result<u128, E> {
+                Ok(v)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<u128, E> {
+                if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(E::custom("wei must be a decimal string of digits"));
+                }
+                v.parse().map_err(|_| E::custom("wei amount out of range"))
+            }
+        }
+        d.deserialize_any(WeiVisitor)
+    }
+}

@@ -1,0 +1,116 @@
+//! Big-endian building blocks of the canonical aggregate encodings (see `docs/aggregation.md`).
+
+use super::AggregateError;
+
+pub(crate) trait Put {
+    fn put_u8(&mut self, v: u8);
+    fn put_u16(&mut self, v: u16);
+    fn put_u32(&mut self, v: u32);
+    fn put_u64(&mut self, v: u64);
+    fn put_u128(&mut self, v: u128);
+    /// `Option<u64>`-like values: one byte 0 (absent) or 1 followed by the value.
+    fn put_opt_u64(&mut self, v: Option<u64>);
+    fn put_opt_u16(&mut self, v: Option<u16>);
+}
+
+impl Put for Vec<u8> {
+    fn put_u8(&mut self, v: u8) {
+        self.push(v);
+    }
+    fn put_u16(&mut self, v: u16) {
+        self.extend_from_slice(&v.to_be_bytes());
+    }
+    fn put_u32(&mut self, v: u32) {
+        self.extend_from_slice(&v.to_be_bytes());
+    }
+    fn put_u64(&mut self, v: u64) {
+        self.extend_from_slice(&v.to_be_bytes());
+    }
+    fn put_u128(&mut self, v: u128) {
+        self.extend_from_slice(&v.to_be_bytes());
+    }
+    fn put_opt_u64(&mut self, v: Option<u64>) {
+        match v {
+            None => self.push(0),
+            Some(v) => {
+                self.push(1);
+                self.put_u64(v);
+            }
+        }
+    }
+    fn put_opt_u16(&mut self, v: Option<u16>) {
+        match v {
+            None => self.push(0),
+            Some(v) => {
+                self.push(1);
+                self.put_u16(v);
+            }
+        }
+    }
+}
+
+/// A cursor over an encoding being decoded.
+pub(crate) struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Reader { bytes, pos: 0 }
+    }
+
+    pub(crate) fn remaining(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], AggregateError> {
+        if self.remaining() < n {
+            return Err(AggregateError::Malformed("truncated"));
+        }
+        let out = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(out)
+    }
+
+    pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N], AggregateError> {
+        Ok(self.take(N)?.try_into().expect("length checked"))
+    }
+
+    pub(crate) fn u8(&mut self) -> Result<u8, AggregateError> {
+        Ok(self.take(1)?[0])
+    }
+
+    pub(crate) fn u32(&mut self) -> Result<u32, AggregateError> {
+        Ok(u32::from_be_bytes(self.array()?))
+    }
+
+    pub(crate) fn u64(&mut self) -> Result<u64, AggregateError> {
+        Ok(u64::from_be_bytes(self.array()?))
+    }
+
+    pub(crate) fn u128(&mut self) -> Result<u128, AggregateError> {
+        Ok(u128::from_be_bytes(self.array()?))
+    }
+}
+
+/// `Role` as its lowercase name in JSON (the type lives in `report.rs` without serde).
+pub(crate) mod role_serde {
+    use serde::Serializer;
+
+    use crate::report::Role;
+
+    pub(crate) fn serialize<S: Serializer>(role: &Role, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(role.as_str())
+    }
+
+    pub(crate) fn serialize_opt<S: Serializer>(
+        role: &Option<Role>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match role {
+            Some(role) => s.serialize_some(role.as_str()),
+            None => s.serialize_none(),
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Integration tests of the protocol crate: the published test vectors (`vectors`), property
+//! tests of the codec and of signature verification (`props`), and the ed25519 strictness the
+//! format relies on (`strictness`). Item numbers refer to ../shared/TEST-CATALOGUE.md.
+
+mod common;
+mod props;
+mod strictness;
+mod vectors;
+
+/// The vector generator, compiled here too so that a test can check the committed vector file
+/// is exactly what it generates.
+#[allow(dead_code)]
+#[path = "../../examples/gen_vectors.rs"]
+mod gen_vectors;
