@@ -36,9 +36,9 @@ CREATE TABLE reports (
     payload         BYTEA    NOT NULL,
     signature       BYTEA    NOT NULL,
     received_at_ms  BIGINT   NOT NULL,
-    UNIQUE (reporter_key, data_unit, sequence)
+    -- The hash chain of each (data unit, key): also how a chain's head is found.
+    UNIQUE (data_unit, reporter_key, sequence)
 );
-CREATE INDEX reports_by_data_unit_period ON reports (data_unit, period_start_ms);
 
 CREATE TABLE records (
     report_id      BIGINT   NOT NULL,
@@ -70,13 +70,3 @@ CREATE TABLE equivocations (
     received_at_ms BIGINT NOT NULL
 );
 CREATE INDEX equivocations_by_reporter ON equivocations (reporter_key, data_unit);
-
-CREATE TABLE reporter_state (
-    reporter_key       BYTEA    NOT NULL,
-    data_unit          BIGINT   NOT NULL,
-    role               BIGINT   NOT NULL,
-    last_sequence      BIGINT   NOT NULL,
-    last_hash          BYTEA    NOT NULL,
-    last_period_end_ms BIGINT   NOT NULL,
-    PRIMARY KEY (reporter_key, data_unit)
-);

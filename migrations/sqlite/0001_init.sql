@@ -38,9 +38,9 @@ CREATE TABLE reports (
     payload         BLOB    NOT NULL,
     signature       BLOB    NOT NULL,
     received_at_ms  INTEGER NOT NULL,
-    UNIQUE (reporter_key, data_unit, sequence)
+    -- The hash chain of each (data unit, key): also how a chain's head is found.
+    UNIQUE (data_unit, reporter_key, sequence)
 );
-CREATE INDEX reports_by_data_unit_period ON reports (data_unit, period_start_ms);
 
 -- One row per QoS record, queryable by data unit and time.
 CREATE TABLE records (
@@ -73,14 +73,3 @@ CREATE TABLE equivocations (
     received_at_ms INTEGER NOT NULL
 );
 CREATE INDEX equivocations_by_reporter ON equivocations (reporter_key, data_unit);
-
--- Head of each reporter's hash chain per data unit.
-CREATE TABLE reporter_state (
-    reporter_key       BLOB    NOT NULL,
-    data_unit          INTEGER NOT NULL,
-    role               INTEGER NOT NULL,
-    last_sequence      INTEGER NOT NULL,
-    last_hash          BLOB    NOT NULL,
-    last_period_end_ms INTEGER NOT NULL,
-    PRIMARY KEY (reporter_key, data_unit)
-);

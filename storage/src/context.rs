@@ -140,7 +140,6 @@ pub(crate) async fn judge_batch(
         }
     }
 
-    let hashes: Vec<ReportHash> = batch.iter().map(|v| v.hash).collect();
     let mut ctx = Context {
         allocations: ids
             .iter()
@@ -161,16 +160,29 @@ pub(crate) async fn judge_batch(
             .iter()
             .filter_map(|c| cache.heads.get(c).map(|h| (*c, h.clone())))
             .collect(),
-        stored_by_hash: src
-            .stored_acks(&hashes)
-            .await?
-            .into_iter()
-            .map(|ack| (ack.report_hash, ack))
-            .collect(),
+        stored_by_hash: HashMap::new(),
         stored_by_sequence: HashMap::new(),
     };
 
+    let mut asked: HashSet<ReportHash> = HashSet::new();
     loop {
+        // Only a report at or below its chain's head can be a resend or an equivocation; the
+        // common case (the next report of a chain) needs no lookup at all.
+        let candidates: Vec<ReportHash> = batch
+            .iter()
+            .filter(|v| {
+                ctx.states
+                    .get(&(v.report.reporter_key, v.report.data_unit))
+                    .is_some_and(|head| v.report.sequence <= head.last_sequence)
+            })
+            .map(|v| v.hash)
+            .filter(|hash| asked.insert(*hash))
+            .collect();
+        if !candidates.is_empty() {
+            for ack in src.stored_acks(&candidates).await? {
+                ctx.stored_by_hash.insert(ack.report_hash, ack);
+            }
+        }
         for (chain, sequence) in sequences_to_look_up(batch, &ctx) {
             if ctx.stored_by_sequence.contains_key(&(chain, sequence)) {
                 continue;

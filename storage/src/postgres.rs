@@ -20,7 +20,7 @@ use crate::context::{judge_batch, ContextSource, WriterCache};
 use crate::error::{is_unique_violation, Result, RACE_RETRIES};
 use crate::rows::{
     hash32, AckRow, AllocationRow, EquivocationRow, KeyRow, ReportRow, StateRow,
-    ALLOCATION_COLUMNS, REPORT_COLUMNS,
+    ALLOCATION_COLUMNS, HEAD_COLUMNS, REPORT_COLUMNS,
 };
 use crate::types::{Ack, Allocation, ReporterKey, ReporterState, ReporterStatus, StoredReport};
 use crate::{ReportQuery, Storage};
@@ -110,16 +110,16 @@ impl ContextSource for PgSource<'_, '_> {
     async fn heads(&mut self, chains: &[ChainKey]) -> Result<Vec<(ChainKey, ReporterState)>> {
         let keys: Vec<&[u8]> = chains.iter().map(|c| c.0.as_slice()).collect();
         let units: Vec<i64> = chains.iter().map(|c| c.1 as i64).collect();
-        let rows = sqlx::query_as::<_, StateRow>(
-            "SELECT s.reporter_key, s.data_unit, s.role, s.last_sequence, s.last_hash, \
-             s.last_period_end_ms FROM reporter_state s \
-             JOIN UNNEST($1::bytea[], $2::bigint[]) AS q(k, d) \
-             ON s.reporter_key = q.k AND s.data_unit = q.d",
-        )
-        .bind(&keys)
-        .bind(&units)
-        .fetch_all(&mut **self.0)
-        .await?;
+        let sql = format!(
+            "SELECT {HEAD_COLUMNS} FROM UNNEST($1::bytea[], $2::bigint[]) AS q(k, d) \
+             CROSS JOIN LATERAL (SELECT * FROM reports WHERE data_unit = q.d AND \
+             reporter_key = q.k ORDER BY sequence DESC LIMIT 1) r"
+        );
+        let rows = sqlx::query_as::<_, StateRow>(&sql)
+            .bind(&keys)
+            .bind(&units)
+            .fetch_all(&mut **self.0)
+            .await?;
         rows.into_iter()
             .map(|row| {
                 Ok((
@@ -304,55 +304,6 @@ async fn write_plan(
             .await?;
         }
     }
-    if !plan.state_updates.is_empty() {
-        let updates: Vec<_> = plan.state_updates.iter().collect();
-        sqlx::query(
-            "INSERT INTO reporter_state (reporter_key, data_unit, role, last_sequence, last_hash, \
-             last_period_end_ms) SELECT * FROM UNNEST($1::bytea[], $2::bigint[], $3::bigint[], \
-             $4::bigint[], $5::bytea[], $6::bigint[]) ON CONFLICT (reporter_key, data_unit) \
-             DO UPDATE SET last_sequence = excluded.last_sequence, last_hash = excluded.last_hash, \
-             last_period_end_ms = excluded.last_period_end_ms \
-             WHERE excluded.last_sequence > reporter_state.last_sequence",
-        )
-        .bind(
-            updates
-                .iter()
-                .map(|((k, _), _)| k.to_vec())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            updates
-                .iter()
-                .map(|((_, d), _)| *d as i64)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            updates
-                .iter()
-                .map(|(_, (r, _))| r.tag() as i64)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            updates
-                .iter()
-                .map(|(_, (_, h))| h.last_sequence as i64)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            updates
-                .iter()
-                .map(|(_, (_, h))| h.last_hash.0.to_vec())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            updates
-                .iter()
-                .map(|(_, (_, h))| h.last_period_end_ms as i64)
-                .collect::<Vec<_>>(),
-        )
-        .execute(&mut **tx)
-        .await?;
-    }
     for (index, accepted_hash) in &plan.equivocations {
         let v = &batch[*index];
         sqlx::query(
@@ -438,14 +389,15 @@ impl Storage for PostgresStorage {
         key: &[u8; 32],
         data_unit: u64,
     ) -> Result<Option<ReporterStatus>> {
-        let row = sqlx::query_as::<_, StateRow>(
-            "SELECT reporter_key, data_unit, role, last_sequence, last_hash, last_period_end_ms \
-             FROM reporter_state WHERE reporter_key = $1 AND data_unit = $2",
-        )
-        .bind(key.as_slice())
-        .bind(data_unit as i64)
-        .fetch_optional(&self.pool)
-        .await?;
+        let sql = format!(
+            "SELECT {HEAD_COLUMNS} FROM reports r WHERE r.reporter_key = $1 AND r.data_unit = $2 \
+             ORDER BY r.sequence DESC LIMIT 1"
+        );
+        let row = sqlx::query_as::<_, StateRow>(&sql)
+            .bind(key.as_slice())
+            .bind(data_unit as i64)
+            .fetch_optional(&self.pool)
+            .await?;
         let Some(row) = row else { return Ok(None) };
         let interval: Option<i64> = sqlx::query_scalar(
             "SELECT reporting_interval_ms FROM allocations WHERE data_unit = $1",

@@ -11,6 +11,10 @@ use crate::types::{
 pub(crate) const REPORT_COLUMNS: &str = "id, hash, reporter_key, role, data_unit, sequence, \
      period_start_ms, period_end_ms, record_count, payload, signature, received_at_ms";
 
+/// A chain head is the report with the highest sequence of its (data unit, key); `r` is reports.
+pub(crate) const HEAD_COLUMNS: &str = "r.reporter_key, r.data_unit, r.role, \
+     r.sequence AS last_sequence, r.hash AS last_hash, r.period_end_ms AS last_period_end_ms";
+
 pub(crate) const ALLOCATION_COLUMNS: &str = "data_unit, consumer, provider, status, \
      reporting_interval_ms, terms_hash, terms_json, active_from_ms, closed_at_ms";
 
@@ -143,14 +147,14 @@ impl StateRow {
     pub(crate) fn state(&self) -> Result<ReporterState> {
         Ok(ReporterState {
             last_sequence: self.last_sequence as u64,
-            last_hash: ReportHash(hash32(&self.last_hash, "reporter_state.last_hash")?),
+            last_hash: ReportHash(hash32(&self.last_hash, "reports.hash")?),
             last_period_end_ms: self.last_period_end_ms as u64,
         })
     }
 
     pub(crate) fn into_status(self, reporting_interval_ms: u64) -> Result<ReporterStatus> {
         Ok(ReporterStatus {
-            reporter_key: hash32(&self.reporter_key, "reporter_state.reporter_key")?,
+            reporter_key: hash32(&self.reporter_key, "reports.reporter_key")?,
             data_unit: self.data_unit as u64,
             role: role(self.role)?,
             state: self.state()?,

@@ -17,7 +17,7 @@ use crate::context::{judge_batch, ContextSource, WriterCache};
 use crate::error::{is_unique_violation, Result, RACE_RETRIES};
 use crate::rows::{
     hash32, AckRow, AllocationRow, EquivocationRow, KeyRow, ReportRow, StateRow,
-    ALLOCATION_COLUMNS, REPORT_COLUMNS,
+    ALLOCATION_COLUMNS, HEAD_COLUMNS, REPORT_COLUMNS,
 };
 use crate::types::{Ack, Allocation, ReporterKey, ReporterState, ReporterStatus, StoredReport};
 use crate::{ReportQuery, Storage};
@@ -135,8 +135,9 @@ impl ContextSource for SqliteSource<'_, '_> {
 
     async fn heads(&mut self, chains: &[ChainKey]) -> Result<Vec<(ChainKey, ReporterState)>> {
         let sql = format!(
-            "SELECT reporter_key, data_unit, role, last_sequence, last_hash, last_period_end_ms \
-             FROM reporter_state WHERE (reporter_key, data_unit) IN (VALUES {})",
+            "WITH q(k, d) AS (VALUES {}) SELECT {HEAD_COLUMNS} FROM q JOIN reports r \
+             ON r.data_unit = q.d AND r.reporter_key = q.k AND r.sequence = \
+             (SELECT MAX(sequence) FROM reports m WHERE m.data_unit = q.d AND m.reporter_key = q.k)",
             vec!["(?,?)"; chains.len()].join(",")
         );
         let mut query = sqlx::query_as::<_, StateRow>(&sql);
@@ -268,33 +269,6 @@ async fn write_plan(
             qb.build().execute(&mut **tx).await?;
         }
     }
-    if !plan.state_updates.is_empty() {
-        let updates: Vec<_> = plan.state_updates.iter().collect();
-        let mut rest = updates.as_slice();
-        for size in chunk_sizes(rest.len()) {
-            let (chunk, tail) = rest.split_at(size);
-            rest = tail;
-            let mut qb = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO reporter_state (reporter_key, data_unit, role, last_sequence, \
-                 last_hash, last_period_end_ms) ",
-            );
-            qb.push_values(chunk, |mut b, ((key, du), (role, head))| {
-                b.push_bind(key.as_slice())
-                    .push_bind(*du as i64)
-                    .push_bind(role.tag() as i64)
-                    .push_bind(head.last_sequence as i64)
-                    .push_bind(head.last_hash.0.as_slice())
-                    .push_bind(head.last_period_end_ms as i64);
-            });
-            qb.push(
-                " ON CONFLICT (reporter_key, data_unit) DO UPDATE SET \
-                 last_sequence = excluded.last_sequence, last_hash = excluded.last_hash, \
-                 last_period_end_ms = excluded.last_period_end_ms \
-                 WHERE excluded.last_sequence > reporter_state.last_sequence",
-            );
-            qb.build().execute(&mut **tx).await?;
-        }
-    }
     for (index, accepted_hash) in &plan.equivocations {
         let v = &batch[*index];
         sqlx::query(
@@ -378,14 +352,15 @@ impl Storage for SqliteStorage {
         key: &[u8; 32],
         data_unit: u64,
     ) -> Result<Option<ReporterStatus>> {
-        let row = sqlx::query_as::<_, StateRow>(
-            "SELECT reporter_key, data_unit, role, last_sequence, last_hash, last_period_end_ms \
-             FROM reporter_state WHERE reporter_key = ? AND data_unit = ?",
-        )
-        .bind(key.as_slice())
-        .bind(data_unit as i64)
-        .fetch_optional(&self.readers)
-        .await?;
+        let sql = format!(
+            "SELECT {HEAD_COLUMNS} FROM reports r WHERE r.reporter_key = ? AND r.data_unit = ? \
+             ORDER BY r.sequence DESC LIMIT 1"
+        );
+        let row = sqlx::query_as::<_, StateRow>(&sql)
+            .bind(key.as_slice())
+            .bind(data_unit as i64)
+            .fetch_optional(&self.readers)
+            .await?;
         let Some(row) = row else { return Ok(None) };
         let interval: Option<i64> =
             sqlx::query_scalar("SELECT reporting_interval_ms FROM allocations WHERE data_unit = ?")

@@ -143,7 +143,10 @@ impl AggregationContext {
         end_ms: u64,
         speed_size_bound: u64,
     ) -> Result<Self, AggregateError> {
-        if end_ms <= start_ms || !(end_ms - start_ms).is_multiple_of(1000) {
+        if end_ms <= start_ms
+            || !(end_ms - start_ms).is_multiple_of(1000)
+            || end_ms - start_ms > u64::from(u32::MAX) * 1000
+        {
             return Err(AggregateError::Malformed("epoch bounds"));
         }
         Ok(AggregationContext {

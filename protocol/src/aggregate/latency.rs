@@ -20,6 +20,8 @@ pub struct LatencyMultiset {
     runs: Vec<(u32, u64)>,
     /// Values not yet folded into `runs`, in arrival order.
     pending: Vec<u32>,
+    /// Always empty; keeps the previous runs' allocation for the next compaction.
+    scratch: Vec<(u32, u64)>,
     /// Number of values (runs and pending).
     len: u64,
     /// Sum of all values.
@@ -92,19 +94,41 @@ impl LatencyMultiset {
     }
 
     /// Folds the pending values into the runs. Changes nothing observable; makes the next
-    /// [`stats`](Self::stats) and [`encode`](Self::encode) cheap.
+    /// [`stats`](Self::stats) and the canonical encoding cheap.
     pub fn compact(&mut self) {
         if self.pending.is_empty() {
             return;
         }
         self.pending.sort_unstable();
-        let fresh = runs_of_sorted(&self.pending);
+        // One pass merging the existing runs with the sorted pending values.
+        let mut out = std::mem::take(&mut self.scratch);
+        out.reserve(self.runs.len() + self.pending.len());
+        let mut runs = self.runs.iter().peekable();
+        let mut values = self.pending.iter().peekable();
+        loop {
+            let next = match (runs.peek(), values.peek()) {
+                (Some(&&(rv, rc)), Some(&&v)) if rv <= v => {
+                    runs.next();
+                    (rv, rc)
+                }
+                (_, Some(&&v)) => {
+                    values.next();
+                    (v, 1)
+                }
+                (Some(&&run), None) => {
+                    runs.next();
+                    run
+                }
+                (None, None) => break,
+            };
+            match out.last_mut() {
+                Some((last, count)) if *last == next.0 => *count = count.saturating_add(next.1),
+                _ => out.push(next),
+            }
+        }
         self.pending.clear();
-        self.runs = if self.runs.is_empty() {
-            fresh
-        } else {
-            merge_runs(&self.runs, &fresh)
-        };
+        self.scratch = std::mem::replace(&mut self.runs, out);
+        self.scratch.clear();
     }
 
     /// The sorted `(latency, count)` runs of all values, compacting a copy if needed.
@@ -185,6 +209,7 @@ impl LatencyMultiset {
         Ok(LatencyMultiset {
             runs,
             pending: Vec::new(),
+            scratch: Vec::new(),
             len,
             sum,
         })
@@ -194,17 +219,6 @@ impl LatencyMultiset {
 /// The 1-based nearest rank of percentile `p` among `n >= 1` values: `ceil(p * n / 100)`.
 fn rank(p: u64, n: u64) -> u64 {
     (u128::from(p) * u128::from(n)).div_ceil(100) as u64
-}
-
-fn runs_of_sorted(sorted: &[u32]) -> Vec<(u32, u64)> {
-    let mut runs: Vec<(u32, u64)> = Vec::new();
-    for &v in sorted {
-        match runs.last_mut() {
-            Some((last, count)) if *last == v => *count += 1,
-            _ => runs.push((v, 1)),
-        }
-    }
-    runs
 }
 
 fn merge_runs(a: &[(u32, u64)], b: &[(u32, u64)]) -> Vec<(u32, u64)> {

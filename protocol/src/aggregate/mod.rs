@@ -21,28 +21,33 @@
 //! 4. [`evaluate`] combines both views under the anti-griefing rule into an [`EpochVerdict`]
 //!    whose [`EpochResult`] mirrors the contract's struct field for field.
 
-mod accumulator;
 mod context;
+mod epoch;
 mod evaluate;
+mod kind;
 mod latency;
 mod slots;
 mod summary;
 mod terms;
+mod view;
 mod window;
 mod wire;
 
-pub use accumulator::{aggregate_records, EpochAccumulator, OpKind, ViewAccumulator};
 pub use context::{AggregationContext, EpochConfig};
+pub use epoch::EpochAccumulator;
 pub use evaluate::{
     epoch_score, evaluate, next_reputation, EpochResult, EpochVerdict, EvidenceSource,
     MetricVerdict, ViewEvidence,
 };
+pub use kind::OpKind;
 pub use latency::{LatencyMultiset, LatencyStats};
 pub use slots::SlotCounts;
 pub use summary::{
     CombinedSlots, EpochSummary, MetricDiscrepancy, OpSummary, SpeedSummary, ViewSummary,
+    EPOCH_SUMMARY_TAG,
 };
 pub use terms::{Metric, SlaTerms, TermsError, UINT96_MAX};
+pub use view::{aggregate_records, ViewAccumulator, VIEW_ACCUMULATOR_TAG};
 pub use window::{MetricTrend, Trend, WindowSummary, WindowView};
 
 use thiserror::Error;

@@ -2,11 +2,11 @@
 
 use serde::Serialize;
 
-use super::accumulator::{
-    EpochAccumulator, OpAccumulator, OpKind, SpeedAccumulator, ViewAccumulator,
-};
+use super::epoch::EpochAccumulator;
+use super::kind::OpKind;
 use super::latency::LatencyStats;
 use super::slots::{ratio_bps, SlotCounts};
+use super::view::{OpAccumulator, SpeedAccumulator, ViewAccumulator};
 use super::wire::Put;
 use super::{Metric, RULES_VERSION};
 use crate::merkle;

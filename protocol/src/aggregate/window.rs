@@ -3,10 +3,10 @@
 use serde::Serialize;
 
 use super::context::EpochConfig;
+use super::kind::OpKind;
 use super::slots::{ratio_bps, SlotCounts};
 use super::summary::{speed_bps, EpochSummary, ViewSummary};
 use super::{AggregateError, Metric, SlaTerms};
-use crate::aggregate::OpKind;
 use crate::report::Role;
 
 /// One view's sums over a window, and the values derived from them with the epoch rules

@@ -190,12 +190,12 @@ fn diligent_provider() -> Vec<QosRecord> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
+    #![proptest_config(ProptestConfig::with_cases(64))]
 
     /// Whatever the consumer reports, a provider whose own sufficient evidence complies on every
     /// enforced metric is never penalized.
     #[test]
-    fn no_consumer_report_penalizes_a_diligent_compliant_provider(consumer in records_strategy(400)) {
+    fn no_consumer_report_penalizes_a_diligent_compliant_provider(consumer in records_strategy(250)) {
         let v = judge(&all_terms(), consumer, diligent_provider());
         prop_assert_eq!(v.violations, 0);
         prop_assert_eq!(v.penalty_wei, 0);

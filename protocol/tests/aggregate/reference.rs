@@ -7,10 +7,10 @@ use sla_protocol::{Operation, Role};
 use crate::common::*;
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(96))]
 
     #[test]
-    fn latency_stats_match_sorting_and_nearest_rank(values in prop::collection::vec(latency_strategy(), 0..600)) {
+    fn latency_stats_match_sorting_and_nearest_rank(values in prop::collection::vec(latency_strategy(), 0..400)) {
         let mut set = LatencyMultiset::new();
         for v in &values {
             set.push(*v);
@@ -30,7 +30,7 @@ proptest! {
     }
 
     #[test]
-    fn view_summary_matches_the_reference(records in records_strategy(300)) {
+    fn view_summary_matches_the_reference(records in records_strategy(250)) {
         let acc = aggregate_records(ctx(0), Role::Consumer, &records);
         let summary = acc.summary();
         for op in [Operation::Read, Operation::Write, Operation::Upload, Operation::Download, Operation::Delete, Operation::Probe] {

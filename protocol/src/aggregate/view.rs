@@ -1,87 +1,19 @@
-//! Mergeable, order-independent accumulators: one per (data unit, epoch, view).
+//! The mergeable, order-independent accumulator of one view (one party's reports) of one data
+//! unit in one epoch.
 
 use std::collections::{BTreeMap, BTreeSet};
-
-use serde::Serialize;
 
 use super::context::AggregationContext;
 use super::latency::LatencyMultiset;
 use super::slots::SlotBitmap;
-use super::summary::{EpochSummary, ViewSummary};
+use super::summary::ViewSummary;
 use super::wire::{Put, Reader};
 use super::{AggregateError, RULES_VERSION, SLOT_LEN_MS};
 use crate::record::{validate_custom_name, Operation, QosRecord};
 use crate::report::{Report, ReportHash, Role};
-use crate::signing::VerifiedReport;
 
 /// First bytes of an encoded [`ViewAccumulator`].
 pub const VIEW_ACCUMULATOR_TAG: &[u8] = b"SLA-ORACLE/VIEW-ACCUMULATOR";
-
-/// The operation type a record is counted under. Custom records are grouped by name (their value
-/// is not aggregated). The order (built-ins by format tag, then custom names bytewise) is the
-/// order of every list and encoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OpKind {
-    Read,
-    Write,
-    Upload,
-    Download,
-    Delete,
-    Probe,
-    Custom(String),
-}
-
-impl OpKind {
-    /// The six built-in kinds, in tag order.
-    pub const BUILTIN: [OpKind; 6] = [
-        OpKind::Read,
-        OpKind::Write,
-        OpKind::Upload,
-        OpKind::Download,
-        OpKind::Delete,
-        OpKind::Probe,
-    ];
-
-    pub fn of(operation: &Operation) -> OpKind {
-        match operation {
-            Operation::Read => OpKind::Read,
-            Operation::Write => OpKind::Write,
-            Operation::Upload => OpKind::Upload,
-            Operation::Download => OpKind::Download,
-            Operation::Delete => OpKind::Delete,
-            Operation::Probe => OpKind::Probe,
-            Operation::Custom { name, .. } => OpKind::Custom(name.clone()),
-        }
-    }
-
-    /// The format v1 operation tag (1..=7).
-    pub fn tag(&self) -> u8 {
-        match self {
-            OpKind::Read => 1,
-            OpKind::Write => 2,
-            OpKind::Upload => 3,
-            OpKind::Download => 4,
-            OpKind::Delete => 5,
-            OpKind::Probe => 6,
-            OpKind::Custom(_) => 7,
-        }
-    }
-
-    /// Whether records of this kind are *service operations*: they count for the error rate,
-    /// uptime and `operations`. Custom metrics have reporter-defined meaning and do not.
-    pub fn is_service(&self) -> bool {
-        !matches!(self, OpKind::Custom(_))
-    }
-
-    pub(crate) fn encode_into(&self, out: &mut Vec<u8>) {
-        out.put_u8(self.tag());
-        if let OpKind::Custom(name) = self {
-            out.put_u8(name.len() as u8);
-            out.extend_from_slice(name.as_bytes());
-        }
-    }
-}
 
 /// Counts and successful-operation latencies of one operation kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -329,7 +261,7 @@ impl ViewAccumulator {
         Ok(())
     }
 
-    fn check_mergeable(&self, other: &ViewAccumulator) -> Result<(), AggregateError> {
+    pub(crate) fn check_mergeable(&self, other: &ViewAccumulator) -> Result<(), AggregateError> {
         if self.ctx != other.ctx || self.role != other.role {
             return Err(AggregateError::ContextMismatch);
         }
@@ -456,102 +388,4 @@ pub fn aggregate_records(
     }
     acc.compact();
     acc
-}
-
-/// Both views of one data unit in one epoch.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EpochAccumulator {
-    pub consumer: ViewAccumulator,
-    pub provider: ViewAccumulator,
-}
-
-impl EpochAccumulator {
-    pub fn new(ctx: AggregationContext) -> Self {
-        EpochAccumulator {
-            consumer: ViewAccumulator::new(ctx, Role::Consumer),
-            provider: ViewAccumulator::new(ctx, Role::Provider),
-        }
-    }
-
-    pub fn context(&self) -> &AggregationContext {
-        self.consumer.context()
-    }
-
-    pub fn view(&self, role: Role) -> &ViewAccumulator {
-        match role {
-            Role::Consumer => &self.consumer,
-            Role::Provider => &self.provider,
-        }
-    }
-
-    pub fn view_mut(&mut self, role: Role) -> &mut ViewAccumulator {
-        match role {
-            Role::Consumer => &mut self.consumer,
-            Role::Provider => &mut self.provider,
-        }
-    }
-
-    /// Adds a report to the view of its role; see [`ViewAccumulator::add_report`].
-    pub fn add_report(
-        &mut self,
-        report: &Report,
-        hash: ReportHash,
-    ) -> Result<bool, AggregateError> {
-        self.view_mut(report.role).add_report(report, hash)
-    }
-
-    /// Adds a verified report to the view of its role.
-    pub fn add_verified(&mut self, report: &VerifiedReport) -> Result<bool, AggregateError> {
-        self.add_report(&report.report, report.hash)
-    }
-
-    /// Merges both views; on error nothing changes.
-    pub fn merge(&mut self, other: &EpochAccumulator) -> Result<(), AggregateError> {
-        self.consumer.check_mergeable(&other.consumer)?;
-        self.provider.check_mergeable(&other.provider)?;
-        self.consumer.merge(&other.consumer)?;
-        self.provider.merge(&other.provider)
-    }
-
-    pub fn compact(&mut self) {
-        self.consumer.compact();
-        self.provider.compact();
-    }
-
-    /// The derived numbers of both views, the combined uptime slots and the reports root.
-    pub fn summary(&self) -> EpochSummary {
-        EpochSummary::of(self)
-    }
-
-    /// The consumer's then the provider's canonical encoding, each prefixed by its `u64` length.
-    pub fn encode(&self) -> Vec<u8> {
-        let consumer = self.consumer.encode();
-        let provider = self.provider.encode();
-        let mut out = Vec::with_capacity(16 + consumer.len() + provider.len());
-        out.put_u64(consumer.len() as u64);
-        out.extend_from_slice(&consumer);
-        out.put_u64(provider.len() as u64);
-        out.extend_from_slice(&provider);
-        out
-    }
-
-    pub fn decode(bytes: &[u8]) -> Result<Self, AggregateError> {
-        let mut r = Reader::new(bytes);
-        let mut part = || -> Result<ViewAccumulator, AggregateError> {
-            let len = usize::try_from(r.u64()?).map_err(|_| AggregateError::Malformed("length"))?;
-            ViewAccumulator::decode(r.take(len)?)
-        };
-        let consumer = part()?;
-        let provider = part()?;
-        if r.remaining() != 0 {
-            return Err(AggregateError::Malformed("trailing bytes"));
-        }
-        if consumer.role != Role::Consumer
-            || provider.role != Role::Provider
-            || consumer.ctx != provider.ctx
-        {
-            return Err(AggregateError::Malformed("views inconsistent"));
-        }
-        Ok(EpochAccumulator { consumer, provider })
-    }
 }

@@ -1,0 +1,72 @@
+//! The operation kinds records are grouped under.
+
+use serde::Serialize;
+
+use super::wire::Put;
+use crate::record::Operation;
+
+/// The operation type a record is counted under. Custom records are grouped by name (their value
+/// is not aggregated). The order (built-ins by format tag, then custom names bytewise) is the
+/// order of every list and encoding.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpKind {
+    Read,
+    Write,
+    Upload,
+    Download,
+    Delete,
+    Probe,
+    Custom(String),
+}
+
+impl OpKind {
+    /// The six built-in kinds, in tag order.
+    pub const BUILTIN: [OpKind; 6] = [
+        OpKind::Read,
+        OpKind::Write,
+        OpKind::Upload,
+        OpKind::Download,
+        OpKind::Delete,
+        OpKind::Probe,
+    ];
+
+    pub fn of(operation: &Operation) -> OpKind {
+        match operation {
+            Operation::Read => OpKind::Read,
+            Operation::Write => OpKind::Write,
+            Operation::Upload => OpKind::Upload,
+            Operation::Download => OpKind::Download,
+            Operation::Delete => OpKind::Delete,
+            Operation::Probe => OpKind::Probe,
+            Operation::Custom { name, .. } => OpKind::Custom(name.clone()),
+        }
+    }
+
+    /// The format v1 operation tag (1..=7).
+    pub fn tag(&self) -> u8 {
+        match self {
+            OpKind::Read => 1,
+            OpKind::Write => 2,
+            OpKind::Upload => 3,
+            OpKind::Download => 4,
+            OpKind::Delete => 5,
+            OpKind::Probe => 6,
+            OpKind::Custom(_) => 7,
+        }
+    }
+
+    /// Whether records of this kind are *service operations*: they count for the error rate,
+    /// uptime and `operations`. Custom metrics have reporter-defined meaning and do not.
+    pub fn is_service(&self) -> bool {
+        !matches!(self, OpKind::Custom(_))
+    }
+
+    pub(crate) fn encode_into(&self, out: &mut Vec<u8>) {
+        out.put_u8(self.tag());
+        if let OpKind::Custom(name) = self {
+            out.put_u8(name.len() as u8);
+            out.extend_from_slice(name.as_bytes());
+        }
+    }
+}
