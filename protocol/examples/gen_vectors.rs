@@ -1258,12 +1258,12 @@ fn build() -> VectorFile {
     g.push_raw(
         "non-canonical-key-large-order",
         "Reporter key y = p + 3, a non-canonical encoding of a point of large order (the point \
-         with y = 3). It decodes and is not small-order, but nobody knows its discrete \
-         logarithm, so no signature verifies (here: the consumer key's signature).",
+         with y = 3). It is not small-order, but non-canonical encodings are refused as invalid \
+         keys so that every strict implementation agrees.",
         Signer::Forged(y_p_plus_3),
         payload,
         signature,
-        err("bad-signature", "signature"),
+        err("invalid-key", "payload.reporter_key"),
     );
 
     let not_a_point = hex32("0200000000000000000000000000000000000000000000000000000000000000");

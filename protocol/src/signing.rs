@@ -87,11 +87,16 @@ impl SignedReport {
     }
 }
 
-/// Checks that `key` is a usable reporter key: a valid point that is not of small order.
-pub fn check_reporter_key(key: &[u8; 32]) -> Result<VerifyingKey, VerifyError> {
-    let key = VerifyingKey::from_bytes(key).map_err(|_| VerifyError::InvalidKey)?;
+/// Checks that `key` is a usable reporter key: the canonical encoding of a curve point that is
+/// not of small order. Non-canonical encodings (y >= p) are refused so that every strict
+/// implementation, in any language, gives the same verdict.
+pub fn check_reporter_key(bytes: &[u8; 32]) -> Result<VerifyingKey, VerifyError> {
+    let key = VerifyingKey::from_bytes(bytes).map_err(|_| VerifyError::InvalidKey)?;
     if key.is_weak() {
         return Err(VerifyError::WeakKey);
+    }
+    if key.to_edwards().compress().to_bytes() != *bytes {
+        return Err(VerifyError::InvalidKey);
     }
     Ok(key)
 }

@@ -8,9 +8,11 @@
 //! transaction, which commits before any report of the batch is acknowledged.
 
 pub mod acceptance;
+mod chain;
 mod context;
 mod error;
 mod postgres;
+mod rollups;
 mod rows;
 mod sqlite;
 pub mod testing;
@@ -22,8 +24,10 @@ use async_trait::async_trait;
 use sla_protocol::{ReportHash, VerifiedReport};
 
 pub use acceptance::{Clock, Outcome, Rejection};
+pub use chain::ChainStore;
 pub use error::{Result, StorageError};
 pub use postgres::PostgresStorage;
+pub use rollups::RollupStore;
 pub use sqlite::SqliteStorage;
 pub use types::*;
 
@@ -40,9 +44,21 @@ pub struct ReportQuery {
     pub limit: u32,
 }
 
-/// Everything the services need from a database.
+/// Everything the services need from a database: the reports half ([`ReportStore`]), the
+/// mirrored chain state ([`ChainStore`]) and the roll-ups ([`RollupStore`]). Import
+/// [`prelude`] to call their methods on an `Arc<dyn Storage>`.
+pub trait Storage: ReportStore + ChainStore + RollupStore {}
+
+impl<T: ReportStore + ChainStore + RollupStore> Storage for T {}
+
+/// The storage traits, for `use sla_storage::prelude::*`.
+pub mod prelude {
+    pub use crate::{ChainStore, ReportStore, RollupStore, Storage};
+}
+
+/// Signed reports: ingest, read back, reporter status.
 #[async_trait]
-pub trait Storage: Send + Sync + std::fmt::Debug + 'static {
+pub trait ReportStore: Send + Sync + std::fmt::Debug + 'static {
     /// Judges and stores a batch of verified reports in one transaction. Returns one outcome per
     /// report, in order, only after the transaction has committed.
     async fn ingest(&self, batch: &[VerifiedReport], clock: Clock) -> Result<Vec<Outcome>>;

@@ -23,11 +23,11 @@ use crate::rows::{
     ALLOCATION_COLUMNS, HEAD_COLUMNS, REPORT_COLUMNS,
 };
 use crate::types::{Ack, Allocation, ReporterKey, ReporterState, ReporterStatus, StoredReport};
-use crate::{ReportQuery, Storage};
+use crate::{ReportQuery, ReportStore};
 
 #[derive(Debug, Clone)]
 pub struct PostgresStorage {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
     cache: Arc<Mutex<WriterCache>>,
 }
 
@@ -326,7 +326,7 @@ async fn write_plan(
 }
 
 #[async_trait]
-impl Storage for PostgresStorage {
+impl ReportStore for PostgresStorage {
     #[instrument(skip_all, fields(batch = batch.len()))]
     async fn ingest(&self, batch: &[VerifiedReport], clock: Clock) -> Result<Vec<Outcome>> {
         if batch.is_empty() {

@@ -20,15 +20,15 @@ use crate::rows::{
     ALLOCATION_COLUMNS, HEAD_COLUMNS, REPORT_COLUMNS,
 };
 use crate::types::{Ack, Allocation, ReporterKey, ReporterState, ReporterStatus, StoredReport};
-use crate::{ReportQuery, Storage};
+use crate::{ReportQuery, ReportStore};
 
 /// SQLite allows 32766 bound parameters per statement; chunks stay well below it.
 const MAX_CHUNK_ROWS: usize = 512;
 
 #[derive(Debug, Clone)]
 pub struct SqliteStorage {
-    writer: SqlitePool,
-    readers: SqlitePool,
+    pub(crate) writer: SqlitePool,
+    pub(crate) readers: SqlitePool,
     cache: Arc<Mutex<WriterCache>>,
 }
 
@@ -42,17 +42,25 @@ impl SqliteStorage {
             // crash of the process or of the machine.
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
-            .pragma("cache_size", "-65536");
+            .pragma("cache_size", "-65536")
+            // Statement journals in memory, not in temporary files.
+            .pragma("temp_store", "memory");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
-            .connect_with(options.clone())
+            // Checkpoints run in the background (below), not inside the commits of the writer.
+            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await?;
         sqlx::migrate!("../migrations/sqlite").run(&writer).await?;
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options.read_only(true))
+            .connect_with(options.clone().read_only(true))
             .await?;
+        let checkpointer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        tokio::spawn(checkpoint_in_background(checkpointer, writer.clone()));
         Ok(SqliteStorage {
             writer,
             readers,
@@ -72,6 +80,22 @@ impl SqliteStorage {
         tx.commit().await?;
         Ok(plan)
     }
+}
+
+/// Copies committed WAL frames into the database file every `CHECKPOINT_EVERY`, so that the
+/// WAL stays small without the writer's commits paying for it; stops when the writer closes.
+async fn checkpoint_in_background(checkpointer: SqlitePool, writer: SqlitePool) {
+    const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+    while !writer.is_closed() {
+        tokio::time::sleep(CHECKPOINT_EVERY).await;
+        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&checkpointer)
+            .await
+        {
+            tracing::warn!(error = %err, "background WAL checkpoint failed");
+        }
+    }
+    checkpointer.close().await;
 }
 
 fn placeholders(n: usize) -> String {
@@ -290,7 +314,7 @@ async fn write_plan(
 }
 
 #[async_trait]
-impl Storage for SqliteStorage {
+impl ReportStore for SqliteStorage {
     #[instrument(skip_all, fields(batch = batch.len()))]
     async fn ingest(&self, batch: &[VerifiedReport], clock: Clock) -> Result<Vec<Outcome>> {
         if batch.is_empty() {

@@ -1,0 +1,1 @@
+//! Incremental roll-ups of stored reports per data unit and epoch.

@@ -1,0 +1,1 @@
+//! Follows the contract's events and mirrors its state into the database.
