@@ -32,6 +32,11 @@ if ! pg_up; then
   unset SLA_TEST_POSTGRES_URL
 fi
 
+step "test dependencies (nginx with WebDAV for the probe agent tests)"
+if [ -x scripts/install-test-deps.sh ]; then
+  scripts/install-test-deps.sh
+fi
+
 step "Solidity: install Foundry and solc from npm, forge fmt, build, test"
 if [ -x scripts/test-contracts.sh ]; then
   scripts/test-contracts.sh

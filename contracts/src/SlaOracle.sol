@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {ISlaOracle} from "./interfaces/ISlaOracle.sol";
 import {AllocationCore} from "./libraries/AllocationCore.sol";
+import {ResultCodec} from "./libraries/ResultCodec.sol";
 import {SlaTermsLib} from "./libraries/SlaTermsLib.sol";
 import {Allocations} from "./modules/Allocations.sol";
 import {EpochClock} from "./modules/EpochClock.sol";
@@ -36,8 +37,8 @@ contract SlaOracle is Allocations, ReporterKeys, OracleSet {
     uint256 private constant _ESCAPE_INACTIVE = 3;
     uint256 private constant _ESCAPE_BAD_VERDICT = 4;
 
-    /// @dev Byte size of one ABI-encoded `EpochResult` (11 static words).
-    uint256 private constant _RESULT_SIZE = 11 * 32;
+    /// @dev Byte size of one packed result record (layout in {ResultCodec}).
+    uint256 private constant _RECORD_SIZE = ResultCodec.RECORD_SIZE;
 
     /// @param config Immutable timing configuration and the admin.
     /// @param signers The initial oracle signer set (config version 1).
@@ -52,28 +53,34 @@ contract SlaOracle is Allocations, ReporterKeys, OracleSet {
     }
 
     /// @inheritdoc ISlaOracle
-    function submitResults(uint64 epoch, EpochResult[] calldata results, bytes[] calldata signatures)
+    function submitResults(uint64 epoch, bytes calldata packedResults, bytes[] calldata signatures)
         external
         whenNotPaused
     {
-        uint256 count = results.length;
-        if (count == 0) revert EmptyBatch();
+        uint256 size = packedResults.length;
+        if (size == 0) revert EmptyBatch();
+        if (size % _RECORD_SIZE != 0) revert InvalidResultsLength(size);
         _requireSubmittable(epoch);
-        bytes32 resultsHash = _hashResultsCalldata(results);
+        bytes32 resultsHash = keccak256(packedResults);
         uint64 version = _configVersion;
         _requireQuorum(_batchDigest(version, epoch, resultsHash), signatures, version, _quorum);
-        uint256 applied = _applyResults(epoch, results);
-        emit ResultsSubmitted(epoch, version, resultsHash, applied, count - applied, msg.sender);
+        uint256 applied = _applyResults(epoch, packedResults);
+        emit ResultsSubmitted(epoch, version, resultsHash, applied, size / _RECORD_SIZE - applied, msg.sender);
     }
 
     /// @inheritdoc ISlaOracle
-    function hashResults(EpochResult[] calldata results) external pure returns (bytes32) {
-        return keccak256(abi.encode(results));
+    function resultBatchDigest(uint64 epoch, bytes calldata packedResults) external view returns (bytes32) {
+        return _batchDigest(_configVersion, epoch, keccak256(packedResults));
     }
 
     /// @inheritdoc ISlaOracle
-    function resultBatchDigest(uint64 epoch, EpochResult[] calldata results) external view returns (bytes32) {
-        return _batchDigest(_configVersion, epoch, keccak256(abi.encode(results)));
+    function packResults(EpochResult[] calldata results) external pure returns (bytes memory) {
+        return ResultCodec.packResults(results);
+    }
+
+    /// @inheritdoc ISlaOracle
+    function unpackResults(bytes calldata packedResults) external pure returns (EpochResult[] memory) {
+        return ResultCodec.unpackResults(packedResults);
     }
 
     /// @inheritdoc ISlaOracle
@@ -102,19 +109,6 @@ contract SlaOracle is Allocations, ReporterKeys, OracleSet {
         if (deadline < block.timestamp) revert EpochStale(epoch, deadline, block.timestamp);
     }
 
-    /// @dev `keccak256(abi.encode(results))` hashed straight from calldata: the results are static structs,
-    /// so their encoding is the offset word, the length and the calldata elements as they are.
-    function _hashResultsCalldata(EpochResult[] calldata results) private pure returns (bytes32 h) {
-        assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            let size := mul(results.length, _RESULT_SIZE)
-            mstore(ptr, 0x20)
-            mstore(add(ptr, 0x20), results.length)
-            calldatacopy(add(ptr, 0x40), results.offset, size)
-            h := keccak256(ptr, add(size, 0x40))
-        }
-    }
-
     /// @dev The provider whose reputation the result loop is carrying in memory.
     struct ProviderRun {
         uint32 providerId;
@@ -126,27 +120,29 @@ contract SlaOracle is Allocations, ReporterKeys, OracleSet {
     /// @dev Applies each result not yet applied; returns how many were. Reputation is kept in memory across a
     /// run of consecutive results of the same provider and written once at the end of the run.
     /// This loop is the gas budget of the whole system, hence the assembly for the common path: fields are
-    /// read straight from calldata (an `EpochResult` is 11 static words, word k at byte 32 k), the hot word
-    /// (layout in {AllocationCore}) is read and written once, and `ResultApplied` is emitted with three data
-    /// words. Rare paths (reverts, skips, penalties, provider switches) leave the assembly through `escape`.
-    function _applyResults(uint64 epoch, EpochResult[] calldata results) private returns (uint256 applied) {
+    /// read straight from the packed calldata records (layout in {ResultCodec}: the id in bytes 0-7, the
+    /// `metrics` word of the event in bytes 8-39 as it is, violations and flags in bytes 40-41, the root in
+    /// 42-73), the hot word (layout in {AllocationCore}) is read and written once, and `ResultApplied` is
+    /// emitted with three data words. Rare paths (reverts, skips, penalties, provider switches) leave the
+    /// assembly through `escape`. `packedResults.length` is a positive multiple of the record size.
+    function _applyResults(uint64 epoch, bytes calldata packedResults) private returns (uint256 applied) {
         ProviderRun memory run;
         uint256 cursor;
         uint256 end;
         uint256 coresSlot;
         assembly ("memory-safe") {
-            cursor := results.offset
-            end := add(cursor, mul(results.length, _RESULT_SIZE))
+            cursor := packedResults.offset
+            end := add(cursor, packedResults.length)
             coresSlot := _allocationCores.slot
         }
         unchecked {
-            for (; cursor < end; cursor += _RESULT_SIZE) {
+            for (; cursor < end; cursor += _RECORD_SIZE) {
                 uint64 dataUnitId;
                 uint256 core;
                 uint256 verdict;
                 uint256 escape;
                 assembly ("memory-safe") {
-                    dataUnitId := and(calldataload(cursor), 0xffffffffffffffff)
+                    dataUnitId := shr(192, calldataload(cursor))
                     mstore(0x00, dataUnitId)
                     mstore(0x20, coresSlot)
                     let slot := keccak256(0x00, 0x40)
@@ -167,41 +163,19 @@ contract SlaOracle is Allocations, ReporterKeys, OracleSet {
                             escape := _ESCAPE_INACTIVE
                             break
                         }
-                        let violations := calldataload(add(cursor, 256))
-                        let flags := calldataload(add(cursor, 288))
-                        if or(gt(violations, 0x3f), gt(flags, 1)) {
+                        // violations << 8 | flags; valid iff violations <= 0x3f and flags <= 1
+                        verdict := shr(240, calldataload(add(cursor, 40)))
+                        if and(verdict, 0xc0fe) {
                             escape := _ESCAPE_BAD_VERDICT
                             break
                         }
-                        verdict := or(shl(8, violations), flags)
                         // nextEpoch := epoch + 1
                         sstore(slot, or(and(core, not(shl(32, 0xffffffffff))), shl(32, add(epoch, 1))))
                         // emit ResultApplied(dataUnitId, metrics, epoch << 16 | verdict, reportsRoot)
                         let m := mload(0x40)
-                        mstore(
-                            m,
-                            or(
-                                or(
-                                    or(
-                                        shl(224, and(calldataload(add(cursor, 32)), 0xffffffff)),
-                                        shl(192, and(calldataload(add(cursor, 64)), 0xffffffff))
-                                    ),
-                                    or(
-                                        shl(128, and(calldataload(add(cursor, 96)), 0xffffffffffffffff)),
-                                        shl(64, and(calldataload(add(cursor, 128)), 0xffffffffffffffff))
-                                    )
-                                ),
-                                or(
-                                    or(
-                                        shl(48, and(calldataload(add(cursor, 160)), 0xffff)),
-                                        shl(32, and(calldataload(add(cursor, 192)), 0xffff))
-                                    ),
-                                    and(calldataload(add(cursor, 224)), 0xffffffff)
-                                )
-                            )
-                        )
+                        mstore(m, calldataload(add(cursor, 8)))
                         mstore(add(m, 32), or(shl(16, epoch), verdict))
-                        mstore(add(m, 64), calldataload(add(cursor, 320)))
+                        mstore(add(m, 64), calldataload(add(cursor, 42)))
                         log2(m, 96, _RESULT_APPLIED_TOPIC, dataUnitId)
                         break
                     }
@@ -233,19 +207,18 @@ contract SlaOracle is Allocations, ReporterKeys, OracleSet {
     /// @dev Reverts with the error an escape code of the result loop stands for.
     function _revertInvalidResult(uint256 escape, uint256 cursor, uint64 epoch) private pure {
         uint64 dataUnitId;
-        uint256 violations;
-        uint256 flags;
+        uint8 violations;
+        uint8 flags;
         assembly ("memory-safe") {
-            dataUnitId := and(calldataload(cursor), 0xffffffffffffffff)
-            violations := calldataload(add(cursor, 256))
-            flags := calldataload(add(cursor, 288))
+            dataUnitId := shr(192, calldataload(cursor))
+            let word := calldataload(add(cursor, 40))
+            violations := byte(0, word)
+            flags := byte(1, word)
         }
         if (escape == _ESCAPE_UNKNOWN) revert UnknownAllocation(dataUnitId);
         if (escape == _ESCAPE_INACTIVE) revert AllocationNotActiveInEpoch(dataUnitId, epoch);
-        // forge-lint: disable-next-line(unsafe-typecast)
-        if (violations > 0x3f) revert UnknownViolationBits(dataUnitId, uint8(violations));
-        // forge-lint: disable-next-line(unsafe-typecast)
-        revert UnknownFlags(dataUnitId, uint8(flags));
+        if (violations > 0x3f) revert UnknownViolationBits(dataUnitId, violations);
+        revert UnknownFlags(dataUnitId, flags);
     }
 
     /// @dev Ends the current run (storing its reputation) and starts one for `providerId`.

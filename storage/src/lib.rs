@@ -27,7 +27,7 @@ pub use acceptance::{Clock, Outcome, Rejection};
 pub use chain::ChainStore;
 pub use error::{Result, StorageError};
 pub use postgres::PostgresStorage;
-pub use rollups::RollupStore;
+pub use rollups::{Rollup, RollupStatus, RollupStore, UncountedReport};
 pub use sqlite::SqliteStorage;
 pub use types::*;
 

@@ -43,6 +43,12 @@ interface ISlaOracle {
     }
 
     /// @notice One data unit's summarized result for one epoch, as computed and signed by the oracle set.
+    /// @dev On the wire ({submitResults}) a result is not ABI-encoded but a packed record of exactly 74 bytes,
+    /// the fields in this order, big-endian, at their natural widths: dataUnitId (bytes 0-7), readLatencyUs
+    /// (8-11), writeLatencyUs (12-15), uploadBps (16-23), downloadBps (24-31), uptimeBps (32-33), errorRateBps
+    /// (34-35), operations (36-39), violations (40), flags (41), reportsRoot (42-73). A batch is the
+    /// concatenation of its records, which is `abi.encodePacked` of the fields result after result; see
+    /// {packResults} and {unpackResults}.
     /// @param dataUnitId The allocation the result is for.
     /// @param readLatencyUs Mean read latency in microseconds.
     /// @param writeLatencyUs Mean write latency in microseconds.
@@ -208,6 +214,7 @@ interface ISlaOracle {
     event OracleConfigSet(uint64 indexed configVersion, address[] signers, uint8 quorum);
 
     /// @notice Emitted once per accepted batch, after its per-result events.
+    /// @param resultsHash `keccak256(packedResults)`, the hash the signers signed.
     /// @param applied Number of results applied; `skipped` = number skipped as already applied.
     event ResultsSubmitted(
         uint64 indexed epoch,
@@ -222,7 +229,8 @@ interface ISlaOracle {
     /// three words of data and one indexed topic (filter by epoch through {ResultsSubmitted}, emitted by the same
     /// transaction).
     /// @param metrics The summary packed into one word, most significant first: readLatencyUs (32 bits),
-    /// writeLatencyUs (32), uploadBps (64), downloadBps (64), uptimeBps (16), errorRateBps (16), operations (32).
+    /// writeLatencyUs (32), uploadBps (64), downloadBps (64), uptimeBps (16), errorRateBps (16), operations (32)
+    /// (bytes 8-39 of the result's packed record, as they are).
     /// @param verdict `epoch << 16 | violations << 8 | flags`.
     event ResultApplied(uint64 indexed dataUnitId, uint256 metrics, uint256 verdict, bytes32 reportsRoot);
 
@@ -326,6 +334,8 @@ interface ISlaOracle {
 
     /// @notice A batch with no results.
     error EmptyBatch();
+    /// @notice Packed results of `length` bytes, which is not a multiple of the 74-byte record.
+    error InvalidResultsLength(uint256 length);
     /// @notice `epoch` ends at `epochEnd`, after the current time `timestamp`.
     error EpochNotClosed(uint64 epoch, uint256 epochEnd, uint256 timestamp);
     /// @notice The submission window of `epoch` ended at `deadline`, before the current time `timestamp`.
@@ -488,18 +498,25 @@ interface ISlaOracle {
     //////////////////////////////////////////////////////////////*/
 
     /// @notice Applies a batch of results for one closed epoch, signed by at least `quorum` current signers.
-    /// @dev Signatures are 65-byte ECDSA signatures over the EIP-712 digest of
+    /// @dev `packedResults` is the concatenation of 74-byte records, one per result (layout at {EpochResult});
+    /// its length must be a positive multiple of 74 ({EmptyBatch}, {InvalidResultsLength}). Signatures are
+    /// 65-byte ECDSA signatures over the EIP-712 digest of
     /// `ResultBatch(uint64 configVersion,uint64 epoch,bytes32 resultsHash)` with `resultsHash =
-    /// keccak256(abi.encode(results))`, domain name "SlaOracle", version "1", ordered by strictly ascending
-    /// signer address. A result whose epoch is not after its data unit's last applied epoch is skipped with
+    /// keccak256(packedResults)`, domain name "SlaOracle", version "1", ordered by strictly ascending signer
+    /// address. A result whose epoch is not after its data unit's last applied epoch is skipped with
     /// {ResultSkipped} (never reverted), so resubmitting a batch is harmless.
-    function submitResults(uint64 epoch, EpochResult[] calldata results, bytes[] calldata signatures) external;
+    function submitResults(uint64 epoch, bytes calldata packedResults, bytes[] calldata signatures) external;
 
-    /// @notice `keccak256(abi.encode(results))`, the `resultsHash` of the typed data.
-    function hashResults(EpochResult[] calldata results) external pure returns (bytes32);
+    /// @notice The EIP-712 digest the oracle signers sign for `epoch` and `packedResults` under the current
+    /// config (`resultsHash = keccak256(packedResults)`).
+    function resultBatchDigest(uint64 epoch, bytes calldata packedResults) external view returns (bytes32);
 
-    /// @notice The EIP-712 digest the oracle signers sign for `epoch` and `results` under the current config.
-    function resultBatchDigest(uint64 epoch, EpochResult[] calldata results) external view returns (bytes32);
+    /// @notice The packed form {submitResults} takes: the 74-byte records of `results`, concatenated.
+    function packResults(EpochResult[] calldata results) external pure returns (bytes memory);
+
+    /// @notice The results of a packed batch, record by record (empty for empty input); reverts with
+    /// {InvalidResultsLength} when the length is not a multiple of 74. Checks nothing else.
+    function unpackResults(bytes calldata packedResults) external pure returns (EpochResult[] memory);
 
     /*//////////////////////////////////////////////////////////////
                                   PAUSE

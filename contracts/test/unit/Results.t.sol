@@ -31,7 +31,7 @@ contract ResultsTest is Fixture {
         vm.expectEmit(address(oracle));
         emit ISlaOracle.ReputationUpdated(provider, 5000, 5625);
         vm.expectEmit(address(oracle));
-        emit ISlaOracle.ResultsSubmitted(0, 1, keccak256(abi.encode(results)), 1, 0, address(this));
+        emit ISlaOracle.ResultsSubmitted(0, 1, keccak256(_pack(results)), 1, 0, address(this));
         _submit(0, results);
         assertEq(oracle.reputationOf(provider), 5625, "(5000 * 7 + 10000) / 8");
         assertEq(oracle.getAllocation(id).nextEpoch, 1, "epoch 0 applied");
@@ -133,7 +133,7 @@ contract ResultsTest is Fixture {
         vm.expectEmit(address(oracle));
         emit ISlaOracle.ResultSkipped(id, 0);
         vm.expectEmit(address(oracle));
-        emit ISlaOracle.ResultsSubmitted(0, 1, keccak256(abi.encode(results)), 0, 1, address(this));
+        emit ISlaOracle.ResultsSubmitted(0, 1, keccak256(_pack(results)), 0, 1, address(this));
         _submit(0, results);
         assertEq(oracle.withdrawableOf(consumer), PENALTY, "penalty applied once");
     }
@@ -211,18 +211,62 @@ contract ResultsTest is Fixture {
         }
         vm.prank(admin);
         oracle.setOracleConfig(signers, 2);
-        ISlaOracle.EpochResult[] memory results = _one(_result(id, 0, 0));
-        oracle.submitResults(0, results, _signAll(pks, 0, results));
+        bytes memory packed = _pack(_one(_result(id, 0, 0)));
+        oracle.submitResults(0, packed, _signAll(pks, 0, packed));
         assertEq(oracle.getAllocation(id).nextEpoch, 1, "applied with 3 of 3 (quorum 2)");
     }
 
-    function test_HashResults_MatchesAbiEncoding() public view {
+    function test_ResultBatchDigest_IsOverThePackedBytes() public view {
         ISlaOracle.EpochResult[] memory results = new ISlaOracle.EpochResult[](2);
         results[0] = _result(id, 1, 0);
         results[1] = _result(7, 0, 1);
-        assertEq(oracle.hashResults(results), keccak256(abi.encode(results)), "hash");
+        bytes memory packed = _pack(results);
         (uint64 version,,) = oracle.oracleConfig();
-        assertEq(oracle.resultBatchDigest(3, results), _digest(version, 3, results), "digest");
+        assertEq(oracle.resultBatchDigest(3, packed), _digest(version, 3, packed), "digest");
+    }
+
+    function test_SubmitResults_ReadsEveryRecordAtItsOffset() public {
+        uint64 second = _activeAllocation(consumer, provider);
+        uint64 third = _activeAllocation(consumer, provider);
+        vm.warp(_epochEnd(1));
+        ISlaOracle.EpochResult[] memory results = new ISlaOracle.EpochResult[](3);
+        results[0] = _distinct(id, 1);
+        results[1] = _distinct(second, 2);
+        results[2] = _distinct(third, 3);
+        results[1].flags = 1; // NO_DATA with violation bits: recorded, and nothing else
+        vm.recordLogs();
+        _submit(1, results);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        uint256 seen;
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics[0] != ISlaOracle.ResultApplied.selector) continue;
+            ISlaOracle.EpochResult memory r = results[seen++];
+            (uint256 metrics, uint256 verdict, bytes32 root) =
+                abi.decode(logs[i].data, (uint256, uint256, bytes32));
+            assertEq(uint256(logs[i].topics[1]), r.dataUnitId, "id");
+            assertEq(metrics, _metrics(r), "metrics");
+            assertEq(verdict, uint256(1) << 16 | uint256(r.violations) << 8 | r.flags, "verdict");
+            assertEq(root, r.reportsRoot, "root");
+        }
+        assertEq(seen, 3, "three results applied");
+        assertEq(oracle.getAllocation(third).nextEpoch, 2, "last record applied");
+    }
+
+    /// @dev A result whose every field is nonzero and differs from the other results'.
+    function _distinct(uint64 dataUnitId, uint8 k) internal pure returns (ISlaOracle.EpochResult memory) {
+        return ISlaOracle.EpochResult({
+            dataUnitId: dataUnitId,
+            readLatencyUs: uint32(0x10111213) * k,
+            writeLatencyUs: uint32(0x20212223) * k,
+            uploadBps: uint64(0x3031323334353637) * k,
+            downloadBps: uint64(0x4041424344454647) * k,
+            uptimeBps: uint16(0x0506) * k,
+            errorRateBps: uint16(0x0708) * k,
+            operations: uint32(0x50515253) * k,
+            violations: k,
+            flags: 0,
+            reportsRoot: keccak256(abi.encode(k))
+        });
     }
 
     function testFuzz_Reputation_FollowsTheRule(uint256 start, uint8 violations, uint256 rounds) public {
@@ -275,46 +319,85 @@ contract ResultsTest is Fixture {
     // ----------------------------------------------------------------- reverts
 
     function test_RevertWhen_BatchIsEmpty() public {
-        ISlaOracle.EpochResult[] memory results = new ISlaOracle.EpochResult[](0);
-        bytes[] memory sigs = _sign(0, results);
+        bytes memory packed = "";
+        bytes[] memory sigs = _sign(0, packed);
         vm.expectRevert(abi.encodeWithSelector(ISlaOracle.EmptyBatch.selector));
-        oracle.submitResults(0, results, sigs);
+        oracle.submitResults(0, packed, sigs);
+    }
+
+    function test_RevertWhen_PackedResultsShorterThanOneRecord() public {
+        bytes memory packed = _pack(_one(_result(id, 0, 0)));
+        _expectLengthRevert(_prefix(packed, 73));
+    }
+
+    function test_RevertWhen_PackedResultsHaveATrailingByte() public {
+        bytes memory packed = bytes.concat(_pack(_one(_result(id, 0, 0))), hex"00");
+        _expectLengthRevert(packed);
+    }
+
+    function test_RevertWhen_LastPackedRecordIsTruncated() public {
+        ISlaOracle.EpochResult[] memory results = new ISlaOracle.EpochResult[](2);
+        results[0] = _result(id, 0, 0);
+        results[1] = _result(id, 0, 0);
+        _expectLengthRevert(_prefix(_pack(results), 147));
+    }
+
+    function testFuzz_RevertWhen_PackedLengthIsNotAMultipleOf74(uint256 length) public {
+        length = bound(length, 1, 20 * 74);
+        if (length % 74 == 0) ++length;
+        _expectLengthRevert(new bytes(length));
+    }
+
+    /// @dev Correctly signed, open epoch: only the length is wrong, and that is checked first.
+    function _expectLengthRevert(bytes memory packed) internal {
+        bytes[] memory sigs = _sign(0, packed);
+        vm.expectRevert(abi.encodeWithSelector(ISlaOracle.InvalidResultsLength.selector, packed.length));
+        oracle.submitResults(0, packed, sigs);
+        vm.expectRevert(abi.encodeWithSelector(ISlaOracle.InvalidResultsLength.selector, packed.length));
+        oracle.unpackResults(packed);
+    }
+
+    function _prefix(bytes memory b, uint256 length) internal pure returns (bytes memory p) {
+        p = new bytes(length);
+        for (uint256 i; i < length; ++i) {
+            p[i] = b[i];
+        }
     }
 
     function test_RevertWhen_EpochNotClosed() public {
-        ISlaOracle.EpochResult[] memory results = _one(_result(id, 0, 0));
-        bytes[] memory sigs = _sign(1, results);
+        bytes memory packed = _pack(_one(_result(id, 0, 0)));
+        bytes[] memory sigs = _sign(1, packed);
         vm.expectRevert(
             abi.encodeWithSelector(ISlaOracle.EpochNotClosed.selector, 1, _epochEnd(1), block.timestamp)
         );
-        oracle.submitResults(1, results, sigs);
+        oracle.submitResults(1, packed, sigs);
     }
 
     function test_RevertWhen_EpochIsFarInTheFuture() public {
-        ISlaOracle.EpochResult[] memory results = _one(_result(id, 0, 0));
+        bytes memory packed = _pack(_one(_result(id, 0, 0)));
         uint64 future = type(uint64).max;
-        bytes[] memory sigs = _sign(future, results);
+        bytes[] memory sigs = _sign(future, packed);
         vm.expectRevert(
             abi.encodeWithSelector(
                 ISlaOracle.EpochNotClosed.selector, future, _epochEnd(future), block.timestamp
             )
         );
-        oracle.submitResults(future, results, sigs);
+        oracle.submitResults(future, packed, sigs);
     }
 
     function test_RevertWhen_EpochIsStale() public {
         uint256 deadline = _epochEnd(0) + WINDOW;
         vm.warp(deadline + 1);
-        ISlaOracle.EpochResult[] memory results = _one(_result(id, 0, 0));
-        bytes[] memory sigs = _sign(0, results);
+        bytes memory packed = _pack(_one(_result(id, 0, 0)));
+        bytes[] memory sigs = _sign(0, packed);
         vm.expectRevert(abi.encodeWithSelector(ISlaOracle.EpochStale.selector, 0, deadline, deadline + 1));
-        oracle.submitResults(0, results, sigs);
+        oracle.submitResults(0, packed, sigs);
     }
 
     function test_RevertWhen_TooFewSignatures() public {
-        ISlaOracle.EpochResult[] memory results = _one(_result(id, 0, 0));
+        bytes memory packed = _pack(_one(_result(id, 0, 0)));
         vm.expectRevert(abi.encodeWithSelector(ISlaOracle.InsufficientSignatures.selector, 0, 1));
-        oracle.submitResults(0, results, new bytes[](0));
+        oracle.submitResults(0, packed, new bytes[](0));
     }
 
     function test_RevertWhen_BelowQuorumOfTwo() public {
@@ -323,69 +406,70 @@ contract ResultsTest is Fixture {
         signers[1] = vm.addr(OTHER_PK);
         vm.prank(admin);
         oracle.setOracleConfig(signers, 2);
-        ISlaOracle.EpochResult[] memory results = _one(_result(id, 0, 0));
-        bytes[] memory sigs = _sign(0, results);
+        bytes memory packed = _pack(_one(_result(id, 0, 0)));
+        bytes[] memory sigs = _sign(0, packed);
         vm.expectRevert(abi.encodeWithSelector(ISlaOracle.InsufficientSignatures.selector, 1, 2));
-        oracle.submitResults(0, results, sigs);
+        oracle.submitResults(0, packed, sigs);
     }
 
     function test_RevertWhen_SignatureIsMalformed() public {
-        ISlaOracle.EpochResult[] memory results = _one(_result(id, 0, 0));
+        bytes memory packed = _pack(_one(_result(id, 0, 0)));
         bytes[] memory sigs = new bytes[](1);
         sigs[0] = new bytes(64);
         vm.expectRevert(abi.encodeWithSelector(ISlaOracle.InvalidSignature.selector, 0));
-        oracle.submitResults(0, results, sigs);
+        oracle.submitResults(0, packed, sigs);
     }
 
     function test_RevertWhen_SignatureHasHighS() public {
-        ISlaOracle.EpochResult[] memory results = _one(_result(id, 0, 0));
+        bytes memory packed = _pack(_one(_result(id, 0, 0)));
         (uint64 version,,) = oracle.oracleConfig();
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(ORACLE_PK, _digest(version, 0, results));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(ORACLE_PK, _digest(version, 0, packed));
         uint256 n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
         bytes[] memory sigs = new bytes[](1);
         sigs[0] = abi.encodePacked(r, bytes32(n - uint256(s)), v == 27 ? uint8(28) : uint8(27));
         vm.expectRevert(abi.encodeWithSelector(ISlaOracle.InvalidSignature.selector, 0));
-        oracle.submitResults(0, results, sigs);
+        oracle.submitResults(0, packed, sigs);
     }
 
     function test_RevertWhen_SignerIsNotInTheSet() public {
-        ISlaOracle.EpochResult[] memory results = _one(_result(id, 0, 0));
+        bytes memory packed = _pack(_one(_result(id, 0, 0)));
         uint256[] memory pks = new uint256[](1);
         pks[0] = OTHER_PK;
-        bytes[] memory sigs = _signAll(pks, 0, results);
+        bytes[] memory sigs = _signAll(pks, 0, packed);
         vm.expectRevert(abi.encodeWithSelector(ISlaOracle.UnauthorizedSigner.selector, 0, vm.addr(OTHER_PK)));
-        oracle.submitResults(0, results, sigs);
+        oracle.submitResults(0, packed, sigs);
     }
 
     function test_RevertWhen_DigestIsWrong() public {
         ISlaOracle.EpochResult[] memory results = _one(_result(id, 0, 0));
-        bytes[] memory sigs = _sign(0, results);
+        bytes[] memory sigs = _sign(0, _pack(results));
         results[0].uptimeBps -= 1; // the signed summary no longer matches
+        bytes memory packed = _pack(results);
         address recovered =
-            ecrecover(_digest(1, 0, results), uint8(sigs[0][64]), _word(sigs[0], 0), _word(sigs[0], 32));
+            ecrecover(_digest(1, 0, packed), uint8(sigs[0][64]), _word(sigs[0], 0), _word(sigs[0], 32));
         vm.expectRevert(abi.encodeWithSelector(ISlaOracle.UnauthorizedSigner.selector, 0, recovered));
-        oracle.submitResults(0, results, sigs);
+        oracle.submitResults(0, packed, sigs);
     }
 
     function test_RevertWhen_SignedForAnotherEpoch() public {
         vm.warp(_epochEnd(1));
-        ISlaOracle.EpochResult[] memory results = _one(_result(id, 0, 0));
-        bytes[] memory sigs = _sign(0, results);
+        bytes memory packed = _pack(_one(_result(id, 0, 0)));
+        bytes[] memory sigs = _sign(0, packed);
         vm.expectRevert(); // recovers to some unrelated address
-        oracle.submitResults(1, results, sigs);
+        oracle.submitResults(1, packed, sigs);
     }
 
     function test_RevertWhen_SignedUnderAnOldConfigVersion() public {
-        ISlaOracle.EpochResult[] memory results = _one(_result(id, 0, 0));
-        bytes[] memory sigs = _sign(0, results);
+        bytes memory packed = _pack(_one(_result(id, 0, 0)));
+        bytes[] memory sigs = _sign(0, packed);
         vm.prank(admin);
         oracle.setOracleConfig(_single(oracleSigner), 1); // same signer, version 2
-        bytes32 oldDigest = _digest(1, 0, results);
+        bytes32 oldDigest = _digest(1, 0, packed);
         address recovered = ecrecover(oldDigest, uint8(sigs[0][64]), _word(sigs[0], 0), _word(sigs[0], 32));
         assertEq(recovered, oracleSigner, "the signature itself is fine");
         vm.expectRevert();
-        oracle.submitResults(0, results, sigs);
-        oracle.submitResults(0, results, _sign(0, results));
+        oracle.submitResults(0, packed, sigs);
+        oracle.submitResults(0, packed, _sign(0, packed));
     }
 
     function test_RevertWhen_DuplicateSigner() public {
@@ -394,13 +478,13 @@ contract ResultsTest is Fixture {
         signers[1] = vm.addr(OTHER_PK);
         vm.prank(admin);
         oracle.setOracleConfig(signers, 2);
-        ISlaOracle.EpochResult[] memory results = _one(_result(id, 0, 0));
-        bytes[] memory one = _sign(0, results);
+        bytes memory packed = _pack(_one(_result(id, 0, 0)));
+        bytes[] memory one = _sign(0, packed);
         bytes[] memory sigs = new bytes[](2);
         sigs[0] = one[0];
         sigs[1] = one[0];
         vm.expectRevert(abi.encodeWithSelector(ISlaOracle.DuplicateSigner.selector, oracleSigner));
-        oracle.submitResults(0, results, sigs);
+        oracle.submitResults(0, packed, sigs);
     }
 
     function test_RevertWhen_SignersNotAscending() public {
@@ -412,8 +496,8 @@ contract ResultsTest is Fixture {
         signers[1] = vm.addr(OTHER_PK);
         vm.prank(admin);
         oracle.setOracleConfig(signers, 2);
-        ISlaOracle.EpochResult[] memory results = _one(_result(id, 0, 0));
-        bytes[] memory sorted = _signAll(pks, 0, results);
+        bytes memory packed = _pack(_one(_result(id, 0, 0)));
+        bytes[] memory sorted = _signAll(pks, 0, packed);
         bytes[] memory reversed = new bytes[](2);
         reversed[0] = sorted[1];
         reversed[1] = sorted[0];
@@ -423,22 +507,22 @@ contract ResultsTest is Fixture {
                 ISlaOracle.SignersNotAscending.selector, vm.addr(order[1]), vm.addr(order[0])
             )
         );
-        oracle.submitResults(0, results, reversed);
+        oracle.submitResults(0, packed, reversed);
     }
 
     function test_RevertWhen_DataUnitIsUnknown() public {
-        ISlaOracle.EpochResult[] memory results = _one(_result(99, 0, 0));
-        bytes[] memory sigs = _sign(0, results);
+        bytes memory packed = _pack(_one(_result(99, 0, 0)));
+        bytes[] memory sigs = _sign(0, packed);
         vm.expectRevert(abi.encodeWithSelector(ISlaOracle.UnknownAllocation.selector, 99));
-        oracle.submitResults(0, results, sigs);
+        oracle.submitResults(0, packed, sigs);
     }
 
     function test_RevertWhen_DataUnitNotYetAccepted() public {
         uint64 pending = _requestAllocation(consumer, provider);
-        ISlaOracle.EpochResult[] memory results = _one(_result(pending, 0, 0));
-        bytes[] memory sigs = _sign(0, results);
+        bytes memory packed = _pack(_one(_result(pending, 0, 0)));
+        bytes[] memory sigs = _sign(0, packed);
         vm.expectRevert(abi.encodeWithSelector(ISlaOracle.AllocationNotActiveInEpoch.selector, pending, 0));
-        oracle.submitResults(0, results, sigs);
+        oracle.submitResults(0, packed, sigs);
     }
 
     function test_RevertWhen_EpochBeforeAcceptance() public {
@@ -448,43 +532,43 @@ contract ResultsTest is Fixture {
         oracle.acceptAllocation(late);
         vm.warp(_epochEnd(1));
         vm.warp(_epochEnd(2)); // epoch 1 still in its window
-        ISlaOracle.EpochResult[] memory results = _one(_result(late, 0, 0));
-        bytes[] memory sigs = _sign(1, results);
+        bytes memory packed = _pack(_one(_result(late, 0, 0)));
+        bytes[] memory sigs = _sign(1, packed);
         vm.expectRevert(abi.encodeWithSelector(ISlaOracle.AllocationNotActiveInEpoch.selector, late, 1));
-        oracle.submitResults(1, results, sigs);
+        oracle.submitResults(1, packed, sigs);
     }
 
     function test_RevertWhen_EpochAfterClosing() public {
         vm.prank(consumer);
         oracle.closeAllocation(id); // closed during epoch 1 (setUp warped to its start)
         vm.warp(_epochEnd(2));
-        ISlaOracle.EpochResult[] memory results = _one(_result(id, 0, 0));
-        bytes[] memory sigs = _sign(2, results);
+        bytes memory packed = _pack(_one(_result(id, 0, 0)));
+        bytes[] memory sigs = _sign(2, packed);
         vm.expectRevert(abi.encodeWithSelector(ISlaOracle.AllocationNotActiveInEpoch.selector, id, 2));
-        oracle.submitResults(2, results, sigs);
+        oracle.submitResults(2, packed, sigs);
     }
 
     function test_RevertWhen_ViolationBitsAboveTheSixMetrics() public {
-        ISlaOracle.EpochResult[] memory results = _one(_result(id, 0x40, 0));
-        bytes[] memory sigs = _sign(0, results);
+        bytes memory packed = _pack(_one(_result(id, 0x40, 0)));
+        bytes[] memory sigs = _sign(0, packed);
         vm.expectRevert(abi.encodeWithSelector(ISlaOracle.UnknownViolationBits.selector, id, 0x40));
-        oracle.submitResults(0, results, sigs);
+        oracle.submitResults(0, packed, sigs);
     }
 
     function test_RevertWhen_UnknownFlagBits() public {
-        ISlaOracle.EpochResult[] memory results = _one(_result(id, 0, 2));
-        bytes[] memory sigs = _sign(0, results);
+        bytes memory packed = _pack(_one(_result(id, 0, 2)));
+        bytes[] memory sigs = _sign(0, packed);
         vm.expectRevert(abi.encodeWithSelector(ISlaOracle.UnknownFlags.selector, id, 2));
-        oracle.submitResults(0, results, sigs);
+        oracle.submitResults(0, packed, sigs);
     }
 
     function test_RevertWhen_SubmitResultsWhilePaused() public {
         vm.prank(admin);
         oracle.pause();
-        ISlaOracle.EpochResult[] memory results = _one(_result(id, 0, 0));
-        bytes[] memory sigs = _sign(0, results);
+        bytes memory packed = _pack(_one(_result(id, 0, 0)));
+        bytes[] memory sigs = _sign(0, packed);
         vm.expectRevert(abi.encodeWithSelector(Pausable.EnforcedPause.selector));
-        oracle.submitResults(0, results, sigs);
+        oracle.submitResults(0, packed, sigs);
     }
 
     function _word(bytes memory b, uint256 offset) internal pure returns (bytes32 w) {

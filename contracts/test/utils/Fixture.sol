@@ -3,10 +3,12 @@ pragma solidity ^0.8.28;
 
 import {SlaOracle} from "../../src/SlaOracle.sol";
 import {ISlaOracle} from "../../src/interfaces/ISlaOracle.sol";
+import {ResultCodec} from "../../src/libraries/ResultCodec.sol";
 import {Test} from "./Test.sol";
 
 /// @notice A deployed SlaOracle with one oracle signer (quorum 1), a provider and a consumer, and helpers to
-/// build, sign and submit result batches. The EIP-712 digest is rebuilt here independently of the contract.
+/// build, pack, sign and submit result batches. The EIP-712 digest is rebuilt here independently of the
+/// contract; packing uses {ResultCodec}, which `ResultCodec.t.sol` checks against the documented byte layout.
 abstract contract Fixture is Test {
     uint64 internal constant GENESIS = 1_700_000_000;
     uint32 internal constant EPOCH = 3600;
@@ -147,18 +149,17 @@ abstract contract Fixture is Test {
         vm.warp(_epochEnd(epoch));
     }
 
-    function _digest(uint64 version, uint64 epoch, ISlaOracle.EpochResult[] memory results)
-        internal
-        view
-        returns (bytes32)
-    {
+    function _pack(ISlaOracle.EpochResult[] memory results) internal pure returns (bytes memory) {
+        return ResultCodec.packResults(results);
+    }
+
+    function _digest(uint64 version, uint64 epoch, bytes memory packed) internal view returns (bytes32) {
         bytes32 domain = keccak256(
             abi.encode(
                 DOMAIN_TYPEHASH, keccak256("SlaOracle"), keccak256("1"), block.chainid, address(oracle)
             )
         );
-        bytes32 structHash =
-            keccak256(abi.encode(BATCH_TYPEHASH, version, epoch, keccak256(abi.encode(results))));
+        bytes32 structHash = keccak256(abi.encode(BATCH_TYPEHASH, version, epoch, keccak256(packed)));
         return keccak256(abi.encodePacked("\x19\x01", domain, structHash));
     }
 
@@ -168,13 +169,13 @@ abstract contract Fixture is Test {
     }
 
     /// @dev Signatures of `pks` over the current-config digest, ordered by ascending signer address.
-    function _signAll(uint256[] memory pks, uint64 epoch, ISlaOracle.EpochResult[] memory results)
+    function _signAll(uint256[] memory pks, uint64 epoch, bytes memory packed)
         internal
         view
         returns (bytes[] memory sigs)
     {
         (uint64 version,,) = oracle.oracleConfig();
-        bytes32 digest = _digest(version, epoch, results);
+        bytes32 digest = _digest(version, epoch, packed);
         uint256[] memory sorted = _sortByAddress(pks);
         sigs = new bytes[](sorted.length);
         for (uint256 i; i < sorted.length; ++i) {
@@ -182,18 +183,16 @@ abstract contract Fixture is Test {
         }
     }
 
-    function _sign(uint64 epoch, ISlaOracle.EpochResult[] memory results)
-        internal
-        view
-        returns (bytes[] memory)
-    {
+    function _sign(uint64 epoch, bytes memory packed) internal view returns (bytes[] memory) {
         uint256[] memory pks = new uint256[](1);
         pks[0] = ORACLE_PK;
-        return _signAll(pks, epoch, results);
+        return _signAll(pks, epoch, packed);
     }
 
+    /// @dev Packs, signs (quorum 1) and submits `results`.
     function _submit(uint64 epoch, ISlaOracle.EpochResult[] memory results) internal {
-        oracle.submitResults(epoch, results, _sign(epoch, results));
+        bytes memory packed = _pack(results);
+        oracle.submitResults(epoch, packed, _sign(epoch, packed));
     }
 
     function _sortByAddress(uint256[] memory pks) internal pure returns (uint256[] memory sorted) {

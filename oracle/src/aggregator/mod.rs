@@ -1,1 +1,146 @@
-//! Incremental roll-ups of stored reports per data unit and epoch.
+//! Incremental roll-ups of stored reports per data unit and epoch, with the pure rules of
+//! `sla_protocol::aggregate`.
+//!
+//! A run reads only the reports stored since the previous run (by arrival id), adds each to the
+//! accumulator of every epoch its period overlaps, and saves the touched accumulators, their
+//! summaries and the new cursor in one transaction, so a crash at any point resumes exactly.
+//! Then it finalizes every epoch whose end plus the grace has passed: the rolling window is
+//! computed from stored epoch summaries (never from raw records) and the verdict is stored with
+//! the roll-up, ready for the submitter. A report that arrives after its epoch closed is stored
+//! by the ingest API but recorded here as not counted.
+
+mod counting;
+mod error;
+mod finalize;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sla_protocol::aggregate::{EpochAccumulator, EpochConfig, SlaTerms};
+use sla_storage::{Rollup, RollupStatus, Storage};
+
+pub use error::AggregatorError;
+
+/// How the aggregator cuts time.
+#[derive(Debug, Clone, Copy)]
+pub struct AggregatorConfig {
+    /// Epoch length and genesis, from the contract's configuration.
+    pub epochs: EpochConfig,
+    /// How long after an epoch's end reports still count (late reports inside it reopen the
+    /// epoch's roll-up; after it the epoch is final).
+    pub grace_ms: u64,
+    /// Reports read per query.
+    pub page_size: u32,
+}
+
+/// What one run did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RunStats {
+    pub reports_read: u64,
+    pub records_counted: u64,
+    pub reports_not_counted: u64,
+    pub rollups_saved: u64,
+    pub epochs_finalized: u64,
+}
+
+/// The aggregator's state between runs: accumulators of open epochs stay in memory (they are
+/// also saved, so a restart reloads them), terms are cached per data unit.
+#[derive(Debug)]
+pub struct Aggregator {
+    storage: Arc<dyn Storage>,
+    config: AggregatorConfig,
+    open: BTreeMap<(u64, u64), EpochAccumulator>,
+    terms: HashMap<u64, SlaTerms>,
+}
+
+impl Aggregator {
+    pub fn new(storage: Arc<dyn Storage>, config: AggregatorConfig) -> Self {
+        Aggregator {
+            storage,
+            config,
+            open: BTreeMap::new(),
+            terms: HashMap::new(),
+        }
+    }
+
+    pub fn config(&self) -> &AggregatorConfig {
+        &self.config
+    }
+
+    /// Counts new reports, then finalizes the epochs that closed by `now_ms`.
+    pub async fn run_once(&mut self, now_ms: u64) -> Result<RunStats, AggregatorError> {
+        let mut stats = self.count_new_reports().await?;
+        stats.epochs_finalized = self.finalize_closed(now_ms).await?;
+        Ok(stats)
+    }
+
+    /// Runs every `interval` until `shutdown` completes.
+    pub async fn run(
+        mut self,
+        interval: Duration,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> Result<(), AggregatorError> {
+        tokio::pin!(shutdown);
+        loop {
+            let stats = self.run_once(now_ms()).await?;
+            if stats != RunStats::default() {
+                tracing::info!(?stats, "aggregator run");
+            }
+            tokio::select! {
+                _ = &mut shutdown => return Ok(()),
+                _ = tokio::time::sleep(interval) => {}
+            }
+        }
+    }
+
+    /// The terms of a data unit, from the mirrored allocations (reloaded when unknown).
+    async fn terms_of(&mut self, data_unit: u64) -> Result<Option<SlaTerms>, AggregatorError> {
+        if !self.terms.contains_key(&data_unit) {
+            for allocation in self.storage.allocations_for_rollup().await? {
+                if let Ok(terms) = serde_json::from_str::<SlaTerms>(&allocation.terms_json) {
+                    self.terms.insert(allocation.data_unit, terms);
+                }
+            }
+        }
+        Ok(self.terms.get(&data_unit).cloned())
+    }
+
+    /// The end of `epoch` plus the grace, Unix ms: after it the epoch is closed.
+    fn closes_at_ms(&self, epoch: u64) -> u64 {
+        self.config
+            .epochs
+            .bounds_ms(epoch)
+            .map(|(_, end)| end.saturating_add(self.config.grace_ms))
+            .unwrap_or(u64::MAX)
+    }
+}
+
+/// Builds the row to save for an accumulator.
+fn rollup_row(
+    acc: &EpochAccumulator,
+    status: RollupStatus,
+    verdict_json: Option<String>,
+    now_ms: u64,
+) -> Result<Rollup, AggregatorError> {
+    let summary = acc.summary();
+    Ok(Rollup {
+        data_unit: summary.data_unit,
+        epoch: summary.epoch,
+        status,
+        accumulator: acc.encode(),
+        summary: summary.encode(),
+        summary_json: serde_json::to_string(&summary)?,
+        reports_root: summary.reports_root,
+        report_count: summary.reports,
+        verdict_json,
+        updated_at_ms: now_ms,
+    })
+}
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}

@@ -93,7 +93,7 @@ pub(crate) fn slot_count(len_ms: u128) -> u32 {
 
 /// What one roll-up is about: a data unit, an epoch and its bounds, and the speed size bound of
 /// the data unit's terms (the only term that changes what is accumulated).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AggregationContext {
     data_unit: u64,
     epoch: u64,

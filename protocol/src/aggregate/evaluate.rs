@@ -1,7 +1,7 @@
 //! The verdict of one (data unit, epoch): both views combined under the anti-griefing rule, in
 //! the contract's units, plus the contract's reputation and penalty arithmetic.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::summary::{EpochSummary, MetricDiscrepancy};
 use super::window::WindowSummary;
@@ -12,7 +12,7 @@ use super::{
 use crate::report::Role;
 
 /// The contract's `ISlaOracle.EpochResult`, field for field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EpochResult {
     pub data_unit_id: u64,
     pub read_latency_us: u32,
@@ -30,7 +30,7 @@ pub struct EpochResult {
 }
 
 /// Which evidence decided a metric (and supplied its value).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceSource {
     Provider,
@@ -42,7 +42,7 @@ pub enum EvidenceSource {
 }
 
 /// What one view says about one metric.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViewEvidence {
     /// Samples behind `value` (operations, transfers or observed slots over the window).
     pub samples: u64,
@@ -55,7 +55,7 @@ pub struct ViewEvidence {
 }
 
 /// The verdict on one metric.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetricVerdict {
     pub metric: Metric,
     pub enforced: bool,
@@ -73,7 +73,7 @@ pub struct MetricVerdict {
 }
 
 /// Everything decided for one data unit in one epoch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EpochVerdict {
     pub data_unit: u64,
     pub epoch: u64,

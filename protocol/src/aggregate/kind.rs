@@ -1,6 +1,6 @@
 //! The operation kinds records are grouped under.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::wire::Put;
 use crate::record::Operation;
@@ -8,7 +8,7 @@ use crate::record::Operation;
 /// The operation type a record is counted under. Custom records are grouped by name (their value
 /// is not aggregated). The order (built-ins by format tag, then custom names bytewise) is the
 /// order of every list and encoding.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OpKind {
     Read,

@@ -5,7 +5,7 @@
 //! which keeps `push` to a vector append and memory proportional to the number of *distinct*
 //! latencies (a few hundred thousand at most in practice, whatever the record count).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::wire::{Put, Reader};
 use super::AggregateError;
@@ -40,7 +40,7 @@ impl Eq for LatencyMultiset {}
 
 /// Statistics of a non-empty latency multiset, µs. Means round down; percentiles are
 /// nearest-rank: the p-th percentile of n values is the `ceil(p * n / 100)`-th smallest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LatencyStats {
     pub count: u64,
     /// Exact sum, so windows can derive exact means from summaries.

@@ -1,6 +1,6 @@
 //! Uptime slots: the epoch cut into 60 s slots, each remembered as a few bits.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::wire::{Put, Reader};
 use super::AggregateError;
@@ -83,7 +83,7 @@ impl SlotBitmap {
 /// How the slots of an epoch (or a window) were observed.
 ///
 /// `up + down + quiet + silent` is the number of slots.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SlotCounts {
     /// Slots with at least one successful service operation.
     pub up: u64,

@@ -1,6 +1,6 @@
 //! The derived numbers of an epoch: per view, combined at slot level, and their canonical bytes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::epoch::EpochAccumulator;
 use super::kind::OpKind;
@@ -16,7 +16,7 @@ use crate::report::{ReportHash, Role};
 pub const EPOCH_SUMMARY_TAG: &[u8] = b"SLA-ORACLE/EPOCH-SUMMARY";
 
 /// One operation kind in one view.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpSummary {
     pub kind: OpKind,
     /// Records of this kind.
@@ -28,7 +28,7 @@ pub struct OpSummary {
 }
 
 /// Aggregate speed of the speed-eligible successful transfers of one direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpeedSummary {
     /// Eligible transfers: successful, `bytes > 0`, `object_size <= speed_size_bound`.
     pub samples: u64,
@@ -76,9 +76,8 @@ pub(crate) fn speed_bps(bytes: u128, latency_us: u128) -> Option<u64> {
 }
 
 /// Everything one view says about one data unit in one epoch, derived from its accumulator.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViewSummary {
-    #[serde(serialize_with = "super::wire::role_serde::serialize")]
     pub role: Role,
     /// Distinct reports of this view that overlap the epoch.
     pub reports: u64,
@@ -220,7 +219,7 @@ fn word_mask(slots: u32, i: usize) -> u64 {
 /// The epoch's slots with both views combined (see `docs/aggregation.md`, "Uptime"): a slot the
 /// provider observed takes the provider's state; a slot the provider did not observe takes the
 /// consumer's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CombinedSlots {
     /// `quiet`: observed by neither, covered by a report of either; `silent`: covered by neither.
     pub slots: SlotCounts,
@@ -231,7 +230,7 @@ pub struct CombinedSlots {
 
 /// Both views of one data unit in one epoch, the combined uptime slots and the Merkle root of
 /// the reports used. [`encode`](Self::encode) is the canonical form compared across backends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EpochSummary {
     pub data_unit: u64,
     pub epoch: u64,
@@ -341,7 +340,7 @@ impl EpochSummary {
 }
 
 /// The two views' values of one metric and how far apart they are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetricDiscrepancy {
     pub metric: Metric,
     pub consumer: Option<u64>,

@@ -1,6 +1,6 @@
 //! Rolling windows and trends, computed from epoch summaries only (never from raw records).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::context::EpochConfig;
 use super::kind::OpKind;
@@ -11,7 +11,7 @@ use crate::report::Role;
 
 /// One view's sums over a window, and the values derived from them with the epoch rules
 /// (exact: means and speeds come from summed totals, not from averaging averages).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct WindowView {
     pub slots: SlotCounts,
     pub service_operations: u64,
@@ -82,7 +82,7 @@ impl WindowView {
 }
 
 /// A data unit's roll-up over the epochs `first_epoch..=last_epoch`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WindowSummary {
     pub data_unit: u64,
     pub first_epoch: u64,
@@ -188,11 +188,10 @@ impl WindowSummary {
 }
 
 /// One metric of one view (or of the combined uptime) in this window and the previous one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetricTrend {
     pub metric: Metric,
     /// `None` for the combined (slot-level) uptime.
-    #[serde(serialize_with = "super::wire::role_serde::serialize_opt")]
     pub view: Option<Role>,
     pub current: Option<u64>,
     pub previous: Option<u64>,
@@ -201,7 +200,7 @@ pub struct MetricTrend {
 }
 
 /// A window compared with the window of the same length just before it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trend {
     pub current: WindowSummary,
     /// `None` when the current window starts at epoch 0.

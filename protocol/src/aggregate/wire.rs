@@ -93,24 +93,3 @@ impl<'a> Reader<'a> {
         Ok(u128::from_be_bytes(self.array()?))
     }
 }
-
-/// `Role` as its lowercase name in JSON (the type lives in `report.rs` without serde).
-pub(crate) mod role_serde {
-    use serde::Serializer;
-
-    use crate::report::Role;
-
-    pub(crate) fn serialize<S: Serializer>(role: &Role, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(role.as_str())
-    }
-
-    pub(crate) fn serialize_opt<S: Serializer>(
-        role: &Option<Role>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        match role {
-            Some(role) => s.serialize_some(role.as_str()),
-            None => s.serialize_none(),
-        }
-    }
-}

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {SlaOracle} from "../../../src/SlaOracle.sol";
 import {ISlaOracle} from "../../../src/interfaces/ISlaOracle.sol";
+import {ResultCodec} from "../../../src/libraries/ResultCodec.sol";
 import {RevertingRecipient} from "../../utils/Actors.sol";
 import {Test} from "../../utils/Test.sol";
 import {Vm} from "../../utils/Vm.sol";
@@ -158,19 +159,21 @@ contract SlaOracleHandler is Test {
         uint64 epoch = uint64(current - 1 - bound(back, 0, current - 1 < 2 ? current - 1 : 2));
         ISlaOracle.EpochResult[] memory results = _results(epoch, bound(size, 1, 8), seed);
         if (results.length == 0) return;
+        bytes memory packed = ResultCodec.packResults(results);
         bytes[] memory sigs = new bytes[](1);
-        sigs[0] = _sign(ORACLE_PK, _version(), epoch, results);
+        sigs[0] = _sign(ORACLE_PK, _version(), epoch, packed);
         bool paused = oracle.paused();
 
         uint256[3] memory stakeBefore = _stakes();
         vm.recordLogs();
-        try oracle.submitResults(epoch, results, sigs) {
+        try oracle.submitResults(epoch, packed, sigs) {
             if (paused) ghost.notePausedAccepted();
             _observe(vm.getRecordedLogs(), stakeBefore);
         } catch {}
     }
 
-    /// @dev Every variant must be refused: wrong key, stale config version, wrong epoch, tampered results.
+    /// @dev Every variant must be refused: wrong key, stale config version, wrong epoch, a byte of the packed
+    /// results changed after signing, a byte dropped or appended after signing.
     function submitWithoutQuorum(uint256 variant, uint256 seed) external {
         ghost.count("submitWithoutQuorum");
         uint256 n = ghost.allocationCount();
@@ -179,19 +182,24 @@ contract SlaOracleHandler is Test {
         uint64 epoch = uint64(current - 1);
         ISlaOracle.EpochResult[] memory results = _results(epoch, 3, seed);
         if (results.length == 0) return;
+        bytes memory packed = ResultCodec.packResults(results);
         bytes[] memory sigs = new bytes[](1);
-        variant %= 4;
+        variant %= 5;
         if (variant == 0) {
-            sigs[0] = _sign(ATTACKER_PK, _version(), epoch, results);
+            sigs[0] = _sign(ATTACKER_PK, _version(), epoch, packed);
         } else if (variant == 1) {
-            sigs[0] = _sign(ORACLE_PK, _version() - 1, epoch, results);
+            sigs[0] = _sign(ORACLE_PK, _version() - 1, epoch, packed);
         } else if (variant == 2) {
-            sigs[0] = _sign(ORACLE_PK, _version(), epoch + 1, results);
+            sigs[0] = _sign(ORACLE_PK, _version(), epoch + 1, packed);
+        } else if (variant == 3) {
+            sigs[0] = _sign(ORACLE_PK, _version(), epoch, packed);
+            uint256 pos = uint256(keccak256(abi.encode(seed, "byte"))) % packed.length;
+            packed[pos] = packed[pos] ^ bytes1(uint8(1 + seed % 255)); // any field, any record
         } else {
-            sigs[0] = _sign(ORACLE_PK, _version(), epoch, results);
-            results[0].violations ^= 1;
+            sigs[0] = _sign(ORACLE_PK, _version(), epoch, packed);
+            packed = seed % 2 == 0 ? bytes.concat(packed, hex"00") : _withoutLastByte(packed);
         }
-        try oracle.submitResults(epoch, results, sigs) {
+        try oracle.submitResults(epoch, packed, sigs) {
             ghost.noteBadQuorumApplied();
         } catch {}
     }
@@ -283,7 +291,14 @@ contract SlaOracleHandler is Test {
         (version,,) = oracle.oracleConfig();
     }
 
-    function _sign(uint256 pk, uint64 version, uint64 epoch, ISlaOracle.EpochResult[] memory results)
+    function _withoutLastByte(bytes memory b) internal pure returns (bytes memory shorter) {
+        shorter = new bytes(b.length - 1);
+        for (uint256 i; i < shorter.length; ++i) {
+            shorter[i] = b[i];
+        }
+    }
+
+    function _sign(uint256 pk, uint64 version, uint64 epoch, bytes memory packed)
         internal
         view
         returns (bytes memory)
@@ -299,8 +314,7 @@ contract SlaOracleHandler is Test {
                 address(oracle)
             )
         );
-        bytes32 structHash =
-            keccak256(abi.encode(BATCH_TYPEHASH, version, epoch, keccak256(abi.encode(results))));
+        bytes32 structHash = keccak256(abi.encode(BATCH_TYPEHASH, version, epoch, keccak256(packed)));
         (uint8 v, bytes32 r, bytes32 s) =
             vm.sign(pk, keccak256(abi.encodePacked("\x19\x01", domain, structHash)));
         return abi.encodePacked(r, s, v);
