@@ -10,6 +10,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{BoxError, Router};
+use sla_protocol::aggregate::EpochConfig;
 use sla_protocol::Deployment;
 use tokio::net::TcpListener;
 use tower::limit::GlobalConcurrencyLimitLayer;
@@ -20,7 +21,7 @@ use crate::committer::{self, CommitSettings};
 use crate::config::Config;
 use crate::metrics::{Metrics, RequestLabels};
 use crate::problem::ApiError;
-use crate::routes::{ingest, ops, read};
+use crate::routes::{ingest, ops, read, rollups};
 use crate::state::{AppState, Limits};
 
 /// Why the server could not start or stopped with an error.
@@ -62,6 +63,13 @@ pub fn app(state: AppState, request_timeout: Duration, max_in_flight: usize) -> 
             "/v1/reporters/{key}/data-units/{id}/equivocations",
             get(read::equivocations),
         )
+        .route("/v1/data-units/{id}/rollups", get(rollups::list_rollups))
+        .route("/v1/data-units/{id}/window", get(rollups::window))
+        .route("/v1/data-units/{id}/uncounted", get(rollups::uncounted))
+        .route(
+            "/v1/data-units/{id}/epochs/{epoch}/proofs/{hash}",
+            get(rollups::proof),
+        )
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -95,32 +103,54 @@ async fn count_requests(State(state): State<AppState>, request: Request, next: N
 }
 
 /// Reads the chain id and contract address the reports must be bound to.
-pub fn deployment_from_config(config: &Config) -> Result<Deployment, ServeError> {
+/// Reads the chain id and contract address the reports must be bound to, and the epoch
+/// configuration when it is known (from the deployment file, or `--epoch-length` and
+/// `--genesis-time`).
+pub fn deployment_from_config(
+    config: &Config,
+) -> Result<(Deployment, Option<EpochConfig>), ServeError> {
     #[derive(serde::Deserialize)]
     struct DeploymentFile {
         chain_id: u64,
         contract: String,
+        genesis_time: u64,
+        epoch_length: u32,
     }
-    let (chain_id, contract) = match &config.deployment {
+    let (chain_id, contract, epochs) = match &config.deployment {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| ServeError::Deployment(format!("{}: {e}", path.display())))?;
             let file: DeploymentFile = serde_json::from_str(&text)
                 .map_err(|e| ServeError::Deployment(format!("{}: {e}", path.display())))?;
-            (file.chain_id, file.contract)
+            (
+                file.chain_id,
+                file.contract,
+                Some((file.genesis_time, file.epoch_length)),
+            )
         }
-        None => (config.chain_id, config.contract.clone()),
+        None => (
+            config.chain_id,
+            config.contract.clone(),
+            config.epoch_length.map(|len| (config.genesis_time, len)),
+        ),
     };
+    let epochs = epochs
+        .map(|(genesis, len)| EpochConfig::new(genesis, len))
+        .transpose()
+        .map_err(|e| ServeError::Deployment(format!("epoch configuration: {e}")))?;
     let mut address = [0u8; 20];
     hex::decode_to_slice(contract.trim_start_matches("0x"), &mut address).map_err(|_| {
         ServeError::Deployment(format!(
             "contract {contract:?} is not a 20-byte hex address"
         ))
     })?;
-    Ok(Deployment {
-        chain_id,
-        contract: address,
-    })
+    Ok((
+        Deployment {
+            chain_id,
+            contract: address,
+        },
+        epochs,
+    ))
 }
 
 /// Serves on `listener` until `shutdown` completes, then stops accepting, finishes in-flight
@@ -130,7 +160,7 @@ pub async fn serve(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let deployment = deployment_from_config(&config)?;
+    let (deployment, epochs) = deployment_from_config(&config)?;
     let storage = sla_storage::connect(&config.database_url).await?;
     let metrics = Arc::new(Metrics::default());
     let (queue, committer) = committer::spawn(
@@ -147,6 +177,7 @@ pub async fn serve(
         queue,
         metrics,
         deployment,
+        epochs,
         limits: Limits {
             max_body_bytes: config.max_body_bytes,
             max_records_per_report: config.max_records_per_report,

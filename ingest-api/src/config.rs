@@ -40,6 +40,15 @@ pub struct Config {
     )]
     pub contract: String,
 
+    /// Epoch length in seconds (for rolling windows in the read API), when no deployment file
+    /// is given.
+    #[arg(long, env = "SLA_EPOCH_LENGTH")]
+    pub epoch_length: Option<u32>,
+
+    /// Start of epoch 0, Unix seconds, with `--epoch-length`.
+    #[arg(long, env = "SLA_GENESIS_TIME", default_value_t = 0)]
+    pub genesis_time: u64,
+
     /// Largest request body, bytes (larger bodies get 413, also when sent chunked).
     #[arg(long, env = "SLA_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_body_bytes: usize,

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use sla_protocol::aggregate::EpochConfig;
 use sla_protocol::{Deployment, SignedReport, VerifiedReport};
 use sla_storage::Storage;
 
@@ -23,6 +24,8 @@ pub struct AppState {
     pub queue: CommitQueue,
     pub metrics: Arc<Metrics>,
     pub deployment: Deployment,
+    /// Epoch length and genesis, when known (needed for rolling windows).
+    pub epochs: Option<EpochConfig>,
     pub limits: Limits,
 }
 

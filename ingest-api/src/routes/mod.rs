@@ -3,3 +3,4 @@
 pub mod ingest;
 pub mod ops;
 pub mod read;
+pub mod rollups;

@@ -65,6 +65,7 @@ pub fn backends() -> Vec<Backend> {
 
 pub struct Fixture {
     pub storage: Arc<dyn Storage>,
+    pub url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -103,7 +104,11 @@ impl Fixture {
                 .await
                 .unwrap();
         }
-        Fixture { storage, _dir: dir }
+        Fixture {
+            storage,
+            url,
+            _dir: dir,
+        }
     }
 
     pub fn epoch_config() -> EpochConfig {
@@ -127,6 +132,28 @@ impl Fixture {
     pub fn epoch_ended_hours_ago(&self, hours: u64) -> u64 {
         let now_s = now_ms() / 1000;
         (now_s - hours * 3600) / u64::from(EPOCH_LEN_S) - 1
+    }
+
+    /// Serves the ingest API's read side on this database; returns its base URL.
+    pub async fn serve_api(&self) -> String {
+        use clap::Parser;
+        let config = sla_ingest_api::Config::parse_from([
+            "sla-ingest-api",
+            "--database-url",
+            &self.url,
+            "--contract",
+            "0xabababababababababababababababababababab",
+            "--epoch-length",
+            &EPOCH_LEN_S.to_string(),
+        ]);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(sla_ingest_api::serve(
+            listener,
+            config,
+            std::future::pending(),
+        ));
+        format!("http://{addr}")
     }
 
     pub async fn ingest(&self, reports: &[VerifiedReport]) {

@@ -166,3 +166,89 @@ async fn closed_epochs_get_a_verdict_and_later_reports_are_marked_not_counted() 
         assert_eq!(again.summary, rollup.summary);
     }
 }
+
+#[tokio::test]
+async fn rollups_windows_and_merkle_proofs_are_served_by_the_read_api() {
+    for backend in backends() {
+        let fx = Fixture::new(&backend).await;
+        let reports = scenario_reports(2);
+        fx.ingest(&reports).await;
+        Aggregator::new(fx.storage.clone(), fx.config())
+            .run_once(now_ms())
+            .await
+            .unwrap();
+        let base = fx.serve_api().await;
+        let http = reqwest::Client::new();
+        let body: serde_json::Value = http
+            .get(format!("{base}/v1/data-units/{DATA_UNIT}/rollups"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let rollups = body["rollups"].as_array().unwrap();
+        assert_eq!(rollups.len(), 2, "{body}");
+        let epoch = rollups[0]["epoch"].as_u64().unwrap();
+        let root = rollups[0]["reports_root"].as_str().unwrap().to_owned();
+        assert_eq!(rollups[0]["status"], "open");
+
+        // Every report of the first epoch has a proof that verifies against the served root.
+        let config = Fixture::epoch_config();
+        let in_epoch: Vec<_> = reports
+            .iter()
+            .filter(|v| {
+                config
+                    .epochs_overlapping(v.report.period_start_ms, v.report.period_end_ms)
+                    .unwrap()
+                    .contains(&epoch)
+            })
+            .collect();
+        assert!(!in_epoch.is_empty());
+        for v in in_epoch {
+            let body: serde_json::Value = http
+                .get(format!(
+                    "{base}/v1/data-units/{DATA_UNIT}/epochs/{epoch}/proofs/{}",
+                    v.hash
+                ))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(body["reports_root"], root);
+            let proof: sla_protocol::MerkleProof =
+                serde_json::from_value(body["proof"].clone()).unwrap();
+            let mut root_bytes = [0u8; 32];
+            hex::decode_to_slice(&root, &mut root_bytes).unwrap();
+            assert!(
+                proof.verify(&root_bytes, &v.hash),
+                "proof of {} fails",
+                v.hash
+            );
+        }
+        let missing = http
+            .get(format!(
+                "{base}/v1/data-units/{DATA_UNIT}/epochs/{epoch}/proofs/{}",
+                "11".repeat(32)
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(missing.status(), 404);
+
+        let window: serde_json::Value = http
+            .get(format!(
+                "{base}/v1/data-units/{DATA_UNIT}/window?epoch={}&epochs=2",
+                epoch + 1
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(window["window"]["epochs_with_summary"], 2, "{window}");
+    }
+}

@@ -1,0 +1,180 @@
+//! Roll-ups on the public read API: per epoch summaries and verdicts, rolling windows and
+//! trends (from stored summaries), Merkle proofs of the reports a summary used, and the reports
+//! that arrived too late to count.
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sla_protocol::aggregate::{EpochAccumulator, EpochSummary, Trend, WindowSummary};
+use sla_protocol::{merkle, ReportHash, Role};
+use sla_storage::Rollup;
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// Most epochs one roll-up page or window may span.
+const MAX_EPOCHS: u64 = 10_000;
+
+fn storage_error(err: sla_storage::StorageError) -> ApiError {
+    tracing::error!(error = %err, "roll-up read failed");
+    ApiError::Unavailable
+}
+
+fn corrupt(what: &str) -> ApiError {
+    tracing::error!(what, "stored roll-up does not parse");
+    ApiError::Unavailable
+}
+
+fn rollup_json(r: &Rollup) -> Result<Value, ApiError> {
+    let summary: Value = serde_json::from_str(&r.summary_json).map_err(|_| corrupt("summary"))?;
+    let verdict: Value = match &r.verdict_json {
+        Some(v) => serde_json::from_str(v).map_err(|_| corrupt("verdict"))?,
+        None => Value::Null,
+    };
+    Ok(json!({
+        "data_unit": r.data_unit,
+        "epoch": r.epoch,
+        "status": r.status.as_str(),
+        "report_count": r.report_count,
+        "reports_root": hex::encode(r.reports_root),
+        "summary_encoding": hex::encode(&r.summary),
+        "summary": summary,
+        "verdict": verdict,
+        "updated_at_ms": r.updated_at_ms,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EpochRange {
+    pub from_epoch: Option<u64>,
+    pub to_epoch: Option<u64>,
+}
+
+/// `GET /v1/data-units/{id}/rollups?from_epoch&to_epoch`
+pub async fn list_rollups(
+    State(state): State<AppState>,
+    Path(data_unit): Path<u64>,
+    Query(q): Query<EpochRange>,
+) -> Result<Json<Value>, ApiError> {
+    let from = q.from_epoch.unwrap_or(0);
+    let to = q.to_epoch.unwrap_or(u64::MAX);
+    if to < from {
+        return Err(ApiError::Malformed {
+            field: "to_epoch".into(),
+            detail: "`to_epoch` must not be before `from_epoch`".into(),
+        });
+    }
+    let rollups = state
+        .storage
+        .rollups_of_data_unit(data_unit, from, to)
+        .await
+        .map_err(storage_error)?;
+    let items = rollups
+        .iter()
+        .map(rollup_json)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(json!({ "data_unit": data_unit, "rollups": items })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowQuery {
+    /// Last epoch of the window.
+    pub epoch: u64,
+    /// Epochs in the window.
+    pub epochs: u64,
+}
+
+/// `GET /v1/data-units/{id}/window?epoch&epochs`: the rolling window ending at `epoch` and its
+/// trend against the window before it, from stored epoch summaries.
+pub async fn window(
+    State(state): State<AppState>,
+    Path(data_unit): Path<u64>,
+    Query(q): Query<WindowQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let config = state.epochs.ok_or(ApiError::NotFound(
+        "epoch configuration (start the server with --deployment or --epoch-length)",
+    ))?;
+    if q.epochs == 0 || q.epochs > MAX_EPOCHS {
+        return Err(ApiError::Malformed {
+            field: "epochs".into(),
+            detail: format!("`epochs` must be between 1 and {MAX_EPOCHS}"),
+        });
+    }
+    let first = q.epoch.saturating_sub(2 * q.epochs - 1);
+    let summaries: Vec<EpochSummary> = state
+        .storage
+        .rollups_of_data_unit(data_unit, first, q.epoch)
+        .await
+        .map_err(storage_error)?
+        .iter()
+        .map(|r| serde_json::from_str(&r.summary_json).map_err(|_| corrupt("summary")))
+        .collect::<Result<_, _>>()?;
+    let window = WindowSummary::compute(&config, data_unit, q.epoch, q.epochs, &summaries)
+        .map_err(|e| ApiError::Malformed {
+            field: "epoch".into(),
+            detail: format!("cannot compute the window: {e}"),
+        })?;
+    let trend = Trend::compute(&config, data_unit, q.epoch, q.epochs, &summaries).ok();
+    Ok(Json(json!({ "window": window, "trend": trend })))
+}
+
+/// `GET /v1/data-units/{id}/epochs/{epoch}/proofs/{hash}`: the Merkle proof that report `hash`
+/// is one of the reports the epoch's summary used.
+pub async fn proof(
+    State(state): State<AppState>,
+    Path((data_unit, epoch, hash)): Path<(u64, u64, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let leaf = ReportHash::from_hex(hash.strip_prefix("0x").unwrap_or(&hash)).ok_or_else(|| {
+        ApiError::Malformed {
+            field: "hash".into(),
+            detail: "`hash` must be 64 hex digits".into(),
+        }
+    })?;
+    let rollup = state
+        .storage
+        .rollups(&[(data_unit, epoch)])
+        .await
+        .map_err(storage_error)?
+        .pop()
+        .ok_or(ApiError::NotFound("roll-up of this data unit and epoch"))?;
+    let acc = EpochAccumulator::decode(&rollup.accumulator).map_err(|_| corrupt("accumulator"))?;
+    let mut leaves: Vec<ReportHash> = Vec::new();
+    for role in [Role::Consumer, Role::Provider] {
+        leaves.extend(acc.view(role).report_hashes().copied());
+    }
+    let proof = merkle::proof(&leaves, leaf).ok_or(ApiError::NotFound(
+        "report among the reports this roll-up used",
+    ))?;
+    let verified = proof.verify(&rollup.reports_root, &leaf);
+    Ok(Json(json!({
+        "data_unit": data_unit,
+        "epoch": epoch,
+        "report_hash": leaf.to_hex(),
+        "reports_root": hex::encode(rollup.reports_root),
+        "proof": proof,
+        "verified": verified,
+    })))
+}
+
+/// `GET /v1/data-units/{id}/uncounted`: reports stored after their epoch closed.
+pub async fn uncounted(
+    State(state): State<AppState>,
+    Path(data_unit): Path<u64>,
+) -> Result<Json<Value>, ApiError> {
+    let items = state
+        .storage
+        .uncounted_reports(data_unit)
+        .await
+        .map_err(storage_error)?;
+    Ok(Json(json!({
+        "data_unit": data_unit,
+        "uncounted": items.iter().map(|u| json!({
+            "report_id": u.report_id,
+            "epoch": u.epoch,
+            "reason": u.reason,
+        })).collect::<Vec<_>>(),
+    })))
+}
