@@ -2,8 +2,9 @@
 //! generated from the committed forge artifact (`artifacts/SlaOracle.json`, written by
 //! `contracts/scripts/export-artifacts.sh` and checked for drift by `scripts/test-contracts.sh`), the
 //! deployment routine behind the `sla-deploy` binary, the [`Deployment`] addresses file the services
-//! read, the EIP-712 signing of result batches that the oracle submits, the decoding of the packed
-//! `ResultApplied` event, and a helper that finds the pinned anvil binary for tests and the dev stack.
+//! read, the packed wire form of result batches ([`pack_results`], [`unpack_results`]), the EIP-712
+//! signing of result batches that the oracle submits, the decoding of the packed `ResultApplied`
+//! event, and a helper that finds the pinned anvil binary for tests and the dev stack.
 //!
 //! The on-chain rules (units, reputation, penalties, skip-versus-revert) are specified in
 //! `docs/contracts.md`; the Rust side mirrors them and must not drift from them.
@@ -12,10 +13,12 @@ pub mod anvil;
 mod deploy;
 mod deployment;
 pub mod events;
+pub mod results;
 pub mod signing;
 
 pub use deploy::{deploy, DeployConfig};
 pub use deployment::Deployment;
+pub use results::{pack_results, unpack_results, InvalidResultsLength, RECORD_SIZE};
 
 alloy::sol!(
     #[sol(rpc, all_derives)]

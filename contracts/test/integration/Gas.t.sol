@@ -10,7 +10,7 @@ import {Fixture} from "../utils/Fixture.sol";
 /// transaction. `execution` is the gasleft() delta around the external call (it includes the CALL's own
 /// overhead, ~2.6k for the cold account, that a real transaction does not pay). `transaction` adds the intrinsic cost: 21000 plus
 /// calldata at 4/16 gas per zero/nonzero byte, or the EIP-7623 floor (10 per token) when that is higher.
-/// Run: `scripts/forge.sh test --mc GasTest -vv`.
+/// Results travel packed (74 bytes each, `ResultCodec`). Run: `scripts/forge.sh test --mc GasTest -vv`.
 contract GasTest is Fixture {
     uint256 internal constant UNITS = 100;
     uint256 internal constant PROVIDERS = 10;
@@ -33,38 +33,38 @@ contract GasTest is Fixture {
         _warpPast(0);
     }
 
+    // Each case asserts its figure in GAS.md plus ~2 % as a regression bound. These are not the target: this
+    // harness over-counts (see GAS.md); the target (<= 10,000 per result at batch 100) is checked on real
+    // anvil receipts by the Rust integration test (contracts/bindings/tests/it/gas.rs).
+
     function test_Gas_Batch1_Compliant() public {
-        _measure("batch 1, compliant", _batch(_sameProvider, 1, 0));
+        _measure("batch 1, compliant", _batch(_sameProvider, 1, 0), 57_000);
     }
 
     function test_Gas_Batch10_Compliant_SameProvider() public {
-        _measure("batch 10, compliant, same provider", _batch(_sameProvider, 10, 0));
+        _measure("batch 10, compliant, same provider", _batch(_sameProvider, 10, 0), 13_450);
     }
 
     function test_Gas_Batch100_Compliant_SameProvider() public {
-        uint256 perResult = _measure("batch 100, compliant, same provider", _batch(_sameProvider, 100, 0));
-        // A regression guard, not the target: this harness over-counts (see GAS.md); the target is checked on
-        // real anvil receipts by the Rust integration test.
-        assertLe(perResult, 11_500, "gas per data-unit result at batch 100 regressed");
+        _measure("batch 100, compliant, same provider", _batch(_sameProvider, 100, 0), 9150);
     }
 
     function test_Gas_Batch10_Mixed() public {
-        _measure("batch 10, mixed providers, 1 in 10 violating", _batch(_mixed, 10, 10));
+        _measure("batch 10, mixed providers, 1 in 10 violating", _batch(_mixed, 10, 10), 24_000);
     }
 
     function test_Gas_Batch100_Mixed() public {
-        _measure("batch 100, mixed providers, 1 in 10 violating", _batch(_mixed, 100, 10));
+        _measure("batch 100, mixed providers, 1 in 10 violating", _batch(_mixed, 100, 10), 13_500);
     }
 
     function test_Gas_Batch100_AllViolating_SameProvider() public {
-        _measure("batch 100, all violating, same provider", _batch(_sameProvider, 100, 1));
+        _measure("batch 100, all violating, same provider", _batch(_sameProvider, 100, 1), 18_700);
     }
 
     function test_Gas_Batch100_Resubmitted_AllSkipped() public {
         ISlaOracle.EpochResult[] memory results = _batch(_sameProvider, 100, 0);
         _submit(0, results);
-        uint256 perResult = _measure("batch 100, resubmitted (all skipped)", results);
-        assertLe(perResult, 0, "gas per skipped result at batch 100 regressed");
+        _measure("batch 100, resubmitted (all skipped)", results, 5400);
     }
 
     /// @param violateEvery Every how many results one violates (metric 0); 0 = none.
@@ -80,9 +80,9 @@ contract GasTest is Fixture {
         }
     }
 
-    function _measure(string memory label, ISlaOracle.EpochResult[] memory results)
+    /// @param maxPerResult The regression bound of the case (its GAS.md figure plus ~2 %).
+    function _measure(string memory label, ISlaOracle.EpochResult[] memory results, uint256 maxPerResult)
         internal
-        returns (uint256 perResult)
     {
         bytes memory packed = _pack(results);
         bytes[] memory sigs = _sign(0, packed);
@@ -95,11 +95,12 @@ contract GasTest is Fixture {
         uint256 execution = before - gasleft();
         assertTrue(ok, "submitResults reverted");
         uint256 total = intrinsic + execution > floor ? intrinsic + execution : floor;
-        perResult = total / results.length;
+        uint256 perResult = total / results.length;
         emit log_named_uint(string.concat(label, ": execution"), execution);
         emit log_named_uint(string.concat(label, ": calldata bytes"), callData.length);
         emit log_named_uint(string.concat(label, ": transaction"), total);
         emit log_named_uint(string.concat(label, ": per result"), perResult);
+        assertLe(perResult, maxPerResult, string.concat(label, ": gas per data-unit result regressed"));
     }
 
     function _intrinsic(bytes memory callData) internal pure returns (uint256 standard, uint256 floor) {

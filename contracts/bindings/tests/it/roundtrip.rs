@@ -4,7 +4,7 @@ use alloy::{
 };
 use sla_contracts::{
     events::AppliedResult,
-    signing,
+    pack_results, signing, unpack_results,
     SlaOracle::{PenaltyApplied, ReputationUpdated, ResultApplied, ResultsSubmitted},
 };
 
@@ -99,27 +99,34 @@ async fn provider_profile_allocation_key_and_one_signed_result_round_trip() {
     let epoch = info.activeFromEpoch;
     chain.advance_past(epoch).await;
     let results = vec![result(data_unit, 0b1)];
+    let packed = pack_results(&results);
+    assert_eq!(
+        packed,
+        consumer.packResults(results.clone()).call().await.unwrap(),
+        "the Rust packing is the contract's"
+    );
+    assert_eq!(
+        consumer.unpackResults(packed.clone()).call().await.unwrap(),
+        results
+    );
+    assert_eq!(unpack_results(&packed).unwrap(), results);
     let ours = signing::batch_digest(
         chain.deployment.chain_id,
         chain.deployment.contract,
         1,
         epoch,
-        &results,
+        &packed,
     );
     let theirs = consumer
-        .resultBatchDigest(epoch, results.clone())
+        .resultBatchDigest(epoch, packed.clone())
         .call()
         .await
         .unwrap();
     assert_eq!(ours, theirs, "the Rust EIP-712 digest is the contract's");
-    assert_eq!(
-        signing::results_hash(&results),
-        consumer.hashResults(results.clone()).call().await.unwrap()
-    );
 
     // Anyone may relay the signed batch: the consumer does.
     let receipt = consumer
-        .submitResults(epoch, results.clone(), chain.sign(epoch, &results))
+        .submitResults(epoch, packed.clone(), chain.sign(epoch, &packed))
         .send()
         .await
         .unwrap()
@@ -168,6 +175,7 @@ async fn provider_profile_allocation_key_and_one_signed_result_round_trip() {
         .iter()
         .find_map(|l| ResultsSubmitted::decode_log_data(l.data()).ok())
         .unwrap();
+    assert_eq!(batch.resultsHash, signing::results_hash(&packed));
     assert_eq!(
         (batch.applied, batch.skipped),
         (
@@ -214,7 +222,7 @@ async fn provider_profile_allocation_key_and_one_signed_result_round_trip() {
 
     // Resubmitting the same batch is harmless: skipped, not applied twice.
     let again = consumer
-        .submitResults(epoch, results.clone(), chain.sign(epoch, &results))
+        .submitResults(epoch, packed.clone(), chain.sign(epoch, &packed))
         .send()
         .await
         .unwrap()
@@ -257,5 +265,20 @@ async fn a_revert_decodes_into_the_contracts_custom_error() {
             assert_eq!(e.dataUnitId, 7)
         }
         other => panic!("expected UnknownAllocation(7), got {other:?}"),
+    }
+    // A packed batch that is not a whole number of 74-byte records (checked before anything else).
+    let one = pack_results(&[result(1, 0)]);
+    let Err(err) = consumer
+        .submitResults(0, [one.as_ref(), &[0]].concat().into(), vec![])
+        .call()
+        .await
+    else {
+        panic!("a 75-byte batch was accepted");
+    };
+    match err.as_decoded_interface_error::<sla_contracts::SlaOracle::SlaOracleErrors>() {
+        Some(sla_contracts::SlaOracle::SlaOracleErrors::InvalidResultsLength(e)) => {
+            assert_eq!(e.length, alloy::primitives::U256::from(75))
+        }
+        other => panic!("expected InvalidResultsLength(75), got {other:?}"),
     }
 }

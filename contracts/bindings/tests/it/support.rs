@@ -93,14 +93,15 @@ impl Chain {
         block.header.timestamp
     }
 
-    /// Signatures of the oracle set over `results` for `epoch` under config version 1.
-    pub fn sign(&self, epoch: u64, results: &[EpochResult]) -> Vec<alloy::primitives::Bytes> {
+    /// Signatures of the oracle set over the packed results `packed` for `epoch` under config
+    /// version 1.
+    pub fn sign(&self, epoch: u64, packed: &[u8]) -> Vec<alloy::primitives::Bytes> {
         let digest = signing::batch_digest(
             self.deployment.chain_id,
             self.deployment.contract,
             1,
             epoch,
-            results,
+            packed,
         );
         signing::sign_batch(std::slice::from_ref(&self.oracle_signer), digest).expect("sign")
     }

@@ -1,0 +1,178 @@
+//! The packed wire form of result batches that `SlaOracle.submitResults` takes.
+//!
+//! A batch is the concatenation of one 74-byte record per [`EpochResult`], each field big-endian at
+//! its natural width, in the struct's order (the bytes of Solidity's `abi.encodePacked` of the
+//! fields; layout table and a worked example in `docs/contracts.md`, "Packed results"):
+//!
+//! | bytes | field | type |
+//! | ---: | --- | --- |
+//! | 0-7 | `dataUnitId` | uint64 |
+//! | 8-11 | `readLatencyUs` | uint32 |
+//! | 12-15 | `writeLatencyUs` | uint32 |
+//! | 16-23 | `uploadBps` | uint64 |
+//! | 24-31 | `downloadBps` | uint64 |
+//! | 32-33 | `uptimeBps` | uint16 |
+//! | 34-35 | `errorRateBps` | uint16 |
+//! | 36-39 | `operations` | uint32 |
+//! | 40 | `violations` | uint8 |
+//! | 41 | `flags` | uint8 |
+//! | 42-73 | `reportsRoot` | bytes32 |
+//!
+//! The oracle signs `keccak256` of exactly these bytes ([`crate::signing::results_hash`]) and submits
+//! them as they are: `submitResults(epoch, pack_results(&results), signatures)`.
+
+use alloy::primitives::{Bytes, B256};
+
+use crate::ISlaOracle::EpochResult;
+
+/// Bytes per packed result.
+pub const RECORD_SIZE: usize = 74;
+
+/// Packed results whose length is not a multiple of [`RECORD_SIZE`] (the contract's
+/// `InvalidResultsLength(length)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("packed results of {0} bytes: not a multiple of the {RECORD_SIZE}-byte record")]
+pub struct InvalidResultsLength(pub usize);
+
+/// The packed records of `results`, concatenated: the `packedResults` argument of `submitResults`
+/// (empty for no results, which the contract refuses with `EmptyBatch`).
+pub fn pack_results(results: &[EpochResult]) -> Bytes {
+    let mut out = Vec::with_capacity(results.len() * RECORD_SIZE);
+    for r in results {
+        out.extend_from_slice(&r.dataUnitId.to_be_bytes());
+        out.extend_from_slice(&r.readLatencyUs.to_be_bytes());
+        out.extend_from_slice(&r.writeLatencyUs.to_be_bytes());
+        out.extend_from_slice(&r.uploadBps.to_be_bytes());
+        out.extend_from_slice(&r.downloadBps.to_be_bytes());
+        out.extend_from_slice(&r.uptimeBps.to_be_bytes());
+        out.extend_from_slice(&r.errorRateBps.to_be_bytes());
+        out.extend_from_slice(&r.operations.to_be_bytes());
+        out.push(r.violations);
+        out.push(r.flags);
+        out.extend_from_slice(r.reportsRoot.as_slice());
+    }
+    debug_assert_eq!(out.len(), results.len() * RECORD_SIZE);
+    out.into()
+}
+
+/// The results of a packed batch, record by record (empty for empty input). Checks only the length,
+/// like the contract's `unpackResults`.
+pub fn unpack_results(packed: &[u8]) -> Result<Vec<EpochResult>, InvalidResultsLength> {
+    if !packed.len().is_multiple_of(RECORD_SIZE) {
+        return Err(InvalidResultsLength(packed.len()));
+    }
+    Ok(packed
+        .chunks_exact(RECORD_SIZE)
+        .map(|rec| {
+            // Infallible: every range lies inside a record of RECORD_SIZE bytes.
+            let be = |from: usize, to: usize| -> u64 {
+                rec[from..to]
+                    .iter()
+                    .fold(0u64, |acc, &b| acc << 8 | u64::from(b))
+            };
+            EpochResult {
+                dataUnitId: be(0, 8),
+                readLatencyUs: be(8, 12) as u32,
+                writeLatencyUs: be(12, 16) as u32,
+                uploadBps: be(16, 24),
+                downloadBps: be(24, 32),
+                uptimeBps: be(32, 34) as u16,
+                errorRateBps: be(34, 36) as u16,
+                operations: be(36, 40) as u32,
+                violations: rec[40],
+                flags: rec[41],
+                reportsRoot: B256::from_slice(&rec[42..74]),
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::primitives::{b256, hex, keccak256};
+
+    use super::*;
+
+    /// docs/contracts.md, "Packed results": the example batch (also checked by the forge tests).
+    const EXAMPLE: [u8; 148] = hex!(
+        "000000000000002a0000303900005ba00000000000b71b000000000000e4e1c0270f0001000003e8110000112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+        "000000000000002b000000000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000000"
+    );
+
+    fn example() -> Vec<EpochResult> {
+        vec![
+            EpochResult {
+                dataUnitId: 42,
+                readLatencyUs: 12_345,
+                writeLatencyUs: 23_456,
+                uploadBps: 12_000_000,
+                downloadBps: 15_000_000,
+                uptimeBps: 9999,
+                errorRateBps: 1,
+                operations: 1000,
+                violations: 0x11,
+                flags: 0,
+                reportsRoot: b256!(
+                    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+                ),
+            },
+            EpochResult {
+                dataUnitId: 43,
+                flags: 1,
+                ..Default::default()
+            },
+        ]
+    }
+
+    #[test]
+    fn packs_the_documented_example() {
+        let packed = pack_results(&example());
+        assert_eq!(packed.as_ref(), EXAMPLE.as_slice());
+        assert_eq!(
+            keccak256(&packed),
+            b256!("62077d1eca930ab1ca9df8a6aac244bfe6ccd28ea300d2a43dfed15f9734c9eb")
+        );
+    }
+
+    #[test]
+    fn unpacks_the_documented_example() {
+        assert_eq!(unpack_results(&EXAMPLE).unwrap(), example());
+    }
+
+    #[test]
+    fn round_trips_extreme_values() {
+        let max = EpochResult {
+            dataUnitId: u64::MAX,
+            readLatencyUs: u32::MAX,
+            writeLatencyUs: u32::MAX - 1,
+            uploadBps: u64::MAX - 2,
+            downloadBps: u64::MAX - 3,
+            uptimeBps: u16::MAX,
+            errorRateBps: u16::MAX - 1,
+            operations: u32::MAX - 2,
+            violations: u8::MAX,
+            flags: u8::MAX - 1,
+            reportsRoot: B256::repeat_byte(0xff),
+        };
+        let results = vec![max.clone(), EpochResult::default(), max];
+        let packed = pack_results(&results);
+        assert_eq!(packed.len(), 3 * RECORD_SIZE);
+        assert_eq!(unpack_results(&packed).unwrap(), results);
+    }
+
+    #[test]
+    fn empty_is_empty() {
+        assert!(pack_results(&[]).is_empty());
+        assert_eq!(unpack_results(&[]).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn refuses_a_length_that_is_not_whole_records() {
+        for len in [1, 73, 75, 147, 149] {
+            assert_eq!(
+                unpack_results(&vec![0u8; len]),
+                Err(InvalidResultsLength(len))
+            );
+        }
+    }
+}
