@@ -13,8 +13,9 @@ CREATE TABLE epoch_rollups (
     data_unit     BIGINT  NOT NULL,
     epoch         BIGINT  NOT NULL,
     -- open: still accepting reports (before the epoch's end + grace); final: verdict computed,
-    -- ready to submit; submitted: applied on chain (set by the oracle).
-    status        TEXT    NOT NULL CHECK (status IN ('open', 'final', 'submitted')),
+    -- ready to submit; submitted: applied on chain (set by the oracle); expired: the contract
+    -- refused it for good (e.g. its submission window passed), see the oracle's logs.
+    status        TEXT    NOT NULL CHECK (status IN ('open', 'final', 'submitted', 'expired')),
     accumulator   BYTEA   NOT NULL,   -- EpochAccumulator::encode()
     summary       BYTEA   NOT NULL,   -- EpochSummary::encode(): the canonical bytes parties compare
     summary_json  TEXT    NOT NULL,   -- the same summary as JSON, for the API and windows

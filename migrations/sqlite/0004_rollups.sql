@@ -13,8 +13,9 @@ CREATE TABLE epoch_rollups (
     data_unit     INTEGER NOT NULL,
     epoch         INTEGER NOT NULL,
     -- open: still accepting reports (before the epoch's end + grace); final: verdict computed,
-    -- ready to submit; submitted: applied on chain (set by the oracle).
-    status        TEXT    NOT NULL CHECK (status IN ('open', 'final', 'submitted')),
+    -- ready to submit; submitted: applied on chain (set by the oracle); expired: the contract
+    -- refused it for good (e.g. its submission window passed), see the oracle's logs.
+    status        TEXT    NOT NULL CHECK (status IN ('open', 'final', 'submitted', 'expired')),
     accumulator   BLOB    NOT NULL,   -- EpochAccumulator::encode()
     summary       BLOB    NOT NULL,   -- EpochSummary::encode(): the canonical bytes parties compare
     summary_json  TEXT    NOT NULL,   -- the same summary as JSON, for the API and windows

@@ -1,7 +1,11 @@
 //! The SLA oracle service. The [`indexer`] mirrors the contract's state (allocations, terms,
 //! reporter keys, oracle configuration, applied results) into the database the ingest API reads;
 //! the [`aggregator`] rolls stored reports up per data unit and epoch, deterministically and
-//! incrementally, with the rules of `sla_protocol::aggregate`.
+//! incrementally, with the rules of `sla_protocol::aggregate`; the [`submitter`] puts the final
+//! roll-ups on chain, reliably. [`service::run`] runs all three (the `sla-oracle` binary).
 
 pub mod aggregator;
+pub mod config;
 pub mod indexer;
+pub mod service;
+pub mod submitter;

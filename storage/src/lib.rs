@@ -16,6 +16,7 @@ mod rollups;
 mod rows;
 mod sqlite;
 pub mod testing;
+mod txs;
 pub mod types;
 
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub use error::{Result, StorageError};
 pub use postgres::PostgresStorage;
 pub use rollups::{Rollup, RollupStatus, RollupStore, UncountedReport};
 pub use sqlite::SqliteStorage;
+pub use txs::{OracleTx, TxState, TxStore};
 pub use types::*;
 
 /// A page of a data unit's reports, ordered by arrival.
@@ -45,15 +47,16 @@ pub struct ReportQuery {
 }
 
 /// Everything the services need from a database: the reports half ([`ReportStore`]), the
-/// mirrored chain state ([`ChainStore`]) and the roll-ups ([`RollupStore`]). Import
+/// mirrored chain state ([`ChainStore`]), the roll-ups ([`RollupStore`]) and the oracle's
+/// transactions ([`TxStore`]). Import
 /// [`prelude`] to call their methods on an `Arc<dyn Storage>`.
-pub trait Storage: ReportStore + ChainStore + RollupStore {}
+pub trait Storage: ReportStore + ChainStore + RollupStore + TxStore {}
 
-impl<T: ReportStore + ChainStore + RollupStore> Storage for T {}
+impl<T: ReportStore + ChainStore + RollupStore + TxStore> Storage for T {}
 
 /// The storage traits, for `use sla_storage::prelude::*`.
 pub mod prelude {
-    pub use crate::{ChainStore, ReportStore, RollupStore, Storage};
+    pub use crate::{ChainStore, ReportStore, RollupStore, Storage, TxStore};
 }
 
 /// Signed reports: ingest, read back, reporter status.

@@ -17,6 +17,8 @@ pub enum RollupStatus {
     Final,
     /// Applied on chain.
     Submitted,
+    /// Refused by the contract for good (e.g. its submission window passed); never retried.
+    Expired,
 }
 
 impl RollupStatus {
@@ -25,6 +27,7 @@ impl RollupStatus {
             RollupStatus::Open => "open",
             RollupStatus::Final => "final",
             RollupStatus::Submitted => "submitted",
+            RollupStatus::Expired => "expired",
         }
     }
 
@@ -33,6 +36,7 @@ impl RollupStatus {
             "open" => RollupStatus::Open,
             "final" => RollupStatus::Final,
             "submitted" => RollupStatus::Submitted,
+            "expired" => RollupStatus::Expired,
             _ => return None,
         })
     }
@@ -163,7 +167,7 @@ const INSERT_UNCOUNTED: &str = "INSERT INTO uncounted_reports (report_id, data_u
      reason) VALUES (?,?,?,?) ON CONFLICT (report_id, epoch) DO NOTHING";
 
 /// Numbers `?` placeholders as `$1, $2, …` for PostgreSQL.
-fn numbered(sql: &str) -> String {
+pub(crate) fn numbered(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 16);
     let mut n = 0;
     for c in sql.chars() {

@@ -8,7 +8,9 @@ use clap::Parser;
 use ed25519_dalek::SigningKey;
 use sla_oracle::aggregator::{Aggregator, AggregatorConfig};
 use sla_protocol::aggregate::{EpochConfig, SlaTerms};
-use sla_protocol::{sign_report, Deployment, Operation, QosRecord, Report, ReportHash, Role, VerifiedReport};
+use sla_protocol::{
+    sign_report, Deployment, Operation, QosRecord, Report, ReportHash, Role, VerifiedReport,
+};
 use sla_storage::{Allocation, AllocationStatus, Clock, ReporterKey, Storage};
 
 #[derive(Debug, Parser)]
@@ -73,7 +75,7 @@ impl Chains {
                         let latency = 500 + ((r * 7919 + n * 104_729 + unit) % 20_000) as u32;
                         match r % 10 {
                             0 => QosRecord::success(ts, Operation::Write, latency, 1 << 16),
-                            9 if (n + unit) % 7 == 0 => {
+                            9 if (n + unit).is_multiple_of(7) => {
                                 QosRecord::failure(ts, Operation::Read, latency, 503, "busy")
                             }
                             _ => QosRecord::success(ts, Operation::Read, latency, 4096),
@@ -91,7 +93,10 @@ impl Chains {
                     period_end_ms: start + MINUTE_MS,
                     records,
                 };
-                let v = sign_report(&report, &key).unwrap().verify(&deployment).unwrap();
+                let v = sign_report(&report, &key)
+                    .unwrap()
+                    .verify(&deployment)
+                    .unwrap();
                 self.heads[unit as usize] = (sequence + 1, v.hash);
                 v
             })
@@ -99,8 +104,16 @@ impl Chains {
     }
 }
 
-async fn store(storage: &dyn Storage, chains: &mut Chains, from: u64, to: u64) -> anyhow::Result<()> {
-    let clock = Clock { now_ms: now_ms(), max_future_skew_ms: 60_000 };
+async fn store(
+    storage: &dyn Storage,
+    chains: &mut Chains,
+    from: u64,
+    to: u64,
+) -> anyhow::Result<()> {
+    let clock = Clock {
+        now_ms: now_ms(),
+        max_future_skew_ms: 60_000,
+    };
     for n in from..to {
         let batch = chains.batch(n);
         for o in storage.ingest(&batch, clock).await? {
@@ -146,14 +159,21 @@ async fn main() -> anyhow::Result<()> {
     let epoch_ms = u64::from(EPOCH_LEN_S) * 1000;
     let start_ms = (now_ms() - (total_minutes + 120) * MINUTE_MS) / epoch_ms * epoch_ms;
     let mut chains = Chains {
-        deployment: Deployment { chain_id: 31337, contract: [0xab; 20] },
+        deployment: Deployment {
+            chain_id: 31337,
+            contract: [0xab; 20],
+        },
         start_ms,
         records: args.records,
         heads: vec![(0, ReportHash::ZERO); args.data_units as usize],
     };
     let setup = Instant::now();
     store(&*storage, &mut chains, 0, args.reports).await?;
-    eprintln!("setup: stored {} records in {:.1?}", args.data_units * args.reports * args.records, setup.elapsed());
+    eprintln!(
+        "setup: stored {} records in {:.1?}",
+        args.data_units * args.reports * args.records,
+        setup.elapsed()
+    );
 
     let config = AggregatorConfig {
         epochs: EpochConfig::new(0, EPOCH_LEN_S)?,
@@ -171,7 +191,10 @@ async fn main() -> anyhow::Result<()> {
     let incremental_s = started.elapsed().as_secs_f64();
 
     // Close every epoch: verdicts with rolling windows from the stored summaries.
-    let closing = AggregatorConfig { grace_ms: 0, ..config };
+    let closing = AggregatorConfig {
+        grace_ms: 0,
+        ..config
+    };
     let mut closer = Aggregator::new(storage.clone(), closing);
     let started = Instant::now();
     let finalized = closer.run_once(now_ms() + 2 * epoch_ms).await?;

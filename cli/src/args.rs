@@ -1,0 +1,365 @@
+//! The command tree: what `sla --help` shows. Parsing only; the commands live in
+//! [`crate::commands`].
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use alloy::primitives::{Address, U256};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::transports::http::reqwest::Url;
+use clap::{Args, Parser, Subcommand};
+
+use crate::chain::units::parse_amount;
+
+/// The SLA oracle's command line: reporter keys, provider and consumer flows, the probe agent.
+#[derive(Debug, Parser)]
+#[command(name = "sla", version, about)]
+pub struct Cli {
+    /// Print machine-readable JSON on stdout instead of text (errors: one JSON object).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the contract is and who signs: used by every command that talks to the chain.
+#[derive(Debug, Clone, Args)]
+pub struct ChainArgs {
+    /// JSON-RPC endpoint of the chain.
+    #[arg(
+        long,
+        env = "SLA_RPC_URL",
+        default_value = "http://127.0.0.1:8545",
+        global = true
+    )]
+    pub rpc_url: Url,
+    /// Deployment file written by `sla-deploy` (chain id, contract address).
+    #[arg(
+        long,
+        env = "SLA_DEPLOYMENT",
+        default_value = "deployment.json",
+        global = true
+    )]
+    pub deployment: PathBuf,
+    /// EVM account private key (hex) that sends transactions. Prefer the environment variable.
+    #[arg(long, env = "SLA_PRIVATE_KEY", hide_env_values = true, global = true)]
+    pub private_key: Option<SecretKey>,
+    /// Blocks to wait for after a transaction is included.
+    #[arg(long, default_value_t = 1, global = true)]
+    pub confirmations: u64,
+    /// Seconds to wait for a transaction's confirmations before giving up.
+    #[arg(long, default_value_t = 120, global = true)]
+    pub tx_timeout: u64,
+}
+
+/// An EVM private key that never shows in `Debug` output or logs.
+#[derive(Clone)]
+pub struct SecretKey(pub PrivateKeySigner);
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey([redacted])")
+    }
+}
+
+impl FromStr for SecretKey {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        PrivateKeySigner::from_str(s.trim())
+            .map(Self)
+            .map_err(|_| "not a hex secp256k1 private key".into())
+    }
+}
+
+/// An amount of wei: `1000` (wei), `1000wei`, `2.5gwei`, `1ether` or `0.5eth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Amount(pub U256);
+
+impl FromStr for Amount {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_amount(s).map(Amount)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ed25519 reporter keys: generate, show, register/rotate/revoke on chain.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Provider flows: register, bond, publish profiles, accept allocations, unbond.
+    #[command(subcommand)]
+    Provider(ProviderCommand),
+    /// Consumer flows: allocate a data unit, close it, withdraw penalties owed.
+    #[command(subcommand)]
+    Consumer(ConsumerCommand),
+    /// Read-only views of the contract.
+    #[command(subcommand)]
+    Show(ShowCommand),
+    /// The probe agent: measures a storage endpoint and reports signed QoS records.
+    #[command(subcommand)]
+    Probe(ProbeCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Generate an ed25519 reporter key; the seed is written hex-encoded with 0600 permissions.
+    Generate {
+        /// The key file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the public key (hex) of a key file.
+    Show {
+        /// The key file.
+        file: PathBuf,
+    },
+    /// Register a reporter key on chain for the sending account (`registerKey`).
+    Register {
+        /// A key file, or a public key as 64 hex digits.
+        key: KeyRef,
+    },
+    /// Atomically revoke OLD and register NEW for the sending account (`rotateKey`).
+    Rotate {
+        /// The key being replaced: a key file or a public key (hex).
+        old: KeyRef,
+        /// The new key: a key file or a public key (hex).
+        new: KeyRef,
+    },
+    /// Revoke a reporter key of the sending account (`revokeKey`); it can never be registered again.
+    Revoke {
+        /// A key file, or a public key as 64 hex digits.
+        key: KeyRef,
+    },
+}
+
+/// A reporter key named on the command line: a key file or the public key itself.
+#[derive(Debug, Clone)]
+pub enum KeyRef {
+    /// The 32-byte public key.
+    Public([u8; 32]),
+    /// A key file written by `sla key generate`.
+    File(PathBuf),
+}
+
+impl FromStr for KeyRef {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let hex_part = s.strip_prefix("0x").unwrap_or(s);
+        let mut key = [0u8; 32];
+        if hex_part.len() == 64 && hex::decode_to_slice(hex_part, &mut key).is_ok() {
+            return Ok(KeyRef::Public(key));
+        }
+        Ok(KeyRef::File(PathBuf::from(s)))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProviderCommand {
+    /// Register the sending account as a provider (`registerProvider`).
+    Register,
+    /// Add AMOUNT to the provider's bond (`bond`), e.g. `1ether`.
+    Bond {
+        /// Wei, or a number with a unit: `1ether`, `0.5eth`, `100gwei`.
+        amount: Amount,
+    },
+    /// SLA profiles.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Answer allocation requests.
+    #[command(subcommand)]
+    Allocation(ProviderAllocationCommand),
+    /// Start unbonding AMOUNT (`requestUnbond`); it stays slashable until withdrawn.
+    Unbond {
+        /// Wei, or a number with a unit: `1ether`, `0.5eth`, `100gwei`.
+        amount: Amount,
+    },
+    /// Withdraw the released unbonding stake (`withdrawUnbonded`).
+    WithdrawUnbonded,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Publish an SLA profile (`publishProfile`); prints its id.
+    Publish {
+        #[command(flatten)]
+        terms: TermsArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProviderAllocationCommand {
+    /// Accept a requested allocation (`acceptAllocation`).
+    Accept {
+        /// The allocation (data unit) id.
+        id: u64,
+    },
+    /// Decline a requested allocation (`declineAllocation`).
+    Decline {
+        /// The allocation (data unit) id.
+        id: u64,
+    },
+    /// Close an active allocation (`closeAllocation`).
+    Close {
+        /// The allocation (data unit) id.
+        id: u64,
+    },
+}
+
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum ConsumerCommand {
+    /// Request an allocation from a provider with your own terms or one of its profiles.
+    Allocate {
+        /// The provider's account (with custom terms).
+        #[arg(long, required_unless_present = "profile", conflicts_with = "profile")]
+        provider: Option<Address>,
+        /// Use the terms of this published profile (`requestAllocationFromProfile`).
+        #[arg(long)]
+        profile: Option<u64>,
+        #[command(flatten)]
+        terms: TermsArgs,
+    },
+    /// Manage an allocation.
+    #[command(subcommand)]
+    Allocation(ConsumerAllocationCommand),
+    /// Withdraw the penalties owed to the sending account (`withdraw`).
+    Withdraw,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConsumerAllocationCommand {
+    /// Close an active allocation (`closeAllocation`).
+    Close {
+        /// The allocation (data unit) id.
+        id: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShowCommand {
+    /// An allocation's status, parties and terms.
+    Allocation {
+        /// The allocation (data unit) id.
+        id: u64,
+    },
+    /// A provider's id, reputation and stake (default: the sending account).
+    Provider {
+        /// The provider's account.
+        address: Option<Address>,
+    },
+    /// A published profile.
+    Profile {
+        /// The profile id.
+        id: u64,
+    },
+    /// Who owns a reporter key and when it is valid.
+    Key {
+        /// A key file, or a public key as 64 hex digits.
+        key: KeyRef,
+    },
+    /// The withdrawable balance (penalties owed) of an account (default: the sending account).
+    Balance {
+        /// The account.
+        address: Option<Address>,
+    },
+}
+
+/// SLA terms, from a JSON file of `sla_protocol::SlaTerms` or from flags (flags override the
+/// file's fields). Units: microseconds, bytes per second, bytes, basis points, seconds, wei.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TermsArgs {
+    /// JSON file of SLA terms (the snake_case fields of `SlaTerms`, see docs/cli.md).
+    #[arg(long)]
+    pub terms: Option<PathBuf>,
+    /// Max mean read latency, µs (0 = not enforced).
+    #[arg(long)]
+    pub max_read_latency_us: Option<u32>,
+    /// Max mean write latency, µs (0 = not enforced).
+    #[arg(long)]
+    pub max_write_latency_us: Option<u32>,
+    /// Min mean upload speed, bytes/s (0 = not enforced).
+    #[arg(long)]
+    pub min_upload_bps: Option<u64>,
+    /// Min mean download speed, bytes/s (0 = not enforced).
+    #[arg(long)]
+    pub min_download_bps: Option<u64>,
+    /// Largest object the speed terms apply to, bytes.
+    #[arg(long)]
+    pub speed_size_bound: Option<u64>,
+    /// Min uptime, basis points (0 = not enforced).
+    #[arg(long)]
+    pub min_uptime_bps: Option<u16>,
+    /// Window the uptime is judged over, seconds.
+    #[arg(long)]
+    pub uptime_window: Option<u32>,
+    /// Max error rate, basis points (10000 = not enforced; the default).
+    #[arg(long)]
+    pub max_error_rate_bps: Option<u16>,
+    /// Max seconds between two reports of a reporter, 1..=86400 (default 3600).
+    #[arg(long)]
+    pub reporting_interval: Option<u32>,
+    /// Moved from the provider's bond to the consumer per violating epoch: wei or `0.01ether`.
+    #[arg(long)]
+    pub penalty_per_epoch: Option<Amount>,
+    /// Six score weights summing to 10000: read latency, write latency, upload, download, uptime,
+    /// error rate (default 1667,1667,1667,1667,1666,1666).
+    #[arg(long, value_delimiter = ',')]
+    pub weights: Option<Vec<u16>>,
+}
+
+impl TermsArgs {
+    /// Whether any term was given (a file or a flag).
+    pub fn any(&self) -> bool {
+        self.terms.is_some()
+            || self.max_read_latency_us.is_some()
+            || self.max_write_latency_us.is_some()
+            || self.min_upload_bps.is_some()
+            || self.min_download_bps.is_some()
+            || self.speed_size_bound.is_some()
+            || self.min_uptime_bps.is_some()
+            || self.uptime_window.is_some()
+            || self.max_error_rate_bps.is_some()
+            || self.reporting_interval.is_some()
+            || self.penalty_per_epoch.is_some()
+            || self.weights.is_some()
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProbeCommand {
+    /// Run the probe agent until Ctrl-C or SIGTERM: measure, spool, sign and deliver reports.
+    Run {
+        /// The probe configuration (TOML, or JSON for a `.json` file).
+        #[arg(long, env = "SLA_PROBE_CONFIG")]
+        config: PathBuf,
+    },
+    /// Run one measurement round and print its records (no spool, no report).
+    Once {
+        /// The probe configuration (TOML, or JSON for a `.json` file).
+        #[arg(long, env = "SLA_PROBE_CONFIG")]
+        config: PathBuf,
+    },
+    /// Show the spool: records, reports and their delivery status.
+    Status {
+        /// The probe configuration (TOML, or JSON for a `.json` file).
+        #[arg(long, env = "SLA_PROBE_CONFIG")]
+        config: PathBuf,
+    },
+    /// Put reports the ingest API rejected back in the delivery queue (after fixing the cause).
+    Retry {
+        /// The probe configuration (TOML, or JSON for a `.json` file).
+        #[arg(long, env = "SLA_PROBE_CONFIG")]
+        config: PathBuf,
+    },
+}

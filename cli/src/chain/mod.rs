@@ -1,0 +1,178 @@
+//! Talking to the `SlaOracle` contract: connecting with the deployment file and an EVM account,
+//! sending a transaction and waiting for its confirmations (with a progress indicator), and turning
+//! reverts into the contract's named custom errors.
+
+pub mod revert;
+pub mod terms;
+pub mod units;
+
+use std::time::Duration;
+
+use alloy::contract::{CallBuilder, CallDecoder};
+use alloy::network::EthereumWallet;
+use alloy::primitives::{Address, B256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::TransactionReceipt;
+use alloy::sol_types::SolEvent;
+use anyhow::{anyhow, bail, Context};
+use serde_json::{json, Value};
+use sla_contracts::{Deployment, SlaOracle};
+
+use crate::args::ChainArgs;
+use crate::progress::Spinner;
+use revert::ContractRevert;
+
+/// The contract instance type used throughout.
+pub type Contract = SlaOracle::SlaOracleInstance<DynProvider>;
+
+/// A connection to the deployment named on the command line.
+#[derive(Debug, Clone)]
+pub struct Chain {
+    pub contract: Contract,
+    pub deployment: Deployment,
+    account: Option<Address>,
+    confirmations: u64,
+    timeout: Duration,
+}
+
+/// A mined, successful transaction.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub receipt: TransactionReceipt,
+}
+
+impl Sent {
+    pub fn hash(&self) -> B256 {
+        self.receipt.transaction_hash
+    }
+
+    pub fn block(&self) -> u64 {
+        self.receipt.block_number.unwrap_or_default()
+    }
+
+    /// The first event of type `E` the transaction emitted.
+    pub fn event<E: SolEvent>(&self) -> anyhow::Result<E> {
+        self.receipt
+            .decoded_log::<E>()
+            .map(|log| log.data)
+            .ok_or_else(|| {
+                anyhow!(
+                    "transaction {} emitted no {} event",
+                    self.hash(),
+                    E::SIGNATURE
+                )
+            })
+    }
+
+    /// `{"tx": …, "block": …, "gas_used": …}`, to extend with the command's own fields.
+    pub fn json(&self) -> Value {
+        json!({
+            "tx": self.hash().to_string(),
+            "block": self.block(),
+            "gas_used": self.receipt.gas_used,
+        })
+    }
+
+    /// ` (tx 0x…, block N)`.
+    pub fn human_suffix(&self) -> String {
+        format!(" (tx {}, block {})", self.hash(), self.block())
+    }
+}
+
+impl Chain {
+    /// Reads the deployment file and connects; checks the node's chain id against it.
+    pub async fn connect(args: &ChainArgs) -> anyhow::Result<Chain> {
+        let deployment = Deployment::read(&args.deployment)?;
+        let url = args.rpc_url.clone();
+        let (provider, account) = match &args.private_key {
+            Some(key) => (
+                ProviderBuilder::new()
+                    .wallet(EthereumWallet::from(key.0.clone()))
+                    .connect_http(url)
+                    .erased(),
+                Some(key.0.address()),
+            ),
+            None => (ProviderBuilder::new().connect_http(url).erased(), None),
+        };
+        let chain_id = provider
+            .get_chain_id()
+            .await
+            .with_context(|| format!("connecting to {}", args.rpc_url))?;
+        if chain_id != deployment.chain_id {
+            bail!(
+                "{} is chain {chain_id}, but {} is a deployment on chain {}",
+                args.rpc_url,
+                args.deployment.display(),
+                deployment.chain_id
+            );
+        }
+        Ok(Chain {
+            contract: SlaOracle::new(deployment.contract, provider),
+            deployment,
+            account,
+            confirmations: args.confirmations.max(1),
+            timeout: Duration::from_secs(args.tx_timeout.max(1)),
+        })
+    }
+
+    /// The sending account.
+    pub fn account(&self) -> anyhow::Result<Address> {
+        self.account.ok_or_else(|| {
+            anyhow!("no account: pass --private-key or set SLA_PRIVATE_KEY to send transactions")
+        })
+    }
+
+    /// `account` if given, else the sending account.
+    pub fn account_or(&self, account: Option<Address>) -> anyhow::Result<Address> {
+        account.map(Ok).unwrap_or_else(|| self.account())
+    }
+
+    /// Sends `call` as `label`, waits for the configured confirmations (a spinner on a terminal),
+    /// and fails with the decoded custom error when the contract refuses it.
+    pub async fn send<D: CallDecoder>(
+        &self,
+        label: &str,
+        call: CallBuilder<&DynProvider, D>,
+    ) -> anyhow::Result<Sent> {
+        self.account()?;
+        let pending = call.send().await.map_err(|e| call_error(label, e))?;
+        let hash = *pending.tx_hash();
+        let spinner = Spinner::start(format!(
+            "{label}: waiting for {} confirmation(s) of {hash}",
+            self.confirmations
+        ));
+        let receipt = pending
+            .with_required_confirmations(self.confirmations)
+            .with_timeout(Some(self.timeout))
+            .get_receipt()
+            .await;
+        spinner.finish().await;
+        let receipt =
+            receipt.with_context(|| format!("{label}: waiting for transaction {hash}"))?;
+        if !receipt.status() {
+            bail!(
+                "{label}: transaction {hash} reverted in block {}",
+                receipt.block_number.unwrap_or_default()
+            );
+        }
+        Ok(Sent { receipt })
+    }
+
+    /// Runs a view call, decoding a revert like a transaction's.
+    pub async fn view<D: CallDecoder>(
+        &self,
+        label: &str,
+        call: CallBuilder<&DynProvider, D>,
+    ) -> anyhow::Result<D::CallOutput> {
+        call.call().await.map_err(|e| call_error(label, e))
+    }
+}
+
+/// A revert becomes `label reverted: Name(arg=value, …)` (downcastable to [`ContractRevert`]);
+/// anything else keeps its own message.
+fn call_error(label: &str, error: alloy::contract::Error) -> anyhow::Error {
+    match ContractRevert::from_contract_error(&error) {
+        Some(revert) => anyhow::Error::new(revert).context(format!("{label} reverted")),
+        None => anyhow::Error::new(error).context(label.to_owned()),
+    }
+}

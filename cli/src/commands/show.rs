@@ -1,0 +1,148 @@
+//! `sla show …`: read-only views of the contract (no account needed).
+
+use alloy::primitives::B256;
+use serde_json::json;
+
+use crate::args::{ChainArgs, ShowCommand};
+use crate::chain::terms::from_sol;
+use crate::chain::units::format_wei;
+use crate::chain::Chain;
+use crate::commands::key::public_key;
+use crate::output::Output;
+
+/// Names of `ISlaOracle.AllocationStatus`.
+fn status_name(status: u8) -> &'static str {
+    match status {
+        0 => "None",
+        1 => "Requested",
+        2 => "Active",
+        3 => "Declined",
+        4 => "Closed",
+        5 => "Expired",
+        _ => "Unknown",
+    }
+}
+
+pub async fn run(cmd: ShowCommand, args: &ChainArgs) -> anyhow::Result<Output> {
+    let chain = Chain::connect(args).await?;
+    let c = &chain.contract;
+    match cmd {
+        ShowCommand::Allocation { id } => {
+            let info = chain.view("getAllocation", c.getAllocation(id)).await?;
+            let status = status_name(info.status);
+            let terms = if info.status == 0 {
+                serde_json::Value::Null
+            } else {
+                let t = chain.view("allocationTerms", c.allocationTerms(id)).await?;
+                serde_json::to_value(from_sol(&t))?
+            };
+            let out = json!({
+                "data_unit_id": id,
+                "status": status,
+                "consumer": info.consumer.to_checksum(None),
+                "provider": info.provider.to_checksum(None),
+                "profile_id": info.profileId,
+                "terms_hash": info.termsHash.to_string(),
+                "requested_at": info.requestedAt,
+                "expires_at": info.expiresAt,
+                "accepted_at": info.acceptedAt,
+                "closed_at": info.closedAt,
+                "active_from_epoch": info.activeFromEpoch,
+                "closed_epoch": info.closedEpoch,
+                "next_epoch": info.nextEpoch,
+                "terms": terms,
+            });
+            if info.status == 0 {
+                return Ok(Output::new(format!("allocation {id} does not exist"), out));
+            }
+            Ok(Output::new(
+                format!(
+                    "allocation {id}: {status}\n  consumer {}\n  provider {}\n  profile  {}\n  terms    {}",
+                    info.consumer, info.provider, info.profileId, info.termsHash
+                ),
+                out,
+            ))
+        }
+        ShowCommand::Provider { address } => {
+            let account = chain.account_or(address)?;
+            let p = chain.view("providerInfo", c.providerInfo(account)).await?;
+            let out = json!({
+                "provider": account.to_checksum(None),
+                "provider_id": p.providerId,
+                "reputation": p.reputation,
+                "bonded_wei": p.bonded.to_string(),
+                "unbonding_wei": p.unbonding.to_string(),
+                "unbonding_release_at": p.unbondingReleaseAt,
+            });
+            Ok(Output::new(
+                format!(
+                    "provider {account}: id {}, reputation {}, bonded {}, unbonding {} (release at {})",
+                    p.providerId,
+                    p.reputation,
+                    format_wei(alloy::primitives::U256::from(p.bonded)),
+                    format_wei(alloy::primitives::U256::from(p.unbonding)),
+                    p.unbondingReleaseAt
+                ),
+                out,
+            ))
+        }
+        ShowCommand::Profile { id } => {
+            let p = chain.view("getProfile", c.getProfile(id)).await?;
+            let out = json!({
+                "profile_id": id,
+                "provider": p.provider.to_checksum(None),
+                "retired": p.retired,
+                "terms_hash": p.termsHash.to_string(),
+                "terms": from_sol(&p.terms),
+            });
+            Ok(Output::new(
+                format!(
+                    "profile {id} of {}{}: terms {}",
+                    p.provider,
+                    if p.retired { " (retired)" } else { "" },
+                    serde_json::to_string(&from_sol(&p.terms))?
+                ),
+                out,
+            ))
+        }
+        ShowCommand::Key { key } => {
+            let key = B256::from(public_key(&key)?);
+            let info = chain.view("keyInfo", c.keyInfo(key)).await?;
+            let out = json!({
+                "public_key": hex::encode(key),
+                "owner": info.owner.to_checksum(None),
+                "valid_from": info.validFrom,
+                "valid_until": info.validUntil,
+            });
+            let human = if info.owner.is_zero() {
+                format!("key {} is not registered", hex::encode(key))
+            } else if info.validUntil == 0 {
+                format!(
+                    "key {} of {}, valid from {}",
+                    hex::encode(key),
+                    info.owner,
+                    info.validFrom
+                )
+            } else {
+                format!(
+                    "key {} of {}, valid from {} until {} (revoked)",
+                    hex::encode(key),
+                    info.owner,
+                    info.validFrom,
+                    info.validUntil
+                )
+            };
+            Ok(Output::new(human, out))
+        }
+        ShowCommand::Balance { address } => {
+            let account = chain.account_or(address)?;
+            let amount = chain
+                .view("withdrawableOf", c.withdrawableOf(account))
+                .await?;
+            Ok(Output::new(
+                format!("{account} can withdraw {}", format_wei(amount)),
+                json!({ "account": account.to_checksum(None), "withdrawable_wei": amount.to_string() }),
+            ))
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! `sla-devstack`: runs the whole stack locally (anvil + contract, ingest API on SQLite, oracle)
+//! with sample reporters for a compliant and a failing provider, prints what happened on chain,
+//! and keeps running until Ctrl-C.
+
+use std::time::Duration;
+
+use clap::Parser;
+use sla_devstack::chain::{demo_terms, open_allocation, register_provider};
+use sla_devstack::reporter::{Behaviour, SampleReporter};
+use sla_devstack::stack::{Stack, StackOptions};
+use sla_devstack::summary;
+use sla_protocol::Role;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Debug, Parser)]
+#[command(about = "Runs anvil, the SLA contract, the ingest API, the oracle and sample reporters")]
+struct Args {
+    /// Where the SQLite file and the deployment file go.
+    #[arg(long, default_value = ".stack")]
+    data_dir: std::path::PathBuf,
+    /// Seconds per epoch.
+    #[arg(long, default_value_t = 10)]
+    epoch_length: u32,
+    /// Print the outcome once this many epochs of each data unit are applied on chain.
+    #[arg(long, default_value_t = 2)]
+    epochs: usize,
+    /// Stop after printing instead of running until Ctrl-C.
+    #[arg(long)]
+    exit: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .init();
+    let args = Args::parse();
+    let mut options = StackOptions::new(&args.data_dir);
+    options.epoch_length = args.epoch_length;
+    println!("starting anvil, deploying SlaOracle, starting the ingest API and the oracle ...");
+    let stack = Stack::start(options).await?;
+    println!(
+        "chain        {} (chain id {})",
+        stack.rpc_url, stack.deployment.chain_id
+    );
+    println!("contract     {}", stack.deployment.contract);
+    println!("deployment   {}", stack.deployment_path.display());
+    println!("database     {}", stack.database_url);
+    println!("ingest API   {}", stack.ingest_url);
+    if let Some(m) = &stack.oracle_metrics_url {
+        println!("oracle       {m}");
+    }
+
+    // Accounts: 2 and 3 are providers, 4 and 5 consumers.
+    let contract = stack.deployment.contract;
+    let (good, bad) = (stack.account(2)?, stack.account(3)?);
+    let (alice, bob) = (stack.account(4)?, stack.account(5)?);
+    register_provider(contract, &good, 10u128.pow(18)).await?;
+    register_provider(contract, &bad, 10u128.pow(18)).await?;
+    let terms = demo_terms(args.epoch_length, 10u64.pow(16));
+    let compliant = open_allocation(contract, &alice, &good, terms.clone(), 1).await?;
+    let failing = open_allocation(contract, &bob, &bad, terms, 2).await?;
+    println!(
+        "allocations  {} (compliant provider {}), {} (failing provider {})",
+        compliant.data_unit,
+        good.address(),
+        failing.data_unit,
+        bad.address()
+    );
+
+    let period_ms = u64::from(args.epoch_length) * 500;
+    let now = sla_oracle::aggregator::now_ms();
+    let start = (now / period_ms + 1) * period_ms;
+    let deployment = sla_protocol::Deployment {
+        chain_id: stack.deployment.chain_id,
+        contract: contract.into_array(),
+    };
+    let mut reporters = Vec::new();
+    for (allocation, behaviour) in [
+        (&compliant, Behaviour::Compliant),
+        (&failing, Behaviour::Failing),
+    ] {
+        for (role, key) in [
+            (Role::Consumer, allocation.consumer_key.clone()),
+            (Role::Provider, allocation.provider_key.clone()),
+        ] {
+            let reporter = SampleReporter {
+                key,
+                role,
+                data_unit: allocation.data_unit,
+                deployment,
+                behaviour,
+                period_ms,
+                ingest_url: stack.ingest_url.clone(),
+            };
+            reporters.push(tokio::spawn(reporter.run(start, stack.stop_signal())));
+        }
+    }
+    println!("reporters    4 sample reporters posting every {period_ms} ms; waiting for {} epochs on chain ...", args.epochs);
+
+    let storage = sla_storage::connect(&stack.database_url).await?;
+    let units = [
+        (compliant.data_unit, good.address(), alice.address()),
+        (failing.data_unit, bad.address(), bob.address()),
+    ];
+    let provider = stack.account(0)?.provider;
+    let deadline = tokio::time::Instant::now()
+        + Duration::from_secs(u64::from(args.epoch_length) * (args.epochs as u64 + 4) + 60);
+    loop {
+        let outcomes = summary::outcomes(
+            &provider,
+            contract,
+            stack.deployment.deploy_block,
+            &*storage,
+            &units,
+        )
+        .await?;
+        if outcomes.iter().all(|o| o.applied.len() >= args.epochs) {
+            summary::print(&outcomes, &["compliant", "failing"]);
+            break;
+        }
+        if tokio::time::Instant::now() > deadline {
+            summary::print(&outcomes, &["compliant", "failing"]);
+            anyhow::bail!("results did not reach the chain in time; see the logs (RUST_LOG=info)");
+        }
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => { stack.stop().await; return Ok(()); }
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+    println!("\nwhere to look next:");
+    println!(
+        "  curl {}/v1/data-units/{}/rollups | jq",
+        stack.ingest_url, failing.data_unit
+    );
+    println!("  curl {}/metrics", stack.ingest_url);
+    if let Some(m) = &stack.oracle_metrics_url {
+        println!("  curl {m}");
+    }
+    println!(
+        "  sqlite3 {} 'select * from oracle_txs'",
+        args.data_dir.join("sla-oracle.sqlite").display()
+    );
+    if !args.exit {
+        println!("\nrunning; Ctrl-C stops everything");
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    stack.stop().await;
+    for r in reporters {
+        if let Ok(Err(e)) = r.await {
+            eprintln!("reporter: {e}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! What the indexer follows and how carefully.
+
+use std::time::Duration;
+
+use alloy::primitives::Address;
+use sla_contracts::Deployment;
+
+/// The indexer's settings. [`IndexerConfig::new`] takes the contract and start block from a
+/// deployment file and the documented defaults for the rest.
+#[derive(Debug, Clone)]
+pub struct IndexerConfig {
+    /// The `SlaOracle` contract whose events are mirrored.
+    pub contract: Address,
+    /// The first block read (the deployment block) when the database has no cursor yet.
+    pub start_block: u64,
+    /// A block is mirrored once `head - block >= confirmations` (0: the head itself).
+    pub confirmations: u64,
+    /// Most blocks read per `eth_getLogs` call (halved after a failed call, grown back after
+    /// successful ones).
+    pub max_block_range: u64,
+    /// How long to wait for new blocks once caught up.
+    pub poll_interval: Duration,
+    /// How many blocks behind the cursor stored block hashes are kept to find the common ancestor
+    /// of a reorg. A reorg deeper than this rolls back everything and reads again from
+    /// `start_block` (correct, only slow).
+    pub reorg_window: u64,
+}
+
+impl IndexerConfig {
+    pub const DEFAULT_CONFIRMATIONS: u64 = 12;
+    pub const DEFAULT_MAX_BLOCK_RANGE: u64 = 2_000;
+    pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
+    pub const DEFAULT_REORG_WINDOW: u64 = 1_024;
+
+    pub fn new(deployment: &Deployment) -> Self {
+        IndexerConfig {
+            contract: deployment.contract,
+            start_block: deployment.deploy_block,
+            confirmations: Self::DEFAULT_CONFIRMATIONS,
+            max_block_range: Self::DEFAULT_MAX_BLOCK_RANGE,
+            poll_interval: Self::DEFAULT_POLL_INTERVAL,
+            reorg_window: Self::DEFAULT_REORG_WINDOW,
+        }
+    }
+}
+
+/// Command-line flags of the indexer, for the oracle binary to `#[command(flatten)]`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct IndexerArgs {
+    /// Blocks a block must be buried under before its events are mirrored (0 = mirror the head).
+    #[arg(long, env = "SLA_CONFIRMATIONS", default_value_t = IndexerConfig::DEFAULT_CONFIRMATIONS)]
+    pub confirmations: u64,
+    /// Most blocks read per eth_getLogs call.
+    #[arg(long, env = "SLA_INDEXER_MAX_BLOCK_RANGE", default_value_t = IndexerConfig::DEFAULT_MAX_BLOCK_RANGE)]
+    pub indexer_max_block_range: u64,
+    /// Milliseconds between polls of the chain head once caught up.
+    #[arg(long, env = "SLA_INDEXER_POLL_MS", default_value_t = 2_000)]
+    pub indexer_poll_ms: u64,
+    /// Blocks of block hashes kept to locate a reorg's common ancestor.
+    #[arg(long, env = "SLA_INDEXER_REORG_WINDOW", default_value_t = IndexerConfig::DEFAULT_REORG_WINDOW)]
+    pub indexer_reorg_window: u64,
+}
+
+impl IndexerArgs {
+    /// The configuration for `deployment` with these flags.
+    pub fn config(&self, deployment: &Deployment) -> IndexerConfig {
+        IndexerConfig {
+            confirmations: self.confirmations,
+            max_block_range: self.indexer_max_block_range.max(1),
+            poll_interval: Duration::from_millis(self.indexer_poll_ms.max(1)),
+            reorg_window: self.indexer_reorg_window,
+            ..IndexerConfig::new(deployment)
+        }
+    }
+}

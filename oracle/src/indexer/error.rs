@@ -1,0 +1,32 @@
+//! Why an indexer step failed. Nothing of a failed step is written; the next step redoes it.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum IndexerError {
+    /// The JSON-RPC call failed (node down, timeout, range too large): retried.
+    #[error("rpc: {0}")]
+    Rpc(#[from] alloy::transports::TransportError),
+    /// The database failed: retried.
+    #[error("storage: {0}")]
+    Storage(#[from] sla_storage::StorageError),
+    /// The node's answers disagree with each other (a reorg while reading, a block it does not
+    /// have yet): retried, and a real reorg is found by the next step.
+    #[error("chain changed while reading: {0}")]
+    Inconsistent(String),
+    /// A log of the contract does not decode with the bindings: the bindings do not match the
+    /// deployed contract. Not retried.
+    #[error("log {log_index} of block {block} does not decode: {reason}")]
+    Decode {
+        block: u64,
+        log_index: u64,
+        reason: String,
+    },
+}
+
+impl IndexerError {
+    /// Whether retrying later can succeed.
+    pub fn is_transient(&self) -> bool {
+        !matches!(self, IndexerError::Decode { .. })
+    }
+}

@@ -1,0 +1,141 @@
+//! Submits final roll-ups on chain, reliably.
+//!
+//! Every transaction's life is written to the database before the next side effect:
+//! `planned` (results and nonce chosen) → `signed` (raw bytes and hash stored) → `sent` →
+//! `confirmed` or `failed` after the configured confirmations. A restart therefore resumes at the
+//! step where it stopped: a signed transaction is sent again byte for byte (same hash), a sent one
+//! is looked up by hash. The contract applies each (data unit, epoch) at most once and skips
+//! repeats, so even a transaction sent twice never applies a result twice.
+//!
+//! Nonces are the service's own (from its table and the chain's confirmed count, never a
+//! provider's cached nonce); fees are EIP-1559; a transaction pending longer than `stuck_after`
+//! is replaced with fee cap and tip both raised by `fee_bump_percent` (at least 10 %) up to a
+//! ceiling, then an alert is logged. A transaction a reorg dropped is sent again; a nonce another
+//! sender used is detected and its results are planned again under a new nonce.
+
+mod chain;
+mod confirm;
+mod metrics;
+mod plan;
+mod send;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use alloy::network::EthereumWallet;
+use alloy::primitives::Address;
+use alloy::providers::DynProvider;
+use alloy::signers::local::PrivateKeySigner;
+use sla_protocol::aggregate::EpochConfig;
+use sla_storage::Storage;
+
+pub use metrics::SubmitterMetrics;
+
+/// What the submitter needs to know.
+#[derive(Debug, Clone)]
+pub struct SubmitterConfig {
+    pub chain_id: u64,
+    pub contract: Address,
+    pub epochs: EpochConfig,
+    /// Seconds after an epoch's end during which the contract accepts its results.
+    pub submission_window_s: u64,
+    /// Blocks on top of a transaction's block before its results count as applied.
+    pub confirmations: u64,
+    /// Most results in one transaction (kept well under the block gas limit).
+    pub max_batch: usize,
+    /// A sent transaction without a receipt for this long is replaced with higher fees.
+    pub stuck_after: Duration,
+    /// Percentage added to fee cap and tip on replacement (at least 10).
+    pub fee_bump_percent: u128,
+    /// Highest fee cap the service will ever offer, wei per gas.
+    pub max_fee_ceiling: u128,
+    /// Test hook: abort the process right after this step (`signed` or `sent`) was recorded,
+    /// to prove a restart resumes. Never set in production.
+    pub crash_after: Option<String>,
+}
+
+/// The submitter's state: RPC, keys, storage, and the next nonce it will use.
+#[derive(Debug)]
+pub struct Submitter {
+    config: SubmitterConfig,
+    provider: DynProvider,
+    /// Signs the EIP-712 digests (an oracle signer of the contract).
+    signer: PrivateKeySigner,
+    /// Signs the transactions (the same key by default).
+    wallet: EthereumWallet,
+    storage: Arc<dyn Storage>,
+    metrics: Arc<SubmitterMetrics>,
+}
+
+/// Why a submitter step failed. The step is retried at the next tick; what was recorded stays.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitterError {
+    #[error("storage: {0}")]
+    Storage(#[from] sla_storage::StorageError),
+    #[error("rpc: {0}")]
+    Rpc(String),
+    #[error("stored verdict does not parse: {0}")]
+    Verdict(#[from] serde_json::Error),
+    #[error("signing: {0}")]
+    Signing(String),
+}
+
+impl Submitter {
+    pub fn new(
+        config: SubmitterConfig,
+        provider: DynProvider,
+        signer: PrivateKeySigner,
+        storage: Arc<dyn Storage>,
+        metrics: Arc<SubmitterMetrics>,
+    ) -> Self {
+        let wallet = EthereumWallet::from(signer.clone());
+        Submitter {
+            config,
+            provider,
+            signer,
+            wallet,
+            storage,
+            metrics,
+        }
+    }
+
+    pub fn address(&self) -> Address {
+        self.signer.address()
+    }
+
+    /// One round: follow up on transactions in flight, then plan, sign and send new ones.
+    pub async fn tick(&mut self, now_ms: u64) -> Result<(), SubmitterError> {
+        let head = self.head().await?;
+        self.follow_up(&head, now_ms).await?;
+        self.plan_and_send(&head, now_ms).await?;
+        self.metrics
+            .observe(&*self.storage, &self.config, &head)
+            .await;
+        Ok(())
+    }
+
+    /// Ticks every `interval` until `shutdown` completes; a failed tick is logged and retried.
+    pub async fn run(
+        mut self,
+        interval: Duration,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        tokio::pin!(shutdown);
+        loop {
+            if let Err(err) = self.tick(crate::aggregator::now_ms()).await {
+                tracing::warn!(error = %err, "submitter tick failed; retrying");
+            }
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = tokio::time::sleep(interval) => {}
+            }
+        }
+    }
+
+    fn maybe_crash(&self, step: &str) {
+        if self.config.crash_after.as_deref() == Some(step) {
+            tracing::error!(step, "crash_after test hook: aborting");
+            std::process::abort();
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Choosing results to submit and recording planned transactions.
+
+use std::collections::{BTreeMap, HashSet};
+
+use sla_contracts::ISlaOracle::EpochResult as ChainResult;
+use sla_contracts::{pack_results, signing, SlaOracle};
+use sla_protocol::aggregate::{EpochResult, EpochVerdict};
+use sla_storage::{OracleTx, RollupStatus, TxState};
+
+use super::chain::Head;
+use super::{Submitter, SubmitterError};
+
+/// Final roll-ups looked at per tick.
+const PLAN_LIMIT: u32 = 100_000;
+
+pub(super) fn to_chain(r: &EpochResult) -> ChainResult {
+    ChainResult {
+        dataUnitId: r.data_unit_id,
+        readLatencyUs: r.read_latency_us,
+        writeLatencyUs: r.write_latency_us,
+        uploadBps: r.upload_bps,
+        downloadBps: r.download_bps,
+        uptimeBps: r.uptime_bps,
+        errorRateBps: r.error_rate_bps,
+        operations: r.operations,
+        violations: r.violations,
+        flags: r.flags,
+        reportsRoot: r.reports_root.into(),
+    }
+}
+
+impl Submitter {
+    /// Plans transactions for final roll-ups that no transaction in flight carries, for epochs
+    /// the chain itself says are closed, then signs and sends each.
+    pub(super) async fn plan_and_send(
+        &mut self,
+        head: &Head,
+        now_ms: u64,
+    ) -> Result<(), SubmitterError> {
+        let in_flight: HashSet<(u64, u64)> = self
+            .storage
+            .txs_in_states(&[TxState::Planned, TxState::Signed, TxState::Sent])
+            .await?
+            .into_iter()
+            .flat_map(|tx| tx.results)
+            .collect();
+        let mut by_epoch: BTreeMap<u64, Vec<EpochResult>> = BTreeMap::new();
+        let mut expired = Vec::new();
+        for (data_unit, epoch, verdict) in self.storage.final_rollups(PLAN_LIMIT).await? {
+            if in_flight.contains(&(data_unit, epoch)) {
+                continue;
+            }
+            let Some((_, end_ms)) = self.config.epochs.bounds_ms(epoch) else {
+                continue;
+            };
+            let end_s = end_ms / 1000;
+            // The node's head decides, not our clock: a lagging node never gets an epoch it
+            // does not consider closed (catalogue item 21).
+            if head.timestamp < end_s {
+                continue;
+            }
+            if head.timestamp > end_s + self.config.submission_window_s {
+                expired.push((data_unit, epoch));
+                continue;
+            }
+            let verdict: EpochVerdict = serde_json::from_str(&verdict)?;
+            by_epoch
+                .entry(epoch)
+                .or_default()
+                .push(verdict.epoch_result());
+        }
+        if !expired.is_empty() {
+            tracing::error!(
+                count = expired.len(),
+                "results past their submission window; marked expired"
+            );
+            self.storage
+                .set_rollup_status(&expired, RollupStatus::Expired)
+                .await?;
+        }
+        if by_epoch.is_empty() {
+            return Ok(());
+        }
+        let oracle = SlaOracle::new(self.config.contract, &self.provider);
+        let config_version = oracle
+            .oracleConfig()
+            .call()
+            .await
+            .map_err(|e| SubmitterError::Rpc(e.to_string()))?
+            .configVersion;
+        for (epoch, results) in by_epoch {
+            for chunk in results.chunks(self.config.max_batch) {
+                let tx = self
+                    .record_planned(epoch, chunk, config_version, now_ms)
+                    .await?;
+                self.sign_and_send(tx, now_ms).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn record_planned(
+        &self,
+        epoch: u64,
+        results: &[EpochResult],
+        config_version: u64,
+        now_ms: u64,
+    ) -> Result<OracleTx, SubmitterError> {
+        let chain_results: Vec<ChainResult> = results.iter().map(to_chain).collect();
+        let packed = pack_results(&chain_results);
+        let digest = signing::batch_digest(
+            self.config.chain_id,
+            self.config.contract,
+            config_version,
+            epoch,
+            &packed,
+        );
+        let signatures = signing::sign_batch(std::slice::from_ref(&self.signer), digest)
+            .map_err(|e| SubmitterError::Signing(e.to_string()))?;
+        let nonce = self.next_nonce().await?;
+        let mut tx = OracleTx {
+            id: 0,
+            nonce,
+            epoch,
+            state: TxState::Planned,
+            packed_results: packed.to_vec(),
+            config_version,
+            signatures: signatures.iter().flat_map(|s| s.to_vec()).collect(),
+            raw_tx: None,
+            tx_hash: None,
+            max_fee_per_gas: None,
+            max_priority_fee_per_gas: None,
+            gas_limit: None,
+            sent_at_ms: None,
+            block_number: None,
+            gas_used: None,
+            error: None,
+            created_at_ms: now_ms,
+            updated_at_ms: now_ms,
+            results: results.iter().map(|r| (r.data_unit_id, epoch)).collect(),
+        };
+        tx.id = self.storage.insert_tx(&tx).await?;
+        tracing::info!(id = tx.id, nonce, epoch, results = results.len(), "planned");
+        Ok(tx)
+    }
+
+    /// The next nonce: above every nonce this service holds, and not below what the chain has
+    /// mined for the account (another sender may have used some).
+    pub(super) async fn next_nonce(&self) -> Result<u64, SubmitterError> {
+        let ours = self
+            .storage
+            .highest_nonce()
+            .await?
+            .map(|n| n + 1)
+            .unwrap_or(0);
+        let mined = self.mined_nonce(self.address()).await?;
+        Ok(ours.max(mined))
+    }
+}
