@@ -43,6 +43,10 @@ struct Args {
     /// Send `application/json` (hex) instead of the binary wire form.
     #[arg(long)]
     json: bool,
+    /// Send each reporter's reports in `POST /v1/reports/batch` requests of this many
+    /// consecutive reports (1 = one `POST /v1/reports` per report).
+    #[arg(long, default_value_t = 1)]
+    batch: usize,
     /// Chain id and contract the server expects.
     #[arg(long, default_value_t = 31337)]
     chain_id: u64,
@@ -238,6 +242,7 @@ async fn main() -> anyhow::Result<()> {
         serde_json::json!({
             "reports": reports,
             "records_per_report": args.records,
+            "reports_per_request": args.batch.max(1),
             "seconds": elapsed,
             "reports_per_s": reports_per_s.round(),
             "records_per_s": records_per_s.round(),

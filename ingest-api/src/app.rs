@@ -183,6 +183,7 @@ pub async fn serve(
             max_records_per_report: config.max_records_per_report,
             max_batch_reports: config.max_batch_reports,
         },
+        keys: Arc::default(),
     };
     let router = app(state, config.request_timeout(), config.max_in_flight);
     tracing::info!(addr = %listener.local_addr()?, db = %redact(&config.database_url), "serving");

@@ -1,9 +1,12 @@
 //! What every handler shares.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use ed25519_dalek::VerifyingKey;
 
 use sla_protocol::aggregate::EpochConfig;
-use sla_protocol::{Deployment, SignedReport, VerifiedReport};
+use sla_protocol::{check_reporter_key, Deployment, SignedReport, VerifiedReport, VerifyError};
 use sla_storage::Storage;
 
 use crate::committer::CommitQueue;
@@ -18,6 +21,28 @@ pub struct Limits {
     pub max_batch_reports: usize,
 }
 
+/// Reporter keys already checked (decoded, canonical, not of small order), so that each report
+/// pays only for its signature. Bounded: past `MAX_CACHED_KEYS` it starts over.
+#[derive(Debug, Default)]
+pub struct KeyCache(RwLock<HashMap<[u8; 32], VerifyingKey>>);
+
+const MAX_CACHED_KEYS: usize = 100_000;
+
+impl KeyCache {
+    fn key(&self, bytes: &[u8; 32]) -> Result<VerifyingKey, VerifyError> {
+        if let Some(key) = self.0.read().expect("key cache lock").get(bytes) {
+            return Ok(*key);
+        }
+        let key = check_reporter_key(bytes)?;
+        let mut cache = self.0.write().expect("key cache lock");
+        if cache.len() >= MAX_CACHED_KEYS {
+            cache.clear();
+        }
+        cache.insert(*bytes, key);
+        Ok(key)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
@@ -27,12 +52,13 @@ pub struct AppState {
     /// Epoch length and genesis, when known (needed for rolling windows).
     pub epochs: Option<EpochConfig>,
     pub limits: Limits,
+    pub keys: Arc<KeyCache>,
 }
 
 impl AppState {
     /// Verifies a signed report for this deployment and applies the per-report limits.
     pub fn verify(&self, signed: SignedReport) -> Result<VerifiedReport, ApiError> {
-        let verified = signed.verify(&self.deployment)?;
+        let verified = signed.verify_with_keys(&self.deployment, |k| self.keys.key(k))?;
         let records = verified.report.records.len();
         if records > self.limits.max_records_per_report {
             return Err(ApiError::TooMany {
