@@ -42,6 +42,7 @@ impl SqliteStorage {
             // crash of the process or of the machine.
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
+            .page_size(1024)
             .pragma("cache_size", "-65536")
             // Statement journals in memory, not in temporary files.
             .pragma("temp_store", "memory");

@@ -48,16 +48,28 @@ impl IndexerConfig {
 #[derive(Debug, Clone, clap::Args)]
 pub struct IndexerArgs {
     /// Blocks a block must be buried under before its events are mirrored (0 = mirror the head).
-    #[arg(long, env = "SLA_CONFIRMATIONS", default_value_t = IndexerConfig::DEFAULT_CONFIRMATIONS)]
+    #[arg(
+        long,
+        env = "SLA_CONFIRMATIONS",
+        default_value_t = IndexerConfig::DEFAULT_CONFIRMATIONS
+    )]
     pub confirmations: u64,
     /// Most blocks read per eth_getLogs call.
-    #[arg(long, env = "SLA_INDEXER_MAX_BLOCK_RANGE", default_value_t = IndexerConfig::DEFAULT_MAX_BLOCK_RANGE)]
+    #[arg(
+        long,
+        env = "SLA_INDEXER_MAX_BLOCK_RANGE",
+        default_value_t = IndexerConfig::DEFAULT_MAX_BLOCK_RANGE
+    )]
     pub indexer_max_block_range: u64,
     /// Milliseconds between polls of the chain head once caught up.
     #[arg(long, env = "SLA_INDEXER_POLL_MS", default_value_t = 2_000)]
     pub indexer_poll_ms: u64,
     /// Blocks of block hashes kept to locate a reorg's common ancestor.
-    #[arg(long, env = "SLA_INDEXER_REORG_WINDOW", default_value_t = IndexerConfig::DEFAULT_REORG_WINDOW)]
+    #[arg(
+        long,
+        env = "SLA_INDEXER_REORG_WINDOW",
+        default_value_t = IndexerConfig::DEFAULT_REORG_WINDOW
+    )]
     pub indexer_reorg_window: u64,
 }
 

@@ -16,35 +16,35 @@ pub struct IndexerMetrics {
 }
 
 impl IndexerMetrics {
-    /// Registers every metric under `sla_indexer_*`.
+    /// Registers every metric as `indexer_*` (the oracle binary's registry prefixes `sla_`).
     pub fn register(&self, registry: &mut Registry) {
         registry.register(
-            "sla_indexer_last_indexed_block",
+            "indexer_last_indexed_block",
             "Last block whose events are mirrored (the cursor)",
             self.last_indexed_block.clone(),
         );
         registry.register(
-            "sla_indexer_chain_head",
+            "indexer_chain_head",
             "Latest block number the node reported",
             self.chain_head.clone(),
         );
         registry.register(
-            "sla_indexer_lag_blocks",
+            "indexer_lag_blocks",
             "Chain head minus the last indexed block (includes the confirmation depth)",
             self.lag_blocks.clone(),
         );
         registry.register(
-            "sla_indexer_events",
+            "indexer_events",
             "Contract events mirrored",
             self.events.clone(),
         );
         registry.register(
-            "sla_indexer_reorgs",
+            "indexer_reorgs",
             "Reorgs that rolled back mirrored blocks",
             self.reorgs.clone(),
         );
         registry.register(
-            "sla_indexer_errors",
+            "indexer_errors",
             "Indexer steps that failed and were retried",
             self.errors.clone(),
         );

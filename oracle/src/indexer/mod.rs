@@ -129,7 +129,8 @@ impl<P: Provider> Indexer<P> {
                         self.metrics.errors.inc();
                         failures = failures.saturating_add(1);
                         let wait = backoff(self.config.poll_interval, failures);
-                        warn!(error = %err, retry_in_ms = wait.as_millis() as u64, "indexer step failed");
+                        let retry_in_ms = wait.as_millis() as u64;
+                        warn!(error = %err, retry_in_ms, "indexer step failed");
                         wait
                     }
                     Err(err) => {
@@ -294,6 +295,14 @@ impl<P: Provider> Indexer<P> {
                 keep = Some(block.number);
                 break;
             }
+        }
+        if keep == Some(cursor.number) {
+            // The cursor is on the chain after all: the node's answers were from two different
+            // moments (or nodes). Nothing to undo; read again.
+            return Err(IndexerError::Inconsistent(format!(
+                "block {} does not extend the cursor, which is still on the chain",
+                cursor.number + 1
+            )));
         }
         warn!(
             cursor = cursor.number,

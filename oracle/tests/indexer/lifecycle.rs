@@ -172,7 +172,7 @@ async fn a_full_lifecycle_is_mirrored_exactly_as_the_contract_sees_it() {
                 .collect::<Vec<_>>(),
             vec![(2, 0, 2), (0, 2, 2)]
         );
-        assert_eq!(batches[0].submitter, chain.hex(CONSUMER));
+        assert_eq!(batches[0].submitter, chain.hex(RELAYER));
 
         // Nothing was counted twice: one row per fact.
         let counts = storage.chain_counts().await.unwrap();

@@ -36,6 +36,8 @@ async fn a_reorg_shallower_than_the_confirmation_depth_leaves_the_mirror_equal_t
 
         // The chain that stays: another key, the same data unit id with other terms.
         chain.revert(snapshot).await;
+        // Contract handles cache their account's nonce: fresh ones for the new chain.
+        let consumer = chain.oracle_as(CONSUMER);
         send!(consumer.registerKey(b256(key_of(2))));
         send!(consumer.requestAllocation(chain.address(PROVIDER), other_terms()));
         chain.mine(4).await;
@@ -94,6 +96,7 @@ async fn a_reorg_of_already_mirrored_blocks_is_rolled_back_and_read_again() {
 
         // The new chain: other transactions, and longer than the dropped one.
         chain.revert(snapshot).await;
+        let consumer = chain.oracle_as(CONSUMER);
         send!(consumer.requestAllocation(chain.address(PROVIDER), other_terms()));
         send!(consumer_b.registerKey(b256(key_of(5))));
         chain.mine(10).await;

@@ -14,7 +14,7 @@ async fn run_mirrors_new_blocks_until_shutdown() {
         let chain = Chain::start().await;
         let db = Db::new(&backend).await;
         let metrics = IndexerMetrics::default();
-        let mut registry = Registry::default();
+        let mut registry = Registry::with_prefix("sla");
         metrics.register(&mut registry);
         let indexer = chain.indexer(&db.storage, 0).with_metrics(metrics.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -377,7 +377,8 @@ macro_rules! mirror_tx {
             async fn providers(&mut self) -> Result<Vec<ProviderState>> {
                 sqlx::query_as::<_, ProviderRow>(&format!(
                     "SELECT {PROVIDER_COLUMNS} FROM chain_provider_versions v WHERE v.id = \
-                     (SELECT MAX(w.id) FROM chain_provider_versions w WHERE w.provider = v.provider) \
+                     (SELECT MAX(w.id) FROM chain_provider_versions w \
+                     WHERE w.provider = v.provider) \
                      ORDER BY v.provider_id"
                 ))
                 .fetch_all(&mut **self.0)

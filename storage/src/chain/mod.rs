@@ -131,7 +131,7 @@ macro_rules! chain_store {
                 Mirror(&mut self.mirror_read().await?).blocks(limit).await
             }
 
-            #[instrument(skip_all, fields(from = range.from_block, to = range.to.number, logs = range.logs.len()))]
+            #[instrument(skip_all, fields(from = range.from_block, to = range.to.number))]
             async fn apply_chain_range(&self, range: &ChainRange) -> Result<ApplyOutcome> {
                 let mut tx = self.mirror_write().await?;
                 let outcome = apply::apply_range(&mut Mirror(&mut tx), range).await?;
@@ -142,7 +142,10 @@ macro_rules! chain_store {
             }
 
             #[instrument(skip_all)]
-            async fn rollback_chain(&self, keep_through: Option<u64>) -> Result<Option<ChainBlock>> {
+            async fn rollback_chain(
+                &self,
+                keep_through: Option<u64>,
+            ) -> Result<Option<ChainBlock>> {
                 let mut tx = self.mirror_write().await?;
                 let cursor = apply::rollback(&mut Mirror(&mut tx), keep_through).await?;
                 tx.commit().await?;
@@ -166,12 +169,16 @@ macro_rules! chain_store {
 
             #[instrument(skip_all)]
             async fn chain_role_members(&self, role: &[u8; 32]) -> Result<Vec<String>> {
-                Mirror(&mut self.mirror_read().await?).role_members(role).await
+                Mirror(&mut self.mirror_read().await?)
+                    .role_members(role)
+                    .await
             }
 
             #[instrument(skip_all)]
             async fn chain_provider(&self, provider: &str) -> Result<Option<ProviderState>> {
-                Mirror(&mut self.mirror_read().await?).provider(provider).await
+                Mirror(&mut self.mirror_read().await?)
+                    .provider(provider)
+                    .await
             }
 
             #[instrument(skip_all)]
@@ -189,7 +196,9 @@ macro_rules! chain_store {
 
             #[instrument(skip_all)]
             async fn chain_profile(&self, profile_id: u64) -> Result<Option<Profile>> {
-                Mirror(&mut self.mirror_read().await?).profile(profile_id).await
+                Mirror(&mut self.mirror_read().await?)
+                    .profile(profile_id)
+                    .await
             }
 
             #[instrument(skip_all)]
@@ -208,11 +217,17 @@ macro_rules! chain_store {
 
             #[instrument(skip_all)]
             async fn mirrored_reporter_key(&self, key: &[u8; 32]) -> Result<Option<ReporterKey>> {
-                Mirror(&mut self.mirror_read().await?).current_key(key).await
+                Mirror(&mut self.mirror_read().await?)
+                    .current_key(key)
+                    .await
             }
 
             #[instrument(skip_all)]
-            async fn chain_result(&self, data_unit: u64, epoch: u64) -> Result<Option<ChainResult>> {
+            async fn chain_result(
+                &self,
+                data_unit: u64,
+                epoch: u64,
+            ) -> Result<Option<ChainResult>> {
                 Mirror(&mut self.mirror_read().await?)
                     .result(data_unit, epoch)
                     .await
