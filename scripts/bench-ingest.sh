@@ -55,7 +55,7 @@ run_case() { # backend case-name loadgen-args...
 for backend in $BACKENDS; do
   for run in $(seq 1 "$RUNS"); do
     run_case "$backend" single-record --reporters 256 --reports 300 --records 1
-    run_case "$backend" hundred-records --reporters 64 --reports 100 --records 100
+    run_case "$backend" hundred-records --reporters 64 --reports 300 --records 100
   done
 done
 

@@ -52,7 +52,7 @@ impl SqliteStorage {
             // Checkpoints run in the background (below), not inside the commits of the writer.
             .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await?;
-        sqlx::migrate!("../migrations/sqlite").run(&writer).await?;
+        migrate(&writer).await?;
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.clone().read_only(true))
@@ -80,6 +80,24 @@ impl SqliteStorage {
         write_plan(&mut tx, batch, &plan, clock).await?;
         tx.commit().await?;
         Ok(plan)
+    }
+}
+
+/// Runs the migrations. SQLite has no migration lock across processes (the ingest API and the
+/// oracle may open one file at the same moment): each migration runs in its own transaction, so
+/// the loser of a race fails cleanly and simply finds it applied on the next attempt.
+async fn migrate(writer: &SqlitePool) -> Result<()> {
+    let mut attempt = 0;
+    loop {
+        match sqlx::migrate!("../migrations/sqlite").run(writer).await {
+            Ok(()) => return Ok(()),
+            Err(err) if attempt < 5 => {
+                attempt += 1;
+                tracing::debug!(error = %err, attempt, "migration raced another process; retrying");
+                tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+            }
+            Err(err) => return Err(err.into()),
+        }
     }
 }
 
