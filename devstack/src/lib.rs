@@ -6,5 +6,6 @@
 
 pub mod chain;
 pub mod reporter;
+pub mod scenario;
 pub mod stack;
 pub mod summary;

@@ -5,11 +5,9 @@
 use std::time::Duration;
 
 use clap::Parser;
-use sla_devstack::chain::{demo_terms, open_allocation, register_provider};
-use sla_devstack::reporter::{Behaviour, SampleReporter};
+use sla_devstack::scenario::Scenario;
 use sla_devstack::stack::{Stack, StackOptions};
 use sla_devstack::summary;
-use sla_protocol::Role;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
@@ -52,57 +50,24 @@ async fn main() -> anyhow::Result<()> {
     }
 
     // Accounts: 2 and 3 are providers, 4 and 5 consumers.
+    let scenario = Scenario::start(&stack, 10u64.pow(16)).await?;
     let contract = stack.deployment.contract;
-    let (good, bad) = (stack.account(2)?, stack.account(3)?);
-    let (alice, bob) = (stack.account(4)?, stack.account(5)?);
-    register_provider(contract, &good, 10u128.pow(18)).await?;
-    register_provider(contract, &bad, 10u128.pow(18)).await?;
-    let terms = demo_terms(args.epoch_length, 10u64.pow(16));
-    let compliant = open_allocation(contract, &alice, &good, terms.clone(), 1).await?;
-    let failing = open_allocation(contract, &bob, &bad, terms, 2).await?;
+    let (compliant, failing) = (&scenario.compliant, &scenario.failing);
     println!(
         "allocations  {} (compliant provider {}), {} (failing provider {})",
         compliant.data_unit,
-        good.address(),
+        compliant.provider.address(),
         failing.data_unit,
-        bad.address()
+        failing.provider.address()
+    );
+    println!(
+        "reporters    4 sample reporters posting every {} ms; waiting for {} epochs on chain ...",
+        u64::from(args.epoch_length) * 500,
+        args.epochs
     );
 
-    let period_ms = u64::from(args.epoch_length) * 500;
-    let now = sla_oracle::aggregator::now_ms();
-    let start = (now / period_ms + 1) * period_ms;
-    let deployment = sla_protocol::Deployment {
-        chain_id: stack.deployment.chain_id,
-        contract: contract.into_array(),
-    };
-    let mut reporters = Vec::new();
-    for (allocation, behaviour) in [
-        (&compliant, Behaviour::Compliant),
-        (&failing, Behaviour::Failing),
-    ] {
-        for (role, key) in [
-            (Role::Consumer, allocation.consumer_key.clone()),
-            (Role::Provider, allocation.provider_key.clone()),
-        ] {
-            let reporter = SampleReporter {
-                key,
-                role,
-                data_unit: allocation.data_unit,
-                deployment,
-                behaviour,
-                period_ms,
-                ingest_url: stack.ingest_url.clone(),
-            };
-            reporters.push(tokio::spawn(reporter.run(start, stack.stop_signal())));
-        }
-    }
-    println!("reporters    4 sample reporters posting every {period_ms} ms; waiting for {} epochs on chain ...", args.epochs);
-
     let storage = sla_storage::connect(&stack.database_url).await?;
-    let units = [
-        (compliant.data_unit, good.address(), alice.address()),
-        (failing.data_unit, bad.address(), bob.address()),
-    ];
+    let units = scenario.units();
     let provider = stack.account(0)?.provider;
     let deadline = tokio::time::Instant::now()
         + Duration::from_secs(u64::from(args.epoch_length) * (args.epochs as u64 + 4) + 60);
@@ -146,10 +111,8 @@ async fn main() -> anyhow::Result<()> {
         let _ = tokio::signal::ctrl_c().await;
     }
     stack.stop().await;
-    for r in reporters {
-        if let Ok(Err(e)) = r.await {
-            eprintln!("reporter: {e}");
-        }
+    if let Err(e) = scenario.finish().await {
+        eprintln!("reporter: {e}");
     }
     Ok(())
 }

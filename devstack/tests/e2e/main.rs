@@ -6,16 +6,14 @@
 use std::time::Duration;
 
 use alloy::primitives::U256;
-use sla_devstack::chain::{demo_terms, open_allocation, register_provider};
-use sla_devstack::reporter::{Behaviour, SampleReporter};
+use sla_devstack::scenario::{Scenario, BOND_WEI as BOND};
 use sla_devstack::stack::{Stack, StackOptions};
 use sla_devstack::summary::{self, UnitOutcome};
 use sla_protocol::aggregate::{epoch_score, next_reputation, EpochConfig, EpochVerdict};
-use sla_protocol::{merkle, ReportHash, Role};
+use sla_protocol::{merkle, ReportHash};
 use sla_storage::RollupStatus;
 
 const EPOCH_LENGTH: u32 = 8;
-const BOND: u128 = 1_000_000_000_000_000_000;
 const PENALTY: u64 = 300_000_000_000_000_000;
 const WEIGHTS: [u16; 6] = [3000, 2000, 0, 0, 0, 5000];
 
@@ -29,51 +27,10 @@ async fn compliant_and_failing_providers_end_on_chain_exactly_as_the_aggregator_
         .await
         .expect("stack starts (is anvil installed? run contracts/scripts/setup.sh)");
     let contract = stack.deployment.contract;
-    let (good, bad) = (stack.account(2).unwrap(), stack.account(3).unwrap());
-    let (alice, bob) = (stack.account(4).unwrap(), stack.account(5).unwrap());
-    register_provider(contract, &good, BOND).await.unwrap();
-    register_provider(contract, &bad, BOND).await.unwrap();
-    let terms = demo_terms(EPOCH_LENGTH, PENALTY);
-    let compliant = open_allocation(contract, &alice, &good, terms.clone(), 11)
-        .await
-        .unwrap();
-    let failing = open_allocation(contract, &bob, &bad, terms, 12)
-        .await
-        .unwrap();
-
-    let period_ms = u64::from(EPOCH_LENGTH) * 500;
-    let start = (sla_oracle::aggregator::now_ms() / period_ms + 1) * period_ms;
-    let deployment = sla_protocol::Deployment {
-        chain_id: stack.deployment.chain_id,
-        contract: contract.into_array(),
-    };
-    let mut reporters = Vec::new();
-    for (allocation, behaviour) in [
-        (&compliant, Behaviour::Compliant),
-        (&failing, Behaviour::Failing),
-    ] {
-        for (role, key) in [
-            (Role::Consumer, allocation.consumer_key.clone()),
-            (Role::Provider, allocation.provider_key.clone()),
-        ] {
-            let reporter = SampleReporter {
-                key,
-                role,
-                data_unit: allocation.data_unit,
-                deployment,
-                behaviour,
-                period_ms,
-                ingest_url: stack.ingest_url.clone(),
-            };
-            reporters.push(tokio::spawn(reporter.run(start, stack.stop_signal())));
-        }
-    }
+    let scenario = Scenario::start(&stack, PENALTY).await.unwrap();
 
     let storage = sla_storage::connect(&stack.database_url).await.unwrap();
-    let units = [
-        (compliant.data_unit, good.address(), alice.address()),
-        (failing.data_unit, bad.address(), bob.address()),
-    ];
+    let units = scenario.units();
     let provider = stack.account(0).unwrap().provider;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(150);
     let outcomes: Vec<UnitOutcome> = loop {
@@ -191,7 +148,5 @@ async fn compliant_and_failing_providers_end_on_chain_exactly_as_the_aggregator_
     assert!(outcomes[0].reputation > outcomes[1].reputation);
 
     stack.stop().await;
-    for r in reporters {
-        r.await.unwrap().unwrap();
-    }
+    scenario.finish().await.unwrap();
 }

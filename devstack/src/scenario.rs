@@ -1,0 +1,97 @@
+//! The demo scenario shared by `sla-devstack`, the end-to-end tests and the auditor's tests: a
+//! compliant and a failing provider, each with one consumer and one allocation, and four sample
+//! reporters (consumer and provider side of each) posting every half epoch.
+
+use alloy::primitives::Address;
+use sla_protocol::Role;
+use tokio::task::JoinHandle;
+
+use crate::chain::{demo_terms, open_allocation, register_provider, Allocation};
+use crate::reporter::{Behaviour, SampleReporter};
+use crate::stack::Stack;
+
+/// Wei each provider bonds.
+pub const BOND_WEI: u128 = 1_000_000_000_000_000_000;
+
+/// The two allocations and the reporters posting for them.
+#[derive(Debug)]
+pub struct Scenario {
+    pub compliant: Allocation,
+    pub failing: Allocation,
+    pub penalty_wei: u64,
+    pub reporters: Vec<JoinHandle<anyhow::Result<u64>>>,
+}
+
+impl Scenario {
+    /// Sets up accounts 2 and 3 as providers and 4 and 5 as their consumers on `stack`, opens
+    /// one allocation each with the demo terms, and starts the reporters with the next period.
+    pub async fn start(stack: &Stack, penalty_wei: u64) -> anyhow::Result<Scenario> {
+        let contract = stack.deployment.contract;
+        let epoch_length = stack.options.epoch_length;
+        let (good, bad) = (stack.account(2)?, stack.account(3)?);
+        let (alice, bob) = (stack.account(4)?, stack.account(5)?);
+        register_provider(contract, &good, BOND_WEI).await?;
+        register_provider(contract, &bad, BOND_WEI).await?;
+        let terms = demo_terms(epoch_length, penalty_wei);
+        let compliant = open_allocation(contract, &alice, &good, terms.clone(), 1).await?;
+        let failing = open_allocation(contract, &bob, &bad, terms, 2).await?;
+
+        let period_ms = u64::from(epoch_length) * 500;
+        let start = (sla_oracle::aggregator::now_ms() / period_ms + 1) * period_ms;
+        let deployment = sla_protocol::Deployment {
+            chain_id: stack.deployment.chain_id,
+            contract: contract.into_array(),
+        };
+        let mut reporters = Vec::new();
+        for (allocation, behaviour) in [
+            (&compliant, Behaviour::Compliant),
+            (&failing, Behaviour::Failing),
+        ] {
+            for (role, key) in [
+                (Role::Consumer, allocation.consumer_key.clone()),
+                (Role::Provider, allocation.provider_key.clone()),
+            ] {
+                let reporter = SampleReporter {
+                    key,
+                    role,
+                    data_unit: allocation.data_unit,
+                    deployment,
+                    behaviour,
+                    period_ms,
+                    ingest_url: stack.ingest_url.clone(),
+                };
+                reporters.push(tokio::spawn(reporter.run(start, stack.stop_signal())));
+            }
+        }
+        Ok(Scenario {
+            compliant,
+            failing,
+            penalty_wei,
+            reporters,
+        })
+    }
+
+    /// `(data unit, provider, consumer)` of the compliant then the failing allocation.
+    pub fn units(&self) -> [(u64, Address, Address); 2] {
+        [
+            (
+                self.compliant.data_unit,
+                self.compliant.provider.address(),
+                self.compliant.consumer.address(),
+            ),
+            (
+                self.failing.data_unit,
+                self.failing.provider.address(),
+                self.failing.consumer.address(),
+            ),
+        ]
+    }
+
+    /// Waits for the reporters (after the stack stopped) and returns the first error.
+    pub async fn finish(self) -> anyhow::Result<()> {
+        for r in self.reporters {
+            r.await??;
+        }
+        Ok(())
+    }
+}
