@@ -104,6 +104,29 @@ pub enum Command {
     /// The probe agent: measures a storage endpoint and reports signed QoS records.
     #[command(subcommand)]
     Probe(ProbeCommand),
+    /// Re-verify on-chain results from the public API's reports: signatures, keys, summary,
+    /// Merkle root and every field (exit 0 only on a full match; 1 on a mismatch; 2 on errors).
+    Audit(AuditArgs),
+}
+
+/// `sla audit`: which data unit and epochs, and where the public read API is.
+#[derive(Debug, Clone, Args)]
+pub struct AuditArgs {
+    /// The data unit (allocation id).
+    #[arg(long)]
+    pub data_unit: u64,
+    /// The (first) epoch to audit.
+    #[arg(long)]
+    pub epoch: u64,
+    /// Audit every epoch from `--epoch` to this one, inclusive.
+    #[arg(long)]
+    pub to_epoch: Option<u64>,
+    /// Base URL of the ingest API's public read API, e.g. `http://127.0.0.1:8080`.
+    #[arg(long, env = "SLA_API_URL")]
+    pub api: Url,
+    /// Largest uptime window (in epochs) recomputed from reports; a longer window is refused.
+    #[arg(long, default_value_t = 168)]
+    pub max_window_epochs: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,6 +8,7 @@
 //! The commands and the probe configuration are documented in `docs/cli.md`.
 
 pub mod args;
+pub mod audit;
 pub mod chain;
 pub mod commands;
 pub mod keyfile;

@@ -12,6 +12,8 @@ pub struct Output {
     pub human: String,
     /// The same facts for scripts.
     pub json: Value,
+    /// The process exit code (0 unless the command says otherwise, e.g. `sla audit` on a mismatch).
+    pub exit_code: u8,
 }
 
 impl Output {
@@ -19,7 +21,14 @@ impl Output {
         Output {
             human: human.into(),
             json,
+            exit_code: 0,
         }
+    }
+
+    /// The same output, exiting with `code`.
+    pub fn with_exit_code(mut self, code: u8) -> Self {
+        self.exit_code = code;
+        self
     }
 
     /// Prints to stdout in the requested form.

@@ -1,5 +1,6 @@
 //! One function per command: parse nothing, do the thing, return an [`Output`].
 
+mod audit;
 mod flows;
 mod key;
 mod probe;
@@ -33,5 +34,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<Output> {
         Command::Consumer(cmd) => flows::consumer(cmd, &cli.chain).await,
         Command::Show(cmd) => show::run(cmd, &cli.chain).await,
         Command::Probe(cmd) => probe::run(cmd).await,
+        Command::Audit(cmd) => audit::run(cmd, &cli.chain).await,
     }
 }

@@ -1,0 +1,520 @@
+//! The auditor (`sla audit`): re-derives a data unit's on-chain epoch results from the reports the
+//! public API serves, with the same protocol crate the oracle runs, and names every difference.
+//!
+//! Per epoch, in this order (see `docs/cli.md`, "Auditor"):
+//!
+//! 1. the on-chain result: the `ResultApplied` event of (data unit, epoch) among the contract's
+//!    logs since the deployment block;
+//! 2. every served report whose period overlaps the epoch: its signature (strict ed25519, bound to
+//!    this deployment's chain id and contract), that the served hash is the SHA-256 of the served
+//!    payload, the data unit, and its reporter key on chain (`keyInfo`: owner is the allocation's
+//!    consumer or provider as the report's role says, valid over the whole report period);
+//!    reports the API lists as stored after the epoch closed are left out, as the oracle does;
+//! 3. the epoch summary (an `EpochAccumulator` over the reports that passed) and, for the uptime
+//!    verdict, the summaries of the earlier epochs of the uptime window, recomputed the same way;
+//! 4. the Merkle root of the reports used against the on-chain `reportsRoot`, and each report's
+//!    Merkle proof as served by the API against the on-chain root;
+//! 5. the verdict (`evaluate`, `EpochVerdict::epoch_result`) against every field on chain.
+
+pub mod api;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use alloy::primitives::{Address, B256, U256};
+use alloy::providers::Provider;
+use alloy::rpc::types::Filter;
+use alloy::sol_types::SolEvent;
+use anyhow::{bail, Context};
+use serde::Serialize;
+use sla_contracts::events::AppliedResult;
+use sla_contracts::SlaOracle;
+use sla_protocol::aggregate::{
+    evaluate, AggregationContext, EpochAccumulator, EpochConfig, EpochResult, EpochSummary,
+    SlaTerms, WindowSummary,
+};
+use sla_protocol::{merkle, ReportHash, Role, SignedReport};
+
+use crate::chain::terms::from_sol;
+use crate::chain::Chain;
+use api::{Api, ServedReport};
+
+/// Blocks per `eth_getLogs` request.
+const LOG_CHUNK: u64 = 50_000;
+
+/// A check one served report failed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportFailure {
+    /// The report's hash as the API serves it (hex).
+    pub report: String,
+    /// `encoding`, `signature`, `hash`, `data_unit`, `key`, `aggregate` or `proof`.
+    pub check: &'static str,
+    pub detail: String,
+}
+
+/// A field of the on-chain result that differs from the recomputed one.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldMismatch {
+    /// The contract's name of the field (`errorRateBps`, …).
+    pub field: &'static str,
+    pub expected: String,
+    pub on_chain: String,
+}
+
+/// The reports of one epoch and the summary recomputed from those that passed every check.
+#[derive(Debug, Clone)]
+pub struct Recomputed {
+    pub served: usize,
+    /// Hashes (hex) of the reports left out because the API lists them as stored too late.
+    pub not_counted: Vec<String>,
+    /// The reports used, by hash.
+    pub used: Vec<ReportHash>,
+    pub failures: Vec<ReportFailure>,
+    pub summary: EpochSummary,
+}
+
+/// The audit of one epoch.
+#[derive(Debug, Clone)]
+pub struct EpochAudit {
+    pub epoch: u64,
+    pub on_chain: Option<AppliedResult>,
+    pub expected: EpochResult,
+    /// Off-chain flags of the recomputed verdict (DISPUTED, PROVIDER_GAP included).
+    pub full_flags: u8,
+    pub served: usize,
+    pub used: usize,
+    pub not_counted: Vec<String>,
+    pub report_failures: Vec<ReportFailure>,
+    /// `(on-chain root, root of the served reports)` when they differ.
+    pub root_mismatch: Option<(B256, B256)>,
+    pub field_mismatches: Vec<FieldMismatch>,
+    /// Epochs of the uptime window recomputed for the verdict.
+    pub window: (u64, u64),
+}
+
+impl EpochAudit {
+    pub fn is_match(&self) -> bool {
+        self.on_chain.is_some()
+            && self.report_failures.is_empty()
+            && self.root_mismatch.is_none()
+            && self.field_mismatches.is_empty()
+    }
+}
+
+/// What `keyInfo` says about a reporter key.
+#[derive(Debug, Clone, Copy)]
+struct KeyInfo {
+    owner: Address,
+    valid_from_s: u64,
+    valid_until_s: u64,
+}
+
+/// One data unit under audit: the chain's view of it and the caches shared across epochs.
+#[derive(Debug)]
+pub struct Auditor {
+    chain: Chain,
+    api: Api,
+    pub data_unit: u64,
+    pub consumer: Address,
+    pub provider: Address,
+    pub terms: SlaTerms,
+    pub epochs: EpochConfig,
+    deployment: sla_protocol::Deployment,
+    results: BTreeMap<u64, AppliedResult>,
+    uncounted: BTreeSet<(i64, u64)>,
+    keys: HashMap<[u8; 32], KeyInfo>,
+    summaries: BTreeMap<u64, Option<EpochSummary>>,
+    max_window_epochs: u64,
+}
+
+impl Auditor {
+    /// Reads the allocation, its terms, the epoch clock and the data unit's applied results from
+    /// the chain, and the list of late reports from the API.
+    pub async fn new(
+        chain: Chain,
+        api: Api,
+        data_unit: u64,
+        max_window_epochs: u64,
+    ) -> anyhow::Result<Self> {
+        let c = &chain.contract;
+        let info = chain
+            .view("getAllocation", c.getAllocation(data_unit))
+            .await?;
+        if info.status == 0 {
+            bail!("data unit {data_unit} does not exist on chain");
+        }
+        let terms = from_sol(
+            &chain
+                .view("allocationTerms", c.allocationTerms(data_unit))
+                .await?,
+        );
+        let genesis = chain.view("genesisTime", c.genesisTime()).await?;
+        let epoch_len = chain.view("epochLength", c.epochLength()).await?;
+        let epochs = EpochConfig::new(genesis, epoch_len)
+            .map_err(|e| anyhow::anyhow!("epoch configuration on chain: {e}"))?;
+        let deployment = sla_protocol::Deployment {
+            chain_id: chain.deployment.chain_id,
+            contract: chain.deployment.contract.into_array(),
+        };
+        let results = applied_results(&chain, data_unit).await?;
+        let uncounted = api.uncounted(data_unit).await?;
+        Ok(Auditor {
+            chain,
+            api,
+            data_unit,
+            consumer: info.consumer,
+            provider: info.provider,
+            terms,
+            epochs,
+            deployment,
+            results,
+            uncounted,
+            keys: HashMap::new(),
+            summaries: BTreeMap::new(),
+            max_window_epochs,
+        })
+    }
+
+    async fn key_info(&mut self, key: [u8; 32]) -> anyhow::Result<KeyInfo> {
+        if let Some(info) = self.keys.get(&key) {
+            return Ok(*info);
+        }
+        let c = &self.chain.contract;
+        let r = self
+            .chain
+            .view("keyInfo", c.keyInfo(B256::from(key)))
+            .await?;
+        let info = KeyInfo {
+            owner: r.owner,
+            valid_from_s: r.validFrom,
+            valid_until_s: r.validUntil,
+        };
+        self.keys.insert(key, info);
+        Ok(info)
+    }
+
+    /// Fetches and checks the reports of `epoch` and accumulates those that pass.
+    pub async fn recompute(&mut self, epoch: u64) -> anyhow::Result<Recomputed> {
+        let ctx = AggregationContext::new(&self.epochs, &self.terms, self.data_unit, epoch)
+            .map_err(|e| anyhow::anyhow!("epoch {epoch}: {e}"))?;
+        let (start_ms, end_ms) = (ctx.start_ms(), ctx.end_ms());
+        let served = self.api.reports(self.data_unit, start_ms, end_ms).await?;
+        let mut acc = EpochAccumulator::new(ctx);
+        let mut out = Recomputed {
+            served: served.len(),
+            not_counted: Vec::new(),
+            used: Vec::new(),
+            failures: Vec::new(),
+            summary: acc.summary(),
+        };
+        for report in &served {
+            if self.uncounted.contains(&(report.id, epoch)) {
+                out.not_counted.push(report.hash.clone());
+                continue;
+            }
+            match self.check(report, start_ms, end_ms).await? {
+                Err((check, detail)) => out.failures.push(ReportFailure {
+                    report: report.hash.clone(),
+                    check,
+                    detail,
+                }),
+                Ok(None) => {}
+                Ok(Some(verified)) => match acc.add_verified(&verified) {
+                    Ok(true) => out.used.push(verified.hash),
+                    Ok(false) => {}
+                    Err(e) => out.failures.push(ReportFailure {
+                        report: report.hash.clone(),
+                        check: "aggregate",
+                        detail: e.to_string(),
+                    }),
+                },
+            }
+        }
+        out.used.sort();
+        out.summary = acc.summary();
+        Ok(out)
+    }
+
+    /// The checks of one served report: `Ok(Some)` when it counts for the epoch, `Ok(None)` when
+    /// its signed period does not overlap the epoch, `Err((check, detail))` when a check fails.
+    async fn check(
+        &mut self,
+        served: &ServedReport,
+        start_ms: u64,
+        end_ms: u64,
+    ) -> anyhow::Result<Result<Option<sla_protocol::VerifiedReport>, (&'static str, String)>> {
+        let (Ok(payload), Ok(signature)) =
+            (hex::decode(&served.payload), hex::decode(&served.signature))
+        else {
+            return Ok(Err(("encoding", "payload or signature is not hex".into())));
+        };
+        let verified = match (SignedReport { payload, signature }).verify(&self.deployment) {
+            Ok(v) => v,
+            Err(e) => {
+                let actual = sla_protocol::report_hash(&hex::decode(&served.payload)?);
+                let note = if actual.to_hex() != served.hash.to_ascii_lowercase() {
+                    format!(" (the served payload hashes to {actual})")
+                } else {
+                    String::new()
+                };
+                return Ok(Err(("signature", format!("{e}{note}"))));
+            }
+        };
+        if verified.hash.to_hex() != served.hash.to_ascii_lowercase() {
+            return Ok(Err((
+                "hash",
+                format!(
+                    "served as {}, but the payload hashes to {}",
+                    served.hash, verified.hash
+                ),
+            )));
+        }
+        let r = &verified.report;
+        if r.data_unit != self.data_unit {
+            return Ok(Err((
+                "data_unit",
+                format!("signed for data unit {}", r.data_unit),
+            )));
+        }
+        if r.period_end_ms <= start_ms || r.period_start_ms >= end_ms {
+            return Ok(Ok(None));
+        }
+        let key = self.key_info(r.reporter_key).await?;
+        let party = match r.role {
+            Role::Consumer => self.consumer,
+            Role::Provider => self.provider,
+        };
+        if key.owner.is_zero() {
+            return Ok(Err((
+                "key",
+                format!(
+                    "reporter key {} is not registered on chain",
+                    hex::encode(r.reporter_key)
+                ),
+            )));
+        }
+        if key.owner != party {
+            return Ok(Err((
+                "key",
+                format!(
+                    "reporter key {} belongs to {}, the data unit's {} is {party}",
+                    hex::encode(r.reporter_key),
+                    key.owner,
+                    r.role.as_str()
+                ),
+            )));
+        }
+        let from_ok = key.valid_from_s.saturating_mul(1000) <= r.period_start_ms;
+        let until_ok =
+            key.valid_until_s == 0 || key.valid_until_s.saturating_mul(1000) >= r.period_end_ms;
+        if !(from_ok && until_ok) {
+            return Ok(Err((
+                "key",
+                format!(
+                    "reporter key {} is valid from {} until {} (chain seconds), the report covers [{}, {}) ms",
+                    hex::encode(r.reporter_key),
+                    key.valid_from_s,
+                    if key.valid_until_s == 0 { "now".to_string() } else { key.valid_until_s.to_string() },
+                    r.period_start_ms,
+                    r.period_end_ms
+                ),
+            )));
+        }
+        Ok(Ok(Some(verified)))
+    }
+
+    /// The summary of an earlier epoch of a window (`None` when no report counts for it, as the
+    /// oracle then stores no roll-up), cached.
+    async fn window_summary(&mut self, epoch: u64) -> anyhow::Result<Option<EpochSummary>> {
+        if let Some(s) = self.summaries.get(&epoch) {
+            return Ok(s.clone());
+        }
+        let r = self.recompute(epoch).await?;
+        let s = (!r.used.is_empty()).then_some(r.summary);
+        self.summaries.insert(epoch, s.clone());
+        Ok(s)
+    }
+
+    /// Audits one epoch.
+    pub async fn audit(&mut self, epoch: u64) -> anyhow::Result<EpochAudit> {
+        let window_epochs = self.terms.window_epochs(self.epochs.epoch_len_s);
+        if window_epochs > self.max_window_epochs {
+            bail!(
+                "the uptime window is {window_epochs} epochs, more than --max-window-epochs {} \
+                 (every epoch of the window is recomputed from its reports; raise the limit)",
+                self.max_window_epochs
+            );
+        }
+        let on_chain = self.results.get(&epoch).copied();
+        let current = self.recompute(epoch).await?;
+        self.summaries.insert(
+            epoch,
+            (!current.used.is_empty()).then(|| current.summary.clone()),
+        );
+        let range = self.epochs.window(epoch, window_epochs);
+        let mut summaries = vec![current.summary.clone()];
+        for e in range.clone().filter(|e| *e != epoch) {
+            if let Some(s) = self.window_summary(e).await? {
+                summaries.push(s);
+            }
+        }
+        let window =
+            WindowSummary::for_terms(&self.epochs, &self.terms, self.data_unit, epoch, &summaries)
+                .map_err(|e| anyhow::anyhow!("uptime window of epoch {epoch}: {e}"))?;
+        let verdict = evaluate(&self.terms, &current.summary, &window)
+            .map_err(|e| anyhow::anyhow!("verdict of epoch {epoch}: {e}"))?;
+        let expected = verdict.epoch_result();
+        let root = merkle::root(&current.used);
+        debug_assert_eq!(root, expected.reports_root);
+
+        let mut report_failures = current.failures.clone();
+        let mut root_mismatch = None;
+        let mut field_mismatches = Vec::new();
+        if let Some(chain) = &on_chain {
+            if chain.reports_root.0 != root {
+                root_mismatch = Some((chain.reports_root, B256::from(root)));
+            }
+            for hash in &current.used {
+                let hex = hash.to_hex();
+                match self.api.proof(self.data_unit, epoch, &hex).await? {
+                    None => report_failures.push(ReportFailure {
+                        report: hex,
+                        check: "proof",
+                        detail: "the API serves no Merkle proof of it for this epoch".into(),
+                    }),
+                    Some(proof) if !proof.verify(&chain.reports_root.0, hash) => report_failures
+                        .push(ReportFailure {
+                            report: hex,
+                            check: "proof",
+                            detail: format!(
+                                "its served Merkle proof does not lead to the on-chain root {}",
+                                chain.reports_root
+                            ),
+                        }),
+                    Some(_) => {}
+                }
+            }
+            field_mismatches = compare(&expected, chain);
+        }
+        Ok(EpochAudit {
+            epoch,
+            on_chain,
+            expected,
+            full_flags: verdict.flags,
+            served: current.served,
+            used: current.used.len(),
+            not_counted: current.not_counted,
+            report_failures,
+            root_mismatch,
+            field_mismatches,
+            window: (*range.start(), *range.end()),
+        })
+    }
+}
+
+/// Every `ResultApplied` of `data_unit` since the deployment block, by epoch.
+async fn applied_results(
+    chain: &Chain,
+    data_unit: u64,
+) -> anyhow::Result<BTreeMap<u64, AppliedResult>> {
+    let provider = chain.contract.provider();
+    let latest = provider
+        .get_block_number()
+        .await
+        .context("reading the latest block")?;
+    let mut out = BTreeMap::new();
+    let mut from = chain.deployment.deploy_block;
+    while from <= latest {
+        let to = (from + LOG_CHUNK - 1).min(latest);
+        let filter = Filter::new()
+            .address(chain.deployment.contract)
+            .event_signature(SlaOracle::ResultApplied::SIGNATURE_HASH)
+            .topic1(B256::from(U256::from(data_unit)))
+            .from_block(from)
+            .to_block(to);
+        let logs = provider
+            .get_logs(&filter)
+            .await
+            .with_context(|| format!("reading ResultApplied logs of blocks {from}..={to}"))?;
+        for log in logs {
+            let event = log
+                .log_decode::<SlaOracle::ResultApplied>()
+                .context("decoding a ResultApplied log")?;
+            let result = AppliedResult::from(&event.inner.data);
+            if result.data_unit_id == data_unit {
+                out.insert(result.epoch, result);
+            }
+        }
+        from = to + 1;
+    }
+    Ok(out)
+}
+
+/// The fields of `expected` that differ on chain, with the contract's field names.
+fn compare(expected: &EpochResult, chain: &AppliedResult) -> Vec<FieldMismatch> {
+    let mut out = Vec::new();
+    let mut field = |name: &'static str, e: String, c: String| {
+        if e != c {
+            out.push(FieldMismatch {
+                field: name,
+                expected: e,
+                on_chain: c,
+            });
+        }
+    };
+    field(
+        "dataUnitId",
+        expected.data_unit_id.to_string(),
+        chain.data_unit_id.to_string(),
+    );
+    field(
+        "readLatencyUs",
+        expected.read_latency_us.to_string(),
+        chain.read_latency_us.to_string(),
+    );
+    field(
+        "writeLatencyUs",
+        expected.write_latency_us.to_string(),
+        chain.write_latency_us.to_string(),
+    );
+    field(
+        "uploadBps",
+        expected.upload_bps.to_string(),
+        chain.upload_bps.to_string(),
+    );
+    field(
+        "downloadBps",
+        expected.download_bps.to_string(),
+        chain.download_bps.to_string(),
+    );
+    field(
+        "uptimeBps",
+        expected.uptime_bps.to_string(),
+        chain.uptime_bps.to_string(),
+    );
+    field(
+        "errorRateBps",
+        expected.error_rate_bps.to_string(),
+        chain.error_rate_bps.to_string(),
+    );
+    field(
+        "operations",
+        expected.operations.to_string(),
+        chain.operations.to_string(),
+    );
+    field(
+        "violations",
+        format!("{:#08b}", expected.violations),
+        format!("{:#08b}", chain.violations),
+    );
+    field(
+        "flags",
+        format!("{:#04b}", expected.flags),
+        format!("{:#04b}", chain.flags),
+    );
+    field(
+        "reportsRoot",
+        B256::from(expected.reports_root).to_string(),
+        chain.reports_root.to_string(),
+    );
+    out
+}
