@@ -41,15 +41,85 @@ impl Submitter {
         head: &Head,
         now_ms: u64,
     ) -> Result<(), SubmitterError> {
-        for tx in &group {
+        if self.settle_mined(&group, &group, head, now_ms).await? {
+            return Ok(());
+        }
+        // None of ours in flight is mined under this nonce.
+        if mined > nonce {
+            // The nonce is used. By a transaction of ours that was already replaced (its
+            // replacement never reached the node, or lost the race)? Then that one landed.
+            let replaced: Vec<OracleTx> = self
+                .storage
+                .txs_in_states(&[TxState::Replaced])
+                .await?
+                .into_iter()
+                .filter(|t| t.nonce == nonce)
+                .collect();
+            if self.settle_mined(&replaced, &group, head, now_ms).await? {
+                return Ok(());
+            }
+            // Another sender used the nonce: drop ours; the results are planned again.
+            for tx in group {
+                let mut tx = tx;
+                tx.state = TxState::Dropped;
+                tx.error = Some(format!("nonce {nonce} was used by another transaction"));
+                tx.updated_at_ms = now_ms;
+                self.storage.update_tx(&tx).await?;
+            }
+            self.metrics.dropped.inc();
+            tracing::warn!(
+                nonce,
+                "nonce used by another sender; results will be planned again"
+            );
+            return Ok(());
+        }
+        // The newest transaction of the nonce is the one to push.
+        let latest = group
+            .into_iter()
+            .max_by_key(|t| t.id)
+            .expect("non-empty group");
+        match latest.state {
+            TxState::Planned => self.sign_and_send(latest, now_ms).await,
+            TxState::Signed => self.send_or_replace(latest, now_ms).await,
+            TxState::Sent => {
+                let hash = B256::from(latest.tx_hash.expect("sent transactions have a hash"));
+                if !self.known(hash).await? {
+                    // Dropped from the node (a reorg, or an evicted mempool entry): send again.
+                    tracing::warn!(nonce, %hash, "transaction unknown to the node; sending again");
+                    self.send_or_replace(latest, now_ms).await
+                } else if now_ms.saturating_sub(latest.sent_at_ms.unwrap_or(now_ms))
+                    >= self.config.stuck_after.as_millis() as u64
+                {
+                    self.replace(latest, now_ms).await
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Looks for a mined one among `candidates` (transactions of one nonce). Returns `false` if
+    /// none is mined. Once the mined one has its confirmations it is recorded `confirmed` (or
+    /// `failed` if it reverted) and every other transaction of `group` `replaced`; until then
+    /// nothing changes (a reorg may still drop it).
+    async fn settle_mined(
+        &mut self,
+        candidates: &[OracleTx],
+        group: &[OracleTx],
+        head: &Head,
+        now_ms: u64,
+    ) -> Result<bool, SubmitterError> {
+        for tx in candidates {
             let Some(hash) = tx.tx_hash else { continue };
             let Some(receipt) = self.receipt(B256::from(hash)).await? else {
                 continue;
             };
             let block = receipt.block_number.unwrap_or(head.number);
             if head.number + 1 < block + self.config.confirmations {
-                return Ok(()); // mined, not yet deep enough: wait (a reorg may still drop it)
+                return Ok(true); // mined, not yet deep enough: wait (a reorg may still drop it)
             }
+            let nonce = tx.nonce;
             let mut done = tx.clone();
             done.block_number = Some(block);
             done.gas_used = Some(receipt.gas_used);
@@ -83,48 +153,22 @@ impl Submitter {
                 other.updated_at_ms = now_ms;
                 self.storage.update_tx(&other).await?;
             }
-            return Ok(());
+            return Ok(true);
         }
-        // None of ours is mined under this nonce.
-        if mined > nonce {
-            // Another sender used the nonce: drop ours; the results are planned again.
-            for tx in group {
-                let mut tx = tx;
-                tx.state = TxState::Dropped;
-                tx.error = Some(format!("nonce {nonce} was used by another transaction"));
-                tx.updated_at_ms = now_ms;
-                self.storage.update_tx(&tx).await?;
+        Ok(false)
+    }
+
+    /// Sends recorded bytes (again). If the node refuses them because their fee cap is below its
+    /// base fee (after a base-fee spike a node may also evict them from its pool), they can never
+    /// be mined as they are: they are replaced with higher fees instead of being offered again
+    /// every round.
+    async fn send_or_replace(&mut self, tx: OracleTx, now_ms: u64) -> Result<(), SubmitterError> {
+        match self.send_signed(tx.clone(), now_ms).await {
+            Err(SubmitterError::Rpc(reason)) if fee_too_low(&reason) => {
+                tracing::warn!(id = tx.id, nonce = tx.nonce, %reason, "fee too low for the node; replacing");
+                self.replace(tx, now_ms).await
             }
-            self.metrics.dropped.inc();
-            tracing::warn!(
-                nonce,
-                "nonce used by another sender; results will be planned again"
-            );
-            return Ok(());
-        }
-        // The newest transaction of the nonce is the one to push.
-        let latest = group
-            .into_iter()
-            .max_by_key(|t| t.id)
-            .expect("non-empty group");
-        match latest.state {
-            TxState::Planned => self.sign_and_send(latest, now_ms).await,
-            TxState::Signed => self.send_signed(latest, now_ms).await,
-            TxState::Sent => {
-                let hash = B256::from(latest.tx_hash.expect("sent transactions have a hash"));
-                if !self.known(hash).await? {
-                    // Dropped from the node (a reorg, or an evicted mempool entry): send again.
-                    tracing::warn!(nonce, %hash, "transaction unknown to the node; sending again");
-                    self.send_signed(latest, now_ms).await
-                } else if now_ms.saturating_sub(latest.sent_at_ms.unwrap_or(now_ms))
-                    >= self.config.stuck_after.as_millis() as u64
-                {
-                    self.replace(latest, now_ms).await
-                } else {
-                    Ok(())
-                }
-            }
-            _ => Ok(()),
+            other => other,
         }
     }
 
@@ -154,4 +198,12 @@ impl Submitter {
             },
         }
     }
+}
+
+/// Whether a node refused a transaction for its fees (geth, reth and anvil wordings).
+fn fee_too_low(reason: &str) -> bool {
+    let reason = reason.to_ascii_lowercase();
+    reason.contains("less than block base fee")
+        || reason.contains("fee cap too low")
+        || reason.contains("underpriced")
 }

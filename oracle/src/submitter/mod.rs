@@ -10,8 +10,12 @@
 //! Nonces are the service's own (from its table and the chain's confirmed count, never a
 //! provider's cached nonce); fees are EIP-1559; a transaction pending longer than `stuck_after`
 //! is replaced with fee cap and tip both raised by `fee_bump_percent` (at least 10 %) up to a
-//! ceiling, then an alert is logged. A transaction a reorg dropped is sent again; a nonce another
-//! sender used is detected and its results are planned again under a new nonce.
+//! ceiling, then an alert is logged; so is, at once, one the node refuses or evicts as underpriced.
+//! A transaction a reorg dropped is sent again; a nonce another sender used is detected and its
+//! results are planned again under a new nonce (unless a transaction of ours that had been
+//! replaced is the one mined under it). A batch the contract refuses at gas estimation is never
+//! sent: it is recorded `dropped` (its nonce is free again) and its results expire; a batch for an
+//! epoch not closed on chain yet, or while the contract is paused, waits `planned`.
 
 mod chain;
 mod confirm;

@@ -31,7 +31,8 @@ impl Submitter {
     }
 
     /// Gas limit from the node's estimate plus a margin. A revert here is the contract refusing
-    /// the batch: `EpochNotClosed` is retried later, anything else fails the transaction.
+    /// the batch: `EpochNotClosed` and `EnforcedPause` (paused for now) are retried later,
+    /// anything else refuses the transaction for good.
     async fn gas_limit(&self, tx: &OracleTx) -> Result<Option<u64>, SubmitterError> {
         let oracle = SlaOracle::new(self.config.contract, &self.provider);
         let signatures = tx
@@ -49,7 +50,10 @@ impl Submitter {
         match call.estimate_gas().await {
             Ok(gas) => Ok(Some(gas + gas / 5)),
             Err(err) => match err.as_decoded_interface_error::<SlaOracle::SlaOracleErrors>() {
-                Some(SlaOracle::SlaOracleErrors::EpochNotClosed(_)) => Ok(None),
+                Some(
+                    SlaOracle::SlaOracleErrors::EpochNotClosed(_)
+                    | SlaOracle::SlaOracleErrors::EnforcedPause(_),
+                ) => Ok(None),
                 Some(decoded) => Err(SubmitterError::Rpc(format!("reverted: {decoded:?}"))),
                 None => {
                     let results = (tx.packed_results.len() / sla_contracts::RECORD_SIZE) as u64;
@@ -68,10 +72,13 @@ impl Submitter {
     ) -> Result<(), SubmitterError> {
         let gas = match self.gas_limit(&tx).await {
             Ok(Some(gas)) => gas,
-            Ok(None) => return Ok(()), // not closed on chain yet: stays planned
+            Ok(None) => return Ok(()), // not closed on chain yet, or paused: stays planned
             Err(SubmitterError::Rpc(reason)) if reason.starts_with("reverted") => {
                 tracing::error!(id = tx.id, %reason, "the contract refuses this batch");
-                tx.state = TxState::Failed;
+                // Never sent, so it does not keep its nonce (`dropped` frees it for the next
+                // transaction; a kept one would leave a gap no later transaction gets past).
+                // Its results expire rather than being planned again.
+                tx.state = TxState::Dropped;
                 tx.error = Some(reason);
                 tx.updated_at_ms = now_ms;
                 self.storage.update_tx(&tx).await?;
