@@ -95,8 +95,9 @@ impl SampleReporter {
                     .await;
                 match response {
                     Ok(r) if r.status().is_success() => break,
-                    // The mirror has not seen the key or allocation yet: try again shortly.
-                    Ok(r) if r.status().as_u16() == 403 || r.status().as_u16() == 422 => {}
+                    // The mirror has not seen the key or allocation yet, or the server sheds load
+                    // or timed out: try again shortly (a resend of the same bytes is idempotent).
+                    Ok(r) if [403, 408, 422, 429, 503].contains(&r.status().as_u16()) => {}
                     Ok(r) => anyhow::bail!(
                         "report {sequence} of data unit {} refused: {} {}",
                         self.data_unit,

@@ -75,7 +75,10 @@ impl SqliteStorage {
         batch: &[VerifiedReport],
         clock: Clock,
     ) -> Result<Plan> {
-        let mut tx = self.writer.begin().await?;
+        // IMMEDIATE: take the write lock first, waiting up to the busy timeout, rather than
+        // reading under a deferred transaction whose upgrade to writing fails at once when
+        // another process (the oracle) writes the same file meanwhile.
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let plan = judge_batch(&mut SqliteSource(&mut tx), cache, batch, clock).await?;
         write_plan(&mut tx, batch, &plan, clock).await?;
         tx.commit().await?;
