@@ -274,6 +274,24 @@ async fn main() -> anyhow::Result<()> {
     for chunk in rows.chunks(1_000) {
         storage.save_rollups(chunk, &[], None).await?;
     }
+    // The mirror the indexer would have written (the submitter groups results by provider).
+    let provider_keys = &keys[2..2 + args.providers];
+    for unit in 1..=args.data_units {
+        let provider = provider_keys[((unit - 1) % p) as usize].address();
+        storage
+            .upsert_allocation(&sla_storage::Allocation {
+                data_unit: unit,
+                consumer: format!("{:#x}", consumer.address()),
+                provider: format!("{provider:#x}"),
+                status: sla_storage::AllocationStatus::Active,
+                reporting_interval_ms: 3_600_000,
+                terms_hash: [0; 32],
+                terms_json: "{}".into(),
+                active_from_ms: 0,
+                closed_at_ms: None,
+            })
+            .await?;
+    }
     let setup_seconds = setup_started.elapsed().as_secs_f64();
 
     // The submitter, configured as the service configures it.

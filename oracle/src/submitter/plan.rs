@@ -1,6 +1,6 @@
 //! Choosing results to submit and recording planned transactions.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sla_contracts::ISlaOracle::EpochResult as ChainResult;
 use sla_contracts::{pack_results, signing, SlaOracle};
@@ -88,7 +88,21 @@ impl Submitter {
             .await
             .map_err(|e| SubmitterError::Rpc(e.to_string()))?
             .configVersion;
-        for (epoch, results) in by_epoch {
+        // Results of one provider next to each other: the contract folds consecutive reputation
+        // updates of a provider into one storage write (about 2,000 gas less per result).
+        let provider_of: HashMap<u64, String> = self
+            .storage
+            .allocations_for_rollup()
+            .await?
+            .into_iter()
+            .map(|a| (a.data_unit, a.provider))
+            .collect();
+        for (epoch, mut results) in by_epoch {
+            results.sort_by(|a, b| {
+                let key =
+                    |r: &EpochResult| (provider_of.get(&r.data_unit_id).cloned(), r.data_unit_id);
+                key(a).cmp(&key(b))
+            });
             for chunk in results.chunks(self.config.max_batch) {
                 let tx = self
                     .record_planned(epoch, chunk, config_version, now_ms)
