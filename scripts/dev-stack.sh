@@ -16,5 +16,5 @@ contracts/scripts/setup.sh >/dev/null
 ANVIL_BIN="$(contracts/scripts/anvil-path.sh)"
 export ANVIL_BIN
 echo "building (first run takes a few minutes) ..."
-cargo build --release -q -p sla-devstack -p sla-ingest-api -p sla-oracle -p sla-cli
+cargo build --release -q -p sla-devstack --bin sla-devstack
 exec target/release/sla-devstack "$@"
