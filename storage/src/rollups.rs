@@ -331,7 +331,8 @@ macro_rules! rollup_store {
     };
 }
 
-fn same(sql: &str) -> String {
+/// SQLite takes `?` placeholders as written.
+pub(crate) fn same(sql: &str) -> String {
     sql.to_owned()
 }
 

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 
 use crate::error::{Result, StorageError};
 use crate::postgres::PostgresStorage;
-use crate::rollups::{numbered, RollupStatus};
+use crate::rollups::{numbered, same, RollupStatus};
 use crate::sqlite::SqliteStorage;
 
 /// Where a transaction stands.
@@ -159,10 +159,6 @@ impl TxRow {
 const TX_COLUMNS: &str = "id, nonce, epoch, state, packed_results, config_version, signatures, \
      raw_tx, tx_hash, max_fee_per_gas, max_priority_fee_per_gas, gas_limit, sent_at_ms, \
      block_number, gas_used, error, created_at_ms, updated_at_ms";
-
-fn same(sql: &str) -> String {
-    sql.to_owned()
-}
 
 macro_rules! tx_store {
     ($backend:ty, $pool:ident, $sql:expr) => {
