@@ -25,3 +25,106 @@ fn random_suffix() -> u64 {
         .unwrap_or(0);
     RandomState::new().hash_one(nanos)
 }
+
+/// Seeds what a benchmark or a test reporter needs before its reports can be accepted: an active
+/// allocation of `data_unit` (1-hour reporting interval, empty terms) and a reporter key valid
+/// from the epoch, both owned by `account`.
+pub async fn seed_reporter(
+    storage: &dyn crate::Storage,
+    data_unit: u64,
+    public_key: [u8; 32],
+    account: &str,
+) -> Result<()> {
+    storage
+        .upsert_allocation(&crate::Allocation {
+            data_unit,
+            consumer: account.into(),
+            provider: "0x00000000000000000000000000000000000000b1".into(),
+            status: crate::AllocationStatus::Active,
+            reporting_interval_ms: 3_600_000,
+            terms_hash: [0; 32],
+            terms_json: "{}".into(),
+            active_from_ms: 0,
+            closed_at_ms: None,
+        })
+        .await?;
+    storage
+        .upsert_reporter_key(&crate::ReporterKey {
+            public_key,
+            account: account.into(),
+            valid_from_ms: 0,
+            valid_until_ms: None,
+        })
+        .await
+}
+
+/// Hash chains of signed consumer reports for benchmarks and tests: key `i` reports for data unit
+/// `i + 1`; each round holds the next report of every chain, periods of one minute from
+/// `start_ms`, each with `records_per_report` successful reads.
+#[derive(Debug)]
+pub struct ReportChains {
+    deployment: sla_protocol::Deployment,
+    keys: Vec<ed25519_dalek::SigningKey>,
+    prev: Vec<sla_protocol::ReportHash>,
+    rounds: u64,
+    start_ms: u64,
+    records_per_report: u64,
+}
+
+impl ReportChains {
+    pub fn new(
+        deployment: sla_protocol::Deployment,
+        keys: Vec<ed25519_dalek::SigningKey>,
+        start_ms: u64,
+        records_per_report: u64,
+    ) -> Self {
+        ReportChains {
+            deployment,
+            prev: vec![sla_protocol::ReportHash::ZERO; keys.len()],
+            keys,
+            rounds: 0,
+            start_ms,
+            records_per_report,
+        }
+    }
+
+    /// [`seed_reporter`] for every chain (all owned by `account`).
+    pub async fn seed(&self, storage: &dyn crate::Storage, account: &str) -> Result<()> {
+        for (i, key) in self.keys.iter().enumerate() {
+            let public_key = key.verifying_key().to_bytes();
+            seed_reporter(storage, i as u64 + 1, public_key, account).await?;
+        }
+        Ok(())
+    }
+
+    /// The next report of every chain, signed and verified.
+    pub fn next_round(&mut self) -> Vec<sla_protocol::VerifiedReport> {
+        use sla_protocol::{Operation, QosRecord, Report, Role};
+        self.rounds += 1;
+        let period_start_ms = self.start_ms + (self.rounds - 1) * 60_000;
+        let records: Vec<QosRecord> = (0..self.records_per_report)
+            .map(|r| QosRecord::success(period_start_ms + r, Operation::Read, 1_000, 4096))
+            .collect();
+        let mut round = Vec::with_capacity(self.keys.len());
+        for (i, key) in self.keys.iter().enumerate() {
+            let report = Report {
+                deployment: self.deployment,
+                role: Role::Consumer,
+                reporter_key: key.verifying_key().to_bytes(),
+                data_unit: i as u64 + 1,
+                sequence: self.rounds,
+                prev_hash: self.prev[i],
+                period_start_ms,
+                period_end_ms: period_start_ms + 60_000,
+                records: records.clone(),
+            };
+            let verified = sla_protocol::sign_report(&report, key)
+                .expect("a report of in-range fields encodes")
+                .verify(&self.deployment)
+                .expect("a report signed here verifies");
+            self.prev[i] = verified.hash;
+            round.push(verified);
+        }
+        round
+    }
+}

@@ -6,8 +6,9 @@ use std::time::Instant;
 
 use clap::Parser;
 use ed25519_dalek::SigningKey;
-use sla_protocol::{sign_report, Deployment, Operation, QosRecord, Report, ReportHash, Role};
-use sla_storage::{Allocation, AllocationStatus, Clock, ReporterKey};
+use sla_protocol::Deployment;
+use sla_storage::testing::ReportChains;
+use sla_storage::Clock;
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -44,63 +45,10 @@ async fn main() -> anyhow::Result<()> {
             SigningKey::from_bytes(&seed)
         })
         .collect();
-    for (i, key) in keys.iter().enumerate() {
-        storage
-            .upsert_allocation(&Allocation {
-                data_unit: i as u64 + 1,
-                consumer: "0xc1".into(),
-                provider: "0xb1".into(),
-                status: AllocationStatus::Active,
-                reporting_interval_ms: 3_600_000,
-                terms_hash: [0; 32],
-                terms_json: "{}".into(),
-                active_from_ms: 0,
-                closed_at_ms: None,
-            })
-            .await?;
-        storage
-            .upsert_reporter_key(&ReporterKey {
-                public_key: key.verifying_key().to_bytes(),
-                account: "0xc1".into(),
-                valid_from_ms: 0,
-                valid_until_ms: None,
-            })
-            .await?;
-    }
-    // Batch b holds report b+1 of every reporter.
-    let mut prev = vec![ReportHash::ZERO; keys.len()];
-    let mut batches = Vec::new();
-    for b in 0..args.batches as u64 {
-        let period_start_ms = start + b * 60_000;
-        let batch: Vec<_> = keys
-            .iter()
-            .enumerate()
-            .map(|(i, key)| {
-                let report = Report {
-                    deployment,
-                    role: Role::Consumer,
-                    reporter_key: key.verifying_key().to_bytes(),
-                    data_unit: i as u64 + 1,
-                    sequence: b + 1,
-                    prev_hash: prev[i],
-                    period_start_ms,
-                    period_end_ms: period_start_ms + 60_000,
-                    records: (0..args.records)
-                        .map(|r| {
-                            QosRecord::success(period_start_ms + r, Operation::Read, 1_000, 4096)
-                        })
-                        .collect(),
-                };
-                let verified = sign_report(&report, key)
-                    .unwrap()
-                    .verify(&deployment)
-                    .unwrap();
-                prev[i] = verified.hash;
-                verified
-            })
-            .collect();
-        batches.push(batch);
-    }
+    // Round b holds report b+1 of every reporter.
+    let mut chains = ReportChains::new(deployment, keys, start, args.records);
+    chains.seed(&*storage, "0xc1").await?;
+    let batches: Vec<_> = (0..args.batches).map(|_| chains.next_round()).collect();
     let clock = Clock {
         now_ms: now,
         max_future_skew_ms: 60_000,
