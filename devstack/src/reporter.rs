@@ -87,6 +87,7 @@ impl SampleReporter {
                 "payload": hex::encode(&signed.payload),
                 "signature": hex::encode(&signed.signature),
             });
+            let mut attempts = 0u32;
             loop {
                 let response = http
                     .post(format!("{}/v1/reports", self.ingest_url))
@@ -97,7 +98,23 @@ impl SampleReporter {
                     Ok(r) if r.status().is_success() => break,
                     // The mirror has not seen the key or allocation yet, or the server sheds load
                     // or timed out: try again shortly (a resend of the same bytes is idempotent).
-                    Ok(r) if [403, 408, 422, 429, 503].contains(&r.status().as_u16()) => {}
+                    Ok(r) if [403, 408, 422, 429, 503].contains(&r.status().as_u16()) => {
+                        attempts += 1;
+                        // Said once, then every 20 attempts (10 s): a report refused for long
+                        // points at a stalled mirror or clock skew.
+                        if attempts % 20 == 1 {
+                            let status = r.status().as_u16();
+                            let body = r.text().await.unwrap_or_default();
+                            tracing::warn!(
+                                sequence,
+                                data_unit = self.data_unit,
+                                attempts,
+                                status,
+                                body,
+                                "report not accepted yet; retrying"
+                            );
+                        }
+                    }
                     Ok(r) => anyhow::bail!(
                         "report {sequence} of data unit {} refused: {} {}",
                         self.data_unit,

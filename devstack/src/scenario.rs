@@ -87,6 +87,16 @@ impl Scenario {
         ]
     }
 
+    /// Fails if a reporter has stopped while the stack runs (it gave up on a refused report),
+    /// with the reporter's error.
+    pub async fn reporters_running(&mut self) -> anyhow::Result<()> {
+        if let Some(i) = self.reporters.iter().position(|r| r.is_finished()) {
+            let accepted = self.reporters.remove(i).await??;
+            anyhow::bail!("reporter {i} stopped early after {accepted} accepted reports");
+        }
+        Ok(())
+    }
+
     /// Waits for the reporters (after the stack stopped) and returns the first error.
     pub async fn finish(self) -> anyhow::Result<()> {
         for r in self.reporters {

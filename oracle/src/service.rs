@@ -116,21 +116,55 @@ pub async fn run(
                 .await
         }
     });
-    let indexer_task = tokio::spawn(indexer.run(stopped()));
-    let aggregator_task = tokio::spawn(aggregator.run(poll, stopped()));
-    let submitter_task = tokio::spawn(submitter.run(poll, stopped()));
+    // The three components run until shutdown. One that stops on its own has met an error it
+    // cannot retry: the whole service then stops with it, so that the process exits non-zero
+    // (and its supervisor restarts it) instead of serving on with a part missing.
+    let mut components = tokio::task::JoinSet::new();
+    components.spawn({
+        let stopped = stopped();
+        async move {
+            (
+                "indexer",
+                indexer.run(stopped).await.map_err(anyhow::Error::from),
+            )
+        }
+    });
+    components.spawn({
+        let stopped = stopped();
+        async move {
+            let result = aggregator.run(poll, stopped).await;
+            ("aggregator", result.map_err(anyhow::Error::from))
+        }
+    });
+    components.spawn({
+        let stopped = stopped();
+        async move {
+            submitter.run(poll, stopped).await;
+            ("submitter", Ok(()))
+        }
+    });
 
-    shutdown.await;
+    let failure = tokio::select! {
+        _ = shutdown => None,
+        Some(joined) = components.join_next() => Some(match joined {
+            Ok((name, Err(e))) => e.context(format!("the {name} stopped")),
+            Ok((name, Ok(()))) => anyhow::anyhow!("the {name} stopped before shutdown"),
+            Err(e) => anyhow::anyhow!("an oracle component panicked: {e}"),
+        }),
+    };
     tracing::info!("shutting down");
     let _ = stop_tx.send(true);
-    if let Err(e) = indexer_task.await? {
-        tracing::error!(error = %e, "indexer stopped with an error");
+    while let Some(joined) = components.join_next().await {
+        match joined {
+            Ok((_, Ok(()))) => {}
+            Ok((name, Err(e))) => tracing::error!(error = %e, "the {name} stopped with an error"),
+            Err(e) => tracing::error!(error = %e, "an oracle component panicked"),
+        }
     }
-    if let Err(e) = aggregator_task.await? {
-        tracing::error!(error = %e, "aggregator stopped with an error");
-    }
-    submitter_task.await?;
     metrics_task.await??;
     storage.close().await;
-    Ok(())
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }

@@ -8,6 +8,7 @@
 //! Needs anvil (`contracts/scripts/setup.sh`); epochs are 6 s, blocks 1 s.
 
 mod crash;
+mod dead_component;
 mod fees;
 mod lag;
 mod nonce;

@@ -96,7 +96,7 @@ impl OracleRun {
 /// A running `sla-devstack-oracle` process; killed (SIGKILL) when dropped.
 #[derive(Debug)]
 pub struct OracleProcess {
-    child: Child,
+    pub child: Child,
     pub metrics_url: String,
 }
 

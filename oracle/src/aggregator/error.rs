@@ -16,3 +16,11 @@ pub enum AggregatorError {
     #[error("stored summary does not parse: {0}")]
     Json(#[from] serde_json::Error),
 }
+
+impl AggregatorError {
+    /// Whether running again may succeed: storage errors (a busy, locked or unreachable
+    /// database) pass; the others come from the data and would recur.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, AggregatorError::Storage(_))
+    }
+}

@@ -75,21 +75,42 @@ impl Aggregator {
         Ok(stats)
     }
 
-    /// Runs every `interval` until `shutdown` completes.
+    /// Runs every `interval` until `shutdown` completes. A run that fails on storage (a busy or
+    /// unreachable database) is retried with backoff: it saved nothing, and what it had counted
+    /// in memory is dropped so that the next run reloads the saved roll-ups and recounts from the
+    /// saved cursor. Any other error (a stored report that does not decode, terms that do not
+    /// aggregate) would fail again the same way, so it stops the aggregator.
     pub async fn run(
         mut self,
         interval: Duration,
         shutdown: impl std::future::Future<Output = ()>,
     ) -> Result<(), AggregatorError> {
         tokio::pin!(shutdown);
+        let mut failures: u32 = 0;
         loop {
-            let stats = self.run_once(now_ms()).await?;
-            if stats != RunStats::default() {
-                tracing::info!(?stats, "aggregator run");
-            }
+            let wait = match self.run_once(now_ms()).await {
+                Ok(stats) => {
+                    failures = 0;
+                    if stats != RunStats::default() {
+                        tracing::info!(?stats, "aggregator run");
+                    }
+                    interval
+                }
+                Err(err) if err.is_transient() => {
+                    failures = failures.saturating_add(1);
+                    self.open.clear();
+                    let wait = retry_delay(interval, failures);
+                    tracing::warn!(error = %err, failures, retry_in_ms = wait.as_millis() as u64, "aggregator run failed; retrying");
+                    wait
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "aggregator stopped");
+                    return Err(err);
+                }
+            };
             tokio::select! {
                 _ = &mut shutdown => return Ok(()),
-                _ = tokio::time::sleep(interval) => {}
+                _ = tokio::time::sleep(wait) => {}
             }
         }
     }
@@ -114,6 +135,14 @@ impl Aggregator {
             .map(|(_, end)| end.saturating_add(self.config.grace_ms))
             .unwrap_or(u64::MAX)
     }
+}
+
+/// The wait before retrying after `failures` failed runs in a row: doubling from the interval
+/// (at least 250 ms), at most 30 s.
+fn retry_delay(interval: Duration, failures: u32) -> Duration {
+    let base = interval.max(Duration::from_millis(250));
+    base.saturating_mul(1 << failures.saturating_sub(1).min(16))
+        .min(Duration::from_secs(30))
 }
 
 /// Builds the row to save for an accumulator.
