@@ -162,6 +162,7 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let (deployment, epochs) = deployment_from_config(&config)?;
     let storage = sla_storage::connect(&config.database_url).await?;
+    storage.bind_deployment(&deployment).await?;
     let metrics = Arc::new(Metrics::default());
     let (queue, committer) = committer::spawn(
         storage.clone(),

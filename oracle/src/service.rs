@@ -24,6 +24,12 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let deployment = Deployment::read(&config.deployment)?;
     let storage = sla_storage::connect(&config.database_url).await?;
+    storage
+        .bind_deployment(&sla_protocol::Deployment {
+            chain_id: deployment.chain_id,
+            contract: deployment.contract.into_array(),
+        })
+        .await?;
     let signer: PrivateKeySigner = config
         .oracle_key
         .trim_start_matches("0x")

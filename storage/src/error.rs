@@ -13,6 +13,17 @@ pub enum StorageError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error(
+        "the database holds chain {recorded_chain_id}, contract 0x{recorded_contract}, but this \
+         process is configured for chain {chain_id}, contract 0x{contract}: use a new database \
+         for another deployment"
+    )]
+    OtherDeployment {
+        recorded_chain_id: u64,
+        recorded_contract: String,
+        chain_id: u64,
+        contract: String,
+    },
 }
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;

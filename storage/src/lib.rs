@@ -8,6 +8,7 @@
 //! transaction, which commits before any report of the batch is acknowledged.
 
 pub mod acceptance;
+mod binding;
 mod chain;
 mod context;
 mod error;
@@ -98,6 +99,11 @@ pub trait ReportStore: Send + Sync + std::fmt::Debug + 'static {
 
     /// Counts of stored rows, for tests and status pages: (reports, records, equivocations).
     async fn counts(&self) -> Result<(u64, u64, u64)>;
+
+    /// Binds the database to `deployment`: the first call records it, every later one must name
+    /// the same deployment or fails with [`StorageError::OtherDeployment`] (reports signed for
+    /// one contract must never be judged against the chain mirror of another).
+    async fn bind_deployment(&self, deployment: &sla_protocol::Deployment) -> Result<()>;
 
     /// Flushes and closes connections (graceful shutdown).
     async fn close(&self);

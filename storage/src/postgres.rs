@@ -469,6 +469,18 @@ impl ReportStore for PostgresStorage {
         Ok(())
     }
 
+    async fn bind_deployment(&self, deployment: &sla_protocol::Deployment) -> Result<()> {
+        sqlx::query(crate::binding::INSERT_POSTGRES)
+            .bind(deployment.chain_id as i64)
+            .bind(deployment.contract.as_slice())
+            .execute(&self.pool)
+            .await?;
+        let recorded = sqlx::query_as(crate::binding::SELECT)
+            .fetch_one(&self.pool)
+            .await?;
+        crate::binding::check(recorded, deployment)
+    }
+
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

@@ -520,6 +520,18 @@ impl ReportStore for SqliteStorage {
         Ok(())
     }
 
+    async fn bind_deployment(&self, deployment: &sla_protocol::Deployment) -> Result<()> {
+        sqlx::query(crate::binding::INSERT_SQLITE)
+            .bind(deployment.chain_id as i64)
+            .bind(deployment.contract.as_slice())
+            .execute(&self.writer)
+            .await?;
+        let recorded = sqlx::query_as(crate::binding::SELECT)
+            .fetch_one(&self.writer)
+            .await?;
+        crate::binding::check(recorded, deployment)
+    }
+
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.readers).await?;
         Ok(())

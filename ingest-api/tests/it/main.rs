@@ -2,6 +2,7 @@
 
 mod acceptance;
 mod crash;
+mod deployment;
 mod helpers;
 mod limits;
 mod read_api;
