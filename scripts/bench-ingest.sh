@@ -50,6 +50,9 @@ run_case() { # backend case-name loadgen-args...
   line=$("$LOADGEN" --target "http://$addr" --database-url "$db" --contract "$CONTRACT" "$@")
   local rss_kb; rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
   kill -TERM $pid; wait $pid || true
+  if [ "$backend" = postgres ]; then
+    psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS ${db##*/}" >/dev/null
+  fi
   echo "{\"backend\":\"$backend\",\"case\":\"$name\",\"server_peak_rss_kb\":$rss_kb,\"result\":$line}" | tee -a "$RESULTS"
 }
 

@@ -32,6 +32,19 @@ if ! pg_up; then
   unset SLA_TEST_POSTGRES_URL
 fi
 
+# The PostgreSQL tests create a throw-away database each (sla_test_*) and leave it for
+# inspection; drop those of runs that ended long ago (no test lasts two hours), so that repeated
+# runs on one server do not pile them up. Best effort: needs psql and a superuser.
+if [ -n "${SLA_TEST_POSTGRES_URL:-}" ] && command -v psql >/dev/null; then
+  stale=$(psql -qAt "$SLA_TEST_POSTGRES_URL" -c "SELECT datname FROM pg_database \
+    WHERE datname LIKE 'sla\_test\_%' \
+    AND (pg_stat_file('base/' || oid || '/PG_VERSION')).modification < now() - interval '2 hours'" \
+    2>/dev/null || true)
+  for db in $stale; do
+    psql -q "$SLA_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true
+  done
+fi
+
 step "test dependencies (nginx with WebDAV for the probe agent tests)"
 if [ -x scripts/install-test-deps.sh ]; then
   scripts/install-test-deps.sh
