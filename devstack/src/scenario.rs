@@ -36,33 +36,11 @@ impl Scenario {
         let compliant = open_allocation(contract, &alice, &good, terms.clone(), 1).await?;
         let failing = open_allocation(contract, &bob, &bad, terms, 2).await?;
 
-        let period_ms = u64::from(epoch_length) * 500;
-        let start = (sla_oracle::aggregator::now_ms() / period_ms + 1) * period_ms;
-        let deployment = sla_protocol::Deployment {
-            chain_id: stack.deployment.chain_id,
-            contract: contract.into_array(),
-        };
-        let mut reporters = Vec::new();
-        for (allocation, behaviour) in [
-            (&compliant, Behaviour::Compliant),
-            (&failing, Behaviour::Failing),
-        ] {
-            for (role, key) in [
-                (Role::Consumer, allocation.consumer_key.clone()),
-                (Role::Provider, allocation.provider_key.clone()),
-            ] {
-                let reporter = SampleReporter {
-                    key,
-                    role,
-                    data_unit: allocation.data_unit,
-                    deployment,
-                    behaviour,
-                    period_ms,
-                    ingest_url: stack.ingest_url.clone(),
-                };
-                reporters.push(tokio::spawn(reporter.run(start, stack.stop_signal())));
-            }
-        }
+        let (start, sample) = sample_reporters(stack, &compliant, &failing);
+        let reporters = sample
+            .into_iter()
+            .map(|reporter| tokio::spawn(reporter.run(start, stack.stop_signal())))
+            .collect();
         Ok(Scenario {
             compliant,
             failing,
@@ -104,4 +82,41 @@ impl Scenario {
         }
         Ok(())
     }
+}
+
+/// The four sample reporters of a compliant and a failing allocation (consumer and provider side
+/// of each), posting to `stack`'s ingest API every half epoch, and the start of their first
+/// period: the next period boundary (reports are sent once their period has ended).
+pub fn sample_reporters(
+    stack: &Stack,
+    compliant: &Allocation,
+    failing: &Allocation,
+) -> (u64, Vec<SampleReporter>) {
+    let period_ms = u64::from(stack.options.epoch_length) * 500;
+    let start = (sla_oracle::aggregator::now_ms() / period_ms + 1) * period_ms;
+    let deployment = sla_protocol::Deployment {
+        chain_id: stack.deployment.chain_id,
+        contract: stack.deployment.contract.into_array(),
+    };
+    let mut reporters = Vec::new();
+    for (allocation, behaviour) in [
+        (compliant, Behaviour::Compliant),
+        (failing, Behaviour::Failing),
+    ] {
+        for (role, key) in [
+            (Role::Consumer, allocation.consumer_key.clone()),
+            (Role::Provider, allocation.provider_key.clone()),
+        ] {
+            reporters.push(SampleReporter {
+                key,
+                role,
+                data_unit: allocation.data_unit,
+                deployment,
+                behaviour,
+                period_ms,
+                ingest_url: stack.ingest_url.clone(),
+            });
+        }
+    }
+    (start, reporters)
 }

@@ -220,3 +220,15 @@ pub fn free_port() -> anyhow::Result<u16> {
         .local_addr()?
         .port())
 }
+
+/// Sends the stack's log (`RUST_LOG`, else warnings and errors, and the oracle's info lines) to
+/// the test harness's output, which shows it for a failing test. Later calls do nothing.
+pub fn log_to_test_output() {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,sla_oracle=info".into()),
+        )
+        .try_init();
+}

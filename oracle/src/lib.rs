@@ -5,6 +5,7 @@
 //! roll-ups on chain, reliably. [`service::run`] runs all three (the `sla-oracle` binary).
 
 pub mod aggregator;
+mod backoff;
 pub mod config;
 pub mod indexer;
 pub mod service;

@@ -5,11 +5,10 @@ use sla_protocol::Deployment;
 
 use crate::error::{Result, StorageError};
 
-/// Records `wanted` unless a deployment is recorded already.
-pub(crate) const INSERT_SQLITE: &str =
+/// Records the deployment unless one is recorded already (`?` placeholders: numbered for
+/// PostgreSQL with `rollups::numbered`).
+pub(crate) const INSERT: &str =
     "INSERT INTO deployment (id, chain_id, contract) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING";
-pub(crate) const INSERT_POSTGRES: &str =
-    "INSERT INTO deployment (id, chain_id, contract) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING";
 pub(crate) const SELECT: &str = "SELECT chain_id, contract FROM deployment WHERE id = 1";
 
 /// Compares the recorded deployment with the one the process was configured for.
@@ -20,12 +19,8 @@ pub(crate) fn check(recorded: (i64, Vec<u8>), wanted: &Deployment) -> Result<()>
     }
     Err(StorageError::OtherDeployment {
         recorded_chain_id: chain_id as u64,
-        recorded_contract: hex(&contract),
+        recorded_contract: hex::encode(&contract),
         chain_id: wanted.chain_id,
-        contract: hex(&wanted.contract),
+        contract: hex::encode(wanted.contract),
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -470,7 +470,7 @@ impl ReportStore for PostgresStorage {
     }
 
     async fn bind_deployment(&self, deployment: &sla_protocol::Deployment) -> Result<()> {
-        sqlx::query(crate::binding::INSERT_POSTGRES)
+        sqlx::query(&crate::rollups::numbered(crate::binding::INSERT))
             .bind(deployment.chain_id as i64)
             .bind(deployment.contract.as_slice())
             .execute(&self.pool)

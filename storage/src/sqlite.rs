@@ -521,7 +521,7 @@ impl ReportStore for SqliteStorage {
     }
 
     async fn bind_deployment(&self, deployment: &sla_protocol::Deployment) -> Result<()> {
-        sqlx::query(crate::binding::INSERT_SQLITE)
+        sqlx::query(crate::binding::INSERT)
             .bind(deployment.chain_id as i64)
             .bind(deployment.contract.as_slice())
             .execute(&self.writer)

@@ -4,6 +4,22 @@ use sqlx::Connection;
 
 use crate::error::Result;
 
+/// The PostgreSQL server the test suites run their PostgreSQL half on: `SLA_TEST_POSTGRES_URL`
+/// when set. Unset, the half is skipped with a note, except with `CI=true`, where it is mandatory
+/// and this panics.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("SLA_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true but SLA_TEST_POSTGRES_URL is not set: the PostgreSQL suite must run")
+        }
+        _ => {
+            eprintln!("note: SLA_TEST_POSTGRES_URL not set; PostgreSQL half of the suite not run");
+            None
+        }
+    }
+}
+
 /// Creates a new, uniquely named database on the PostgreSQL server of `admin_url` and returns
 /// its URL, so that every test starts from an empty schema.
 pub async fn create_postgres_database(admin_url: &str) -> Result<String> {

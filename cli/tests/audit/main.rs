@@ -9,19 +9,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use alloy::primitives::Bytes;
 use sla_contracts::ISlaOracle::EpochResult as ChainResult;
 use sla_contracts::{pack_results, signing, SlaOracle};
-use sla_devstack::chain::{demo_terms, open_allocation, register_provider};
-use sla_devstack::reporter::{Behaviour, SampleReporter};
+use sla_devstack::scenario::Scenario;
 use sla_devstack::stack::{Stack, StackOptions};
 use sla_devstack::summary;
 use sla_protocol::aggregate::{
     evaluate, AggregationContext, EpochAccumulator, EpochConfig, EpochResult, WindowSummary,
 };
-use sla_protocol::{codec, Role, SignedReport};
+use sla_protocol::{codec, SignedReport};
 use sla_storage::RollupStatus;
 use sqlx::Row;
 
 const EPOCH_LENGTH: u32 = 8;
-const BOND: u128 = 1_000_000_000_000_000_000;
 const PENALTY: u64 = 300_000_000_000_000_000;
 
 fn now_ms() -> u64 {
@@ -79,52 +77,11 @@ async fn audit_matches_honest_results_and_names_tampered_withheld_and_wrong_ones
         .await
         .expect("stack starts (is anvil installed? run contracts/scripts/setup.sh)");
     let contract = stack.deployment.contract;
-    let (good, bad) = (stack.account(2).unwrap(), stack.account(3).unwrap());
-    let (alice, bob) = (stack.account(4).unwrap(), stack.account(5).unwrap());
-    register_provider(contract, &good, BOND).await.unwrap();
-    register_provider(contract, &bad, BOND).await.unwrap();
-    let terms = demo_terms(EPOCH_LENGTH, PENALTY);
-    let compliant = open_allocation(contract, &alice, &good, terms.clone(), 21)
-        .await
-        .unwrap();
-    let failing = open_allocation(contract, &bob, &bad, terms, 22)
-        .await
-        .unwrap();
-
-    let period_ms = u64::from(EPOCH_LENGTH) * 500;
-    let start = (now_ms() / period_ms + 1) * period_ms;
-    let deployment = sla_protocol::Deployment {
-        chain_id: stack.deployment.chain_id,
-        contract: contract.into_array(),
-    };
-    let mut reporters = Vec::new();
-    for (allocation, behaviour) in [
-        (&compliant, Behaviour::Compliant),
-        (&failing, Behaviour::Failing),
-    ] {
-        for (role, key) in [
-            (Role::Consumer, allocation.consumer_key.clone()),
-            (Role::Provider, allocation.provider_key.clone()),
-        ] {
-            let reporter = SampleReporter {
-                key,
-                role,
-                data_unit: allocation.data_unit,
-                deployment,
-                behaviour,
-                period_ms,
-                ingest_url: stack.ingest_url.clone(),
-            };
-            reporters.push(tokio::spawn(reporter.run(start, stack.stop_signal())));
-        }
-    }
+    let scenario = Scenario::start(&stack, PENALTY).await.unwrap();
 
     // Wait until at least one epoch of each data unit is applied on chain by the oracle.
     let storage = sla_storage::connect(&stack.database_url).await.unwrap();
-    let units = [
-        (compliant.data_unit, good.address(), alice.address()),
-        (failing.data_unit, bad.address(), bob.address()),
-    ];
+    let units = scenario.units();
     let admin = stack.account(0).unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
     let audited: Vec<(u64, u64)> = loop {
@@ -297,9 +254,7 @@ async fn audit_matches_honest_results_and_names_tampered_withheld_and_wrong_ones
     assert!(err.contains("--to-epoch"), "{err}");
 
     stack.stop().await;
-    for r in reporters {
-        r.await.unwrap().unwrap();
-    }
+    scenario.finish().await.unwrap();
 }
 
 fn wrong_error_rate(honest: u16) -> u16 {

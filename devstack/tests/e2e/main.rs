@@ -19,14 +19,7 @@ const WEIGHTS: [u16; 6] = [3000, 2000, 0, 0, 0, 5000];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compliant_and_failing_providers_end_on_chain_exactly_as_the_aggregator_computed() {
-    // The stack's warnings and errors go to the test's output, shown when it fails.
-    let _ = tracing_subscriber::fmt()
-        .with_test_writer()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn,sla_oracle=info".into()),
-        )
-        .try_init();
+    sla_devstack::stack::log_to_test_output();
     let dir = tempfile::tempdir().unwrap();
     let mut options = StackOptions::new(dir.path());
     options.epoch_length = EPOCH_LENGTH;

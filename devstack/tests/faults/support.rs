@@ -20,9 +20,10 @@ use alloy::sol_types::SolEvent;
 use sla_contracts::events::AppliedResult;
 use sla_contracts::SlaOracle;
 use sla_devstack::chain::{demo_terms, open_allocation, register_provider};
-use sla_devstack::reporter::{Behaviour, SampleReporter};
+use sla_devstack::reporter::SampleReporter;
+use sla_devstack::scenario::sample_reporters;
 use sla_devstack::stack::{free_port, Stack, StackOptions};
-use sla_protocol::{EpochVerdict, Role};
+use sla_protocol::EpochVerdict;
 use sla_storage::{OracleTx, Rollup, RollupStatus, Storage, TxState};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -143,13 +144,7 @@ impl Harness {
     /// failing provider with one allocation each. The oracle and the reporters are started by
     /// the test ([`Harness::spawn_oracle`], [`Harness::start_reporters`]).
     pub async fn start(options: Options) -> Harness {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_default_env()
-                    .unwrap_or_else(|_| "warn".into()),
-            )
-            .with_test_writer()
-            .try_init();
+        sla_devstack::stack::log_to_test_output();
         let dir = tempfile::tempdir().expect("tempdir");
         let mut stack_options = StackOptions::new(dir.path());
         stack_options.epoch_length = EPOCH_S;
@@ -198,34 +193,8 @@ impl Harness {
         )
         .expect("open allocations");
 
-        let period_ms = u64::from(EPOCH_S) * 500;
-        let now = sla_oracle::aggregator::now_ms();
-        let start = (now / period_ms + 1) * period_ms;
-        let deployment = sla_protocol::Deployment {
-            chain_id: stack.deployment.chain_id,
-            contract: contract.into_array(),
-        };
-        let mut pending_reporters = Vec::new();
-        for (allocation, behaviour) in [
-            (&compliant, Behaviour::Compliant),
-            (&failing, Behaviour::Failing),
-        ] {
-            for (role, key) in [
-                (Role::Consumer, allocation.consumer_key.clone()),
-                (Role::Provider, allocation.provider_key.clone()),
-            ] {
-                let reporter = SampleReporter {
-                    key,
-                    role,
-                    data_unit: allocation.data_unit,
-                    deployment,
-                    behaviour,
-                    period_ms,
-                    ingest_url: stack.ingest_url.clone(),
-                };
-                pending_reporters.push((reporter, start));
-            }
-        }
+        let (start, reporters) = sample_reporters(&stack, &compliant, &failing);
+        let pending_reporters = reporters.into_iter().map(|r| (r, start)).collect();
         let first_epoch = stack.deployment.epoch_at(start / 1000);
         let units = [
             Unit {

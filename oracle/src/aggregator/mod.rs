@@ -99,7 +99,7 @@ impl Aggregator {
                 Err(err) if err.is_transient() => {
                     failures = failures.saturating_add(1);
                     self.open.clear();
-                    let wait = retry_delay(interval, failures);
+                    let wait = crate::backoff::backoff(interval, failures);
                     tracing::warn!(error = %err, failures, retry_in_ms = wait.as_millis() as u64, "aggregator run failed; retrying");
                     wait
                 }
@@ -135,14 +135,6 @@ impl Aggregator {
             .map(|(_, end)| end.saturating_add(self.config.grace_ms))
             .unwrap_or(u64::MAX)
     }
-}
-
-/// The wait before retrying after `failures` failed runs in a row: doubling from the interval
-/// (at least 250 ms), at most 30 s.
-fn retry_delay(interval: Duration, failures: u32) -> Duration {
-    let base = interval.max(Duration::from_millis(250));
-    base.saturating_mul(1 << failures.saturating_sub(1).min(16))
-        .min(Duration::from_secs(30))
 }
 
 /// Builds the row to save for an accumulator.

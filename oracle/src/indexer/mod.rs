@@ -42,9 +42,6 @@ pub use metrics::IndexerMetrics;
 /// Headers fetched concurrently for the blocks of a range that hold events.
 const HEADER_CONCURRENCY: usize = 16;
 
-/// The longest wait between retries of a failing step.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
-
 /// What one step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -128,7 +125,7 @@ impl<P: Provider> Indexer<P> {
                     Err(err) if err.is_transient() => {
                         self.metrics.errors.inc();
                         failures = failures.saturating_add(1);
-                        let wait = backoff(self.config.poll_interval, failures);
+                        let wait = crate::backoff::backoff(self.config.poll_interval, failures);
                         let retry_in_ms = wait.as_millis() as u64;
                         warn!(error = %err, retry_in_ms, "indexer step failed");
                         wait
@@ -335,11 +332,4 @@ impl<P: Provider> Indexer<P> {
             .map(|block| block.header)
             .ok_or_else(|| IndexerError::Inconsistent(format!("the node has no block {number}")))
     }
-}
-
-/// `base * 2^(failures-1)`, at least 250 ms and at most [`MAX_BACKOFF`].
-fn backoff(base: Duration, failures: u32) -> Duration {
-    let base = base.max(Duration::from_millis(250));
-    base.saturating_mul(1 << failures.saturating_sub(1).min(16))
-        .min(MAX_BACKOFF)
 }

@@ -358,7 +358,11 @@ async fn apply_log<M: MirrorTx>(m: &mut M, log: &ChainLog, block_ms: u64) -> Res
             key, valid_until, ..
         } => {
             let (mut version, _) = m.key_version(key).await?.ok_or_else(|| {
-                inconsistent(format!("unknown key {} revoked at {}", hex32(key), at()))
+                inconsistent(format!(
+                    "unknown key {} revoked at {}",
+                    hex::encode(key),
+                    at()
+                ))
             })?;
             version.valid_until_ms = Some(valid_until.saturating_mul(1000));
             m.put_key(&version, &origin).await
@@ -426,8 +430,4 @@ async fn allocation_version<M: MirrorTx>(
     m.allocation_version(data_unit)
         .await?
         .ok_or_else(|| inconsistent(format!("unknown data unit {data_unit} at {}", at())))
-}
-
-fn hex32(bytes: &[u8; 32]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
