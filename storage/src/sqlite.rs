@@ -45,36 +45,44 @@ impl SqliteStorage {
             .page_size(1024)
             // Statement journals in memory, not in temporary files.
             .pragma("temp_store", "memory");
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .test_before_acquire(false)
-            // Checkpoints run in the background (below), not inside the commits of the writer.
-            .connect_with(
-                options
-                    .clone()
-                    .pragma("wal_autocheckpoint", "0")
-                    // 4 MiB holds the writer's working set (index interiors and the chains'
-                    // newest leaves). Kept small on purpose: a commit that split a B-tree page
-                    // ends with a scan of the whole page-cache hash table (SQLite rekeys pages
-                    // through the lock-byte page number), measured at 7 % of the server's CPU
-                    // with a 64 MiB cache.
-                    .pragma("cache_size", "-4096"),
-            )
-            .await?;
+        // Checkpoints run in the background (below), not inside the commits of the writer.
+        // 4 MiB of cache holds the writer's working set (index interiors and the chains' newest
+        // leaves). Kept small on purpose: a commit that split a B-tree page ends with a scan of
+        // the whole page-cache hash table (SQLite rekeys pages through the lock-byte page
+        // number), measured at 7 % of the server's CPU with a 64 MiB cache.
+        let writer = open_pool(
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .test_before_acquire(false),
+            options
+                .clone()
+                .pragma("wal_autocheckpoint", "0")
+                .pragma("cache_size", "-4096"),
+        )
+        .await?;
         migrate(&writer).await?;
-        let readers = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(
-                options
-                    .clone()
-                    .read_only(true)
-                    .pragma("cache_size", "-16384"),
-            )
-            .await?;
-        let checkpointer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.busy_timeout(Duration::from_millis(50)))
-            .await?;
+        let readers = open_pool(
+            SqlitePoolOptions::new().max_connections(4),
+            options
+                .clone()
+                .read_only(true)
+                .pragma("cache_size", "-16384"),
+        )
+        .await?;
+        // The checkpointer opens with the full busy timeout like every connection; only the
+        // checkpoints it runs afterwards give up quickly.
+        let checkpointer = open_pool(
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        sqlx::Executor::execute(&mut *conn, "PRAGMA busy_timeout = 50").await?;
+                        Ok(())
+                    })
+                }),
+            options,
+        )
+        .await?;
         let cache = Arc::<Mutex<WriterCache>>::default();
         tokio::spawn(checkpoint_in_background(
             checkpointer,
@@ -102,6 +110,24 @@ impl SqliteStorage {
         write_plan(&mut tx, batch, &plan, clock).await?;
         tx.commit().await?;
         Ok(plan)
+    }
+}
+
+/// Opens a pool, retrying while another process is opening the same new file: a connection
+/// that switches the file to WAL mode while another holds a lock on it gets "database is locked"
+/// at once, without waiting the busy timeout (seen when the ingest API and the oracle start
+/// together on a new file).
+async fn open_pool(pool: SqlitePoolOptions, options: SqliteConnectOptions) -> Result<SqlitePool> {
+    let mut attempt = 0u64;
+    loop {
+        match pool.clone().connect_with(options.clone()).await {
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("5") && attempt < 20 => {
+                attempt += 1;
+                tracing::debug!(attempt, "database file locked while opening; retrying");
+                tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
+            }
+            other => return Ok(other?),
+        }
     }
 }
 
