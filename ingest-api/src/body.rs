@@ -29,12 +29,12 @@ impl JsonSignedReport {
             Some(i) => format!("reports[{i}].{field}"),
             None => field.to_owned(),
         };
+        // const-hex decodes with SIMD (the `hex` crate's decoding was ~5 % of the server's CPU in
+        // the batch benchmark); it strips one leading "0x" itself.
         let hex = |value: &str, field: &str| {
-            hex::decode(value.strip_prefix("0x").unwrap_or(value)).map_err(|e| {
-                ApiError::Malformed {
-                    field: at(field),
-                    detail: format!("`{}` is not valid hex: {e}", at(field)),
-                }
+            const_hex::decode(value).map_err(|e| ApiError::Malformed {
+                field: at(field),
+                detail: format!("`{}` is not valid hex: {e}", at(field)),
             })
         };
         Ok(SignedReport {

@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use ed25519_dalek::VerifyingKey;
-
 use sla_protocol::aggregate::EpochConfig;
-use sla_protocol::{check_reporter_key, Deployment, SignedReport, VerifiedReport, VerifyError};
+use sla_protocol::{
+    check_reporter_key, CheckedKey, Deployment, SignedReport, VerifiedReport, VerifyError,
+};
 use sla_storage::Storage;
 
 use crate::committer::CommitQueue;
@@ -24,12 +24,12 @@ pub struct Limits {
 /// Reporter keys already checked (decoded, canonical, not of small order), so that each report
 /// pays only for its signature. Bounded: past `MAX_CACHED_KEYS` it starts over.
 #[derive(Debug, Default)]
-pub struct KeyCache(RwLock<HashMap<[u8; 32], VerifyingKey>>);
+pub struct KeyCache(RwLock<HashMap<[u8; 32], CheckedKey>>);
 
 const MAX_CACHED_KEYS: usize = 100_000;
 
 impl KeyCache {
-    fn key(&self, bytes: &[u8; 32]) -> Result<VerifyingKey, VerifyError> {
+    fn key(&self, bytes: &[u8; 32]) -> Result<CheckedKey, VerifyError> {
         if let Some(key) = self.0.read().expect("key cache lock").get(bytes) {
             return Ok(*key);
         }

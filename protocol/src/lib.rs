@@ -10,6 +10,7 @@ pub mod merkle;
 pub mod record;
 pub mod report;
 pub mod signing;
+pub mod strict;
 
 pub use aggregate::{
     evaluate, next_reputation, AggregateError, EpochAccumulator, EpochConfig, EpochResult,
@@ -22,6 +23,7 @@ pub use report::{Deployment, Report, ReportHash, Role};
 pub use signing::{
     check_reporter_key, report_hash, sign_report, verify_signature, SignedReport, VerifiedReport,
 };
+pub use strict::CheckedKey;
 
 /// The longest period one report may cover: 24 hours, in milliseconds.
 pub const MAX_PERIOD_MS: u64 = 24 * 60 * 60 * 1000;

@@ -1,13 +1,15 @@
 //! Signing and strict verification. The signature is ed25519 over the 32-byte SHA-256 digest of
-//! the payload; verification uses `verify_strict` and refuses small-order keys, so a signature
-//! that one implementation accepts is accepted by every strict implementation (no malleability).
+//! the payload; verification gives `verify_strict`'s verdicts (see [`crate::strict`]) and refuses
+//! small-order keys, so a signature that one implementation accepts is accepted by every strict
+//! implementation (no malleability).
 
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 use crate::codec;
 use crate::error::{DecodeError, VerifyError};
 use crate::report::{Deployment, Report, ReportHash};
+use crate::strict::CheckedKey;
 
 /// Length of an ed25519 signature.
 pub const SIGNATURE_LEN: usize = 64;
@@ -67,13 +69,13 @@ impl SignedReport {
         self.verify_with_keys(deployment, check_reporter_key)
     }
 
-    /// [`SignedReport::verify`] with the reporter key checked by `key_of`, which must behave
-    /// exactly like [`check_reporter_key`] (a server caches its results: decompressing and
-    /// re-encoding a key costs about a third of a verification).
+    /// [`SignedReport::verify`] with the reporter key checked by `key_of`, which must give
+    /// [`check_reporter_key`]'s answer (a server caches them: decompressing and re-encoding a key
+    /// costs about a third of a verification).
     pub fn verify_with_keys(
         self,
         deployment: &Deployment,
-        key_of: impl FnOnce(&[u8; 32]) -> Result<VerifyingKey, VerifyError>,
+        key_of: impl FnOnce(&[u8; 32]) -> Result<CheckedKey, VerifyError>,
     ) -> Result<VerifiedReport, VerifyError> {
         let report = codec::decode(&self.payload)?;
         if report.deployment.chain_id != deployment.chain_id {
@@ -95,8 +97,9 @@ impl SignedReport {
             .try_into()
             .map_err(|_| VerifyError::SignatureLength(self.signature.len()))?;
         let key = key_of(&report.reporter_key)?;
-        key.verify_strict(&hash.0, &Signature::from_bytes(&signature))
-            .map_err(|_| VerifyError::BadSignature)?;
+        if !key.verify_strict(&hash.0, &signature) {
+            return Err(VerifyError::BadSignature);
+        }
         Ok(VerifiedReport {
             report,
             hash,
@@ -108,7 +111,7 @@ impl SignedReport {
 /// Checks that `key` is a usable reporter key: the canonical encoding of a curve point that is
 /// not of small order. Non-canonical encodings (y >= p) are refused so that every strict
 /// implementation, in any language, gives the same verdict.
-pub fn check_reporter_key(bytes: &[u8; 32]) -> Result<VerifyingKey, VerifyError> {
+pub fn check_reporter_key(bytes: &[u8; 32]) -> Result<CheckedKey, VerifyError> {
     let key = VerifyingKey::from_bytes(bytes).map_err(|_| VerifyError::InvalidKey)?;
     if key.is_weak() {
         return Err(VerifyError::WeakKey);
@@ -116,7 +119,7 @@ pub fn check_reporter_key(bytes: &[u8; 32]) -> Result<VerifyingKey, VerifyError>
     if key.to_edwards().compress().to_bytes() != *bytes {
         return Err(VerifyError::InvalidKey);
     }
-    Ok(key)
+    Ok(CheckedKey::new(key))
 }
 
 /// `verify_strict` of `signature` over the report digest, after the small-order key check.
@@ -141,6 +144,9 @@ pub fn verify_message_strict(
         .try_into()
         .map_err(|_| VerifyError::SignatureLength(signature.len()))?;
     let key = check_reporter_key(key)?;
-    key.verify_strict(message, &Signature::from_bytes(&signature))
-        .map_err(|_| VerifyError::BadSignature)
+    if key.verify_strict(message, &signature) {
+        Ok(())
+    } else {
+        Err(VerifyError::BadSignature)
+    }
 }

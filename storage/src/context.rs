@@ -8,9 +8,11 @@
 //!   advanced the chain) can only cause a unique-key violation, which fails the transaction and
 //!   is retried with fresh heads, or a refusal, which is re-judged against a fresh head first.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use async_trait::async_trait;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use sla_protocol::{ReportHash, VerifiedReport};
 
 use crate::acceptance::{
@@ -35,26 +37,36 @@ pub(crate) trait ContextSource: Send {
         chain: ChainKey,
         sequence: u64,
     ) -> Result<Option<ReportHash>>;
+    /// The ids of those of `chains` that the `chains` table holds.
+    async fn chain_ids(&mut self, chains: &[ChainKey]) -> Result<Vec<(ChainKey, i64)>>;
+    /// Adds rows for `chains` to the `chains` table, skipping any that exist.
+    async fn create_chains(&mut self, chains: &[ChainKey]) -> Result<()>;
 }
 
 /// What the writer remembers between batches.
 #[derive(Debug, Default)]
 pub(crate) struct WriterCache {
     mirror_version: Option<i64>,
-    allocations: HashMap<u64, Option<Allocation>>,
-    keys: HashMap<[u8; 32], Option<ReporterKey>>,
+    allocations: HashMap<u64, Option<Arc<Allocation>>>,
+    keys: HashMap<[u8; 32], Option<Arc<ReporterKey>>>,
     heads: HashMap<ChainKey, ReporterState>,
+    /// Ids of chains in the `chains` table (rows are never changed or deleted once committed).
+    chain_ids: HashMap<ChainKey, i64>,
 }
 
 impl WriterCache {
-    /// Records the heads a committed plan moved to.
-    pub(crate) fn committed(&mut self, plan: &Plan) {
+    /// Records the heads a committed plan moved to and the chain ids its transaction used.
+    pub(crate) fn committed(&mut self, plan: &Plan, chain_ids: HashMap<ChainKey, i64>) {
         if self.heads.len() + plan.state_updates.len() > MAX_CACHED_HEADS {
             self.heads.clear();
         }
         for (chain, (_, head)) in &plan.state_updates {
             self.heads.insert(*chain, head.clone());
         }
+        if self.chain_ids.len() + chain_ids.len() > MAX_CACHED_HEADS {
+            self.chain_ids.clear();
+        }
+        self.chain_ids.extend(chain_ids);
     }
 
     /// Forgets the heads of a batch whose transaction failed (they may be stale).
@@ -105,7 +117,7 @@ pub(crate) async fn judge_batch(
         for allocation in src.allocations(&missing).await? {
             cache
                 .allocations
-                .insert(allocation.data_unit, Some(allocation));
+                .insert(allocation.data_unit, Some(Arc::new(allocation)));
         }
     }
 
@@ -120,7 +132,7 @@ pub(crate) async fn judge_batch(
             cache.keys.insert(*key, None);
         }
         for key in src.keys(&missing).await? {
-            cache.keys.insert(key.public_key, Some(key));
+            cache.keys.insert(key.public_key, Some(Arc::new(key)));
         }
     }
 
@@ -215,4 +227,50 @@ pub(crate) async fn judge_batch(
             ctx.states.insert(chain, head);
         }
     }
+}
+
+/// The `chains` ids of the chains that `plan` inserts reports into: cached, looked up, or created
+/// in the plan's transaction. Cache them only once that transaction has committed.
+pub(crate) async fn plan_chain_ids(
+    src: &mut dyn ContextSource,
+    cache: &WriterCache,
+    batch: &[VerifiedReport],
+    plan: &Plan,
+) -> Result<HashMap<ChainKey, i64>> {
+    let mut ids = HashMap::new();
+    let mut missing = BTreeSet::new();
+    for &index in &plan.inserts {
+        let r = &batch[index].report;
+        let chain = (r.reporter_key, r.data_unit);
+        match cache.chain_ids.get(&chain) {
+            Some(id) => {
+                ids.insert(chain, *id);
+            }
+            None => {
+                missing.insert(chain);
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(ids);
+    }
+    let missing: Vec<ChainKey> = missing.into_iter().collect();
+    let found = src.chain_ids(&missing).await?;
+    if found.len() < missing.len() {
+        let known: HashSet<ChainKey> = found.iter().map(|(chain, _)| *chain).collect();
+        let new: Vec<ChainKey> = missing
+            .iter()
+            .filter(|chain| !known.contains(*chain))
+            .copied()
+            .collect();
+        src.create_chains(&new).await?;
+        ids.extend(src.chain_ids(&new).await?);
+    }
+    ids.extend(found);
+    if ids.len() != plan.state_updates.len() {
+        return Err(crate::error::StorageError::Corrupt(
+            "a chain row was not found after it was created".into(),
+        ));
+    }
+    Ok(ids)
 }

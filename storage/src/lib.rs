@@ -12,6 +12,7 @@ mod binding;
 mod chain;
 mod context;
 mod error;
+mod pg_copy;
 mod postgres;
 mod rollups;
 mod rows;

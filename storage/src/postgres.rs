@@ -3,11 +3,11 @@
 //! commit is durable before it returns, and row locks on chain heads so that stateless replicas
 //! can share one database.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use foldhash::HashMap;
 use sla_protocol::{Operation, ReportHash, SignedReport, VerifiedReport};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Executor, PgPool, Postgres, Transaction};
@@ -16,8 +16,9 @@ use tokio::sync::Mutex;
 use tracing::instrument;
 
 use crate::acceptance::{ChainKey, Clock, Outcome, Plan};
-use crate::context::{judge_batch, ContextSource, WriterCache};
+use crate::context::{judge_batch, plan_chain_ids, ContextSource, WriterCache};
 use crate::error::{is_unique_violation, Result, RACE_RETRIES};
+use crate::pg_copy::CopyRows;
 use crate::rows::{
     hash32, AckRow, AllocationRow, EquivocationRow, KeyRow, ReportRow, StateRow,
     ALLOCATION_COLUMNS, HEAD_COLUMNS, REPORT_COLUMNS,
@@ -63,12 +64,13 @@ impl PostgresStorage {
         cache: &mut WriterCache,
         batch: &[VerifiedReport],
         clock: Clock,
-    ) -> Result<Plan> {
+    ) -> Result<(Plan, HashMap<ChainKey, i64>)> {
         let mut tx = self.pool.begin().await?;
         let plan = judge_batch(&mut PgSource(&mut tx), cache, batch, clock).await?;
-        write_plan(&mut tx, batch, &plan, clock).await?;
+        let chain_ids = plan_chain_ids(&mut PgSource(&mut tx), cache, batch, &plan).await?;
+        write_plan(&mut tx, batch, &plan, &chain_ids, clock).await?;
         tx.commit().await?;
-        Ok(plan)
+        Ok((plan, chain_ids))
     }
 }
 
@@ -112,8 +114,9 @@ impl ContextSource for PgSource<'_, '_> {
         let units: Vec<i64> = chains.iter().map(|c| c.1 as i64).collect();
         let sql = format!(
             "SELECT {HEAD_COLUMNS} FROM UNNEST($1::bytea[], $2::bigint[]) AS q(k, d) \
-             CROSS JOIN LATERAL (SELECT * FROM reports WHERE data_unit = q.d AND \
-             reporter_key = q.k ORDER BY sequence DESC LIMIT 1) r"
+             JOIN chains c ON c.data_unit = q.d AND c.reporter_key = q.k \
+             CROSS JOIN LATERAL (SELECT * FROM reports WHERE chain_id = c.id \
+             ORDER BY sequence DESC LIMIT 1) r"
         );
         let rows = sqlx::query_as::<_, StateRow>(&sql)
             .bind(&keys)
@@ -134,13 +137,17 @@ impl ContextSource for PgSource<'_, '_> {
     }
 
     async fn stored_acks(&mut self, hashes: &[ReportHash]) -> Result<Vec<Ack>> {
+        let prefixes: Vec<&[u8]> = hashes.iter().map(|h| &h.0[..8]).collect();
         let hashes: Vec<&[u8]> = hashes.iter().map(|h| h.0.as_slice()).collect();
-        let rows = sqlx::query_as::<_, AckRow>(
-            "SELECT hash, data_unit, sequence, received_at_ms FROM reports WHERE hash = ANY($1)",
-        )
-        .bind(&hashes)
-        .fetch_all(&mut **self.0)
-        .await?;
+        let sql = format!(
+            "SELECT hash, data_unit, sequence, received_at_ms FROM reports \
+             WHERE {HASH_PREFIX} = ANY($1) AND hash = ANY($2)"
+        );
+        let rows = sqlx::query_as::<_, AckRow>(&sql)
+            .bind(&prefixes)
+            .bind(&hashes)
+            .fetch_all(&mut **self.0)
+            .await?;
         rows.into_iter().map(AckRow::into_domain).collect()
     }
 
@@ -150,7 +157,8 @@ impl ContextSource for PgSource<'_, '_> {
         sequence: u64,
     ) -> Result<Option<ReportHash>> {
         let hash: Option<Vec<u8>> = sqlx::query_scalar(
-            "SELECT hash FROM reports WHERE reporter_key = $1 AND data_unit = $2 AND sequence = $3",
+            "SELECT r.hash FROM chains c JOIN reports r ON r.chain_id = c.id AND r.sequence = $3 \
+             WHERE c.reporter_key = $1 AND c.data_unit = $2",
         )
         .bind(chain.0.as_slice())
         .bind(chain.1 as i64)
@@ -160,149 +168,127 @@ impl ContextSource for PgSource<'_, '_> {
         hash.map(|h| Ok(ReportHash(hash32(&h, "reports.hash")?)))
             .transpose()
     }
-}
 
-/// Column arrays of the records of the inserted reports, for one `UNNEST` insert.
-#[derive(Default)]
-struct RecordColumns {
-    report_id: Vec<i64>,
-    data_unit: Vec<i64>,
-    role: Vec<i16>,
-    timestamp_ms: Vec<i64>,
-    operation: Vec<i16>,
-    custom_name: Vec<Option<String>>,
-    custom_value: Vec<Option<i64>>,
-    latency_us: Vec<i64>,
-    bytes: Vec<i64>,
-    throughput_bps: Vec<i64>,
-    object_size: Vec<i64>,
-    success: Vec<bool>,
-    error_code: Vec<i32>,
-    error_detail: Vec<String>,
-}
+    async fn chain_ids(&mut self, chains: &[ChainKey]) -> Result<Vec<(ChainKey, i64)>> {
+        let (keys, units) = chain_columns(chains);
+        let rows: Vec<(Vec<u8>, i64, i64)> = sqlx::query_as(
+            "SELECT c.reporter_key, c.data_unit, c.id FROM UNNEST($1::bytea[], $2::bigint[]) \
+             AS q(k, d) JOIN chains c ON c.data_unit = q.d AND c.reporter_key = q.k",
+        )
+        .bind(&keys)
+        .bind(&units)
+        .fetch_all(&mut **self.0)
+        .await?;
+        rows.into_iter()
+            .map(|(key, du, id)| Ok(((hash32(&key, "chains.reporter_key")?, du as u64), id)))
+            .collect()
+    }
 
-impl RecordColumns {
-    fn push_report(&mut self, id: i64, v: &VerifiedReport) {
-        for rec in &v.report.records {
-            let (name, value) = match &rec.operation {
-                Operation::Custom { name, value } => (Some(name.clone()), Some(*value)),
-                _ => (None, None),
-            };
-            self.report_id.push(id);
-            self.data_unit.push(v.report.data_unit as i64);
-            self.role.push(v.report.role.tag() as i16);
-            self.timestamp_ms.push(rec.timestamp_ms as i64);
-            self.operation.push(rec.operation.tag() as i16);
-            self.custom_name.push(name);
-            self.custom_value.push(value);
-            self.latency_us.push(rec.latency_us as i64);
-            self.bytes.push(rec.bytes as i64);
-            self.throughput_bps.push(rec.throughput_bps as i64);
-            self.object_size.push(rec.object_size as i64);
-            self.success.push(rec.success);
-            self.error_code.push(rec.error_code as i32);
-            self.error_detail.push(rec.error_detail.clone());
-        }
+    async fn create_chains(&mut self, chains: &[ChainKey]) -> Result<()> {
+        // Another replica may create the same chain at the same moment: the conflict waits for
+        // its transaction and skips the row, and the lookup that follows sees it.
+        let (keys, units) = chain_columns(chains);
+        sqlx::query(
+            "INSERT INTO chains (data_unit, reporter_key) \
+             SELECT d, k FROM UNNEST($1::bytea[], $2::bigint[]) AS q(k, d) \
+             ON CONFLICT (data_unit, reporter_key) DO NOTHING",
+        )
+        .bind(&keys)
+        .bind(&units)
+        .execute(&mut **self.0)
+        .await?;
+        Ok(())
     }
 }
+
+/// The indexed expression reports are found by (migration 0008): the hash's first 8 bytes.
+const HASH_PREFIX: &str = "substring(hash FROM 1 FOR 8)";
+
+fn chain_columns(chains: &[ChainKey]) -> (Vec<&[u8]>, Vec<i64>) {
+    chains
+        .iter()
+        .map(|(key, du)| (key.as_slice(), *du as i64))
+        .unzip()
+}
+
+/// Reserves `n` report ids (arrival order) from the identity sequence: rows are written with
+/// `COPY`, which cannot return the ids the records need.
+async fn reserve_report_ids(tx: &mut Transaction<'_, Postgres>, n: usize) -> Result<Vec<i64>> {
+    // The identity's sequence by name: `pg_get_serial_sequence` would search the catalog for
+    // every row of the series.
+    let mut ids: Vec<i64> =
+        sqlx::query_scalar("SELECT nextval('reports_id_seq') FROM generate_series(1, $1)")
+            .bind(n as i64)
+            .fetch_all(&mut **tx)
+            .await?;
+    // Another replica may draw from the sequence meanwhile: ids are unique, not contiguous.
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+const COPY_REPORTS: &str = "COPY reports (id, chain_id, hash, reporter_key, role, data_unit, \
+     sequence, period_start_ms, period_end_ms, record_count, payload, signature, received_at_ms) \
+     FROM STDIN (FORMAT binary)";
+
+const COPY_RECORDS: &str = "COPY records (report_id, data_unit, role, timestamp_ms, operation, \
+     custom_name, custom_value, latency_us, bytes, throughput_bps, object_size, success, \
+     error_code, error_detail) FROM STDIN (FORMAT binary)";
 
 async fn write_plan(
     tx: &mut Transaction<'_, Postgres>,
     batch: &[VerifiedReport],
     plan: &Plan,
+    chain_ids: &HashMap<ChainKey, i64>,
     clock: Clock,
 ) -> Result<()> {
     let now = clock.now_ms as i64;
     if !plan.inserts.is_empty() {
         let rows: Vec<&VerifiedReport> = plan.inserts.iter().map(|&i| &batch[i]).collect();
-        let ids: Vec<(i64, Vec<u8>)> = sqlx::query_as(
-            "INSERT INTO reports (hash, reporter_key, role, data_unit, sequence, period_start_ms, \
-             period_end_ms, record_count, payload, signature, received_at_ms) \
-             SELECT h, k, r, d, s, ps, pe, c, p, sig, $11 FROM UNNEST($1::bytea[], $2::bytea[], \
-             $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], \
-             $9::bytea[], $10::bytea[]) AS t(h, k, r, d, s, ps, pe, c, p, sig) \
-             RETURNING id, hash",
-        )
-        .bind(rows.iter().map(|v| v.hash.0.to_vec()).collect::<Vec<_>>())
-        .bind(
-            rows.iter()
-                .map(|v| v.report.reporter_key.to_vec())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            rows.iter()
-                .map(|v| v.report.role.tag() as i64)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            rows.iter()
-                .map(|v| v.report.data_unit as i64)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            rows.iter()
-                .map(|v| v.report.sequence as i64)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            rows.iter()
-                .map(|v| v.report.period_start_ms as i64)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            rows.iter()
-                .map(|v| v.report.period_end_ms as i64)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            rows.iter()
-                .map(|v| v.report.records.len() as i64)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            rows.iter()
-                .map(|v| v.signed.payload.as_slice())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            rows.iter()
-                .map(|v| v.signed.signature.as_slice())
-                .collect::<Vec<_>>(),
-        )
-        .bind(now)
-        .fetch_all(&mut **tx)
-        .await?;
-        let id_of: HashMap<Vec<u8>, i64> = ids.into_iter().map(|(id, h)| (h, id)).collect();
-        let mut cols = RecordColumns::default();
-        for v in &rows {
-            cols.push_report(id_of[v.hash.0.as_slice()], v);
+        let ids = reserve_report_ids(tx, rows.len()).await?;
+        let bytes = rows.iter().map(|v| v.signed.payload.len() + 300).sum();
+        let mut reports = CopyRows::with_capacity(bytes);
+        let mut records = CopyRows::with_capacity(0);
+        for (&id, v) in ids.iter().zip(&rows) {
+            let r = &v.report;
+            reports
+                .row(13)
+                .int8(id)
+                .int8(chain_ids[&(r.reporter_key, r.data_unit)])
+                .bytea(&v.hash.0)
+                .bytea(&r.reporter_key)
+                .int8(r.role.tag() as i64)
+                .int8(r.data_unit as i64)
+                .int8(r.sequence as i64)
+                .int8(r.period_start_ms as i64)
+                .int8(r.period_end_ms as i64)
+                .int8(r.records.len() as i64)
+                .bytea(&v.signed.payload)
+                .bytea(&v.signed.signature)
+                .int8(now);
+            for rec in &r.records {
+                records
+                    .row(14)
+                    .int8(id)
+                    .int8(r.data_unit as i64)
+                    .int2(r.role.tag() as i16)
+                    .int8(rec.timestamp_ms as i64)
+                    .int2(rec.operation.tag() as i16);
+                match &rec.operation {
+                    Operation::Custom { name, value } => records.text(name).int8(*value),
+                    _ => records.null().null(),
+                };
+                records
+                    .int8(rec.latency_us as i64)
+                    .int8(rec.bytes as i64)
+                    .int8(rec.throughput_bps as i64)
+                    .int8(rec.object_size as i64)
+                    .boolean(rec.success)
+                    .int4(rec.error_code as i32)
+                    .text(&rec.error_detail);
+            }
         }
-        if !cols.report_id.is_empty() {
-            sqlx::query(
-                "INSERT INTO records (report_id, data_unit, role, timestamp_ms, operation, \
-                 custom_name, custom_value, latency_us, bytes, throughput_bps, object_size, \
-                 success, error_code, error_detail) SELECT * FROM UNNEST($1::bigint[], \
-                 $2::bigint[], $3::smallint[], $4::bigint[], $5::smallint[], $6::text[], \
-                 $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], \
-                 $12::boolean[], $13::integer[], $14::text[])",
-            )
-            .bind(cols.report_id)
-            .bind(cols.data_unit)
-            .bind(cols.role)
-            .bind(cols.timestamp_ms)
-            .bind(cols.operation)
-            .bind(cols.custom_name)
-            .bind(cols.custom_value)
-            .bind(cols.latency_us)
-            .bind(cols.bytes)
-            .bind(cols.throughput_bps)
-            .bind(cols.object_size)
-            .bind(cols.success)
-            .bind(cols.error_code)
-            .bind(cols.error_detail)
-            .execute(&mut **tx)
-            .await?;
-        }
+        reports.send(tx, COPY_REPORTS).await?;
+        records.send(tx, COPY_RECORDS).await?;
     }
     for (index, accepted_hash) in &plan.equivocations {
         let v = &batch[*index];
@@ -336,8 +322,8 @@ impl ReportStore for PostgresStorage {
         let mut attempt = 0;
         loop {
             match self.ingest_once(&mut cache, batch, clock).await {
-                Ok(plan) => {
-                    cache.committed(&plan);
+                Ok((plan, chain_ids)) => {
+                    cache.committed(&plan, chain_ids);
                     return Ok(plan.outcomes);
                 }
                 Err(err) => {
@@ -355,8 +341,10 @@ impl ReportStore for PostgresStorage {
 
     #[instrument(skip_all)]
     async fn report_by_hash(&self, hash: &ReportHash) -> Result<Option<StoredReport>> {
-        let sql = format!("SELECT {REPORT_COLUMNS} FROM reports WHERE hash = $1");
+        let sql =
+            format!("SELECT {REPORT_COLUMNS} FROM reports WHERE {HASH_PREFIX} = $1 AND hash = $2");
         sqlx::query_as::<_, ReportRow>(&sql)
+            .bind(&hash.0[..8])
             .bind(hash.0.as_slice())
             .fetch_optional(&self.pool)
             .await?
@@ -367,7 +355,8 @@ impl ReportStore for PostgresStorage {
     #[instrument(skip_all)]
     async fn reports_of_data_unit(&self, q: &ReportQuery) -> Result<Vec<StoredReport>> {
         let sql = format!(
-            "SELECT {REPORT_COLUMNS} FROM reports WHERE data_unit = $1 AND period_end_ms > $2 \
+            "SELECT {REPORT_COLUMNS} FROM reports \
+             WHERE chain_id IN (SELECT id FROM chains WHERE data_unit = $1) AND period_end_ms > $2 \
              AND period_start_ms < $3 AND id > $4 ORDER BY id LIMIT $5"
         );
         sqlx::query_as::<_, ReportRow>(&sql)
@@ -390,8 +379,8 @@ impl ReportStore for PostgresStorage {
         data_unit: u64,
     ) -> Result<Option<ReporterStatus>> {
         let sql = format!(
-            "SELECT {HEAD_COLUMNS} FROM reports r WHERE r.reporter_key = $1 AND r.data_unit = $2 \
-             ORDER BY r.sequence DESC LIMIT 1"
+            "SELECT {HEAD_COLUMNS} FROM chains c JOIN reports r ON r.chain_id = c.id \
+             WHERE c.reporter_key = $1 AND c.data_unit = $2 ORDER BY r.sequence DESC LIMIT 1"
         );
         let row = sqlx::query_as::<_, StateRow>(&sql)
             .bind(key.as_slice())

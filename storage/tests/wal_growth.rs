@@ -11,7 +11,7 @@ use sla_storage::{Clock, Outcome};
 
 const REPORTERS: u64 = 8;
 const RECORDS_PER_REPORT: u64 = 1_000;
-/// Well past the checkpointer's rewind threshold (8,192 frames of ~1 KiB).
+/// Well past the checkpointer's rewind threshold (8 MiB of frames).
 const BYTES_TO_WRITE: u64 = 32 << 20;
 /// Every byte written passes through the WAL, so a WAL that is never rewound ends larger than
 /// the payload (89 MB here before the fix). With rewinds it peaks near the threshold plus what

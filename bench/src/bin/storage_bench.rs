@@ -1,6 +1,8 @@
 //! `sla-storage-bench`: the storage half of the ingest path alone, in one process: judges and
 //! commits batches of pre-verified reports through `Storage::ingest` and prints the time per
-//! report. Used to tell storage cost from HTTP and signature cost when tuning.
+//! report. Used to tell storage cost from HTTP and signature cost when tuning. On Linux it also
+//! prints the CPU time per report of this process (the SQLite writer runs here) and of every
+//! `postgres` process on the machine (the PostgreSQL backend, WAL writer and checkpointer).
 
 use std::time::Instant;
 
@@ -53,6 +55,10 @@ async fn main() -> anyhow::Result<()> {
         now_ms: now,
         max_future_skew_ms: 60_000,
     };
+    let cpu_before = (
+        cpu_ticks(|comm| comm == "self"),
+        cpu_ticks(|comm| comm == "postgres"),
+    );
     let started = Instant::now();
     for batch in &batches {
         let outcomes = storage.ingest(batch, clock).await?;
@@ -62,12 +68,49 @@ async fn main() -> anyhow::Result<()> {
     }
     let elapsed = started.elapsed();
     let reports = (args.batch * args.batches) as f64;
+    // Clock ticks are 10 ms on Linux (USER_HZ = 100).
+    let cpu_us = |before: u64, after: u64| (after - before) as f64 * 10_000.0 / reports;
     println!(
-        "{{\"reports_per_s\": {:.0}, \"records_per_s\": {:.0}, \"us_per_report\": {:.2}, \"ms_per_batch\": {:.2}}}",
-        reports / elapsed.as_secs_f64(),
-        reports * args.records as f64 / elapsed.as_secs_f64(),
-        elapsed.as_secs_f64() * 1e6 / reports,
-        elapsed.as_secs_f64() * 1e3 / args.batches as f64
+        "{}",
+        serde_json::json!({
+            "reports_per_s": (reports / elapsed.as_secs_f64()).round(),
+            "records_per_s": (reports * args.records as f64 / elapsed.as_secs_f64()).round(),
+            "us_per_report": (elapsed.as_secs_f64() * 1e8 / reports).round() / 100.0,
+            "ms_per_batch": (elapsed.as_secs_f64() * 1e5 / args.batches as f64).round() / 100.0,
+            "this_process_cpu_us_per_report":
+                cpu_us(cpu_before.0, cpu_ticks(|comm| comm == "self")),
+            "postgres_cpu_us_per_report":
+                cpu_us(cpu_before.1, cpu_ticks(|comm| comm == "postgres")),
+        })
     );
     Ok(())
+}
+
+/// User and system CPU ticks (utime + stime) of this process (`comm` "self") or of the processes
+/// whose command name `wanted` accepts; 0 where `/proc` cannot be read.
+fn cpu_ticks(wanted: impl Fn(&str) -> bool) -> u64 {
+    let ticks = |stat: &str| -> Option<(String, u64)> {
+        let (head, rest) = stat.rsplit_once(')')?;
+        let comm = head.split_once('(')?.1.to_owned();
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // After the command: state is field 3, utime field 14 and stime field 15 of stat(5).
+        let utime: u64 = fields.get(11)?.parse().ok()?;
+        let stime: u64 = fields.get(12)?.parse().ok()?;
+        Some((comm, utime + stime))
+    };
+    if wanted("self") {
+        return std::fs::read_to_string("/proc/self/stat")
+            .ok()
+            .and_then(|s| ticks(&s))
+            .map_or(0, |(_, t)| t);
+    }
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    dir.flatten()
+        .filter_map(|entry| std::fs::read_to_string(entry.path().join("stat")).ok())
+        .filter_map(|stat| ticks(&stat))
+        .filter(|(comm, _)| wanted(comm))
+        .map(|(_, t)| t)
+        .sum()
 }

@@ -5,20 +5,55 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use sla_storage::{Ack, Outcome};
 
 use crate::body::{read_batch, read_signed_report};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-pub fn ack_json(ack: &Ack) -> Value {
-    json!({
-        "report_hash": ack.report_hash.to_hex(),
-        "data_unit": ack.data_unit,
-        "sequence": ack.sequence,
-        "received_at_ms": ack.received_at_ms,
-    })
+/// The acknowledgement of a stored report, as the API answers it.
+#[derive(Debug, Serialize)]
+pub struct AckBody {
+    report_hash: String,
+    data_unit: u64,
+    sequence: u64,
+    received_at_ms: u64,
+}
+
+impl From<&Ack> for AckBody {
+    fn from(ack: &Ack) -> Self {
+        AckBody {
+            report_hash: ack.report_hash.to_hex(),
+            data_unit: ack.data_unit,
+            sequence: ack.sequence,
+            received_at_ms: ack.received_at_ms,
+        }
+    }
+}
+
+/// One report's result in a batch answer: `{"status", "ack"}` or `{"status", "problem"}`.
+/// Typed rather than built as `serde_json::Value` trees: a batch answer serializes one per report.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum BatchItem {
+    Stored { status: u16, ack: AckBody },
+    Refused { status: u16, problem: Value },
+}
+
+impl BatchItem {
+    fn refused(err: &ApiError) -> Self {
+        BatchItem::Refused {
+            status: err.status().as_u16(),
+            problem: err.to_problem(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct BatchAnswer {
+    results: Vec<BatchItem>,
 }
 
 /// Accepts one signed report: 201 when newly stored, 200 with the original acknowledgement for an
@@ -45,15 +80,18 @@ pub async fn post_report(
     }
 }
 
-fn outcome_to_result(state: &AppState, outcome: Outcome) -> Result<(StatusCode, Value), ApiError> {
+fn outcome_to_result(
+    state: &AppState,
+    outcome: Outcome,
+) -> Result<(StatusCode, AckBody), ApiError> {
     match outcome {
         Outcome::Accepted(ack) => {
             state.metrics.reports_accepted.inc();
-            Ok((StatusCode::CREATED, ack_json(&ack)))
+            Ok((StatusCode::CREATED, AckBody::from(&ack)))
         }
         Outcome::Duplicate(ack) => {
             state.metrics.reports_duplicate.inc();
-            Ok((StatusCode::OK, ack_json(&ack)))
+            Ok((StatusCode::OK, AckBody::from(&ack)))
         }
         Outcome::Rejected(rejection) => Err(state.rejected(ApiError::Rejected(rejection))),
     }
@@ -77,7 +115,7 @@ pub async fn post_batch(
             limit: state.limits.max_batch_reports,
         }));
     }
-    let mut results: Vec<Option<Value>> = vec![None; items.len()];
+    let mut results: Vec<Option<BatchItem>> = (0..items.len()).map(|_| None).collect();
     let mut verified = Vec::with_capacity(items.len());
     let mut positions = Vec::with_capacity(items.len());
     for (index, item) in items.into_iter().enumerate() {
@@ -89,7 +127,7 @@ pub async fn post_batch(
                 verified.push(v);
                 positions.push(index);
             }
-            Err(err) => results[index] = Some(item_problem(&state, err)),
+            Err(err) => results[index] = Some(BatchItem::refused(&state.rejected(err))),
         }
     }
     if !verified.is_empty() {
@@ -100,15 +138,17 @@ pub async fn post_batch(
             .map_err(|e| state.rejected(e))?;
         for (index, outcome) in positions.into_iter().zip(outcomes) {
             results[index] = Some(match outcome_to_result(&state, outcome) {
-                Ok((status, ack)) => json!({ "status": status.as_u16(), "ack": ack }),
-                Err(err) => json!({ "status": err.status().as_u16(), "problem": err.to_problem() }),
+                Ok((status, ack)) => BatchItem::Stored {
+                    status: status.as_u16(),
+                    ack,
+                },
+                Err(err) => BatchItem::refused(&err),
             });
         }
     }
-    Ok(Json(json!({ "results": results })).into_response())
-}
-
-fn item_problem(state: &AppState, err: ApiError) -> Value {
-    let err = state.rejected(err);
-    json!({ "status": err.status().as_u16(), "problem": err.to_problem() })
+    let results = results
+        .into_iter()
+        .map(|item| item.expect("every report has a result"))
+        .collect();
+    Ok(Json(BatchAnswer { results }).into_response())
 }

@@ -2,7 +2,12 @@
 //! (catalogue items 3 and 4). If an upgrade of ed25519-dalek or curve25519-dalek changes any of
 //! these, the change is deliberate and docs/report-format.md must say so.
 
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+use curve25519_dalek::scalar::Scalar;
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use proptest::prelude::*;
+use sha2::{Digest, Sha512};
 use sla_protocol::signing::verify_message_strict;
 use sla_protocol::{check_reporter_key, VerifyError};
 
@@ -104,4 +109,188 @@ fn signature_length_is_checked_first() {
             Err(VerifyError::SignatureLength(len))
         );
     }
+}
+
+/// The verdict of `ed25519_dalek`'s own `verify_strict` for a key that passed
+/// `check_reporter_key`: what `verify_message_strict` must answer for every input.
+fn dalek_verdict(key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> Result<(), VerifyError> {
+    check_reporter_key(key)?;
+    VerifyingKey::from_bytes(key)
+        .expect("checked")
+        .verify_strict(message, &Signature::from_bytes(signature))
+        .map_err(|_| VerifyError::BadSignature)
+}
+
+/// How a valid signature is altered before both checks judge it.
+#[derive(Debug, Clone)]
+enum Alteration {
+    None,
+    /// One bit of the signature or of the message flipped.
+    FlipSignatureBit(usize),
+    FlipMessageBit(usize),
+    /// `R` replaced by the canonical encoding of a point of small order.
+    SmallOrderR(usize),
+    /// A point of small order added to `R` (a mixed-order `R`).
+    TorsionAddedToR(usize),
+    /// `R`'s y coordinate written as y + p where that fits in 255 bits (non-canonical), or
+    /// the sign bit of a zero x set.
+    NonCanonicalR(u8),
+    /// `S` replaced by `S + L` (same equation, non-canonical scalar).
+    ScalarPlusOrder,
+    /// A signature by a mixed-order key (the signer's point plus a point of small order, which
+    /// `check_reporter_key` accepts), made over that key's bytes: `verify_strict` accepts it
+    /// only when the challenge kills the torsion part (one message in two to eight).
+    MixedOrderKey(usize),
+    /// `R` = the identity and `S = k·a`, so that `[S]B - [k]A` is the identity and equals `R`:
+    /// the equation holds, and only the refusal of a small-order `R` rejects it.
+    IdentityRSatisfyingTheEquation,
+}
+
+/// An ed25519 signature by the scalar `a` whose challenge hashes `key` as the public key, with
+/// the nonce `r`: `R = [r]B`, `S = r + H(R ‖ key ‖ M)·a`. With `key` the encoding of `[a]B`
+/// this is an ordinary signature; with `key` = `[a]B + T` it is a mixed-order key's signature.
+fn sign_with_scalar(a: Scalar, r: Scalar, key: &[u8; 32], message: &[u8]) -> [u8; 64] {
+    let big_r = (ED25519_BASEPOINT_POINT * r).compress().to_bytes();
+    let k = Scalar::from_hash(
+        Sha512::new()
+            .chain_update(big_r)
+            .chain_update(key)
+            .chain_update(message),
+    );
+    let mut signature = [0u8; 64];
+    signature[..32].copy_from_slice(&big_r);
+    signature[32..].copy_from_slice(&(r + k * a).to_bytes());
+    signature
+}
+
+fn mixed_order_key(a: Scalar, torsion: &EdwardsPoint) -> [u8; 32] {
+    (ED25519_BASEPOINT_POINT * a + torsion)
+        .compress()
+        .to_bytes()
+}
+
+fn alteration() -> impl Strategy<Value = Alteration> {
+    prop_oneof![
+        Just(Alteration::None),
+        (0usize..512).prop_map(Alteration::FlipSignatureBit),
+        (0usize..256).prop_map(Alteration::FlipMessageBit),
+        (0usize..8).prop_map(Alteration::SmallOrderR),
+        (1usize..8).prop_map(Alteration::TorsionAddedToR),
+        (0u8..19).prop_map(Alteration::NonCanonicalR),
+        Just(Alteration::ScalarPlusOrder),
+        (1usize..8).prop_map(Alteration::MixedOrderKey),
+        Just(Alteration::IdentityRSatisfyingTheEquation),
+    ]
+}
+
+/// L, the order of the prime subgroup, little-endian.
+const L: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+fn add_le(a: &[u8], b: &[u8; 32]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let sum = a[i] as u16 + b[i] as u16 + carry;
+        out[i] = sum as u8;
+        carry = sum >> 8;
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// The production check (`CheckedKey::verify_strict`, which skips decompressing `R`) gives
+    /// `ed25519_dalek::VerifyingKey::verify_strict`'s verdict on valid, altered, small-order,
+    /// mixed-order and non-canonical inputs.
+    #[test]
+    fn production_check_gives_verify_strict_verdicts(
+        seed in any::<[u8; 32]>(),
+        mut message in proptest::collection::vec(any::<u8>(), 32),
+        alteration in alteration(),
+    ) {
+        let signer = SigningKey::from_bytes(&seed);
+        let mut key = signer.verifying_key().to_bytes();
+        let mut signature = signer.sign(&message).to_bytes();
+        match alteration {
+            Alteration::None => {}
+            Alteration::FlipSignatureBit(bit) => signature[bit / 8] ^= 1 << (bit % 8),
+            Alteration::FlipMessageBit(bit) => message[bit / 8] ^= 1 << (bit % 8),
+            Alteration::SmallOrderR(i) => {
+                signature[..32].copy_from_slice(&EIGHT_TORSION[i].compress().to_bytes());
+            }
+            Alteration::TorsionAddedToR(i) => {
+                let r = CompressedEdwardsY(signature[..32].try_into().unwrap())
+                    .decompress()
+                    .expect("a signer's R decodes");
+                signature[..32].copy_from_slice(&(r + EIGHT_TORSION[i]).compress().to_bytes());
+            }
+            Alteration::NonCanonicalR(k) => {
+                let mut r = [0xff; 32];
+                r[0] = 0xed + k;
+                r[31] = 0x7f | if k % 2 == 0 { 0x80 } else { 0 };
+                signature[..32].copy_from_slice(&r);
+            }
+            Alteration::ScalarPlusOrder => {
+                let s = add_le(&signature[32..], &L);
+                signature[32..].copy_from_slice(&s);
+            }
+            Alteration::MixedOrderKey(i) => {
+                let a = Scalar::from_bytes_mod_order(seed);
+                let r = Scalar::from_bytes_mod_order_wide(&[message[0]; 64]);
+                key = mixed_order_key(a, &EIGHT_TORSION[i]);
+                signature = sign_with_scalar(a, r, &key, &message);
+            }
+            Alteration::IdentityRSatisfyingTheEquation => {
+                let a = Scalar::from_bytes_mod_order(seed);
+                key = (ED25519_BASEPOINT_POINT * a).compress().to_bytes();
+                let identity = EdwardsPoint::default().compress().to_bytes();
+                let k = Scalar::from_hash(
+                    Sha512::new().chain_update(identity).chain_update(key).chain_update(&message),
+                );
+                signature[..32].copy_from_slice(&identity);
+                signature[32..].copy_from_slice(&(k * a).to_bytes());
+            }
+        }
+        prop_assert_eq!(
+            verify_message_strict(&key, &message, &signature),
+            dalek_verdict(&key, &message, &signature),
+            "{:?}", alteration
+        );
+        if matches!(alteration, Alteration::None) {
+            prop_assert_eq!(verify_message_strict(&key, &message, &signature), Ok(()));
+        }
+    }
+}
+
+/// Mixed-order keys: over many messages `verify_strict` accepts some signatures and refuses
+/// others (it depends on the challenge modulo the torsion's order); the production check must
+/// split them the same way. A fixed sweep, so that both verdicts are certainly exercised.
+#[test]
+fn mixed_order_keys_split_the_same_way() {
+    let a = Scalar::from_bytes_mod_order([9; 32]);
+    let (mut accepted, mut refused) = (0, 0);
+    for i in 0u32..400 {
+        let key = mixed_order_key(a, &EIGHT_TORSION[1 + (i % 7) as usize]);
+        let message = i.to_le_bytes();
+        let nonce = Scalar::from_bytes_mod_order_wide(&[i as u8 ^ 0x5c; 64]);
+        let signature = sign_with_scalar(a, nonce, &key, &message);
+        let ours = verify_message_strict(&key, &message, &signature);
+        assert_eq!(
+            ours,
+            dalek_verdict(&key, &message, &signature),
+            "message {i}"
+        );
+        match ours {
+            Ok(()) => accepted += 1,
+            Err(_) => refused += 1,
+        }
+    }
+    assert!(
+        accepted > 0 && refused > 0,
+        "{accepted} accepted, {refused} refused"
+    );
 }
