@@ -171,6 +171,18 @@ fn check_single(response: &http1::Response) -> anyhow::Result<u64> {
     Ok(1)
 }
 
+/// A batch answer, read only as far as the check needs (the load generator shares the CPUs
+/// with the server, so it does not build a JSON tree per answer).
+#[derive(serde::Deserialize)]
+struct BatchAnswer {
+    results: Vec<BatchItem>,
+}
+
+#[derive(serde::Deserialize)]
+struct BatchItem {
+    status: u16,
+}
+
 /// A batch: every report in it must have been newly stored.
 fn check_batch(response: &http1::Response) -> anyhow::Result<u64> {
     if response.status != 200 {
@@ -180,16 +192,16 @@ fn check_batch(response: &http1::Response) -> anyhow::Result<u64> {
             String::from_utf8_lossy(&response.body)
         );
     }
-    let answer: serde_json::Value = serde_json::from_slice(&response.body)?;
-    let results = answer["results"]
-        .as_array()
-        .context("batch answer without results")?;
-    for result in results {
-        if result["status"] != 201 {
-            bail!("batch item not stored: {result}");
-        }
+    let answer: BatchAnswer =
+        serde_json::from_slice(&response.body).context("batch answer without results")?;
+    if let Some(item) = answer.results.iter().find(|item| item.status != 201) {
+        bail!(
+            "batch item not stored (status {}): {}",
+            item.status,
+            String::from_utf8_lossy(&response.body)
+        );
     }
-    Ok(results.len() as u64)
+    Ok(answer.results.len() as u64)
 }
 
 /// Reports verified per second by two threads, each running `check` over the sample for 2 s.
@@ -239,9 +251,10 @@ fn verify_rates(sample: &[SignedReport]) -> anyhow::Result<VerifyRates> {
     // The reporter key as the server reads it: from the decoded payload.
     let key_bytes = sla_protocol::codec::decode(&sample[0].payload)?.reporter_key;
     let key = sla_protocol::check_reporter_key(&key_bytes)?;
+    let dalek_key = key.verifying_key();
     let dalek_strict = verify_rate(sample, |signed| {
         let signature = Signature::from_slice(&signed.signature).expect("64 bytes");
-        key.verifying_key()
+        dalek_key
             .verify_strict(&signed.hash().0, &signature)
             .expect("valid");
     });

@@ -21,7 +21,8 @@ pub use merkle::{MerkleProof, MerkleTree};
 pub use record::{Operation, QosRecord};
 pub use report::{Deployment, Report, ReportHash, Role};
 pub use signing::{
-    check_reporter_key, report_hash, sign_report, verify_signature, SignedReport, VerifiedReport,
+    check_reporter_key, report_hash, sign_report, verify_batch, verify_signature, SignedReport,
+    VerifiedReport,
 };
 pub use strict::CheckedKey;
 

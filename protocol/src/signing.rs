@@ -3,13 +3,13 @@
 //! small-order keys, so a signature that one implementation accepts is accepted by every strict
 //! implementation (no malleability).
 
-use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey};
 use sha2::{Digest, Sha256};
 
 use crate::codec;
 use crate::error::{DecodeError, VerifyError};
 use crate::report::{Deployment, Report, ReportHash};
-use crate::strict::CheckedKey;
+use crate::strict::{verify_strict_batch, CheckedKey, StrictCheck};
 
 /// Length of an ed25519 signature.
 pub const SIGNATURE_LEN: usize = 64;
@@ -77,6 +77,20 @@ impl SignedReport {
         deployment: &Deployment,
         key_of: impl FnOnce(&[u8; 32]) -> Result<CheckedKey, VerifyError>,
     ) -> Result<VerifiedReport, VerifyError> {
+        let unchecked = self.check_all_but_signature(deployment, key_of)?;
+        let valid = unchecked
+            .key
+            .verify_strict(&unchecked.verified.hash.0, &unchecked.signature);
+        unchecked.finish(valid)
+    }
+
+    /// Decodes the payload, checks its binding to `deployment`, the signature's length and the
+    /// key: everything but the signature itself.
+    fn check_all_but_signature(
+        self,
+        deployment: &Deployment,
+        key_of: impl FnOnce(&[u8; 32]) -> Result<CheckedKey, VerifyError>,
+    ) -> Result<SignatureToCheck, VerifyError> {
         let report = codec::decode(&self.payload)?;
         if report.deployment.chain_id != deployment.chain_id {
             return Err(VerifyError::WrongChain {
@@ -97,29 +111,68 @@ impl SignedReport {
             .try_into()
             .map_err(|_| VerifyError::SignatureLength(self.signature.len()))?;
         let key = key_of(&report.reporter_key)?;
-        if !key.verify_strict(&hash.0, &signature) {
-            return Err(VerifyError::BadSignature);
-        }
-        Ok(VerifiedReport {
-            report,
-            hash,
-            signed: self,
+        Ok(SignatureToCheck {
+            key,
+            signature,
+            verified: VerifiedReport {
+                report,
+                hash,
+                signed: self,
+            },
         })
     }
+}
+
+/// A report that passed every check but its signature's.
+struct SignatureToCheck {
+    key: CheckedKey,
+    signature: [u8; 64],
+    verified: VerifiedReport,
+}
+
+impl SignatureToCheck {
+    fn finish(self, valid_signature: bool) -> Result<VerifiedReport, VerifyError> {
+        if valid_signature {
+            Ok(self.verified)
+        } else {
+            Err(VerifyError::BadSignature)
+        }
+    }
+}
+
+/// [`SignedReport::verify_with_keys`] of every report, in order, with the same verdicts; the
+/// signatures are checked together ([`crate::strict::verify_strict_batch`]: one field inversion
+/// for the batch), so a batch costs less than its reports one by one.
+pub fn verify_batch(
+    reports: Vec<SignedReport>,
+    deployment: &Deployment,
+    mut key_of: impl FnMut(&[u8; 32]) -> Result<CheckedKey, VerifyError>,
+) -> Vec<Result<VerifiedReport, VerifyError>> {
+    let prepared: Vec<Result<SignatureToCheck, VerifyError>> = reports
+        .into_iter()
+        .map(|signed| signed.check_all_but_signature(deployment, &mut key_of))
+        .collect();
+    let checks: Vec<StrictCheck<'_>> = prepared
+        .iter()
+        .flatten()
+        .map(|p| StrictCheck {
+            key: &p.key,
+            message: &p.verified.hash.0,
+            signature: &p.signature,
+        })
+        .collect();
+    let mut verdicts = verify_strict_batch(&checks).into_iter();
+    prepared
+        .into_iter()
+        .map(|p| p.and_then(|p| p.finish(verdicts.next().expect("one verdict per check"))))
+        .collect()
 }
 
 /// Checks that `key` is a usable reporter key: the canonical encoding of a curve point that is
 /// not of small order. Non-canonical encodings (y >= p) are refused so that every strict
 /// implementation, in any language, gives the same verdict.
 pub fn check_reporter_key(bytes: &[u8; 32]) -> Result<CheckedKey, VerifyError> {
-    let key = VerifyingKey::from_bytes(bytes).map_err(|_| VerifyError::InvalidKey)?;
-    if key.is_weak() {
-        return Err(VerifyError::WeakKey);
-    }
-    if key.to_edwards().compress().to_bytes() != *bytes {
-        return Err(VerifyError::InvalidKey);
-    }
-    Ok(CheckedKey::new(key))
+    CheckedKey::from_bytes(bytes)
 }
 
 /// `verify_strict` of `signature` over the report digest, after the small-order key check.

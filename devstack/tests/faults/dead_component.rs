@@ -16,9 +16,9 @@ async fn an_oracle_whose_aggregator_cannot_go_on_exits_non_zero_and_says_why() {
         .await
         .unwrap();
     sqlx::query(
-        "INSERT INTO reports (hash, reporter_key, role, data_unit, sequence, period_start_ms, \
-         period_end_ms, record_count, payload, signature, received_at_ms) \
-         VALUES (?, ?, 1, 1, 1, 0, 1000, 0, ?, ?, 1)",
+        "INSERT INTO reports (chain_id, hash, reporter_key, role, data_unit, sequence, \
+         period_start_ms, period_end_ms, record_count, payload, signature, received_at_ms) \
+         VALUES (999, ?, ?, 1, 1, 1, 0, 1000, 0, ?, ?, 1)",
     )
     .bind([7u8; 32].as_slice())
     .bind([8u8; 32].as_slice())

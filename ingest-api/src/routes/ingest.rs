@@ -116,13 +116,24 @@ pub async fn post_batch(
         }));
     }
     let mut results: Vec<Option<BatchItem>> = (0..items.len()).map(|_| None).collect();
-    let mut verified = Vec::with_capacity(items.len());
-    let mut positions = Vec::with_capacity(items.len());
+    let mut decoded = Vec::with_capacity(items.len());
+    let mut decoded_positions = Vec::with_capacity(items.len());
     for (index, item) in items.into_iter().enumerate() {
-        match item
-            .decode(Some(index))
-            .and_then(|signed| state.verify(signed))
-        {
+        match item.decode(Some(index)) {
+            Ok(signed) => {
+                decoded.push(signed);
+                decoded_positions.push(index);
+            }
+            Err(err) => results[index] = Some(BatchItem::refused(&state.rejected(err))),
+        }
+    }
+    let mut verified = Vec::with_capacity(decoded.len());
+    let mut positions = Vec::with_capacity(decoded.len());
+    for (index, result) in decoded_positions
+        .into_iter()
+        .zip(state.verify_batch(decoded))
+    {
+        match result {
             Ok(v) => {
                 verified.push(v);
                 positions.push(index);

@@ -9,6 +9,7 @@ use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use proptest::prelude::*;
 use sha2::{Digest, Sha512};
 use sla_protocol::signing::verify_message_strict;
+use sla_protocol::strict::{verify_strict_batch, StrictCheck};
 use sla_protocol::{check_reporter_key, VerifyError};
 
 fn key(hex_key: &str) -> [u8; 32] {
@@ -200,8 +201,64 @@ fn add_le(a: &[u8], b: &[u8; 32]) -> [u8; 32] {
     out
 }
 
+/// A signature by the key of `seed` over `message`, altered by `alteration`: (key, message,
+/// signature) for both checks to judge.
+fn altered(
+    seed: [u8; 32],
+    mut message: Vec<u8>,
+    alteration: &Alteration,
+) -> ([u8; 32], Vec<u8>, [u8; 64]) {
+    let signer = SigningKey::from_bytes(&seed);
+    let mut key = signer.verifying_key().to_bytes();
+    let mut signature = signer.sign(&message).to_bytes();
+    match *alteration {
+        Alteration::None => {}
+        Alteration::FlipSignatureBit(bit) => signature[bit / 8] ^= 1 << (bit % 8),
+        Alteration::FlipMessageBit(bit) => message[bit / 8] ^= 1 << (bit % 8),
+        Alteration::SmallOrderR(i) => {
+            signature[..32].copy_from_slice(&EIGHT_TORSION[i].compress().to_bytes());
+        }
+        Alteration::TorsionAddedToR(i) => {
+            let r = CompressedEdwardsY(signature[..32].try_into().unwrap())
+                .decompress()
+                .expect("a signer's R decodes");
+            signature[..32].copy_from_slice(&(r + EIGHT_TORSION[i]).compress().to_bytes());
+        }
+        Alteration::NonCanonicalR(k) => {
+            let mut r = [0xff; 32];
+            r[0] = 0xed + k;
+            r[31] = 0x7f | if k % 2 == 0 { 0x80 } else { 0 };
+            signature[..32].copy_from_slice(&r);
+        }
+        Alteration::ScalarPlusOrder => {
+            let s = add_le(&signature[32..], &L);
+            signature[32..].copy_from_slice(&s);
+        }
+        Alteration::MixedOrderKey(i) => {
+            let a = Scalar::from_bytes_mod_order(seed);
+            let r = Scalar::from_bytes_mod_order_wide(&[message[0]; 64]);
+            key = mixed_order_key(a, &EIGHT_TORSION[i]);
+            signature = sign_with_scalar(a, r, &key, &message);
+        }
+        Alteration::IdentityRSatisfyingTheEquation => {
+            let a = Scalar::from_bytes_mod_order(seed);
+            key = (ED25519_BASEPOINT_POINT * a).compress().to_bytes();
+            let identity = EdwardsPoint::default().compress().to_bytes();
+            let k = Scalar::from_hash(
+                Sha512::new()
+                    .chain_update(identity)
+                    .chain_update(key)
+                    .chain_update(&message),
+            );
+            signature[..32].copy_from_slice(&identity);
+            signature[32..].copy_from_slice(&(k * a).to_bytes());
+        }
+    }
+    (key, message, signature)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1024))]
+    #![proptest_config(ProptestConfig::with_cases(4096))]
 
     /// The production check (`CheckedKey::verify_strict`, which skips decompressing `R`) gives
     /// `ed25519_dalek::VerifyingKey::verify_strict`'s verdict on valid, altered, small-order,
@@ -209,52 +266,10 @@ proptest! {
     #[test]
     fn production_check_gives_verify_strict_verdicts(
         seed in any::<[u8; 32]>(),
-        mut message in proptest::collection::vec(any::<u8>(), 32),
+        message in proptest::collection::vec(any::<u8>(), 32),
         alteration in alteration(),
     ) {
-        let signer = SigningKey::from_bytes(&seed);
-        let mut key = signer.verifying_key().to_bytes();
-        let mut signature = signer.sign(&message).to_bytes();
-        match alteration {
-            Alteration::None => {}
-            Alteration::FlipSignatureBit(bit) => signature[bit / 8] ^= 1 << (bit % 8),
-            Alteration::FlipMessageBit(bit) => message[bit / 8] ^= 1 << (bit % 8),
-            Alteration::SmallOrderR(i) => {
-                signature[..32].copy_from_slice(&EIGHT_TORSION[i].compress().to_bytes());
-            }
-            Alteration::TorsionAddedToR(i) => {
-                let r = CompressedEdwardsY(signature[..32].try_into().unwrap())
-                    .decompress()
-                    .expect("a signer's R decodes");
-                signature[..32].copy_from_slice(&(r + EIGHT_TORSION[i]).compress().to_bytes());
-            }
-            Alteration::NonCanonicalR(k) => {
-                let mut r = [0xff; 32];
-                r[0] = 0xed + k;
-                r[31] = 0x7f | if k % 2 == 0 { 0x80 } else { 0 };
-                signature[..32].copy_from_slice(&r);
-            }
-            Alteration::ScalarPlusOrder => {
-                let s = add_le(&signature[32..], &L);
-                signature[32..].copy_from_slice(&s);
-            }
-            Alteration::MixedOrderKey(i) => {
-                let a = Scalar::from_bytes_mod_order(seed);
-                let r = Scalar::from_bytes_mod_order_wide(&[message[0]; 64]);
-                key = mixed_order_key(a, &EIGHT_TORSION[i]);
-                signature = sign_with_scalar(a, r, &key, &message);
-            }
-            Alteration::IdentityRSatisfyingTheEquation => {
-                let a = Scalar::from_bytes_mod_order(seed);
-                key = (ED25519_BASEPOINT_POINT * a).compress().to_bytes();
-                let identity = EdwardsPoint::default().compress().to_bytes();
-                let k = Scalar::from_hash(
-                    Sha512::new().chain_update(identity).chain_update(key).chain_update(&message),
-                );
-                signature[..32].copy_from_slice(&identity);
-                signature[32..].copy_from_slice(&(k * a).to_bytes());
-            }
-        }
+        let (key, message, signature) = altered(seed, message, &alteration);
         prop_assert_eq!(
             verify_message_strict(&key, &message, &signature),
             dalek_verdict(&key, &message, &signature),
@@ -262,6 +277,36 @@ proptest! {
         );
         if matches!(alteration, Alteration::None) {
             prop_assert_eq!(verify_message_strict(&key, &message, &signature), Ok(()));
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Checked together (one field inversion for the batch), every signature of a batch gets
+    /// the verdict it gets alone, whatever the others are.
+    #[test]
+    fn a_batch_gives_each_signature_its_own_verdict(
+        items in proptest::collection::vec(
+            (any::<[u8; 32]>(), proptest::collection::vec(any::<u8>(), 32), alteration()),
+            1..24,
+        ),
+    ) {
+        let cases: Vec<_> = items
+            .into_iter()
+            .map(|(seed, message, alteration)| altered(seed, message, &alteration))
+            .filter(|(key, _, _)| check_reporter_key(key).is_ok())
+            .collect();
+        let keys: Vec<_> = cases.iter().map(|(key, _, _)| check_reporter_key(key).unwrap()).collect();
+        let checks: Vec<StrictCheck<'_>> = cases
+            .iter()
+            .zip(&keys)
+            .map(|((_, message, signature), key)| StrictCheck { key, message, signature })
+            .collect();
+        let together = verify_strict_batch(&checks);
+        for ((key, message, signature), verdict) in cases.iter().zip(together) {
+            prop_assert_eq!(verdict, dalek_verdict(key, message, signature).is_ok());
         }
     }
 }
