@@ -33,6 +33,16 @@ pub async fn create_postgres_database(admin_url: &str) -> Result<String> {
     Ok(format!("{base}/{name}"))
 }
 
+/// The databases a suite runs on: a new SQLite file `sqlite_file` in `dir`, and a new
+/// PostgreSQL database whenever [`postgres_admin_url`] names a server.
+pub async fn database_urls(dir: &std::path::Path, sqlite_file: &str) -> Result<Vec<String>> {
+    let mut urls = vec![format!("sqlite:{}", dir.join(sqlite_file).display())];
+    if let Some(admin) = postgres_admin_url() {
+        urls.push(create_postgres_database(&admin).await?);
+    }
+    Ok(urls)
+}
+
 fn random_suffix() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     let nanos = std::time::SystemTime::now()

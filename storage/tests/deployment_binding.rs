@@ -11,23 +11,13 @@ const DEPLOYMENT: Deployment = Deployment {
     contract: [0xab; 20],
 };
 
-/// A fresh SQLite file and, when configured, a fresh PostgreSQL database.
-async fn database_urls(dir: &std::path::Path) -> Vec<String> {
-    let mut urls = vec![format!("sqlite:{}", dir.join("bind.sqlite").display())];
-    if let Some(admin) = sla_storage::testing::postgres_admin_url() {
-        urls.push(
-            sla_storage::testing::create_postgres_database(&admin)
-                .await
-                .unwrap(),
-        );
-    }
-    urls
-}
-
 #[tokio::test]
 async fn a_database_serves_one_deployment_and_refuses_another() {
     let dir = tempfile::tempdir().unwrap();
-    for url in database_urls(dir.path()).await {
+    for url in sla_storage::testing::database_urls(dir.path(), "bind.sqlite")
+        .await
+        .unwrap()
+    {
         let storage = sla_storage::connect(&url).await.unwrap();
         storage.bind_deployment(&DEPLOYMENT).await.unwrap();
         // Reopened for the same deployment: accepted, as often as needed.

@@ -29,18 +29,6 @@ fn clock() -> Clock {
     }
 }
 
-async fn database_urls(dir: &std::path::Path) -> Vec<String> {
-    let mut urls = vec![format!("sqlite:{}", dir.join("shared.sqlite").display())];
-    if let Some(admin) = sla_storage::testing::postgres_admin_url() {
-        urls.push(
-            sla_storage::testing::create_postgres_database(&admin)
-                .await
-                .unwrap(),
-        );
-    }
-    urls
-}
-
 /// The same sequence and previous hash as `report`, other records: an equivocation.
 fn conflicting(report: &VerifiedReport, key: &SigningKey) -> VerifiedReport {
     let mut other = report.report.clone();
@@ -63,7 +51,10 @@ fn accepted(outcomes: &[Outcome]) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_writer_with_stale_chain_heads_loses_no_report_and_keeps_writing() {
     let dir = tempfile::tempdir().unwrap();
-    for url in database_urls(dir.path()).await {
+    for url in sla_storage::testing::database_urls(dir.path(), "shared.sqlite")
+        .await
+        .unwrap()
+    {
         let key = SigningKey::from_bytes(&[7; 32]);
         let start_ms = clock().now_ms - 24 * 3_600_000;
         let mut chain = ReportChains::new(DEPLOYMENT, vec![key.clone()], start_ms, 1);
