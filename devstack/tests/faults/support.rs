@@ -403,21 +403,35 @@ impl Harness {
         out
     }
 
-    /// Stops the reporters, then waits until every roll-up is past `final` (the aggregator closed
-    /// the last epochs and the submitter put them on chain) and no transaction is in flight.
+    /// Whether the aggregator has read every stored report (its cursor is at the newest id).
+    pub async fn all_reports_counted(&self) -> bool {
+        let cursor = self.storage.aggregator_cursor().await.expect("cursor");
+        let after = self
+            .storage
+            .reports_after(cursor, 1)
+            .await
+            .expect("reports");
+        after.is_empty()
+    }
+
+    /// Stops the reporters, then waits until the aggregator has counted their last reports, every
+    /// roll-up is past `final` (the aggregator closed the last epochs and the submitter put them
+    /// on chain) and no transaction is in flight. The counting check comes first: a report the
+    /// aggregator has not read yet would open a roll-up after the roll-ups were read.
     pub async fn settle(&mut self, secs: u64) {
         self.stop_reporters().await;
         eventually!(
             self,
             secs,
-            "every roll-up submitted and no transaction in flight",
+            "every report counted, every roll-up submitted and no transaction in flight",
             {
+                let counted = self.all_reports_counted().await;
                 let rollups = self.rollups().await;
                 let busy = rollups
                     .iter()
                     .any(|r| matches!(r.status, RollupStatus::Open | RollupStatus::Final));
                 let in_flight = self.txs().await.iter().any(|t| t.state.is_active());
-                (!rollups.is_empty() && !busy && !in_flight).then_some(())
+                (counted && !rollups.is_empty() && !busy && !in_flight).then_some(())
             }
         );
     }
