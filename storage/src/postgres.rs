@@ -1,7 +1,9 @@
-//! The PostgreSQL backend: multi-row writes through `UNNEST` of typed arrays (one statement per
+//! The PostgreSQL backend: reports and records written with binary `COPY` (one statement per
 //! table whatever the batch size), `synchronous_commit = on` forced per connection so that a
-//! commit is durable before it returns, and row locks on chain heads so that stateless replicas
-//! can share one database.
+//! commit is durable before it returns, and unique keys on (chain, sequence) and hash so that
+//! stateless replicas can share one database (a lost race is a unique violation, judged again).
+//! Report ids are drawn under an advisory lock, so they become visible in arrival order even with
+//! several replicas (see `reserve_report_ids`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -211,17 +213,30 @@ fn chain_columns(chains: &[ChainKey]) -> (Vec<&[u8]>, Vec<i64>) {
         .unzip()
 }
 
+/// The transaction-level advisory lock that report-writing transactions take to draw their ids
+/// (any constant would do; this one reads "SLA_IDS1").
+pub const REPORT_IDS_LOCK: i64 = 0x534C_415F_4944_5331;
+
 /// Reserves `n` report ids (arrival order) from the identity sequence: rows are written with
 /// `COPY`, which cannot return the ids the records need.
+///
+/// First it takes [`REPORT_IDS_LOCK`], held until the transaction ends, so that report ids become
+/// visible in the order they were drawn, whichever replica draws them: the aggregator reads
+/// reports by id after a cursor, and a transaction committing ids below ones already read would
+/// never be counted. Only the end of a writing transaction (its `COPY`s and commit) takes turns;
+/// judging runs in parallel, and a transaction that stores no report takes no lock.
 async fn reserve_report_ids(tx: &mut Transaction<'_, Postgres>, n: usize) -> Result<Vec<i64>> {
-    // The identity's sequence by name: `pg_get_serial_sequence` would search the catalog for
-    // every row of the series.
-    let mut ids: Vec<i64> =
-        sqlx::query_scalar("SELECT nextval('reports_id_seq') FROM generate_series(1, $1)")
-            .bind(n as i64)
-            .fetch_all(&mut **tx)
-            .await?;
-    // Another replica may draw from the sequence meanwhile: ids are unique, not contiguous.
+    // One round trip: the materialized CTE takes the lock before any row draws an id. The
+    // identity's sequence by name: `pg_get_serial_sequence` would search the catalog for every
+    // row of the series.
+    let mut ids: Vec<i64> = sqlx::query_scalar(
+        "WITH turn AS MATERIALIZED (SELECT pg_advisory_xact_lock($1)) \
+         SELECT nextval('reports_id_seq') FROM turn, generate_series(1, $2)",
+    )
+    .bind(REPORT_IDS_LOCK)
+    .bind(n as i64)
+    .fetch_all(&mut **tx)
+    .await?;
     ids.sort_unstable();
     Ok(ids)
 }

@@ -4,6 +4,10 @@ use sqlx::Connection;
 
 use crate::error::Result;
 
+/// The advisory lock under which PostgreSQL writers draw report ids (for tests that play another
+/// replica holding it).
+pub use crate::postgres::REPORT_IDS_LOCK;
+
 /// The PostgreSQL server the test suites run their PostgreSQL half on: `SLA_TEST_POSTGRES_URL`
 /// when set. Unset, the half is skipped with a note, except with `CI=true`, where it is mandatory
 /// and this panics.
