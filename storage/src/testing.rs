@@ -37,12 +37,39 @@ pub async fn create_postgres_database(admin_url: &str) -> Result<String> {
     Ok(format!("{base}/{name}"))
 }
 
+/// Which database a test runs on: a new SQLite file, or a new database on the PostgreSQL server
+/// whose admin URL it holds.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+/// SQLite always; PostgreSQL when [`postgres_admin_url`] names a server (mandatory with
+/// `CI=true`).
+pub fn backends() -> Vec<Backend> {
+    let mut out = vec![Backend::Sqlite];
+    out.extend(postgres_admin_url().map(Backend::Postgres));
+    out
+}
+
+impl Backend {
+    /// The URL of a new, empty database of this backend: the file `sqlite_file` in `dir`, or a
+    /// new uniquely named PostgreSQL database.
+    pub async fn fresh_url(&self, dir: &std::path::Path, sqlite_file: &str) -> Result<String> {
+        match self {
+            Backend::Sqlite => Ok(format!("sqlite:{}", dir.join(sqlite_file).display())),
+            Backend::Postgres(admin) => create_postgres_database(admin).await,
+        }
+    }
+}
+
 /// The databases a suite runs on: a new SQLite file `sqlite_file` in `dir`, and a new
 /// PostgreSQL database whenever [`postgres_admin_url`] names a server.
 pub async fn database_urls(dir: &std::path::Path, sqlite_file: &str) -> Result<Vec<String>> {
-    let mut urls = vec![format!("sqlite:{}", dir.join(sqlite_file).display())];
-    if let Some(admin) = postgres_admin_url() {
-        urls.push(create_postgres_database(&admin).await?);
+    let mut urls = Vec::new();
+    for backend in backends() {
+        urls.push(backend.fresh_url(dir, sqlite_file).await?);
     }
     Ok(urls)
 }

@@ -28,33 +28,14 @@ pub fn deployment() -> Deployment {
     }
 }
 
-/// Which database a test runs on.
-#[derive(Debug, Clone)]
-pub enum Backend {
-    Sqlite,
-    Postgres(String),
-}
-
-/// SQLite always; PostgreSQL when `SLA_TEST_POSTGRES_URL` is set, and mandatory when `CI=true`.
-pub fn backends() -> Vec<Backend> {
-    let mut out = vec![Backend::Sqlite];
-    out.extend(sla_storage::testing::postgres_admin_url().map(Backend::Postgres));
-    out
-}
-
-/// Creates a fresh, uniquely named database on the server and returns its URL.
-pub async fn fresh_postgres(admin_url: &str) -> String {
-    sla_storage::testing::create_postgres_database(admin_url)
-        .await
-        .expect("create a test database on PostgreSQL")
-}
+pub use sla_storage::testing::{backends, Backend};
 
 /// Makes a database URL for a backend (a new file or a new database).
 pub async fn database_url(backend: &Backend, dir: &tempfile::TempDir) -> String {
-    match backend {
-        Backend::Sqlite => format!("sqlite:{}", dir.path().join("ingest.sqlite").display()),
-        Backend::Postgres(admin) => fresh_postgres(admin).await,
-    }
+    backend
+        .fresh_url(dir.path(), "ingest.sqlite")
+        .await
+        .expect("create a test database")
 }
 
 pub struct TestApp {

@@ -46,16 +46,7 @@ fn key(role: Role) -> SigningKey {
     SigningKey::from_bytes(&[if role == Role::Consumer { 31 } else { 32 }; 32])
 }
 
-pub enum Backend {
-    Sqlite,
-    Postgres(String),
-}
-
-pub fn backends() -> Vec<Backend> {
-    let mut out = vec![Backend::Sqlite];
-    out.extend(sla_storage::testing::postgres_admin_url().map(Backend::Postgres));
-    out
-}
+pub use sla_storage::testing::{backends, Backend};
 
 pub struct Fixture {
     pub storage: Arc<dyn Storage>,
@@ -66,12 +57,7 @@ pub struct Fixture {
 impl Fixture {
     pub async fn new(backend: &Backend) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
-        let url = match backend {
-            Backend::Sqlite => format!("sqlite:{}", dir.path().join("agg.sqlite").display()),
-            Backend::Postgres(admin) => sla_storage::testing::create_postgres_database(admin)
-                .await
-                .unwrap(),
-        };
+        let url = backend.fresh_url(dir.path(), "agg.sqlite").await.unwrap();
         let storage = sla_storage::connect(&url).await.unwrap();
         storage
             .upsert_allocation(&Allocation {

@@ -269,19 +269,7 @@ pub fn b256(key: [u8; 32]) -> B256 {
     B256::from(key)
 }
 
-/// Which database a test runs on.
-#[derive(Debug, Clone)]
-pub enum Backend {
-    Sqlite,
-    Postgres(String),
-}
-
-/// SQLite always; PostgreSQL when `SLA_TEST_POSTGRES_URL` is set, and mandatory when `CI=true`.
-pub fn backends() -> Vec<Backend> {
-    let mut out = vec![Backend::Sqlite];
-    out.extend(sla_storage::testing::postgres_admin_url().map(Backend::Postgres));
-    out
-}
+pub use sla_storage::testing::{backends, Backend};
 
 /// A fresh database (a new SQLite file or a new PostgreSQL database).
 pub struct Db {
@@ -293,12 +281,10 @@ pub struct Db {
 impl Db {
     pub async fn new(backend: &Backend) -> Db {
         let dir = tempfile::tempdir().expect("tempdir");
-        let url = match backend {
-            Backend::Sqlite => format!("sqlite:{}", dir.path().join("mirror.sqlite").display()),
-            Backend::Postgres(admin) => sla_storage::testing::create_postgres_database(admin)
-                .await
-                .expect("create a test database on PostgreSQL"),
-        };
+        let url = backend
+            .fresh_url(dir.path(), "mirror.sqlite")
+            .await
+            .expect("create a test database");
         let storage = sla_storage::connect(&url).await.expect("connect");
         Db {
             url,
