@@ -8,6 +8,24 @@ use crate::error::Result;
 /// replica holding it).
 pub use crate::postgres::REPORT_IDS_LOCK;
 
+/// The deployment the storage suites sign and bind their reports for (anvil's chain id).
+pub const DEPLOYMENT: sla_protocol::Deployment = sla_protocol::Deployment {
+    chain_id: 31337,
+    contract: [0xab; 20],
+};
+
+/// A clock at the current time that allows no future skew.
+pub fn clock_now() -> crate::Clock {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    crate::Clock {
+        now_ms,
+        max_future_skew_ms: 0,
+    }
+}
+
 /// The PostgreSQL server the test suites run their PostgreSQL half on: `SLA_TEST_POSTGRES_URL`
 /// when set. Unset, the half is skipped with a note, except with `CI=true`, where it is mandatory
 /// and this panics.

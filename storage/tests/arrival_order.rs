@@ -5,31 +5,15 @@
 //! only (SQLite has one writer at a time by construction); runs whenever `SLA_TEST_POSTGRES_URL`
 //! is set, mandatory with `CI=true`.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
-use sla_protocol::Deployment;
 use sla_storage::testing::{
-    create_postgres_database, postgres_admin_url, ReportChains, REPORT_IDS_LOCK,
+    clock_now, create_postgres_database, postgres_admin_url, ReportChains, DEPLOYMENT,
+    REPORT_IDS_LOCK,
 };
-use sla_storage::{Clock, Outcome};
+use sla_storage::Outcome;
 use sqlx::{Connection, PgConnection};
-
-const DEPLOYMENT: Deployment = Deployment {
-    chain_id: 31337,
-    contract: [0xab; 20],
-};
-
-fn clock() -> Clock {
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
-    Clock {
-        now_ms,
-        max_future_skew_ms: 0,
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_writer_commits_its_report_ids_only_after_a_replica_that_drew_ids_before_it() {
@@ -42,7 +26,7 @@ async fn a_writer_commits_its_report_ids_only_after_a_replica_that_drew_ids_befo
     let keys = (1..=3u8)
         .map(|i| SigningKey::from_bytes(&[i; 32]))
         .collect();
-    let mut chains = ReportChains::new(DEPLOYMENT, keys, clock().now_ms - 3_600_000, 2);
+    let mut chains = ReportChains::new(DEPLOYMENT, keys, clock_now().now_ms - 3_600_000, 2);
     chains
         .seed(&*storage, "0x00000000000000000000000000000000000000c1")
         .await
@@ -62,7 +46,7 @@ async fn a_writer_commits_its_report_ids_only_after_a_replica_that_drew_ids_befo
     let round = chains.next_round();
     let writer = {
         let storage = storage.clone();
-        tokio::spawn(async move { storage.ingest(&round, clock()).await })
+        tokio::spawn(async move { storage.ingest(&round, clock_now()).await })
     };
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert!(
@@ -91,10 +75,11 @@ async fn a_writer_commits_its_report_ids_only_after_a_replica_that_drew_ids_befo
 
     // Without a replica in the way the next batch goes straight through.
     let next = chains.next_round();
-    let outcomes = tokio::time::timeout(Duration::from_secs(10), storage.ingest(&next, clock()))
-        .await
-        .expect("no wait without a replica")
-        .unwrap();
+    let outcomes =
+        tokio::time::timeout(Duration::from_secs(10), storage.ingest(&next, clock_now()))
+            .await
+            .expect("no wait without a replica")
+            .unwrap();
     assert!(outcomes.iter().all(|o| matches!(o, Outcome::Accepted(_))));
     storage.close().await;
 }

@@ -4,12 +4,8 @@
 //! (mandatory with `CI=true`).
 
 use sla_protocol::Deployment;
+use sla_storage::testing::DEPLOYMENT;
 use sla_storage::StorageError;
-
-const DEPLOYMENT: Deployment = Deployment {
-    chain_id: 31337,
-    contract: [0xab; 20],
-};
 
 #[tokio::test]
 async fn a_database_serves_one_deployment_and_refuses_another() {

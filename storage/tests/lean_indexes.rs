@@ -6,15 +6,11 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ed25519_dalek::SigningKey;
-use sla_protocol::{Deployment, VerifiedReport};
-use sla_storage::testing::ReportChains;
+use sla_protocol::VerifiedReport;
+use sla_storage::testing::{ReportChains, DEPLOYMENT};
 use sla_storage::{Clock, Outcome, ReportQuery, Storage};
 use sqlx::migrate::Migrator;
 
-const DEPLOYMENT: Deployment = Deployment {
-    chain_id: 31337,
-    contract: [0xab; 20],
-};
 const CHAINS: u64 = 3;
 const OLD_ROUNDS: u64 = 4;
 

@@ -6,28 +6,10 @@
 //! connection. On SQLite always and on PostgreSQL whenever `SLA_TEST_POSTGRES_URL` is set
 //! (mandatory with `CI=true`).
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use ed25519_dalek::SigningKey;
-use sla_protocol::{Deployment, Operation, QosRecord, VerifiedReport};
-use sla_storage::testing::ReportChains;
-use sla_storage::{Clock, Outcome, Rejection, ReportQuery};
-
-const DEPLOYMENT: Deployment = Deployment {
-    chain_id: 31337,
-    contract: [0xab; 20],
-};
-
-fn clock() -> Clock {
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
-    Clock {
-        now_ms,
-        max_future_skew_ms: 0,
-    }
-}
+use sla_protocol::{Operation, QosRecord, VerifiedReport};
+use sla_storage::testing::{clock_now, ReportChains, DEPLOYMENT};
+use sla_storage::{Outcome, Rejection, ReportQuery};
 
 /// The same sequence and previous hash as `report`, other records: an equivocation.
 fn conflicting(report: &VerifiedReport, key: &SigningKey) -> VerifiedReport {
@@ -56,7 +38,7 @@ async fn a_writer_with_stale_chain_heads_loses_no_report_and_keeps_writing() {
         .unwrap()
     {
         let key = SigningKey::from_bytes(&[7; 32]);
-        let start_ms = clock().now_ms - 24 * 3_600_000;
+        let start_ms = clock_now().now_ms - 24 * 3_600_000;
         let mut chain = ReportChains::new(DEPLOYMENT, vec![key.clone()], start_ms, 1);
         let first = sla_storage::connect(&url).await.unwrap();
         let second = sla_storage::connect(&url).await.unwrap();
@@ -69,17 +51,19 @@ async fn a_writer_with_stale_chain_heads_loses_no_report_and_keeps_writing() {
 
         for round in &rounds[..3] {
             assert!(
-                accepted(&first.ingest(round, clock()).await.unwrap()),
+                accepted(&first.ingest(round, clock_now()).await.unwrap()),
                 "{url}"
             );
         }
         // The second writer extends the chain: the first one's cached head (3) is now stale.
-        assert!(accepted(&second.ingest(&rounds[3], clock()).await.unwrap()));
+        assert!(accepted(
+            &second.ingest(&rounds[3], clock_now()).await.unwrap()
+        ));
 
         // Planned on the stale head, this one hits the stored sequence 4 and is judged again:
         // an equivocation, kept as evidence; the transaction that failed left nothing behind.
         let other = conflicting(&rounds[3][0], &key);
-        let outcomes = first.ingest(&[other], clock()).await.unwrap();
+        let outcomes = first.ingest(&[other], clock_now()).await.unwrap();
         assert!(
             matches!(
                 &outcomes[0],
@@ -98,14 +82,14 @@ async fn a_writer_with_stale_chain_heads_loses_no_report_and_keeps_writing() {
         // Both go on: the first after its failed transaction, the second on its own stale head
         // (4, while 5 is stored), and a resend to either is the original acknowledgement.
         assert!(
-            accepted(&first.ingest(&rounds[4], clock()).await.unwrap()),
+            accepted(&first.ingest(&rounds[4], clock_now()).await.unwrap()),
             "{url}"
         );
         assert!(
-            accepted(&second.ingest(&rounds[5], clock()).await.unwrap()),
+            accepted(&second.ingest(&rounds[5], clock_now()).await.unwrap()),
             "{url}"
         );
-        let resent = first.ingest(&rounds[3], clock()).await.unwrap();
+        let resent = first.ingest(&rounds[3], clock_now()).await.unwrap();
         assert!(
             matches!(resent[0], Outcome::Duplicate(_)),
             "{url}: {resent:?}"
