@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// A serialized `POST` request.
-pub fn post(host: &str, path: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
+pub(crate) fn post(host: &str, path: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
     let head = format!(
         "POST {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n",
         body.len()
@@ -19,20 +19,20 @@ pub fn post(host: &str, path: &str, content_type: &str, body: &[u8]) -> Vec<u8> 
 
 /// One keep-alive connection.
 #[derive(Debug)]
-pub struct Connection {
+pub(crate) struct Connection {
     stream: TcpStream,
     buffer: Vec<u8>,
 }
 
 /// A response: its status and body.
 #[derive(Debug)]
-pub struct Response {
+pub(crate) struct Response {
     pub status: u16,
     pub body: Vec<u8>,
 }
 
 impl Connection {
-    pub async fn connect(host: &str) -> anyhow::Result<Connection> {
+    pub(crate) async fn connect(host: &str) -> anyhow::Result<Connection> {
         let stream = TcpStream::connect(host)
             .await
             .with_context(|| format!("connecting to {host}"))?;
@@ -44,7 +44,7 @@ impl Connection {
     }
 
     /// Sends one serialized request and reads its response.
-    pub async fn exchange(&mut self, request: &[u8]) -> anyhow::Result<Response> {
+    pub(crate) async fn exchange(&mut self, request: &[u8]) -> anyhow::Result<Response> {
         self.stream.write_all(request).await?;
         self.buffer.clear();
         let head_end = loop {

@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::Parser;
@@ -17,7 +17,6 @@ use sla_protocol::{
 
 mod http1;
 
-const CONSUMER: &str = "0x00000000000000000000000000000000000000c1";
 const MINUTE_MS: u64 = 60_000;
 
 #[derive(Debug, Parser)]
@@ -56,10 +55,7 @@ struct Args {
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
+    sla_runtime::now_ms()
 }
 
 fn reporter_key(index: u64) -> SigningKey {
@@ -105,11 +101,12 @@ fn sign_chain(args: &Args, deployment: Deployment, index: u64) -> Vec<SignedRepo
 }
 
 async fn seed(args: &Args) -> anyhow::Result<()> {
-    let storage = sla_storage::connect(&args.database_url).await?;
+    let storage = sla_storage::Database::connect(&args.database_url).await?;
     for index in 0..args.reporters {
         let data_unit = args.first_data_unit + index;
         let key = reporter_key(index).verifying_key().to_bytes();
-        sla_storage::testing::seed_reporter(&*storage, data_unit, key, CONSUMER).await?;
+        let account = sla_storage::testing::CONSUMER;
+        sla_storage::testing::seed_reporter(&storage, data_unit, key, account).await?;
     }
     storage.close().await;
     Ok(())

@@ -8,7 +8,6 @@ use clap::Parser;
 use sla_devstack::scenario::Scenario;
 use sla_devstack::stack::{Stack, StackOptions};
 use sla_devstack::summary;
-use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
 #[command(about = "Runs anvil, the SLA contract, the ingest API, the oracle and sample reporters")]
@@ -29,9 +28,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
-        .init();
+    sla_runtime::init_logging("warn");
     let args = Args::parse();
     let mut options = StackOptions::new(&args.data_dir);
     options.epoch_length = args.epoch_length;
@@ -66,7 +63,9 @@ async fn main() -> anyhow::Result<()> {
         args.epochs
     );
 
-    let storage = sla_storage::connect(&stack.database_url).await?;
+    let rollups = sla_storage::Database::connect(&stack.database_url)
+        .await?
+        .rollups();
     let units = scenario.units();
     let provider = stack.account(0)?.provider;
     let deadline = tokio::time::Instant::now()
@@ -76,7 +75,7 @@ async fn main() -> anyhow::Result<()> {
             &provider,
             contract,
             stack.deployment.deploy_block,
-            &*storage,
+            &rollups,
             &units,
         )
         .await?;

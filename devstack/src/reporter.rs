@@ -66,7 +66,7 @@ impl SampleReporter {
         let mut accepted = 0;
         loop {
             let end = start + self.period_ms;
-            let wait = end.saturating_sub(sla_oracle::aggregator::now_ms()) + 50;
+            let wait = end.saturating_sub(sla_runtime::now_ms()) + 50;
             tokio::select! {
                 _ = stop.wait_for(|s| *s) => return Ok(accepted),
                 _ = tokio::time::sleep(Duration::from_millis(wait)) => {}

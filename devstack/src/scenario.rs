@@ -93,11 +93,8 @@ pub fn sample_reporters(
     failing: &Allocation,
 ) -> (u64, Vec<SampleReporter>) {
     let period_ms = u64::from(stack.options.epoch_length) * 500;
-    let start = (sla_oracle::aggregator::now_ms() / period_ms + 1) * period_ms;
-    let deployment = sla_protocol::Deployment {
-        chain_id: stack.deployment.chain_id,
-        contract: stack.deployment.contract.into_array(),
-    };
+    let start = (sla_runtime::now_ms() / period_ms + 1) * period_ms;
+    let deployment = stack.deployment.deployment();
     let mut reporters = Vec::new();
     for (allocation, behaviour) in [
         (compliant, Behaviour::Compliant),

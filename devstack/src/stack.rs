@@ -6,7 +6,7 @@ use std::time::Duration;
 use alloy::node_bindings::{Anvil, AnvilInstance};
 use alloy::signers::local::PrivateKeySigner;
 use clap::Parser;
-use sla_contracts::{DeployConfig, Deployment};
+use sla_contracts::{DeployConfig, DeploymentFile};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -47,7 +47,7 @@ impl StackOptions {
 pub struct Stack {
     pub anvil: AnvilInstance,
     pub rpc_url: String,
-    pub deployment: Deployment,
+    pub deployment: DeploymentFile,
     pub deployment_path: PathBuf,
     pub database_url: String,
     pub ingest_url: String,

@@ -6,7 +6,7 @@ use alloy::rpc::types::Filter;
 use alloy::sol_types::SolEvent;
 use sla_contracts::events::AppliedResult;
 use sla_contracts::SlaOracle;
-use sla_storage::{Rollup, Storage};
+use sla_storage::{Rollup, RollupStore};
 
 /// One applied result and the transaction that applied it.
 #[derive(Debug, Clone)]
@@ -34,7 +34,7 @@ pub async fn outcomes(
     provider: &DynProvider,
     contract: Address,
     from_block: u64,
-    storage: &dyn Storage,
+    rollups: &RollupStore,
     units: &[(u64, Address, Address)],
 ) -> anyhow::Result<Vec<UnitOutcome>> {
     let oracle = SlaOracle::new(contract, provider.clone());
@@ -70,7 +70,7 @@ pub async fn outcomes(
             reputation: oracle.reputationOf(provider_address).call().await?,
             withdrawable: oracle.withdrawableOf(consumer).call().await?,
             bonded: U256::from(oracle.providerInfo(provider_address).call().await?.bonded),
-            rollups: storage.rollups_of_data_unit(data_unit, 0, u64::MAX).await?,
+            rollups: rollups.of_data_unit(data_unit, 0, u64::MAX).await?,
         });
     }
     Ok(out)

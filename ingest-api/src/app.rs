@@ -10,8 +10,10 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{BoxError, Router};
+use sla_contracts::DeploymentFile;
 use sla_protocol::aggregate::EpochConfig;
 use sla_protocol::Deployment;
+use sla_storage::Database;
 use tokio::net::TcpListener;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::ServiceBuilder;
@@ -102,52 +104,38 @@ async fn count_requests(State(state): State<AppState>, request: Request, next: N
     response
 }
 
-/// Reads the chain id and contract address the reports must be bound to.
-/// Reads the chain id and contract address the reports must be bound to, and the epoch
-/// configuration when it is known (from the deployment file, or `--epoch-length` and
-/// `--genesis-time`).
+/// The deployment reports must be bound to, and the epoch configuration when it is known: from
+/// the deployment file, or from `--chain-id`, `--contract` and (for rolling windows)
+/// `--epoch-length` with `--genesis-time`.
 pub fn deployment_from_config(
     config: &Config,
 ) -> Result<(Deployment, Option<EpochConfig>), ServeError> {
-    #[derive(serde::Deserialize)]
-    struct DeploymentFile {
-        chain_id: u64,
-        contract: String,
-        genesis_time: u64,
-        epoch_length: u32,
+    let invalid = |e: &dyn std::fmt::Display| ServeError::Deployment(e.to_string());
+    if let Some(path) = &config.deployment {
+        let file = DeploymentFile::read(path).map_err(|e| invalid(&e))?;
+        let epochs = file
+            .epochs()
+            .map_err(|e| invalid(&format!("epoch configuration: {e}")))?;
+        return Ok((file.deployment(), Some(epochs)));
     }
-    let (chain_id, contract, epochs) = match &config.deployment {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| ServeError::Deployment(format!("{}: {e}", path.display())))?;
-            let file: DeploymentFile = serde_json::from_str(&text)
-                .map_err(|e| ServeError::Deployment(format!("{}: {e}", path.display())))?;
-            (
-                file.chain_id,
-                file.contract,
-                Some((file.genesis_time, file.epoch_length)),
-            )
-        }
-        None => (
-            config.chain_id,
-            config.contract.clone(),
-            config.epoch_length.map(|len| (config.genesis_time, len)),
-        ),
-    };
-    let epochs = epochs
-        .map(|(genesis, len)| EpochConfig::new(genesis, len))
+    let epochs = config
+        .epoch_length
+        .map(|len| EpochConfig::new(config.genesis_time, len))
         .transpose()
-        .map_err(|e| ServeError::Deployment(format!("epoch configuration: {e}")))?;
-    let mut address = [0u8; 20];
-    hex::decode_to_slice(contract.trim_start_matches("0x"), &mut address).map_err(|_| {
-        ServeError::Deployment(format!(
-            "contract {contract:?} is not a 20-byte hex address"
-        ))
-    })?;
+        .map_err(|e| invalid(&format!("epoch configuration: {e}")))?;
+    let mut contract = [0u8; 20];
+    hex::decode_to_slice(config.contract.trim_start_matches("0x"), &mut contract).map_err(
+        |_| {
+            invalid(&format!(
+                "contract {:?} is not a 20-byte hex address",
+                config.contract
+            ))
+        },
+    )?;
     Ok((
         Deployment {
-            chain_id,
-            contract: address,
+            chain_id: config.chain_id,
+            contract,
         },
         epochs,
     ))
@@ -161,11 +149,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let (deployment, epochs) = deployment_from_config(&config)?;
-    let storage = sla_storage::connect(&config.database_url).await?;
-    storage.bind_deployment(&deployment).await?;
+    let db = Database::connect(&config.database_url).await?;
+    db.bind_deployment(&deployment).await?;
     let metrics = Arc::new(Metrics::default());
     let (queue, committer) = committer::spawn(
-        storage.clone(),
+        db.reports(),
         metrics.clone(),
         CommitSettings {
             max_reports: config.commit_max_reports,
@@ -174,7 +162,9 @@ pub async fn serve(
         },
     );
     let state = AppState {
-        storage: storage.clone(),
+        db: db.clone(),
+        reports: db.reports(),
+        rollups: db.rollups(),
         queue,
         metrics,
         deployment,
@@ -193,7 +183,7 @@ pub async fn serve(
         .await?;
     // The router (and with it every queue handle) is gone: the committer drains and stops.
     let _ = committer.await;
-    storage.close().await;
+    db.close().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -3,10 +3,11 @@
 //! fsync thus acknowledges many reports, and a handler answers only after its commit.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
+use sla_protocol::acceptance::{plan_batch, Clock, Outcome};
 use sla_protocol::VerifiedReport;
-use sla_storage::{Clock, Outcome, Storage};
+use sla_storage::ReportStore;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use crate::metrics::Metrics;
@@ -39,13 +40,6 @@ pub struct CommitSettings {
     pub max_future_skew_ms: u64,
 }
 
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_millis() as u64
-}
-
 /// Starts the committer on a thread of its own with its own single-threaded runtime. It runs until
 /// every `CommitQueue` clone is dropped and the queue is drained, so a graceful shutdown commits
 /// (and answers) everything accepted before it.
@@ -55,7 +49,7 @@ pub fn now_ms() -> u64 {
 /// few dozen such round trips per transaction. On its own thread each answer is polled at once
 /// (measured: 3x shorter transactions under load).
 pub fn spawn(
-    storage: Arc<dyn Storage>,
+    reports: ReportStore,
     metrics: Arc<Metrics>,
     settings: CommitSettings,
 ) -> (CommitQueue, tokio::task::JoinHandle<()>) {
@@ -66,7 +60,7 @@ pub fn spawn(
             .enable_all()
             .build()
             .expect("committer runtime");
-        runtime.block_on(run(receiver, storage, metrics, settings));
+        runtime.block_on(run(receiver, reports, metrics, settings));
     });
     (CommitQueue { jobs, capacity }, task)
 }
@@ -93,7 +87,7 @@ impl CommitQueue {
 
 async fn run(
     mut receiver: mpsc::UnboundedReceiver<Job>,
-    storage: Arc<dyn Storage>,
+    reports: ReportStore,
     metrics: Arc<Metrics>,
     settings: CommitSettings,
 ) {
@@ -109,12 +103,12 @@ async fn run(
                 Err(_) => break,
             }
         }
-        commit(&*storage, &metrics, settings, jobs).await;
+        commit(&reports, &metrics, settings, jobs).await;
     }
 }
 
 async fn commit(
-    storage: &dyn Storage,
+    reports: &ReportStore,
     metrics: &Metrics,
     settings: CommitSettings,
     jobs: Vec<Job>,
@@ -128,11 +122,11 @@ async fn commit(
         batch.extend(job.reports);
     }
     let clock = Clock {
-        now_ms: now_ms(),
+        now_ms: sla_runtime::now_ms(),
         max_future_skew_ms: settings.max_future_skew_ms,
     };
     let started = Instant::now();
-    let result = storage.ingest(&batch, clock).await;
+    let result = reports.ingest(&batch, clock, plan_batch).await;
     metrics
         .commit_seconds
         .observe(started.elapsed().as_secs_f64());

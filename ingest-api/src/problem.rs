@@ -4,8 +4,8 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
+use sla_protocol::acceptance::Rejection;
 use sla_protocol::VerifyError;
-use sla_storage::Rejection;
 
 /// An error answer. Each variant's status code is documented on it.
 #[derive(Debug, thiserror::Error)]
@@ -116,6 +116,14 @@ impl ApiError {
     }
 }
 
+impl From<sla_storage::StorageError> for ApiError {
+    /// A read or write the database failed: logged here, answered as 503 without the details.
+    fn from(err: sla_storage::StorageError) -> Self {
+        tracing::error!(error = %err, "storage failed");
+        ApiError::Unavailable
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         problem_response(self.status(), &self.to_problem())
@@ -191,7 +199,7 @@ fn rejection_detail(r: &Rejection) -> String {
             "reporter key was not valid for the whole report period".into()
         }
         Rejection::KeyNotOfParty { role, account, party } => format!(
-            "reporter key belongs to {account}, but the data unit's {} is {party}",
+            "reporter key belongs to {account:#x}, but the data unit's {} is {party:#x}",
             role.as_str()
         ),
         Rejection::PeriodInFuture { period_end_ms, latest_allowed_ms } => format!(

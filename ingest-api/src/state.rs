@@ -7,7 +7,7 @@ use sla_protocol::aggregate::EpochConfig;
 use sla_protocol::{
     check_reporter_key, CheckedKey, Deployment, SignedReport, VerifiedReport, VerifyError,
 };
-use sla_storage::Storage;
+use sla_storage::{Database, ReportStore, RollupStore};
 
 use crate::committer::CommitQueue;
 use crate::metrics::Metrics;
@@ -45,7 +45,12 @@ impl KeyCache {
 
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub storage: Arc<dyn Storage>,
+    /// The database (readiness, shutdown).
+    pub db: Database,
+    /// Reports: the public reads (writes go through `queue`).
+    pub reports: ReportStore,
+    /// Roll-ups, windows, proofs.
+    pub rollups: RollupStore,
     pub queue: CommitQueue,
     pub metrics: Arc<Metrics>,
     pub deployment: Deployment,

@@ -7,29 +7,32 @@ use std::time::Duration;
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 use axum::routing::get;
+use clap::Parser;
 use prometheus_client::registry::Registry;
-use sla_contracts::Deployment;
-use sla_protocol::aggregate::EpochConfig;
+use sla_contracts::DeploymentFile;
+use sla_storage::Database;
 use tokio::sync::watch;
 
-use crate::aggregator::{Aggregator, AggregatorConfig};
+use crate::aggregator::{Aggregator, AggregatorConfig, AggregatorStores};
 use crate::config::OracleConfig;
 use crate::indexer::{Indexer, IndexerMetrics};
-use crate::submitter::{Submitter, SubmitterConfig, SubmitterMetrics};
+use crate::submitter::{Submitter, SubmitterConfig, SubmitterMetrics, SubmitterStores};
+
+/// The `sla-oracle` command: configuration from flags and the environment, logs from `RUST_LOG`
+/// (default `info`), runs until Ctrl-C or SIGTERM.
+pub async fn main() -> anyhow::Result<()> {
+    sla_runtime::init_logging("info");
+    run(OracleConfig::parse(), sla_runtime::shutdown_signal()).await
+}
 
 /// Runs the oracle until `shutdown` completes.
 pub async fn run(
     config: OracleConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let deployment = Deployment::read(&config.deployment)?;
-    let storage = sla_storage::connect(&config.database_url).await?;
-    storage
-        .bind_deployment(&sla_protocol::Deployment {
-            chain_id: deployment.chain_id,
-            contract: deployment.contract.into_array(),
-        })
-        .await?;
+    let deployment = DeploymentFile::read(&config.deployment)?;
+    let db = Database::connect(&config.database_url).await?;
+    db.bind_deployment(&deployment.deployment()).await?;
     let signer: PrivateKeySigner = config
         .oracle_key
         .trim_start_matches("0x")
@@ -46,7 +49,7 @@ pub async fn run(
         "the RPC serves chain {chain_id}, the deployment file is for chain {}",
         deployment.chain_id
     );
-    let epochs = EpochConfig::new(deployment.genesis_time, deployment.epoch_length)?;
+    let epochs = deployment.epochs()?;
 
     let mut registry = Registry::with_prefix("sla");
     let indexer_metrics = IndexerMetrics::default();
@@ -64,12 +67,12 @@ pub async fn run(
 
     let indexer = Indexer::new(
         config.indexer.config(&deployment),
-        storage.clone(),
+        db.mirror(),
         provider.clone(),
     )
     .with_metrics(indexer_metrics);
     let aggregator = Aggregator::new(
-        storage.clone(),
+        AggregatorStores::of(&db),
         AggregatorConfig {
             epochs,
             grace_ms: config.grace_ms,
@@ -91,7 +94,7 @@ pub async fn run(
         },
         provider.clone(),
         signer,
-        storage.clone(),
+        SubmitterStores::of(&db),
         submitter_metrics,
     );
     tracing::info!(oracle = %submitter.address(), contract = %deployment.contract, chain_id, "oracle starting");
@@ -168,7 +171,7 @@ pub async fn run(
         }
     }
     metrics_task.await??;
-    storage.close().await;
+    db.close().await;
     match failure {
         Some(e) => Err(e),
         None => Ok(()),

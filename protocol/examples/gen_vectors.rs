@@ -24,19 +24,19 @@ use sla_protocol::{
 };
 
 /// Chain id of every vector's deployment (anvil's default).
-pub const CHAIN_ID: u64 = 31337;
+pub(crate) const CHAIN_ID: u64 = 31337;
 /// SLA contract of every vector's deployment (the first contract anvil's default account deploys).
-pub const CONTRACT_HEX: &str = "5fbdb2315678afecb367f032d93f642f64180aa3";
+pub(crate) const CONTRACT_HEX: &str = "5fbdb2315678afecb367f032d93f642f64180aa3";
 /// Consumer key seed: the secret key of RFC 8032 section 7.1, TEST 1.
-pub const CONSUMER_SEED_HEX: &str =
+pub(crate) const CONSUMER_SEED_HEX: &str =
     "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
 /// Provider key seed: the secret key of RFC 8032 section 7.1, TEST 2.
-pub const PROVIDER_SEED_HEX: &str =
+pub(crate) const PROVIDER_SEED_HEX: &str =
     "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb";
 /// 2026-01-01T00:00:00Z in Unix milliseconds: the start of most vectors' periods.
-pub const START: u64 = 1_767_225_600_000;
+pub(crate) const START: u64 = 1_767_225_600_000;
 /// One hour in milliseconds.
-pub const HOUR: u64 = 3_600_000;
+pub(crate) const HOUR: u64 = 3_600_000;
 /// The order L of the ed25519 prime-order subgroup, little-endian.
 const ORDER_L_LE: [u8; 32] = [
     0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
@@ -48,7 +48,7 @@ fn main() {
 }
 
 /// The whole vector file, pretty-printed, with a final newline.
-pub fn vectors_json() -> String {
+pub(crate) fn vectors_json() -> String {
     let mut out = serde_json::to_string_pretty(&build()).expect("vectors serialize");
     out.push('\n');
     out

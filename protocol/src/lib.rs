@@ -3,10 +3,12 @@
 //! the pure rules every party must agree on. There is no I/O here, so the ingest API, the oracle,
 //! the probe agent and the auditor all run the same code and can never disagree.
 
+pub mod acceptance;
 pub mod aggregate;
 pub mod codec;
 pub mod error;
 pub mod merkle;
+pub mod parties;
 pub mod record;
 pub mod report;
 pub mod signing;

@@ -1,12 +1,13 @@
-//! Per data unit and epoch roll-ups computed by the aggregator, and its progress. One SQL text
-//! serves both backends (`?` placeholders are numbered for PostgreSQL by [`numbered`]).
+//! The aggregator's roll-ups per data unit and epoch (its accumulator, the canonical summary and,
+//! once the epoch closed, the verdict), its progress, the reports that came too late to count,
+//! and the submitter's moves of a final roll-up to `submitted` or `expired`.
 
-use crate::error::{Result, StorageError};
-use crate::postgres::PostgresStorage;
-use crate::rows::{hash32, AllocationRow, ReportRow, ALLOCATION_COLUMNS, REPORT_COLUMNS};
-use crate::sqlite::SqliteStorage;
-use crate::types::{Allocation, StoredReport};
-use async_trait::async_trait;
+use sla_protocol::aggregate::{EpochAccumulator, EpochSummary, EpochVerdict};
+
+use crate::backend::{on_conn, Conn};
+use crate::error::{corrupt, Result};
+use crate::rows::At;
+use crate::Database;
 
 /// Where an epoch's roll-up stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +23,15 @@ pub enum RollupStatus {
 }
 
 impl RollupStatus {
+    /// Every status.
+    pub const ALL: [RollupStatus; 4] = [
+        RollupStatus::Open,
+        RollupStatus::Final,
+        RollupStatus::Submitted,
+        RollupStatus::Expired,
+    ];
+
+    /// The lowercase name used in the database and on the API.
     pub fn as_str(self) -> &'static str {
         match self {
             RollupStatus::Open => "open",
@@ -31,82 +41,97 @@ impl RollupStatus {
         }
     }
 
+    /// The status named by [`RollupStatus::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "open" => RollupStatus::Open,
-            "final" => RollupStatus::Final,
-            "submitted" => RollupStatus::Submitted,
-            "expired" => RollupStatus::Expired,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|status| status.as_str() == s)
     }
 }
 
-/// One data unit's roll-up for one epoch.
+/// One data unit's roll-up for one epoch, as the read API and the verdicts use it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rollup {
+    /// The data unit.
     pub data_unit: u64,
+    /// The epoch.
     pub epoch: u64,
+    /// Where it stands.
     pub status: RollupStatus,
-    /// `EpochAccumulator::encode()`.
-    pub accumulator: Vec<u8>,
-    /// `EpochSummary::encode()`: the canonical bytes every party must reproduce.
-    pub summary: Vec<u8>,
-    /// The same summary as JSON.
-    pub summary_json: String,
+    /// The summary of the reports counted so far.
+    pub summary: EpochSummary,
+    /// `EpochSummary::encode()` as stored: the canonical bytes every party must reproduce.
+    pub summary_encoding: Vec<u8>,
+    /// Merkle root of the reports counted.
     pub reports_root: [u8; 32],
+    /// How many reports were counted.
     pub report_count: u64,
-    /// `EpochVerdict` as JSON once final.
-    pub verdict_json: Option<String>,
+    /// The verdict, once final.
+    pub verdict: Option<EpochVerdict>,
+    /// When it last changed, Unix ms.
+    pub updated_at_ms: u64,
+}
+
+/// A roll-up's accumulator: what the aggregator adds the next reports to, and what the proofs of
+/// the reports it counted are computed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollupState {
+    /// Where it stands.
+    pub status: RollupStatus,
+    /// The accumulator.
+    pub accumulator: EpochAccumulator,
+    /// Merkle root of the reports counted.
+    pub reports_root: [u8; 32],
+}
+
+/// A roll-up to save (inserted, or replacing the one of its data unit and epoch).
+#[derive(Debug, Clone, Copy)]
+pub struct RollupWrite<'a> {
+    /// The accumulator.
+    pub accumulator: &'a EpochAccumulator,
+    /// Its summary (data unit, epoch, root and report count are taken from it).
+    pub summary: &'a EpochSummary,
+    /// Where it stands.
+    pub status: RollupStatus,
+    /// The verdict, once final.
+    pub verdict: Option<&'a EpochVerdict>,
+    /// When it changed, Unix ms.
     pub updated_at_ms: u64,
 }
 
 /// A report stored for an epoch that was already final or submitted, so it did not count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UncountedReport {
+    /// The report's arrival id.
     pub report_id: i64,
+    /// Its data unit.
     pub data_unit: u64,
+    /// The epoch it did not count in.
     pub epoch: u64,
+    /// Why.
     pub reason: String,
 }
 
-/// The aggregator's reads and writes.
-#[async_trait]
-pub trait RollupStore: Send + Sync + std::fmt::Debug + 'static {
-    /// The id of the last report the aggregator has counted (0 before the first run).
-    async fn aggregator_cursor(&self) -> Result<i64>;
-    /// Stored reports with an id greater than `after_id`, in arrival order.
-    async fn reports_after(&self, after_id: i64, limit: u32) -> Result<Vec<StoredReport>>;
-    /// The roll-ups of the given (data unit, epoch) pairs that exist.
-    async fn rollups(&self, keys: &[(u64, u64)]) -> Result<Vec<Rollup>>;
-    /// A data unit's roll-ups for epochs in `[from_epoch, to_epoch]`, by epoch.
-    async fn rollups_of_data_unit(
-        &self,
-        data_unit: u64,
-        from_epoch: u64,
-        to_epoch: u64,
-    ) -> Result<Vec<Rollup>>;
-    /// (data unit, epoch) of the open roll-ups with an epoch at most `last_epoch`.
-    async fn open_rollups_until(&self, last_epoch: u64) -> Result<Vec<(u64, u64)>>;
-    /// Writes roll-ups and uncounted reports and moves the cursor, in one transaction.
-    async fn save_rollups(
-        &self,
-        rollups: &[Rollup],
-        uncounted: &[UncountedReport],
-        cursor: Option<i64>,
-    ) -> Result<()>;
-    /// Reports of a data unit that were stored too late to count.
-    async fn uncounted_reports(&self, data_unit: u64) -> Result<Vec<UncountedReport>>;
-    /// Every allocation that is or was active (with its terms), for the aggregator's epochs.
-    async fn allocations_for_rollup(&self) -> Result<Vec<Allocation>>;
+/// The roll-up tables of a [`Database`].
+#[derive(Debug, Clone)]
+pub struct RollupStore {
+    db: Database,
 }
+
+const ROLLUP_COLUMNS: &str = "data_unit, epoch, status, summary, summary_json, reports_root, \
+     report_count, verdict_json, updated_at_ms";
+
+const UPSERT_ROLLUP: &str = "INSERT INTO epoch_rollups (data_unit, epoch, status, accumulator, \
+     summary, summary_json, reports_root, report_count, verdict_json, updated_at_ms) \
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (data_unit, epoch) DO UPDATE SET \
+     status = excluded.status, accumulator = excluded.accumulator, summary = excluded.summary, \
+     summary_json = excluded.summary_json, reports_root = excluded.reports_root, \
+     report_count = excluded.report_count, verdict_json = excluded.verdict_json, \
+     updated_at_ms = excluded.updated_at_ms";
 
 #[derive(sqlx::FromRow)]
 struct RollupRow {
     data_unit: i64,
     epoch: i64,
     status: String,
-    accumulator: Vec<u8>,
     summary: Vec<u8>,
     summary_json: String,
     reports_root: Vec<u8>,
@@ -117,224 +142,268 @@ struct RollupRow {
 
 impl RollupRow {
     fn into_domain(self) -> Result<Rollup> {
+        let row = format!("data_unit={} epoch={}", self.data_unit, self.epoch);
+        let at = At {
+            table: "epoch_rollups",
+            row: &row,
+        };
         Ok(Rollup {
             data_unit: self.data_unit as u64,
             epoch: self.epoch as u64,
-            status: RollupStatus::parse(&self.status)
-                .ok_or_else(|| StorageError::Corrupt("epoch_rollups.status".into()))?,
-            accumulator: self.accumulator,
-            summary: self.summary,
-            summary_json: self.summary_json,
-            reports_root: hash32(&self.reports_root, "epoch_rollups.reports_root")?,
+            status: at.named("status", &self.status, RollupStatus::parse)?,
+            summary: at.json("summary_json", &self.summary_json)?,
+            summary_encoding: self.summary,
+            reports_root: at.bytes32("reports_root", &self.reports_root)?,
             report_count: self.report_count as u64,
-            verdict_json: self.verdict_json,
+            verdict: self
+                .verdict_json
+                .as_deref()
+                .map(|v| at.json("verdict_json", v))
+                .transpose()?,
             updated_at_ms: self.updated_at_ms as u64,
         })
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct UncountedRow {
-    report_id: i64,
-    data_unit: i64,
-    epoch: i64,
-    reason: String,
+fn epoch_bind(epoch: u64) -> i64 {
+    epoch.min(i64::MAX as u64) as i64
 }
 
-impl From<UncountedRow> for UncountedReport {
-    fn from(r: UncountedRow) -> Self {
-        UncountedReport {
-            report_id: r.report_id,
-            data_unit: r.data_unit as u64,
-            epoch: r.epoch as u64,
-            reason: r.reason,
-        }
+impl RollupStore {
+    pub(crate) fn new(db: Database) -> Self {
+        RollupStore { db }
     }
-}
 
-const ROLLUP_COLUMNS: &str = "data_unit, epoch, status, accumulator, summary, summary_json, \
-     reports_root, report_count, verdict_json, updated_at_ms";
-
-const UPSERT_ROLLUP: &str = "INSERT INTO epoch_rollups (data_unit, epoch, status, accumulator, \
-     summary, summary_json, reports_root, report_count, verdict_json, updated_at_ms) \
-     VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (data_unit, epoch) DO UPDATE SET \
-     status = excluded.status, accumulator = excluded.accumulator, summary = excluded.summary, \
-     summary_json = excluded.summary_json, reports_root = excluded.reports_root, \
-     report_count = excluded.report_count, verdict_json = excluded.verdict_json, \
-     updated_at_ms = excluded.updated_at_ms";
-
-const INSERT_UNCOUNTED: &str = "INSERT INTO uncounted_reports (report_id, data_unit, epoch, \
-     reason) VALUES (?,?,?,?) ON CONFLICT (report_id, epoch) DO NOTHING";
-
-/// Numbers `?` placeholders as `$1, $2, …` for PostgreSQL.
-pub(crate) fn numbered(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(c);
-        }
+    /// The id of the last report the aggregator has counted (0 before the first run).
+    pub async fn cursor(&self) -> Result<i64> {
+        let mut conn = self.db.backend().read().await?;
+        Ok(on_conn!(conn.conn(), |c| {
+            sqlx::query_scalar("SELECT last_report_id FROM aggregator_cursor WHERE id = 1")
+                .fetch_one(c)
+                .await?
+        }))
     }
-    out
-}
 
-/// The same implementation for both backends: `$reads` and `$writes` name the pools, `$sql`
-/// adapts the placeholders.
-macro_rules! rollup_store {
-    ($backend:ty, $reads:ident, $writes:ident, $sql:expr) => {
-        #[async_trait]
-        impl RollupStore for $backend {
-            async fn aggregator_cursor(&self) -> Result<i64> {
-                Ok(sqlx::query_scalar("SELECT last_report_id FROM aggregator_cursor WHERE id = 1")
-                    .fetch_one(&self.$reads)
-                    .await?)
-            }
+    /// The roll-up of a data unit and epoch, if there is one.
+    pub async fn get(&self, data_unit: u64, epoch: u64) -> Result<Option<Rollup>> {
+        let sql = format!(
+            "SELECT {ROLLUP_COLUMNS} FROM epoch_rollups WHERE data_unit = $1 AND epoch = $2"
+        );
+        let mut conn = self.db.backend().read().await?;
+        let row = on_conn!(conn.conn(), |c| {
+            sqlx::query_as::<_, RollupRow>(&sql)
+                .bind(data_unit as i64)
+                .bind(epoch_bind(epoch))
+                .fetch_optional(c)
+                .await?
+        });
+        row.map(RollupRow::into_domain).transpose()
+    }
 
-            async fn reports_after(&self, after_id: i64, limit: u32) -> Result<Vec<StoredReport>> {
-                let sql = $sql(&format!(
-                    "SELECT {REPORT_COLUMNS} FROM reports WHERE id > ? ORDER BY id LIMIT ?"
-                ));
-                sqlx::query_as::<_, ReportRow>(&sql)
-                    .bind(after_id)
-                    .bind(limit as i64)
-                    .fetch_all(&self.$reads)
-                    .await?
-                    .into_iter()
-                    .map(ReportRow::into_domain)
-                    .collect()
-            }
+    /// The accumulator of a data unit and epoch, if there is a roll-up.
+    pub async fn state(&self, data_unit: u64, epoch: u64) -> Result<Option<RollupState>> {
+        let mut conn = self.db.backend().read().await?;
+        let row: Option<(String, Vec<u8>, Vec<u8>)> = on_conn!(conn.conn(), |c| {
+            sqlx::query_as(
+                "SELECT status, accumulator, reports_root FROM epoch_rollups \
+                 WHERE data_unit = $1 AND epoch = $2",
+            )
+            .bind(data_unit as i64)
+            .bind(epoch_bind(epoch))
+            .fetch_optional(c)
+            .await?
+        });
+        let Some((status, accumulator, root)) = row else {
+            return Ok(None);
+        };
+        let key = format!("data_unit={data_unit} epoch={epoch}");
+        let at = At {
+            table: "epoch_rollups",
+            row: &key,
+        };
+        Ok(Some(RollupState {
+            status: at.named("status", &status, RollupStatus::parse)?,
+            accumulator: EpochAccumulator::decode(&accumulator)
+                .map_err(|e| corrupt("epoch_rollups", &key, format!("accumulator: {e}")))?,
+            reports_root: at.bytes32("reports_root", &root)?,
+        }))
+    }
 
-            async fn rollups(&self, keys: &[(u64, u64)]) -> Result<Vec<Rollup>> {
-                let mut out = Vec::with_capacity(keys.len());
-                let sql = $sql(&format!(
-                    "SELECT {ROLLUP_COLUMNS} FROM epoch_rollups WHERE data_unit = ? AND epoch = ?"
-                ));
-                for (data_unit, epoch) in keys {
-                    if let Some(row) = sqlx::query_as::<_, RollupRow>(&sql)
-                        .bind(*data_unit as i64)
-                        .bind(*epoch as i64)
-                        .fetch_optional(&self.$reads)
-                        .await?
-                    {
-                        out.push(row.into_domain()?);
-                    }
-                }
-                Ok(out)
-            }
+    /// A data unit's roll-ups for epochs in `[from_epoch, to_epoch]`, by epoch.
+    pub async fn of_data_unit(
+        &self,
+        data_unit: u64,
+        from_epoch: u64,
+        to_epoch: u64,
+    ) -> Result<Vec<Rollup>> {
+        let sql = format!(
+            "SELECT {ROLLUP_COLUMNS} FROM epoch_rollups WHERE data_unit = $1 \
+             AND epoch >= $2 AND epoch <= $3 ORDER BY epoch"
+        );
+        let mut conn = self.db.backend().read().await?;
+        let rows = on_conn!(conn.conn(), |c| {
+            sqlx::query_as::<_, RollupRow>(&sql)
+                .bind(data_unit as i64)
+                .bind(epoch_bind(from_epoch))
+                .bind(epoch_bind(to_epoch))
+                .fetch_all(c)
+                .await?
+        });
+        rows.into_iter().map(RollupRow::into_domain).collect()
+    }
 
-            async fn rollups_of_data_unit(
-                &self,
-                data_unit: u64,
-                from_epoch: u64,
-                to_epoch: u64,
-            ) -> Result<Vec<Rollup>> {
-                let sql = $sql(&format!(
-                    "SELECT {ROLLUP_COLUMNS} FROM epoch_rollups WHERE data_unit = ? \
-                     AND epoch >= ? AND epoch <= ? ORDER BY epoch"
-                ));
-                sqlx::query_as::<_, RollupRow>(&sql)
-                    .bind(data_unit as i64)
-                    .bind(from_epoch.min(i64::MAX as u64) as i64)
-                    .bind(to_epoch.min(i64::MAX as u64) as i64)
-                    .fetch_all(&self.$reads)
-                    .await?
-                    .into_iter()
-                    .map(RollupRow::into_domain)
-                    .collect()
-            }
+    /// (data unit, epoch) of the open roll-ups with an epoch at most `last_epoch`.
+    pub async fn open_until(&self, last_epoch: u64) -> Result<Vec<(u64, u64)>> {
+        let mut conn = self.db.backend().read().await?;
+        let rows: Vec<(i64, i64)> = on_conn!(conn.conn(), |c| {
+            sqlx::query_as(
+                "SELECT data_unit, epoch FROM epoch_rollups WHERE status = 'open' \
+                 AND epoch <= $1 ORDER BY epoch, data_unit",
+            )
+            .bind(epoch_bind(last_epoch))
+            .fetch_all(c)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(d, e)| (d as u64, e as u64))
+            .collect())
+    }
 
-            async fn open_rollups_until(&self, last_epoch: u64) -> Result<Vec<(u64, u64)>> {
-                let sql = $sql(
-                    "SELECT data_unit, epoch FROM epoch_rollups WHERE status = 'open' \
-                     AND epoch <= ? ORDER BY epoch, data_unit",
-                );
-                let rows: Vec<(i64, i64)> = sqlx::query_as(&sql)
-                    .bind(last_epoch.min(i64::MAX as u64) as i64)
-                    .fetch_all(&self.$reads)
+    /// Final roll-ups' verdicts, oldest epochs first, at most `limit`: what the submitter puts
+    /// on chain.
+    pub async fn final_verdicts(&self, limit: u32) -> Result<Vec<(u64, u64, EpochVerdict)>> {
+        let mut conn = self.db.backend().read().await?;
+        let rows: Vec<(i64, i64, Option<String>)> = on_conn!(conn.conn(), |c| {
+            sqlx::query_as(
+                "SELECT data_unit, epoch, verdict_json FROM epoch_rollups \
+                 WHERE status = 'final' ORDER BY epoch, data_unit LIMIT $1",
+            )
+            .bind(i64::from(limit))
+            .fetch_all(c)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(d, e, verdict)| {
+                let row = format!("data_unit={d} epoch={e}");
+                let at = At {
+                    table: "epoch_rollups",
+                    row: &row,
+                };
+                let verdict = verdict
+                    .ok_or_else(|| corrupt("epoch_rollups", &row, "final without a verdict"))?;
+                Ok((d as u64, e as u64, at.json("verdict_json", &verdict)?))
+            })
+            .collect()
+    }
+
+    /// Writes roll-ups and uncounted reports and moves the cursor, in one transaction.
+    pub async fn save(
+        &self,
+        rollups: &[RollupWrite<'_>],
+        uncounted: &[UncountedReport],
+        cursor: Option<i64>,
+    ) -> Result<()> {
+        let mut tx = self.db.backend().begin_write().await?;
+        for r in rollups {
+            upsert(&mut tx.conn(), r).await?;
+        }
+        for u in uncounted {
+            on_conn!(tx.conn(), |c| {
+                sqlx::query(
+                    "INSERT INTO uncounted_reports (report_id, data_unit, epoch, reason) \
+                     VALUES ($1,$2,$3,$4) ON CONFLICT (report_id, epoch) DO NOTHING",
+                )
+                .bind(u.report_id)
+                .bind(u.data_unit as i64)
+                .bind(u.epoch as i64)
+                .bind(u.reason.as_str())
+                .execute(c)
+                .await?;
+            });
+        }
+        if let Some(cursor) = cursor {
+            on_conn!(tx.conn(), |c| {
+                sqlx::query("UPDATE aggregator_cursor SET last_report_id = $1 WHERE id = 1")
+                    .bind(cursor)
+                    .execute(c)
                     .await?;
-                Ok(rows.into_iter().map(|(d, e)| (d as u64, e as u64)).collect())
-            }
-
-            async fn save_rollups(
-                &self,
-                rollups: &[Rollup],
-                uncounted: &[UncountedReport],
-                cursor: Option<i64>,
-            ) -> Result<()> {
-                let mut tx = self.$writes.begin().await?;
-                let upsert = $sql(UPSERT_ROLLUP);
-                for r in rollups {
-                    sqlx::query(&upsert)
-                        .bind(r.data_unit as i64)
-                        .bind(r.epoch as i64)
-                        .bind(r.status.as_str())
-                        .bind(r.accumulator.as_slice())
-                        .bind(r.summary.as_slice())
-                        .bind(r.summary_json.as_str())
-                        .bind(r.reports_root.as_slice())
-                        .bind(r.report_count as i64)
-                        .bind(r.verdict_json.as_deref())
-                        .bind(r.updated_at_ms as i64)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let insert = $sql(INSERT_UNCOUNTED);
-                for u in uncounted {
-                    sqlx::query(&insert)
-                        .bind(u.report_id)
-                        .bind(u.data_unit as i64)
-                        .bind(u.epoch as i64)
-                        .bind(u.reason.as_str())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                if let Some(cursor) = cursor {
-                    sqlx::query(&$sql("UPDATE aggregator_cursor SET last_report_id = ? WHERE id = 1"))
-                        .bind(cursor)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn uncounted_reports(&self, data_unit: u64) -> Result<Vec<UncountedReport>> {
-                let sql = $sql(
-                    "SELECT report_id, data_unit, epoch, reason FROM uncounted_reports \
-                     WHERE data_unit = ? ORDER BY epoch, report_id",
-                );
-                Ok(sqlx::query_as::<_, UncountedRow>(&sql)
-                    .bind(data_unit as i64)
-                    .fetch_all(&self.$reads)
-                    .await?
-                    .into_iter()
-                    .map(UncountedReport::from)
-                    .collect())
-            }
-
-            async fn allocations_for_rollup(&self) -> Result<Vec<Allocation>> {
-                let sql = format!(
-                    "SELECT {ALLOCATION_COLUMNS} FROM allocations \
-                     WHERE status IN ('active', 'closed') ORDER BY data_unit"
-                );
-                sqlx::query_as::<_, AllocationRow>(&sql)
-                    .fetch_all(&self.$reads)
-                    .await?
-                    .into_iter()
-                    .map(AllocationRow::into_domain)
-                    .collect()
-            }
+            });
         }
-    };
+        tx.commit().await
+    }
+
+    /// Moves final or submitted roll-ups to `status` (`submitted` once applied on chain,
+    /// `expired` when the contract will never take them).
+    pub async fn set_status(&self, keys: &[(u64, u64)], status: RollupStatus) -> Result<()> {
+        let mut tx = self.db.backend().begin_write().await?;
+        for (data_unit, epoch) in keys {
+            on_conn!(tx.conn(), |c| {
+                sqlx::query(
+                    "UPDATE epoch_rollups SET status = $1 WHERE data_unit = $2 AND epoch = $3 \
+                     AND status IN ('final', 'submitted')",
+                )
+                .bind(status.as_str())
+                .bind(*data_unit as i64)
+                .bind(*epoch as i64)
+                .execute(c)
+                .await?;
+            });
+        }
+        tx.commit().await
+    }
+
+    /// Reports of a data unit that were stored too late to count.
+    pub async fn uncounted(&self, data_unit: u64) -> Result<Vec<UncountedReport>> {
+        let mut conn = self.db.backend().read().await?;
+        let rows: Vec<(i64, i64, i64, String)> = on_conn!(conn.conn(), |c| {
+            sqlx::query_as(
+                "SELECT report_id, data_unit, epoch, reason FROM uncounted_reports \
+                 WHERE data_unit = $1 ORDER BY epoch, report_id",
+            )
+            .bind(data_unit as i64)
+            .fetch_all(c)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(report_id, data_unit, epoch, reason)| UncountedReport {
+                report_id,
+                data_unit: data_unit as u64,
+                epoch: epoch as u64,
+                reason,
+            })
+            .collect())
+    }
 }
 
-/// SQLite takes `?` placeholders as written.
-pub(crate) fn same(sql: &str) -> String {
-    sql.to_owned()
+async fn upsert(conn: &mut Conn<'_>, r: &RollupWrite<'_>) -> Result<()> {
+    let summary = r.summary;
+    let key = format!("data_unit={} epoch={}", summary.data_unit, summary.epoch);
+    let to_json =
+        |what: &str, e: serde_json::Error| corrupt("epoch_rollups", &key, format!("{what}: {e}"));
+    let summary_json = serde_json::to_string(summary).map_err(|e| to_json("summary", e))?;
+    let verdict_json = r
+        .verdict
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| to_json("verdict", e))?;
+    let accumulator = r.accumulator.encode();
+    let encoded = summary.encode();
+    on_conn!(conn, |c| {
+        sqlx::query(UPSERT_ROLLUP)
+            .bind(summary.data_unit as i64)
+            .bind(summary.epoch as i64)
+            .bind(r.status.as_str())
+            .bind(accumulator.as_slice())
+            .bind(encoded.as_slice())
+            .bind(summary_json.as_str())
+            .bind(summary.reports_root.as_slice())
+            .bind(summary.reports as i64)
+            .bind(verdict_json.as_deref())
+            .bind(r.updated_at_ms as i64)
+            .execute(&mut **c)
+            .await?;
+    });
+    Ok(())
 }
-
-rollup_store!(SqliteStorage, readers, writer, same);
-rollup_store!(PostgresStorage, pool, pool, numbered);

@@ -1,12 +1,21 @@
-//! Helpers for test suites that run against both backends.
+//! Fixtures for the test suites and benchmarks that run against both backends (behind the
+//! `test-utils` feature, never in a production build): throw-away databases, a seeded reporter,
+//! and chains of signed reports.
 
+use alloy_primitives::Address;
+use sla_protocol::acceptance::{plan_batch, Clock, Outcome};
+use sla_protocol::aggregate::SlaTerms;
+use sla_protocol::parties::{Allocation, AllocationStatus, ReporterKey};
+use sla_protocol::VerifiedReport;
 use sqlx::Connection;
 
+use crate::backend::Backend as Open;
 use crate::error::Result;
+use crate::Database;
 
 /// The advisory lock under which PostgreSQL writers draw report ids (for tests that play another
 /// replica holding it).
-pub use crate::postgres::REPORT_IDS_LOCK;
+pub const REPORT_IDS_LOCK: i64 = crate::backend::postgres::REPORT_IDS_LOCK;
 
 /// The deployment the storage suites sign and bind their reports for (anvil's chain id).
 pub const DEPLOYMENT: sla_protocol::Deployment = sla_protocol::Deployment {
@@ -15,15 +24,48 @@ pub const DEPLOYMENT: sla_protocol::Deployment = sla_protocol::Deployment {
 };
 
 /// A clock at the current time that allows no future skew.
-pub fn clock_now() -> crate::Clock {
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0);
-    crate::Clock {
-        now_ms,
+pub fn clock_now() -> Clock {
+    Clock {
+        now_ms: sla_runtime::now_ms(),
         max_future_skew_ms: 0,
     }
+}
+
+/// Judges and stores `batch` with the protocol's acceptance rules, as the ingest API does.
+pub async fn ingest(db: &Database, batch: &[VerifiedReport], clock: Clock) -> Result<Vec<Outcome>> {
+    db.reports().ingest(batch, clock, plan_batch).await
+}
+
+/// The PostgreSQL pool of `db`, for tests that need raw access (`None` on SQLite).
+pub fn postgres_pool(db: &Database) -> Option<&sqlx::PgPool> {
+    match db.backend() {
+        Open::Postgres(b) => Some(&b.pool),
+        Open::Sqlite(_) => None,
+    }
+}
+
+/// The SQLite writer pool of `db`, for tests that need raw access (`None` on PostgreSQL).
+pub fn sqlite_pool(db: &Database) -> Option<&sqlx::SqlitePool> {
+    match db.backend() {
+        Open::Sqlite(b) => Some(&b.writer),
+        Open::Postgres(_) => None,
+    }
+}
+
+/// Writes `allocation` as the current row of its data unit, as the indexer would after the
+/// contract's events (without the versions the indexer keeps).
+pub async fn seed_allocation(db: &Database, allocation: &Allocation) -> Result<()> {
+    let mut tx = db.mirror().begin_write().await?;
+    tx.upsert_current_allocation(allocation).await?;
+    tx.commit().await
+}
+
+/// Writes `key` as the current row of its public key, as the indexer would after
+/// `KeyRegistered`.
+pub async fn seed_key(db: &Database, key: &ReporterKey) -> Result<()> {
+    let mut tx = db.mirror().begin_write().await?;
+    tx.upsert_current_key(key).await?;
+    tx.commit().await
 }
 
 /// The PostgreSQL server the test suites run their PostgreSQL half on: `SLA_TEST_POSTGRES_URL`
@@ -101,39 +143,48 @@ fn random_suffix() -> u64 {
     RandomState::new().hash_one(nanos)
 }
 
+/// The consumer account of [`seed_reporter`]'s allocations.
+pub const CONSUMER: Address = Address::repeat_byte(0xc1);
+/// The provider account of [`seed_reporter`]'s allocations.
+pub const PROVIDER: Address = Address::repeat_byte(0xb1);
+
 /// Seeds what a benchmark or a test reporter needs before its reports can be accepted: an active
-/// allocation of `data_unit` (1-hour reporting interval, empty terms) and a reporter key valid
-/// from the epoch, both owned by `account`.
+/// allocation of `data_unit` between `account` (consumer) and [`PROVIDER`], with terms that
+/// enforce nothing and ask for a report an hour, and a reporter key of `account` valid from the
+/// epoch.
 pub async fn seed_reporter(
-    storage: &dyn crate::Storage,
+    db: &Database,
     data_unit: u64,
     public_key: [u8; 32],
-    account: &str,
+    account: Address,
 ) -> Result<()> {
-    storage
-        .upsert_allocation(&crate::Allocation {
+    seed_allocation(
+        db,
+        &Allocation {
             data_unit,
-            consumer: account.into(),
-            provider: "0x00000000000000000000000000000000000000b1".into(),
-            status: crate::AllocationStatus::Active,
-            reporting_interval_ms: 3_600_000,
+            consumer: account,
+            provider: PROVIDER,
+            status: AllocationStatus::Active,
             terms_hash: [0; 32],
-            terms_json: "{}".into(),
+            terms: SlaTerms::reporting_only(3600),
             active_from_ms: 0,
             closed_at_ms: None,
-        })
-        .await?;
-    storage
-        .upsert_reporter_key(&crate::ReporterKey {
+        },
+    )
+    .await?;
+    seed_key(
+        db,
+        &ReporterKey {
             public_key,
-            account: account.into(),
+            account,
             valid_from_ms: 0,
             valid_until_ms: None,
-        })
-        .await
+        },
+    )
+    .await
 }
 
-/// Hash chains of signed consumer reports for benchmarks and tests: key `i` reports for data unit
+/// Report chains of signed consumer reports for benchmarks and tests: key `i` reports for data unit
 /// `i + 1`; each round holds the next report of every chain, periods of one minute from
 /// `start_ms`, each with `records_per_report` successful reads.
 #[derive(Debug)]
@@ -164,10 +215,10 @@ impl ReportChains {
     }
 
     /// [`seed_reporter`] for every chain (all owned by `account`).
-    pub async fn seed(&self, storage: &dyn crate::Storage, account: &str) -> Result<()> {
+    pub async fn seed(&self, db: &Database, account: Address) -> Result<()> {
         for (i, key) in self.keys.iter().enumerate() {
             let public_key = key.verifying_key().to_bytes();
-            seed_reporter(storage, i as u64 + 1, public_key, account).await?;
+            seed_reporter(db, i as u64 + 1, public_key, account).await?;
         }
         Ok(())
     }

@@ -1,12 +1,10 @@
-//! The oracle's transactions and the results they carry (migrations 0005). Written before each
+//! The oracle's transactions and the results they carry (migration 0005). Written before each
 //! side effect, so a restart knows exactly what was planned, signed and sent.
 
-use async_trait::async_trait;
-
-use crate::error::{Result, StorageError};
-use crate::postgres::PostgresStorage;
-use crate::rollups::{numbered, same, RollupStatus};
-use crate::sqlite::SqliteStorage;
+use crate::backend::on_conn;
+use crate::error::Result;
+use crate::rows::At;
+use crate::Database;
 
 /// Where a transaction stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -78,23 +76,10 @@ pub struct OracleTx {
     pub results: Vec<(u64, u64)>,
 }
 
-/// The submitter's reads and writes.
-#[async_trait]
-pub trait TxStore: Send + Sync + std::fmt::Debug + 'static {
-    /// Inserts a planned transaction and its results; returns its id.
-    async fn insert_tx(&self, tx: &OracleTx) -> Result<i64>;
-    /// Rewrites a transaction's state and fields (not its results).
-    async fn update_tx(&self, tx: &OracleTx) -> Result<()>;
-    /// Transactions in the given states, by nonce then id.
-    async fn txs_in_states(&self, states: &[TxState]) -> Result<Vec<OracleTx>>;
-    /// The highest nonce held by any transaction that is not dropped.
-    async fn highest_nonce(&self) -> Result<Option<u64>>;
-    /// Sets the status of final roll-ups (to `submitted` once applied on chain, or `expired`).
-    async fn set_rollup_status(&self, keys: &[(u64, u64)], status: RollupStatus) -> Result<()>;
-    /// (data unit, epoch) of final roll-ups, oldest epochs first, at most `limit`.
-    async fn final_rollups(&self, limit: u32) -> Result<Vec<(u64, u64, String)>>;
-    /// Number of transactions per state.
-    async fn tx_counts(&self) -> Result<Vec<(TxState, u64)>>;
+/// The oracle transaction tables of a [`Database`].
+#[derive(Debug, Clone)]
+pub struct TxStore {
+    db: Database,
 }
 
 #[derive(sqlx::FromRow)]
@@ -121,23 +106,24 @@ struct TxRow {
 
 impl TxRow {
     fn into_domain(self, results: Vec<(u64, u64)>) -> Result<OracleTx> {
-        let corrupt = |what: &str| StorageError::Corrupt(format!("oracle_txs.{what}"));
-        let wei = |v: Option<String>, what: &str| {
-            v.map(|s| s.parse::<u128>().map_err(|_| corrupt(what)))
-                .transpose()
+        let row = format!("id={}", self.id);
+        let at = At {
+            table: "oracle_txs",
+            row: &row,
         };
+        let wei = |v: Option<String>, what: &str| v.map(|s| at.wei(what, &s)).transpose();
         Ok(OracleTx {
             id: self.id,
             nonce: self.nonce as u64,
             epoch: self.epoch as u64,
-            state: TxState::parse(&self.state).ok_or_else(|| corrupt("state"))?,
+            state: at.named("state", &self.state, TxState::parse)?,
             packed_results: self.packed_results,
             config_version: self.config_version as u64,
             signatures: self.signatures,
             raw_tx: self.raw_tx,
             tx_hash: self
                 .tx_hash
-                .map(|h| h.try_into().map_err(|_| corrupt("tx_hash")))
+                .map(|h| at.bytes32("tx_hash", &h))
                 .transpose()?,
             max_fee_per_gas: wei(self.max_fee_per_gas, "max_fee_per_gas")?,
             max_priority_fee_per_gas: wei(
@@ -160,148 +146,133 @@ const TX_COLUMNS: &str = "id, nonce, epoch, state, packed_results, config_versio
      raw_tx, tx_hash, max_fee_per_gas, max_priority_fee_per_gas, gas_limit, sent_at_ms, \
      block_number, gas_used, error, created_at_ms, updated_at_ms";
 
-macro_rules! tx_store {
-    ($backend:ty, $pool:ident, $sql:expr) => {
-        #[async_trait]
-        impl TxStore for $backend {
-            async fn insert_tx(&self, tx: &OracleTx) -> Result<i64> {
-                let mut db = self.$pool.begin().await?;
-                let id: i64 = sqlx::query_scalar(&$sql(
-                    "INSERT INTO oracle_txs (nonce, epoch, state, packed_results, config_version, \
-                     signatures, created_at_ms, updated_at_ms) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
-                ))
-                .bind(tx.nonce as i64)
-                .bind(tx.epoch as i64)
-                .bind(tx.state.as_str())
-                .bind(tx.packed_results.as_slice())
-                .bind(tx.config_version as i64)
-                .bind(tx.signatures.as_slice())
-                .bind(tx.created_at_ms as i64)
-                .bind(tx.updated_at_ms as i64)
-                .fetch_one(&mut *db)
-                .await?;
-                let insert = $sql(
-                    "INSERT INTO oracle_tx_results (tx_id, data_unit, epoch) VALUES (?,?,?)",
-                );
-                for (data_unit, epoch) in &tx.results {
-                    sqlx::query(&insert)
-                        .bind(id)
-                        .bind(*data_unit as i64)
-                        .bind(*epoch as i64)
-                        .execute(&mut *db)
-                        .await?;
-                }
-                db.commit().await?;
-                Ok(id)
-            }
+impl TxStore {
+    pub(crate) fn new(db: Database) -> Self {
+        TxStore { db }
+    }
 
-            async fn update_tx(&self, tx: &OracleTx) -> Result<()> {
-                sqlx::query(&$sql(
-                    "UPDATE oracle_txs SET state = ?, raw_tx = ?, tx_hash = ?, max_fee_per_gas = ?, \
-                     max_priority_fee_per_gas = ?, gas_limit = ?, sent_at_ms = ?, block_number = ?, \
-                     gas_used = ?, error = ?, updated_at_ms = ? WHERE id = ?",
-                ))
-                .bind(tx.state.as_str())
-                .bind(tx.raw_tx.as_deref())
-                .bind(tx.tx_hash.as_ref().map(|h| h.as_slice()))
-                .bind(tx.max_fee_per_gas.map(|v| v.to_string()))
-                .bind(tx.max_priority_fee_per_gas.map(|v| v.to_string()))
-                .bind(tx.gas_limit.map(|v| v as i64))
-                .bind(tx.sent_at_ms.map(|v| v as i64))
-                .bind(tx.block_number.map(|v| v as i64))
-                .bind(tx.gas_used.map(|v| v as i64))
-                .bind(tx.error.as_deref())
-                .bind(tx.updated_at_ms as i64)
-                .bind(tx.id)
-                .execute(&self.$pool)
-                .await?;
-                Ok(())
-            }
-
-            async fn txs_in_states(&self, states: &[TxState]) -> Result<Vec<OracleTx>> {
-                let list = states
-                    .iter()
-                    .map(|s| format!("'{}'", s.as_str()))
-                    .collect::<Vec<_>>()
-                    .join(",");
-                let rows = sqlx::query_as::<_, TxRow>(&format!(
-                    "SELECT {TX_COLUMNS} FROM oracle_txs WHERE state IN ({list}) ORDER BY nonce, id"
-                ))
-                .fetch_all(&self.$pool)
-                .await?;
-                let mut out = Vec::with_capacity(rows.len());
-                for row in rows {
-                    let results: Vec<(i64, i64)> = sqlx::query_as(&$sql(
-                        "SELECT data_unit, epoch FROM oracle_tx_results WHERE tx_id = ? \
-                         ORDER BY data_unit",
-                    ))
-                    .bind(row.id)
-                    .fetch_all(&self.$pool)
-                    .await?;
-                    let results = results.into_iter().map(|(d, e)| (d as u64, e as u64)).collect();
-                    out.push(row.into_domain(results)?);
-                }
-                Ok(out)
-            }
-
-            async fn highest_nonce(&self) -> Result<Option<u64>> {
-                let n: Option<i64> = sqlx::query_scalar(
-                    "SELECT MAX(nonce) FROM oracle_txs WHERE state <> 'dropped'",
+    /// Inserts a planned transaction and its results; returns its id.
+    pub async fn insert(&self, tx: &OracleTx) -> Result<i64> {
+        let mut db = self.db.backend().begin_write().await?;
+        let id: i64 = on_conn!(db.conn(), |c| {
+            sqlx::query_scalar(
+                "INSERT INTO oracle_txs (nonce, epoch, state, packed_results, config_version, \
+                 signatures, created_at_ms, updated_at_ms) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) \
+                 RETURNING id",
+            )
+            .bind(tx.nonce as i64)
+            .bind(tx.epoch as i64)
+            .bind(tx.state.as_str())
+            .bind(tx.packed_results.as_slice())
+            .bind(tx.config_version as i64)
+            .bind(tx.signatures.as_slice())
+            .bind(tx.created_at_ms as i64)
+            .bind(tx.updated_at_ms as i64)
+            .fetch_one(c)
+            .await?
+        });
+        for (data_unit, epoch) in &tx.results {
+            on_conn!(db.conn(), |c| {
+                sqlx::query(
+                    "INSERT INTO oracle_tx_results (tx_id, data_unit, epoch) VALUES ($1,$2,$3)",
                 )
-                .fetch_one(&self.$pool)
+                .bind(id)
+                .bind(*data_unit as i64)
+                .bind(*epoch as i64)
+                .execute(c)
                 .await?;
-                Ok(n.map(|n| n as u64))
-            }
-
-            async fn set_rollup_status(
-                &self,
-                keys: &[(u64, u64)],
-                status: RollupStatus,
-            ) -> Result<()> {
-                let mut db = self.$pool.begin().await?;
-                let sql = $sql(
-                    "UPDATE epoch_rollups SET status = ? WHERE data_unit = ? AND epoch = ? \
-                     AND status IN ('final', 'submitted')",
-                );
-                for (data_unit, epoch) in keys {
-                    sqlx::query(&sql)
-                        .bind(status.as_str())
-                        .bind(*data_unit as i64)
-                        .bind(*epoch as i64)
-                        .execute(&mut *db)
-                        .await?;
-                }
-                db.commit().await?;
-                Ok(())
-            }
-
-            async fn final_rollups(&self, limit: u32) -> Result<Vec<(u64, u64, String)>> {
-                let rows: Vec<(i64, i64, Option<String>)> = sqlx::query_as(&$sql(
-                    "SELECT data_unit, epoch, verdict_json FROM epoch_rollups \
-                     WHERE status = 'final' ORDER BY epoch, data_unit LIMIT ?",
-                ))
-                .bind(limit as i64)
-                .fetch_all(&self.$pool)
-                .await?;
-                Ok(rows
-                    .into_iter()
-                    .filter_map(|(d, e, v)| v.map(|v| (d as u64, e as u64, v)))
-                    .collect())
-            }
-
-            async fn tx_counts(&self) -> Result<Vec<(TxState, u64)>> {
-                let rows: Vec<(String, i64)> =
-                    sqlx::query_as("SELECT state, COUNT(*) FROM oracle_txs GROUP BY state")
-                        .fetch_all(&self.$pool)
-                        .await?;
-                Ok(rows
-                    .into_iter()
-                    .filter_map(|(s, n)| TxState::parse(&s).map(|s| (s, n as u64)))
-                    .collect())
-            }
+            });
         }
-    };
-}
+        db.commit().await?;
+        Ok(id)
+    }
 
-tx_store!(SqliteStorage, writer, same);
-tx_store!(PostgresStorage, pool, numbered);
+    /// Rewrites a transaction's state and fields (not its results).
+    pub async fn update(&self, tx: &OracleTx) -> Result<()> {
+        let mut conn = self.db.backend().write().await?;
+        on_conn!(conn.conn(), |c| {
+            sqlx::query(
+                "UPDATE oracle_txs SET state = $1, raw_tx = $2, tx_hash = $3, \
+                 max_fee_per_gas = $4, max_priority_fee_per_gas = $5, gas_limit = $6, \
+                 sent_at_ms = $7, block_number = $8, gas_used = $9, error = $10, \
+                 updated_at_ms = $11 WHERE id = $12",
+            )
+            .bind(tx.state.as_str())
+            .bind(tx.raw_tx.as_deref())
+            .bind(tx.tx_hash.as_ref().map(|h| h.as_slice()))
+            .bind(tx.max_fee_per_gas.map(|v| v.to_string()))
+            .bind(tx.max_priority_fee_per_gas.map(|v| v.to_string()))
+            .bind(tx.gas_limit.map(|v| v as i64))
+            .bind(tx.sent_at_ms.map(|v| v as i64))
+            .bind(tx.block_number.map(|v| v as i64))
+            .bind(tx.gas_used.map(|v| v as i64))
+            .bind(tx.error.as_deref())
+            .bind(tx.updated_at_ms as i64)
+            .bind(tx.id)
+            .execute(c)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Transactions in the given states, by nonce then id, with the results each carries.
+    pub async fn in_states(&self, states: &[TxState]) -> Result<Vec<OracleTx>> {
+        let sql = format!(
+            "SELECT {TX_COLUMNS} FROM oracle_txs WHERE state IN ({}) ORDER BY nonce, id",
+            crate::backend::placeholders(1, states.len())
+        );
+        let mut conn = self.db.backend().write().await?;
+        let mut out = Vec::new();
+        on_conn!(conn.conn(), |c| {
+            let mut query = sqlx::query_as::<_, TxRow>(&sql);
+            for state in states {
+                query = query.bind(state.as_str());
+            }
+            for row in query.fetch_all(&mut *c).await? {
+                let results: Vec<(i64, i64)> = sqlx::query_as(
+                    "SELECT data_unit, epoch FROM oracle_tx_results WHERE tx_id = $1 \
+                     ORDER BY data_unit",
+                )
+                .bind(row.id)
+                .fetch_all(&mut *c)
+                .await?;
+                let results = results
+                    .into_iter()
+                    .map(|(d, e)| (d as u64, e as u64))
+                    .collect();
+                out.push(row.into_domain(results)?);
+            }
+        });
+        Ok(out)
+    }
+
+    /// The highest nonce held by any transaction that is not dropped.
+    pub async fn highest_nonce(&self) -> Result<Option<u64>> {
+        let mut conn = self.db.backend().write().await?;
+        let n: Option<i64> = on_conn!(conn.conn(), |c| {
+            sqlx::query_scalar("SELECT MAX(nonce) FROM oracle_txs WHERE state <> 'dropped'")
+                .fetch_one(c)
+                .await?
+        });
+        Ok(n.map(|n| n as u64))
+    }
+
+    /// Number of transactions per state.
+    pub async fn counts(&self) -> Result<Vec<(TxState, u64)>> {
+        let mut conn = self.db.backend().write().await?;
+        let rows: Vec<(String, i64)> = on_conn!(conn.conn(), |c| {
+            sqlx::query_as("SELECT state, COUNT(*) FROM oracle_txs GROUP BY state")
+                .fetch_all(c)
+                .await?
+        });
+        rows.into_iter()
+            .map(|(state, n)| {
+                let at = At {
+                    table: "oracle_txs",
+                    row: &"(counts)",
+                };
+                Ok((at.named("state", &state, TxState::parse)?, n as u64))
+            })
+            .collect()
+    }
+}

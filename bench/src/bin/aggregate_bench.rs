@@ -6,12 +6,15 @@ use std::time::Instant;
 
 use clap::Parser;
 use ed25519_dalek::SigningKey;
-use sla_oracle::aggregator::{Aggregator, AggregatorConfig};
+use sla_oracle::aggregator::{Aggregator, AggregatorConfig, AggregatorStores};
+use sla_protocol::acceptance::{Clock, Outcome};
 use sla_protocol::aggregate::{EpochConfig, SlaTerms};
+use sla_protocol::parties::{Allocation, AllocationStatus, ReporterKey};
 use sla_protocol::{
     sign_report, Deployment, Operation, QosRecord, Report, ReportHash, Role, VerifiedReport,
 };
-use sla_storage::{Allocation, AllocationStatus, Clock, ReporterKey, Storage};
+use sla_storage::testing::{seed_allocation, seed_key, CONSUMER, PROVIDER};
+use sla_storage::Database;
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -104,55 +107,47 @@ impl Chains {
     }
 }
 
-async fn store(
-    storage: &dyn Storage,
-    chains: &mut Chains,
-    from: u64,
-    to: u64,
-) -> anyhow::Result<()> {
+async fn store(storage: &Database, chains: &mut Chains, from: u64, to: u64) -> anyhow::Result<()> {
     let clock = Clock {
         now_ms: now_ms(),
         max_future_skew_ms: 60_000,
     };
     for n in from..to {
         let batch = chains.batch(n);
-        for o in storage.ingest(&batch, clock).await? {
-            anyhow::ensure!(matches!(o, sla_storage::Outcome::Accepted(_)), "{o:?}");
+        for o in sla_storage::testing::ingest(storage, &batch, clock).await? {
+            anyhow::ensure!(matches!(o, Outcome::Accepted(_)), "{o:?}");
         }
     }
     Ok(())
 }
 
 fn now_ms() -> u64 {
-    sla_oracle::aggregator::now_ms()
+    sla_runtime::now_ms()
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let storage = sla_storage::connect(&args.database_url).await?;
+    let storage = Database::connect(&args.database_url).await?;
     for unit in 0..args.data_units {
-        storage
-            .upsert_allocation(&Allocation {
-                data_unit: unit + 1,
-                consumer: "0xc1".into(),
-                provider: "0xb1".into(),
-                status: AllocationStatus::Active,
-                reporting_interval_ms: 3_600_000,
-                terms_hash: [0; 32],
-                terms_json: serde_json::to_string(&terms())?,
-                active_from_ms: 0,
-                closed_at_ms: None,
-            })
-            .await?;
-        storage
-            .upsert_reporter_key(&ReporterKey {
-                public_key: key(unit).verifying_key().to_bytes(),
-                account: "0xb1".into(),
-                valid_from_ms: 0,
-                valid_until_ms: None,
-            })
-            .await?;
+        let allocation = Allocation {
+            data_unit: unit + 1,
+            consumer: CONSUMER,
+            provider: PROVIDER,
+            status: AllocationStatus::Active,
+            terms_hash: [0; 32],
+            terms: terms(),
+            active_from_ms: 0,
+            closed_at_ms: None,
+        };
+        seed_allocation(&storage, &allocation).await?;
+        let key = ReporterKey {
+            public_key: key(unit).verifying_key().to_bytes(),
+            account: PROVIDER,
+            valid_from_ms: 0,
+            valid_until_ms: None,
+        };
+        seed_key(&storage, &key).await?;
     }
     let extra = (args.reports / 100).max(1);
     let total_minutes = args.reports + extra;
@@ -168,7 +163,7 @@ async fn main() -> anyhow::Result<()> {
         heads: vec![(0, ReportHash::ZERO); args.data_units as usize],
     };
     let setup = Instant::now();
-    store(&*storage, &mut chains, 0, args.reports).await?;
+    store(&storage, &mut chains, 0, args.reports).await?;
     eprintln!(
         "setup: stored {} records in {:.1?}",
         args.data_units * args.reports * args.records,
@@ -180,12 +175,12 @@ async fn main() -> anyhow::Result<()> {
         grace_ms: 30 * 24 * 3_600_000,
         page_size: 1000,
     };
-    let mut aggregator = Aggregator::new(storage.clone(), config);
+    let mut aggregator = Aggregator::new(AggregatorStores::of(&storage), config);
     let started = Instant::now();
     let full = aggregator.run_once(now_ms()).await?;
     let full_s = started.elapsed().as_secs_f64();
 
-    store(&*storage, &mut chains, args.reports, args.reports + extra).await?;
+    store(&storage, &mut chains, args.reports, args.reports + extra).await?;
     let started = Instant::now();
     let incremental = aggregator.run_once(now_ms()).await?;
     let incremental_s = started.elapsed().as_secs_f64();
@@ -195,7 +190,7 @@ async fn main() -> anyhow::Result<()> {
         grace_ms: 0,
         ..config
     };
-    let mut closer = Aggregator::new(storage.clone(), closing);
+    let mut closer = Aggregator::new(AggregatorStores::of(&storage), closing);
     let started = Instant::now();
     let finalized = closer.run_once(now_ms() + 2 * epoch_ms).await?;
     let finalize_s = started.elapsed().as_secs_f64();

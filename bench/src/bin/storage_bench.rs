@@ -8,9 +8,10 @@ use std::time::Instant;
 
 use clap::Parser;
 use ed25519_dalek::SigningKey;
+use sla_protocol::acceptance::{Clock, Outcome};
 use sla_protocol::Deployment;
-use sla_storage::testing::ReportChains;
-use sla_storage::Clock;
+use sla_storage::testing::{ReportChains, CONSUMER};
+use sla_storage::Database;
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -30,14 +31,12 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let storage = sla_storage::connect(&args.database_url).await?;
+    let storage = Database::connect(&args.database_url).await?;
     let deployment = Deployment {
         chain_id: 31337,
         contract: [0xab; 20],
     };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_millis() as u64;
+    let now = sla_runtime::now_ms();
     let start = now - (args.batches as u64 + 10) * 60_000;
     let reporters = args.batch as u64;
     let keys: Vec<SigningKey> = (0..reporters)
@@ -49,7 +48,7 @@ async fn main() -> anyhow::Result<()> {
         .collect();
     // Round b holds report b+1 of every reporter.
     let mut chains = ReportChains::new(deployment, keys, start, args.records);
-    chains.seed(&*storage, "0xc1").await?;
+    chains.seed(&storage, CONSUMER).await?;
     let batches: Vec<_> = (0..args.batches).map(|_| chains.next_round()).collect();
     let clock = Clock {
         now_ms: now,
@@ -61,10 +60,8 @@ async fn main() -> anyhow::Result<()> {
     );
     let started = Instant::now();
     for batch in &batches {
-        let outcomes = storage.ingest(batch, clock).await?;
-        assert!(outcomes
-            .iter()
-            .all(|o| matches!(o, sla_storage::Outcome::Accepted(_))));
+        let outcomes = sla_storage::testing::ingest(&storage, batch, clock).await?;
+        assert!(outcomes.iter().all(|o| matches!(o, Outcome::Accepted(_))));
     }
     let elapsed = started.elapsed();
     let reports = (args.batch * args.batches) as f64;

@@ -28,13 +28,14 @@ use anyhow::{bail, Context};
 use serde::Serialize;
 use sla_contracts::events::AppliedResult;
 use sla_contracts::SlaOracle;
+use sla_protocol::acceptance::{check_key, Rejection};
 use sla_protocol::aggregate::{
     evaluate, AggregationContext, EpochAccumulator, EpochConfig, EpochResult, EpochSummary,
     SlaTerms, WindowSummary,
 };
+use sla_protocol::parties::ReporterKey;
 use sla_protocol::{merkle, ReportHash, Role, SignedReport};
 
-use crate::chain::terms::from_sol;
 use crate::chain::Chain;
 use api::{Api, ServedReport};
 
@@ -100,14 +101,6 @@ impl EpochAudit {
     }
 }
 
-/// What `keyInfo` says about a reporter key.
-#[derive(Debug, Clone, Copy)]
-struct KeyInfo {
-    owner: Address,
-    valid_from_s: u64,
-    valid_until_s: u64,
-}
-
 /// One data unit under audit: the chain's view of it and the caches shared across epochs.
 #[derive(Debug)]
 pub struct Auditor {
@@ -121,7 +114,8 @@ pub struct Auditor {
     deployment: sla_protocol::Deployment,
     results: BTreeMap<u64, AppliedResult>,
     uncounted: BTreeSet<(i64, u64)>,
-    keys: HashMap<[u8; 32], KeyInfo>,
+    /// What `keyInfo` says about each reporter key (`None`: registered by nobody).
+    keys: HashMap<[u8; 32], Option<ReporterKey>>,
     summaries: BTreeMap<u64, Option<EpochSummary>>,
     max_window_epochs: u64,
 }
@@ -142,7 +136,7 @@ impl Auditor {
         if info.status == 0 {
             bail!("data unit {data_unit} does not exist on chain");
         }
-        let terms = from_sol(
+        let terms = SlaTerms::from(
             &chain
                 .view("allocationTerms", c.allocationTerms(data_unit))
                 .await?,
@@ -151,10 +145,7 @@ impl Auditor {
         let epoch_len = chain.view("epochLength", c.epochLength()).await?;
         let epochs = EpochConfig::new(genesis, epoch_len)
             .map_err(|e| anyhow::anyhow!("epoch configuration on chain: {e}"))?;
-        let deployment = sla_protocol::Deployment {
-            chain_id: chain.deployment.chain_id,
-            contract: chain.deployment.contract.into_array(),
-        };
+        let deployment = chain.deployment.deployment();
         let results = applied_results(&chain, data_unit).await?;
         let uncounted = api.uncounted(data_unit).await?;
         Ok(Auditor {
@@ -174,21 +165,24 @@ impl Auditor {
         })
     }
 
-    async fn key_info(&mut self, key: [u8; 32]) -> anyhow::Result<KeyInfo> {
+    /// The key as the contract's `keyInfo` answers, in the protocol's terms (seconds to ms, a
+    /// zero `validUntil` meaning never revoked); `None` when no account registered it.
+    async fn key_info(&mut self, key: [u8; 32]) -> anyhow::Result<Option<ReporterKey>> {
         if let Some(info) = self.keys.get(&key) {
-            return Ok(*info);
+            return Ok(info.clone());
         }
         let c = &self.chain.contract;
         let r = self
             .chain
             .view("keyInfo", c.keyInfo(B256::from(key)))
             .await?;
-        let info = KeyInfo {
-            owner: r.owner,
-            valid_from_s: r.validFrom,
-            valid_until_s: r.validUntil,
-        };
-        self.keys.insert(key, info);
+        let info = (!r.owner.is_zero()).then(|| ReporterKey {
+            public_key: key,
+            account: r.owner,
+            valid_from_ms: r.validFrom.saturating_mul(1000),
+            valid_until_ms: (r.validUntil != 0).then(|| r.validUntil.saturating_mul(1000)),
+        });
+        self.keys.insert(key, info.clone());
         Ok(info)
     }
 
@@ -278,48 +272,44 @@ impl Auditor {
         if r.period_end_ms <= start_ms || r.period_start_ms >= end_ms {
             return Ok(Ok(None));
         }
-        let key = self.key_info(r.reporter_key).await?;
         let party = match r.role {
             Role::Consumer => self.consumer,
             Role::Provider => self.provider,
         };
-        if key.owner.is_zero() {
-            return Ok(Err((
+        let key_hex = hex::encode(r.reporter_key);
+        let Some(key) = self.key_info(r.reporter_key).await? else {
+            let detail = format!("reporter key {key_hex} is not registered on chain");
+            return Ok(Err(("key", detail)));
+        };
+        // The ingest API's key rule, on the key as the contract has it.
+        match check_key(&key, party, r.role, r.period_start_ms, r.period_end_ms) {
+            Ok(()) => Ok(Ok(Some(verified))),
+            Err(Rejection::KeyNotOfParty {
+                role,
+                account,
+                party,
+            }) => Ok(Err((
                 "key",
                 format!(
-                    "reporter key {} is not registered on chain",
-                    hex::encode(r.reporter_key)
+                    "reporter key {key_hex} belongs to {account}, the data unit's {} is {party}",
+                    role.as_str()
                 ),
-            )));
-        }
-        if key.owner != party {
-            return Ok(Err((
+            ))),
+            Err(Rejection::KeyNotValidForPeriod {
+                valid_from_ms,
+                valid_until_ms,
+            }) => Ok(Err((
                 "key",
                 format!(
-                    "reporter key {} belongs to {}, the data unit's {} is {party}",
-                    hex::encode(r.reporter_key),
-                    key.owner,
-                    r.role.as_str()
-                ),
-            )));
-        }
-        let from_ok = key.valid_from_s.saturating_mul(1000) <= r.period_start_ms;
-        let until_ok =
-            key.valid_until_s == 0 || key.valid_until_s.saturating_mul(1000) >= r.period_end_ms;
-        if !(from_ok && until_ok) {
-            return Ok(Err((
-                "key",
-                format!(
-                    "reporter key {} is valid from {} until {} (chain seconds), the report covers [{}, {}) ms",
-                    hex::encode(r.reporter_key),
-                    key.valid_from_s,
-                    if key.valid_until_s == 0 { "now".to_string() } else { key.valid_until_s.to_string() },
+                    "reporter key {key_hex} is valid from {valid_from_ms} until {} (ms), the \
+                     report covers [{}, {}) ms",
+                    valid_until_ms.map_or("now".to_string(), |t| t.to_string()),
                     r.period_start_ms,
                     r.period_end_ms
                 ),
-            )));
+            ))),
+            Err(other) => Ok(Err(("key", format!("{other:?}")))),
         }
-        Ok(Ok(Some(verified)))
     }
 
     /// The summary of an earlier epoch of a window (`None` when no report counts for it, as the

@@ -16,7 +16,7 @@ use alloy::rpc::types::TransactionReceipt;
 use alloy::sol_types::SolEvent;
 use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
-use sla_contracts::{Deployment, SlaOracle};
+use sla_contracts::{DeploymentFile, SlaOracle};
 
 use crate::args::ChainArgs;
 use crate::progress::Spinner;
@@ -29,7 +29,7 @@ pub type Contract = SlaOracle::SlaOracleInstance<DynProvider>;
 #[derive(Debug, Clone)]
 pub struct Chain {
     pub contract: Contract,
-    pub deployment: Deployment,
+    pub deployment: DeploymentFile,
     account: Option<Address>,
     confirmations: u64,
     timeout: Duration,
@@ -82,7 +82,7 @@ impl Sent {
 impl Chain {
     /// Reads the deployment file and connects; checks the node's chain id against it.
     pub async fn connect(args: &ChainArgs) -> anyhow::Result<Chain> {
-        let deployment = Deployment::read(&args.deployment)?;
+        let deployment = DeploymentFile::read(&args.deployment)?;
         let url = args.rpc_url.clone();
         let (provider, account) = match &args.private_key {
             Some(key) => (

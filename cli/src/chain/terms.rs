@@ -1,34 +1,13 @@
-//! SLA terms from the command line (a JSON file of `sla_protocol::SlaTerms`, flags on top) and their
-//! conversion to and from the contract's `ISlaOracle.SlaTerms`.
+//! SLA terms from the command line: a JSON file of `sla_protocol::SlaTerms` (or terms that enforce
+//! nothing and ask for hourly reports), flags on top. The conversion to and from the contract's
+//! struct is `sla_contracts::convert`.
 
-use alloy::primitives::aliases::U96;
 use alloy::primitives::U256;
 use anyhow::{bail, Context};
-use sla_contracts::ISlaOracle;
 use sla_protocol::aggregate::UINT96_MAX;
 use sla_protocol::SlaTerms;
 
 use crate::args::TermsArgs;
-
-/// Weights used when none are given: equal, summing to 10000.
-pub const DEFAULT_WEIGHTS: [u16; 6] = [1667, 1667, 1667, 1667, 1666, 1666];
-
-/// Terms that enforce nothing but report hourly; the base flags are applied to.
-pub fn default_terms() -> SlaTerms {
-    SlaTerms {
-        max_read_latency_us: 0,
-        max_write_latency_us: 0,
-        min_upload_bps: 0,
-        min_download_bps: 0,
-        speed_size_bound: 0,
-        min_uptime_bps: 0,
-        uptime_window: 0,
-        max_error_rate_bps: 10_000,
-        reporting_interval: 3600,
-        penalty_per_epoch: 0,
-        weights: DEFAULT_WEIGHTS,
-    }
-}
 
 /// The terms the flags describe: the file's (or the defaults), each given flag replacing its field,
 /// checked with the contract's validation rules before anything is sent.
@@ -40,7 +19,7 @@ pub fn terms_from_args(args: &TermsArgs) -> anyhow::Result<SlaTerms> {
             serde_json::from_str::<SlaTerms>(&text)
                 .with_context(|| format!("terms file {}", path.display()))?
         }
-        None => default_terms(),
+        None => SlaTerms::reporting_only(3600),
     };
     macro_rules! set {
         ($($field:ident),*) => {$(
@@ -76,40 +55,6 @@ pub fn terms_from_args(args: &TermsArgs) -> anyhow::Result<SlaTerms> {
     Ok(terms)
 }
 
-/// The contract's struct, field for field.
-pub fn to_sol(terms: &SlaTerms) -> ISlaOracle::SlaTerms {
-    ISlaOracle::SlaTerms {
-        maxReadLatencyUs: terms.max_read_latency_us,
-        maxWriteLatencyUs: terms.max_write_latency_us,
-        minUploadBps: terms.min_upload_bps,
-        minDownloadBps: terms.min_download_bps,
-        speedSizeBound: terms.speed_size_bound,
-        minUptimeBps: terms.min_uptime_bps,
-        uptimeWindow: terms.uptime_window,
-        maxErrorRateBps: terms.max_error_rate_bps,
-        reportingInterval: terms.reporting_interval,
-        penaltyPerEpoch: U96::from(terms.penalty_per_epoch),
-        weights: terms.weights,
-    }
-}
-
-/// The protocol crate's struct, field for field.
-pub fn from_sol(terms: &ISlaOracle::SlaTerms) -> SlaTerms {
-    SlaTerms {
-        max_read_latency_us: terms.maxReadLatencyUs,
-        max_write_latency_us: terms.maxWriteLatencyUs,
-        min_upload_bps: terms.minUploadBps,
-        min_download_bps: terms.minDownloadBps,
-        speed_size_bound: terms.speedSizeBound,
-        min_uptime_bps: terms.minUptimeBps,
-        uptime_window: terms.uptimeWindow,
-        max_error_rate_bps: terms.maxErrorRateBps,
-        reporting_interval: terms.reportingInterval,
-        penalty_per_epoch: terms.penaltyPerEpoch.to::<u128>(),
-        weights: terms.weights,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,7 +70,6 @@ mod tests {
         let terms = terms_from_args(&args).unwrap();
         assert_eq!(terms.max_read_latency_us, 50_000);
         assert_eq!(terms.penalty_per_epoch, 7);
-        assert_eq!(from_sol(&to_sol(&terms)), terms);
 
         let bad = TermsArgs {
             weights: Some(vec![1, 2, 3, 4, 5, 6]),

@@ -12,7 +12,7 @@ use crate::output::Output;
 /// Most epochs one invocation audits.
 const MAX_EPOCHS: u64 = 10_000;
 
-pub async fn run(args: AuditArgs, chain_args: &ChainArgs) -> anyhow::Result<Output> {
+pub(super) async fn run(args: AuditArgs, chain_args: &ChainArgs) -> anyhow::Result<Output> {
     let last = args.to_epoch.unwrap_or(args.epoch);
     if last < args.epoch {
         bail!("--to-epoch {last} is before --epoch {}", args.epoch);

@@ -3,12 +3,13 @@
 use anyhow::bail;
 use serde_json::json;
 use sla_contracts::SlaOracle;
+use sla_protocol::SlaTerms;
 
 use crate::args::{
     ChainArgs, ConsumerAllocationCommand, ConsumerCommand, ProfileCommand,
     ProviderAllocationCommand, ProviderCommand,
 };
-use crate::chain::terms::{terms_from_args, to_sol};
+use crate::chain::terms::terms_from_args;
 use crate::chain::units::format_wei;
 use crate::chain::{Chain, Sent};
 use crate::output::Output;
@@ -17,7 +18,7 @@ fn wei(amount: alloy::primitives::U256) -> serde_json::Value {
     json!(amount.to_string())
 }
 
-pub async fn provider(cmd: ProviderCommand, args: &ChainArgs) -> anyhow::Result<Output> {
+pub(super) async fn provider(cmd: ProviderCommand, args: &ChainArgs) -> anyhow::Result<Output> {
     let chain = Chain::connect(args).await?;
     let c = &chain.contract;
     match cmd {
@@ -58,7 +59,7 @@ pub async fn provider(cmd: ProviderCommand, args: &ChainArgs) -> anyhow::Result<
         ProviderCommand::Profile(ProfileCommand::Publish { terms }) => {
             let terms = terms_from_args(&terms)?;
             let sent = chain
-                .send("publishProfile", c.publishProfile(to_sol(&terms)))
+                .send("publishProfile", c.publishProfile((&terms).into()))
                 .await?;
             let e = sent.event::<SlaOracle::ProfilePublished>()?;
             let mut out = sent.json();
@@ -151,7 +152,7 @@ pub async fn provider(cmd: ProviderCommand, args: &ChainArgs) -> anyhow::Result<
     }
 }
 
-pub async fn consumer(cmd: ConsumerCommand, args: &ChainArgs) -> anyhow::Result<Output> {
+pub(super) async fn consumer(cmd: ConsumerCommand, args: &ChainArgs) -> anyhow::Result<Output> {
     let chain = Chain::connect(args).await?;
     let c = &chain.contract;
     match cmd {
@@ -177,7 +178,7 @@ pub async fn consumer(cmd: ConsumerCommand, args: &ChainArgs) -> anyhow::Result<
                     chain
                         .send(
                             "requestAllocation",
-                            c.requestAllocation(provider, to_sol(&terms)),
+                            c.requestAllocation(provider, (&terms).into()),
                         )
                         .await?
                 }
@@ -191,7 +192,7 @@ pub async fn consumer(cmd: ConsumerCommand, args: &ChainArgs) -> anyhow::Result<
             out["profile_id"] = json!(e.profileId);
             out["terms_hash"] = json!(e.termsHash.to_string());
             out["expires_at"] = json!(e.expiresAt);
-            out["terms"] = serde_json::to_value(crate::chain::terms::from_sol(&e.terms))?;
+            out["terms"] = serde_json::to_value(SlaTerms::from(&e.terms))?;
             Ok(Output::new(
                 format!(
                     "requested allocation {} from provider {}; the provider must accept before {} (unix time){}",

@@ -11,14 +11,14 @@ use crate::keyfile;
 use crate::output::Output;
 
 /// The public key a [`KeyRef`] names.
-pub fn public_key(key: &KeyRef) -> anyhow::Result<[u8; 32]> {
+pub(super) fn public_key(key: &KeyRef) -> anyhow::Result<[u8; 32]> {
     match key {
         KeyRef::Public(bytes) => Ok(*bytes),
         KeyRef::File(path) => Ok(keyfile::read(path)?.verifying_key().to_bytes()),
     }
 }
 
-pub async fn run(cmd: KeyCommand, chain: &ChainArgs) -> anyhow::Result<Output> {
+pub(super) async fn run(cmd: KeyCommand, chain: &ChainArgs) -> anyhow::Result<Output> {
     match cmd {
         KeyCommand::Generate { out, force } => {
             let key = keyfile::generate();

@@ -5,12 +5,12 @@ use sla_protocol::QosRecord;
 
 use crate::args::ProbeCommand;
 use crate::output::Output;
+use crate::probe::endpoint::Prober;
 use crate::probe::spool::Spool;
-use crate::probe::storage::Prober;
 use crate::probe::{self, ProbeConfig};
 
 /// A record as JSON (the `sla probe once --json` and status shape).
-pub fn record_json(r: &QosRecord) -> Value {
+pub(super) fn record_json(r: &QosRecord) -> Value {
     json!({
         "timestamp_ms": r.timestamp_ms,
         "operation": r.operation.name(),
@@ -39,11 +39,11 @@ fn record_line(r: &QosRecord) -> String {
     )
 }
 
-pub async fn run(cmd: ProbeCommand) -> anyhow::Result<Output> {
+pub(super) async fn run(cmd: ProbeCommand) -> anyhow::Result<Output> {
     match cmd {
         ProbeCommand::Run { config } => {
             let config = ProbeConfig::load(&config)?;
-            probe::run(config, shutdown_signal()).await?;
+            probe::run(config, sla_runtime::shutdown_signal()).await?;
             Ok(Output::new("", json!({ "stopped": true })))
         }
         ProbeCommand::Once { config } => {
@@ -81,7 +81,7 @@ pub async fn run(cmd: ProbeCommand) -> anyhow::Result<Output> {
                     stats.reports_sent, stats.reports_pending, stats.reports_rejected
                 ),
             ];
-            if let Some(head) = stats.head {
+            if let Some(head) = &stats.head {
                 human.push(format!(
                     "chain head: sequence {} ({}), period end {} ms",
                     head.sequence, head.hash, head.period_end_ms
@@ -141,20 +141,4 @@ pub async fn run(cmd: ProbeCommand) -> anyhow::Result<Output> {
             ))
         }
     }
-}
-
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
 }

@@ -2,9 +2,9 @@
 
 use alloy::primitives::B256;
 use serde_json::json;
+use sla_protocol::SlaTerms;
 
 use crate::args::{ChainArgs, ShowCommand};
-use crate::chain::terms::from_sol;
 use crate::chain::units::format_wei;
 use crate::chain::Chain;
 use crate::commands::key::public_key;
@@ -23,7 +23,7 @@ fn status_name(status: u8) -> &'static str {
     }
 }
 
-pub async fn run(cmd: ShowCommand, args: &ChainArgs) -> anyhow::Result<Output> {
+pub(super) async fn run(cmd: ShowCommand, args: &ChainArgs) -> anyhow::Result<Output> {
     let chain = Chain::connect(args).await?;
     let c = &chain.contract;
     match cmd {
@@ -34,7 +34,7 @@ pub async fn run(cmd: ShowCommand, args: &ChainArgs) -> anyhow::Result<Output> {
                 serde_json::Value::Null
             } else {
                 let t = chain.view("allocationTerms", c.allocationTerms(id)).await?;
-                serde_json::to_value(from_sol(&t))?
+                serde_json::to_value(SlaTerms::from(&t))?
             };
             let out = json!({
                 "data_unit_id": id,
@@ -93,14 +93,14 @@ pub async fn run(cmd: ShowCommand, args: &ChainArgs) -> anyhow::Result<Output> {
                 "provider": p.provider.to_checksum(None),
                 "retired": p.retired,
                 "terms_hash": p.termsHash.to_string(),
-                "terms": from_sol(&p.terms),
+                "terms": SlaTerms::from(&p.terms),
             });
             Ok(Output::new(
                 format!(
                     "profile {id} of {}{}: terms {}",
                     p.provider,
                     if p.retired { " (retired)" } else { "" },
-                    serde_json::to_string(&from_sol(&p.terms))?
+                    serde_json::to_string(&SlaTerms::from(&p.terms))?
                 ),
                 out,
             ))

@@ -17,10 +17,10 @@ use tokio::sync::{watch, Notify};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::config::{ProbeConfig, Reporter};
+use super::endpoint::{Prober, RecordSink};
 use super::ingest::{problem_text, IngestClient, PostOutcome};
 use super::now_ms;
 use super::spool::{ReportStatus, Spool};
-use super::storage::{Prober, RecordSink};
 use sla_protocol::QosRecord;
 
 /// What the two tasks share.

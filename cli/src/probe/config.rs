@@ -309,22 +309,17 @@ impl ProbeConfig {
 
     /// The deployment the reports are bound to.
     pub fn deployment(&self) -> anyhow::Result<Deployment> {
-        let (chain_id, contract) = match &self.deployment {
-            Some(path) => {
-                let d = sla_contracts::Deployment::read(path)?;
-                (d.chain_id, d.contract.0 .0)
-            }
-            None => {
-                let text = self.contract.as_deref().unwrap_or_default();
-                let mut address = [0u8; 20];
-                hex::decode_to_slice(text.strip_prefix("0x").unwrap_or(text), &mut address)
-                    .map_err(|_| {
-                        anyhow::anyhow!("contract {text:?} is not a 20-byte hex address")
-                    })?;
-                (self.chain_id.unwrap_or_default(), address)
-            }
-        };
-        Ok(Deployment { chain_id, contract })
+        if let Some(path) = &self.deployment {
+            return Ok(sla_contracts::DeploymentFile::read(path)?.deployment());
+        }
+        let text = self.contract.as_deref().unwrap_or_default();
+        let mut contract = [0u8; 20];
+        hex::decode_to_slice(text.strip_prefix("0x").unwrap_or(text), &mut contract)
+            .map_err(|_| anyhow::anyhow!("contract {text:?} is not a 20-byte hex address"))?;
+        Ok(Deployment {
+            chain_id: self.chain_id.unwrap_or_default(),
+            contract,
+        })
     }
 
     /// The reporter: deployment, role, data unit and the key read from `key_file`.

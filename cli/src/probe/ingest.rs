@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use sla_protocol::{ReportHash, SignedReport};
 
-use super::spool::ChainHead;
+use sla_protocol::acceptance::ReportChainHead;
 
 /// What became of one POST.
 #[derive(Debug, Clone)]
@@ -80,7 +80,7 @@ impl IngestClient {
         &self,
         key: &[u8; 32],
         data_unit: u64,
-    ) -> Result<Option<ChainHead>, String> {
+    ) -> Result<Option<ReportChainHead>, String> {
         let url = self.url(&format!(
             "/v1/reporters/{}/data-units/{data_unit}",
             hex::encode(key)
@@ -99,11 +99,13 @@ impl IngestClient {
                 let hash = body["last_hash"].as_str().and_then(ReportHash::from_hex);
                 let end = body["last_period_end_ms"].as_u64();
                 match (sequence, hash, end) {
-                    (Some(sequence), Some(hash), Some(period_end_ms)) => Ok(Some(ChainHead {
-                        sequence,
-                        hash,
-                        period_end_ms,
-                    })),
+                    (Some(sequence), Some(hash), Some(period_end_ms)) => {
+                        Ok(Some(ReportChainHead {
+                            sequence,
+                            hash,
+                            period_end_ms,
+                        }))
+                    }
                     _ => Err(format!("unexpected reporter status: {body}")),
                 }
             }

@@ -26,6 +26,8 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, Sqlite, Transaction};
 
+use sla_protocol::acceptance::ReportChainHead;
+
 use super::config::Reporter;
 use super::plan::plan;
 
@@ -52,6 +54,11 @@ pub enum SpoolError {
     Encode { sequence: u64, source: DecodeError },
     #[error("spool {path}: corrupt row: {reason}")]
     Corrupt { path: String, reason: String },
+    #[error("spool {path}: schema migration failed: {source}")]
+    Migration {
+        path: String,
+        source: sqlx::migrate::MigrateError,
+    },
 }
 
 type Result<T, E = SpoolError> = std::result::Result<T, E>;
@@ -86,14 +93,6 @@ impl ReportStatus {
     }
 }
 
-/// The end of a reporter's hash chain: what the next report follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChainHead {
-    pub sequence: u64,
-    pub hash: ReportHash,
-    pub period_end_ms: u64,
-}
-
 /// A report in the spool.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpooledReport {
@@ -118,7 +117,7 @@ pub struct SpoolStats {
     pub reports_pending: u64,
     pub reports_sent: u64,
     pub reports_rejected: u64,
-    pub head: Option<ChainHead>,
+    pub head: Option<ReportChainHead>,
 }
 
 /// An open spool.
@@ -128,50 +127,6 @@ pub struct Spool {
     path: PathBuf,
     _lock: Option<std::sync::Arc<std::fs::File>>,
 }
-
-const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS meta (
-    k TEXT PRIMARY KEY,
-    v TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS records (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    timestamp_ms INTEGER NOT NULL,
-    operation INTEGER NOT NULL,
-    custom_name TEXT,
-    custom_value INTEGER,
-    latency_us INTEGER NOT NULL,
-    bytes INTEGER NOT NULL,
-    throughput_bps INTEGER NOT NULL,
-    object_size INTEGER NOT NULL,
-    success INTEGER NOT NULL,
-    error_code INTEGER NOT NULL,
-    error_detail TEXT NOT NULL,
-    -- the report that carries it; NULL while unreported
-    report_sequence INTEGER,
-    -- 1: older than the chain head's period end (clock went back, or the head was adopted from
-    -- the ingest API), so no report can carry it; kept, never sent
-    orphaned INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS records_unreported ON records (timestamp_ms, id)
-    WHERE report_sequence IS NULL AND orphaned = 0;
-CREATE INDEX IF NOT EXISTS records_by_report ON records (report_sequence);
-CREATE TABLE IF NOT EXISTS reports (
-    sequence INTEGER PRIMARY KEY,
-    hash TEXT NOT NULL UNIQUE,
-    prev_hash TEXT NOT NULL,
-    period_start_ms INTEGER NOT NULL,
-    period_end_ms INTEGER NOT NULL,
-    record_count INTEGER NOT NULL,
-    payload BLOB NOT NULL,
-    signature BLOB NOT NULL,
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    created_at_ms INTEGER NOT NULL,
-    sent_at_ms INTEGER
-);
-"#;
 
 /// Unsigned 64-bit values are stored bit for bit in SQLite's signed integers.
 fn to_db(v: u64) -> i64 {
@@ -217,10 +172,13 @@ impl Spool {
             });
         }
         let spool = Spool::connect(path, Some(std::sync::Arc::new(lock))).await?;
-        sqlx::raw_sql(SCHEMA)
-            .execute(&spool.pool)
+        sqlx::migrate!("../migrations/spool")
+            .run(&spool.pool)
             .await
-            .map_err(spool.db())?;
+            .map_err(|source| SpoolError::Migration {
+                path: spool.path.display().to_string(),
+                source,
+            })?;
         spool.bind(reporter, true).await?;
         Ok(spool)
     }
@@ -347,7 +305,7 @@ impl Spool {
         Ok(())
     }
 
-    async fn head_in(&self, tx: &mut Transaction<'_, Sqlite>) -> Result<Option<ChainHead>> {
+    async fn head_in(&self, tx: &mut Transaction<'_, Sqlite>) -> Result<Option<ReportChainHead>> {
         let last = sqlx::query(
             "SELECT sequence, hash, period_end_ms FROM reports ORDER BY sequence DESC LIMIT 1",
         )
@@ -355,7 +313,7 @@ impl Spool {
         .await
         .map_err(self.db())?;
         let last = match last {
-            Some(row) => Some(ChainHead {
+            Some(row) => Some(ReportChainHead {
                 sequence: from_db(row.get("sequence")),
                 hash: self.parse_hash(row.get("hash"))?,
                 period_end_ms: from_db(row.get("period_end_ms")),
@@ -370,7 +328,7 @@ impl Spool {
         })
     }
 
-    async fn base_in(&self, tx: &mut Transaction<'_, Sqlite>) -> Result<Option<ChainHead>> {
+    async fn base_in(&self, tx: &mut Transaction<'_, Sqlite>) -> Result<Option<ReportChainHead>> {
         let rows: Vec<(String, String)> =
             sqlx::query_as("SELECT k, v FROM meta WHERE k LIKE 'base_%'")
                 .fetch_all(&mut **tx)
@@ -386,7 +344,7 @@ impl Spool {
             get("base_hash"),
             get("base_period_end_ms"),
         ) {
-            (Some(s), Some(h), Some(e)) => Ok(Some(ChainHead {
+            (Some(s), Some(h), Some(e)) => Ok(Some(ReportChainHead {
                 sequence: s.parse().map_err(|_| self.corrupt("base_sequence"))?,
                 hash: self.parse_hash(h)?,
                 period_end_ms: e.parse().map_err(|_| self.corrupt("base_period_end_ms"))?,
@@ -407,7 +365,7 @@ impl Spool {
     }
 
     /// The chain head the next report follows: the last spooled report, or the adopted base.
-    pub async fn head(&self) -> Result<Option<ChainHead>> {
+    pub async fn head(&self) -> Result<Option<ReportChainHead>> {
         let mut tx = self.pool.begin().await.map_err(self.db())?;
         let head = self.head_in(&mut tx).await?;
         tx.commit().await.map_err(self.db())?;
@@ -415,7 +373,7 @@ impl Spool {
     }
 
     /// The head adopted from the ingest API, if any.
-    pub async fn base(&self) -> Result<Option<ChainHead>> {
+    pub async fn base(&self) -> Result<Option<ReportChainHead>> {
         let mut tx = self.pool.begin().await.map_err(self.db())?;
         let base = self.base_in(&mut tx).await?;
         tx.commit().await.map_err(self.db())?;
@@ -423,7 +381,7 @@ impl Spool {
     }
 
     /// Continues the chain from a head the ingest API has (the spool was lost or is new).
-    pub async fn adopt_base(&self, head: ChainHead) -> Result<()> {
+    pub async fn adopt_base(&self, head: ReportChainHead) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(self.db())?;
         for (k, v) in [
             ("base_sequence", head.sequence.to_string()),
@@ -548,7 +506,7 @@ impl Spool {
                 attempts: 0,
                 last_error: None,
             });
-            prev = Some(ChainHead {
+            prev = Some(ReportChainHead {
                 sequence,
                 hash,
                 period_end_ms: period.end_ms,

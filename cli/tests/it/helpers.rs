@@ -6,20 +6,24 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use alloy_primitives::{address, Address};
 use clap::Parser;
 use serde_json::Value;
+use sla_protocol::aggregate::SlaTerms;
+use sla_protocol::parties::{Allocation, AllocationStatus, ReporterKey};
 use sla_protocol::{codec, QosRecord, Report};
-use sla_storage::{Allocation, AllocationStatus, ReporterKey};
+use sla_storage::testing::{seed_allocation, seed_key};
+use sla_storage::Database;
 use tokio::sync::oneshot;
 
-pub const CONSUMER: &str = "0x00000000000000000000000000000000000000c1";
-pub const PROVIDER: &str = "0x00000000000000000000000000000000000000b1";
-pub const DATA_UNIT: u64 = 7;
-pub const CHAIN_ID: u64 = 31337;
-pub const CONTRACT: &str = "0xabababababababababababababababababababab";
+pub(crate) const CONSUMER: Address = address!("0x00000000000000000000000000000000000000c1");
+pub(crate) const PROVIDER: Address = address!("0x00000000000000000000000000000000000000b1");
+pub(crate) const DATA_UNIT: u64 = 7;
+pub(crate) const CHAIN_ID: u64 = 31337;
+pub(crate) const CONTRACT: &str = "0xabababababababababababababababababababab";
 
 /// The `sla` binary under test.
-pub fn sla() -> Command {
+pub(crate) fn sla() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sla"));
     for var in [
         "SLA_PRIVATE_KEY",
@@ -34,20 +38,20 @@ pub fn sla() -> Command {
 }
 
 /// Runs `sla args…` to completion.
-pub fn run_sla(args: &[&str]) -> Output {
+pub(crate) fn run_sla(args: &[&str]) -> Output {
     sla().args(args).output().expect("run sla")
 }
 
-pub fn stdout(out: &Output) -> String {
+pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-pub fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Runs `sla --json args…`, expects success and returns the parsed JSON.
-pub fn sla_json(args: &[&str]) -> Value {
+pub(crate) fn sla_json(args: &[&str]) -> Value {
     let mut all = vec!["--json"];
     all.extend_from_slice(args);
     let out = run_sla(&all);
@@ -62,7 +66,7 @@ pub fn sla_json(args: &[&str]) -> Value {
 }
 
 /// A real ingest API on a SQLite file, on a fixed port so it can be stopped and started again.
-pub struct Ingest {
+pub(crate) struct Ingest {
     pub port: u16,
     pub db: String,
     shutdown: Option<oneshot::Sender<()>>,
@@ -72,28 +76,26 @@ pub struct Ingest {
 
 impl Ingest {
     /// Starts a server on a new database in `dir` and seeds the data unit and `key` (the consumer's).
-    pub async fn start(dir: &Path, key: [u8; 32]) -> Ingest {
+    pub(crate) async fn start(dir: &Path, key: [u8; 32]) -> Ingest {
         let ingest = Ingest::start_without_key(dir).await;
         ingest.register_key(key).await;
         ingest
     }
 
     /// Mirrors `key` as the consumer's registered reporter key.
-    pub async fn register_key(&self, key: [u8; 32]) {
-        let storage = sla_storage::connect(&self.db).await.expect("connect");
-        storage
-            .upsert_reporter_key(&ReporterKey {
-                public_key: key,
-                account: CONSUMER.into(),
-                valid_from_ms: 0,
-                valid_until_ms: None,
-            })
-            .await
-            .unwrap();
+    pub(crate) async fn register_key(&self, key: [u8; 32]) {
+        let db = Database::connect(&self.db).await.expect("connect");
+        let key = ReporterKey {
+            public_key: key,
+            account: CONSUMER,
+            valid_from_ms: 0,
+            valid_until_ms: None,
+        };
+        seed_key(&db, &key).await.unwrap();
     }
 
     /// Starts a server on a new database in `dir` with the data unit but no reporter key.
-    pub async fn start_without_key(dir: &Path) -> Ingest {
+    pub(crate) async fn start_without_key(dir: &Path) -> Ingest {
         let db = format!("sqlite:{}", dir.join("ingest.sqlite").display());
         let mut ingest = Ingest {
             port: crate::nginx::free_port(),
@@ -103,30 +105,27 @@ impl Ingest {
             http: reqwest::Client::new(),
         };
         ingest.resume().await;
-        let storage = sla_storage::connect(&ingest.db).await.expect("connect");
-        storage
-            .upsert_allocation(&Allocation {
-                data_unit: DATA_UNIT,
-                consumer: CONSUMER.into(),
-                provider: PROVIDER.into(),
-                status: AllocationStatus::Active,
-                reporting_interval_ms: 3_600_000,
-                terms_hash: [0x11; 32],
-                terms_json: "{}".into(),
-                active_from_ms: 0,
-                closed_at_ms: None,
-            })
-            .await
-            .unwrap();
+        let db = Database::connect(&ingest.db).await.expect("connect");
+        let allocation = Allocation {
+            data_unit: DATA_UNIT,
+            consumer: CONSUMER,
+            provider: PROVIDER,
+            status: AllocationStatus::Active,
+            terms_hash: [0x11; 32],
+            terms: SlaTerms::reporting_only(3600),
+            active_from_ms: 0,
+            closed_at_ms: None,
+        };
+        seed_allocation(&db, &allocation).await.unwrap();
         ingest
     }
 
-    pub fn base(&self) -> String {
+    pub(crate) fn base(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
     /// Starts (again) on the same port and database.
-    pub async fn resume(&mut self) {
+    pub(crate) async fn resume(&mut self) {
         assert!(self.server.is_none(), "already running");
         let contract = CONTRACT.to_owned();
         let config = sla_ingest_api::Config::parse_from([
@@ -167,7 +166,7 @@ impl Ingest {
     }
 
     /// Stops the server gracefully; the port refuses connections afterwards.
-    pub async fn stop(&mut self) {
+    pub(crate) async fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -177,7 +176,7 @@ impl Ingest {
     }
 
     /// `GET /v1/reporters/{key}/data-units/{id}`, `None` on 404.
-    pub async fn reporter(&self, key: &[u8; 32]) -> Option<Value> {
+    pub(crate) async fn reporter(&self, key: &[u8; 32]) -> Option<Value> {
         let r = self
             .http
             .get(format!(
@@ -195,7 +194,7 @@ impl Ingest {
         }
     }
 
-    pub async fn last_sequence(&self, key: &[u8; 32]) -> u64 {
+    pub(crate) async fn last_sequence(&self, key: &[u8; 32]) -> u64 {
         self.reporter(key)
             .await
             .and_then(|v| v["last_sequence"].as_u64())
@@ -203,7 +202,7 @@ impl Ingest {
     }
 
     /// Every stored report of the data unit, in arrival order, decoded.
-    pub async fn reports(&self) -> Vec<(Value, Report)> {
+    pub(crate) async fn reports(&self) -> Vec<(Value, Report)> {
         let body: Value = self
             .http
             .get(format!(
@@ -235,7 +234,7 @@ impl Ingest {
 /// Checks a reporter's stored reports form one unbroken chain from sequence 1: consecutive
 /// sequences, each `prev_hash` the hash of the one before, periods that never overlap. Returns
 /// all their records.
-pub fn assert_chain(reports: &[(Value, Report)]) -> Vec<QosRecord> {
+pub(crate) fn assert_chain(reports: &[(Value, Report)]) -> Vec<QosRecord> {
     let mut records = Vec::new();
     let mut prev_hash = sla_protocol::ReportHash::ZERO;
     let mut prev_end = 0;
@@ -257,7 +256,7 @@ pub fn assert_chain(reports: &[(Value, Report)]) -> Vec<QosRecord> {
 }
 
 /// Polls `check` every 50 ms until it holds or `secs` pass.
-pub async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
+pub(crate) async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -273,7 +272,7 @@ where
 }
 
 /// Generates a key file with `sla key generate` and returns its path and public key.
-pub fn generate_key(dir: &Path) -> (PathBuf, [u8; 32]) {
+pub(crate) fn generate_key(dir: &Path) -> (PathBuf, [u8; 32]) {
     let path = dir.join("reporter.key");
     let out = sla_json(&["key", "generate", "--out", path.to_str().unwrap()]);
     let mut key = [0u8; 32];
@@ -282,7 +281,7 @@ pub fn generate_key(dir: &Path) -> (PathBuf, [u8; 32]) {
 }
 
 /// Writes a probe configuration (TOML) with short intervals for tests.
-pub fn write_config(
+pub(crate) fn write_config(
     dir: &Path,
     key_file: &Path,
     storage_url: &str,
@@ -322,13 +321,13 @@ shutdown_grace = "3s"
 }
 
 /// `sla probe run` as a child process, its log in a file.
-pub struct Agent {
+pub(crate) struct Agent {
     child: Option<Child>,
     pub log: PathBuf,
 }
 
 impl Agent {
-    pub fn start(config: &Path, log: PathBuf) -> Agent {
+    pub(crate) fn start(config: &Path, log: PathBuf) -> Agent {
         let file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -348,12 +347,12 @@ impl Agent {
         }
     }
 
-    pub fn log_text(&self) -> String {
+    pub(crate) fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// SIGTERM, then waits (at most 20 s) for a clean exit; returns whether it exited with 0.
-    pub async fn stop(&mut self) -> bool {
+    pub(crate) async fn stop(&mut self) -> bool {
         let mut child = self.child.take().expect("running");
         let status = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
@@ -374,7 +373,7 @@ impl Agent {
     }
 
     /// SIGKILL: a crash, nothing flushed.
-    pub fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         let mut child = self.child.take().expect("running");
         child.kill().unwrap();
         child.wait().unwrap();
@@ -392,13 +391,13 @@ impl Drop for Agent {
 
 /// A proxy in front of nginx that forwards every request and flips one byte in the middle of
 /// every successful GET response body: the storage server is real, the path to it corrupts.
-pub struct CorruptingProxy {
+pub(crate) struct CorruptingProxy {
     pub port: u16,
     _shutdown: oneshot::Sender<()>,
 }
 
 impl CorruptingProxy {
-    pub async fn start(upstream_port: u16) -> CorruptingProxy {
+    pub(crate) async fn start(upstream_port: u16) -> CorruptingProxy {
         use axum::body::Bytes;
         use axum::http::{Method, StatusCode, Uri};
 
@@ -440,7 +439,7 @@ impl CorruptingProxy {
         }
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}/dav/probe/", self.port)
     }
 }

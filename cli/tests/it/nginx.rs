@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub struct Nginx {
+pub(crate) struct Nginx {
     child: Option<Child>,
     pub port: u16,
     pub dir: tempfile::TempDir,
@@ -16,7 +16,7 @@ pub struct Nginx {
 
 /// The nginx binary: `$NGINX_BIN`, else `nginx` on `PATH`, else `/usr/sbin/nginx`; it must have
 /// the DAV module compiled in. Panics with what to do otherwise.
-pub fn nginx_bin() -> PathBuf {
+pub(crate) fn nginx_bin() -> PathBuf {
     let candidates: Vec<PathBuf> = match std::env::var_os("NGINX_BIN") {
         Some(p) => vec![PathBuf::from(p)],
         None => std::env::var_os("PATH")
@@ -53,7 +53,7 @@ pub fn nginx_bin() -> PathBuf {
     bin
 }
 
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -63,7 +63,7 @@ pub fn free_port() -> u16 {
 
 impl Nginx {
     /// Starts nginx serving WebDAV (PUT, DELETE; GET) under `/dav/`.
-    pub fn start() -> Nginx {
+    pub(crate) fn start() -> Nginx {
         let bin = nginx_bin();
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("root");
@@ -142,12 +142,12 @@ http {{
     }
 
     /// The WebDAV collection the probe writes under.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}/dav/probe/", self.port)
     }
 
     /// Files left in the served directory (the probe deletes what it writes).
-    pub fn stored_files(&self) -> Vec<String> {
+    pub(crate) fn stored_files(&self) -> Vec<String> {
         let dir = self.dir.path().join("root/dav/probe");
         std::fs::read_dir(dir)
             .map(|d| {
@@ -158,7 +158,7 @@ http {{
     }
 
     /// Kills nginx (SIGKILL) and waits for it: connections are refused from then on.
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();

@@ -8,7 +8,7 @@ use alloy::{
     transports::http::reqwest::Url,
 };
 
-use crate::{Deployment, Error, ISlaOracle, Result, SlaOracle};
+use crate::{DeploymentFile, Error, ISlaOracle, Result, SlaOracle};
 
 /// Constructor arguments of `SlaOracle`; `None` fields take the documented defaults.
 #[derive(Debug, Clone)]
@@ -53,7 +53,7 @@ pub async fn deploy(
     rpc_url: Url,
     signer: PrivateKeySigner,
     config: &DeployConfig,
-) -> Result<Deployment> {
+) -> Result<DeploymentFile> {
     let deployer = signer.address();
     let provider = ProviderBuilder::new()
         .wallet(EthereumWallet::from(signer))
@@ -106,7 +106,7 @@ pub async fn deploy(
     };
     let deploy_block = receipt.block_number.ok_or(Error::NotDeployed(deploy_tx))?;
 
-    Ok(Deployment {
+    Ok(DeploymentFile {
         chain_id,
         contract,
         deploy_block,

@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
-/// A deployed `SlaOracle`, as written by `sla-deploy` and read by the ingest API, the oracle and the
-/// CLI. The timing fields repeat the contract's immutables so services can compute epochs offline.
+/// The addresses file of a deployed `SlaOracle`, as written by `sla-deploy` and read by the ingest
+/// API, the oracle and the CLI; [`DeploymentFile::deployment`] is the identity reports are bound to. The timing fields repeat the contract's immutables so services can compute epochs offline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Deployment {
+pub struct DeploymentFile {
     /// EIP-155 chain id (part of the EIP-712 domain and of the report signing domain).
     pub chain_id: u64,
     /// The `SlaOracle` address.
@@ -39,7 +39,7 @@ pub struct Deployment {
     pub quorum: u8,
 }
 
-impl Deployment {
+impl DeploymentFile {
     /// Reads a deployment file.
     pub fn read(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();

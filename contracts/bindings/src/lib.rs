@@ -1,7 +1,7 @@
 //! Rust face of the SLA oracle's smart contract. It holds the alloy `sol!` bindings of `SlaOracle`
 //! generated from the committed forge artifact (`artifacts/SlaOracle.json`, written by
 //! `contracts/scripts/export-artifacts.sh` and checked for drift by `scripts/test-contracts.sh`), the
-//! deployment routine behind the `sla-deploy` binary, the [`Deployment`] addresses file the services
+//! deployment routine behind the `sla-deploy` binary, the [`DeploymentFile`] addresses file the services
 //! read, the packed wire form of result batches ([`pack_results`], [`unpack_results`]), the EIP-712
 //! signing of result batches that the oracle submits, the decoding of the packed `ResultApplied`
 //! event, and a helper that finds the pinned anvil binary for tests and the dev stack.
@@ -10,6 +10,7 @@
 //! `docs/contracts.md`; the Rust side mirrors them and must not drift from them.
 
 pub mod anvil;
+pub mod convert;
 mod deploy;
 mod deployment;
 pub mod events;
@@ -17,7 +18,7 @@ pub mod results;
 pub mod signing;
 
 pub use deploy::{deploy, DeployConfig};
-pub use deployment::Deployment;
+pub use deployment::DeploymentFile;
 pub use results::{pack_results, unpack_results, InvalidResultsLength, RECORD_SIZE};
 
 alloy::sol!(

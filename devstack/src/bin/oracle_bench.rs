@@ -35,11 +35,14 @@ use clap::Parser;
 use serde_json::json;
 use sla_contracts::{DeployConfig, SlaOracle};
 use sla_devstack::chain::demo_terms;
-use sla_oracle::submitter::{Submitter, SubmitterConfig, SubmitterMetrics};
+use sla_oracle::submitter::{Submitter, SubmitterConfig, SubmitterMetrics, SubmitterStores};
 use sla_protocol::aggregate::{
     epoch_score, EpochConfig, EpochVerdict, EvidenceSource, Metric, MetricVerdict, ViewEvidence,
 };
-use sla_storage::{Rollup, RollupStatus, TxState};
+use sla_protocol::aggregate::{AggregationContext, EpochAccumulator};
+use sla_protocol::parties::{Allocation, AllocationStatus};
+use sla_storage::rollups::RollupWrite;
+use sla_storage::{Database, RollupStatus, TxState};
 
 #[derive(Debug, Parser)]
 #[command(about = "Oracle submitter benchmark: epoch close to confirmed on anvil, gas per result")]
@@ -252,46 +255,55 @@ async fn main() -> anyhow::Result<()> {
             dir.join("oracle-bench.sqlite").display()
         ));
     }
-    let storage = sla_storage::connect(&database_url).await?;
-    let rows: Vec<Rollup> = (1..=args.data_units)
+    let storage = Database::connect(&database_url).await?;
+    let epochs = deployment.epochs()?;
+    let protocol_terms = sla_protocol::aggregate::SlaTerms::from(&terms);
+    // Empty accumulators: the submitter reads only the verdicts.
+    let accumulators: Vec<(EpochAccumulator, EpochVerdict)> = (1..=args.data_units)
         .map(|unit| {
+            let ctx = AggregationContext::new(&epochs, &protocol_terms, unit, epoch)?;
             let violating = unit % 100 < args.violating_percent;
-            let v = verdict(unit, epoch, violating, &terms.weights);
-            Rollup {
-                data_unit: unit,
-                epoch,
-                status: RollupStatus::Final,
-                accumulator: Vec::new(),
-                summary: Vec::new(),
-                summary_json: "{}".into(),
-                reports_root: v.reports_root,
-                report_count: 2,
-                verdict_json: Some(serde_json::to_string(&v).expect("verdict json")),
-                updated_at_ms: sla_oracle::aggregator::now_ms(),
-            }
+            Ok((
+                EpochAccumulator::new(ctx),
+                verdict(unit, epoch, violating, &terms.weights),
+            ))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let summaries: Vec<_> = accumulators.iter().map(|(acc, _)| acc.summary()).collect();
+    let now_ms = sla_runtime::now_ms();
+    let rows: Vec<RollupWrite<'_>> = accumulators
+        .iter()
+        .zip(&summaries)
+        .map(|((accumulator, verdict), summary)| RollupWrite {
+            accumulator,
+            summary,
+            status: RollupStatus::Final,
+            verdict: Some(verdict),
+            updated_at_ms: now_ms,
         })
         .collect();
     for chunk in rows.chunks(1_000) {
-        storage.save_rollups(chunk, &[], None).await?;
+        storage.rollups().save(chunk, &[], None).await?;
     }
     // The mirror the indexer would have written (the submitter groups results by provider).
     let provider_keys = &keys[2..2 + args.providers];
+    let mut mirror = storage.mirror().begin_write().await?;
     for unit in 1..=args.data_units {
         let provider = provider_keys[((unit - 1) % p) as usize].address();
-        storage
-            .upsert_allocation(&sla_storage::Allocation {
+        mirror
+            .upsert_current_allocation(&Allocation {
                 data_unit: unit,
-                consumer: format!("{:#x}", consumer.address()),
-                provider: format!("{provider:#x}"),
-                status: sla_storage::AllocationStatus::Active,
-                reporting_interval_ms: 3_600_000,
+                consumer: consumer.address(),
+                provider,
+                status: AllocationStatus::Active,
                 terms_hash: [0; 32],
-                terms_json: "{}".into(),
+                terms: protocol_terms.clone(),
                 active_from_ms: 0,
                 closed_at_ms: None,
             })
             .await?;
     }
+    mirror.commit().await?;
     let setup_seconds = setup_started.elapsed().as_secs_f64();
 
     // The submitter, configured as the service configures it.
@@ -314,7 +326,7 @@ async fn main() -> anyhow::Result<()> {
         },
         submitter_provider,
         keys[1].clone(),
-        storage.clone(),
+        SubmitterStores::of(&storage),
         Arc::new(SubmitterMetrics::default()),
     );
 
@@ -344,11 +356,12 @@ async fn main() -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(600);
     while all_confirmed.is_none() {
         anyhow::ensure!(Instant::now() < deadline, "not confirmed within 10 minutes");
-        if let Err(e) = submitter.tick(sla_oracle::aggregator::now_ms()).await {
+        if let Err(e) = submitter.tick(sla_runtime::now_ms()).await {
             eprintln!("submitter tick failed: {e}");
         }
         let txs = storage
-            .txs_in_states(&[TxState::Sent, TxState::Confirmed])
+            .txs()
+            .in_states(&[TxState::Sent, TxState::Confirmed])
             .await?;
         let count = |state: Option<TxState>| -> usize {
             txs.iter()
@@ -375,7 +388,7 @@ async fn main() -> anyhow::Result<()> {
 
     // Gas per result from the receipts (stored by the submitter from each receipt), and a check
     // that every result was applied exactly once.
-    let confirmed = storage.txs_in_states(&[TxState::Confirmed]).await?;
+    let confirmed = storage.txs().in_states(&[TxState::Confirmed]).await?;
     let mut full = Vec::new();
     let mut by_block: BTreeMap<u64, usize> = BTreeMap::new();
     for tx in &confirmed {
@@ -444,7 +457,7 @@ fn tempfile_dir() -> anyhow::Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!(
         "sla-oracle-bench-{}-{}",
         std::process::id(),
-        sla_oracle::aggregator::now_ms()
+        sla_runtime::now_ms()
     ));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)

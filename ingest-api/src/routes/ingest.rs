@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use serde_json::Value;
-use sla_storage::{Ack, Outcome};
+use sla_protocol::acceptance::{Ack, Outcome};
 
 use crate::body::{read_batch, read_signed_report};
 use crate::problem::ApiError;

@@ -14,7 +14,7 @@ pub async fn healthz() -> &'static str {
 
 /// `GET /readyz`: the database answers.
 pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
-    state.storage.ping().await.map_err(|err| {
+    state.db.ping().await.map_err(|err| {
         tracing::warn!(error = %err, "database not reachable");
         ApiError::Unavailable
     })?;

@@ -6,9 +6,9 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sla_protocol::ReportHash;
-use sla_storage::{ReportQuery, StoredReport};
+use sla_storage::reports::ReportQuery;
+use sla_storage::StoredReport;
 
-use crate::committer::now_ms;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -39,11 +39,6 @@ fn parse_hash(s: &str, field: &str) -> Result<ReportHash, ApiError> {
     })
 }
 
-fn storage_error(err: sla_storage::StorageError) -> ApiError {
-    tracing::error!(error = %err, "read failed");
-    ApiError::Unavailable
-}
-
 /// `GET /v1/reports/{hash}`
 pub async fn get_report(
     State(state): State<AppState>,
@@ -51,10 +46,9 @@ pub async fn get_report(
 ) -> Result<Json<Value>, ApiError> {
     let hash = parse_hash(&hash, "hash")?;
     let report = state
-        .storage
-        .report_by_hash(&hash)
-        .await
-        .map_err(storage_error)?
+        .reports
+        .by_hash(&hash)
+        .await?
         .ok_or(ApiError::NotFound("report"))?;
     Ok(Json(report_json(&report)))
 }
@@ -92,11 +86,7 @@ pub async fn list_reports(
         after_id: q.after.unwrap_or(0),
         limit,
     };
-    let reports = state
-        .storage
-        .reports_of_data_unit(&query)
-        .await
-        .map_err(storage_error)?;
+    let reports = state.reports.of_data_unit(&query).await?;
     let next = (reports.len() == limit as usize).then(|| reports.last().map(|r| r.id));
     Ok(Json(json!({
         "data_unit": data_unit,
@@ -116,19 +106,18 @@ pub async fn reporter_status(
 ) -> Result<Json<Value>, ApiError> {
     let key = parse_key(&key)?;
     let status = state
-        .storage
+        .reports
         .reporter_status(&key, data_unit)
-        .await
-        .map_err(storage_error)?
+        .await?
         .ok_or(ApiError::NotFound("reporter on this data unit"))?;
-    let now = now_ms();
+    let now = sla_runtime::now_ms();
     Ok(Json(json!({
         "reporter_key": hex::encode(status.reporter_key),
         "data_unit": status.data_unit,
         "role": status.role.as_str(),
-        "last_sequence": status.state.last_sequence,
-        "last_hash": status.state.last_hash.to_hex(),
-        "last_period_end_ms": status.state.last_period_end_ms,
+        "last_sequence": status.head.sequence,
+        "last_hash": status.head.hash.to_hex(),
+        "last_period_end_ms": status.head.period_end_ms,
         "reporting_interval_ms": status.reporting_interval_ms,
         "late": status.is_late(now),
         "now_ms": now,
@@ -142,18 +131,14 @@ pub async fn equivocations(
     Path((key, data_unit)): Path<(String, u64)>,
 ) -> Result<Json<Value>, ApiError> {
     let key = parse_key(&key)?;
-    let items = state
-        .storage
-        .equivocations(&key, data_unit)
-        .await
-        .map_err(storage_error)?;
+    let items = state.reports.equivocations(&key, data_unit).await?;
     Ok(Json(json!({
-        "equivocations": items.iter().map(|(sequence, accepted, signed)| json!({
-            "sequence": sequence,
-            "accepted_hash": accepted.to_hex(),
-            "conflicting_hash": signed.hash().to_hex(),
-            "payload": hex::encode(&signed.payload),
-            "signature": hex::encode(&signed.signature),
+        "equivocations": items.iter().map(|e| json!({
+            "sequence": e.sequence,
+            "accepted_hash": e.accepted_hash.to_hex(),
+            "conflicting_hash": e.conflicting.hash().to_hex(),
+            "payload": hex::encode(&e.conflicting.payload),
+            "signature": hex::encode(&e.conflicting.signature),
         })).collect::<Vec<_>>(),
     })))
 }

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sla_protocol::aggregate::{EpochAccumulator, EpochSummary, Trend, WindowSummary};
+use sla_protocol::aggregate::{EpochSummary, Trend, WindowSummary};
 use sla_protocol::{merkle, ReportHash, Role};
 use sla_storage::Rollup;
 
@@ -16,33 +16,18 @@ use crate::state::AppState;
 /// Most epochs one roll-up page or window may span.
 const MAX_EPOCHS: u64 = 10_000;
 
-fn storage_error(err: sla_storage::StorageError) -> ApiError {
-    tracing::error!(error = %err, "roll-up read failed");
-    ApiError::Unavailable
-}
-
-fn corrupt(what: &str) -> ApiError {
-    tracing::error!(what, "stored roll-up does not parse");
-    ApiError::Unavailable
-}
-
-fn rollup_json(r: &Rollup) -> Result<Value, ApiError> {
-    let summary: Value = serde_json::from_str(&r.summary_json).map_err(|_| corrupt("summary"))?;
-    let verdict: Value = match &r.verdict_json {
-        Some(v) => serde_json::from_str(v).map_err(|_| corrupt("verdict"))?,
-        None => Value::Null,
-    };
-    Ok(json!({
+fn rollup_json(r: &Rollup) -> Value {
+    json!({
         "data_unit": r.data_unit,
         "epoch": r.epoch,
         "status": r.status.as_str(),
         "report_count": r.report_count,
         "reports_root": hex::encode(r.reports_root),
-        "summary_encoding": hex::encode(&r.summary),
-        "summary": summary,
-        "verdict": verdict,
+        "summary_encoding": hex::encode(&r.summary_encoding),
+        "summary": r.summary,
+        "verdict": r.verdict,
         "updated_at_ms": r.updated_at_ms,
-    }))
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,15 +51,8 @@ pub async fn list_rollups(
             detail: "`to_epoch` must not be before `from_epoch`".into(),
         });
     }
-    let rollups = state
-        .storage
-        .rollups_of_data_unit(data_unit, from, to)
-        .await
-        .map_err(storage_error)?;
-    let items = rollups
-        .iter()
-        .map(rollup_json)
-        .collect::<Result<Vec<_>, _>>()?;
+    let rollups = state.rollups.of_data_unit(data_unit, from, to).await?;
+    let items: Vec<Value> = rollups.iter().map(rollup_json).collect();
     Ok(Json(json!({ "data_unit": data_unit, "rollups": items })))
 }
 
@@ -105,13 +83,12 @@ pub async fn window(
     }
     let first = q.epoch.saturating_sub(2 * q.epochs - 1);
     let summaries: Vec<EpochSummary> = state
-        .storage
-        .rollups_of_data_unit(data_unit, first, q.epoch)
-        .await
-        .map_err(storage_error)?
-        .iter()
-        .map(|r| serde_json::from_str(&r.summary_json).map_err(|_| corrupt("summary")))
-        .collect::<Result<_, _>>()?;
+        .rollups
+        .of_data_unit(data_unit, first, q.epoch)
+        .await?
+        .into_iter()
+        .map(|r| r.summary)
+        .collect();
     let window = WindowSummary::compute(&config, data_unit, q.epoch, q.epochs, &summaries)
         .map_err(|e| ApiError::Malformed {
             field: "epoch".into(),
@@ -134,13 +111,11 @@ pub async fn proof(
         }
     })?;
     let rollup = state
-        .storage
-        .rollups(&[(data_unit, epoch)])
-        .await
-        .map_err(storage_error)?
-        .pop()
+        .rollups
+        .state(data_unit, epoch)
+        .await?
         .ok_or(ApiError::NotFound("roll-up of this data unit and epoch"))?;
-    let acc = EpochAccumulator::decode(&rollup.accumulator).map_err(|_| corrupt("accumulator"))?;
+    let acc = &rollup.accumulator;
     let mut leaves: Vec<ReportHash> = Vec::new();
     for role in [Role::Consumer, Role::Provider] {
         leaves.extend(acc.view(role).report_hashes().copied());
@@ -164,11 +139,7 @@ pub async fn uncounted(
     State(state): State<AppState>,
     Path(data_unit): Path<u64>,
 ) -> Result<Json<Value>, ApiError> {
-    let items = state
-        .storage
-        .uncounted_reports(data_unit)
-        .await
-        .map_err(storage_error)?;
+    let items = state.rollups.uncounted(data_unit).await?;
     Ok(Json(json!({
         "data_unit": data_unit,
         "uncounted": items.iter().map(|u| json!({

@@ -1,8 +1,9 @@
 //! Catalogue items 2 and 5–11: every acceptance rule, each checking that nothing was stored.
 
 use ed25519_dalek::Signer;
+use sla_protocol::parties::AllocationStatus;
 use sla_protocol::{codec, report_hash, ReportHash, Role, SignedReport};
-use sla_storage::{AllocationStatus, ReporterKey};
+use sla_storage::testing::{seed_allocation, seed_key};
 
 use crate::helpers::*;
 
@@ -220,12 +221,13 @@ async fn same_sequence_with_other_bytes_is_409_and_kept_as_evidence() {
         assert_eq!(body["accepted_hash"], first.hash().to_hex());
         assert_eq!(app.counts().await, (1, 2, 1));
         let evidence = app
-            .storage
+            .db
+            .reports()
             .equivocations(&c.public_key(), DATA_UNIT)
             .await
             .unwrap();
         assert_eq!(evidence.len(), 1);
-        assert_eq!(evidence[0].2, conflicting);
+        assert_eq!(evidence[0].conflicting, conflicting);
         app.stop().await;
     })
     .await;
@@ -327,13 +329,7 @@ async fn unregistered_revoked_or_foreign_keys_are_rejected() {
         assert_eq!((status, problem_rule(&body)), (403, "key-not-registered"));
 
         let revoked = Reporter::new(10, Role::Consumer);
-        app.storage
-            .upsert_reporter_key(&ReporterKey {
-                public_key: revoked.public_key(),
-                account: CONSUMER.into(),
-                valid_from_ms: 0,
-                valid_until_ms: Some(start - 1),
-            })
+        seed_key(&app.db, &key(&revoked, CONSUMER, Some(start - 1)))
             .await
             .unwrap();
         let (status, body) = app.post(&revoked.chain(1, start)[0]).await;
@@ -343,13 +339,7 @@ async fn unregistered_revoked_or_foreign_keys_are_rejected() {
         );
 
         let stranger = Reporter::new(11, Role::Consumer);
-        app.storage
-            .upsert_reporter_key(&ReporterKey {
-                public_key: stranger.public_key(),
-                account: STRANGER.into(),
-                valid_from_ms: 0,
-                valid_until_ms: None,
-            })
+        seed_key(&app.db, &key(&stranger, STRANGER, None))
             .await
             .unwrap();
         let (status, body) = app.post(&stranger.chain(1, start)[0]).await;
@@ -371,8 +361,7 @@ async fn unknown_declined_or_closed_data_units_are_rejected() {
         assert_eq!((status, problem_rule(&body)), (422, "data-unit-unknown"));
 
         for status in [AllocationStatus::Declined, AllocationStatus::Requested] {
-            app.storage
-                .upsert_allocation(&allocation(DATA_UNIT, status))
+            seed_allocation(&app.db, &allocation(DATA_UNIT, status))
                 .await
                 .unwrap();
             let (code, body) = app.post(&c.chain(1, start)[0]).await;
@@ -381,13 +370,13 @@ async fn unknown_declined_or_closed_data_units_are_rejected() {
         // Closed before the period ended: refused. Closed after: the last period still counts.
         let mut closed = allocation(DATA_UNIT, AllocationStatus::Closed);
         closed.closed_at_ms = Some(start + HOUR_MS / 2);
-        app.storage.upsert_allocation(&closed).await.unwrap();
+        seed_allocation(&app.db, &closed).await.unwrap();
         let (code, body) = app.post(&c.chain(1, start)[0]).await;
         assert_eq!((code, problem_rule(&body)), (422, "data-unit-not-active"));
         assert_eq!(app.counts().await, (0, 0, 0));
 
         closed.closed_at_ms = Some(start + HOUR_MS);
-        app.storage.upsert_allocation(&closed).await.unwrap();
+        seed_allocation(&app.db, &closed).await.unwrap();
         assert_eq!(app.post(&c.chain(1, start)[0]).await.0, 201);
         app.stop().await;
     })

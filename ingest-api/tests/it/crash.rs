@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sla_protocol::{ReportHash, Role};
-use sla_storage::ReporterKey;
+use sla_storage::testing::seed_key;
 
 use crate::helpers::*;
 
@@ -70,19 +70,11 @@ async fn every_acknowledged_report_survives_kill_dash_nine() {
     for backend in backends() {
         let dir = tempfile::tempdir().unwrap();
         let database_url = database_url(&backend, &dir).await;
-        let storage = sla_storage::connect(&database_url).await.unwrap();
-        seed(&*storage).await;
+        let db = sla_storage::Database::connect(&database_url).await.unwrap();
+        seed(&db).await;
         let reporters: Vec<Reporter> = (40..44).map(|s| Reporter::new(s, Role::Consumer)).collect();
         for r in &reporters {
-            storage
-                .upsert_reporter_key(&ReporterKey {
-                    public_key: r.public_key(),
-                    account: CONSUMER.into(),
-                    valid_from_ms: 0,
-                    valid_until_ms: None,
-                })
-                .await
-                .unwrap();
+            seed_key(&db, &key(r, CONSUMER, None)).await.unwrap();
         }
 
         let (mut child, base) = start_server(&database_url);
@@ -109,7 +101,7 @@ async fn every_acknowledged_report_survives_kill_dash_nine() {
         wait_ready(&reqwest::Client::new(), &base).await;
         for hash in &acked {
             assert!(
-                storage.report_by_hash(hash).await.unwrap().is_some(),
+                db.reports().by_hash(hash).await.unwrap().is_some(),
                 "acknowledged report {hash} lost after kill -9 ({backend:?})"
             );
         }

@@ -16,7 +16,7 @@ async fn the_server_refuses_a_database_of_another_deployment() {
             contract: [0xcd; 20],
             ..deployment()
         };
-        let storage = sla_storage::connect(&url).await.unwrap();
+        let storage = sla_storage::Database::connect(&url).await.unwrap();
         storage.bind_deployment(&other).await.unwrap();
         storage.close().await;
 

@@ -2,58 +2,61 @@
 //! reporters with real ed25519 keys, and a seeded allocation.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
+use alloy_primitives::{address, Address};
 use clap::Parser;
 use ed25519_dalek::SigningKey;
 use serde_json::{json, Value};
 use sla_ingest_api::Config;
+use sla_protocol::aggregate::SlaTerms;
+use sla_protocol::parties::{Allocation, AllocationStatus, ReporterKey};
 use sla_protocol::{
     sign_report, Deployment, Operation, QosRecord, Report, ReportHash, Role, SignedReport,
 };
-use sla_storage::{Allocation, AllocationStatus, ReporterKey, Storage};
+use sla_storage::testing::{seed_allocation, seed_key};
+use sla_storage::Database;
 use tokio::sync::oneshot;
 
-pub const CONSUMER: &str = "0x00000000000000000000000000000000000000c1";
-pub const PROVIDER: &str = "0x00000000000000000000000000000000000000b1";
-pub const STRANGER: &str = "0x00000000000000000000000000000000000000ee";
-pub const DATA_UNIT: u64 = 7;
-pub const HOUR_MS: u64 = 3_600_000;
+pub(crate) const CONSUMER: Address = address!("0x00000000000000000000000000000000000000c1");
+pub(crate) const PROVIDER: Address = address!("0x00000000000000000000000000000000000000b1");
+pub(crate) const STRANGER: Address = address!("0x00000000000000000000000000000000000000ee");
+pub(crate) const DATA_UNIT: u64 = 7;
+pub(crate) const HOUR_MS: u64 = 3_600_000;
 
-pub fn deployment() -> Deployment {
+pub(crate) fn deployment() -> Deployment {
     Deployment {
         chain_id: 31337,
         contract: [0xab; 20],
     }
 }
 
-pub use sla_storage::testing::{backends, Backend};
+pub(crate) use sla_storage::testing::{backends, Backend};
 
 /// Makes a database URL for a backend (a new file or a new database).
-pub async fn database_url(backend: &Backend, dir: &tempfile::TempDir) -> String {
+pub(crate) async fn database_url(backend: &Backend, dir: &tempfile::TempDir) -> String {
     backend
         .fresh_url(dir.path(), "ingest.sqlite")
         .await
         .expect("create a test database")
 }
 
-pub struct TestApp {
+pub(crate) struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
-    pub storage: Arc<dyn Storage>,
+    pub db: Database,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     _dir: tempfile::TempDir,
 }
 
 impl TestApp {
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 
     /// Stops the server gracefully and waits for it.
-    pub async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -62,11 +65,13 @@ impl TestApp {
         }
     }
 
-    pub async fn counts(&self) -> (u64, u64, u64) {
-        self.storage.counts().await.expect("counts")
+    /// (reports, records, equivocations) stored.
+    pub(crate) async fn counts(&self) -> (u64, u64, u64) {
+        let c = self.db.reports().counts().await.expect("counts");
+        (c.reports, c.records, c.equivocations)
     }
 
-    pub async fn post(&self, signed: &SignedReport) -> (u16, Value) {
+    pub(crate) async fn post(&self, signed: &SignedReport) -> (u16, Value) {
         let body = json!({
             "payload": hex::encode(&signed.payload),
             "signature": hex::encode(&signed.signature),
@@ -82,7 +87,7 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
-    pub async fn post_raw(&self, content_type: &str, body: Vec<u8>) -> (u16, String, Value) {
+    pub(crate) async fn post_raw(&self, content_type: &str, body: Vec<u8>) -> (u16, String, Value) {
         let response = self
             .http
             .post(self.url("/v1/reports"))
@@ -103,7 +108,7 @@ impl TestApp {
 
 /// Starts a server on a fresh database with extra flags, seeded with the standard allocation
 /// and the consumer's and provider's keys.
-pub async fn spawn_app_with(backend: &Backend, flags: &[&str]) -> TestApp {
+pub(crate) async fn spawn_app_with(backend: &Backend, flags: &[&str]) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let database_url = database_url(backend, &dir).await;
     let contract = format!("0x{}", hex::encode(deployment().contract));
@@ -133,14 +138,14 @@ pub async fn spawn_app_with(backend: &Backend, flags: &[&str]) -> TestApp {
     let base = format!("http://{addr}");
     let http = reqwest::Client::new();
     wait_ready(&http, &base).await;
-    let storage = sla_storage::connect(&database_url)
+    let db = Database::connect(&database_url)
         .await
         .expect("second connection");
-    seed(&*storage).await;
+    seed(&db).await;
     TestApp {
         base,
         http,
-        storage,
+        db,
 
         shutdown: Some(tx),
         server: Some(server),
@@ -148,11 +153,11 @@ pub async fn spawn_app_with(backend: &Backend, flags: &[&str]) -> TestApp {
     }
 }
 
-pub async fn spawn_app(backend: &Backend) -> TestApp {
+pub(crate) async fn spawn_app(backend: &Backend) -> TestApp {
     spawn_app_with(backend, &[]).await
 }
 
-pub async fn wait_ready(http: &reqwest::Client, base: &str) {
+pub(crate) async fn wait_ready(http: &reqwest::Client, base: &str) {
     for _ in 0..200 {
         if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
             if r.status().is_success() {
@@ -165,7 +170,7 @@ pub async fn wait_ready(http: &reqwest::Client, base: &str) {
 }
 
 /// Runs `case` once per backend, each time against a fresh server.
-pub async fn for_each_backend<F, Fut>(case: F)
+pub(crate) async fn for_each_backend<F, Fut>(case: F)
 where
     F: Fn(TestApp, Backend) -> Fut,
     Fut: Future<Output = ()>,
@@ -176,41 +181,45 @@ where
     }
 }
 
-pub fn consumer() -> Reporter {
+pub(crate) fn consumer() -> Reporter {
     Reporter::new(1, Role::Consumer)
 }
 
-pub fn provider() -> Reporter {
+pub(crate) fn provider() -> Reporter {
     Reporter::new(2, Role::Provider)
 }
 
-pub async fn seed(storage: &dyn Storage) {
-    storage
-        .upsert_allocation(&allocation(DATA_UNIT, AllocationStatus::Active))
+pub(crate) async fn seed(db: &Database) {
+    seed_allocation(db, &allocation(DATA_UNIT, AllocationStatus::Active))
         .await
         .unwrap();
     for (reporter, account) in [(consumer(), CONSUMER), (provider(), PROVIDER)] {
-        storage
-            .upsert_reporter_key(&ReporterKey {
-                public_key: reporter.public_key(),
-                account: account.into(),
-                valid_from_ms: 0,
-                valid_until_ms: None,
-            })
-            .await
-            .unwrap();
+        seed_key(db, &key(&reporter, account, None)).await.unwrap();
     }
 }
 
-pub fn allocation(data_unit: u64, status: AllocationStatus) -> Allocation {
+/// A key of `account` valid from the epoch until `valid_until_ms`.
+pub(crate) fn key(
+    reporter: &Reporter,
+    account: Address,
+    valid_until_ms: Option<u64>,
+) -> ReporterKey {
+    ReporterKey {
+        public_key: reporter.public_key(),
+        account,
+        valid_from_ms: 0,
+        valid_until_ms,
+    }
+}
+
+pub(crate) fn allocation(data_unit: u64, status: AllocationStatus) -> Allocation {
     Allocation {
         data_unit,
-        consumer: CONSUMER.into(),
-        provider: PROVIDER.into(),
+        consumer: CONSUMER,
+        provider: PROVIDER,
         status,
-        reporting_interval_ms: HOUR_MS,
         terms_hash: [0x11; 32],
-        terms_json: "{}".into(),
+        terms: SlaTerms::reporting_only((HOUR_MS / 1000) as u32),
         active_from_ms: 0,
         closed_at_ms: None,
     }
@@ -218,25 +227,25 @@ pub fn allocation(data_unit: u64, status: AllocationStatus) -> Allocation {
 
 /// A reporter with a deterministic key.
 #[derive(Clone)]
-pub struct Reporter {
+pub(crate) struct Reporter {
     pub key: SigningKey,
     pub role: Role,
 }
 
 impl Reporter {
-    pub fn new(seed: u8, role: Role) -> Self {
+    pub(crate) fn new(seed: u8, role: Role) -> Self {
         Reporter {
             key: SigningKey::from_bytes(&[seed; 32]),
             role,
         }
     }
 
-    pub fn public_key(&self) -> [u8; 32] {
+    pub(crate) fn public_key(&self) -> [u8; 32] {
         self.key.verifying_key().to_bytes()
     }
 
     /// An unsigned report for the standard data unit covering one hour starting at `start_ms`.
-    pub fn report(&self, sequence: u64, prev: ReportHash, start_ms: u64) -> Report {
+    pub(crate) fn report(&self, sequence: u64, prev: ReportHash, start_ms: u64) -> Report {
         Report {
             deployment: deployment(),
             role: self.role,
@@ -253,12 +262,12 @@ impl Reporter {
         }
     }
 
-    pub fn sign(&self, report: &Report) -> SignedReport {
+    pub(crate) fn sign(&self, report: &Report) -> SignedReport {
         sign_report(report, &self.key).expect("valid report")
     }
 
     /// `n` consecutive signed hourly reports starting at `start_ms`.
-    pub fn chain(&self, n: u64, start_ms: u64) -> Vec<SignedReport> {
+    pub(crate) fn chain(&self, n: u64, start_ms: u64) -> Vec<SignedReport> {
         let mut prev = ReportHash::ZERO;
         (0..n)
             .map(|i| {
@@ -271,11 +280,11 @@ impl Reporter {
 }
 
 /// A start time comfortably in the past, aligned to the hour.
-pub fn past_hour(hours_ago: u64) -> u64 {
-    let now = sla_ingest_api::committer::now_ms();
+pub(crate) fn past_hour(hours_ago: u64) -> u64 {
+    let now = sla_runtime::now_ms();
     (now / HOUR_MS - hours_ago) * HOUR_MS
 }
 
-pub fn problem_rule(body: &Value) -> &str {
+pub(crate) fn problem_rule(body: &Value) -> &str {
     body["rule"].as_str().unwrap_or("<none>")
 }

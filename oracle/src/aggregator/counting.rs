@@ -4,9 +4,10 @@ use std::collections::BTreeSet;
 
 use sla_protocol::aggregate::{AggregationContext, EpochAccumulator};
 use sla_protocol::codec;
-use sla_storage::{RollupStatus, UncountedReport};
+use sla_storage::rollups::{RollupWrite, UncountedReport};
+use sla_storage::RollupStatus;
 
-use super::{now_ms, rollup_row, Aggregator, AggregatorError, RunStats};
+use super::{Aggregator, AggregatorError, RunStats};
 
 /// Most reports counted before the touched roll-ups are saved (bounds memory and redo work).
 const SAVE_EVERY_REPORTS: u64 = 200_000;
@@ -16,14 +17,15 @@ impl Aggregator {
     /// touched roll-ups with the cursor in one transaction.
     pub(super) async fn count_new_reports(&mut self) -> Result<RunStats, AggregatorError> {
         let mut stats = RunStats::default();
-        let mut cursor = self.storage.aggregator_cursor().await?;
+        let mut cursor = self.stores.rollups.cursor().await?;
         let mut touched: BTreeSet<(u64, u64)> = BTreeSet::new();
         let mut uncounted: Vec<UncountedReport> = Vec::new();
         let mut since_save = 0u64;
         loop {
             let page = self
-                .storage
-                .reports_after(cursor, self.config.page_size)
+                .stores
+                .reports
+                .after(cursor, self.config.page_size)
                 .await?;
             let Some(last) = page.last() else { break };
             let last_id = last.id;
@@ -67,7 +69,7 @@ impl Aggregator {
                         continue;
                     }
                     if !self.open.contains_key(&key) {
-                        match self.storage.rollups(&[key]).await?.pop() {
+                        match self.stores.rollups.state(key.0, key.1).await? {
                             Some(row) if row.status != RollupStatus::Open => {
                                 uncounted.push(UncountedReport {
                                     report_id: stored.id,
@@ -79,8 +81,7 @@ impl Aggregator {
                                 continue;
                             }
                             Some(row) => {
-                                self.open
-                                    .insert(key, EpochAccumulator::decode(&row.accumulator)?);
+                                self.open.insert(key, row.accumulator);
                             }
                             None => {
                                 let ctx = AggregationContext::new(
@@ -122,13 +123,22 @@ impl Aggregator {
         uncounted: &[UncountedReport],
         cursor: i64,
     ) -> Result<u64, AggregatorError> {
-        let now = now_ms();
-        let rows = touched
+        let now = sla_runtime::now_ms();
+        let summaries: Vec<_> = touched.iter().map(|key| self.open[key].summary()).collect();
+        let rows: Vec<RollupWrite<'_>> = touched
             .iter()
-            .map(|key| rollup_row(&self.open[key], RollupStatus::Open, None, now))
-            .collect::<Result<Vec<_>, _>>()?;
-        self.storage
-            .save_rollups(&rows, uncounted, Some(cursor))
+            .zip(&summaries)
+            .map(|(key, summary)| RollupWrite {
+                accumulator: &self.open[key],
+                summary,
+                status: RollupStatus::Open,
+                verdict: None,
+                updated_at_ms: now,
+            })
+            .collect();
+        self.stores
+            .rollups
+            .save(&rows, uncounted, Some(cursor))
             .await?;
         Ok(rows.len() as u64)
     }

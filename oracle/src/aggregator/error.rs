@@ -13,8 +13,6 @@ pub enum AggregatorError {
         id: i64,
         source: sla_protocol::DecodeError,
     },
-    #[error("stored summary does not parse: {0}")]
-    Json(#[from] serde_json::Error),
 }
 
 impl AggregatorError {

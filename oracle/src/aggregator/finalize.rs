@@ -2,10 +2,11 @@
 
 use std::collections::BTreeSet;
 
-use sla_protocol::aggregate::{evaluate, EpochAccumulator, EpochSummary, WindowSummary};
+use sla_protocol::aggregate::{evaluate, EpochSummary, WindowSummary};
+use sla_storage::rollups::RollupWrite;
 use sla_storage::RollupStatus;
 
-use super::{now_ms, rollup_row, Aggregator, AggregatorError};
+use super::{Aggregator, AggregatorError};
 
 impl Aggregator {
     /// Finalizes, in epoch order, every open roll-up of an epoch closed by `now_ms`. Returns how
@@ -20,7 +21,7 @@ impl Aggregator {
             .filter(|(_, epoch)| *epoch <= last_closed)
             .copied()
             .collect();
-        due.extend(self.storage.open_rollups_until(last_closed).await?);
+        due.extend(self.stores.rollups.open_until(last_closed).await?);
         // Earlier epochs first, so each window sees the summaries finalized before it.
         let mut ordered: Vec<(u64, u64)> = due.into_iter().collect();
         ordered.sort_by_key(|(unit, epoch)| (*epoch, *unit));
@@ -28,10 +29,8 @@ impl Aggregator {
         for (data_unit, epoch) in ordered {
             let acc = match self.open.remove(&(data_unit, epoch)) {
                 Some(acc) => acc,
-                None => match self.storage.rollups(&[(data_unit, epoch)]).await?.pop() {
-                    Some(row) if row.status == RollupStatus::Open => {
-                        EpochAccumulator::decode(&row.accumulator)?
-                    }
+                None => match self.stores.rollups.state(data_unit, epoch).await? {
+                    Some(row) if row.status == RollupStatus::Open => row.accumulator,
                     _ => continue,
                 },
             };
@@ -39,16 +38,17 @@ impl Aggregator {
                 continue;
             };
             let summary = acc.summary();
-            let window_epochs = terms.window_epochs(self.config.epochs.epoch_len_s);
-            let first = epoch.saturating_sub(window_epochs.saturating_sub(1));
+            let epochs = &self.config.epochs;
+            let range = epochs.window(epoch, terms.window_epochs(epochs.epoch_len_s));
             let mut summaries: Vec<EpochSummary> = self
-                .storage
-                .rollups_of_data_unit(data_unit, first, epoch.saturating_sub(1))
+                .stores
+                .rollups
+                .of_data_unit(data_unit, *range.start(), epoch)
                 .await?
                 .into_iter()
                 .filter(|r| r.epoch < epoch)
-                .map(|r| serde_json::from_str::<EpochSummary>(&r.summary_json))
-                .collect::<Result<_, _>>()?;
+                .map(|r| r.summary)
+                .collect();
             summaries.push(summary.clone());
             let window = WindowSummary::for_terms(
                 &self.config.epochs,
@@ -58,13 +58,14 @@ impl Aggregator {
                 &summaries,
             )?;
             let verdict = evaluate(&terms, &summary, &window)?;
-            let row = rollup_row(
-                &acc,
-                RollupStatus::Final,
-                Some(serde_json::to_string(&verdict)?),
-                now_ms(),
-            )?;
-            self.storage.save_rollups(&[row], &[], None).await?;
+            let row = RollupWrite {
+                accumulator: &acc,
+                summary: &summary,
+                status: RollupStatus::Final,
+                verdict: Some(&verdict),
+                updated_at_ms: sla_runtime::now_ms(),
+            };
+            self.stores.rollups.save(&[row], &[], None).await?;
             finalized += 1;
         }
         Ok(finalized)

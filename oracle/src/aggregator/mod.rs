@@ -14,11 +14,10 @@ mod error;
 mod finalize;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 use std::time::Duration;
 
 use sla_protocol::aggregate::{EpochAccumulator, EpochConfig, SlaTerms};
-use sla_storage::{Rollup, RollupStatus, Storage};
+use sla_storage::{MirrorStore, ReportStore, RollupStore};
 
 pub use error::AggregatorError;
 
@@ -44,20 +43,43 @@ pub struct RunStats {
     pub epochs_finalized: u64,
 }
 
+/// The stores the aggregator reads and writes: the reports it counts, the roll-ups it keeps, and
+/// the mirror's allocations (their terms).
+#[derive(Debug, Clone)]
+pub struct AggregatorStores {
+    /// Stored reports, read by arrival id.
+    pub reports: ReportStore,
+    /// The roll-ups and the aggregator's cursor.
+    pub rollups: RollupStore,
+    /// The allocations and their terms.
+    pub mirror: MirrorStore,
+}
+
+impl AggregatorStores {
+    /// The stores of one database.
+    pub fn of(db: &sla_storage::Database) -> Self {
+        AggregatorStores {
+            reports: db.reports(),
+            rollups: db.rollups(),
+            mirror: db.mirror(),
+        }
+    }
+}
+
 /// The aggregator's state between runs: accumulators of open epochs stay in memory (they are
 /// also saved, so a restart reloads them), terms are cached per data unit.
 #[derive(Debug)]
 pub struct Aggregator {
-    storage: Arc<dyn Storage>,
+    stores: AggregatorStores,
     config: AggregatorConfig,
     open: BTreeMap<(u64, u64), EpochAccumulator>,
     terms: HashMap<u64, SlaTerms>,
 }
 
 impl Aggregator {
-    pub fn new(storage: Arc<dyn Storage>, config: AggregatorConfig) -> Self {
+    pub fn new(stores: AggregatorStores, config: AggregatorConfig) -> Self {
         Aggregator {
-            storage,
+            stores,
             config,
             open: BTreeMap::new(),
             terms: HashMap::new(),
@@ -88,7 +110,7 @@ impl Aggregator {
         tokio::pin!(shutdown);
         let mut failures: u32 = 0;
         loop {
-            let wait = match self.run_once(now_ms()).await {
+            let wait = match self.run_once(sla_runtime::now_ms()).await {
                 Ok(stats) => {
                     failures = 0;
                     if stats != RunStats::default() {
@@ -118,10 +140,8 @@ impl Aggregator {
     /// The terms of a data unit, from the mirrored allocations (reloaded when unknown).
     async fn terms_of(&mut self, data_unit: u64) -> Result<Option<SlaTerms>, AggregatorError> {
         if !self.terms.contains_key(&data_unit) {
-            for allocation in self.storage.allocations_for_rollup().await? {
-                if let Ok(terms) = serde_json::from_str::<SlaTerms>(&allocation.terms_json) {
-                    self.terms.insert(allocation.data_unit, terms);
-                }
+            for allocation in self.stores.mirror.enforced_allocations().await? {
+                self.terms.insert(allocation.data_unit, allocation.terms);
             }
         }
         Ok(self.terms.get(&data_unit).cloned())
@@ -135,33 +155,4 @@ impl Aggregator {
             .map(|(_, end)| end.saturating_add(self.config.grace_ms))
             .unwrap_or(u64::MAX)
     }
-}
-
-/// Builds the row to save for an accumulator.
-fn rollup_row(
-    acc: &EpochAccumulator,
-    status: RollupStatus,
-    verdict_json: Option<String>,
-    now_ms: u64,
-) -> Result<Rollup, AggregatorError> {
-    let summary = acc.summary();
-    Ok(Rollup {
-        data_unit: summary.data_unit,
-        epoch: summary.epoch,
-        status,
-        accumulator: acc.encode(),
-        summary: summary.encode(),
-        summary_json: serde_json::to_string(&summary)?,
-        reports_root: summary.reports_root,
-        report_count: summary.reports,
-        verdict_json,
-        updated_at_ms: now_ms,
-    })
-}
-
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use alloy::primitives::Address;
-use sla_contracts::Deployment;
+use sla_contracts::DeploymentFile;
 
 /// The indexer's settings. [`IndexerConfig::new`] takes the contract and start block from a
 /// deployment file and the documented defaults for the rest.
@@ -32,7 +32,7 @@ impl IndexerConfig {
     pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
     pub const DEFAULT_REORG_WINDOW: u64 = 1_024;
 
-    pub fn new(deployment: &Deployment) -> Self {
+    pub fn new(deployment: &DeploymentFile) -> Self {
         IndexerConfig {
             contract: deployment.contract,
             start_block: deployment.deploy_block,
@@ -75,7 +75,7 @@ pub struct IndexerArgs {
 
 impl IndexerArgs {
     /// The configuration for `deployment` with these flags.
-    pub fn config(&self, deployment: &Deployment) -> IndexerConfig {
+    pub fn config(&self, deployment: &DeploymentFile) -> IndexerConfig {
         IndexerConfig {
             confirmations: self.confirmations,
             max_block_range: self.indexer_max_block_range.max(1),

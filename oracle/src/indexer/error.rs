@@ -14,6 +14,10 @@ pub enum IndexerError {
     /// have yet): retried, and a real reorg is found by the next step.
     #[error("chain changed while reading: {0}")]
     Inconsistent(String),
+    /// An event does not fit the mirrored state (a penalty larger than the mirrored stake, a
+    /// key revoked that was never registered): retried, as a rollback may clear it.
+    #[error("the mirror does not fit the contract's events: {0}")]
+    MirrorMismatch(String),
     /// A log of the contract does not decode with the bindings: the bindings do not match the
     /// deployed contract. Not retried.
     #[error("log {log_index} of block {block} does not decode: {reason}")]

@@ -1,29 +1,31 @@
 //! Follows the contract's events and mirrors its state into the database.
 //!
 //! Each [`Indexer::step`] reads the contract's logs of one bounded block range ending at most at
-//! `head - confirmations` (`eth_getLogs` filtered by address), decodes them, and hands them to
-//! [`sla_storage::ChainStore::apply_chain_range`], which writes every change of the range and the
-//! new cursor (last block number and hash) in one transaction: a crash never leaves half a range
-//! applied, and a restart resumes after the stored cursor.
+//! `head - confirmations` (`eth_getLogs` filtered by address), decodes them (`decode.rs`, into
+//! the event model of `events.rs`) and applies them (`apply.rs`: what each event means) through
+//! one [`sla_storage::MirrorWrite`], which writes every change of the range and the new cursor
+//! (last block number and hash) in one transaction: a crash never leaves half a range applied,
+//! and a restart resumes after the stored cursor.
 //!
 //! Reorgs: the hashes of recently processed blocks are stored. Before a range is applied, the
 //! block after the cursor must have the cursor as its parent (and, once caught up, the cursor
 //! must still be the chain's block at its height). When it is not, the indexer walks back through
 //! the stored blocks to the newest one the chain still has, rolls the mirror back to it
-//! ([`sla_storage::ChainStore::rollback_chain`]: every row written by later blocks is deleted,
+//! (`apply::rollback`: every row written by later blocks is deleted,
 //! and the current `allocations` / `reporter_keys` rows are rebuilt from their remaining
 //! versions) and reads again from there. With a confirmation depth deeper than any reorg this
 //! never triggers; it is what keeps the mirror right when a reorg is deeper. See
 //! `docs/indexer.md`.
 
+mod apply;
 mod config;
 mod decode;
 mod error;
+mod events;
 mod metrics;
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
 use alloy::eips::BlockNumberOrTag;
@@ -31,16 +33,32 @@ use alloy::primitives::B256;
 use alloy::providers::Provider;
 use alloy::rpc::types::{Filter, Header};
 use futures::{StreamExt, TryStreamExt};
-use sla_storage::{ApplyOutcome, ChainBlock, ChainRange, Storage};
+use sla_storage::mirror::ChainBlock;
+use sla_storage::MirrorStore;
 use tracing::{debug, error, info, warn};
 
 pub use config::{IndexerArgs, IndexerConfig};
-pub use decode::{address, decode_log, terms};
+pub use decode::decode_log;
 pub use error::IndexerError;
+pub use events::{ApplyOutcome, ChainEvent, ChainLog, ChainRange, EventTerms};
 pub use metrics::IndexerMetrics;
 
 /// Headers fetched concurrently for the blocks of a range that hold events.
 const HEADER_CONCURRENCY: usize = 16;
+
+/// Applies the events of `range` and moves the cursor to its end, in one transaction; writes
+/// nothing and says so when the range does not start right after the stored cursor.
+pub async fn apply_range(
+    mirror: &MirrorStore,
+    range: &ChainRange,
+) -> Result<ApplyOutcome, IndexerError> {
+    let mut write = mirror.begin_write().await?;
+    let outcome = apply::apply_range(&mut write, range).await?;
+    if outcome == ApplyOutcome::Applied {
+        write.commit().await?;
+    }
+    Ok(outcome)
+}
 
 /// What one step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +75,7 @@ pub enum Step {
 #[derive(Debug)]
 pub struct Indexer<P> {
     config: IndexerConfig,
-    storage: Arc<dyn Storage>,
+    mirror: MirrorStore,
     provider: P,
     metrics: IndexerMetrics,
     /// Blocks per `eth_getLogs` call now (shrinks after failures).
@@ -65,11 +83,11 @@ pub struct Indexer<P> {
 }
 
 impl<P: Provider> Indexer<P> {
-    pub fn new(config: IndexerConfig, storage: Arc<dyn Storage>, provider: P) -> Self {
+    pub fn new(config: IndexerConfig, mirror: MirrorStore, provider: P) -> Self {
         let range = config.max_block_range.max(1);
         Indexer {
             config,
-            storage,
+            mirror,
             provider,
             metrics: IndexerMetrics::default(),
             range,
@@ -151,7 +169,7 @@ impl<P: Provider> Indexer<P> {
     /// find nothing to do.
     pub async fn step(&mut self) -> Result<Step, IndexerError> {
         let head = self.provider.get_block_number().await?;
-        let cursor = self.storage.chain_cursor().await?;
+        let cursor = self.mirror.cursor().await?;
         self.metrics.observe(head, cursor.map(|c| c.number));
         let from = cursor.map_or(self.config.start_block, |c| c.number + 1);
         let safe = head.checked_sub(self.config.confirmations);
@@ -260,7 +278,7 @@ impl<P: Provider> Indexer<P> {
             reorg_window: self.config.reorg_window,
         };
         let events = range.logs.len();
-        match self.storage.apply_chain_range(&range).await? {
+        match apply_range(&self.mirror, &range).await? {
             ApplyOutcome::Applied => {}
             ApplyOutcome::CursorMismatch { cursor } => {
                 return Err(IndexerError::Inconsistent(format!(
@@ -285,7 +303,7 @@ impl<P: Provider> Indexer<P> {
 
     /// Finds the newest stored block still on the chain and rolls the mirror back to it.
     async fn roll_back(&mut self, cursor: &ChainBlock) -> Result<Step, IndexerError> {
-        let stored = self.storage.chain_blocks(u32::MAX).await?;
+        let stored = self.mirror.blocks(u32::MAX).await?;
         let mut keep = None;
         for block in &stored {
             if self.on_chain(block).await? {
@@ -306,7 +324,9 @@ impl<P: Provider> Indexer<P> {
             common_ancestor = ?keep,
             "reorg below the cursor: rolling the mirror back"
         );
-        let new_cursor = self.storage.rollback_chain(keep).await?;
+        let mut write = self.mirror.begin_write().await?;
+        let new_cursor = apply::rollback(&mut write, keep).await?;
+        write.commit().await?;
         self.metrics.reorgs.inc();
         self.metrics
             .last_indexed_block

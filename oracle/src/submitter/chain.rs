@@ -9,7 +9,7 @@ use super::{Submitter, SubmitterError};
 
 /// The chain head as this RPC node reports it.
 #[derive(Debug, Clone, Copy)]
-pub struct Head {
+pub(super) struct Head {
     pub number: u64,
     pub timestamp: u64,
 }

@@ -16,8 +16,9 @@ impl Submitter {
         now_ms: u64,
     ) -> Result<(), SubmitterError> {
         let active = self
-            .storage
-            .txs_in_states(&[TxState::Planned, TxState::Signed, TxState::Sent])
+            .stores
+            .txs
+            .in_states(&[TxState::Planned, TxState::Signed, TxState::Sent])
             .await?;
         if active.is_empty() {
             return Ok(());
@@ -49,8 +50,9 @@ impl Submitter {
             // The nonce is used. By a transaction of ours that was already replaced (its
             // replacement never reached the node, or lost the race)? Then that one landed.
             let replaced: Vec<OracleTx> = self
-                .storage
-                .txs_in_states(&[TxState::Replaced])
+                .stores
+                .txs
+                .in_states(&[TxState::Replaced])
                 .await?
                 .into_iter()
                 .filter(|t| t.nonce == nonce)
@@ -64,7 +66,7 @@ impl Submitter {
                 tx.state = TxState::Dropped;
                 tx.error = Some(format!("nonce {nonce} was used by another transaction"));
                 tx.updated_at_ms = now_ms;
-                self.storage.update_tx(&tx).await?;
+                self.stores.txs.update(&tx).await?;
             }
             self.metrics.dropped.inc();
             tracing::warn!(
@@ -126,9 +128,10 @@ impl Submitter {
             done.updated_at_ms = now_ms;
             if receipt.status() {
                 done.state = TxState::Confirmed;
-                self.storage.update_tx(&done).await?;
-                self.storage
-                    .set_rollup_status(&done.results, RollupStatus::Submitted)
+                self.stores.txs.update(&done).await?;
+                self.stores
+                    .rollups
+                    .set_status(&done.results, RollupStatus::Submitted)
                     .await?;
                 self.metrics.confirmed(&done);
                 tracing::info!(
@@ -141,17 +144,18 @@ impl Submitter {
             } else {
                 done.state = TxState::Failed;
                 done.error = Some(self.revert_reason(&done, block).await);
-                self.storage.update_tx(&done).await?;
+                self.stores.txs.update(&done).await?;
                 tracing::error!(id = done.id, nonce, error = ?done.error, "transaction reverted");
-                self.storage
-                    .set_rollup_status(&done.results, RollupStatus::Expired)
+                self.stores
+                    .rollups
+                    .set_status(&done.results, RollupStatus::Expired)
                     .await?;
             }
             for other in group.iter().filter(|o| o.id != done.id) {
                 let mut other = other.clone();
                 other.state = TxState::Replaced;
                 other.updated_at_ms = now_ms;
-                self.storage.update_tx(&other).await?;
+                self.stores.txs.update(&other).await?;
             }
             return Ok(true);
         }

@@ -6,7 +6,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
-use sla_storage::{OracleTx, Storage, TxState};
+use sla_storage::{OracleTx, TxState, TxStore};
 
 use super::chain::Head;
 use super::SubmitterConfig;
@@ -76,13 +76,8 @@ impl SubmitterMetrics {
         }
     }
 
-    pub(super) async fn observe(
-        &self,
-        storage: &dyn Storage,
-        config: &SubmitterConfig,
-        head: &Head,
-    ) {
-        if let Ok(counts) = storage.tx_counts().await {
+    pub(super) async fn observe(&self, txs: &TxStore, config: &SubmitterConfig, head: &Head) {
+        if let Ok(counts) = txs.counts().await {
             for state in TxState::ALL {
                 let n = counts
                     .iter()

@@ -31,7 +31,7 @@ use alloy::primitives::Address;
 use alloy::providers::DynProvider;
 use alloy::signers::local::PrivateKeySigner;
 use sla_protocol::aggregate::EpochConfig;
-use sla_storage::Storage;
+use sla_storage::{MirrorStore, RollupStore, TxStore};
 
 pub use metrics::SubmitterMetrics;
 
@@ -67,8 +67,31 @@ pub struct Submitter {
     signer: PrivateKeySigner,
     /// Signs the transactions (the same key by default).
     wallet: EthereumWallet,
-    storage: Arc<dyn Storage>,
+    stores: SubmitterStores,
     metrics: Arc<SubmitterMetrics>,
+}
+
+/// The stores the submitter reads and writes: its own transactions, the final roll-ups it puts
+/// on chain, and the mirror's allocations (to order results by provider).
+#[derive(Debug, Clone)]
+pub struct SubmitterStores {
+    /// The submitter's transactions.
+    pub txs: TxStore,
+    /// Final roll-ups and their status.
+    pub rollups: RollupStore,
+    /// The allocations.
+    pub mirror: MirrorStore,
+}
+
+impl SubmitterStores {
+    /// The stores of one database.
+    pub fn of(db: &sla_storage::Database) -> Self {
+        SubmitterStores {
+            txs: db.txs(),
+            rollups: db.rollups(),
+            mirror: db.mirror(),
+        }
+    }
 }
 
 /// Why a submitter step failed. The step is retried at the next tick; what was recorded stays.
@@ -78,8 +101,6 @@ pub enum SubmitterError {
     Storage(#[from] sla_storage::StorageError),
     #[error("rpc: {0}")]
     Rpc(String),
-    #[error("stored verdict does not parse: {0}")]
-    Verdict(#[from] serde_json::Error),
     #[error("signing: {0}")]
     Signing(String),
 }
@@ -89,7 +110,7 @@ impl Submitter {
         config: SubmitterConfig,
         provider: DynProvider,
         signer: PrivateKeySigner,
-        storage: Arc<dyn Storage>,
+        stores: SubmitterStores,
         metrics: Arc<SubmitterMetrics>,
     ) -> Self {
         let wallet = EthereumWallet::from(signer.clone());
@@ -98,7 +119,7 @@ impl Submitter {
             provider,
             signer,
             wallet,
-            storage,
+            stores,
             metrics,
         }
     }
@@ -113,7 +134,7 @@ impl Submitter {
         self.follow_up(&head, now_ms).await?;
         self.plan_and_send(&head, now_ms).await?;
         self.metrics
-            .observe(&*self.storage, &self.config, &head)
+            .observe(&self.stores.txs, &self.config, &head)
             .await;
         Ok(())
     }
@@ -126,7 +147,7 @@ impl Submitter {
     ) {
         tokio::pin!(shutdown);
         loop {
-            if let Err(err) = self.tick(crate::aggregator::now_ms()).await {
+            if let Err(err) = self.tick(sla_runtime::now_ms()).await {
                 tracing::warn!(error = %err, "submitter tick failed; retrying");
             }
             tokio::select! {

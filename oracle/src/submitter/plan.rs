@@ -2,9 +2,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use sla_contracts::ISlaOracle::EpochResult as ChainResult;
-use sla_contracts::{pack_results, signing, SlaOracle};
-use sla_protocol::aggregate::{EpochResult, EpochVerdict};
+use alloy::primitives::Address;
+use sla_contracts::{pack_results, signing, ISlaOracle, SlaOracle};
+use sla_protocol::aggregate::EpochResult;
 use sla_storage::{OracleTx, RollupStatus, TxState};
 
 use super::chain::Head;
@@ -12,22 +12,6 @@ use super::{Submitter, SubmitterError};
 
 /// Final roll-ups looked at per tick.
 const PLAN_LIMIT: u32 = 100_000;
-
-pub(super) fn to_chain(r: &EpochResult) -> ChainResult {
-    ChainResult {
-        dataUnitId: r.data_unit_id,
-        readLatencyUs: r.read_latency_us,
-        writeLatencyUs: r.write_latency_us,
-        uploadBps: r.upload_bps,
-        downloadBps: r.download_bps,
-        uptimeBps: r.uptime_bps,
-        errorRateBps: r.error_rate_bps,
-        operations: r.operations,
-        violations: r.violations,
-        flags: r.flags,
-        reportsRoot: r.reports_root.into(),
-    }
-}
 
 impl Submitter {
     /// Plans transactions for final roll-ups that no transaction in flight carries, for epochs
@@ -38,15 +22,16 @@ impl Submitter {
         now_ms: u64,
     ) -> Result<(), SubmitterError> {
         let in_flight: HashSet<(u64, u64)> = self
-            .storage
-            .txs_in_states(&[TxState::Planned, TxState::Signed, TxState::Sent])
+            .stores
+            .txs
+            .in_states(&[TxState::Planned, TxState::Signed, TxState::Sent])
             .await?
             .into_iter()
             .flat_map(|tx| tx.results)
             .collect();
         let mut by_epoch: BTreeMap<u64, Vec<EpochResult>> = BTreeMap::new();
         let mut expired = Vec::new();
-        for (data_unit, epoch, verdict) in self.storage.final_rollups(PLAN_LIMIT).await? {
+        for (data_unit, epoch, verdict) in self.stores.rollups.final_verdicts(PLAN_LIMIT).await? {
             if in_flight.contains(&(data_unit, epoch)) {
                 continue;
             }
@@ -63,7 +48,6 @@ impl Submitter {
                 expired.push((data_unit, epoch));
                 continue;
             }
-            let verdict: EpochVerdict = serde_json::from_str(&verdict)?;
             by_epoch
                 .entry(epoch)
                 .or_default()
@@ -74,8 +58,9 @@ impl Submitter {
                 count = expired.len(),
                 "results past their submission window; marked expired"
             );
-            self.storage
-                .set_rollup_status(&expired, RollupStatus::Expired)
+            self.stores
+                .rollups
+                .set_status(&expired, RollupStatus::Expired)
                 .await?;
         }
         if by_epoch.is_empty() {
@@ -90,9 +75,10 @@ impl Submitter {
             .configVersion;
         // Results of one provider next to each other: the contract folds consecutive reputation
         // updates of a provider into one storage write (about 2,000 gas less per result).
-        let provider_of: HashMap<u64, String> = self
-            .storage
-            .allocations_for_rollup()
+        let provider_of: HashMap<u64, Address> = self
+            .stores
+            .mirror
+            .enforced_allocations()
             .await?
             .into_iter()
             .map(|a| (a.data_unit, a.provider))
@@ -100,7 +86,7 @@ impl Submitter {
         for (epoch, mut results) in by_epoch {
             results.sort_by(|a, b| {
                 let key =
-                    |r: &EpochResult| (provider_of.get(&r.data_unit_id).cloned(), r.data_unit_id);
+                    |r: &EpochResult| (provider_of.get(&r.data_unit_id).copied(), r.data_unit_id);
                 key(a).cmp(&key(b))
             });
             for chunk in results.chunks(self.config.max_batch) {
@@ -120,7 +106,7 @@ impl Submitter {
         config_version: u64,
         now_ms: u64,
     ) -> Result<OracleTx, SubmitterError> {
-        let chain_results: Vec<ChainResult> = results.iter().map(to_chain).collect();
+        let chain_results: Vec<ISlaOracle::EpochResult> = results.iter().map(Into::into).collect();
         let packed = pack_results(&chain_results);
         let digest = signing::batch_digest(
             self.config.chain_id,
@@ -153,7 +139,7 @@ impl Submitter {
             updated_at_ms: now_ms,
             results: results.iter().map(|r| (r.data_unit_id, epoch)).collect(),
         };
-        tx.id = self.storage.insert_tx(&tx).await?;
+        tx.id = self.stores.txs.insert(&tx).await?;
         tracing::info!(id = tx.id, nonce, epoch, results = results.len(), "planned");
         Ok(tx)
     }
@@ -162,7 +148,8 @@ impl Submitter {
     /// mined for the account (another sender may have used some).
     pub(super) async fn next_nonce(&self) -> Result<u64, SubmitterError> {
         let ours = self
-            .storage
+            .stores
+            .txs
             .highest_nonce()
             .await?
             .map(|n| n + 1)

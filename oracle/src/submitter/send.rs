@@ -81,9 +81,10 @@ impl Submitter {
                 tx.state = TxState::Dropped;
                 tx.error = Some(reason);
                 tx.updated_at_ms = now_ms;
-                self.storage.update_tx(&tx).await?;
-                self.storage
-                    .set_rollup_status(&tx.results, RollupStatus::Expired)
+                self.stores.txs.update(&tx).await?;
+                self.stores
+                    .rollups
+                    .set_status(&tx.results, RollupStatus::Expired)
                     .await?;
                 return Ok(());
             }
@@ -113,7 +114,7 @@ impl Submitter {
         tx.max_priority_fee_per_gas = Some(tip.min(self.config.max_fee_ceiling));
         tx.state = TxState::Signed;
         tx.updated_at_ms = now_ms;
-        self.storage.update_tx(&tx).await?;
+        self.stores.txs.update(&tx).await?;
         self.maybe_crash("signed");
         self.send_signed(tx, now_ms).await
     }
@@ -132,7 +133,7 @@ impl Submitter {
             tx.state = TxState::Sent;
             tx.sent_at_ms = Some(now_ms);
             tx.updated_at_ms = now_ms;
-            self.storage.update_tx(&tx).await?;
+            self.stores.txs.update(&tx).await?;
             tracing::info!(id = tx.id, nonce = tx.nonce, hash = %hex::encode(tx.tx_hash.unwrap_or_default()), "sent");
             self.maybe_crash("sent");
         }
@@ -175,11 +176,11 @@ impl Submitter {
         next.max_priority_fee_per_gas = Some(tip);
         next.created_at_ms = now_ms;
         next.updated_at_ms = now_ms;
-        next.id = self.storage.insert_tx(&next).await?;
+        next.id = self.stores.txs.insert(&next).await?;
         let mut old = old;
         old.state = TxState::Replaced;
         old.updated_at_ms = now_ms;
-        self.storage.update_tx(&old).await?;
+        self.stores.txs.update(&old).await?;
         self.metrics.replacements.inc();
         tracing::warn!(
             nonce = old.nonce,

@@ -105,7 +105,28 @@ pub enum TermsError {
     PenaltyOutOfRange,
 }
 
+/// Score weights that weigh every metric alike (summing to 10000).
+pub const EQUAL_WEIGHTS: [u16; 6] = [1667, 1667, 1667, 1667, 1666, 1666];
+
 impl SlaTerms {
+    /// Terms that enforce nothing and ask for a report every `reporting_interval` seconds, with
+    /// [`EQUAL_WEIGHTS`]: the base the CLI's flags are applied to, and what test data units use.
+    pub fn reporting_only(reporting_interval: u32) -> Self {
+        SlaTerms {
+            max_read_latency_us: 0,
+            max_write_latency_us: 0,
+            min_upload_bps: 0,
+            min_download_bps: 0,
+            speed_size_bound: 0,
+            min_uptime_bps: 0,
+            uptime_window: 0,
+            max_error_rate_bps: MAX_BPS,
+            reporting_interval,
+            penalty_per_epoch: 0,
+            weights: EQUAL_WEIGHTS,
+        }
+    }
+
     /// The contract's `SlaTermsLib.validate`, rule for rule and in the same order, plus the
     /// `uint96` bound of the penalty that the ABI enforces.
     pub fn validate(&self) -> Result<(), TermsError> {
@@ -179,11 +200,11 @@ mod wei {
     use serde::{Deserializer, Serializer};
     use std::fmt;
 
-    pub fn serialize<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(v)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
         struct WeiVisitor;
         impl Visitor<'_> for WeiVisitor {
             type Value = u128;

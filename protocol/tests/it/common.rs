@@ -9,7 +9,7 @@ use sla_protocol::{Deployment, Operation, QosRecord, Report, ReportHash, Role, M
 /// Writes `report` in the v1 layout of docs/report-format.md without checking any rule, so
 /// that invalid reports can be turned into bytes. Lengths are written modulo 256, so callers
 /// keep custom names and error details under 256 bytes.
-pub fn raw_encode(report: &Report) -> Vec<u8> {
+pub(crate) fn raw_encode(report: &Report) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(DOMAIN_TAG);
     out.push(FORMAT_VERSION);
@@ -57,7 +57,7 @@ pub fn raw_encode(report: &Report) -> Vec<u8> {
 
 /// The encoded size of a report per the layout: 151 bytes of header, 41 per record, plus the
 /// custom name and value and the error detail.
-pub fn encoded_len(report: &Report) -> usize {
+pub(crate) fn encoded_len(report: &Report) -> usize {
     151 + report
         .records
         .iter()
@@ -72,14 +72,14 @@ pub fn encoded_len(report: &Report) -> usize {
 }
 
 /// Cuts `s` to at most `max` bytes on a character boundary.
-pub fn truncate_utf8(mut s: String, max: usize) -> String {
+pub(crate) fn truncate_utf8(mut s: String, max: usize) -> String {
     while s.len() > max {
         s.pop();
     }
     s
 }
 
-pub fn arb_operation() -> impl Strategy<Value = Operation> {
+pub(crate) fn arb_operation() -> impl Strategy<Value = Operation> {
     prop_oneof![
         Just(Operation::Read),
         Just(Operation::Write),
@@ -93,7 +93,7 @@ pub fn arb_operation() -> impl Strategy<Value = Operation> {
 }
 
 /// A valid record for the period `[start, end)`.
-pub fn arb_record(start: u64, end: u64) -> impl Strategy<Value = QosRecord> {
+pub(crate) fn arb_record(start: u64, end: u64) -> impl Strategy<Value = QosRecord> {
     (
         start..end,
         arb_operation(),
@@ -138,12 +138,12 @@ pub fn arb_record(start: u64, end: u64) -> impl Strategy<Value = QosRecord> {
 }
 
 /// A period: any start, a length of 1 ms to 24 h, staying below u64::MAX.
-pub fn arb_period() -> impl Strategy<Value = (u64, u64)> {
+pub(crate) fn arb_period() -> impl Strategy<Value = (u64, u64)> {
     (0..=u64::MAX - MAX_PERIOD_MS, 1..=MAX_PERIOD_MS).prop_map(|(start, len)| (start, start + len))
 }
 
 /// A sequence number and a previous hash that agree (zero exactly for sequence 1).
-pub fn arb_chain_link() -> impl Strategy<Value = (u64, ReportHash)> {
+pub(crate) fn arb_chain_link() -> impl Strategy<Value = (u64, ReportHash)> {
     prop_oneof![
         Just((1, ReportHash::ZERO)),
         (2..=u64::MAX, any::<[u8; 32]>()).prop_map(|(seq, mut h)| {
@@ -156,7 +156,7 @@ pub fn arb_chain_link() -> impl Strategy<Value = (u64, ReportHash)> {
 }
 
 /// A valid report with the given reporter key and deployment.
-pub fn arb_report_with(
+pub(crate) fn arb_report_with(
     reporter_key: [u8; 32],
     deployment: Deployment,
 ) -> impl Strategy<Value = Report> {
@@ -184,7 +184,7 @@ pub fn arb_report_with(
 }
 
 /// A valid report with any key and any deployment.
-pub fn arb_report() -> impl Strategy<Value = Report> {
+pub(crate) fn arb_report() -> impl Strategy<Value = Report> {
     (any::<[u8; 32]>(), any::<u64>(), any::<[u8; 20]>()).prop_flat_map(
         |(key, chain_id, contract)| arb_report_with(key, Deployment { chain_id, contract }),
     )

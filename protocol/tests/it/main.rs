@@ -1,7 +1,9 @@
 //! Integration tests of the protocol crate: the published test vectors (`vectors`), property
-//! tests of the codec and of signature verification (`props`), and the ed25519 strictness the
-//! format relies on (`strictness`). Item numbers refer to ../shared/TEST-CATALOGUE.md.
+//! tests of the codec and of signature verification (`props`), the ed25519 strictness the
+//! format relies on (`strictness`), and the aggregation, evaluation and Merkle rules
+//! (`aggregate`). Item numbers refer to ../shared/TEST-CATALOGUE.md.
 
+mod aggregate;
 mod common;
 mod props;
 mod strictness;

@@ -1,4 +1,4 @@
-use sla_contracts::Deployment;
+use sla_contracts::DeploymentFile;
 
 use crate::support::{Chain, EPOCH, WINDOW};
 
@@ -8,7 +8,7 @@ async fn deployment_file_round_trips_and_matches_the_chain() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested/deployment.json");
     chain.deployment.write(&path).unwrap();
-    let read = Deployment::read(&path).unwrap();
+    let read = DeploymentFile::read(&path).unwrap();
     assert_eq!(read, chain.deployment);
 
     let oracle = chain.oracle_as(0);
@@ -35,7 +35,7 @@ async fn deployment_file_round_trips_and_matches_the_chain() {
 
 #[test]
 fn reading_a_missing_file_names_it() {
-    let err = Deployment::read("/nonexistent/deployment.json").unwrap_err();
+    let err = DeploymentFile::read("/nonexistent/deployment.json").unwrap_err();
     assert!(
         err.to_string().contains("/nonexistent/deployment.json"),
         "{err}"

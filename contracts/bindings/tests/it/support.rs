@@ -8,26 +8,26 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use sla_contracts::{
-    anvil, deploy, signing, DeployConfig, Deployment,
+    anvil, deploy, signing, DeployConfig, DeploymentFile,
     ISlaOracle::{EpochResult, SlaTerms},
     SlaOracle::{self, SlaOracleInstance},
 };
 
-pub const EPOCH: u32 = 3600;
-pub const WINDOW: u32 = 7200;
-pub const PENALTY: u128 = 100_000_000_000_000_000; // 0.1 ether
+pub(crate) const EPOCH: u32 = 3600;
+pub(crate) const WINDOW: u32 = 7200;
+pub(crate) const PENALTY: u128 = 100_000_000_000_000_000; // 0.1 ether
 
 /// A running anvil with `SlaOracle` deployed; anvil stops when this is dropped.
-pub struct Chain {
+pub(crate) struct Chain {
     pub anvil: AnvilInstance,
-    pub deployment: Deployment,
+    pub deployment: DeploymentFile,
     pub oracle_signer: PrivateKeySigner,
 }
 
 impl Chain {
     /// Spawns anvil and deploys with one-hour epochs; account 0 deploys and is admin, account 9 is
     /// the single oracle signer.
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let anvil = anvil::spawn().unwrap_or_else(|e| panic!("cannot run the anvil tests: {e}"));
         let deployer = signer(&anvil, 0);
         let oracle_signer = signer(&anvil, 9);
@@ -48,7 +48,7 @@ impl Chain {
     }
 
     /// The contract, called from anvil account `index`.
-    pub fn oracle_as(&self, index: usize) -> SlaOracleInstance<DynProvider> {
+    pub(crate) fn oracle_as(&self, index: usize) -> SlaOracleInstance<DynProvider> {
         let wallet = EthereumWallet::from(signer(&self.anvil, index));
         let provider = ProviderBuilder::new()
             .wallet(wallet)
@@ -57,12 +57,12 @@ impl Chain {
         SlaOracle::new(self.deployment.contract, provider)
     }
 
-    pub fn address(&self, index: usize) -> Address {
+    pub(crate) fn address(&self, index: usize) -> Address {
         self.anvil.addresses()[index]
     }
 
     /// Moves chain time forward by `secs` and mines a block.
-    pub async fn advance(&self, secs: u64) {
+    pub(crate) async fn advance(&self, secs: u64) {
         let provider = ProviderBuilder::new().connect_http(self.anvil.endpoint_url());
         let _: serde_json::Value = provider
             .raw_request("evm_increaseTime".into(), (secs,))
@@ -75,7 +75,7 @@ impl Chain {
     }
 
     /// Moves chain time to the end of `epoch` (its results become submittable).
-    pub async fn advance_past(&self, epoch: u64) {
+    pub(crate) async fn advance_past(&self, epoch: u64) {
         let now = self.now().await;
         let end = self.deployment.epoch_end(epoch);
         if end > now {
@@ -83,7 +83,7 @@ impl Chain {
         }
     }
 
-    pub async fn now(&self) -> u64 {
+    pub(crate) async fn now(&self) -> u64 {
         let provider = ProviderBuilder::new().connect_http(self.anvil.endpoint_url());
         let block = provider
             .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
@@ -95,7 +95,7 @@ impl Chain {
 
     /// Signatures of the oracle set over the packed results `packed` for `epoch` under config
     /// version 1.
-    pub fn sign(&self, epoch: u64, packed: &[u8]) -> Vec<alloy::primitives::Bytes> {
+    pub(crate) fn sign(&self, epoch: u64, packed: &[u8]) -> Vec<alloy::primitives::Bytes> {
         let digest = signing::batch_digest(
             self.deployment.chain_id,
             self.deployment.contract,
@@ -107,12 +107,12 @@ impl Chain {
     }
 }
 
-pub fn signer(anvil: &AnvilInstance, index: usize) -> PrivateKeySigner {
+pub(crate) fn signer(anvil: &AnvilInstance, index: usize) -> PrivateKeySigner {
     anvil.keys()[index].clone().into()
 }
 
 /// The example terms: 10 MB/s up to 1 GB, 99.95 % over 30 days, 0.01 % errors.
-pub fn terms() -> SlaTerms {
+pub(crate) fn terms() -> SlaTerms {
     SlaTerms {
         maxReadLatencyUs: 50_000,
         maxWriteLatencyUs: 100_000,
@@ -128,7 +128,7 @@ pub fn terms() -> SlaTerms {
     }
 }
 
-pub fn result(data_unit_id: u64, violations: u8) -> EpochResult {
+pub(crate) fn result(data_unit_id: u64, violations: u8) -> EpochResult {
     EpochResult {
         dataUnitId: data_unit_id,
         readLatencyUs: 12_345,

@@ -1,0 +1,169 @@
+//! Every conversion between the contract's `sol!` types and the protocol crate's types, written
+//! once: SLA terms (both ways), epoch results (both ways), the decoded `ResultApplied` event, and
+//! the deployment identity reports are bound to. Field for field; the contract's names are in
+//! camelCase, the protocol's in snake_case.
+
+use alloy::primitives::aliases::U96;
+use sla_protocol::aggregate::{EpochConfig, EpochResult, SlaTerms};
+
+use crate::events::AppliedResult;
+use crate::{DeploymentFile, ISlaOracle};
+
+impl From<&SlaTerms> for ISlaOracle::SlaTerms {
+    /// The contract's struct. A penalty above `uint96` (which `SlaTerms::validate` refuses)
+    /// saturates.
+    fn from(t: &SlaTerms) -> Self {
+        ISlaOracle::SlaTerms {
+            maxReadLatencyUs: t.max_read_latency_us,
+            maxWriteLatencyUs: t.max_write_latency_us,
+            minUploadBps: t.min_upload_bps,
+            minDownloadBps: t.min_download_bps,
+            speedSizeBound: t.speed_size_bound,
+            minUptimeBps: t.min_uptime_bps,
+            uptimeWindow: t.uptime_window,
+            maxErrorRateBps: t.max_error_rate_bps,
+            reportingInterval: t.reporting_interval,
+            penaltyPerEpoch: U96::saturating_from(t.penalty_per_epoch),
+            weights: t.weights,
+        }
+    }
+}
+
+impl From<&ISlaOracle::SlaTerms> for SlaTerms {
+    fn from(t: &ISlaOracle::SlaTerms) -> Self {
+        SlaTerms {
+            max_read_latency_us: t.maxReadLatencyUs,
+            max_write_latency_us: t.maxWriteLatencyUs,
+            min_upload_bps: t.minUploadBps,
+            min_download_bps: t.minDownloadBps,
+            speed_size_bound: t.speedSizeBound,
+            min_uptime_bps: t.minUptimeBps,
+            uptime_window: t.uptimeWindow,
+            max_error_rate_bps: t.maxErrorRateBps,
+            reporting_interval: t.reportingInterval,
+            penalty_per_epoch: t.penaltyPerEpoch.to::<u128>(),
+            weights: t.weights,
+        }
+    }
+}
+
+impl From<&EpochResult> for ISlaOracle::EpochResult {
+    fn from(r: &EpochResult) -> Self {
+        ISlaOracle::EpochResult {
+            dataUnitId: r.data_unit_id,
+            readLatencyUs: r.read_latency_us,
+            writeLatencyUs: r.write_latency_us,
+            uploadBps: r.upload_bps,
+            downloadBps: r.download_bps,
+            uptimeBps: r.uptime_bps,
+            errorRateBps: r.error_rate_bps,
+            operations: r.operations,
+            violations: r.violations,
+            flags: r.flags,
+            reportsRoot: r.reports_root.into(),
+        }
+    }
+}
+
+impl From<&ISlaOracle::EpochResult> for EpochResult {
+    fn from(r: &ISlaOracle::EpochResult) -> Self {
+        EpochResult {
+            data_unit_id: r.dataUnitId,
+            read_latency_us: r.readLatencyUs,
+            write_latency_us: r.writeLatencyUs,
+            upload_bps: r.uploadBps,
+            download_bps: r.downloadBps,
+            uptime_bps: r.uptimeBps,
+            error_rate_bps: r.errorRateBps,
+            operations: r.operations,
+            violations: r.violations,
+            flags: r.flags,
+            reports_root: r.reportsRoot.0,
+        }
+    }
+}
+
+impl From<&AppliedResult> for EpochResult {
+    /// The `EpochResult` a `ResultApplied` event records (its epoch is `AppliedResult::epoch`).
+    fn from(r: &AppliedResult) -> Self {
+        EpochResult {
+            data_unit_id: r.data_unit_id,
+            read_latency_us: r.read_latency_us,
+            write_latency_us: r.write_latency_us,
+            upload_bps: r.upload_bps,
+            download_bps: r.download_bps,
+            uptime_bps: r.uptime_bps,
+            error_rate_bps: r.error_rate_bps,
+            operations: r.operations,
+            violations: r.violations,
+            flags: r.flags,
+            reports_root: r.reports_root.0,
+        }
+    }
+}
+
+impl DeploymentFile {
+    /// The deployment reports are signed for and databases are bound to: chain id and contract.
+    pub fn deployment(&self) -> sla_protocol::Deployment {
+        sla_protocol::Deployment {
+            chain_id: self.chain_id,
+            contract: self.contract.into_array(),
+        }
+    }
+
+    /// The epoch clock of the contract's immutables (`epoch_length` is never 0 in a file
+    /// `sla-deploy` wrote; a hand-edited one with 0 is refused here).
+    pub fn epochs(&self) -> Result<EpochConfig, sla_protocol::AggregateError> {
+        EpochConfig::new(self.genesis_time, self.epoch_length)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::primitives::B256;
+
+    use super::*;
+
+    fn terms() -> SlaTerms {
+        SlaTerms {
+            max_read_latency_us: 1,
+            max_write_latency_us: 2,
+            min_upload_bps: 3,
+            min_download_bps: 4,
+            speed_size_bound: 5,
+            min_uptime_bps: 6,
+            uptime_window: 7,
+            max_error_rate_bps: 8,
+            reporting_interval: 9,
+            penalty_per_epoch: sla_protocol::aggregate::UINT96_MAX,
+            weights: [10, 11, 12, 13, 14, 15],
+        }
+    }
+
+    #[test]
+    fn terms_round_trip_field_for_field() {
+        let sol = ISlaOracle::SlaTerms::from(&terms());
+        assert_eq!(sol.penaltyPerEpoch, U96::MAX);
+        assert_eq!(SlaTerms::from(&sol), terms());
+    }
+
+    #[test]
+    fn results_round_trip_field_for_field() {
+        let result = EpochResult {
+            data_unit_id: u64::MAX,
+            read_latency_us: 1,
+            write_latency_us: 2,
+            upload_bps: 3,
+            download_bps: 4,
+            uptime_bps: 5,
+            error_rate_bps: 6,
+            operations: 7,
+            violations: 8,
+            flags: 9,
+            reports_root: [0xaa; 32],
+        };
+        let sol = ISlaOracle::EpochResult::from(&result);
+        assert_eq!(sol.reportsRoot, B256::repeat_byte(0xaa));
+        assert_eq!(EpochResult::from(&sol), result);
+    }
+}

@@ -1,0 +1,6 @@
+//! The whole stack on one machine: the end-to-end run (`e2e`) and the fault injections
+//! (`faults`), against a real anvil with the deployed contract, the ingest API over HTTP and the
+//! oracle. Needs anvil (`contracts/scripts/setup.sh`).
+
+mod e2e;
+mod faults;

@@ -1,0 +1,41 @@
+//! Only blocks at least `confirmations` deep are mirrored.
+
+use super::support::*;
+use crate::send;
+
+#[tokio::test]
+async fn nothing_is_mirrored_before_the_confirmation_depth() {
+    for backend in backends() {
+        let chain = Chain::start().await;
+        let db = Db::new(&backend).await;
+        let mut indexer = chain.indexer(&db.storage, 3);
+        // Nothing is confirmed right after the deployment.
+        assert_eq!(indexer.sync().await.unwrap(), None);
+        chain.mine(3).await;
+        assert_eq!(
+            indexer.sync().await.unwrap(),
+            Some(chain.deployment.deploy_block)
+        );
+
+        let receipt = send!(chain.oracle_as(CONSUMER).registerKey(b256(key_of(1))));
+        let block = receipt.block_number.unwrap();
+        for confirmations in 0..3 {
+            let cursor = indexer.sync().await.unwrap();
+            assert_eq!(cursor, Some(chain.head().await - 3));
+            assert!(cursor.unwrap() < block);
+            assert_eq!(
+                db.storage.mirror().current_key(&key_of(1)).await.unwrap(),
+                None,
+                "mirrored after {confirmations} confirmations"
+            );
+            chain.mine(1).await;
+        }
+
+        // The head is now three blocks past the key's block.
+        assert_eq!(indexer.sync().await.unwrap(), Some(block));
+        let key = db.storage.mirror().current_key(&key_of(1)).await.unwrap();
+        assert_eq!(key.unwrap().account, chain.address(CONSUMER));
+        assert_eq!(indexer.metrics().lag_blocks(), 3);
+        assert_eq!(indexer.metrics().last_indexed_block(), block as i64);
+    }
+}

@@ -1,0 +1,6 @@
+//! The oracle's suite: the aggregator over real databases, and the chain indexer against a real
+//! anvil, on SQLite and (when `SLA_TEST_POSTGRES_URL` is set; mandatory with `CI=true`)
+//! PostgreSQL.
+
+mod aggregator;
+mod indexer;

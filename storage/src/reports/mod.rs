@@ -1,0 +1,263 @@
+//! Signed reports: the group commit that stores a judged batch ([`ReportStore::ingest`]), and the
+//! reads of the public API and the aggregator. A report is stored exactly as received (payload
+//! and signature) with the header fields the reads filter on; its records get a row each.
+
+pub(crate) mod context;
+mod ingest;
+mod rows;
+pub(crate) mod write;
+
+use sla_protocol::acceptance::{is_late, ReportChainHead};
+use sla_protocol::{ReportHash, Role, SignedReport};
+
+use crate::backend::on_conn;
+use crate::error::Result;
+use crate::Database;
+use rows::{EquivocationRow, HeadRow, ReportRow, HEAD_COLUMNS, REPORT_COLUMNS};
+
+pub use context::Rules;
+
+/// The report tables of a [`Database`].
+#[derive(Debug, Clone)]
+pub struct ReportStore {
+    db: Database,
+}
+
+/// A stored report: the bytes as received plus the fields the API filters on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReport {
+    /// Arrival order, strictly increasing per database (used to page and to read incrementally).
+    pub id: i64,
+    /// SHA-256 of the payload.
+    pub hash: ReportHash,
+    /// The reporter's ed25519 key.
+    pub reporter_key: [u8; 32],
+    /// Which party signed it.
+    pub role: Role,
+    /// The data unit it reports on.
+    pub data_unit: u64,
+    /// Its place in the report chain.
+    pub sequence: u64,
+    /// Start of the period covered, Unix ms.
+    pub period_start_ms: u64,
+    /// End of the period covered, Unix ms (exclusive).
+    pub period_end_ms: u64,
+    /// How many records it holds.
+    pub record_count: u32,
+    /// The signed bytes, as received.
+    pub payload: Vec<u8>,
+    /// The signature, as received.
+    pub signature: Vec<u8>,
+    /// When the server stored it, Unix ms.
+    pub received_at_ms: u64,
+}
+
+/// A page of a data unit's reports, ordered by arrival.
+#[derive(Debug, Clone)]
+pub struct ReportQuery {
+    /// The data unit.
+    pub data_unit: u64,
+    /// Reports whose period ends after this (Unix ms).
+    pub from_ms: u64,
+    /// Reports whose period starts before this (Unix ms).
+    pub to_ms: u64,
+    /// Only reports with an arrival id greater than this (the previous page's cursor).
+    pub after_id: i64,
+    /// Most reports in the page.
+    pub limit: u32,
+}
+
+/// Where a reporter's report chain on a data unit stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReporterStatus {
+    /// The reporter's key.
+    pub reporter_key: [u8; 32],
+    /// The data unit.
+    pub data_unit: u64,
+    /// The role its reports claim.
+    pub role: Role,
+    /// Its newest report.
+    pub head: ReportChainHead,
+    /// How often it promised to report (from the data unit's terms; 0 when unknown).
+    pub reporting_interval_ms: u64,
+}
+
+impl ReporterStatus {
+    /// Whether the reporter is late at `now_ms` (the protocol's cadence rule).
+    pub fn is_late(&self, now_ms: u64) -> bool {
+        is_late(self.head.period_end_ms, self.reporting_interval_ms, now_ms)
+    }
+}
+
+/// A signed report that reused an accepted (key, data unit, sequence) with other bytes, kept as
+/// evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Equivocation {
+    /// The sequence both reports claim.
+    pub sequence: u64,
+    /// The hash of the report accepted at that sequence.
+    pub accepted_hash: ReportHash,
+    /// The conflicting report, as received.
+    pub conflicting: SignedReport,
+    /// When it arrived, Unix ms.
+    pub received_at_ms: u64,
+}
+
+/// Rows in the report tables.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReportCounts {
+    /// Stored reports.
+    pub reports: u64,
+    /// Their records.
+    pub records: u64,
+    /// Equivocation evidence kept.
+    pub equivocations: u64,
+}
+
+impl ReportStore {
+    pub(crate) fn new(db: Database) -> Self {
+        ReportStore { db }
+    }
+
+    /// A stored report by the SHA-256 of its payload.
+    #[tracing::instrument(skip_all)]
+    pub async fn by_hash(&self, hash: &ReportHash) -> Result<Option<StoredReport>> {
+        let backend = self.db.backend();
+        let sql = format!(
+            "SELECT {REPORT_COLUMNS} FROM reports WHERE {} = $1 AND hash = $2",
+            backend.hash_prefix()
+        );
+        let mut conn = backend.read().await?;
+        let row = on_conn!(conn.conn(), |c| {
+            sqlx::query_as::<_, ReportRow>(&sql)
+                .bind(&hash.0[..8])
+                .bind(hash.0.as_slice())
+                .fetch_optional(c)
+                .await?
+        });
+        row.map(ReportRow::into_domain).transpose()
+    }
+
+    /// A data unit's reports that overlap a time range, one page at a time.
+    #[tracing::instrument(skip_all)]
+    pub async fn of_data_unit(&self, q: &ReportQuery) -> Result<Vec<StoredReport>> {
+        let sql = format!(
+            "SELECT {REPORT_COLUMNS} FROM reports WHERE report_chain_id IN \
+             (SELECT id FROM report_chains WHERE data_unit = $1) AND period_end_ms > $2 \
+             AND period_start_ms < $3 AND id > $4 ORDER BY id LIMIT $5"
+        );
+        let mut conn = self.db.backend().read().await?;
+        let rows = on_conn!(conn.conn(), |c| {
+            sqlx::query_as::<_, ReportRow>(&sql)
+                .bind(q.data_unit as i64)
+                .bind(q.from_ms.min(i64::MAX as u64) as i64)
+                .bind(q.to_ms.min(i64::MAX as u64) as i64)
+                .bind(q.after_id)
+                .bind(i64::from(q.limit))
+                .fetch_all(c)
+                .await?
+        });
+        rows.into_iter().map(ReportRow::into_domain).collect()
+    }
+
+    /// Stored reports with an id greater than `after_id`, in arrival order (the aggregator's
+    /// incremental read).
+    #[tracing::instrument(skip_all)]
+    pub async fn after(&self, after_id: i64, limit: u32) -> Result<Vec<StoredReport>> {
+        let sql =
+            format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id > $1 ORDER BY id LIMIT $2");
+        let mut conn = self.db.backend().read().await?;
+        let rows = on_conn!(conn.conn(), |c| {
+            sqlx::query_as::<_, ReportRow>(&sql)
+                .bind(after_id)
+                .bind(i64::from(limit))
+                .fetch_all(c)
+                .await?
+        });
+        rows.into_iter().map(ReportRow::into_domain).collect()
+    }
+
+    /// The id of the newest stored report (0 when there is none).
+    pub async fn last_id(&self) -> Result<i64> {
+        let mut conn = self.db.backend().read().await?;
+        Ok(on_conn!(conn.conn(), |c| {
+            sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(id), 0) FROM reports")
+                .fetch_one(c)
+                .await?
+        }))
+    }
+
+    /// Where a reporter's report chain on a data unit stands, if it has reported.
+    #[tracing::instrument(skip_all)]
+    pub async fn reporter_status(
+        &self,
+        key: &[u8; 32],
+        data_unit: u64,
+    ) -> Result<Option<ReporterStatus>> {
+        let sql = format!(
+            "SELECT {HEAD_COLUMNS} FROM report_chains c JOIN reports r \
+             ON r.report_chain_id = c.id WHERE c.reporter_key = $1 AND c.data_unit = $2 \
+             ORDER BY r.sequence DESC LIMIT 1"
+        );
+        let mut conn = self.db.backend().read().await?;
+        let (row, interval) = on_conn!(conn.conn(), |c| {
+            let row = sqlx::query_as::<_, HeadRow>(&sql)
+                .bind(key.as_slice())
+                .bind(data_unit as i64)
+                .fetch_optional(&mut *c)
+                .await?;
+            let interval: Option<i64> = sqlx::query_scalar(
+                "SELECT reporting_interval_ms FROM allocations WHERE data_unit = $1",
+            )
+            .bind(data_unit as i64)
+            .fetch_optional(&mut *c)
+            .await?;
+            (row, interval)
+        });
+        let Some(row) = row else { return Ok(None) };
+        let (chain, role, head) = row.into_domain()?;
+        Ok(Some(ReporterStatus {
+            reporter_key: chain.reporter_key,
+            data_unit: chain.data_unit,
+            role,
+            head,
+            reporting_interval_ms: interval.unwrap_or(0) as u64,
+        }))
+    }
+
+    /// Equivocation evidence kept for a reporter on a data unit, by sequence.
+    #[tracing::instrument(skip_all)]
+    pub async fn equivocations(&self, key: &[u8; 32], data_unit: u64) -> Result<Vec<Equivocation>> {
+        let mut conn = self.db.backend().read().await?;
+        let rows = on_conn!(conn.conn(), |c| {
+            sqlx::query_as::<_, EquivocationRow>(
+                "SELECT hash, sequence, accepted_hash, payload, signature, received_at_ms \
+                 FROM equivocations WHERE reporter_key = $1 AND data_unit = $2 \
+                 ORDER BY sequence, received_at_ms",
+            )
+            .bind(key.as_slice())
+            .bind(data_unit as i64)
+            .fetch_all(c)
+            .await?
+        });
+        rows.into_iter().map(EquivocationRow::into_domain).collect()
+    }
+
+    /// Rows in the report tables.
+    pub async fn counts(&self) -> Result<ReportCounts> {
+        let mut conn = self.db.backend().read().await?;
+        let (reports, records, equivocations): (i64, i64, i64) = on_conn!(conn.conn(), |c| {
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM reports), (SELECT COUNT(*) FROM records), \
+                 (SELECT COUNT(*) FROM equivocations)",
+            )
+            .fetch_one(c)
+            .await?
+        });
+        Ok(ReportCounts {
+            reports: reports as u64,
+            records: records as u64,
+            equivocations: equivocations as u64,
+        })
+    }
+}
