@@ -5,6 +5,7 @@
 #
 #   scripts/bench-aggregate.sh                      # 3 runs on SQLite
 #   RUNS=5 DATABASE=postgres scripts/bench-aggregate.sh
+#   BIN_DIR=../before/target/release scripts/bench-aggregate.sh   # another build (before/after)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${RUNS:-3}"
@@ -23,7 +24,7 @@ for run in $(seq 1 "$RUNS"); do
   else
     url="sqlite:$dir/aggregate.sqlite"
   fi
-  target/release/sla-aggregate-bench --database-url "$url" "${ARGS[@]}" | tee -a "$RESULTS"
+  "${BIN_DIR:-target/release}/sla-aggregate-bench" --database-url "$url" "${ARGS[@]}" | tee -a "$RESULTS"
   rm -rf "$dir"
 done
 python3 - "$RESULTS" <<'PY'

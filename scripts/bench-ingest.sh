@@ -9,6 +9,7 @@
 #   RUNS=5 BACKENDS=sqlite scripts/bench-ingest.sh
 #   CASES="single-batched-32" scripts/bench-ingest.sh   # some of the cases only
 #   PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres (default)
+#   BIN_DIR=../before/target/release scripts/bench-ingest.sh   # another build (before/after)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,8 +23,9 @@ mkdir -p "$OUT_DIR"
 RESULTS="$OUT_DIR/ingest-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 
 cargo build --release -q -p sla-ingest-api -p sla-bench
-SERVER=target/release/sla-ingest-api
-LOADGEN=target/release/sla-loadgen
+BIN_DIR="${BIN_DIR:-target/release}"
+SERVER="$BIN_DIR/sla-ingest-api"
+LOADGEN="$BIN_DIR/sla-loadgen"
 
 fresh_db() { # backend -> database url
   case "$1" in

@@ -19,8 +19,10 @@ pub struct Cli {
     /// Print machine-readable JSON on stdout instead of text (errors: one JSON object).
     #[arg(long, global = true)]
     pub json: bool,
+    /// Where the contract is and who signs.
     #[command(flatten)]
     pub chain: ChainArgs,
+    /// The command to run.
     #[command(subcommand)]
     pub command: Command,
 }
@@ -53,6 +55,11 @@ pub struct ChainArgs {
     /// Seconds to wait for a transaction's confirmations before giving up.
     #[arg(long, default_value_t = 120, global = true)]
     pub tx_timeout: u64,
+    /// Read the chain as of this block number: every view and log of the command sees the same
+    /// state (`sla show` and `sla audit` pin to the latest block at their start when it is not
+    /// given, so their reads never straddle a change).
+    #[arg(long, global = true)]
+    pub block: Option<u64>,
 }
 
 /// An EVM private key that never shows in `Debug` output or logs.
@@ -87,6 +94,7 @@ impl FromStr for Amount {
     }
 }
 
+/// `sla …`: the top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Ed25519 reporter keys: generate, show, register/rotate/revoke on chain.
@@ -129,6 +137,7 @@ pub struct AuditArgs {
     pub max_window_epochs: u64,
 }
 
+/// `sla key …`: reporter key files and their registration on chain.
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
     /// Generate an ed25519 reporter key; the seed is written hex-encoded with 0600 permissions.
@@ -186,6 +195,7 @@ impl FromStr for KeyRef {
     }
 }
 
+/// `sla provider …`: the provider's flows on chain.
 #[derive(Debug, Subcommand)]
 pub enum ProviderCommand {
     /// Register the sending account as a provider (`registerProvider`).
@@ -210,15 +220,18 @@ pub enum ProviderCommand {
     WithdrawUnbonded,
 }
 
+/// `sla provider profile …`: SLA profiles.
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
     /// Publish an SLA profile (`publishProfile`); prints its id.
     Publish {
+        /// The profile's terms.
         #[command(flatten)]
         terms: TermsArgs,
     },
 }
 
+/// `sla provider allocation …`: answers to allocation requests.
 #[derive(Debug, Subcommand)]
 pub enum ProviderAllocationCommand {
     /// Accept a requested allocation (`acceptAllocation`).
@@ -238,6 +251,7 @@ pub enum ProviderAllocationCommand {
     },
 }
 
+/// `sla consumer …`: the consumer's flows on chain.
 // Parsed once per process: the size of the largest variant does not matter.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
@@ -250,6 +264,7 @@ pub enum ConsumerCommand {
         /// Use the terms of this published profile (`requestAllocationFromProfile`).
         #[arg(long)]
         profile: Option<u64>,
+        /// The custom terms (with `--provider`; refused with `--profile`).
         #[command(flatten)]
         terms: TermsArgs,
     },
@@ -260,6 +275,7 @@ pub enum ConsumerCommand {
     Withdraw,
 }
 
+/// `sla consumer allocation …`: the consumer's allocations.
 #[derive(Debug, Subcommand)]
 pub enum ConsumerAllocationCommand {
     /// Close an active allocation (`closeAllocation`).
@@ -269,6 +285,7 @@ pub enum ConsumerAllocationCommand {
     },
 }
 
+/// `sla show …`: read-only views of the contract.
 #[derive(Debug, Subcommand)]
 pub enum ShowCommand {
     /// An allocation's status, parties and terms.
@@ -359,6 +376,7 @@ impl TermsArgs {
     }
 }
 
+/// `sla probe …`: the probe agent.
 #[derive(Debug, Subcommand)]
 pub enum ProbeCommand {
     /// Run the probe agent until Ctrl-C or SIGTERM: measure, spool, sign and deliver reports.

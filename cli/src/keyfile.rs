@@ -11,13 +11,18 @@ use ed25519_dalek::SigningKey;
 /// Why a key file could not be written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyFileError {
+    /// The file to write exists and `force` was not given; it holds the path.
     #[error("{0} already exists (pass --force to overwrite it)")]
     Exists(String),
+    /// Reading, writing, syncing or renaming the file failed.
     #[error("key file {path}: {source}")]
     Io {
+        /// The file at fault.
         path: String,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// The file does not hold a seed as 64 hex digits; it holds the path.
     #[error("key file {0}: expected 64 hex digits (an ed25519 seed)")]
     Malformed(String),
 }
@@ -73,7 +78,7 @@ pub fn write(path: &Path, key: &SigningKey, force: bool) -> Result<(), KeyFileEr
     Ok(())
 }
 
-/// Reads a key file written by [`write`].
+/// Reads a key file written by [`write()`].
 pub fn read(path: &Path) -> Result<SigningKey, KeyFileError> {
     let text = fs::read_to_string(path).map_err(io(path))?;
     let line = text

@@ -7,6 +7,8 @@
 //!
 //! The commands and the probe configuration are documented in `docs/cli.md`.
 
+#![warn(missing_docs)]
+
 pub mod args;
 pub mod audit;
 pub mod chain;

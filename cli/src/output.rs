@@ -17,6 +17,7 @@ pub struct Output {
 }
 
 impl Output {
+    /// An output in both forms, exit code 0.
     pub fn new(human: impl Into<String>, json: Value) -> Self {
         Output {
             human: human.into(),

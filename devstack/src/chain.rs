@@ -12,11 +12,15 @@ use sla_contracts::SlaOracle;
 /// An EVM account with a provider that signs with it.
 #[derive(Debug, Clone)]
 pub struct Account {
+    /// The account's secp256k1 key; its address is the account.
     pub signer: PrivateKeySigner,
+    /// An HTTP provider to the stack's anvil whose wallet signs transactions with `signer`.
     pub provider: DynProvider,
 }
 
 impl Account {
+    /// Connects to the node at `rpc_url` over HTTP with `signer` as the wallet. Fails only if the
+    /// URL does not parse; nothing is sent yet.
     pub fn new(signer: PrivateKeySigner, rpc_url: &str) -> anyhow::Result<Self> {
         let provider = ProviderBuilder::new()
             .wallet(EthereumWallet::from(signer.clone()))
@@ -25,10 +29,12 @@ impl Account {
         Ok(Account { signer, provider })
     }
 
+    /// The account's address.
     pub fn address(&self) -> Address {
         self.signer.address()
     }
 
+    /// The `SlaOracle` contract at `contract`, called and transacted with from this account.
     pub fn oracle(&self, contract: Address) -> SlaOracle::SlaOracleInstance<DynProvider> {
         SlaOracle::new(contract, self.provider.clone())
     }
@@ -55,10 +61,17 @@ pub fn demo_terms(reporting_interval_s: u32, penalty_wei: u64) -> SlaTerms {
 /// One allocation with both parties' reporter keys registered.
 #[derive(Debug, Clone)]
 pub struct Allocation {
+    /// The allocation id on chain, from its `AllocationRequested` event.
     pub data_unit: u64,
+    /// The account that requested the allocation.
     pub consumer: Account,
+    /// The registered provider that accepted it.
     pub provider: Account,
+    /// The consumer's ed25519 reporter key, registered on chain ([`reporter_key`] of
+    /// `2 * key_seed`).
     pub consumer_key: SigningKey,
+    /// The provider's ed25519 reporter key, registered on chain ([`reporter_key`] of
+    /// `2 * key_seed + 1`).
     pub provider_key: SigningKey,
 }
 

@@ -4,6 +4,8 @@
 //! an SQLite file, the oracle (indexer, aggregator, submitter), and sample reporters that sign and
 //! post reports for a compliant and a failing provider, consumer side and provider side.
 
+#![warn(missing_docs)]
+
 pub mod chain;
 pub mod reporter;
 pub mod scenario;

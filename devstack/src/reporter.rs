@@ -20,12 +20,20 @@ pub enum Behaviour {
 /// One reporter (a key, a role, a data unit) posting to the ingest API.
 #[derive(Debug, Clone)]
 pub struct SampleReporter {
+    /// The ed25519 key that signs the reports; it must be registered on chain for the party
+    /// named by `role`.
     pub key: SigningKey,
+    /// Which party of the data unit reports.
     pub role: Role,
+    /// The allocation id on chain the reports are about.
     pub data_unit: u64,
+    /// The chain and contract the reports are bound to.
     pub deployment: Deployment,
+    /// What the records say about the service.
     pub behaviour: Behaviour,
+    /// Length of each report's period, milliseconds; reports follow each other without gaps.
     pub period_ms: u64,
+    /// Base URL of the ingest API, e.g. `http://127.0.0.1:4000`, without a trailing slash.
     pub ingest_url: String,
 }
 

@@ -16,9 +16,16 @@ pub const BOND_WEI: u128 = 1_000_000_000_000_000_000;
 /// The two allocations and the reporters posting for them.
 #[derive(Debug)]
 pub struct Scenario {
+    /// Account 4 (consumer) with provider 2, whose reporters post [`Behaviour::Compliant`]
+    /// records.
     pub compliant: Allocation,
+    /// Account 5 (consumer) with provider 3, whose reporters post [`Behaviour::Failing`]
+    /// records.
     pub failing: Allocation,
+    /// The penalty of the demo terms, wei per violating epoch.
     pub penalty_wei: u64,
+    /// The four running reporters; each ends with the number of reports the ingest API accepted,
+    /// or with the error that stopped it.
     pub reporters: Vec<JoinHandle<anyhow::Result<u64>>>,
 }
 

@@ -30,6 +30,8 @@ pub struct StackOptions {
 }
 
 impl StackOptions {
+    /// The defaults with `data_dir`: 10 s epochs, a block every second, 1 confirmation, 3 s of
+    /// grace, and the oracle in process.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         StackOptions {
             data_dir: data_dir.into(),
@@ -45,15 +47,24 @@ impl StackOptions {
 /// A running stack. Dropping it stops anvil; [`Stack::stop`] stops everything gracefully.
 #[derive(Debug)]
 pub struct Stack {
+    /// The anvil process; it is killed when this is dropped.
     pub anvil: AnvilInstance,
+    /// anvil's HTTP JSON-RPC endpoint.
     pub rpc_url: String,
+    /// Where and how `SlaOracle` was deployed.
     pub deployment: DeploymentFile,
+    /// The deployment written as `deployment.json` in the data directory, for the services.
     pub deployment_path: PathBuf,
+    /// `sqlite:` URL of the database the ingest API and the oracle share, `sla-oracle.sqlite` in
+    /// the data directory (removed at start).
     pub database_url: String,
+    /// Base URL of the ingest API, `http://127.0.0.1:<port>`, without a trailing slash.
     pub ingest_url: String,
     /// anvil's funded accounts; 0 is the admin, 1 the oracle.
     pub accounts: Vec<PrivateKeySigner>,
+    /// URL of the in-process oracle's Prometheus metrics; `None` when the oracle runs elsewhere.
     pub oracle_metrics_url: Option<String>,
+    /// The options the stack was started with.
     pub options: StackOptions,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
@@ -209,6 +220,7 @@ impl Stack {
         }
     }
 
+    /// Where the SQLite file and the deployment file are ([`StackOptions::data_dir`]).
     pub fn data_dir(&self) -> &Path {
         &self.options.data_dir
     }

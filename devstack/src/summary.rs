@@ -11,7 +11,9 @@ use sla_storage::{Rollup, RollupStore};
 /// One applied result and the transaction that applied it.
 #[derive(Debug, Clone)]
 pub struct Applied {
+    /// The result as the `ResultApplied` event records it.
     pub result: AppliedResult,
+    /// Hash of the `submitResults` transaction; `None` if the node's log does not carry it.
     pub tx_hash: Option<B256>,
 }
 
@@ -19,13 +21,21 @@ pub struct Applied {
 /// may withdraw, and the aggregator's roll-ups.
 #[derive(Debug, Clone)]
 pub struct UnitOutcome {
+    /// The allocation id on chain.
     pub data_unit: u64,
+    /// The provider's account.
     pub provider: Address,
+    /// The consumer's account.
     pub consumer: Address,
+    /// The data unit's results applied on chain, in log order.
     pub applied: Vec<Applied>,
+    /// The provider's reputation now, 0..=10000 (starts at 5000).
     pub reputation: u16,
+    /// Wei the consumer may withdraw now: the penalties credited to it.
     pub withdrawable: U256,
+    /// Wei still bonded by the provider, after penalties.
     pub bonded: U256,
+    /// The aggregator's roll-ups of the data unit, by epoch.
     pub rollups: Vec<Rollup>,
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,44 +16,69 @@ use sla_protocol::aggregate::EpochConfig;
 use sla_protocol::Deployment;
 use sla_storage::Database;
 use tokio::net::TcpListener;
-use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::ServiceBuilder;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
+use tracing::Level;
 
+use crate::body::BodyLimits;
 use crate::committer::{self, CommitSettings};
 use crate::config::Config;
+use crate::load::{self, Admission};
 use crate::metrics::{Metrics, RequestLabels};
 use crate::problem::ApiError;
 use crate::routes::{ingest, ops, read, rollups};
+use crate::server::ConnectionLimits;
 use crate::state::{AppState, Limits};
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// The database could not be opened, migrated or closed, or belongs to another deployment.
     #[error("storage: {0}")]
     Storage(#[from] sla_storage::StorageError),
+    /// The deployment file, or the chain id, contract and epoch flags, do not describe a
+    /// deployment; it holds why.
     #[error("deployment: {0}")]
     Deployment(String),
+    /// The listener failed (its address, or accepting connections).
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
 }
 
-/// The routes, with limits, load shedding, timeouts, tracing and metrics around them.
-pub fn app(state: AppState, request_timeout: Duration, max_in_flight: usize) -> Router {
-    let timeout_ms = request_timeout.as_millis() as u64;
-    let overload = ServiceBuilder::new()
-        .layer(HandleErrorLayer::new(move |err: BoxError| async move {
-            if err.is::<tower::timeout::error::Elapsed>() {
+/// Request-level limits of the service.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceLimits {
+    /// Longest time a request may take, body included (then 408).
+    pub request_timeout: Duration,
+    /// Requests served at once; more are refused at once with 503.
+    pub max_in_flight: usize,
+    /// Requests served at once for one client address (0: no per-address share).
+    pub max_in_flight_per_ip: usize,
+}
+
+/// The routes: the API behind load shedding and timeouts, health, readiness and metrics outside
+/// them (they must answer while the API sheds load), all with tracing and request metrics, and
+/// every refusal (unknown route, wrong method, malformed parameter) as problem+json.
+pub fn app(state: AppState, limits: ServiceLimits) -> Router {
+    let timeout_ms = limits.request_timeout.as_millis() as u64;
+    let metrics = state.metrics.clone();
+    let timeout = ServiceBuilder::new()
+        // The routes never fail, so the timeout's elapsing is the only error there is.
+        .layer(HandleErrorLayer::new(move |_: BoxError| {
+            let metrics = metrics.clone();
+            async move {
+                metrics.shed("timeout");
                 ApiError::Timeout(timeout_ms).into_response()
-            } else {
-                ApiError::Overloaded("too many requests in flight; retry later").into_response()
             }
         }))
-        .load_shed()
-        // Global: `Router::layer` applies layers per route, and the limit must span them all.
-        .layer(GlobalConcurrencyLimitLayer::new(max_in_flight))
-        .timeout(request_timeout);
-    Router::new()
+        .timeout(limits.request_timeout);
+    // One admission state, shared by every route (`Router::layer` wraps each route on its own).
+    let admission = Admission::new(
+        limits.max_in_flight,
+        limits.max_in_flight_per_ip,
+        state.metrics.clone(),
+    );
+    let api = Router::new()
         .route("/v1/reports", post(ingest::post_report))
         .route("/v1/reports/batch", post(ingest::post_batch))
         .route("/v1/reports/{hash}", get(read::get_report))
@@ -72,18 +98,49 @@ pub fn app(state: AppState, request_timeout: Duration, max_in_flight: usize) -> 
             "/v1/data-units/{id}/epochs/{epoch}/proofs/{hash}",
             get(rollups::proof),
         )
+        .layer(timeout);
+    let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
+        .route("/metrics", get(ops::metrics));
+    Router::new()
+        .merge(api)
+        .merge(ops)
         .fallback(|| async { ApiError::NotFound("route") })
+        .layer(middleware::from_fn(method_not_allowed_as_problem))
         .layer(DefaultBodyLimit::disable())
-        .layer(overload)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             count_requests,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                // A 503 or 408 is load being shed: counted and logged by reason, at most once per
+                // ten seconds; errors of our own are logged where they happen.
+                .on_failure(DefaultOnFailure::new().level(Level::DEBUG)),
+        )
+        .layer(middleware::from_fn_with_state(admission, load::admit))
         .with_state(state)
+}
+
+/// Axum answers a route called with the wrong method `405` with an empty body: the same as
+/// problem+json, with an `Allow` header naming the method the route takes (every route of the
+/// API takes one: the two ingest routes POST, everything else GET).
+async fn method_not_allowed_as_problem(request: Request, next: Next) -> Response {
+    let method = request.method().to_string();
+    let allow = match request.uri().path() {
+        "/v1/reports" | "/v1/reports/batch" => "POST",
+        _ => "GET",
+    };
+    let response = next.run(request).await;
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return response;
+    }
+    ApiError::MethodNotAllowed {
+        method,
+        allow: allow.to_owned(),
+    }
+    .into_response()
 }
 
 async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -152,6 +209,9 @@ pub async fn serve(
     let db = Database::connect(&config.database_url).await?;
     db.bind_deployment(&deployment).await?;
     let metrics = Arc::new(Metrics::default());
+    if let Some(limit) = crate::server::raise_open_files_limit() {
+        tracing::info!(open_files = limit, "open files limit");
+    }
     let (queue, committer) = committer::spawn(
         db.reports(),
         metrics.clone(),
@@ -161,26 +221,46 @@ pub async fn serve(
             max_future_skew_ms: config.max_future_skew_ms,
         },
     );
+    let mirror = Arc::new(crate::state::MirrorWatch::default());
+    let watching = tokio::spawn(mirror.clone().watch(db.mirror()));
     let state = AppState {
+        mirror,
         db: db.clone(),
         reports: db.reports(),
         rollups: db.rollups(),
         queue,
-        metrics,
+        metrics: metrics.clone(),
         deployment,
         epochs,
         limits: Limits {
-            max_body_bytes: config.max_body_bytes,
+            body: BodyLimits {
+                max_bytes: config.max_body_bytes,
+                min_rate: config.min_body_rate,
+                grace: Duration::from_millis(config.body_grace_ms),
+            },
             max_records_per_report: config.max_records_per_report,
             max_batch_reports: config.max_batch_reports,
         },
         keys: Arc::default(),
     };
-    let router = app(state, config.request_timeout(), config.max_in_flight);
+    let router = app(
+        state,
+        ServiceLimits {
+            request_timeout: config.request_timeout(),
+            max_in_flight: config.max_in_flight,
+            max_in_flight_per_ip: config.max_in_flight_per_ip,
+        },
+    );
+    let connections = ConnectionLimits {
+        max_connections: config.max_connections,
+        max_connections_per_ip: config.max_connections_per_ip,
+        header_read_timeout: Duration::from_millis(config.header_read_timeout_ms),
+    };
     tracing::info!(addr = %listener.local_addr()?, db = %redact(&config.database_url), "serving");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    // Requests in flight at shutdown get their full time to finish.
+    let drain = config.request_timeout() + Duration::from_secs(1);
+    crate::server::serve(listener, router, connections, metrics, drain, shutdown).await?;
+    watching.abort();
     // The router (and with it every queue handle) is gone: the committer drains and stops.
     let _ = committer.await;
     db.close().await;

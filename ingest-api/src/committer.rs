@@ -5,17 +5,18 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use sla_protocol::acceptance::{plan_batch, Clock, Outcome};
+use sla_protocol::acceptance::{plan_batch, Clock};
 use sla_protocol::VerifiedReport;
+use sla_storage::reports::Ingested;
 use sla_storage::ReportStore;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use crate::metrics::Metrics;
-use crate::problem::ApiError;
+use crate::problem::{ApiError, Shed};
 
 struct Job {
     reports: Vec<VerifiedReport>,
-    reply: oneshot::Sender<Result<Vec<Outcome>, ApiError>>,
+    reply: oneshot::Sender<Result<Vec<Ingested>, ApiError>>,
 }
 
 /// The handlers' side of the committer.
@@ -35,8 +36,12 @@ impl std::fmt::Debug for Job {
 /// Settings of the committer.
 #[derive(Debug, Clone, Copy)]
 pub struct CommitSettings {
+    /// Reports one transaction gathers before it commits; queued submissions are taken whole,
+    /// so the last one taken may carry it past.
     pub max_reports: usize,
+    /// Reports waiting for a commit before [`CommitQueue::submit`] refuses more with 503.
     pub queue_reports: usize,
+    /// How far past the committer's clock a report period may end, milliseconds.
     pub max_future_skew_ms: u64,
 }
 
@@ -68,17 +73,17 @@ pub fn spawn(
 impl CommitQueue {
     /// Queues reports for the next commit and waits for their outcomes. Refuses at once with 503
     /// when the queue is full rather than letting memory grow.
-    pub async fn submit(&self, reports: Vec<VerifiedReport>) -> Result<Vec<Outcome>, ApiError> {
+    pub async fn submit(&self, reports: Vec<VerifiedReport>) -> Result<Vec<Ingested>, ApiError> {
         let permits = u32::try_from(reports.len()).unwrap_or(u32::MAX);
         let permit = self
             .capacity
             .clone()
             .try_acquire_many_owned(permits)
-            .map_err(|_| ApiError::Overloaded("ingest queue is full; retry later"))?;
+            .map_err(|_| ApiError::Overloaded(Shed::Queue))?;
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job { reports, reply })
-            .map_err(|_| ApiError::Overloaded("server is shutting down"))?;
+            .map_err(|_| ApiError::Overloaded(Shed::ShuttingDown))?;
         let outcome = answer.await.map_err(|_| ApiError::Unavailable)?;
         drop(permit);
         outcome

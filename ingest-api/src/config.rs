@@ -61,9 +61,40 @@ pub struct Config {
     #[arg(long, env = "SLA_MAX_BATCH_REPORTS", default_value_t = 1_000)]
     pub max_batch_reports: usize,
 
-    /// Requests served at once; more are refused at once with 503 (load shedding).
-    #[arg(long, env = "SLA_MAX_IN_FLIGHT", default_value_t = 2_048)]
+    /// Requests served at once; more are refused at once with 503 (load shedding), except that
+    /// once full a reserve of a quarter more is shared equally between client addresses, so that
+    /// light clients are served while heavy ones flood. Health, readiness and metrics are
+    /// answered outside this cap.
+    #[arg(long, env = "SLA_MAX_IN_FLIGHT", default_value_t = 256)]
     pub max_in_flight: usize,
+
+    /// Requests served at once for one client address; more from it get 503 (0: no per-address
+    /// share). Behind a proxy every client has the proxy's address: set it to 0 there and let
+    /// the proxy limit clients.
+    #[arg(long, env = "SLA_MAX_IN_FLIGHT_PER_IP", default_value_t = 256)]
+    pub max_in_flight_per_ip: usize,
+
+    /// Open connections at once; a connection over the cap gets a 503 and is closed.
+    #[arg(long, env = "SLA_MAX_CONNECTIONS", default_value_t = 8_192)]
+    pub max_connections: usize,
+
+    /// Open connections at once from one client address (the same caveat behind a proxy).
+    #[arg(long, env = "SLA_MAX_CONNECTIONS_PER_IP", default_value_t = 1_024)]
+    pub max_connections_per_ip: usize,
+
+    /// Longest wait for a request's headers, milliseconds, from the moment a connection is idle
+    /// (opened, or after a response): closes connections that never finish their headers and
+    /// kept-alive connections left idle.
+    #[arg(long, env = "SLA_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_read_timeout_ms: u64,
+
+    /// Slowest a request body may arrive after `--body-grace-ms`, bytes per second (then 408).
+    #[arg(long, env = "SLA_MIN_BODY_RATE", default_value_t = 1_024)]
+    pub min_body_rate: u64,
+
+    /// How long a body may take before `--min-body-rate` applies, milliseconds.
+    #[arg(long, env = "SLA_BODY_GRACE_MS", default_value_t = 2_000)]
+    pub body_grace_ms: u64,
 
     /// Longest time a request may take, including reading its body, milliseconds (then 408).
     #[arg(long, env = "SLA_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
@@ -83,6 +114,7 @@ pub struct Config {
 }
 
 impl Config {
+    /// `request_timeout_ms` as a duration.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
     }

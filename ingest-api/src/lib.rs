@@ -3,14 +3,19 @@
 //! commit (acknowledging only after the commit), and serves them back so anyone can re-verify.
 //! See `docs/ingest-api.md` for the HTTP contract.
 
+#![warn(missing_docs)]
+
 pub mod app;
 pub mod body;
 pub mod committer;
 pub mod config;
+pub mod extract;
+pub mod load;
 pub mod metrics;
 pub mod problem;
 pub mod routes;
+pub mod server;
 pub mod state;
 
-pub use app::{app, serve, ServeError};
+pub use app::{app, serve, ServeError, ServiceLimits};
 pub use config::Config;

@@ -12,12 +12,18 @@ use sla_protocol::VerifyError;
 pub enum ApiError {
     /// 413: the body is larger than `--max-body-bytes`.
     #[error("request body is larger than the limit of {limit} bytes")]
-    BodyTooLarge { limit: usize },
+    BodyTooLarge {
+        /// The limit, bytes.
+        limit: usize,
+    },
     /// 413: a report holds more records than `--max-records-per-report`, or a batch more reports.
     #[error("{what} holds {got} items, the limit is {limit}")]
     TooMany {
+        /// What holds too many items, as the problem `field` (`payload.records`, `reports`).
         what: &'static str,
+        /// How many it holds.
         got: usize,
+        /// How many are allowed.
         limit: usize,
     },
     /// 415: the content type is neither JSON nor octet-stream.
@@ -25,28 +31,70 @@ pub enum ApiError {
     UnsupportedMediaType,
     /// 400: the body or a query is not well formed.
     #[error("{detail}")]
-    Malformed { field: String, detail: String },
+    Malformed {
+        /// The part at fault, as the problem `field`: `body`, `path`, a query parameter, or a
+        /// field of the JSON body such as `reports[3].signature`.
+        field: String,
+        /// What is wrong with it, in words for the client.
+        detail: String,
+    },
     /// 400: the report's bytes or signature are not acceptable.
     #[error(transparent)]
     Invalid(#[from] VerifyError),
     /// 403, 409 or 422: the report is well formed but the rules refuse it.
     #[error("{0:?}")]
     Rejected(Rejection),
+    /// 422 `data-unit-unknown`, while no indexer has written this database's chain mirror: the
+    /// same refusal, saying what to run.
+    #[error(
+        "data unit is not a known allocation: this database's chain mirror is empty, as no \
+         indexer has written it yet (run sla-oracle on it, or sla-oracle --index-only beside an \
+         ingest API replica with a database of its own)"
+    )]
+    MirrorEmpty,
     /// 404: nothing at this address.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// 405: the route exists, but not for this method; `allow` names the ones it takes.
+    #[error("method {method} is not allowed here; use {allow}")]
+    MethodNotAllowed {
+        /// The method the request used.
+        method: String,
+        /// The method the route takes, for the `Allow` header.
+        allow: String,
+    },
     /// 408: the request did not complete in time.
     #[error("request did not complete within {0} ms")]
     Timeout(u64),
+    /// 408: the body arrived slower than the minimum rate.
+    #[error(
+        "the request body arrived slower than {min_rate} bytes/s (after {grace_ms} ms); send it \
+         at once"
+    )]
+    SlowBody {
+        /// The minimum rate, bytes per second.
+        min_rate: u64,
+        /// How long the body may take before the rate counts, milliseconds.
+        grace_ms: u64,
+    },
     /// 503: too much load; retry later.
-    #[error("{0}")]
-    Overloaded(&'static str),
+    #[error("{}", .0.detail())]
+    Overloaded(Shed),
+    /// 422: the database refused this report's data (a value or size it cannot store); it was
+    /// not stored, sending it again fails the same way, and the reports it came with were
+    /// judged without it.
+    #[error("the database cannot store this report ({code}); it was not stored")]
+    Unstorable {
+        /// The database's refusal code, e.g. `SQLSTATE 22021` or `SQLITE 19`.
+        code: String,
+    },
     /// 503: the database failed; nothing of this request was stored.
     #[error("storage unavailable: nothing was stored, retry later")]
     Unavailable,
 }
 
 impl ApiError {
+    /// The HTTP status code of the answer.
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BodyTooLarge { .. } | ApiError::TooMany { .. } => {
@@ -55,8 +103,11 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Malformed { .. } | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
             ApiError::Rejected(r) => rejection_status(r),
+            ApiError::MirrorEmpty => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unstorable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Timeout(_) | ApiError::SlowBody { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::Overloaded(_) | ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -70,8 +121,12 @@ impl ApiError {
             ApiError::Malformed { .. } => "malformed",
             ApiError::Invalid(e) => e.rule(),
             ApiError::Rejected(r) => rejection_rule(r),
+            ApiError::MirrorEmpty => "data-unit-unknown",
+            ApiError::Unstorable { .. } => "unstorable",
             ApiError::NotFound(_) => "not-found",
+            ApiError::MethodNotAllowed { .. } => "method-not-allowed",
             ApiError::Timeout(_) => "timeout",
+            ApiError::SlowBody { .. } => "body-too-slow",
             ApiError::Overloaded(_) => "overloaded",
             ApiError::Unavailable => "storage-unavailable",
         }
@@ -83,6 +138,7 @@ impl ApiError {
             ApiError::Malformed { field, .. } => Some(field.clone()),
             ApiError::Invalid(e) => Some(e.field().to_owned()),
             ApiError::Rejected(r) => Some(rejection_field(r).to_owned()),
+            ApiError::MirrorEmpty => Some("payload.data_unit".to_owned()),
             _ => None,
         }
     }
@@ -126,7 +182,47 @@ impl From<sla_storage::StorageError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        problem_response(self.status(), &self.to_problem())
+        let mut response = problem_response(self.status(), &self.to_problem());
+        if let ApiError::MethodNotAllowed { allow, .. } = &self {
+            if let Ok(value) = HeaderValue::from_str(allow) {
+                response.headers_mut().insert(header::ALLOW, value);
+            }
+        }
+        response
+    }
+}
+
+/// Why a request was refused for load (the `reason` label of `sla_ingest_requests_shed_total`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shed {
+    /// Every in-flight slot of the server is taken.
+    InFlight,
+    /// This client address holds its share of the in-flight slots.
+    Address,
+    /// The group commit's queue is full.
+    Queue,
+    /// The server is shutting down.
+    ShuttingDown,
+}
+
+impl Shed {
+    /// The metric label.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Shed::InFlight => "in-flight",
+            Shed::Address => "address",
+            Shed::Queue => "queue",
+            Shed::ShuttingDown => "shutting-down",
+        }
+    }
+
+    fn detail(self) -> &'static str {
+        match self {
+            Shed::InFlight => "too many requests in flight; retry later",
+            Shed::Address => "too many requests in flight from your address; retry later",
+            Shed::Queue => "ingest queue is full; retry later",
+            Shed::ShuttingDown => "server is shutting down; retry on another replica or later",
+        }
     }
 }
 
@@ -160,6 +256,7 @@ fn rejection_status(r: &Rejection) -> StatusCode {
     }
 }
 
+/// The stable rule name of a rejection by the acceptance rules, e.g. `sequence-gap`.
 pub fn rejection_rule(r: &Rejection) -> &'static str {
     match r {
         Rejection::DataUnitUnknown => "data-unit-unknown",

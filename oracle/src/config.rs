@@ -28,15 +28,30 @@ pub struct OracleConfig {
     pub database_url: String,
 
     /// The oracle's private key (hex): signs result batches (EIP-712) and sends transactions.
-    #[arg(long, env = "SLA_ORACLE_KEY", hide_env_values = true)]
-    pub oracle_key: String,
+    /// Not needed with `--index-only`.
+    #[arg(
+        long,
+        env = "SLA_ORACLE_KEY",
+        hide_env_values = true,
+        required_unless_present = "index_only"
+    )]
+    pub oracle_key: Option<String>,
 
+    /// Runs the chain indexer alone (no aggregator, no submitter, no key): mirrors the contract
+    /// into the database, e.g. for an ingest API replica with a database of its own, whose
+    /// reports are judged against that mirror.
+    #[arg(long, env = "SLA_INDEX_ONLY")]
+    pub index_only: bool,
+
+    /// The indexer's flags (confirmations, block range, poll interval, reorg window).
     #[command(flatten)]
     pub indexer: IndexerArgs,
 
-    /// How long after an epoch's end reports still count, milliseconds.
-    #[arg(long, env = "SLA_GRACE_MS", default_value_t = 60_000)]
-    pub grace_ms: u64,
+    /// How long after an epoch's end reports still count, milliseconds. Default: half an epoch,
+    /// at most 60 s (60 s for hour-long epochs; 5 s for the dev stack's 10 s epochs, whose
+    /// results then reach the chain within seconds).
+    #[arg(long, env = "SLA_GRACE_MS")]
+    pub grace_ms: Option<u64>,
 
     /// Milliseconds between aggregator runs and submitter rounds.
     #[arg(long, env = "SLA_ORACLE_POLL_MS", default_value_t = 1_000)]
@@ -67,6 +82,17 @@ pub struct OracleConfig {
     pub crash_after: Option<String>,
 }
 
+/// The longest default grace: reporters post a period's report once it has ended.
+const MAX_DEFAULT_GRACE_MS: u64 = 60_000;
+
+impl OracleConfig {
+    /// `--grace-ms`, or half an epoch of `epoch_length_s` seconds, at most 60 s.
+    pub fn grace_ms(&self, epoch_length_s: u32) -> u64 {
+        self.grace_ms
+            .unwrap_or((u64::from(epoch_length_s) * 500).min(MAX_DEFAULT_GRACE_MS))
+    }
+}
+
 impl std::fmt::Debug for OracleConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OracleConfig")
@@ -75,6 +101,7 @@ impl std::fmt::Debug for OracleConfig {
             .field("database_url", &self.database_url)
             .field("oracle_key", &"<hidden>")
             .field("indexer", &self.indexer)
+            .field("index_only", &self.index_only)
             .field("grace_ms", &self.grace_ms)
             .field("max_batch", &self.max_batch)
             .finish_non_exhaustive()

@@ -4,6 +4,8 @@
 //! incrementally, with the rules of `sla_protocol::aggregate`; the [`submitter`] puts the final
 //! roll-ups on chain, reliably. [`service::run`] runs all three (the `sla-oracle` binary).
 
+#![warn(missing_docs)]
+
 pub mod aggregator;
 mod backoff;
 pub mod config;

@@ -33,11 +33,6 @@ pub async fn run(
     let deployment = DeploymentFile::read(&config.deployment)?;
     let db = Database::connect(&config.database_url).await?;
     db.bind_deployment(&deployment.deployment()).await?;
-    let signer: PrivateKeySigner = config
-        .oracle_key
-        .trim_start_matches("0x")
-        .parse()
-        .map_err(|e| anyhow::anyhow!("--oracle-key is not a private key: {e}"))?;
     let url = config.rpc_url.parse()?;
     let provider = ProviderBuilder::new()
         .disable_recommended_fillers()
@@ -65,39 +60,60 @@ pub async fn run(
         }
     };
 
-    let indexer = Indexer::new(
-        config.indexer.config(&deployment),
-        db.mirror(),
-        provider.clone(),
-    )
-    .with_metrics(indexer_metrics);
-    let aggregator = Aggregator::new(
-        AggregatorStores::of(&db),
-        AggregatorConfig {
-            epochs,
-            grace_ms: config.grace_ms,
-            page_size: 1_000,
-        },
-    );
-    let submitter = Submitter::new(
-        SubmitterConfig {
-            chain_id,
-            contract: deployment.contract,
-            epochs,
-            submission_window_s: u64::from(deployment.submission_window),
-            confirmations: config.indexer.confirmations.max(1),
-            max_batch: config.max_batch.max(1),
-            stuck_after: Duration::from_millis(config.stuck_after_ms),
-            fee_bump_percent: u128::from(config.fee_bump_percent),
-            max_fee_ceiling: config.max_fee_gwei * 1_000_000_000,
-            crash_after: config.crash_after.clone(),
-        },
-        provider.clone(),
-        signer,
-        SubmitterStores::of(&db),
-        submitter_metrics,
-    );
-    tracing::info!(oracle = %submitter.address(), contract = %deployment.contract, chain_id, "oracle starting");
+    let indexer_config = config.indexer.config(&deployment);
+    let confirmations = indexer_config.confirmations;
+    let indexer =
+        Indexer::new(indexer_config, db.mirror(), provider.clone()).with_metrics(indexer_metrics);
+    // The aggregator and the submitter, unless the indexer runs alone.
+    let oracle = match (&config.oracle_key, config.index_only) {
+        (_, true) => None,
+        (None, false) => anyhow::bail!("--oracle-key is required unless --index-only is given"),
+        (Some(key), false) => {
+            let signer: PrivateKeySigner = key
+                .trim_start_matches("0x")
+                .parse()
+                .map_err(|e| anyhow::anyhow!("--oracle-key is not a private key: {e}"))?;
+            let grace_ms = config.grace_ms(deployment.epoch_length);
+            let aggregator = Aggregator::new(
+                AggregatorStores::of(&db),
+                AggregatorConfig {
+                    epochs,
+                    grace_ms,
+                    page_size: 1_000,
+                },
+            );
+            let submitter = Submitter::new(
+                SubmitterConfig {
+                    chain_id,
+                    contract: deployment.contract,
+                    epochs,
+                    submission_window_s: u64::from(deployment.submission_window),
+                    confirmations: confirmations.max(1),
+                    max_batch: config.max_batch.max(1),
+                    stuck_after: Duration::from_millis(config.stuck_after_ms),
+                    fee_bump_percent: u128::from(config.fee_bump_percent),
+                    max_fee_ceiling: config.max_fee_gwei * 1_000_000_000,
+                    crash_after: config.crash_after.clone(),
+                },
+                provider.clone(),
+                signer,
+                SubmitterStores::of(&db),
+                submitter_metrics,
+            );
+            tracing::info!(
+                oracle = %submitter.address(),
+                contract = %deployment.contract,
+                chain_id,
+                confirmations,
+                grace_ms,
+                "oracle starting"
+            );
+            Some((aggregator, submitter))
+        }
+    };
+    if oracle.is_none() {
+        tracing::info!(contract = %deployment.contract, chain_id, confirmations, "indexer starting alone (--index-only)");
+    }
 
     let registry = Arc::new(registry);
     let metrics_app = axum::Router::new()
@@ -125,9 +141,9 @@ pub async fn run(
                 .await
         }
     });
-    // The three components run until shutdown. One that stops on its own has met an error it
-    // cannot retry: the whole service then stops with it, so that the process exits non-zero
-    // (and its supervisor restarts it) instead of serving on with a part missing.
+    // The components run until shutdown. One that stops on its own has met an error it cannot
+    // retry: the whole service then stops with it, so that the process exits non-zero (and its
+    // supervisor restarts it) instead of serving on with a part missing.
     let mut components = tokio::task::JoinSet::new();
     components.spawn({
         let stopped = stopped();
@@ -138,20 +154,22 @@ pub async fn run(
             )
         }
     });
-    components.spawn({
-        let stopped = stopped();
-        async move {
-            let result = aggregator.run(poll, stopped).await;
-            ("aggregator", result.map_err(anyhow::Error::from))
-        }
-    });
-    components.spawn({
-        let stopped = stopped();
-        async move {
-            submitter.run(poll, stopped).await;
-            ("submitter", Ok(()))
-        }
-    });
+    if let Some((aggregator, submitter)) = oracle {
+        components.spawn({
+            let stopped = stopped();
+            async move {
+                let result = aggregator.run(poll, stopped).await;
+                ("aggregator", result.map_err(anyhow::Error::from))
+            }
+        });
+        components.spawn({
+            let stopped = stopped();
+            async move {
+                submitter.run(poll, stopped).await;
+                ("submitter", Ok(()))
+            }
+        });
+    }
 
     let failure = tokio::select! {
         _ = shutdown => None,

@@ -3,6 +3,8 @@
 //! the pure rules every party must agree on. There is no I/O here, so the ingest API, the oracle,
 //! the probe agent and the auditor all run the same code and can never disagree.
 
+#![warn(missing_docs)]
+
 pub mod acceptance;
 pub mod aggregate;
 pub mod codec;

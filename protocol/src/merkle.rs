@@ -74,6 +74,8 @@ impl MerkleTree {
         MerkleTree { leaves, levels }
     }
 
+    /// The root: the leaf hash when there is one leaf, [`EMPTY_ROOT`] when there is none. This
+    /// is the `reportsRoot` of an `EpochResult`.
     pub fn root(&self) -> [u8; 32] {
         self.levels.last().map_or(EMPTY_ROOT, |top| top[0])
     }
@@ -119,8 +121,12 @@ pub fn proof(reports: &[ReportHash], report: ReportHash) -> Option<MerkleProof> 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MerkleProof {
+    /// Position of the leaf among the sorted distinct leaves, from 0; less than `leaf_count`.
     pub index: u64,
+    /// Number of leaves in the tree (distinct reports used).
     pub leaf_count: u64,
+    /// Sibling hashes from the leaf level up, none for a level where the node is promoted.
+    /// Every one must be consumed for the proof to hold.
     pub siblings: Vec<Hash32>,
 }
 

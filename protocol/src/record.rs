@@ -10,15 +10,24 @@ pub const MAX_CUSTOM_NAME_LEN: usize = 64;
 /// What kind of operation a record measured.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Operation {
+    /// A read of stored data (tag 1). Its mean latency is judged against `max_read_latency_us`.
     Read,
+    /// A write of data (tag 2). Its mean latency is judged against `max_write_latency_us`.
     Write,
+    /// An upload of an object (tag 3). Its speed is judged against `min_upload_bps`.
     Upload,
+    /// A download of an object (tag 4). Its speed is judged against `min_download_bps`.
     Download,
+    /// A deletion of an object (tag 5). Counts for the error rate and uptime only.
     Delete,
+    /// A health check of the service (tag 6). Counts for the error rate and uptime only; a
+    /// provider probes to have evidence of its own in every slot.
     Probe,
     /// A named metric of the reporter's own with a signed value (e.g. `rpc.block_lag`).
     Custom {
+        /// The metric's name: 1 to 64 bytes of `[a-z0-9_.:-]` (see [`validate_custom_name`]).
         name: String,
+        /// The measured value; its meaning and unit are the metric's. Signed, never aggregated.
         value: i64,
     },
 }
@@ -68,6 +77,7 @@ pub fn validate_custom_name(name: &[u8]) -> Result<(), DecodeError> {
 pub struct QosRecord {
     /// When the operation started, Unix milliseconds.
     pub timestamp_ms: u64,
+    /// What was measured.
     pub operation: Operation,
     /// Time from request to last byte, microseconds (saturate at `u32::MAX`, about 71 minutes).
     pub latency_us: u32,
@@ -78,6 +88,7 @@ pub struct QosRecord {
     pub throughput_bps: u64,
     /// Size of the object the operation touched, bytes (speed terms apply up to a size bound).
     pub object_size: u64,
+    /// Whether the operation succeeded. A successful record has error code 0 and no detail.
     pub success: bool,
     /// Reporter-defined error code; must be 0 when `success`.
     pub error_code: u16,

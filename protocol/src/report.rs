@@ -11,11 +11,14 @@ use crate::record::QosRecord;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// The party that uses the service and is owed the penalties (tag 1).
     Consumer,
+    /// The party that serves the data unit and posts the bond (tag 2).
     Provider,
 }
 
 impl Role {
+    /// The one-byte tag that encodes the role in format v1: 1 consumer, 2 provider.
     pub fn tag(self) -> u8 {
         match self {
             Role::Consumer => 1,
@@ -23,6 +26,7 @@ impl Role {
         }
     }
 
+    /// The role a tag byte stands for; `None` for any byte but 1 and 2.
     pub fn from_tag(tag: u8) -> Option<Role> {
         match tag {
             1 => Some(Role::Consumer),
@@ -31,6 +35,7 @@ impl Role {
         }
     }
 
+    /// The lowercase name, `consumer` or `provider`, as in JSON, the API and storage.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Consumer => "consumer",
@@ -43,7 +48,9 @@ impl Role {
 /// report so that a report for one deployment is worthless on another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Deployment {
+    /// EVM chain id of the chain the contract lives on (e.g. 31337 for a local anvil).
     pub chain_id: u64,
+    /// Address of the `SlaOracle` contract, 20 bytes.
     pub contract: [u8; 20],
 }
 
@@ -56,10 +63,12 @@ impl ReportHash {
     /// The `prev_hash` of a reporter's first report for a data unit.
     pub const ZERO: ReportHash = ReportHash([0; 32]);
 
+    /// The 32 bytes as 64 lowercase hex digits, without `0x`.
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }
 
+    /// Parses 64 hex digits (either case, no `0x`); `None` for anything else.
     pub fn from_hex(s: &str) -> Option<ReportHash> {
         let mut out = [0u8; 32];
         hex::decode_to_slice(s, &mut out).ok()?;
@@ -82,7 +91,9 @@ impl fmt::Display for ReportHash {
 /// The content of a report, before signing or after decoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
+    /// The chain and contract the report is for; a verifier refuses any other.
     pub deployment: Deployment,
+    /// Which party of the data unit signs the report.
     pub role: Role,
     /// The reporter's ed25519 public key (32 bytes, compressed Edwards point).
     pub reporter_key: [u8; 32],
@@ -94,6 +105,11 @@ pub struct Report {
     pub prev_hash: ReportHash,
     /// Period covered, Unix milliseconds, half-open `[start, end)`, at most 24 h long.
     pub period_start_ms: u64,
+    /// End of the period covered, Unix milliseconds, exclusive. Greater than `period_start_ms`
+    /// and at most 24 h ([`crate::MAX_PERIOD_MS`]) after it.
     pub period_end_ms: u64,
+    /// The measurements, in the order the reporter chose (the order is part of the signed
+    /// bytes). At most [`crate::codec::MAX_RECORDS`], each with its timestamp inside the
+    /// period.
     pub records: Vec<QosRecord>,
 }

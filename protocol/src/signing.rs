@@ -17,15 +17,20 @@ pub const SIGNATURE_LEN: usize = 64;
 /// A report as it travels and is stored: the payload bytes exactly as signed, and the signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedReport {
+    /// The encoded report (format v1, at least 151 bytes when valid), exactly as signed.
     pub payload: Vec<u8>,
+    /// The ed25519 signature over SHA-256 of the payload; 64 bytes when valid.
     pub signature: Vec<u8>,
 }
 
 /// A report whose bytes decoded, whose binding matches this deployment and whose signature holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedReport {
+    /// The decoded fields.
     pub report: Report,
+    /// SHA-256 of the payload: the report's identity.
     pub hash: ReportHash,
+    /// The bytes as received, kept to be stored and served back unchanged.
     pub signed: SignedReport,
 }
 
@@ -60,6 +65,7 @@ impl SignedReport {
         [self.payload.as_slice(), self.signature.as_slice()].concat()
     }
 
+    /// SHA-256 of the payload ([`report_hash`]). Computed whether or not the payload is valid.
     pub fn hash(&self) -> ReportHash {
         report_hash(&self.payload)
     }

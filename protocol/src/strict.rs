@@ -49,8 +49,11 @@ pub struct CheckedKey {
 /// One signature of a batch: `signature` over `message` by `key`.
 #[derive(Debug, Clone, Copy)]
 pub struct StrictCheck<'a> {
+    /// The signer's public key, already checked.
     pub key: &'a CheckedKey,
+    /// The signed message: a report's 32-byte hash, or a raw message for the edge-case vectors.
     pub message: &'a [u8],
+    /// The signature: `R` (32 bytes) then `S` (32 bytes, little-endian).
     pub signature: &'a [u8; 64],
 }
 

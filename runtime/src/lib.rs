@@ -2,6 +2,8 @@
 //! milliseconds (the unit of every timestamp in the protocol), the future that completes on
 //! Ctrl-C or SIGTERM (graceful shutdown), and log set-up from `RUST_LOG`.
 
+#![warn(missing_docs)]
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing_subscriber::EnvFilter;

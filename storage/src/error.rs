@@ -52,6 +52,37 @@ impl StorageError {
             _ => false,
         }
     }
+
+    /// The database refused the data itself: a value it cannot store, a constraint, a limit.
+    /// The same rows would fail again; rows without the offending one would not. Everything else
+    /// (a connection, a lock, a full disk, a bug of ours) is not the data's fault.
+    ///
+    /// PostgreSQL SQLSTATE classes 22 (data exception), 23 (integrity constraint, the unique
+    /// violation excepted: that is a race, judged again) and 54 (program limit exceeded); SQLite
+    /// primary result codes 18 (`TOOBIG`), 19 (`CONSTRAINT`, unique excepted), 20 (`MISMATCH`)
+    /// and 25 (`RANGE`).
+    pub fn is_data_refusal(&self) -> bool {
+        if self.is_unique_violation() {
+            return false;
+        }
+        self.refusal_code().is_some()
+    }
+
+    /// The database's code for a refusal of the data (see [`StorageError::is_data_refusal`]):
+    /// `SQLSTATE 22021`, `SQLITE 19`, …; `None` for any other error.
+    pub fn refusal_code(&self) -> Option<String> {
+        let StorageError::Database(sqlx::Error::Database(db)) = self else {
+            return None;
+        };
+        let code = db.code()?;
+        if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+            let class = &pg.code()[..2.min(pg.code().len())];
+            return matches!(class, "22" | "23" | "54").then(|| format!("SQLSTATE {code}"));
+        }
+        // SQLite reports extended result codes; the primary code is the low byte.
+        let primary = code.parse::<i64>().ok()? & 0xff;
+        matches!(primary, 18 | 19 | 20 | 25).then(|| format!("SQLITE {primary}"))
+    }
 }
 
 /// The result of a storage operation.

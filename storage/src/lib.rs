@@ -12,6 +12,8 @@
 //! `acceptance::plan_batch`), and what an event means is the indexer's. Every SQL statement both
 //! databases accept is written once; `backend/` holds what differs.
 
+#![warn(missing_docs)]
+
 mod backend;
 mod database;
 mod error;

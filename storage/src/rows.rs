@@ -76,6 +76,17 @@ impl At<'_> {
     }
 }
 
+/// Text of our own making (an RPC node's error message, say) as a text column can hold it on
+/// both backends: PostgreSQL's text refuses NUL, so each NUL becomes U+FFFD. Only for
+/// diagnostics; what reporters signed is stored exactly, as bytes where it may hold NUL.
+pub(crate) fn diagnostic_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\0') {
+        text.replace('\0', "\u{fffd}").into()
+    } else {
+        text.into()
+    }
+}
+
 /// An address as every table stores it: lowercase `0x` hex.
 pub(crate) fn address_text(address: &Address) -> String {
     format!("{address:#x}")
@@ -84,6 +95,18 @@ pub(crate) fn address_text(address: &Address) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn diagnostic_text_loses_only_its_nul_bytes() {
+        assert_eq!(
+            diagnostic_text("reverted: \0x\0"),
+            "reverted: \u{fffd}x\u{fffd}"
+        );
+        assert!(matches!(
+            diagnostic_text("fine"),
+            std::borrow::Cow::Borrowed("fine")
+        ));
+    }
 
     #[test]
     fn addresses_are_stored_as_lowercase_hex_and_read_back() {

@@ -31,9 +31,14 @@ pub fn clock_now() -> Clock {
     }
 }
 
-/// Judges and stores `batch` with the protocol's acceptance rules, as the ingest API does.
+/// Judges and stores `batch` with the protocol's acceptance rules, as the ingest API does; a
+/// report the database refused (none of the fixtures' are) fails the whole call.
 pub async fn ingest(db: &Database, batch: &[VerifiedReport], clock: Clock) -> Result<Vec<Outcome>> {
-    db.reports().ingest(batch, clock, plan_batch).await
+    db.reports()
+        .ingest(batch, clock, plan_batch)
+        .await?
+        .into_iter()
+        .collect()
 }
 
 /// The PostgreSQL pool of `db`, for tests that need raw access (`None` on SQLite).
@@ -101,7 +106,9 @@ pub async fn create_postgres_database(admin_url: &str) -> Result<String> {
 /// whose admin URL it holds.
 #[derive(Debug, Clone)]
 pub enum Backend {
+    /// A new SQLite file.
     Sqlite,
+    /// A new database on the PostgreSQL server of this admin URL.
     Postgres(String),
 }
 
@@ -198,6 +205,8 @@ pub struct ReportChains {
 }
 
 impl ReportChains {
+    /// One chain per key, signed for `deployment`, whose first period starts at `start_ms` (Unix
+    /// milliseconds) and whose reports hold `records_per_report` records each.
     pub fn new(
         deployment: sla_protocol::Deployment,
         keys: Vec<ed25519_dalek::SigningKey>,

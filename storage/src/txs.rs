@@ -3,22 +3,33 @@
 
 use crate::backend::on_conn;
 use crate::error::Result;
-use crate::rows::At;
+use crate::rows::{diagnostic_text, At};
 use crate::Database;
 
 /// Where a transaction stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TxState {
+    /// Results, EIP-712 signatures and nonce are chosen; not signed yet.
     Planned,
+    /// The EIP-1559 transaction is signed and its raw bytes and hash stored, so a restart sends
+    /// the very same bytes.
     Signed,
+    /// The node accepted it; it is followed by hash until mined.
     Sent,
+    /// Mined, succeeded and deep enough; final (its roll-ups are submitted).
     Confirmed,
+    /// Mined but reverted, and deep enough; final (its roll-ups expire).
     Failed,
+    /// Superseded by another transaction of the same nonce (a fee bump, or the one that was
+    /// mined); final.
     Replaced,
+    /// Its nonce is freed: used by another sender (the results are planned again), or the
+    /// contract refused the batch before it was sent (the results expire). Final.
     Dropped,
 }
 
 impl TxState {
+    /// Every state, in life-cycle order.
     pub const ALL: [TxState; 7] = [
         TxState::Planned,
         TxState::Signed,
@@ -29,6 +40,7 @@ impl TxState {
         TxState::Dropped,
     ];
 
+    /// The name stored in `oracle_txs.state` (`planned`, ..., `dropped`).
     pub fn as_str(self) -> &'static str {
         match self {
             TxState::Planned => "planned",
@@ -41,6 +53,7 @@ impl TxState {
         }
     }
 
+    /// The state of a stored name; `None` if the name is not one of [`TxState::as_str`]'s.
     pub fn parse(s: &str) -> Option<Self> {
         TxState::ALL.into_iter().find(|t| t.as_str() == s)
     }
@@ -54,23 +67,41 @@ impl TxState {
 /// One oracle transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OracleTx {
+    /// Row id in `oracle_txs`, assigned by [`TxStore::insert`] (ignored there).
     pub id: i64,
+    /// The oracle account's nonce; a replacement keeps its predecessor's.
     pub nonce: u64,
+    /// The epoch the results are for (the `epoch` argument of `submitResults`).
     pub epoch: u64,
+    /// Where the transaction stands.
     pub state: TxState,
+    /// The results as submitted: the contract's 74-byte records, concatenated.
     pub packed_results: Vec<u8>,
+    /// The oracle configuration version the signatures were made for.
     pub config_version: u64,
+    /// The 65-byte EIP-712 signatures over the batch, concatenated.
     pub signatures: Vec<u8>,
+    /// The signed EIP-1559 transaction, EIP-2718 encoded; `None` until signed.
     pub raw_tx: Option<Vec<u8>>,
+    /// The transaction hash; `None` until signed.
     pub tx_hash: Option<[u8; 32]>,
+    /// Fee cap, wei per gas; `None` until signed (or until fees are chosen for a replacement).
     pub max_fee_per_gas: Option<u128>,
+    /// Priority fee (tip), wei per gas; `None` as for `max_fee_per_gas`.
     pub max_priority_fee_per_gas: Option<u128>,
+    /// Gas limit, gas units; `None` until signed.
     pub gas_limit: Option<u64>,
+    /// When the node accepted it, Unix milliseconds; `None` until sent.
     pub sent_at_ms: Option<u64>,
+    /// Block it was mined in; `None` until confirmed or failed.
     pub block_number: Option<u64>,
+    /// Gas it used, from its receipt; `None` until confirmed or failed.
     pub gas_used: Option<u64>,
+    /// Why it failed or was dropped (revert reason, nonce taken); `None` otherwise.
     pub error: Option<String>,
+    /// When it was planned, Unix milliseconds.
     pub created_at_ms: u64,
+    /// When its row last changed, Unix milliseconds.
     pub updated_at_ms: u64,
     /// (data unit, epoch) of the results it carries.
     pub results: Vec<(u64, u64)>,
@@ -151,14 +182,14 @@ impl TxStore {
         TxStore { db }
     }
 
-    /// Inserts a planned transaction and its results; returns its id.
+    /// Inserts a planned transaction (with its fees, if chosen) and its results; returns its id.
     pub async fn insert(&self, tx: &OracleTx) -> Result<i64> {
         let mut db = self.db.backend().begin_write().await?;
         let id: i64 = on_conn!(db.conn(), |c| {
             sqlx::query_scalar(
                 "INSERT INTO oracle_txs (nonce, epoch, state, packed_results, config_version, \
-                 signatures, created_at_ms, updated_at_ms) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) \
-                 RETURNING id",
+                 signatures, max_fee_per_gas, max_priority_fee_per_gas, created_at_ms, \
+                 updated_at_ms) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id",
             )
             .bind(tx.nonce as i64)
             .bind(tx.epoch as i64)
@@ -166,6 +197,10 @@ impl TxStore {
             .bind(tx.packed_results.as_slice())
             .bind(tx.config_version as i64)
             .bind(tx.signatures.as_slice())
+            // A replacement is planned with its raised fees: they must survive a restart before
+            // it is signed, or it would be signed again at today's lower suggestion.
+            .bind(tx.max_fee_per_gas.map(|v| v.to_string()))
+            .bind(tx.max_priority_fee_per_gas.map(|v| v.to_string()))
             .bind(tx.created_at_ms as i64)
             .bind(tx.updated_at_ms as i64)
             .fetch_one(c)
@@ -206,7 +241,7 @@ impl TxStore {
             .bind(tx.sent_at_ms.map(|v| v as i64))
             .bind(tx.block_number.map(|v| v as i64))
             .bind(tx.gas_used.map(|v| v as i64))
-            .bind(tx.error.as_deref())
+            .bind(tx.error.as_deref().map(diagnostic_text))
             .bind(tx.updated_at_ms as i64)
             .bind(tx.id)
             .execute(c)

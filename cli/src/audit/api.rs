@@ -54,6 +54,7 @@ pub struct Api {
 }
 
 impl Api {
+    /// A client of the API at `base` (e.g. `http://127.0.0.1:8080`), 30 s per request.
     pub fn new(base: Url) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))

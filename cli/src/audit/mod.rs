@@ -49,6 +49,7 @@ pub struct ReportFailure {
     pub report: String,
     /// `encoding`, `signature`, `hash`, `data_unit`, `key`, `aggregate` or `proof`.
     pub check: &'static str,
+    /// What failed, in words.
     pub detail: String,
 }
 
@@ -57,47 +58,69 @@ pub struct ReportFailure {
 pub struct FieldMismatch {
     /// The contract's name of the field (`errorRateBps`, …).
     pub field: &'static str,
+    /// The recomputed value as text: decimal, binary for the bit fields, hex for the root.
     pub expected: String,
+    /// The value on chain, in the same form.
     pub on_chain: String,
 }
 
 /// The reports of one epoch and the summary recomputed from those that passed every check.
 #[derive(Debug, Clone)]
 pub struct Recomputed {
+    /// How many reports the API serves whose period overlaps the epoch.
     pub served: usize,
     /// Hashes (hex) of the reports left out because the API lists them as stored too late.
     pub not_counted: Vec<String>,
     /// The reports used, by hash.
     pub used: Vec<ReportHash>,
+    /// The checks served reports failed; those reports are not used.
     pub failures: Vec<ReportFailure>,
+    /// The epoch summary of the reports used (an empty one when none is).
     pub summary: EpochSummary,
 }
 
 /// The audit of one epoch.
 #[derive(Debug, Clone)]
 pub struct EpochAudit {
+    /// The epoch audited.
     pub epoch: u64,
+    /// The result applied on chain (`ResultApplied`); `None` if none was.
     pub on_chain: Option<AppliedResult>,
+    /// The result recomputed from the served reports.
     pub expected: EpochResult,
     /// Off-chain flags of the recomputed verdict (DISPUTED, PROVIDER_GAP included).
     pub full_flags: u8,
+    /// How many reports the API serves whose period overlaps the epoch.
     pub served: usize,
+    /// How many of them passed every check and count.
     pub used: usize,
+    /// Hashes (hex) of the reports left out because the API lists them as stored too late.
     pub not_counted: Vec<String>,
+    /// The checks served reports failed, Merkle proofs against the on-chain root included.
     pub report_failures: Vec<ReportFailure>,
     /// `(on-chain root, root of the served reports)` when they differ.
     pub root_mismatch: Option<(B256, B256)>,
+    /// The fields of the on-chain result that differ from `expected` (none without a result).
     pub field_mismatches: Vec<FieldMismatch>,
     /// Epochs of the uptime window recomputed for the verdict.
     pub window: (u64, u64),
 }
 
 impl EpochAudit {
+    /// Whether the chain holds exactly what the served reports give, or, for a quiet epoch,
+    /// nothing, as they give nothing.
     pub fn is_match(&self) -> bool {
-        self.on_chain.is_some()
+        (self.on_chain.is_some() || self.is_quiet())
             && self.report_failures.is_empty()
             && self.root_mismatch.is_none()
             && self.field_mismatches.is_empty()
+    }
+
+    /// No report counts for the epoch and the chain holds no result for it: the oracle keeps no
+    /// roll-up of an epoch nobody reported on, so there is nothing to enforce, and nothing is
+    /// missing.
+    pub fn is_quiet(&self) -> bool {
+        self.on_chain.is_none() && self.used == 0 && self.report_failures.is_empty()
     }
 }
 
@@ -106,10 +129,15 @@ impl EpochAudit {
 pub struct Auditor {
     chain: Chain,
     api: Api,
+    /// The data unit (allocation id).
     pub data_unit: u64,
+    /// The allocation's consumer account.
     pub consumer: Address,
+    /// The allocation's provider account.
     pub provider: Address,
+    /// The allocation's terms, as on chain.
     pub terms: SlaTerms,
+    /// The contract's epoch clock.
     pub epochs: EpochConfig,
     deployment: sla_protocol::Deployment,
     results: BTreeMap<u64, AppliedResult>,
@@ -407,10 +435,13 @@ async fn applied_results(
     data_unit: u64,
 ) -> anyhow::Result<BTreeMap<u64, AppliedResult>> {
     let provider = chain.contract.provider();
-    let latest = provider
-        .get_block_number()
-        .await
-        .context("reading the latest block")?;
+    let latest = match chain.block() {
+        Some(block) => block,
+        None => provider
+            .get_block_number()
+            .await
+            .context("reading the latest block")?,
+    };
     let mut out = BTreeMap::new();
     let mut from = chain.deployment.deploy_block;
     while from <= latest {
@@ -451,45 +482,21 @@ fn compare(expected: &EpochResult, chain: &AppliedResult) -> Vec<FieldMismatch> 
             });
         }
     };
-    field(
-        "dataUnitId",
-        expected.data_unit_id.to_string(),
-        chain.data_unit_id.to_string(),
-    );
-    field(
-        "readLatencyUs",
-        expected.read_latency_us.to_string(),
-        chain.read_latency_us.to_string(),
-    );
-    field(
-        "writeLatencyUs",
-        expected.write_latency_us.to_string(),
-        chain.write_latency_us.to_string(),
-    );
-    field(
-        "uploadBps",
-        expected.upload_bps.to_string(),
-        chain.upload_bps.to_string(),
-    );
-    field(
-        "downloadBps",
-        expected.download_bps.to_string(),
-        chain.download_bps.to_string(),
-    );
-    field(
-        "uptimeBps",
-        expected.uptime_bps.to_string(),
-        chain.uptime_bps.to_string(),
-    );
-    field(
-        "errorRateBps",
-        expected.error_rate_bps.to_string(),
-        chain.error_rate_bps.to_string(),
-    );
-    field(
-        "operations",
-        expected.operations.to_string(),
-        chain.operations.to_string(),
+    // Fields whose decimal text is compared, by the contract's name.
+    macro_rules! decimal {
+        ($($name:literal => $field:ident),* $(,)?) => {
+            $(field($name, expected.$field.to_string(), chain.$field.to_string());)*
+        };
+    }
+    decimal!(
+        "dataUnitId" => data_unit_id,
+        "readLatencyUs" => read_latency_us,
+        "writeLatencyUs" => write_latency_us,
+        "uploadBps" => upload_bps,
+        "downloadBps" => download_bps,
+        "uptimeBps" => uptime_bps,
+        "errorRateBps" => error_rate_bps,
+        "operations" => operations,
     );
     field(
         "violations",

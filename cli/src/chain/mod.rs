@@ -9,6 +9,7 @@ pub mod units;
 use std::time::Duration;
 
 use alloy::contract::{CallBuilder, CallDecoder};
+use alloy::eips::BlockId;
 use alloy::network::EthereumWallet;
 use alloy::primitives::{Address, B256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
@@ -28,24 +29,31 @@ pub type Contract = SlaOracle::SlaOracleInstance<DynProvider>;
 /// A connection to the deployment named on the command line.
 #[derive(Debug, Clone)]
 pub struct Chain {
+    /// The `SlaOracle` contract, through the RPC provider (with the wallet when a key is given).
     pub contract: Contract,
+    /// The deployment file: chain id, contract address, deployment block.
     pub deployment: DeploymentFile,
     account: Option<Address>,
     confirmations: u64,
     timeout: Duration,
+    /// The block views read at (`None`: the latest).
+    block: Option<u64>,
 }
 
 /// A mined, successful transaction.
 #[derive(Debug, Clone)]
 pub struct Sent {
+    /// Its receipt.
     pub receipt: TransactionReceipt,
 }
 
 impl Sent {
+    /// The transaction hash.
     pub fn hash(&self) -> B256 {
         self.receipt.transaction_hash
     }
 
+    /// The block it was mined in (0 if the receipt names none).
     pub fn block(&self) -> u64 {
         self.receipt.block_number.unwrap_or_default()
     }
@@ -112,7 +120,29 @@ impl Chain {
             account,
             confirmations: args.confirmations.max(1),
             timeout: Duration::from_secs(args.tx_timeout.max(1)),
+            block: args.block,
         })
+    }
+
+    /// Reads at the latest block from now on, unless `--block` pinned one: every later view
+    /// (and the auditor's log queries) sees one state of the chain. Returns the block.
+    pub async fn pin(&mut self) -> anyhow::Result<u64> {
+        if let Some(block) = self.block {
+            return Ok(block);
+        }
+        let latest = self
+            .contract
+            .provider()
+            .get_block_number()
+            .await
+            .context("reading the latest block")?;
+        self.block = Some(latest);
+        Ok(latest)
+    }
+
+    /// The block views read at, if pinned.
+    pub fn block(&self) -> Option<u64> {
+        self.block
     }
 
     /// The sending account.
@@ -164,6 +194,10 @@ impl Chain {
         label: &str,
         call: CallBuilder<&DynProvider, D>,
     ) -> anyhow::Result<D::CallOutput> {
+        let call = match self.block {
+            Some(block) => call.block(BlockId::number(block)),
+            None => call,
+        };
         call.call().await.map_err(|e| call_error(label, e))
     }
 }

@@ -77,3 +77,42 @@ mod tests {
         assert_eq!(format_wei(U256::ZERO), "0 wei");
     }
 }
+
+/// Unix seconds as an RFC 3339 UTC time, e.g. `2026-12-03T08:00:00Z` (`-` for 0, the contract's
+/// "never").
+pub fn utc(secs: u64) -> String {
+    if secs == 0 {
+        return "-".to_owned();
+    }
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm), in integers.
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod utc_tests {
+    use super::utc;
+
+    #[test]
+    fn unix_seconds_read_as_utc() {
+        assert_eq!(utc(0), "-");
+        assert_eq!(utc(1), "1970-01-01T00:00:01Z");
+        assert_eq!(utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(utc(1_796_288_400), "2026-12-03T09:00:00Z");
+    }
+}

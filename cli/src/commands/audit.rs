@@ -20,7 +20,8 @@ pub(super) async fn run(args: AuditArgs, chain_args: &ChainArgs) -> anyhow::Resu
     if last - args.epoch >= MAX_EPOCHS {
         bail!("at most {MAX_EPOCHS} epochs per audit");
     }
-    let chain = Chain::connect(chain_args).await?;
+    let mut chain = Chain::connect(chain_args).await?;
+    chain.pin().await?;
     let api = Api::new(args.api.clone())?;
     let mut auditor = Auditor::new(chain, api, args.data_unit, args.max_window_epochs).await?;
     let mut audits = Vec::new();
@@ -43,6 +44,14 @@ pub(super) async fn run(args: AuditArgs, chain_args: &ChainArgs) -> anyhow::Resu
 
 fn human(data_unit: u64, a: &EpochAudit) -> String {
     let head = format!("data unit {data_unit}, epoch {}", a.epoch);
+    if a.is_quiet() {
+        return format!(
+            "{head}: quiet (no report counts for it and no result on chain: nothing to enforce; \
+             {} served, {} stored too late)",
+            a.served,
+            a.not_counted.len()
+        );
+    }
     if a.is_match() {
         return format!(
             "{head}: match ({} reports used of {} served, root {})",
@@ -81,7 +90,9 @@ fn human(data_unit: u64, a: &EpochAudit) -> String {
 }
 
 fn epoch_json(a: &EpochAudit) -> Value {
-    let status = if a.is_match() {
+    let status = if a.is_quiet() {
+        "quiet"
+    } else if a.is_match() {
         "match"
     } else if a.on_chain.is_none() {
         "no_result"

@@ -5,7 +5,7 @@ use serde_json::json;
 use sla_protocol::SlaTerms;
 
 use crate::args::{ChainArgs, ShowCommand};
-use crate::chain::units::format_wei;
+use crate::chain::units::{format_wei, utc};
 use crate::chain::Chain;
 use crate::commands::key::public_key;
 use crate::output::Output;
@@ -24,7 +24,8 @@ fn status_name(status: u8) -> &'static str {
 }
 
 pub(super) async fn run(cmd: ShowCommand, args: &ChainArgs) -> anyhow::Result<Output> {
-    let chain = Chain::connect(args).await?;
+    let mut chain = Chain::connect(args).await?;
+    chain.pin().await?;
     let c = &chain.contract;
     match cmd {
         ShowCommand::Allocation { id } => {
@@ -55,13 +56,51 @@ pub(super) async fn run(cmd: ShowCommand, args: &ChainArgs) -> anyhow::Result<Ou
             if info.status == 0 {
                 return Ok(Output::new(format!("allocation {id} does not exist"), out));
             }
-            Ok(Output::new(
+            let epoch = |e: u64| {
+                if e == u64::MAX {
+                    "-".to_owned()
+                } else {
+                    e.to_string()
+                }
+            };
+            let mut human = vec![
+                format!("allocation {id}: {status}"),
+                format!("  consumer   {}", info.consumer),
+                format!("  provider   {}", info.provider),
                 format!(
-                    "allocation {id}: {status}\n  consumer {}\n  provider {}\n  profile  {}\n  terms    {}",
-                    info.consumer, info.provider, info.profileId, info.termsHash
+                    "  profile    {}",
+                    if info.profileId == 0 {
+                        "none (the consumer's own terms)".to_owned()
+                    } else {
+                        info.profileId.to_string()
+                    }
                 ),
-                out,
-            ))
+                format!(
+                    "  requested  {}, expires {}",
+                    utc(info.requestedAt),
+                    utc(info.expiresAt)
+                ),
+                format!(
+                    "  accepted   {}, closed {}",
+                    utc(info.acceptedAt),
+                    utc(info.closedAt)
+                ),
+                format!(
+                    "  epochs     active from {}, closed {}, next to enforce {}",
+                    epoch(info.activeFromEpoch),
+                    epoch(info.closedEpoch),
+                    epoch(info.nextEpoch)
+                ),
+                format!(
+                    "  terms      {} (hash {})",
+                    serde_json::to_string(&terms)?,
+                    info.termsHash
+                ),
+            ];
+            if let Some(block) = chain.block() {
+                human.push(format!("  as of block {block}"));
+            }
+            Ok(Output::new(human.join("\n"), out))
         }
         ShowCommand::Provider { address } => {
             let account = chain.account_or(address)?;

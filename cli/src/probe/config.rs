@@ -35,6 +35,7 @@ pub struct ProbeConfig {
     /// …or the chain id and contract address directly.
     #[serde(default)]
     pub chain_id: Option<u64>,
+    /// The contract address (hex), given with `chain_id`.
     #[serde(default)]
     pub contract: Option<String>,
     /// Time between the starts of two measurement rounds (default `60s`).
@@ -57,7 +58,9 @@ pub struct ProbeConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RoleName {
+    /// The allocation's consumer.
     Consumer,
+    /// The allocation's provider.
     Provider,
 }
 
@@ -170,6 +173,8 @@ impl fmt::Debug for Interval {
 }
 
 impl Interval {
+    /// Parses `250ms`, `30s`, `5m`, `1h`, `1d` or a bare number of seconds; the error says why
+    /// not (unknown unit, too long).
     pub fn parse(s: &str) -> Result<Interval, String> {
         let s = s.trim();
         let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
@@ -189,6 +194,7 @@ impl Interval {
         Ok(Interval(Duration::from_millis(ms)))
     }
 
+    /// The duration in milliseconds.
     pub fn as_millis(&self) -> u64 {
         self.0.as_millis() as u64
     }
@@ -212,13 +218,18 @@ impl<'de> Deserialize<'de> for Interval {
 /// What a report is bound to and who signs it, read from the configuration's files.
 #[derive(Debug, Clone)]
 pub struct Reporter {
+    /// The chain id and contract the reports are signed for.
     pub deployment: Deployment,
+    /// The party the agent reports as.
     pub role: Role,
+    /// The data unit (allocation id) the reports are about.
     pub data_unit: u64,
+    /// The ed25519 reporter key that signs the reports.
     pub key: SigningKey,
 }
 
 impl Reporter {
+    /// The reporter key's public half, as registered on chain.
     pub fn public_key(&self) -> [u8; 32] {
         self.key.verifying_key().to_bytes()
     }

@@ -38,6 +38,7 @@ pub struct Prober {
 
 /// Where a round's records go, one at a time, as soon as each is measured.
 pub trait RecordSink: Send {
+    /// Takes one measured record; an error stops the round.
     fn put(&mut self, record: QosRecord) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
@@ -61,6 +62,8 @@ enum Outcome {
 }
 
 impl Prober {
+    /// A prober of `config.storage`; fails if the URL does not parse or `password_env` names an
+    /// unset variable.
     pub fn new(config: &ProbeConfig) -> anyhow::Result<Prober> {
         let s = &config.storage;
         let http = reqwest::Client::builder()

@@ -14,7 +14,12 @@ pub enum PostOutcome {
     /// `201` stored, or `200` an exact resend of a stored report.
     Accepted(Value),
     /// A 4xx other than timeout/too-many-requests: the report as sent will never be accepted.
-    Rejected { status: u16, problem: Value },
+    Rejected {
+        /// The HTTP status code.
+        status: u16,
+        /// The problem+json body (the body as a JSON string if it is not JSON).
+        problem: Value,
+    },
     /// Network error, timeout, `408`, `429` or `5xx`: try again later.
     Retry(String),
 }
@@ -27,6 +32,7 @@ pub struct IngestClient {
 }
 
 impl IngestClient {
+    /// A client of the API at `base`, with `timeout` for connecting and for each whole request.
     pub fn new(base: &str, timeout: Duration) -> anyhow::Result<IngestClient> {
         Ok(IngestClient {
             http: reqwest::Client::builder()

@@ -13,8 +13,11 @@ use std::ops::Range;
 /// One report to build: its period and the indices of its records in the sorted input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Period {
+    /// Start of the period, Unix milliseconds (inclusive).
     pub start_ms: u64,
+    /// End of the period, Unix milliseconds (exclusive).
     pub end_ms: u64,
+    /// Indices of its records in the sorted input (possibly empty).
     pub records: Range<usize>,
 }
 

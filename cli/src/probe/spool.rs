@@ -34,29 +34,65 @@ use super::plan::plan;
 /// What can go wrong with the spool.
 #[derive(Debug, thiserror::Error)]
 pub enum SpoolError {
+    /// A SQLite operation on the spool failed.
     #[error("spool {path}: {source}")]
-    Db { path: String, source: sqlx::Error },
+    Db {
+        /// The spool file.
+        path: String,
+        /// SQLite's error.
+        source: sqlx::Error,
+    },
+    /// The spool is bound to another chain, contract, role, key or data unit than configured.
     #[error("spool {path} belongs to {field} {stored}, not {configured}: use another spool file")]
     BindingMismatch {
+        /// The spool file.
         path: String,
+        /// The binding that differs: `chain_id`, `contract`, `role`, `reporter_key` or
+        /// `data_unit`.
         field: &'static str,
+        /// Its value in the spool.
         stored: String,
+        /// Its value in the configuration.
         configured: String,
     },
+    /// Another agent holds the spool's lock file.
     #[error("spool {path} is in use by another agent (lock file {lock})")]
-    Locked { path: String, lock: String },
+    Locked {
+        /// The spool file.
+        path: String,
+        /// The lock file (the spool's path plus `.lock`).
+        lock: String,
+    },
+    /// Creating its folder or lock file failed, or the spool to inspect does not exist.
     #[error("spool {path}: {source}")]
     Io {
+        /// The spool file.
         path: String,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// A report could not be encoded for signing (a field out of the format's range).
     #[error("building report {sequence}: {source}")]
-    Encode { sequence: u64, source: DecodeError },
+    Encode {
+        /// The report's sequence number.
+        sequence: u64,
+        /// The format rule it breaks.
+        source: DecodeError,
+    },
+    /// The file is not an initialised spool, or holds a value the agent could not have written.
     #[error("spool {path}: corrupt row: {reason}")]
-    Corrupt { path: String, reason: String },
+    Corrupt {
+        /// The spool file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The spool's schema could not be created or upgraded.
     #[error("spool {path}: schema migration failed: {source}")]
     Migration {
+        /// The spool file.
         path: String,
+        /// The migrator's error.
         source: sqlx::migrate::MigrateError,
     },
 }
@@ -75,6 +111,7 @@ pub enum ReportStatus {
 }
 
 impl ReportStatus {
+    /// The name stored in the spool and printed: `pending`, `sent` or `rejected`.
     pub fn as_str(self) -> &'static str {
         match self {
             ReportStatus::Pending => "pending",
@@ -96,27 +133,45 @@ impl ReportStatus {
 /// A report in the spool.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpooledReport {
+    /// Its sequence number in the reporter's chain (from 1).
     pub sequence: u64,
+    /// Its report hash.
     pub hash: ReportHash,
+    /// The hash of the report before it (zero for the first).
     pub prev_hash: ReportHash,
+    /// Start of its period, Unix milliseconds (inclusive).
     pub period_start_ms: u64,
+    /// End of its period, Unix milliseconds (exclusive).
     pub period_end_ms: u64,
+    /// How many records it holds.
     pub record_count: u64,
+    /// The signed payload and signature, as posted.
     pub signed: SignedReport,
+    /// Where its delivery stands.
     pub status: ReportStatus,
+    /// Failed delivery attempts so far (a refusal counts).
     pub attempts: u64,
+    /// Why the last attempt failed, or the refusal; `None` once sent or before any failure.
     pub last_error: Option<String>,
 }
 
 /// Counts for `sla probe status`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SpoolStats {
+    /// Records in the spool.
     pub records: u64,
+    /// Records no report holds yet that can still be reported.
     pub records_unreported: u64,
+    /// Records no report will ever hold: measured before the end of the chain's head (e.g. one
+    /// adopted from the ingest API).
     pub records_orphaned: u64,
+    /// Reports waiting for delivery.
     pub reports_pending: u64,
+    /// Reports the ingest API has.
     pub reports_sent: u64,
+    /// Reports the ingest API refused.
     pub reports_rejected: u64,
+    /// The chain head the next report follows; `None` if there is none yet.
     pub head: Option<ReportChainHead>,
 }
 

@@ -136,6 +136,26 @@ async fn audit_matches_honest_results_and_names_tampered_withheld_and_wrong_ones
         "the failing provider's epoch is a violation that the auditor confirms: {doc:#}"
     );
 
+    // A quiet epoch, before the data unit's first report: nothing counted, nothing on chain,
+    // nothing to enforce: not a mismatch.
+    let first_counted = storage
+        .rollups()
+        .of_data_unit(good_unit, 0, u64::MAX)
+        .await
+        .unwrap()
+        .first()
+        .map(|r| r.epoch)
+        .expect("a roll-up");
+    assert!(
+        first_counted > 0,
+        "the scenario reports from a later epoch than genesis"
+    );
+    let quiet = first_counted - 1;
+    let (code, out, err) = audit(&stack, good_unit, quiet, &["--json"]).await;
+    assert_eq!(code, 0, "quiet epoch {quiet}: {out}\n{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["epochs"][0]["status"], "quiet", "{doc:#}");
+
     // 4. A wrong on-chain result: before the oracle closes a later epoch of the compliant data
     //    unit, the oracle's signer (anvil account 1) submits the correct result but for a wrong
     //    errorRateBps.

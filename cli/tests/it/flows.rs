@@ -150,6 +150,31 @@ async fn provider_and_consumer_flows_run_end_to_end_with_json_output() {
     let shown = chain.ok(CONSUMER, &["show", "allocation", "1"]);
     assert_eq!(shown["status"], "Active");
     assert_eq!(shown["consumer"], chain.address(CONSUMER));
+    // What a person reads: parties, timing, epochs and terms.
+    let human = sla()
+        .args(["--rpc-url", &chain.anvil.endpoint()])
+        .args(["--deployment", &chain.deployment_file()])
+        .args(["show", "allocation", "1"])
+        .output()
+        .unwrap();
+    let human = stdout(&human);
+    for needle in [
+        "consumer",
+        "requested",
+        "accepted",
+        "active from",
+        "max_read_latency_us",
+    ] {
+        assert!(human.contains(needle), "{needle:?} missing from:\n{human}");
+    }
+    // Pinned to a block before the allocation was requested, the same read sees the chain then.
+    let requested_block = allocated["block"].as_u64().unwrap();
+    let before = (requested_block - 1).to_string();
+    let earlier = chain.ok(CONSUMER, &["show", "allocation", "1", "--block", &before]);
+    assert_eq!(earlier["status"], "None", "{earlier}");
+    let at = requested_block.to_string();
+    let then = chain.ok(CONSUMER, &["show", "allocation", "1", "--block", &at]);
+    assert_eq!(then["status"], "Requested", "{then}");
 
     // Custom terms from a JSON file, then declined.
     let dir = tempfile::tempdir().unwrap();

@@ -9,6 +9,8 @@
 //! The on-chain rules (units, reputation, penalties, skip-versus-revert) are specified in
 //! `docs/contracts.md`; the Rust side mirrors them and must not drift from them.
 
+#![warn(missing_docs)]
+
 pub mod anvil;
 pub mod convert;
 mod deploy;
@@ -20,13 +22,24 @@ pub mod signing;
 pub use deploy::{deploy, DeployConfig};
 pub use deployment::DeploymentFile;
 pub use results::{pack_results, unpack_results, InvalidResultsLength, RECORD_SIZE};
+pub use sol::{ISlaOracle, SlaOracle};
 
-alloy::sol!(
-    #[sol(rpc, all_derives)]
-    #[allow(missing_docs, clippy::too_many_arguments)]
-    SlaOracle,
-    "artifacts/SlaOracle.json"
-);
+/// The `sol!` output: the `SlaOracle` module (calls, events, errors, the contract instance) and
+/// the `ISlaOracle` module with the interface's structs. Generated code, field for field the
+/// Solidity declarations: the meaning of every field, event and error is documented in NatSpec in
+/// `contracts/src/interfaces/ISlaOracle.sol` and in `docs/contracts.md`. It sits in a module of
+/// its own because `sol!` passes the `allow` below only to `SlaOracle`, not to the `ISlaOracle`
+/// module it generates next to it (whose `AllocationStatus` type gets no doc comment), and a lint
+/// attribute on a macro invocation is ignored. Both modules are re-exported at the crate root.
+#[allow(missing_docs)]
+mod sol {
+    alloy::sol!(
+        #[sol(rpc, all_derives)]
+        #[allow(missing_docs, clippy::too_many_arguments)]
+        SlaOracle,
+        "artifacts/SlaOracle.json"
+    );
+}
 
 /// What can go wrong while deploying, signing or reading deployment files.
 #[derive(Debug, thiserror::Error)]

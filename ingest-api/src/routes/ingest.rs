@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use serde_json::Value;
-use sla_protocol::acceptance::{Ack, Outcome};
+use sla_protocol::acceptance::{Ack, Outcome, Rejection};
+use sla_storage::reports::Ingested;
 
 use crate::body::{read_batch, read_signed_report};
 use crate::problem::ApiError;
@@ -63,7 +64,7 @@ pub async fn post_report(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let signed = read_signed_report(&headers, body, state.limits.max_body_bytes)
+    let signed = read_signed_report(&headers, body, &state.limits.body)
         .await
         .map_err(|e| state.rejected(e))?;
     let verified = state.verify(signed).map_err(|e| state.rejected(e))?;
@@ -82,8 +83,13 @@ pub async fn post_report(
 
 fn outcome_to_result(
     state: &AppState,
-    outcome: Outcome,
+    ingested: Ingested,
 ) -> Result<(StatusCode, AckBody), ApiError> {
+    let outcome = ingested.map_err(|err| {
+        state.rejected(ApiError::Unstorable {
+            code: err.refusal_code().unwrap_or_default(),
+        })
+    })?;
     match outcome {
         Outcome::Accepted(ack) => {
             state.metrics.reports_accepted.inc();
@@ -92,6 +98,9 @@ fn outcome_to_result(
         Outcome::Duplicate(ack) => {
             state.metrics.reports_duplicate.inc();
             Ok((StatusCode::OK, AckBody::from(&ack)))
+        }
+        Outcome::Rejected(Rejection::DataUnitUnknown) if !state.mirror.is_indexed() => {
+            Err(state.rejected(ApiError::MirrorEmpty))
         }
         Outcome::Rejected(rejection) => Err(state.rejected(ApiError::Rejected(rejection))),
     }
@@ -105,7 +114,7 @@ pub async fn post_batch(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let items = read_batch(&headers, body, state.limits.max_body_bytes)
+    let items = read_batch(&headers, body, &state.limits.body)
         .await
         .map_err(|e| state.rejected(e))?;
     if items.len() > state.limits.max_batch_reports {

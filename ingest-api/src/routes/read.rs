@@ -1,7 +1,7 @@
 //! The public read API: reports with their signed bytes (so anyone can re-verify them), a data
 //! unit's reports by time, and reporter status.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -9,6 +9,7 @@ use sla_protocol::ReportHash;
 use sla_storage::reports::ReportQuery;
 use sla_storage::StoredReport;
 
+use crate::extract::{ApiPath, ApiQuery};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -42,7 +43,7 @@ fn parse_hash(s: &str, field: &str) -> Result<ReportHash, ApiError> {
 /// `GET /v1/reports/{hash}`
 pub async fn get_report(
     State(state): State<AppState>,
-    Path(hash): Path<String>,
+    ApiPath(hash): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let hash = parse_hash(&hash, "hash")?;
     let report = state
@@ -53,6 +54,7 @@ pub async fn get_report(
     Ok(Json(report_json(&report)))
 }
 
+/// The query of [`list_reports`]: a time range and a page.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RangeQuery {
@@ -69,8 +71,8 @@ pub struct RangeQuery {
 /// `GET /v1/data-units/{id}/reports?from_ms&to_ms&after&limit`
 pub async fn list_reports(
     State(state): State<AppState>,
-    Path(data_unit): Path<u64>,
-    Query(q): Query<RangeQuery>,
+    ApiPath(data_unit): ApiPath<u64>,
+    ApiQuery(q): ApiQuery<RangeQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let limit = q.limit.unwrap_or(100);
     if limit == 0 || limit > MAX_PAGE {
@@ -102,7 +104,7 @@ fn parse_key(s: &str) -> Result<[u8; 32], ApiError> {
 /// `GET /v1/reporters/{key}/data-units/{id}`: last sequence, last period end, late or not.
 pub async fn reporter_status(
     State(state): State<AppState>,
-    Path((key, data_unit)): Path<(String, u64)>,
+    ApiPath((key, data_unit)): ApiPath<(String, u64)>,
 ) -> Result<Json<Value>, ApiError> {
     let key = parse_key(&key)?;
     let status = state
@@ -128,7 +130,7 @@ pub async fn reporter_status(
 /// evidence.
 pub async fn equivocations(
     State(state): State<AppState>,
-    Path((key, data_unit)): Path<(String, u64)>,
+    ApiPath((key, data_unit)): ApiPath<(String, u64)>,
 ) -> Result<Json<Value>, ApiError> {
     let key = parse_key(&key)?;
     let items = state.reports.equivocations(&key, data_unit).await?;

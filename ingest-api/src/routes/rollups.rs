@@ -2,7 +2,7 @@
 //! trends (from stored summaries), Merkle proofs of the reports a summary used, and the reports
 //! that arrived too late to count.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -10,6 +10,7 @@ use sla_protocol::aggregate::{EpochSummary, Trend, WindowSummary};
 use sla_protocol::{merkle, ReportHash, Role};
 use sla_storage::Rollup;
 
+use crate::extract::{ApiPath, ApiQuery};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -30,18 +31,21 @@ fn rollup_json(r: &Rollup) -> Value {
     })
 }
 
+/// The query of [`list_rollups`]: an inclusive range of epochs.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EpochRange {
+    /// First epoch (default 0).
     pub from_epoch: Option<u64>,
+    /// Last epoch, not before `from_epoch` (default: no bound).
     pub to_epoch: Option<u64>,
 }
 
 /// `GET /v1/data-units/{id}/rollups?from_epoch&to_epoch`
 pub async fn list_rollups(
     State(state): State<AppState>,
-    Path(data_unit): Path<u64>,
-    Query(q): Query<EpochRange>,
+    ApiPath(data_unit): ApiPath<u64>,
+    ApiQuery(q): ApiQuery<EpochRange>,
 ) -> Result<Json<Value>, ApiError> {
     let from = q.from_epoch.unwrap_or(0);
     let to = q.to_epoch.unwrap_or(u64::MAX);
@@ -56,6 +60,7 @@ pub async fn list_rollups(
     Ok(Json(json!({ "data_unit": data_unit, "rollups": items })))
 }
 
+/// The query of [`window`]: which rolling window.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WindowQuery {
@@ -69,8 +74,8 @@ pub struct WindowQuery {
 /// trend against the window before it, from stored epoch summaries.
 pub async fn window(
     State(state): State<AppState>,
-    Path(data_unit): Path<u64>,
-    Query(q): Query<WindowQuery>,
+    ApiPath(data_unit): ApiPath<u64>,
+    ApiQuery(q): ApiQuery<WindowQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let config = state.epochs.ok_or(ApiError::NotFound(
         "epoch configuration (start the server with --deployment or --epoch-length)",
@@ -102,7 +107,7 @@ pub async fn window(
 /// is one of the reports the epoch's summary used.
 pub async fn proof(
     State(state): State<AppState>,
-    Path((data_unit, epoch, hash)): Path<(u64, u64, String)>,
+    ApiPath((data_unit, epoch, hash)): ApiPath<(u64, u64, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let leaf = ReportHash::from_hex(hash.strip_prefix("0x").unwrap_or(&hash)).ok_or_else(|| {
         ApiError::Malformed {
@@ -137,7 +142,7 @@ pub async fn proof(
 /// `GET /v1/data-units/{id}/uncounted`: reports stored after their epoch closed.
 pub async fn uncounted(
     State(state): State<AppState>,
-    Path(data_unit): Path<u64>,
+    ApiPath(data_unit): ApiPath<u64>,
 ) -> Result<Json<Value>, ApiError> {
     let items = state.rollups.uncounted(data_unit).await?;
     Ok(Json(json!({

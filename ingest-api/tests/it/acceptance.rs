@@ -389,32 +389,15 @@ async fn batch_answers_each_report_in_order() {
         let chain = consumer().chain(3, past_hour(8));
         let mut bad = chain[1].clone();
         bad.signature[0] ^= 1;
-        let items: Vec<_> = [&chain[0], &bad, &chain[1], &chain[2], &chain[0]]
-            .iter()
-            .map(|s| {
-                serde_json::json!({
-                    "payload": hex::encode(&s.payload),
-                    "signature": hex::encode(&s.signature),
-                })
-            })
-            .collect();
-        let response = app
-            .http
-            .post(app.url("/v1/reports/batch"))
-            .json(&serde_json::json!({ "reports": items }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        let body: serde_json::Value = response.json().await.unwrap();
-        let statuses: Vec<u64> = body["results"]
-            .as_array()
-            .unwrap()
+        let results = app
+            .post_batch(&[&chain[0], &bad, &chain[1], &chain[2], &chain[0]])
+            .await;
+        let statuses: Vec<u64> = results
             .iter()
             .map(|r| r["status"].as_u64().unwrap())
             .collect();
         assert_eq!(statuses, vec![201, 400, 201, 201, 200]);
-        assert_eq!(body["results"][1]["problem"]["rule"], "bad-signature");
+        assert_eq!(results[1]["problem"]["rule"], "bad-signature");
         assert_eq!(app.counts().await, (3, 6, 0));
         app.stop().await;
     })

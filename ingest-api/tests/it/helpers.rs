@@ -55,6 +55,18 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// The status of a GET of `path`.
+    pub(crate) async fn status_of(&self, path: &str) -> u16 {
+        let response = self.http.get(self.url(path)).send().await.unwrap();
+        response.status().as_u16()
+    }
+
+    /// The text of `/metrics`.
+    pub(crate) async fn metrics(&self) -> String {
+        let response = self.http.get(self.url("/metrics")).send().await.unwrap();
+        response.text().await.unwrap()
+    }
+
     /// Stops the server gracefully and waits for it.
     pub(crate) async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -85,6 +97,29 @@ impl TestApp {
             .expect("request");
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Posts `reports` to `/v1/reports/batch`; returns the answer's per-report results.
+    pub(crate) async fn post_batch(&self, reports: &[&SignedReport]) -> Vec<Value> {
+        let items: Vec<Value> = reports
+            .iter()
+            .map(|s| {
+                json!({
+                    "payload": hex::encode(&s.payload),
+                    "signature": hex::encode(&s.signature),
+                })
+            })
+            .collect();
+        let response = self
+            .http
+            .post(self.url("/v1/reports/batch"))
+            .json(&json!({ "reports": items }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200, "a batch is answered item by item");
+        let body: Value = response.json().await.expect("json");
+        body["results"].as_array().expect("results").clone()
     }
 
     pub(crate) async fn post_raw(&self, content_type: &str, body: Vec<u8>) -> (u16, String, Value) {

@@ -64,7 +64,7 @@ fn stalled_body() -> reqwest::Body {
 }
 
 #[tokio::test]
-async fn overload_is_shed_fast_with_503_and_slow_clients_time_out_with_408() {
+async fn overload_is_shed_with_503_within_a_second_and_slow_clients_time_out_with_408() {
     let backend = &backends()[0];
     let app = spawn_app_with(
         backend,
@@ -88,14 +88,21 @@ async fn overload_is_shed_fast_with_503_and_slow_clients_time_out_with_408() {
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let started = Instant::now();
-    let response = app.http.get(app.url("/healthz")).send().await.unwrap();
+    let absent = format!("/v1/reports/{}", "00".repeat(32));
+    let response = app.http.get(app.url(&absent)).send().await.unwrap();
     assert_eq!(response.status(), 503);
     assert_eq!(response.headers()["retry-after"], "1");
+    // Refused after half a second (load.rs SHED_DELAY), never after the request timeout.
     assert!(
-        started.elapsed() < Duration::from_millis(500),
+        started.elapsed() < Duration::from_millis(1200),
         "shedding took {:?}",
         started.elapsed()
     );
+    // Health and readiness are answered outside the shedding.
+    for path in ["/healthz", "/readyz"] {
+        let response = app.http.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path} while shedding");
+    }
 
     for handle in slow {
         let (status, took) = handle.await.unwrap();
@@ -106,14 +113,11 @@ async fn overload_is_shed_fast_with_503_and_slow_clients_time_out_with_408() {
         );
     }
     // Slots are free again.
-    assert_eq!(
-        app.http
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
+    assert_eq!(app.status_of(&absent).await, 404);
+    let metrics = app.metrics().await;
+    assert!(
+        metrics.contains("sla_ingest_requests_shed_total{reason=\"in-flight\"} 1"),
+        "{metrics}"
     );
     app.stop().await;
 }

@@ -1,8 +1,11 @@
 //! Integration tests of the ingest API: a real server over HTTP on SQLite and PostgreSQL.
 
 mod acceptance;
+mod connections;
 mod crash;
 mod deployment;
 mod helpers;
+mod isolation;
 mod limits;
+mod problems;
 mod read_api;

@@ -163,38 +163,14 @@ async fn reporter_status_tells_last_sequence_and_lateness() {
 #[tokio::test]
 async fn health_readiness_and_metrics_are_served() {
     for_each_backend(|app, _| async move {
-        assert_eq!(
-            app.http
-                .get(app.url("/healthz"))
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            200
-        );
-        assert_eq!(
-            app.http
-                .get(app.url("/readyz"))
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            200
-        );
+        assert_eq!(app.status_of("/healthz").await, 200);
+        assert_eq!(app.status_of("/readyz").await, 200);
         let signed = &consumer().chain(1, past_hour(3))[0];
         app.post(signed).await;
         let mut bad = signed.clone();
         bad.signature[3] ^= 1;
         app.post(&bad).await;
-        let text = app
-            .http
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = app.metrics().await;
         assert!(
             text.contains("sla_ingest_reports_accepted_total 1"),
             "{text}"

@@ -2,15 +2,22 @@
 
 use thiserror::Error;
 
+/// Why an aggregator run failed.
 #[derive(Debug, Error)]
 pub enum AggregatorError {
+    /// The database failed (busy, locked, unreachable); transient, the run is retried.
     #[error("storage: {0}")]
     Storage(#[from] sla_storage::StorageError),
+    /// The protocol's aggregation refused the data (an epoch out of range, mismatched
+    /// accumulators); it would recur.
     #[error("aggregation: {0}")]
     Aggregate(#[from] sla_protocol::aggregate::AggregateError),
+    /// A stored report's payload is not a valid v1 report; it would recur.
     #[error("stored report {id} does not decode: {source}")]
     CorruptReport {
+        /// The report's arrival id in the database.
         id: i64,
+        /// Why its payload does not decode.
         source: sla_protocol::DecodeError,
     },
 }

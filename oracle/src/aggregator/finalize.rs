@@ -43,7 +43,8 @@ impl Aggregator {
             let mut summaries: Vec<EpochSummary> = self
                 .stores
                 .rollups
-                .of_data_unit(data_unit, *range.start(), epoch)
+                // The window's earlier epochs only (this one's summary is added below).
+                .of_data_unit(data_unit, *range.start(), epoch.saturating_sub(1))
                 .await?
                 .into_iter()
                 .filter(|r| r.epoch < epoch)

@@ -36,10 +36,16 @@ pub struct AggregatorConfig {
 /// What one run did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct RunStats {
+    /// Reports read after the cursor.
     pub reports_read: u64,
+    /// Records added to accumulators, once for each epoch their report was newly added to.
     pub records_counted: u64,
+    /// Reports recorded as not counted: once if their data unit has no terms, else once for
+    /// each epoch they arrived too late for or that was already final.
     pub reports_not_counted: u64,
+    /// Roll-ups (data unit, epoch) saved as open.
     pub rollups_saved: u64,
+    /// Roll-ups (data unit, epoch) finalized with their verdict.
     pub epochs_finalized: u64,
 }
 
@@ -77,6 +83,8 @@ pub struct Aggregator {
 }
 
 impl Aggregator {
+    /// An aggregator with nothing in memory; its first run resumes from the saved cursor and
+    /// roll-ups.
     pub fn new(stores: AggregatorStores, config: AggregatorConfig) -> Self {
         Aggregator {
             stores,
@@ -86,6 +94,7 @@ impl Aggregator {
         }
     }
 
+    /// How it cuts time.
     pub fn config(&self) -> &AggregatorConfig {
         &self.config
     }

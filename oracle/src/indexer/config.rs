@@ -27,11 +27,17 @@ pub struct IndexerConfig {
 }
 
 impl IndexerConfig {
+    /// Default confirmation depth, blocks, off local development chains (Ethereum mainnet's
+    /// usual depth).
     pub const DEFAULT_CONFIRMATIONS: u64 = 12;
+    /// Default most blocks per `eth_getLogs` call.
     pub const DEFAULT_MAX_BLOCK_RANGE: u64 = 2_000;
+    /// Default wait between polls of the head once caught up.
     pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
+    /// Default number of recent block hashes kept to find a reorg's common ancestor, blocks.
     pub const DEFAULT_REORG_WINDOW: u64 = 1_024;
 
+    /// The contract and deployment block of `deployment`, with the defaults for the rest.
     pub fn new(deployment: &DeploymentFile) -> Self {
         IndexerConfig {
             contract: deployment.contract,
@@ -47,13 +53,12 @@ impl IndexerConfig {
 /// Command-line flags of the indexer, for the oracle binary to `#[command(flatten)]`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct IndexerArgs {
-    /// Blocks a block must be buried under before its events are mirrored (0 = mirror the head).
-    #[arg(
-        long,
-        env = "SLA_CONFIRMATIONS",
-        default_value_t = IndexerConfig::DEFAULT_CONFIRMATIONS
-    )]
-    pub confirmations: u64,
+    /// Blocks a block must be buried under before its events are mirrored (0 = mirror the head),
+    /// also the submitter's depth for a result to count as applied (at least 1). Default: 0 on a
+    /// local development chain (chain id 31337 or 1337: anvil, hardhat, ganache), 12 elsewhere
+    /// (Ethereum mainnet's usual depth; pick the depth your chain needs).
+    #[arg(long, env = "SLA_CONFIRMATIONS")]
+    pub confirmations: Option<u64>,
     /// Most blocks read per eth_getLogs call.
     #[arg(
         long,
@@ -73,11 +78,27 @@ pub struct IndexerArgs {
     pub indexer_reorg_window: u64,
 }
 
+/// Whether `chain_id` is a local development chain (anvil and hardhat use 31337, ganache and
+/// geth's dev mode 1337): its blocks are never reorganized, so nothing waits for depth.
+pub fn is_development_chain(chain_id: u64) -> bool {
+    matches!(chain_id, 31337 | 1337)
+}
+
 impl IndexerArgs {
+    /// `--confirmations`, or its default for the deployment's chain.
+    pub fn confirmations(&self, deployment: &DeploymentFile) -> u64 {
+        self.confirmations
+            .unwrap_or(if is_development_chain(deployment.chain_id) {
+                0
+            } else {
+                IndexerConfig::DEFAULT_CONFIRMATIONS
+            })
+    }
+
     /// The configuration for `deployment` with these flags.
     pub fn config(&self, deployment: &DeploymentFile) -> IndexerConfig {
         IndexerConfig {
-            confirmations: self.confirmations,
+            confirmations: self.confirmations(deployment),
             max_block_range: self.indexer_max_block_range.max(1),
             poll_interval: Duration::from_millis(self.indexer_poll_ms.max(1)),
             reorg_window: self.indexer_reorg_window,

@@ -2,6 +2,7 @@
 
 use thiserror::Error;
 
+/// Why an indexer step failed.
 #[derive(Debug, Error)]
 pub enum IndexerError {
     /// The JSON-RPC call failed (node down, timeout, range too large): retried.
@@ -22,8 +23,11 @@ pub enum IndexerError {
     /// deployed contract. Not retried.
     #[error("log {log_index} of block {block} does not decode: {reason}")]
     Decode {
+        /// The block number of the log.
         block: u64,
+        /// The log's index in its block.
         log_index: u64,
+        /// Why it does not decode.
         reason: String,
     },
 }

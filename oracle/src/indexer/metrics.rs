@@ -50,26 +50,33 @@ impl IndexerMetrics {
         );
     }
 
+    /// Last block whose events are mirrored (the cursor); `start_block - 1` after a rollback of
+    /// everything, 0 before the first step.
     pub fn last_indexed_block(&self) -> i64 {
         self.last_indexed_block.get()
     }
 
+    /// Latest block number the node reported.
     pub fn chain_head(&self) -> i64 {
         self.chain_head.get()
     }
 
+    /// Chain head minus the last indexed block, blocks (includes the confirmation depth).
     pub fn lag_blocks(&self) -> i64 {
         self.lag_blocks.get()
     }
 
+    /// Contract events mirrored since start.
     pub fn events(&self) -> u64 {
         self.events.get()
     }
 
+    /// Reorgs that rolled back mirrored blocks since start.
     pub fn reorgs(&self) -> u64 {
         self.reorgs.get()
     }
 
+    /// Steps that failed and were retried since start.
     pub fn errors(&self) -> u64 {
         self.errors.get()
     }

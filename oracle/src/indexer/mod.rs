@@ -37,7 +37,7 @@ use sla_storage::mirror::ChainBlock;
 use sla_storage::MirrorStore;
 use tracing::{debug, error, info, warn};
 
-pub use config::{IndexerArgs, IndexerConfig};
+pub use config::{is_development_chain, IndexerArgs, IndexerConfig};
 pub use decode::decode_log;
 pub use error::IndexerError;
 pub use events::{ApplyOutcome, ChainEvent, ChainLog, ChainRange, EventTerms};
@@ -64,11 +64,24 @@ pub async fn apply_range(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     /// Blocks `from..=to` were mirrored, with `events` events.
-    Applied { from: u64, to: u64, events: usize },
+    Applied {
+        /// First block of the range.
+        from: u64,
+        /// Last block of the range, the new cursor.
+        to: u64,
+        /// Events applied.
+        events: usize,
+    },
     /// Nothing to do: no confirmed block after the cursor.
-    CaughtUp { cursor: Option<u64> },
+    CaughtUp {
+        /// The cursor's block number; `None` if no block was mirrored yet.
+        cursor: Option<u64>,
+    },
     /// A reorg was found: the mirror was rolled back to `cursor` (`None`: everything).
-    RolledBack { cursor: Option<u64> },
+    RolledBack {
+        /// The newest stored block still on the chain, now the cursor; `None` if none is.
+        cursor: Option<u64>,
+    },
 }
 
 /// The chain indexer: one per database.
@@ -83,6 +96,8 @@ pub struct Indexer<P> {
 }
 
 impl<P: Provider> Indexer<P> {
+    /// An indexer of `config.contract` through `provider`, writing to `mirror`, with metrics of
+    /// its own (see [`Indexer::with_metrics`]).
     pub fn new(config: IndexerConfig, mirror: MirrorStore, provider: P) -> Self {
         let range = config.max_block_range.max(1);
         Indexer {
@@ -100,10 +115,12 @@ impl<P: Provider> Indexer<P> {
         self
     }
 
+    /// Its metrics.
     pub fn metrics(&self) -> &IndexerMetrics {
         &self.metrics
     }
 
+    /// Its settings.
     pub fn config(&self) -> &IndexerConfig {
         &self.config
     }

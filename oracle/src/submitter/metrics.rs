@@ -11,23 +11,34 @@ use sla_storage::{OracleTx, TxState, TxStore};
 use super::chain::Head;
 use super::SubmitterConfig;
 
+/// Label of `txs`: a transaction state.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct StateLabel {
+    /// The state's stored name, e.g. `sent`.
     pub state: String,
 }
 
+/// The submitter's metrics; the oracle binary registers them in its registry.
 #[derive(Debug, Default)]
 pub struct SubmitterMetrics {
+    /// Oracle transactions in the database, by state.
     pub txs: Family<StateLabel, Gauge>,
+    /// Gas used per result by the last confirmed transaction.
     pub gas_per_result: Gauge,
+    /// Highest epoch of a confirmed result transaction since start (0 before the first).
     pub last_confirmed_epoch: Gauge,
+    /// Epochs closed by the chain head's timestamp that come after the last confirmed one.
     pub epochs_behind: Gauge,
+    /// Stuck transactions replaced with higher fees.
     pub replacements: Counter,
+    /// Nonces found used by another sender.
     pub dropped: Counter,
+    /// Stuck transactions that could not be replaced under the fee ceiling.
     pub fee_ceiling_alerts: Counter,
 }
 
 impl SubmitterMetrics {
+    /// Registers every metric as `oracle_*` (the oracle binary's registry prefixes `sla_`).
     pub fn register(self: &std::sync::Arc<Self>, registry: &mut Registry) {
         registry.register(
             "oracle_transactions",

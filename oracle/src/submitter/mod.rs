@@ -38,8 +38,11 @@ pub use metrics::SubmitterMetrics;
 /// What the submitter needs to know.
 #[derive(Debug, Clone)]
 pub struct SubmitterConfig {
+    /// The chain's id, for the EIP-712 domain and the transactions.
     pub chain_id: u64,
+    /// The `SlaOracle` contract results are submitted to.
     pub contract: Address,
+    /// Epoch length and genesis, from the contract's configuration.
     pub epochs: EpochConfig,
     /// Seconds after an epoch's end during which the contract accepts its results.
     pub submission_window_s: u64,
@@ -97,15 +100,21 @@ impl SubmitterStores {
 /// Why a submitter step failed. The step is retried at the next tick; what was recorded stays.
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitterError {
+    /// The database failed.
     #[error("storage: {0}")]
     Storage(#[from] sla_storage::StorageError),
+    /// A JSON-RPC call failed or the node refused a transaction; it holds the error text
+    /// (starting `reverted:` when the contract refuses the batch at gas estimation).
     #[error("rpc: {0}")]
     Rpc(String),
+    /// Signing the EIP-712 batch digest or the transaction failed; it holds why.
     #[error("signing: {0}")]
     Signing(String),
 }
 
 impl Submitter {
+    /// A submitter that signs batches and transactions with `signer` and records them in
+    /// `stores`.
     pub fn new(
         config: SubmitterConfig,
         provider: DynProvider,
@@ -124,6 +133,7 @@ impl Submitter {
         }
     }
 
+    /// The oracle account: signer of the batches and sender of the transactions.
     pub fn address(&self) -> Address {
         self.signer.address()
     }

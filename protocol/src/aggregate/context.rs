@@ -158,9 +158,11 @@ impl AggregationContext {
         })
     }
 
+    /// The allocation id on chain.
     pub fn data_unit(&self) -> u64 {
         self.data_unit
     }
+    /// The epoch number, counted from 0 at genesis.
     pub fn epoch(&self) -> u64 {
         self.epoch
     }
@@ -172,6 +174,7 @@ impl AggregationContext {
     pub fn end_ms(&self) -> u64 {
         self.end_ms
     }
+    /// Largest object, in bytes, whose transfers count for the speed metrics; 0 means no bound.
     pub fn speed_size_bound(&self) -> u64 {
         self.speed_size_bound
     }

@@ -1,21 +1,26 @@
 //! Both views of one data unit in one epoch.
 
 use super::context::AggregationContext;
-use super::summary::EpochSummary;
+use super::slots::{word_mask, words};
+use super::summary::{CombinedSlots, EpochSummary};
 use super::view::ViewAccumulator;
 use super::wire::{Put, Reader};
 use super::AggregateError;
+use crate::merkle;
 use crate::report::{Report, ReportHash, Role};
 use crate::signing::VerifiedReport;
 
 /// Both views of one data unit in one epoch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EpochAccumulator {
+    /// What the reports signed by the consumer's keys say.
     pub consumer: ViewAccumulator,
+    /// What the reports signed by the provider's keys say.
     pub provider: ViewAccumulator,
 }
 
 impl EpochAccumulator {
+    /// Two empty views for the data unit and epoch of `ctx`.
     pub fn new(ctx: AggregationContext) -> Self {
         EpochAccumulator {
             consumer: ViewAccumulator::new(ctx, Role::Consumer),
@@ -23,10 +28,12 @@ impl EpochAccumulator {
         }
     }
 
+    /// The data unit, epoch and size bound both views are for.
     pub fn context(&self) -> &AggregationContext {
         self.consumer.context()
     }
 
+    /// The view of the party with `role`.
     pub fn view(&self, role: Role) -> &ViewAccumulator {
         match role {
             Role::Consumer => &self.consumer,
@@ -34,6 +41,7 @@ impl EpochAccumulator {
         }
     }
 
+    /// The view of the party with `role`, to add to.
     pub fn view_mut(&mut self, role: Role) -> &mut ViewAccumulator {
         match role {
             Role::Consumer => &mut self.consumer,
@@ -63,6 +71,7 @@ impl EpochAccumulator {
         self.provider.merge(&other.provider)
     }
 
+    /// Compacts both views ([`ViewAccumulator::compact`]); changes nothing observable.
     pub fn compact(&mut self) {
         self.consumer.compact();
         self.provider.compact();
@@ -70,7 +79,47 @@ impl EpochAccumulator {
 
     /// The derived numbers of both views, the combined uptime slots and the reports root.
     pub fn summary(&self) -> EpochSummary {
-        EpochSummary::of(self)
+        let ctx = self.context();
+        let (c, p) = (&self.consumer, &self.provider);
+        let slots = ctx.slot_count();
+        let mut combined = CombinedSlots::default();
+        for i in 0..words(slots) {
+            let mask = word_mask(slots, i);
+            let (ps, pf, pc) = (
+                p.slots_success.word(i),
+                p.slots_failure.word(i),
+                p.slots_covered.word(i),
+            );
+            let (cs, cf, cc) = (
+                c.slots_success.word(i),
+                c.slots_failure.word(i),
+                c.slots_covered.word(i),
+            );
+            let p_seen = ps | pf;
+            let c_down = cf & !cs;
+            let up = ps | (!p_seen & cs);
+            let down = (pf & !ps) | (!p_seen & c_down);
+            let unseen = !(up | down) & mask;
+            combined.slots.up += u64::from(up.count_ones());
+            combined.slots.down += u64::from(down.count_ones());
+            combined.slots.quiet += u64::from((unseen & (pc | cc)).count_ones());
+            combined.slots.silent += u64::from((unseen & !(pc | cc)).count_ones());
+            combined.disputed += u64::from((ps & c_down).count_ones());
+        }
+        let hashes: Vec<ReportHash> = c.reports.union(&p.reports).copied().collect();
+        EpochSummary {
+            data_unit: ctx.data_unit(),
+            epoch: ctx.epoch(),
+            start_ms: ctx.start_ms(),
+            end_ms: ctx.end_ms(),
+            slot_count: slots,
+            speed_size_bound: ctx.speed_size_bound(),
+            consumer: c.summary(),
+            provider: p.summary(),
+            combined,
+            reports: hashes.len() as u64,
+            reports_root: merkle::root(&hashes),
+        }
     }
 
     /// The consumer's then the provider's canonical encoding, each prefixed by its `u64` length.
@@ -85,6 +134,8 @@ impl EpochAccumulator {
         out
     }
 
+    /// Restores an [`encode`](Self::encode)d pair; refuses anything but the canonical form, and
+    /// views whose roles are not consumer then provider or whose contexts differ.
     pub fn decode(bytes: &[u8]) -> Result<Self, AggregateError> {
         let mut r = Reader::new(bytes);
         let mut part = || -> Result<ViewAccumulator, AggregateError> {

@@ -14,17 +14,30 @@ use crate::report::Role;
 /// The contract's `ISlaOracle.EpochResult`, field for field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EpochResult {
+    /// The data unit (allocation id) the result is for (`dataUnitId`).
     pub data_unit_id: u64,
+    /// Mean read latency, µs, of the view that decided the metric (`readLatencyUs`).
     pub read_latency_us: u32,
+    /// Mean write latency, µs, of the view that decided the metric (`writeLatencyUs`).
     pub write_latency_us: u32,
+    /// Upload speed, bytes per second, over transfers up to the size bound (`uploadBps`).
     pub upload_bps: u64,
+    /// Download speed, bytes per second, over transfers up to the size bound (`downloadBps`).
     pub download_bps: u64,
+    /// Combined uptime over the window ending at this epoch, basis points, 0..=10000; 0 when
+    /// nothing was observed in the window (`uptimeBps`).
     pub uptime_bps: u16,
+    /// Error rate, basis points, 0..=10000 (`errorRateBps`).
     pub error_rate_bps: u16,
+    /// Service operations of both views, saturated to `u32::MAX` (`operations`).
     pub operations: u32,
+    /// Bit `i` set when metric `i` ([`Metric::ALL`]) is violated; bits 6 and 7 are never set,
+    /// and under [`FLAG_NO_DATA`] it is 0 (`violations`).
     pub violations: u8,
     /// Only the bits the contract knows ([`ONCHAIN_FLAGS_MASK`]).
     pub flags: u8,
+    /// Merkle root of every report either view used ([`crate::merkle`]); hex in JSON
+    /// (`reportsRoot`).
     #[serde(with = "hex::serde")]
     pub reports_root: [u8; 32],
 }
@@ -33,7 +46,10 @@ pub struct EpochResult {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceSource {
+    /// The provider's view: it had enough samples, or, with no view sufficient, any sample.
     Provider,
+    /// The consumer's view: the provider had too few samples and the consumer enough, or,
+    /// with no view sufficient, the consumer alone had samples.
     Consumer,
     /// The slot-level combination of both views (uptime only).
     Combined,
@@ -46,6 +62,8 @@ pub enum EvidenceSource {
 pub struct ViewEvidence {
     /// Samples behind `value` (operations, transfers or observed slots over the window).
     pub samples: u64,
+    /// The view's value of the metric in the metric's unit (µs, bytes per second or basis
+    /// points); `None` when the view has no sample.
     pub value: Option<u64>,
     /// `samples >= MIN_SAMPLES` (for uptime: `>= window.uptime_min_slots()`).
     pub sufficient: bool,
@@ -57,13 +75,22 @@ pub struct ViewEvidence {
 /// The verdict on one metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetricVerdict {
+    /// The metric judged.
     pub metric: Metric,
+    /// Whether the terms enforce the metric ([`SlaTerms::enforces`]); an unenforced metric is
+    /// never violated but its value is still reported.
     pub enforced: bool,
+    /// What the consumer's view says.
     pub consumer: ViewEvidence,
+    /// What the provider's view says.
     pub provider: ViewEvidence,
+    /// Which evidence decided the metric and supplied `value`.
     pub source: EvidenceSource,
     /// Enforced and judged on sufficient evidence.
     pub has_evidence: bool,
+    /// Whether the metric counts as violated: enforced, judged, and the deciding evidence
+    /// breaches the term (for uptime: the window's combined uptime is below the minimum and the
+    /// epoch itself had a down slot).
     pub violated: bool,
     /// The consumer's view breaches but the verdict is "not violated" because the provider's
     /// sufficient evidence contradicts it.
@@ -75,21 +102,29 @@ pub struct MetricVerdict {
 /// Everything decided for one data unit in one epoch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EpochVerdict {
+    /// The data unit judged.
     pub data_unit: u64,
+    /// The epoch judged.
     pub epoch: u64,
     /// Bit `i` = `Metric::ALL[i]` violated.
     pub violations: u8,
     /// All flag bits: [`FLAG_NO_DATA`], [`FLAG_DISPUTED`], [`FLAG_PROVIDER_GAP`].
     pub flags: u8,
+    /// Mean read latency, µs, as in [`EpochResult::read_latency_us`].
     pub read_latency_us: u32,
+    /// Mean write latency, µs, as in [`EpochResult::write_latency_us`].
     pub write_latency_us: u32,
+    /// Upload speed, bytes per second, as in [`EpochResult::upload_bps`].
     pub upload_bps: u64,
+    /// Download speed, bytes per second, as in [`EpochResult::download_bps`].
     pub download_bps: u64,
-    /// Combined uptime over the window ending at this epoch.
+    /// Combined uptime over the window ending at this epoch, basis points.
     pub uptime_bps: u16,
+    /// Error rate, basis points, of the view that decided the metric; at most 10000.
     pub error_rate_bps: u16,
     /// Service operations of both views, saturated to `u32::MAX`.
     pub operations: u32,
+    /// Merkle root of every report either view used; hex in JSON.
     #[serde(with = "hex::serde")]
     pub reports_root: [u8; 32],
     /// `penalty_per_epoch` when any metric is violated (and not NO_DATA), else 0. The contract
@@ -97,7 +132,10 @@ pub struct EpochVerdict {
     pub penalty_wei: u128,
     /// The contract's `epochScore`; `None` under NO_DATA (the contract leaves reputation alone).
     pub reputation_score_input: Option<u16>,
+    /// The verdict on each metric, in [`Metric::ALL`] order.
     pub metrics: [MetricVerdict; 6],
+    /// The consumer's and the provider's value of every metric in this epoch, side by side
+    /// ([`EpochSummary::discrepancies`]), in [`Metric::ALL`] order.
     pub discrepancies: Vec<MetricDiscrepancy>,
 }
 
@@ -119,6 +157,8 @@ impl EpochVerdict {
         }
     }
 
+    /// Whether [`FLAG_NO_DATA`] is set: no enforced metric was judged, so no penalty and no
+    /// reputation change.
     pub fn is_no_data(&self) -> bool {
         self.flags & FLAG_NO_DATA != 0
     }

@@ -11,12 +11,19 @@ use crate::record::Operation;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OpKind {
+    /// [`Operation::Read`] records (tag 1).
     Read,
+    /// [`Operation::Write`] records (tag 2).
     Write,
+    /// [`Operation::Upload`] records (tag 3).
     Upload,
+    /// [`Operation::Download`] records (tag 4).
     Download,
+    /// [`Operation::Delete`] records (tag 5).
     Delete,
+    /// [`Operation::Probe`] records (tag 6).
     Probe,
+    /// [`Operation::Custom`] records with this name (tag 7); not a service operation.
     Custom(String),
 }
 
@@ -31,6 +38,7 @@ impl OpKind {
         OpKind::Probe,
     ];
 
+    /// The kind a record's operation is counted under; a custom metric's is its name.
     pub fn of(operation: &Operation) -> OpKind {
         match operation {
             Operation::Read => OpKind::Read,

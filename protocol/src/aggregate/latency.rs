@@ -42,19 +42,26 @@ impl Eq for LatencyMultiset {}
 /// nearest-rank: the p-th percentile of n values is the `ceil(p * n / 100)`-th smallest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LatencyStats {
+    /// Number of values (successful operations of the kind); at least 1.
     pub count: u64,
     /// Exact sum, so windows can derive exact means from summaries.
     pub sum: u128,
     /// `floor(sum / count)`.
     pub mean: u32,
+    /// Smallest value.
     pub min: u32,
+    /// Median: the `ceil(50 * count / 100)`-th smallest value.
     pub p50: u32,
+    /// The `ceil(95 * count / 100)`-th smallest value.
     pub p95: u32,
+    /// The `ceil(99 * count / 100)`-th smallest value.
     pub p99: u32,
+    /// Largest value.
     pub max: u32,
 }
 
 impl LatencyMultiset {
+    /// An empty multiset.
     pub fn new() -> Self {
         Self::default()
     }
@@ -64,6 +71,7 @@ impl LatencyMultiset {
         self.len
     }
 
+    /// Whether the multiset holds no value.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

@@ -92,27 +92,57 @@ pub const ONCHAIN_FLAGS_MASK: u8 = FLAG_NO_DATA;
 /// Why an aggregation input was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum AggregateError {
+    /// The epoch's end, in Unix ms, does not fit in a `u64` under this epoch clock.
     #[error("epoch {epoch} does not fit in unix milliseconds for this configuration")]
-    EpochOutOfRange { epoch: u64 },
+    EpochOutOfRange {
+        /// The epoch asked for.
+        epoch: u64,
+    },
+    /// The epoch clock has an epoch length of 0 s; the contract refuses it too.
     #[error("epoch length must be at least one second")]
     ZeroEpochLength,
+    /// Two inputs that must be about the same thing are not: accumulators of different data
+    /// units, epochs, roles or speed size bounds, a summary whose size bound is not the terms',
+    /// or a summary in a window with another number of slots per epoch.
     #[error("cannot merge accumulators of different data units, epochs, roles or size bounds")]
     ContextMismatch,
+    /// A report was added to the view of the other party.
     #[error("report is from the {got:?}, the accumulator is for the {expected:?}")]
-    WrongRole { expected: Role, got: Role },
+    WrongRole {
+        /// The accumulator's role.
+        expected: Role,
+        /// The report's role.
+        got: Role,
+    },
+    /// A report was added to the accumulator of another data unit.
     #[error("report is for data unit {got}, the accumulator is for data unit {expected}")]
-    WrongDataUnit { expected: u64, got: u64 },
+    WrongDataUnit {
+        /// The accumulator's data unit.
+        expected: u64,
+        /// The report's data unit.
+        got: u64,
+    },
     #[error("window ends at epoch {window} of data unit {window_unit}, the summary is epoch {epoch} of data unit {unit}")]
+    /// [`evaluate()`] was given a window that does not end at the summary's epoch, or is for
+    /// another data unit.
     WindowMismatch {
+        /// The window's last epoch.
         window: u64,
+        /// The window's data unit.
         window_unit: u64,
+        /// The summary's epoch.
         epoch: u64,
+        /// The summary's data unit.
         unit: u64,
     },
+    /// Two accumulators being merged both hold this report; its records would count twice.
     #[error("both accumulators already hold report {0}; merging would count it twice")]
     OverlappingReports(ReportHash),
+    /// A window was given two summaries of this epoch.
     #[error("two summaries for epoch {0} in one window")]
     DuplicateEpoch(u64),
+    /// Bytes given to a `decode` are not the canonical encoding of a consistent state; it holds
+    /// what is wrong, in words.
     #[error("encoded aggregate is malformed: {0}")]
     Malformed(&'static str),
 }

@@ -129,3 +129,18 @@ pub(crate) fn ratio_bps(part: u64, whole: u64) -> Option<u16> {
     let bps = u128::from(part.min(whole)) * 10_000 / u128::from(whole);
     Some(bps as u16)
 }
+
+/// Words of 64 slots in an epoch of `slots` slots.
+pub(crate) fn words(slots: u32) -> usize {
+    (slots as usize).div_ceil(64)
+}
+
+/// The bits of word `i` that are real slots.
+pub(crate) fn word_mask(slots: u32, i: usize) -> u64 {
+    let end = slots as usize - i * 64;
+    if end >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << end) - 1
+    }
+}

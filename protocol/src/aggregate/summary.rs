@@ -2,15 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::epoch::EpochAccumulator;
 use super::kind::OpKind;
 use super::latency::LatencyStats;
 use super::slots::{ratio_bps, SlotCounts};
-use super::view::{OpAccumulator, SpeedAccumulator, ViewAccumulator};
 use super::wire::Put;
 use super::{Metric, RULES_VERSION};
-use crate::merkle;
-use crate::report::{ReportHash, Role};
+use crate::report::Role;
 
 /// First bytes of an encoded [`EpochSummary`].
 pub const EPOCH_SUMMARY_TAG: &[u8] = b"SLA-ORACLE/EPOCH-SUMMARY";
@@ -18,6 +15,7 @@ pub const EPOCH_SUMMARY_TAG: &[u8] = b"SLA-ORACLE/EPOCH-SUMMARY";
 /// One operation kind in one view.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpSummary {
+    /// The operation kind (a built-in, or a custom metric's name).
     pub kind: OpKind,
     /// Records of this kind.
     pub total: u64,
@@ -41,15 +39,6 @@ pub struct SpeedSummary {
 }
 
 impl SpeedSummary {
-    pub(crate) fn of(acc: &SpeedAccumulator) -> Self {
-        SpeedSummary {
-            samples: acc.samples,
-            bytes: acc.bytes,
-            latency_us: acc.latency_us,
-            bps: speed_bps(acc.bytes, acc.latency_us),
-        }
-    }
-
     fn encode_into(&self, out: &mut Vec<u8>) {
         out.put_u64(self.samples);
         out.put_u128(self.bytes);
@@ -78,6 +67,7 @@ pub(crate) fn speed_bps(bytes: u128, latency_us: u128) -> Option<u64> {
 /// Everything one view says about one data unit in one epoch, derived from its accumulator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViewSummary {
+    /// Whose reports these are.
     pub role: Role,
     /// Distinct reports of this view that overlap the epoch.
     pub reports: u64,
@@ -89,59 +79,15 @@ pub struct ViewSummary {
     pub service_failures: u64,
     /// `floor(service_failures * 10000 / service_operations)`; `None` without operations.
     pub error_rate_bps: Option<u16>,
+    /// Speed of the eligible successful uploads.
     pub upload: SpeedSummary,
+    /// Speed of the eligible successful downloads.
     pub download: SpeedSummary,
     /// The epoch's slots as this view saw them.
     pub slots: SlotCounts,
 }
 
 impl ViewSummary {
-    pub(crate) fn of(acc: &ViewAccumulator) -> Self {
-        let mut ops = Vec::new();
-        let summarize = |kind: OpKind, op: &OpAccumulator| OpSummary {
-            kind,
-            total: op.total,
-            failed: op.failed,
-            latency: op.latency.stats(),
-        };
-        let (mut service_operations, mut service_failures) = (0u64, 0u64);
-        for (kind, op) in OpKind::BUILTIN.iter().zip(&acc.builtin) {
-            service_operations = service_operations.saturating_add(op.total);
-            service_failures = service_failures.saturating_add(op.failed);
-            if op.total > 0 {
-                ops.push(summarize(kind.clone(), op));
-            }
-        }
-        for (name, op) in &acc.custom {
-            if op.total > 0 {
-                ops.push(summarize(OpKind::Custom(name.clone()), op));
-            }
-        }
-        let slots = acc.ctx.slot_count();
-        let mut counts = SlotCounts::default();
-        for i in 0..words(slots) {
-            let mask = word_mask(slots, i);
-            let s = acc.slots_success.word(i);
-            let f = acc.slots_failure.word(i);
-            let c = acc.slots_covered.word(i);
-            counts.up += u64::from(s.count_ones());
-            counts.down += u64::from((f & !s).count_ones());
-            counts.quiet += u64::from((c & !(s | f)).count_ones());
-            counts.silent += u64::from((!(c | s | f) & mask).count_ones());
-        }
-        ViewSummary {
-            role: acc.role,
-            reports: acc.reports.len() as u64,
-            ops,
-            service_operations,
-            service_failures,
-            error_rate_bps: ratio_bps(service_failures, service_operations),
-            upload: SpeedSummary::of(&acc.upload),
-            download: SpeedSummary::of(&acc.download),
-            slots: counts,
-        }
-    }
-
     /// The summary of one operation kind, if any record had it.
     pub fn op(&self, kind: &OpKind) -> Option<&OpSummary> {
         self.ops.iter().find(|op| &op.kind == kind)
@@ -202,20 +148,6 @@ impl ViewSummary {
     }
 }
 
-fn words(slots: u32) -> usize {
-    (slots as usize).div_ceil(64)
-}
-
-/// The bits of word `i` that are real slots.
-fn word_mask(slots: u32, i: usize) -> u64 {
-    let end = slots as usize - i * 64;
-    if end >= 64 {
-        u64::MAX
-    } else {
-        (1u64 << end) - 1
-    }
-}
-
 /// The epoch's slots with both views combined (see `docs/aggregation.md`, "Uptime"): a slot the
 /// provider observed takes the provider's state; a slot the provider did not observe takes the
 /// consumer's.
@@ -232,68 +164,34 @@ pub struct CombinedSlots {
 /// the reports used. [`encode`](Self::encode) is the canonical form compared across backends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EpochSummary {
+    /// The data unit (allocation id on chain).
     pub data_unit: u64,
+    /// The epoch, counted from 0 at genesis.
     pub epoch: u64,
     /// Epoch bounds, Unix ms, `[start, end)`.
     pub start_ms: u64,
+    /// End of the epoch, Unix ms, exclusive.
     pub end_ms: u64,
+    /// Uptime slots in the epoch: `ceil((end_ms - start_ms) / 60 000)`.
     pub slot_count: u32,
+    /// The terms' speed size bound, bytes, that decided which transfers count for speed; 0 means
+    /// no bound.
     pub speed_size_bound: u64,
+    /// What the consumer's reports say.
     pub consumer: ViewSummary,
+    /// What the provider's reports say.
     pub provider: ViewSummary,
+    /// The slots with both views combined.
     pub combined: CombinedSlots,
     /// Distinct reports used (both views).
     pub reports: u64,
-    /// [`merkle::root`] of the hashes of the reports used.
+    /// [`crate::merkle::root`] of the hashes of the reports used.
     #[serde(with = "hex::serde")]
     pub reports_root: [u8; 32],
 }
 
 impl EpochSummary {
-    pub(crate) fn of(acc: &EpochAccumulator) -> Self {
-        let ctx = acc.context();
-        let (c, p) = (&acc.consumer, &acc.provider);
-        let slots = ctx.slot_count();
-        let mut combined = CombinedSlots::default();
-        for i in 0..words(slots) {
-            let mask = word_mask(slots, i);
-            let (ps, pf, pc) = (
-                p.slots_success.word(i),
-                p.slots_failure.word(i),
-                p.slots_covered.word(i),
-            );
-            let (cs, cf, cc) = (
-                c.slots_success.word(i),
-                c.slots_failure.word(i),
-                c.slots_covered.word(i),
-            );
-            let p_seen = ps | pf;
-            let c_down = cf & !cs;
-            let up = ps | (!p_seen & cs);
-            let down = (pf & !ps) | (!p_seen & c_down);
-            let unseen = !(up | down) & mask;
-            combined.slots.up += u64::from(up.count_ones());
-            combined.slots.down += u64::from(down.count_ones());
-            combined.slots.quiet += u64::from((unseen & (pc | cc)).count_ones());
-            combined.slots.silent += u64::from((unseen & !(pc | cc)).count_ones());
-            combined.disputed += u64::from((ps & c_down).count_ones());
-        }
-        let hashes: Vec<ReportHash> = c.reports.union(&p.reports).copied().collect();
-        EpochSummary {
-            data_unit: ctx.data_unit(),
-            epoch: ctx.epoch(),
-            start_ms: ctx.start_ms(),
-            end_ms: ctx.end_ms(),
-            slot_count: slots,
-            speed_size_bound: ctx.speed_size_bound(),
-            consumer: c.summary(),
-            provider: p.summary(),
-            combined,
-            reports: hashes.len() as u64,
-            reports_root: merkle::root(&hashes),
-        }
-    }
-
+    /// The summary of the view of the party with `role`.
     pub fn view(&self, role: Role) -> &ViewSummary {
         match role {
             Role::Consumer => &self.consumer,
@@ -342,8 +240,12 @@ impl EpochSummary {
 /// The two views' values of one metric and how far apart they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetricDiscrepancy {
+    /// The metric compared.
     pub metric: Metric,
+    /// The consumer's epoch value in the metric's unit (µs, bytes per second or basis points);
+    /// `None` without samples.
     pub consumer: Option<u64>,
+    /// The provider's epoch value, in the same unit; `None` without samples.
     pub provider: Option<u64>,
     /// `|consumer - provider|` when both are known.
     pub abs_diff: Option<u64>,
@@ -352,6 +254,7 @@ pub struct MetricDiscrepancy {
 }
 
 impl MetricDiscrepancy {
+    /// Compares the two values of `metric`; the differences are `None` unless both are known.
     pub fn new(metric: Metric, consumer: Option<u64>, provider: Option<u64>) -> Self {
         let (abs_diff, relative_bps) = match (consumer, provider) {
             (Some(c), Some(p)) => {

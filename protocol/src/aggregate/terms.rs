@@ -9,11 +9,21 @@ use super::MAX_BPS;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
+    /// Mean latency of successful reads, µs; breached above `max_read_latency_us`. Bit 0.
     ReadLatency = 0,
+    /// Mean latency of successful writes, µs; breached above `max_write_latency_us`. Bit 1.
     WriteLatency = 1,
+    /// Upload speed, bytes per second, over eligible transfers; breached below
+    /// `min_upload_bps`. Bit 2.
     Upload = 2,
+    /// Download speed, bytes per second, over eligible transfers; breached below
+    /// `min_download_bps`. Bit 3.
     Download = 3,
+    /// Uptime, basis points, of the combined slots over the uptime window; breached below
+    /// `min_uptime_bps`. Bit 4.
     Uptime = 4,
+    /// Failed service operations per service operation, basis points; breached above
+    /// `max_error_rate_bps`. Bit 5.
     ErrorRate = 5,
 }
 
@@ -38,6 +48,7 @@ impl Metric {
         1 << (self as u8)
     }
 
+    /// The snake_case name, as in JSON (`read_latency`, ..., `error_rate`).
     pub fn as_str(self) -> &'static str {
         match self {
             Metric::ReadLatency => "read_latency",
@@ -89,18 +100,28 @@ pub const UINT96_MAX: u128 = (1 << 96) - 1;
 /// A rule of `SlaTermsLib.validate` (plus the `uint96` range) that terms break.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TermsError {
+    /// The weights do not sum to 10000; it holds their sum. Contract error `InvalidWeightSum`.
     #[error("weights sum to {0}, must sum to 10000")]
     InvalidWeightSum(u32),
+    /// `min_uptime_bps` is over 10000; it holds the value. Contract error `InvalidMinUptime`.
     #[error("min_uptime_bps {0} exceeds 10000")]
     InvalidMinUptime(u16),
+    /// `max_error_rate_bps` is over 10000; it holds the value. Contract error
+    /// `InvalidMaxErrorRate`.
     #[error("max_error_rate_bps {0} exceeds 10000")]
     InvalidMaxErrorRate(u16),
+    /// `reporting_interval` is 0 or over 86400 s; it holds the value. Contract error
+    /// `InvalidReportingInterval`.
     #[error("reporting_interval {0} must be 1..=86400 seconds")]
     InvalidReportingInterval(u32),
+    /// Uptime is enforced with a zero `uptime_window`. Contract error `InvalidUptimeWindow`.
     #[error("uptime_window must be non-zero when uptime is enforced")]
     InvalidUptimeWindow,
+    /// A speed term is enforced with a zero `speed_size_bound`. Contract error
+    /// `InvalidSpeedSizeBound`.
     #[error("speed_size_bound must be non-zero when a speed term is enforced")]
     InvalidSpeedSizeBound,
+    /// `penalty_per_epoch` is over [`UINT96_MAX`]; the contract's ABI cannot take it.
     #[error("penalty_per_epoch exceeds uint96")]
     PenaltyOutOfRange,
 }

@@ -4,9 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::AggregationContext;
+use super::kind::OpKind;
 use super::latency::LatencyMultiset;
-use super::slots::SlotBitmap;
-use super::summary::ViewSummary;
+use super::slots::{ratio_bps, word_mask, words, SlotBitmap, SlotCounts};
+use super::summary::{speed_bps, OpSummary, SpeedSummary, ViewSummary};
 use super::wire::{Put, Reader};
 use super::{AggregateError, RULES_VERSION, SLOT_LEN_MS};
 use crate::record::{validate_custom_name, Operation, QosRecord};
@@ -62,6 +63,15 @@ pub(crate) struct SpeedAccumulator {
 }
 
 impl SpeedAccumulator {
+    fn summary(&self) -> SpeedSummary {
+        SpeedSummary {
+            samples: self.samples,
+            bytes: self.bytes,
+            latency_us: self.latency_us,
+            bps: speed_bps(self.bytes, self.latency_us),
+        }
+    }
+
     fn merge(&mut self, other: &SpeedAccumulator) {
         self.samples = self.samples.saturating_add(other.samples);
         self.bytes = self.bytes.saturating_add(other.bytes);
@@ -109,6 +119,7 @@ pub struct ViewAccumulator {
 }
 
 impl ViewAccumulator {
+    /// An empty view of the party with `role`, for the data unit and epoch of `ctx`.
     pub fn new(ctx: AggregationContext, role: Role) -> Self {
         ViewAccumulator {
             ctx,
@@ -124,10 +135,12 @@ impl ViewAccumulator {
         }
     }
 
+    /// The data unit, epoch and size bound this view is for.
     pub fn context(&self) -> &AggregationContext {
         &self.ctx
     }
 
+    /// Whose reports this view holds.
     pub fn role(&self) -> Role {
         self.role
     }
@@ -281,7 +294,49 @@ impl ViewAccumulator {
 
     /// The derived numbers of this view.
     pub fn summary(&self) -> ViewSummary {
-        ViewSummary::of(self)
+        let mut ops = Vec::new();
+        let summarize = |kind: OpKind, op: &OpAccumulator| OpSummary {
+            kind,
+            total: op.total,
+            failed: op.failed,
+            latency: op.latency.stats(),
+        };
+        let (mut service_operations, mut service_failures) = (0u64, 0u64);
+        for (kind, op) in OpKind::BUILTIN.iter().zip(&self.builtin) {
+            service_operations = service_operations.saturating_add(op.total);
+            service_failures = service_failures.saturating_add(op.failed);
+            if op.total > 0 {
+                ops.push(summarize(kind.clone(), op));
+            }
+        }
+        for (name, op) in &self.custom {
+            if op.total > 0 {
+                ops.push(summarize(OpKind::Custom(name.clone()), op));
+            }
+        }
+        let slots = self.ctx.slot_count();
+        let mut counts = SlotCounts::default();
+        for i in 0..words(slots) {
+            let mask = word_mask(slots, i);
+            let s = self.slots_success.word(i);
+            let f = self.slots_failure.word(i);
+            let c = self.slots_covered.word(i);
+            counts.up += u64::from(s.count_ones());
+            counts.down += u64::from((f & !s).count_ones());
+            counts.quiet += u64::from((c & !(s | f)).count_ones());
+            counts.silent += u64::from((!(c | s | f) & mask).count_ones());
+        }
+        ViewSummary {
+            role: self.role,
+            reports: self.reports.len() as u64,
+            ops,
+            service_operations,
+            service_failures,
+            error_rate_bps: ratio_bps(service_failures, service_operations),
+            upload: self.upload.summary(),
+            download: self.download.summary(),
+            slots: counts,
+        }
     }
 
     /// The canonical state encoding (see `docs/aggregation.md`, "Accumulator encoding"): equal

@@ -13,19 +13,32 @@ use crate::report::Role;
 /// (exact: means and speeds come from summed totals, not from averaging averages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct WindowView {
+    /// The view's slot counts summed over the window; an epoch without a summary adds all its
+    /// slots as silent.
     pub slots: SlotCounts,
+    /// Service operations (the six built-in kinds) over the window.
     pub service_operations: u64,
+    /// Of which not successful.
     pub service_failures: u64,
     /// Successful reads and the sum of their latencies.
     pub read_count: u64,
+    /// Sum of the successful reads' latencies, µs.
     pub read_latency_sum: u128,
+    /// Successful writes over the window.
     pub write_count: u64,
+    /// Sum of the successful writes' latencies, µs.
     pub write_latency_sum: u128,
+    /// Speed-eligible successful uploads over the window.
     pub upload_samples: u64,
+    /// Sum of their `bytes`.
     pub upload_bytes: u128,
+    /// Sum of their `max(latency_us, 1)`, µs.
     pub upload_latency_us: u128,
+    /// Speed-eligible successful downloads over the window.
     pub download_samples: u64,
+    /// Sum of their `bytes`.
     pub download_bytes: u128,
+    /// Sum of their `max(latency_us, 1)`, µs.
     pub download_latency_us: u128,
 }
 
@@ -84,8 +97,11 @@ impl WindowView {
 /// A data unit's roll-up over the epochs `first_epoch..=last_epoch`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WindowSummary {
+    /// The data unit rolled up.
     pub data_unit: u64,
+    /// First epoch of the window: `max(0, last_epoch - window_epochs + 1)`.
     pub first_epoch: u64,
+    /// Last epoch of the window, included; the epoch being judged.
     pub last_epoch: u64,
     /// Epochs in the window (`last_epoch - first_epoch + 1`).
     pub epochs: u64,
@@ -99,7 +115,9 @@ pub struct WindowSummary {
     pub uptime_bps: Option<u16>,
     /// Disputed slots (consumer down, provider up) over the window.
     pub disputed_slots: u64,
+    /// The consumer's view over the window.
     pub consumer: WindowView,
+    /// The provider's view over the window.
     pub provider: WindowView,
 }
 
@@ -173,6 +191,7 @@ impl WindowSummary {
         Self::compute(config, data_unit, last_epoch, n, summaries)
     }
 
+    /// The window view of the party with `role`.
     pub fn view(&self, role: Role) -> &WindowView {
         match role {
             Role::Consumer => &self.consumer,
@@ -190,10 +209,14 @@ impl WindowSummary {
 /// One metric of one view (or of the combined uptime) in this window and the previous one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetricTrend {
+    /// The metric compared.
     pub metric: Metric,
     /// `None` for the combined (slot-level) uptime.
     pub view: Option<Role>,
+    /// The value over the current window, in the metric's unit (µs, bytes per second or basis
+    /// points); `None` without samples.
     pub current: Option<u64>,
+    /// The value over the previous window; `None` without samples or without a previous window.
     pub previous: Option<u64>,
     /// `current - previous` when both are known.
     pub delta: Option<i128>,
@@ -202,6 +225,7 @@ pub struct MetricTrend {
 /// A window compared with the window of the same length just before it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trend {
+    /// The window ending at the epoch asked for.
     pub current: WindowSummary,
     /// `None` when the current window starts at epoch 0.
     pub previous: Option<WindowSummary>,

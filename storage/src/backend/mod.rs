@@ -4,6 +4,7 @@
 //! what really differs: how a database is opened, how a transaction that writes begins, how a
 //! batch of reports gets its ids and its rows, and the few expressions an index is built on.
 
+mod ingest_tx;
 pub(crate) mod pg_copy;
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
@@ -12,6 +13,8 @@ use sqlx::pool::PoolConnection;
 use sqlx::{PgConnection, Postgres, Sqlite, SqliteConnection, Transaction};
 
 use crate::error::{Result, StorageError};
+
+pub(crate) use ingest_tx::{IngestTx, NewReport};
 
 /// An open database of either kind.
 #[derive(Debug)]

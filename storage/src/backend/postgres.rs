@@ -13,8 +13,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Executor, PgConnection, PgPool};
 
 use super::pg_copy::CopyRows;
+use super::NewReport;
 use crate::error::Result;
-use crate::reports::write::NewReport;
 
 /// An open PostgreSQL database.
 #[derive(Debug)]
@@ -128,7 +128,7 @@ pub(crate) async fn insert_reports(
                 .int8(rec.object_size as i64)
                 .boolean(rec.success)
                 .int4(i32::from(rec.error_code))
-                .text(&rec.error_detail);
+                .bytea(rec.error_detail.as_bytes());
         }
     }
     report_rows.send(conn, COPY_REPORTS).await?;

@@ -12,8 +12,8 @@ use sqlx::{Connection, Executor, QueryBuilder, Sqlite, SqliteConnection, SqliteP
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::chunks;
+use super::NewReport;
 use crate::error::Result;
-use crate::reports::write::NewReport;
 
 /// An open SQLite database.
 #[derive(Debug)]

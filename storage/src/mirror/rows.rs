@@ -14,17 +14,27 @@ use crate::rows::{address_text, At};
 /// The origin columns every versioned table ends with.
 pub(super) const ORIGIN: &str = "block_number, log_index, tx_hash";
 
-fn origin(
-    at: At<'_>,
+/// Where a mirrored row came from: the block, log and transaction of its event (the log and
+/// transaction are absent for state read at the indexer's start).
+#[derive(sqlx::FromRow)]
+pub(super) struct OriginRow {
     block_number: i64,
     log_index: Option<i64>,
-    tx_hash: Option<&[u8]>,
-) -> Result<ChainOrigin> {
-    Ok(ChainOrigin {
-        block_number: block_number as u64,
-        log_index: log_index.map(|v| v as u64),
-        tx_hash: tx_hash.map(|h| at.bytes32("tx_hash", h)).transpose()?,
-    })
+    tx_hash: Option<Vec<u8>>,
+}
+
+impl OriginRow {
+    fn decode(&self, at: At<'_>) -> Result<ChainOrigin> {
+        Ok(ChainOrigin {
+            block_number: self.block_number as u64,
+            log_index: self.log_index.map(|v| v as u64),
+            tx_hash: self
+                .tx_hash
+                .as_deref()
+                .map(|h| at.bytes32("tx_hash", h))
+                .transpose()?,
+        })
+    }
 }
 
 /// The origin columns as bound values.
@@ -195,9 +205,8 @@ pub(super) struct ContractRow {
     submission_window: i64,
     unbonding_delay: i64,
     allocation_request_ttl: i64,
-    block_number: i64,
-    log_index: Option<i64>,
-    tx_hash: Option<Vec<u8>>,
+    #[sqlx(flatten)]
+    origin: OriginRow,
 }
 
 impl ContractRow {
@@ -213,12 +222,7 @@ impl ContractRow {
             submission_window: self.submission_window as u32,
             unbonding_delay: self.unbonding_delay as u32,
             allocation_request_ttl: self.allocation_request_ttl as u32,
-            origin: origin(
-                at,
-                self.block_number,
-                self.log_index,
-                self.tx_hash.as_deref(),
-            )?,
+            origin: self.origin.decode(at)?,
         })
     }
 }
@@ -231,9 +235,8 @@ pub(super) struct OracleConfigRow {
     config_version: i64,
     signers: String,
     quorum: i64,
-    block_number: i64,
-    log_index: Option<i64>,
-    tx_hash: Option<Vec<u8>>,
+    #[sqlx(flatten)]
+    origin: OriginRow,
 }
 
 impl OracleConfigRow {
@@ -252,12 +255,7 @@ impl OracleConfigRow {
                 .map(|s| at.address("signers", s))
                 .collect::<Result<_>>()?,
             quorum: self.quorum as u8,
-            origin: origin(
-                at,
-                self.block_number,
-                self.log_index,
-                self.tx_hash.as_deref(),
-            )?,
+            origin: self.origin.decode(at)?,
         })
     }
 }
@@ -273,14 +271,16 @@ pub(super) struct ProviderRow {
     bonded: String,
     unbonding: String,
     unbonding_release_at: i64,
-    block_number: i64,
-    log_index: Option<i64>,
-    tx_hash: Option<Vec<u8>>,
+    #[sqlx(flatten)]
+    origin: OriginRow,
 }
 
 impl ProviderRow {
     pub(super) fn into_domain(self) -> Result<ProviderState> {
-        let row = format!("provider={} block={}", self.provider, self.block_number);
+        let row = format!(
+            "provider={} block={}",
+            self.provider, self.origin.block_number
+        );
         let at = At {
             table: "chain_provider_versions",
             row: &row,
@@ -292,12 +292,7 @@ impl ProviderRow {
             bonded: at.wei("bonded", &self.bonded)?,
             unbonding: at.wei("unbonding", &self.unbonding)?,
             unbonding_release_at: self.unbonding_release_at as u64,
-            updated: origin(
-                at,
-                self.block_number,
-                self.log_index,
-                self.tx_hash.as_deref(),
-            )?,
+            updated: self.origin.decode(at)?,
         })
     }
 }
@@ -312,14 +307,16 @@ pub(super) struct ProfileRow {
     terms_hash: Vec<u8>,
     terms_json: String,
     retired: bool,
-    block_number: i64,
-    log_index: Option<i64>,
-    tx_hash: Option<Vec<u8>>,
+    #[sqlx(flatten)]
+    origin: OriginRow,
 }
 
 impl ProfileRow {
     pub(super) fn into_domain(self) -> Result<Profile> {
-        let row = format!("profile_id={} block={}", self.profile_id, self.block_number);
+        let row = format!(
+            "profile_id={} block={}",
+            self.profile_id, self.origin.block_number
+        );
         let at = At {
             table: "chain_profile_versions",
             row: &row,
@@ -330,12 +327,7 @@ impl ProfileRow {
             terms_hash: at.bytes32("terms_hash", &self.terms_hash)?,
             terms: at.json("terms_json", &self.terms_json)?,
             retired: self.retired,
-            updated: origin(
-                at,
-                self.block_number,
-                self.log_index,
-                self.tx_hash.as_deref(),
-            )?,
+            updated: self.origin.decode(at)?,
         })
     }
 }
@@ -355,16 +347,15 @@ pub(super) struct AllocationVersionRow {
     active_from_epoch: Option<i64>,
     closed_epoch: Option<i64>,
     closed_by: Option<String>,
-    block_number: i64,
-    log_index: Option<i64>,
-    tx_hash: Option<Vec<u8>>,
+    #[sqlx(flatten)]
+    origin: OriginRow,
 }
 
 impl AllocationVersionRow {
     pub(super) fn into_domain(self) -> Result<MirroredAllocation> {
         let row = format!(
             "data_unit={} block={}",
-            self.current.data_unit, self.block_number
+            self.current.data_unit, self.origin.block_number
         );
         let at = At {
             table: "chain_allocation_versions",
@@ -381,12 +372,7 @@ impl AllocationVersionRow {
                 .as_deref()
                 .map(|a| at.address("closed_by", a))
                 .transpose()?,
-            updated: origin(
-                at,
-                self.block_number,
-                self.log_index,
-                self.tx_hash.as_deref(),
-            )?,
+            updated: self.origin.decode(at)?,
             allocation: allocation("chain_allocation_versions", self.current)?,
         })
     }
@@ -399,9 +385,8 @@ pub(super) const KEY_VERSION_COLUMNS: &str =
 pub(super) struct KeyVersionRow {
     #[sqlx(flatten)]
     current: KeyRow,
-    block_number: i64,
-    log_index: Option<i64>,
-    tx_hash: Option<Vec<u8>>,
+    #[sqlx(flatten)]
+    origin: OriginRow,
 }
 
 impl KeyVersionRow {
@@ -412,12 +397,7 @@ impl KeyVersionRow {
             table: "chain_key_versions",
             row: &row,
         };
-        let origin = origin(
-            at,
-            self.block_number,
-            self.log_index,
-            self.tx_hash.as_deref(),
-        )?;
+        let origin = self.origin.decode(at)?;
         Ok((key, origin))
     }
 }
@@ -440,9 +420,8 @@ pub(super) struct ResultRow {
     violations: i64,
     flags: i64,
     reports_root: Vec<u8>,
-    block_number: i64,
-    log_index: Option<i64>,
-    tx_hash: Option<Vec<u8>>,
+    #[sqlx(flatten)]
+    origin: OriginRow,
 }
 
 impl ResultRow {
@@ -467,12 +446,7 @@ impl ResultRow {
                 flags: self.flags as u8,
                 reports_root: at.bytes32("reports_root", &self.reports_root)?,
             },
-            origin: origin(
-                at,
-                self.block_number,
-                self.log_index,
-                self.tx_hash.as_deref(),
-            )?,
+            origin: self.origin.decode(at)?,
         })
     }
 }
@@ -489,9 +463,8 @@ pub(super) struct PenaltyRow {
     amount: String,
     from_bonded: String,
     from_unbonding: String,
-    block_number: i64,
-    log_index: Option<i64>,
-    tx_hash: Option<Vec<u8>>,
+    #[sqlx(flatten)]
+    origin: OriginRow,
 }
 
 impl PenaltyRow {
@@ -509,12 +482,7 @@ impl PenaltyRow {
             amount: at.wei("amount", &self.amount)?,
             from_bonded: at.wei("from_bonded", &self.from_bonded)?,
             from_unbonding: at.wei("from_unbonding", &self.from_unbonding)?,
-            origin: origin(
-                at,
-                self.block_number,
-                self.log_index,
-                self.tx_hash.as_deref(),
-            )?,
+            origin: self.origin.decode(at)?,
         })
     }
 }
@@ -530,14 +498,13 @@ pub(super) struct BatchRow {
     applied: i64,
     skipped: i64,
     submitter: String,
-    block_number: i64,
-    log_index: i64,
-    tx_hash: Vec<u8>,
+    #[sqlx(flatten)]
+    origin: OriginRow,
 }
 
 impl BatchRow {
     pub(super) fn into_domain(self) -> Result<ResultBatch> {
-        let row = format!("epoch={} block={}", self.epoch, self.block_number);
+        let row = format!("epoch={} block={}", self.epoch, self.origin.block_number);
         let at = At {
             table: "chain_result_batches",
             row: &row,
@@ -549,12 +516,7 @@ impl BatchRow {
             applied: self.applied as u64,
             skipped: self.skipped as u64,
             submitter: at.address("submitter", &self.submitter)?,
-            origin: origin(
-                at,
-                self.block_number,
-                Some(self.log_index),
-                Some(&self.tx_hash),
-            )?,
+            origin: self.origin.decode(at)?,
         })
     }
 }

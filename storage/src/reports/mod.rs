@@ -16,6 +16,7 @@ use crate::Database;
 use rows::{EquivocationRow, HeadRow, ReportRow, HEAD_COLUMNS, REPORT_COLUMNS};
 
 pub use context::Rules;
+pub use ingest::Ingested;
 
 /// The report tables of a [`Database`].
 #[derive(Debug, Clone)]

@@ -7,39 +7,9 @@ use std::collections::BTreeSet;
 use foldhash::{HashMap, HashMapExt, HashSet};
 use sla_protocol::acceptance::{Plan, ReportChain};
 use sla_protocol::VerifiedReport;
-use sqlx::{Postgres, Transaction};
 
-use crate::backend::sqlite::SqliteIngestTx;
-use crate::backend::{chunks, on_conn, postgres, row_placeholders, sqlite, Conn};
+use crate::backend::{chunks, on_conn, row_placeholders, Conn, IngestTx, NewReport};
 use crate::error::{corrupt, Result};
-
-/// The group commit's transaction on either backend.
-pub(crate) enum IngestTx {
-    Sqlite(SqliteIngestTx),
-    Postgres(Transaction<'static, Postgres>),
-}
-
-impl IngestTx {
-    pub(crate) fn conn(&mut self) -> Conn<'_> {
-        match self {
-            IngestTx::Sqlite(t) => Conn::Sqlite(t.conn()),
-            IngestTx::Postgres(t) => Conn::Postgres(t),
-        }
-    }
-
-    pub(crate) async fn commit(self) -> Result<()> {
-        match self {
-            IngestTx::Sqlite(t) => t.commit().await,
-            IngestTx::Postgres(t) => Ok(t.commit().await?),
-        }
-    }
-}
-
-/// A report of a plan with the id of its report chain's row.
-pub(crate) struct NewReport<'a> {
-    pub(crate) report_chain_id: i64,
-    pub(crate) verified: &'a VerifiedReport,
-}
 
 /// Writes what `plan` says, stamped `received_at_ms`. Returns the ids of the report chains the
 /// inserts use, for the cache once the transaction has committed.
@@ -64,10 +34,7 @@ pub(super) async fn write_plan(
                 }
             })
             .collect();
-        match tx {
-            IngestTx::Sqlite(t) => sqlite::insert_reports(t.conn(), &reports, now).await?,
-            IngestTx::Postgres(t) => postgres::insert_reports(t, &reports, now).await?,
-        }
+        tx.insert_reports(&reports, now).await?;
     }
     for (index, accepted_hash) in &plan.equivocations {
         let v = &batch[*index];

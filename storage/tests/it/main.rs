@@ -9,4 +9,5 @@ mod concurrent_open;
 mod deployment_binding;
 mod lean_indexes;
 mod two_writers;
+mod txs;
 mod wal_growth;

@@ -11,7 +11,13 @@ use sla_contracts::{deploy, DeployConfig};
 
 /// Deploy the SLA oracle contract and write the deployment file the services read.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(
+    name = "sla-deploy",
+    version,
+    about = "Deploys the SlaOracle contract to a JSON-RPC endpoint (anvil or any EVM chain) and \
+             writes the deployment file (chain id, contract, epoch timing) the ingest API, the \
+             oracle and the sla command read"
+)]
 struct Args {
     /// JSON-RPC endpoint of the chain.
     #[arg(long, env = "SLA_RPC_URL", default_value = "http://127.0.0.1:8545")]

@@ -55,3 +55,70 @@ async fn run_mirrors_new_blocks_until_shutdown() {
         }
     }
 }
+
+/// `sla-oracle --index-only`: the indexer alone, with no key, mirrors the chain (e.g. for an
+/// ingest API replica with a database of its own); without it, the key is required.
+#[tokio::test]
+async fn the_service_runs_the_indexer_alone_with_index_only_and_no_key() {
+    use clap::Parser;
+    use sla_oracle::config::OracleConfig;
+
+    let chain = Chain::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let deployment = dir.path().join("deployment.json");
+    chain.deployment.write(&deployment).unwrap();
+    let database_url = format!("sqlite:{}", dir.path().join("replica.sqlite").display());
+    let endpoint = chain.anvil.endpoint_url().to_string();
+    let args = |extra: &[&str]| {
+        let mut args = vec![
+            "sla-oracle",
+            "--rpc-url",
+            &endpoint,
+            "--deployment",
+            deployment.to_str().unwrap(),
+            "--database-url",
+            &database_url,
+            "--metrics-listen",
+            "127.0.0.1:0",
+            "--indexer-poll-ms",
+            "50",
+        ];
+        args.extend_from_slice(extra);
+        args.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let refused = OracleConfig::try_parse_from(args(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("--oracle-key"), "{refused}");
+
+    let config = OracleConfig::try_parse_from(args(&["--index-only"])).unwrap();
+    assert_eq!(
+        config.indexer.confirmations(&chain.deployment),
+        0,
+        "anvil is a dev chain"
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let service = tokio::spawn(sla_oracle::service::run(config, async {
+        let _ = stopped.await;
+    }));
+    send!(chain.oracle_as(CONSUMER).registerKey(b256(key_of(1))));
+    let db = sla_storage::Database::connect(&database_url).await.unwrap();
+    let mut mirrored = None;
+    for _ in 0..200 {
+        mirrored = db.mirror().current_key(&key_of(1)).await.unwrap();
+        if mirrored.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(mirrored.expect("indexed").account, chain.address(CONSUMER));
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), service)
+        .await
+        .expect("stops on shutdown")
+        .unwrap()
+        .expect("no error");
+    // Nothing but the indexer ran: no roll-up progress, no transactions.
+    assert_eq!(db.rollups().cursor().await.unwrap(), 0);
+    assert!(db.txs().counts().await.unwrap().is_empty());
+}
