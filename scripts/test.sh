@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs every test of the project: formatting and lint checks, the Rust tests (the
-# storage suite on SQLite and on PostgreSQL), and the Solidity tests with Foundry.
+# storage suite on SQLite and on PostgreSQL, the dashboard in headless Chromium), and the Solidity
+# tests with Foundry.
 #
 #   scripts/test.sh            # everything
 #   SLA_TEST_POSTGRES_URL=...  # PostgreSQL server to create throw-away test databases on
@@ -49,6 +50,9 @@ step "test dependencies (nginx with WebDAV for the probe agent tests)"
 if [ -x scripts/install-test-deps.sh ]; then
   scripts/install-test-deps.sh
 fi
+
+step "browser test dependencies (Debian's chromium, playwright-core from npm)"
+scripts/install-browser-deps.sh
 
 step "Solidity: install Foundry and solc from npm, forge fmt, build, test"
 if [ -x scripts/test-contracts.sh ]; then

@@ -42,6 +42,7 @@ async fn main() -> anyhow::Result<()> {
     println!("deployment   {}", stack.deployment_path.display());
     println!("database     {}", stack.database_url);
     println!("ingest API   {}", stack.ingest_url);
+    println!("dashboard    {}", stack.dashboard_url());
     if let Some(m) = &stack.oracle_metrics_url {
         println!("oracle       {m}");
     }
@@ -93,6 +94,12 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     println!("\nwhere to look next:");
+    println!("  dashboard  {}", stack.dashboard_url());
+    println!(
+        "  failing    {}/data-units/{}",
+        stack.dashboard_url(),
+        failing.data_unit
+    );
     println!(
         "  curl {}/v1/data-units/{}/rollups | jq",
         stack.ingest_url, failing.data_unit

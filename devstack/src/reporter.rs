@@ -35,10 +35,22 @@ pub struct SampleReporter {
     pub period_ms: u64,
     /// Base URL of the ingest API, e.g. `http://127.0.0.1:4000`, without a trailing slash.
     pub ingest_url: String,
+    /// The error detail of failed records (exactly as signed; the dashboard's tests put markup
+    /// here to check it is shown as text).
+    pub error_detail: String,
 }
 
+/// The error detail of the failing sample's failed records, unless a scenario picks another.
+pub const DEFAULT_ERROR_DETAIL: &str = "service unavailable";
+
 /// The records of one period: 12 reads and 12 writes spread over it.
-pub fn records(behaviour: Behaviour, start_ms: u64, period_ms: u64, salt: u64) -> Vec<QosRecord> {
+pub fn records(
+    behaviour: Behaviour,
+    start_ms: u64,
+    period_ms: u64,
+    salt: u64,
+    error_detail: &str,
+) -> Vec<QosRecord> {
     let step = (period_ms / 24).max(1);
     (0..24u64)
         .map(|i| {
@@ -55,7 +67,7 @@ pub fn records(behaviour: Behaviour, start_ms: u64, period_ms: u64, salt: u64) -
                     QosRecord::success(ts, op, base + jitter, 64 * 1024)
                 }
                 Behaviour::Failing if i % 3 == 0 => {
-                    QosRecord::failure(ts, op, 250_000 + jitter, 503, "service unavailable")
+                    QosRecord::failure(ts, op, 250_000 + jitter, 503, error_detail)
                 }
                 Behaviour::Failing => QosRecord::success(ts, op, 180_000 + jitter, 64 * 1024),
             }
@@ -88,7 +100,13 @@ impl SampleReporter {
                 prev_hash: prev,
                 period_start_ms: start,
                 period_end_ms: end,
-                records: records(self.behaviour, start, self.period_ms, sequence),
+                records: records(
+                    self.behaviour,
+                    start,
+                    self.period_ms,
+                    sequence,
+                    &self.error_detail,
+                ),
             };
             let signed = sign_report(&report, &self.key)?;
             let body = json!({

@@ -7,7 +7,7 @@ use sla_protocol::Role;
 use tokio::task::JoinHandle;
 
 use crate::chain::{demo_terms, open_allocation, register_provider, Allocation};
-use crate::reporter::{Behaviour, SampleReporter};
+use crate::reporter::{Behaviour, SampleReporter, DEFAULT_ERROR_DETAIL};
 use crate::stack::Stack;
 
 /// Wei each provider bonds.
@@ -33,6 +33,15 @@ impl Scenario {
     /// Sets up accounts 2 and 3 as providers and 4 and 5 as their consumers on `stack`, opens
     /// one allocation each with the demo terms, and starts the reporters with the next period.
     pub async fn start(stack: &Stack, penalty_wei: u64) -> anyhow::Result<Scenario> {
+        Self::start_with(stack, penalty_wei, DEFAULT_ERROR_DETAIL).await
+    }
+
+    /// [`Scenario::start`], with `error_detail` in the failing side's failed records.
+    pub async fn start_with(
+        stack: &Stack,
+        penalty_wei: u64,
+        error_detail: &str,
+    ) -> anyhow::Result<Scenario> {
         let contract = stack.deployment.contract;
         let epoch_length = stack.options.epoch_length;
         let (good, bad) = (stack.account(2)?, stack.account(3)?);
@@ -43,7 +52,10 @@ impl Scenario {
         let compliant = open_allocation(contract, &alice, &good, terms.clone(), 1).await?;
         let failing = open_allocation(contract, &bob, &bad, terms, 2).await?;
 
-        let (start, sample) = sample_reporters(stack, &compliant, &failing);
+        let (start, mut sample) = sample_reporters(stack, &compliant, &failing);
+        for r in &mut sample {
+            r.error_detail = error_detail.to_owned();
+        }
         let reporters = sample
             .into_iter()
             .map(|reporter| tokio::spawn(reporter.run(start, stack.stop_signal())))
@@ -119,6 +131,7 @@ pub fn sample_reporters(
                 behaviour,
                 period_ms,
                 ingest_url: stack.ingest_url.clone(),
+                error_detail: DEFAULT_ERROR_DETAIL.to_owned(),
             });
         }
     }

@@ -147,15 +147,18 @@ impl Stack {
 
     async fn start_ingest(&mut self) -> anyhow::Result<()> {
         let deployment = self.deployment_path.display().to_string();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        self.ingest_url = format!("http://{}", listener.local_addr()?);
+        let public_url = self.ingest_url.clone();
         let config = sla_ingest_api::Config::parse_from([
             "sla-ingest-api",
             "--database-url",
             &self.database_url,
             "--deployment",
             &deployment,
+            "--public-url",
+            &public_url,
         ]);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        self.ingest_url = format!("http://{}", listener.local_addr()?);
         let stopped = self.stopped();
         self.tasks.push(tokio::spawn(async move {
             if let Err(e) = sla_ingest_api::serve(listener, config, stopped).await {
@@ -218,6 +221,11 @@ impl Stack {
         for task in self.tasks.drain(..) {
             let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
         }
+    }
+
+    /// The dashboard's overview page.
+    pub fn dashboard_url(&self) -> String {
+        format!("{}/dashboard", self.ingest_url)
     }
 
     /// Where the SQLite file and the deployment file are ([`StackOptions::data_dir`]).

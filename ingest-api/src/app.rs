@@ -8,10 +8,11 @@ use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{BoxError, Router};
 use sla_contracts::DeploymentFile;
+use sla_dashboard::{DashboardState, Source};
 use sla_protocol::aggregate::EpochConfig;
 use sla_protocol::Deployment;
 use sla_storage::Database;
@@ -40,9 +41,21 @@ pub enum ServeError {
     /// deployment; it holds why.
     #[error("deployment: {0}")]
     Deployment(String),
+    /// A flag's value is not acceptable; it names the flag and the rule.
+    #[error("configuration: {0}")]
+    Config(String),
     /// The listener failed (its address, or accepting connections).
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// The dashboard's settings (see `--dashboard-path`, `--public-url`).
+#[derive(Debug, Clone, Default)]
+pub struct Dashboard {
+    /// Base path of the pages; `None`: no pages (the JSON routes are served regardless).
+    pub pages: Option<String>,
+    /// Public base URL of this API, for the `sla audit` command the pages show.
+    pub public_url: String,
 }
 
 /// Request-level limits of the service.
@@ -60,6 +73,24 @@ pub struct ServiceLimits {
 /// them (they must answer while the API sheds load), all with tracing and request metrics, and
 /// every refusal (unknown route, wrong method, malformed parameter) as problem+json.
 pub fn app(state: AppState, limits: ServiceLimits) -> Router {
+    app_with_dashboard(state, limits, None)
+}
+
+/// [`app`] with the dashboard: its JSON routes join the API (behind the same load shedding and
+/// timeout), and its pages are served under the dashboard's base path, to which `/` redirects.
+pub fn app_with_dashboard(
+    state: AppState,
+    limits: ServiceLimits,
+    dashboard: Option<Dashboard>,
+) -> Router {
+    let dashboard = dashboard.unwrap_or_default();
+    let views = DashboardState::new(
+        Source {
+            db: state.db.clone(),
+            public_url: dashboard.public_url.clone(),
+        },
+        dashboard.pages.as_deref().unwrap_or(""),
+    );
     let timeout_ms = limits.request_timeout.as_millis() as u64;
     let metrics = state.metrics.clone();
     let timeout = ServiceBuilder::new()
@@ -98,7 +129,20 @@ pub fn app(state: AppState, limits: ServiceLimits) -> Router {
             "/v1/data-units/{id}/epochs/{epoch}/proofs/{hash}",
             get(rollups::proof),
         )
-        .layer(timeout);
+        .merge(sla_dashboard::api_router(views.clone()));
+    let api = match &dashboard.pages {
+        Some(base) => {
+            let (to, again) = (base.clone(), base.clone());
+            api.nest(base, sla_dashboard::pages_router(views))
+                .route("/", get(move || async move { Redirect::to(&to) }))
+                .route(
+                    &format!("{base}/"),
+                    get(move || async move { Redirect::to(&again) }),
+                )
+        }
+        None => api,
+    }
+    .layer(timeout);
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -243,13 +287,21 @@ pub async fn serve(
         },
         keys: Arc::default(),
     };
-    let router = app(
+    let dashboard = Dashboard {
+        pages: config.dashboard_base().map_err(ServeError::Config)?,
+        public_url: config.public_url.trim_end_matches('/').to_owned(),
+    };
+    if let Some(base) = &dashboard.pages {
+        tracing::info!(path = %base, "dashboard");
+    }
+    let router = app_with_dashboard(
         state,
         ServiceLimits {
             request_timeout: config.request_timeout(),
             max_in_flight: config.max_in_flight,
             max_in_flight_per_ip: config.max_in_flight_per_ip,
         },
+        Some(dashboard),
     );
     let connections = ConnectionLimits {
         max_connections: config.max_connections,

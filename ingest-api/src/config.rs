@@ -111,9 +111,46 @@ pub struct Config {
     /// Reports waiting for a commit before new ones are refused with 503.
     #[arg(long, env = "SLA_COMMIT_QUEUE", default_value_t = 16_384)]
     pub commit_queue: usize,
+
+    /// Where the dashboard's pages are served (`/` redirects there); `off` serves none. Its JSON
+    /// (`/v1/overview`, `/v1/providers/…`, `/v1/data-units/{id}`, the exports) is always served.
+    #[arg(long, env = "SLA_DASHBOARD_PATH", default_value = "/dashboard")]
+    pub dashboard_path: String,
+
+    /// This API's public base URL (e.g. `https://sla.example.org`), shown in the dashboard's
+    /// `sla audit` command; empty: a placeholder is shown.
+    #[arg(long, env = "SLA_PUBLIC_URL", default_value = "")]
+    pub public_url: String,
 }
 
 impl Config {
+    /// The dashboard's base path, `None` when it is switched off; a malformed path is an error
+    /// naming the rule.
+    pub fn dashboard_base(&self) -> Result<Option<String>, String> {
+        let p = self.dashboard_path.trim();
+        if p == "off" {
+            return Ok(None);
+        }
+        let p = p.trim_end_matches('/');
+        let valid = p.starts_with('/')
+            && p.len() > 1
+            && p[1..].split('/').all(|seg| {
+                !seg.is_empty()
+                    && seg
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+            && !p.starts_with("/v1")
+            && !["/healthz", "/readyz", "/metrics"].contains(&p);
+        if !valid {
+            return Err(format!(
+                "--dashboard-path {p:?} must be `off` or a path such as /dashboard (segments of \
+                 letters, digits, - and _; not under /v1 nor an operations route)"
+            ));
+        }
+        Ok(Some(p.to_owned()))
+    }
+
     /// `request_timeout_ms` as a duration.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)

@@ -17,5 +17,5 @@ pub mod routes;
 pub mod server;
 pub mod state;
 
-pub use app::{app, serve, ServeError, ServiceLimits};
+pub use app::{app, app_with_dashboard, serve, Dashboard, ServeError, ServiceLimits};
 pub use config::Config;

@@ -184,6 +184,17 @@ impl RollupStore {
         }))
     }
 
+    /// How many roll-ups are final and not yet submitted.
+    pub async fn final_count(&self) -> Result<u64> {
+        let mut conn = self.db.backend().read().await?;
+        let n: i64 = on_conn!(conn.conn(), |c| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM epoch_rollups WHERE status = 'final'")
+                .fetch_one(c)
+                .await?
+        });
+        Ok(n as u64)
+    }
+
     /// The roll-up of a data unit and epoch, if there is one.
     pub async fn get(&self, data_unit: u64, epoch: u64) -> Result<Option<Rollup>> {
         let sql = format!(

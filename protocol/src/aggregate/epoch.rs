@@ -9,6 +9,7 @@ use super::AggregateError;
 use crate::merkle;
 use crate::report::{Report, ReportHash, Role};
 use crate::signing::VerifiedReport;
+use serde::{Deserialize, Serialize};
 
 /// Both views of one data unit in one epoch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,27 +85,12 @@ impl EpochAccumulator {
         let slots = ctx.slot_count();
         let mut combined = CombinedSlots::default();
         for i in 0..words(slots) {
-            let mask = word_mask(slots, i);
-            let (ps, pf, pc) = (
-                p.slots_success.word(i),
-                p.slots_failure.word(i),
-                p.slots_covered.word(i),
-            );
-            let (cs, cf, cc) = (
-                c.slots_success.word(i),
-                c.slots_failure.word(i),
-                c.slots_covered.word(i),
-            );
-            let p_seen = ps | pf;
-            let c_down = cf & !cs;
-            let up = ps | (!p_seen & cs);
-            let down = (pf & !ps) | (!p_seen & c_down);
-            let unseen = !(up | down) & mask;
-            combined.slots.up += u64::from(up.count_ones());
-            combined.slots.down += u64::from(down.count_ones());
-            combined.slots.quiet += u64::from((unseen & (pc | cc)).count_ones());
-            combined.slots.silent += u64::from((unseen & !(pc | cc)).count_ones());
-            combined.disputed += u64::from((ps & c_down).count_ones());
+            let w = combine_word(c, p, i, word_mask(slots, i));
+            combined.slots.up += u64::from(w.up.count_ones());
+            combined.slots.down += u64::from(w.down.count_ones());
+            combined.slots.quiet += u64::from(w.quiet.count_ones());
+            combined.slots.silent += u64::from(w.silent.count_ones());
+            combined.disputed += u64::from(w.disputed.count_ones());
         }
         let hashes: Vec<ReportHash> = c.reports.union(&p.reports).copied().collect();
         EpochSummary {
@@ -120,6 +106,35 @@ impl EpochAccumulator {
             reports: hashes.len() as u64,
             reports_root: merkle::root(&hashes),
         }
+    }
+
+    /// The combined state of every slot of the epoch, in slot order: the same combination as
+    /// [`summary`](Self::summary)'s counts (a [`SlotState::Disputed`] slot counts as up there).
+    pub fn slot_timeline(&self) -> Vec<SlotState> {
+        let slots = self.context().slot_count();
+        let mut out = Vec::with_capacity(slots as usize);
+        for i in 0..words(slots) {
+            let w = combine_word(&self.consumer, &self.provider, i, word_mask(slots, i));
+            for bit in 0..64u32 {
+                let slot = i as u32 * 64 + bit;
+                if slot >= slots {
+                    break;
+                }
+                let on = |word: u64| word >> bit & 1 == 1;
+                out.push(if on(w.disputed) {
+                    SlotState::Disputed
+                } else if on(w.up) {
+                    SlotState::Up
+                } else if on(w.down) {
+                    SlotState::Down
+                } else if on(w.quiet) {
+                    SlotState::Quiet
+                } else {
+                    SlotState::Silent
+                });
+            }
+        }
+        out
     }
 
     /// The consumer's then the provider's canonical encoding, each prefixed by its `u64` length.
@@ -154,5 +169,71 @@ impl EpochAccumulator {
             return Err(AggregateError::Malformed("views inconsistent"));
         }
         Ok(EpochAccumulator { consumer, provider })
+    }
+}
+
+/// One 64-slot word of the combined views, each a bit set of slots.
+struct CombinedWord {
+    up: u64,
+    down: u64,
+    quiet: u64,
+    silent: u64,
+    /// Up by the provider's view while the consumer's saw only failures (a subset of `up`).
+    disputed: u64,
+}
+
+/// The slot-level combination (docs/aggregation.md): the provider's view decides a slot it saw;
+/// the consumer's decides a slot the provider did not see.
+fn combine_word(c: &ViewAccumulator, p: &ViewAccumulator, i: usize, mask: u64) -> CombinedWord {
+    let (ps, pf, pc) = (
+        p.slots_success.word(i),
+        p.slots_failure.word(i),
+        p.slots_covered.word(i),
+    );
+    let (cs, cf, cc) = (
+        c.slots_success.word(i),
+        c.slots_failure.word(i),
+        c.slots_covered.word(i),
+    );
+    let p_seen = ps | pf;
+    let c_down = cf & !cs;
+    let up = ps | (!p_seen & cs);
+    let down = (pf & !ps) | (!p_seen & c_down);
+    let unseen = !(up | down) & mask;
+    CombinedWord {
+        up,
+        down,
+        quiet: unseen & (pc | cc),
+        silent: unseen & !(pc | cc),
+        disputed: ps & c_down,
+    }
+}
+
+/// The combined state of one uptime slot (see [`EpochAccumulator::slot_timeline`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlotState {
+    /// A successful service operation was seen.
+    Up,
+    /// Only failed service operations were seen.
+    Down,
+    /// Covered by a report period, without service operations.
+    Quiet,
+    /// Covered by no report and without service operations.
+    Silent,
+    /// Up in the provider's view while the consumer saw only failures (counted as up).
+    Disputed,
+}
+
+impl SlotState {
+    /// The snake_case name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlotState::Up => "up",
+            SlotState::Down => "down",
+            SlotState::Quiet => "quiet",
+            SlotState::Silent => "silent",
+            SlotState::Disputed => "disputed",
+        }
     }
 }

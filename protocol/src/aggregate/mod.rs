@@ -34,7 +34,7 @@ mod window;
 mod wire;
 
 pub use context::{AggregationContext, EpochConfig};
-pub use epoch::EpochAccumulator;
+pub use epoch::{EpochAccumulator, SlotState};
 pub use evaluate::{
     epoch_score, evaluate, next_reputation, EpochResult, EpochVerdict, EvidenceSource,
     MetricVerdict, ViewEvidence,

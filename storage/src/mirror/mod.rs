@@ -12,6 +12,7 @@
 mod queries;
 pub(crate) mod rows;
 mod types;
+mod views;
 mod write;
 
 use alloy_primitives::Address;
@@ -24,6 +25,7 @@ pub use types::{
     ChainBlock, ChainOrigin, ContractConfig, MirrorCounts, MirroredAllocation, MirroredPenalty,
     MirroredResult, OracleConfig, Profile, ProviderState, ResultBatch,
 };
+pub use views::{Compliance, ProviderTotals, ReputationChange};
 pub use write::MirrorWrite;
 
 /// The mirror's tables of a [`Database`].

@@ -178,6 +178,40 @@ impl ReportStore {
         rows.into_iter().map(ReportRow::into_domain).collect()
     }
 
+    /// The newest `per_chain` reports of each reporter of a data unit (consumer and provider,
+    /// and any rotated key), newest first within each reporter.
+    #[tracing::instrument(skip_all)]
+    pub async fn newest_of_data_unit(
+        &self,
+        data_unit: u64,
+        per_chain: u32,
+    ) -> Result<Vec<StoredReport>> {
+        let mut conn = self.db.backend().read().await?;
+        let sql = format!(
+            "SELECT {REPORT_COLUMNS} FROM reports WHERE report_chain_id = $1 \
+             ORDER BY sequence DESC LIMIT $2"
+        );
+        let rows = on_conn!(conn.conn(), |c| {
+            let chains: Vec<i64> =
+                sqlx::query_scalar("SELECT id FROM report_chains WHERE data_unit = $1 ORDER BY id")
+                    .bind(data_unit as i64)
+                    .fetch_all(&mut *c)
+                    .await?;
+            let mut rows = Vec::new();
+            for chain in chains {
+                rows.extend(
+                    sqlx::query_as::<_, ReportRow>(&sql)
+                        .bind(chain)
+                        .bind(i64::from(per_chain))
+                        .fetch_all(&mut *c)
+                        .await?,
+                );
+            }
+            rows
+        });
+        rows.into_iter().map(ReportRow::into_domain).collect()
+    }
+
     /// The id of the newest stored report (0 when there is none).
     pub async fn last_id(&self) -> Result<i64> {
         let mut conn = self.db.backend().read().await?;

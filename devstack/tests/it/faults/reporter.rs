@@ -37,7 +37,7 @@ pub(super) async fn run(
             prev_hash: prev,
             period_start_ms: start,
             period_end_ms: end,
-            records: records(r.behaviour, start, r.period_ms, sequence),
+            records: records(r.behaviour, start, r.period_ms, sequence, &r.error_detail),
         };
         let signed = sign_report(&report, &r.key)?;
         let body = json!({

@@ -10,4 +10,5 @@ mod order;
 mod reference;
 mod reputation;
 mod terms;
+mod timeline;
 mod window;

@@ -1,0 +1,147 @@
+//! The JSON the pages are built from, on the public read API: `GET /v1/overview`,
+//! `/v1/providers/{address}`, `/v1/data-units/{id}`, and the exports
+//! `/v1/providers/{address}/results` and `/v1/data-units/{id}/results` (`format=json|csv`).
+//! Field by field in `docs/dashboard.md`.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::data::data_unit::{self, Span};
+use crate::data::export::{self, MAX_EXPORT_EPOCHS};
+use crate::data::{current_epoch, provider};
+use crate::error::DashboardError;
+use crate::params;
+use crate::DashboardState;
+
+/// `GET /v1/overview`
+pub async fn overview(State(state): State<DashboardState>) -> Result<Response, DashboardError> {
+    Ok(Json(&*state.overview().await?).into_response())
+}
+
+/// `GET /v1/providers/{address}`
+pub async fn provider(
+    State(state): State<DashboardState>,
+    Path(address): Path<String>,
+) -> Result<Response, DashboardError> {
+    let address = params::address(&address)?;
+    let view = provider::provider(state.source(), &address, sla_runtime::now_ms())
+        .await?
+        .ok_or_else(|| DashboardError::NotFound("provider".into()))?;
+    Ok(Json(view).into_response())
+}
+
+/// The span of a data unit page from its query (`epochs`, `epoch`).
+pub(crate) fn span(raw: Option<&str>) -> Result<Span, DashboardError> {
+    let q = params::query(raw, &["epochs", "epoch"])?;
+    let epochs = params::opt_number(&q, "epochs")?;
+    if let Some(n) = epochs {
+        if n == 0 || n > data_unit::MAX_EPOCHS {
+            return Err(DashboardError::Malformed {
+                field: "epochs",
+                detail: format!("`epochs` must be between 1 and {}", data_unit::MAX_EPOCHS),
+            });
+        }
+    }
+    Ok(Span {
+        epochs,
+        timeline_epoch: params::opt_number(&q, "epoch")?,
+    })
+}
+
+/// `GET /v1/data-units/{id}?epochs=N&epoch=E`
+pub async fn data_unit(
+    State(state): State<DashboardState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, DashboardError> {
+    let id = params::number("id", &id)?;
+    let span = span(raw.as_deref())?;
+    let view = data_unit::data_unit(state.source(), id, span, sla_runtime::now_ms())
+        .await?
+        .ok_or_else(|| DashboardError::NotFound("data unit".into()))?;
+    Ok(Json(view).into_response())
+}
+
+/// `GET /v1/data-units/{id}/results?from_epoch&to_epoch&format`
+pub async fn data_unit_results(
+    State(state): State<DashboardState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, DashboardError> {
+    let id = params::number("id", &id)?;
+    if state
+        .source()
+        .db
+        .mirror()
+        .current_allocation(id)
+        .await?
+        .is_none()
+    {
+        return Err(DashboardError::NotFound("data unit".into()));
+    }
+    export_response(&state, &[id], &format!("data-unit-{id}"), raw.as_deref()).await
+}
+
+/// `GET /v1/providers/{address}/results?from_epoch&to_epoch&format`: every data unit of the
+/// provider.
+pub async fn provider_results(
+    State(state): State<DashboardState>,
+    Path(address): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, DashboardError> {
+    let address = params::address(&address)?;
+    let mirror = state.source().db.mirror();
+    if mirror.provider(&address).await?.is_none() {
+        return Err(DashboardError::NotFound("provider".into()));
+    }
+    let units: Vec<u64> = mirror
+        .allocations_of(&address)
+        .await?
+        .iter()
+        .map(|a| a.data_unit)
+        .collect();
+    let name = format!("provider-{}", crate::data::address(&address));
+    export_response(&state, &units, &name, raw.as_deref()).await
+}
+
+async fn export_response(
+    state: &DashboardState,
+    units: &[u64],
+    name: &str,
+    raw: Option<&str>,
+) -> Result<Response, DashboardError> {
+    let q = params::query(raw, &["from_epoch", "to_epoch", "format"])?;
+    let epochs = state.source().epochs().await?;
+    let to = params::opt_number(&q, "to_epoch")?
+        .unwrap_or_else(|| current_epoch(&epochs, sla_runtime::now_ms()));
+    // Default: the last 30 days of epochs (at most an export's span).
+    let span = crate::data::compliance_epochs(&epochs).min(MAX_EXPORT_EPOCHS);
+    let from = params::opt_number(&q, "from_epoch")?.unwrap_or_else(|| to.saturating_sub(span - 1));
+    let rows = export::results(state.source(), units, from, to).await?;
+    match q.get("format").map(String::as_str) {
+        None | Some("json") => Ok(Json(json!({
+            "from_epoch": from,
+            "to_epoch": to,
+            "results": rows,
+        }))
+        .into_response()),
+        Some("csv") => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}-{from}-{to}.csv\""),
+                ),
+            ],
+            export::csv(&rows),
+        )
+            .into_response()),
+        Some(other) => Err(DashboardError::Malformed {
+            field: "format",
+            detail: format!("`format` must be json or csv, got {other:?}"),
+        }),
+    }
+}

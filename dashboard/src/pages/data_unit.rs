@@ -1,0 +1,150 @@
+//! A data unit's page: status and why, terms beside what both sides observed, the charts, the
+//! slot timeline, every epoch's verdict in words with its on-chain result, the newest reports,
+//! and the command that verifies it all.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use maud::html;
+
+use super::provider::reporters;
+use super::{at, chart, eth, layout, status_word, tx, PageError};
+use crate::data::data_unit::data_unit;
+use crate::error::DashboardError;
+use crate::{params, words, DashboardState};
+
+/// `GET {base}/data-units/{id}?epochs=N&epoch=E`
+pub(crate) async fn page(
+    State(state): State<DashboardState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let base = state.base();
+    let id = params::number("id", &id).map_err(at(&state))?;
+    let span = crate::api::span(raw.as_deref()).map_err(at(&state))?;
+    let now = sla_runtime::now_ms();
+    let v = data_unit(state.source(), id, span, now)
+        .await
+        .map_err(at(&state))?
+        .ok_or_else(|| at(&state)(DashboardError::NotFound("data unit".into())))?;
+    let body = html! {
+        h1 { "Data unit " (v.data_unit) " " (status_word(v.status)) }
+        ul.reasons id="status-reasons" { @for r in &v.reasons { li { (r) } } }
+        p.links {
+            a href={ "/v1/data-units/" (v.data_unit) } { "JSON" } " · "
+            a href={ "/v1/data-units/" (v.data_unit) "/results?format=csv" } { "Export results (CSV)" } " · "
+            a href={ "/v1/data-units/" (v.data_unit) "/results" } { "(JSON)" } " · "
+            a href={ "/v1/data-units/" (v.data_unit) "/reports" } { "All reports (JSON)" }
+        }
+        div.columns {
+            section aria-labelledby="parties" {
+                h2 id="parties" { "Parties" }
+                dl.facts {
+                    dt { "Provider" } dd { a href={ (base) "/providers/" (v.provider) } { code.addr { (v.provider) } } }
+                    dt { "Consumer" } dd { code.addr { (v.consumer) } }
+                    dt { "Allocation" } dd { (v.allocation_status)
+                        @if v.active_from_ms > 0 { ", active since " (words::utc(v.active_from_ms)) } }
+                    dt { "Penalties credited to the consumer" } dd data-field="penalties_total_wei" {
+                        (eth(&v.penalties_total_wei)) " in " (v.penalties_count) " epochs" }
+                    dt { "Consumer's withdrawable balance" } dd { (eth(&v.consumer_withdrawable_wei)) }
+                }
+                h3 { "Reporting" }
+                (reporters(&v.reporters, now))
+            }
+            section aria-labelledby="terms" {
+                h2 id="terms" { "Terms" }
+                ul id="terms-words" { @for w in &v.terms_words { li { (w) } } }
+                p.hint { "terms hash " code.hash title=(v.terms_hash) { (super::short(&v.terms_hash)) } }
+            }
+        }
+        section aria-labelledby="observed" {
+            h2 id="observed" { "Observed, epochs " (v.first_epoch) " to " (v.last_epoch) }
+            p.hint { "Each chart shows the consumer's and the provider's view side by side; the dashed red line is the term's limit, and a ringed point breaks it. "
+                a href={ "?epochs=" ((v.last_epoch - v.first_epoch + 1).saturating_mul(4).min(crate::data::data_unit::MAX_EPOCHS)) } { "Show more epochs" } }
+            div.charts { @for c in &v.charts { (chart(c, v.first_epoch, v.last_epoch)) } }
+        }
+        @if let Some(t) = &v.timeline {
+            section aria-labelledby="slots" {
+                h2 id="slots" { "Uptime slots of epoch " (t.epoch) }
+                p.hint { "One cell per minute of the epoch, both views combined: "
+                    @for (name, n) in &t.counts { (n) " " (name) " · " }
+                    "U up, D down, Q quiet (reported, no operations), S silent (no report), ! disputed (provider up, consumer down)." }
+                ol.slots id="slot-timeline" {
+                    @for (i, s) in t.slots.iter().enumerate() {
+                        li class={ "slot " (s.as_str()) } title={ "slot " (i) ": " (s.as_str()) } data-state=(s.as_str()) {
+                            (match s.as_str() { "up" => "U", "down" => "D", "quiet" => "Q", "silent" => "S", _ => "!" })
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="epochs" {
+            h2 id="epochs" { "Epochs" }
+            div.scroll { table id="epochs-table" {
+                thead { tr { th scope="col" { "Epoch" } th scope="col" { "Roll-up" } th scope="col" { "Reports" }
+                    th scope="col" { "Verdict" } th scope="col" { "Penalty" } th scope="col" { "On chain" } th scope="col" { "Reports root" } } }
+                tbody { @for e in &v.epochs {
+                    tr data-epoch=(e.epoch) class=[(!e.discrepancies.is_empty()).then_some("discrepant")] {
+                        td { a href={ "?epoch=" (e.epoch) "#slots" } { (e.epoch) } }
+                        td { (e.rollup_status) }
+                        td { (e.report_count) }
+                        td data-field="verdict" {
+                            @match &e.verdict {
+                                Some(verdict) => {
+                                    strong { @if verdict.violations.is_empty() { "met" } @else { "violated: " (verdict.violations.join(", ")) } }
+                                    ul.explanation { @for w in &verdict.explanation { li { (w) } } }
+                                },
+                                None => "not judged yet",
+                            }
+                            @if !e.discrepancies.is_empty() {
+                                p.discrepancy { strong { "The views disagree: " }
+                                    @for d in &e.discrepancies { (d) "; " } }
+                            }
+                        }
+                        td data-field="penalty" {
+                            @match e.on_chain.as_ref().and_then(|c| c.penalty_wei.as_ref()) {
+                                Some(w) => { (eth(w)) " " (tx(&e.on_chain.as_ref().and_then(|c| c.penalty.as_ref()).and_then(|p| p.tx_hash.clone()))) },
+                                None => "—",
+                            }
+                        }
+                        td data-field="on_chain" {
+                            @match &e.on_chain {
+                                Some(c) => { "applied, block " (c.applied.block_number) " " (tx(&c.applied.tx_hash)) },
+                                None => "not yet",
+                            }
+                        }
+                        td { @match &e.reports_root { Some(r) => code.hash title=(r) { (super::short(r)) }, None => "—" } }
+                    }
+                } }
+            } }
+        }
+        section aria-labelledby="reports" {
+            h2 id="reports" { "Newest reports" }
+            div.scroll { table id="reports-table" {
+                thead { tr { th scope="col" { "Report" } th scope="col" { "Side" } th scope="col" { "Sequence" }
+                    th scope="col" { "Period" } th scope="col" { "Records" } th scope="col" { "Errors reported" } th scope="col" { "Links" } } }
+                tbody { @for r in &v.reports {
+                    tr id={ "report-" (r.hash) } {
+                        td { a href={ (base) "/reports/" (r.hash) } { code.hash { (super::short(&r.hash)) } } }
+                        td { (r.role.as_str()) }
+                        td { (r.sequence) }
+                        td { (words::utc(r.period_start_ms)) " for " (words::duration_s((r.period_end_ms - r.period_start_ms) / 1_000)) }
+                        td { (r.record_count) @if r.failed > 0 { ", " (r.failed) " failed" } }
+                        td.error-details { @for d in &r.error_details { q { (d) } " " } }
+                        td { a href=(r.raw_url) { "signed bytes" }
+                            @if let Some(p) = &r.proof_url { " · " a href=(p) { "proof" } } }
+                    }
+                } }
+            } }
+        }
+        section.verify aria-labelledby="verify" {
+            h2 id="verify" { "Verify it yourself" }
+            p { "Every result above can be re-derived from the signed reports with the auditor, which checks each signature, recomputes every epoch with the same protocol code and compares it with the chain:" }
+            pre { code id="audit-command" { (v.audit_command) } }
+        }
+    };
+    Ok(super::page(layout(
+        base,
+        &format!("Data unit {}", v.data_unit),
+        body,
+    )))
+}
