@@ -4,9 +4,12 @@
 //!   1,000 providers with 10 data units each (10,000), hourly epochs, the last 24 epochs' results
 //!   of every data unit on chain (10 % violating, each with its penalty), and a year of hourly
 //!   epochs (8,760 roll-ups with verdicts, results, penalties and batches) behind data unit 1.
-//! - `load --url URL --viewers 50 --seconds 20`: that many viewers, each requesting the pages and
-//!   their JSON back to back from this separate process; prints one JSON line with the p50, p95
-//!   and p99 time of each page (request sent to body read, over loopback).
+//! - `load --url URL --viewers 50 --seconds 20 [--think-ms 3000]`: that many viewers from this
+//!   separate process, each opening a page and then its JSON, in turn the overview, a provider,
+//!   a data unit, a status page with its badge and an export; with `--think-ms` each looks at what
+//!   it opened for that long, polling the live probe every 3 s as the pages do, else it opens the
+//!   next at once (a closed loop). Prints one JSON line with the p50, p95 and p99 time of each
+//!   request (request sent to body read, over loopback).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -52,6 +55,11 @@ enum Args {
         viewers: usize,
         #[arg(long, default_value_t = 20)]
         seconds: u64,
+        /// Viewer pace: after each page and its JSON, a viewer looks for this long, polling
+        /// `/dashboard/live` every 3 s as the pages' script does; 0 = back to back (a closed
+        /// loop: throughput under saturation).
+        #[arg(long, default_value_t = 0)]
+        think_ms: u64,
     },
 }
 
@@ -304,43 +312,74 @@ fn percentile(sorted: &[f64], p: usize) -> f64 {
     sorted[(sorted.len() * p).div_ceil(100).saturating_sub(1)]
 }
 
-async fn load(url: &str, viewers: usize, seconds: u64) -> anyhow::Result<()> {
+async fn get(client: &reqwest::Client, url: &str) -> (f64, u16) {
+    let t = Instant::now();
+    let status = match client.get(url).send().await {
+        Ok(r) => {
+            let s = r.status().as_u16();
+            let _ = r.bytes().await;
+            s
+        }
+        Err(_) => 0,
+    };
+    (t.elapsed().as_secs_f64() * 1_000.0, status)
+}
+
+async fn load(url: &str, viewers: usize, seconds: u64, think_ms: u64) -> anyhow::Result<()> {
     let p = format!("{:#x}", provider_address(0));
-    let paths: Vec<String> = vec![
-        "/dashboard".into(),
-        "/v1/overview".into(),
-        format!("/dashboard/providers/{p}"),
-        format!("/v1/providers/{p}"),
-        "/dashboard/data-units/1".into(),
-        "/v1/data-units/1".into(),
-        format!("/dashboard/status/{p}"),
-        format!("/dashboard/badge/providers/{p}.svg"),
-        "/v1/data-units/1/results?format=csv".into(),
+    // Each step: a page, then the JSON it is built from (or what it embeds).
+    let steps: Vec<[String; 2]> = vec![
+        ["/dashboard".into(), "/v1/overview".into()],
+        [
+            format!("/dashboard/providers/{p}"),
+            format!("/v1/providers/{p}"),
+        ],
+        ["/dashboard/data-units/1".into(), "/v1/data-units/1".into()],
+        [
+            format!("/dashboard/status/{p}"),
+            format!("/dashboard/badge/providers/{p}.svg"),
+        ],
+        [
+            "/v1/data-units/1/results?format=csv".into(),
+            "/v1/data-units/1/results".into(),
+        ],
     ];
+    let mut paths: Vec<String> = steps.iter().flatten().cloned().collect();
+    paths.push("/dashboard/live".into());
+    let live = paths.len() - 1;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(viewers)
         .build()?;
     let deadline = Instant::now() + Duration::from_secs(seconds);
-    let paths = Arc::new(paths);
+    let (steps, paths) = (Arc::new(steps), Arc::new(paths));
     let mut tasks = Vec::new();
     for v in 0..viewers {
-        let (client, paths, url) = (client.clone(), paths.clone(), url.to_owned());
+        let (client, steps, paths, url) =
+            (client.clone(), steps.clone(), paths.clone(), url.to_owned());
         tasks.push(tokio::spawn(async move {
+            // Viewers start spread over one think time, as people arrive at different moments.
+            if think_ms > 0 {
+                let offset = think_ms * v as u64 / viewers as u64;
+                tokio::time::sleep(Duration::from_millis(offset)).await;
+            }
             let mut times: Vec<(usize, f64, u16)> = Vec::new();
             let mut i = v;
             while Instant::now() < deadline {
-                let k = i % paths.len();
-                let t = Instant::now();
-                let r = client.get(format!("{url}{}", paths[k])).send().await;
-                let status = match r {
-                    Ok(r) => {
-                        let s = r.status().as_u16();
-                        let _ = r.bytes().await;
-                        s
+                let k = i % steps.len();
+                for (j, path) in steps[k].iter().enumerate() {
+                    let (ms, status) = get(&client, &format!("{url}{path}")).await;
+                    times.push((k * 2 + j, ms, status));
+                }
+                let mut looked = 0;
+                while looked < think_ms && Instant::now() < deadline {
+                    let nap = (think_ms - looked).min(3_000);
+                    tokio::time::sleep(Duration::from_millis(nap)).await;
+                    looked += nap;
+                    if nap == 3_000 {
+                        let (ms, status) = get(&client, &format!("{url}{}", paths[live])).await;
+                        times.push((live, ms, status));
                     }
-                    Err(_) => 0,
-                };
-                times.push((k, t.elapsed().as_secs_f64() * 1_000.0, status));
+                }
                 i += 1;
             }
             times
@@ -376,6 +415,7 @@ async fn load(url: &str, viewers: usize, seconds: u64) -> anyhow::Result<()> {
         json!({
             "viewers": viewers,
             "seconds": seconds,
+            "think_ms": think_ms,
             "requests": total,
             "non_200": errors,
             "requests_per_s": total as f64 / seconds as f64,
@@ -393,6 +433,7 @@ async fn main() -> anyhow::Result<()> {
             url,
             viewers,
             seconds,
-        } => load(&url, viewers, seconds).await,
+            think_ms,
+        } => load(&url, viewers, seconds, think_ms).await,
     }
 }

@@ -231,7 +231,8 @@ pub async fn data_unit(
         .of_data_unit(data_unit, first, current)
         .await?;
     let results = mirror.results(data_unit, first, (count + 1) as u32).await?;
-    let penalties = mirror.penalties(data_unit).await?;
+    let penalties = mirror.penalties_between(data_unit, first, current).await?;
+    let (penalties_count, total) = mirror.penalty_total(data_unit).await?;
     let newest = source
         .db
         .reports()
@@ -255,7 +256,6 @@ pub async fn data_unit(
     };
     let lines = epoch_lines(&allocation.terms, &epochs, &rollups, &results, &penalties);
     let charts = charts(&allocation.terms, &rollups);
-    let total: u128 = penalties.iter().map(|p| p.amount).sum();
     let judged: Vec<u64> = results.iter().map(|r| r.epoch).collect();
     let api = if source.public_url.is_empty() {
         "<ingest API URL>"
@@ -289,7 +289,7 @@ pub async fn data_unit(
         last_epoch: current,
         epochs: lines,
         charts,
-        penalties_count: penalties.len() as u64,
+        penalties_count,
         penalties_total_wei: wei(total),
         consumer_withdrawable_wei: wei(withdrawable),
         timeline,

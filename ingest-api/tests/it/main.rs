@@ -3,6 +3,7 @@
 mod acceptance;
 mod connections;
 mod crash;
+mod dashboard;
 mod deployment;
 mod helpers;
 mod isolation;

@@ -47,6 +47,18 @@ pub struct ProviderTotals {
     pub penalties_paid: u128,
 }
 
+/// The exact sum of penalty amounts (decimal text: they exceed 64 bits, and SQL would sum them
+/// as floating point on SQLite).
+fn sum_penalties(amounts: &[String], row: &dyn std::fmt::Display) -> Result<u128> {
+    let at = At {
+        table: "chain_penalties",
+        row,
+    };
+    amounts
+        .iter()
+        .try_fold(0u128, |sum, a| Ok(sum.saturating_add(at.wei("amount", a)?)))
+}
+
 fn address_at(table: &'static str, text: &str) -> Result<Address> {
     At { table, row: &text }.address("provider", text)
 }
@@ -109,13 +121,7 @@ impl MirrorStore {
                 .fetch_all(c)
                 .await?
         });
-        let at = At {
-            table: "chain_penalties",
-            row: provider,
-        };
-        amounts
-            .iter()
-            .try_fold(0u128, |sum, a| Ok(sum.saturating_add(at.wei("amount", a)?)))
+        sum_penalties(&amounts, provider)
     }
 
     /// Active data units and penalties paid, per provider that has either.
@@ -262,6 +268,41 @@ impl MirrorStore {
                 .await?
         });
         rows.into_iter().map(ProfileRow::into_domain).collect()
+    }
+
+    /// A data unit's penalties for epochs `from..=to`, by epoch.
+    pub async fn penalties_between(
+        &self,
+        data_unit: u64,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<MirroredPenalty>> {
+        let sql = format!(
+            "SELECT {PENALTY_COLUMNS} FROM chain_penalties WHERE data_unit = $1 \
+             AND epoch >= $2 AND epoch <= $3 ORDER BY epoch"
+        );
+        let mut conn = self.db.backend().read().await?;
+        let rows = on_conn!(conn.conn(), |c| {
+            sqlx::query_as::<_, PenaltyRow>(&sql)
+                .bind(data_unit as i64)
+                .bind(from.min(i64::MAX as u64) as i64)
+                .bind(to.min(i64::MAX as u64) as i64)
+                .fetch_all(c)
+                .await?
+        });
+        rows.into_iter().map(PenaltyRow::into_domain).collect()
+    }
+
+    /// How many penalties a data unit has paid, and their sum in wei (exact).
+    pub async fn penalty_total(&self, data_unit: u64) -> Result<(u64, u128)> {
+        let mut conn = self.db.backend().read().await?;
+        let amounts: Vec<String> = on_conn!(conn.conn(), |c| {
+            sqlx::query_scalar("SELECT amount FROM chain_penalties WHERE data_unit = $1")
+                .bind(data_unit as i64)
+                .fetch_all(c)
+                .await?
+        });
+        Ok((amounts.len() as u64, sum_penalties(&amounts, &data_unit)?))
     }
 
     /// The newest `limit` penalties a provider paid, newest first.

@@ -6,6 +6,7 @@
 
 mod arrival_order;
 mod concurrent_open;
+mod dashboard_reads;
 mod deployment_binding;
 mod lean_indexes;
 mod two_writers;
