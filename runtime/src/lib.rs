@@ -16,6 +16,23 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// Unix seconds as a UTC calendar date and time, `[year, month, day, hour, minute, second]`, in
+/// integers (days to a civil date by Howard Hinnant's algorithm, proleptic Gregorian).
+pub fn utc_parts(secs: u64) -> [i64; 6] {
+    let days = (secs / 86_400) as i64;
+    let rem = (secs % 86_400) as i64;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    [year, month, day, rem / 3_600, rem % 3_600 / 60, rem % 60]
+}
+
 /// Completes when the process is asked to stop: Ctrl-C, or SIGTERM on Unix (what service
 /// managers and `kill` send). Logs which one arrived.
 pub async fn shutdown_signal() {

@@ -49,18 +49,28 @@ pub(crate) fn reporters(lines: &[crate::data::status::ReporterLine], now: u64) -
     }
 }
 
+/// The view of the provider named by a path parameter, and when it was built; the error page
+/// when there is none.
+pub(crate) async fn load(
+    state: &DashboardState,
+    address: &str,
+) -> Result<(ProviderView, u64), PageError> {
+    let address = params::address(address).map_err(at(state))?;
+    let now = sla_runtime::now_ms();
+    let v = provider(state.source(), &address, now)
+        .await
+        .map_err(at(state))?
+        .ok_or_else(|| at(state)(DashboardError::NotFound("provider".into())))?;
+    Ok((v, now))
+}
+
 /// `GET {base}/providers/{address}`
 pub(crate) async fn page(
     State(state): State<DashboardState>,
     Path(address): Path<String>,
 ) -> Result<Response, PageError> {
     let base = state.base();
-    let address = params::address(&address).map_err(at(&state))?;
-    let now = sla_runtime::now_ms();
-    let v = provider(state.source(), &address, now)
-        .await
-        .map_err(at(&state))?
-        .ok_or_else(|| at(&state)(DashboardError::NotFound("provider".into())))?;
+    let (v, now) = load(&state, &address).await?;
     let rep = reputation_chart(&v);
     let (first, last) = match (rep.series[0].points.first(), rep.series[0].points.last()) {
         (Some(a), Some(b)) => (a.0, b.0),

@@ -5,11 +5,9 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use maud::html;
 
-use super::{at, eth, layout, status_word, PageError};
-use crate::data::provider::provider;
+use super::{eth, layout, status_word, PageError};
 use crate::data::status::SlaStatus;
-use crate::error::DashboardError;
-use crate::{params, words, DashboardState};
+use crate::{words, DashboardState};
 
 /// `GET {base}/status/{address}`
 pub(crate) async fn page(
@@ -17,12 +15,7 @@ pub(crate) async fn page(
     Path(address): Path<String>,
 ) -> Result<Response, PageError> {
     let base = state.base();
-    let address = params::address(&address).map_err(at(&state))?;
-    let now = sla_runtime::now_ms();
-    let v = provider(state.source(), &address, now)
-        .await
-        .map_err(at(&state))?
-        .ok_or_else(|| at(&state)(DashboardError::NotFound("provider".into())))?;
+    let (v, _) = super::provider::load(&state, &address).await?;
     // The worst standing of its active data units.
     let overall = [
         SlaStatus::Violating,

@@ -25,7 +25,7 @@ pub use types::{
     ChainBlock, ChainOrigin, ContractConfig, MirrorCounts, MirroredAllocation, MirroredPenalty,
     MirroredResult, OracleConfig, Profile, ProviderState, ResultBatch,
 };
-pub use views::{Compliance, ProviderTotals, ReputationChange};
+pub use views::{Compliance, ProviderTotals, ReputationChange, REPUTATION_HISTORY};
 pub use write::MirrorWrite;
 
 /// The mirror's tables of a [`Database`].

@@ -13,6 +13,9 @@ use crate::backend::on_conn;
 use crate::error::Result;
 use crate::rows::{address_text, At};
 
+/// Most provider versions [`MirrorStore::reputation_history`] reads.
+pub const REPUTATION_HISTORY: u32 = 1_000;
+
 /// How many of a provider's applied results in a span of epochs met every term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Compliance {
@@ -47,16 +50,19 @@ pub struct ProviderTotals {
     pub penalties_paid: u128,
 }
 
-/// The exact sum of penalty amounts (decimal text: they exceed 64 bits, and SQL would sum them
-/// as floating point on SQLite).
-fn sum_penalties(amounts: &[String], row: &dyn std::fmt::Display) -> Result<u128> {
+/// The exact sum of penalty amounts given as `(amount, how many times)`. Amounts are decimal
+/// text (they exceed 64 bits, and SQLite would sum them as floating point), so the queries group
+/// by amount (a data unit's penalty is the same every epoch but for a bond running out) and the
+/// multiplication happens here: a handful of rows instead of one per penalty.
+fn sum_penalties(amounts: &[(String, i64)], row: &dyn std::fmt::Display) -> Result<u128> {
     let at = At {
         table: "chain_penalties",
         row,
     };
-    amounts
-        .iter()
-        .try_fold(0u128, |sum, a| Ok(sum.saturating_add(at.wei("amount", a)?)))
+    amounts.iter().try_fold(0u128, |sum, (a, n)| {
+        let part = at.wei("amount", a)?.saturating_mul(*n as u128);
+        Ok(sum.saturating_add(part))
+    })
 }
 
 fn address_at(table: &'static str, text: &str) -> Result<Address> {
@@ -115,11 +121,14 @@ impl MirrorStore {
     /// Wei a provider has paid in penalties, ever.
     pub async fn penalties_paid(&self, provider: &Address) -> Result<u128> {
         let mut conn = self.db.backend().read().await?;
-        let amounts: Vec<String> = on_conn!(conn.conn(), |c| {
-            sqlx::query_scalar("SELECT amount FROM chain_penalties WHERE provider = $1")
-                .bind(address_text(provider))
-                .fetch_all(c)
-                .await?
+        let amounts: Vec<(String, i64)> = on_conn!(conn.conn(), |c| {
+            sqlx::query_as(
+                "SELECT amount, COUNT(*) FROM chain_penalties WHERE provider = $1 \
+                 GROUP BY amount",
+            )
+            .bind(address_text(provider))
+            .fetch_all(c)
+            .await?
         });
         sum_penalties(&amounts, provider)
     }
@@ -128,7 +137,7 @@ impl MirrorStore {
     pub async fn provider_totals(&self) -> Result<Vec<ProviderTotals>> {
         let mut conn = self.db.backend().read().await?;
         type Counts = Vec<(String, i64)>;
-        type Amounts = Vec<(String, String)>;
+        type Amounts = Vec<(String, String, i64)>;
         let (active, penalties): (Counts, Amounts) = on_conn!(conn.conn(), |c| {
             let active = sqlx::query_as(
                 "SELECT provider, COUNT(*) FROM allocations WHERE status = 'active' \
@@ -137,9 +146,12 @@ impl MirrorStore {
             .fetch_all(&mut *c)
             .await?;
             // Amounts are decimal text (they exceed 64 bits): summed exactly here.
-            let penalties = sqlx::query_as("SELECT provider, amount FROM chain_penalties")
-                .fetch_all(&mut *c)
-                .await?;
+            let penalties = sqlx::query_as(
+                "SELECT provider, amount, COUNT(*) FROM chain_penalties \
+                 GROUP BY provider, amount",
+            )
+            .fetch_all(&mut *c)
+            .await?;
             (active, penalties)
         });
         let mut totals: std::collections::BTreeMap<Address, ProviderTotals> = Default::default();
@@ -156,14 +168,11 @@ impl MirrorStore {
             t.active_data_units = n as u64;
             totals.insert(p, t);
         }
-        for (p, amount) in penalties {
-            let at = At {
-                table: "chain_penalties",
-                row: &p,
-            };
-            let (provider, amount) = (at.address("provider", &p)?, at.wei("amount", &amount)?);
+        for (p, amount, n) in penalties {
+            let provider = address_at("chain_penalties", &p)?;
+            let paid = sum_penalties(&[(amount, n)], &p)?;
             let mut t = entry(&mut totals, provider);
-            t.penalties_paid = t.penalties_paid.saturating_add(amount);
+            t.penalties_paid = t.penalties_paid.saturating_add(paid);
             totals.insert(provider, t);
         }
         Ok(totals.into_values().collect())
@@ -197,7 +206,8 @@ impl MirrorStore {
         Ok(block.map(|b| b as u64))
     }
 
-    /// Every reputation a provider has had, in chain order.
+    /// The reputations a provider has had, in chain order: its newest [`REPUTATION_HISTORY`]
+    /// changes (a year of hourly epochs can make one per epoch).
     pub async fn reputation_history(&self, provider: &Address) -> Result<Vec<ReputationChange>> {
         let mut conn = self.db.backend().read().await?;
         type Row = (i64, Option<i64>, i64, Option<i64>, Option<Vec<u8>>);
@@ -206,14 +216,15 @@ impl MirrorStore {
                 "SELECT v.reputation, b.epoch, v.block_number, v.log_index, v.tx_hash \
                  FROM chain_provider_versions v LEFT JOIN chain_result_batches b \
                  ON b.block_number = v.block_number AND b.tx_hash = v.tx_hash \
-                 WHERE v.provider = $1 ORDER BY v.id",
+                 WHERE v.provider = $1 ORDER BY v.id DESC LIMIT $2",
             )
             .bind(address_text(provider))
+            .bind(REPUTATION_HISTORY as i64)
             .fetch_all(c)
             .await?
         });
         let mut changes: Vec<ReputationChange> = Vec::with_capacity(rows.len());
-        for (reputation, epoch, block, log, tx) in rows {
+        for (reputation, epoch, block, log, tx) in rows.into_iter().rev() {
             let at = At {
                 table: "chain_provider_versions",
                 row: &block,
@@ -296,13 +307,17 @@ impl MirrorStore {
     /// How many penalties a data unit has paid, and their sum in wei (exact).
     pub async fn penalty_total(&self, data_unit: u64) -> Result<(u64, u128)> {
         let mut conn = self.db.backend().read().await?;
-        let amounts: Vec<String> = on_conn!(conn.conn(), |c| {
-            sqlx::query_scalar("SELECT amount FROM chain_penalties WHERE data_unit = $1")
-                .bind(data_unit as i64)
-                .fetch_all(c)
-                .await?
+        let amounts: Vec<(String, i64)> = on_conn!(conn.conn(), |c| {
+            sqlx::query_as(
+                "SELECT amount, COUNT(*) FROM chain_penalties WHERE data_unit = $1 \
+                 GROUP BY amount",
+            )
+            .bind(data_unit as i64)
+            .fetch_all(c)
+            .await?
         });
-        Ok((amounts.len() as u64, sum_penalties(&amounts, &data_unit)?))
+        let count = amounts.iter().map(|(_, n)| *n as u64).sum();
+        Ok((count, sum_penalties(&amounts, &data_unit)?))
     }
 
     /// The newest `limit` penalties a provider paid, newest first.
