@@ -109,6 +109,7 @@ fn legend(series: &str) -> &'static str {
         "provider" => "—— provider's view",
         "window" => "—— over the window (judged)",
         "epoch" => "– – this epoch alone",
+        "reputation" => "—— reputation after the epoch's results",
         _ => "——",
     }
 }

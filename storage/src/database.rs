@@ -78,6 +78,11 @@ impl Database {
         RollupStore::new(self.clone())
     }
 
+    /// The alert outbox.
+    pub fn alerts(&self) -> crate::AlertStore {
+        crate::AlertStore::new(self.clone())
+    }
+
     /// The submitter's transactions.
     pub fn txs(&self) -> TxStore {
         TxStore::new(self.clone())

@@ -14,6 +14,7 @@
 
 #![warn(missing_docs)]
 
+pub mod alerts;
 mod backend;
 mod database;
 mod error;
@@ -25,6 +26,7 @@ mod rows;
 pub mod testing;
 pub mod txs;
 
+pub use alerts::{AlertStore, NewAlert, OutboxAlert};
 pub use database::Database;
 pub use error::{Result, StorageError};
 pub use mirror::{MirrorStore, MirrorWrite};

@@ -155,7 +155,7 @@ pub struct Chart {
 /// One line of a chart: `(epoch, value)` points, epochs without a value left out.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Series {
-    /// `consumer`, `provider`, `window` or `epoch`.
+    /// `consumer`, `provider`, `window`, `epoch` or `reputation`.
     pub name: &'static str,
     /// The points, by epoch.
     pub points: Vec<(u64, u64)>,

@@ -21,7 +21,7 @@ pub(crate) fn reputation_chart(v: &ProviderView) -> Chart {
         threshold: None,
         bound: None,
         series: vec![Series {
-            name: "provider",
+            name: "reputation",
             points: v
                 .reputation_history
                 .iter()

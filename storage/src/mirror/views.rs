@@ -320,6 +320,28 @@ impl MirrorStore {
         Ok((count, sum_penalties(&amounts, &data_unit)?))
     }
 
+    /// Penalties applied in blocks after `after_block`, in chain order (at most `limit`): what
+    /// a follower of the chain has not seen yet.
+    pub async fn penalties_after_block(
+        &self,
+        after_block: u64,
+        limit: u32,
+    ) -> Result<Vec<MirroredPenalty>> {
+        let sql = format!(
+            "SELECT {PENALTY_COLUMNS} FROM chain_penalties WHERE block_number > $1 \
+             ORDER BY block_number, log_index LIMIT $2"
+        );
+        let mut conn = self.db.backend().read().await?;
+        let rows = on_conn!(conn.conn(), |c| {
+            sqlx::query_as::<_, PenaltyRow>(&sql)
+                .bind(after_block.min(i64::MAX as u64) as i64)
+                .bind(i64::from(limit))
+                .fetch_all(c)
+                .await?
+        });
+        rows.into_iter().map(PenaltyRow::into_domain).collect()
+    }
+
     /// The newest `limit` penalties a provider paid, newest first.
     pub async fn penalties_of_provider(
         &self,
