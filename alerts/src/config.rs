@@ -2,9 +2,13 @@
 //! the environment and never appear in `Debug` output, logs or errors.
 //!
 //! ```json
-//! { "receivers": [ { "name": "ops", "kind": "webhook", "url": "https://hooks.example/sla",
-//!                    "secret_env": "SLA_ALERT_SECRET_OPS",
-//!                    "rules": ["violation", "penalty"], "providers": ["0x…"], "data_units": [7] } ],
+//! { "receivers": [
+//!     { "name": "ops", "kind": "webhook", "url": "https://hooks.example/sla",
+//!       "secret_env": "SLA_ALERT_SECRET_OPS",
+//!       "rules": ["violation", "penalty"], "providers": ["0x…"], "data_units": [7] },
+//!     { "name": "team", "kind": "slack", "url_env": "SLA_SLACK_WEBHOOK_URL" },
+//!     { "name": "miners", "kind": "discord", "url_env": "SLA_DISCORD_WEBHOOK_URL" },
+//!     { "name": "pool", "kind": "telegram", "token_env": "SLA_TELEGRAM_TOKEN", "chat_id": "-100123" } ],
 //!   "expire_after_s": 86400, "dashboard_url": "https://sla.example/dashboard" }
 //! ```
 
@@ -53,8 +57,12 @@ fn default_expiry() -> u64 {
 struct RawReceiver {
     name: String,
     kind: String,
-    url: String,
-    secret_env: String,
+    url: Option<String>,
+    url_env: Option<String>,
+    secret_env: Option<String>,
+    token_env: Option<String>,
+    chat_id: Option<String>,
+    api_url: Option<String>,
     rules: Option<Vec<String>>,
     providers: Option<Vec<String>>,
     data_units: Option<Vec<u64>>,
@@ -71,15 +79,47 @@ pub struct AlertsConfig {
     pub dashboard_url: String,
 }
 
-/// A generic JSON webhook, its body signed with HMAC-SHA256.
+/// The channels there are.
+pub const CHANNELS: [&str; 4] = ["webhook", "slack", "discord", "telegram"];
+
+/// Where a receiver's alerts go and how.
+#[derive(Clone)]
+pub enum Channel {
+    /// A generic JSON webhook, its body signed with HMAC-SHA256.
+    Webhook {
+        /// Where to POST.
+        url: reqwest::Url,
+        /// The HMAC key.
+        secret: Vec<u8>,
+    },
+    /// A Slack incoming webhook (its URL is the secret).
+    Slack {
+        /// The incoming webhook's URL.
+        url: reqwest::Url,
+    },
+    /// A Discord webhook (its URL is the secret).
+    Discord {
+        /// The webhook's URL.
+        url: reqwest::Url,
+    },
+    /// The Telegram Bot API's `sendMessage`.
+    Telegram {
+        /// The API's base URL (`https://api.telegram.org` unless set, e.g. for tests).
+        api: reqwest::Url,
+        /// The bot's token.
+        token: String,
+        /// The chat to post to.
+        chat_id: String,
+    },
+}
+
+/// A receiver of alerts.
 #[derive(Clone)]
 pub struct Receiver {
     /// Unique name; the outbox keys alerts by it.
     pub name: String,
-    /// Where to POST.
-    pub url: reqwest::Url,
-    /// The HMAC key.
-    pub secret: Vec<u8>,
+    /// Where its alerts go.
+    pub channel: Channel,
     /// Rules it wants (`None`: all).
     pub rules: Option<HashSet<String>>,
     /// Providers it follows (`None`: all).
@@ -88,12 +128,25 @@ pub struct Receiver {
     pub data_units: Option<HashSet<u64>>,
 }
 
+impl std::fmt::Debug for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets (HMAC keys, webhook URLs, bot tokens) are never shown.
+        match self {
+            Channel::Webhook { url, .. } => write!(f, "webhook {url} (secret <redacted>)"),
+            Channel::Slack { .. } => write!(f, "slack <redacted URL>"),
+            Channel::Discord { .. } => write!(f, "discord <redacted URL>"),
+            Channel::Telegram { api, chat_id, .. } => {
+                write!(f, "telegram {api} chat {chat_id} (token <redacted>)")
+            }
+        }
+    }
+}
+
 impl std::fmt::Debug for Receiver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Receiver")
             .field("name", &self.name)
-            .field("url", &self.url.as_str())
-            .field("secret", &"<redacted>")
+            .field("channel", &self.channel)
             .field("rules", &self.rules)
             .field("providers", &self.providers)
             .field("data_units", &self.data_units)
@@ -141,24 +194,7 @@ impl AlertsConfig {
             if r.name.is_empty() || !names.insert(r.name.clone()) {
                 return Err(refuse(at("name"), "must be non-empty and unique"));
             }
-            if r.kind != "webhook" {
-                return Err(refuse(
-                    at("kind"),
-                    format!("unknown channel {:?}; known: webhook", r.kind),
-                ));
-            }
-            let url = reqwest::Url::parse(&r.url)
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-                .ok_or_else(|| refuse(at("url"), "must be an http(s) URL with a host"))?;
-            let secret = env(&r.secret_env)
-                .filter(|s| !s.is_empty())
-                .ok_or_else(|| {
-                    refuse(
-                        at("secret_env"),
-                        format!("environment variable {} is not set", r.secret_env),
-                    )
-                })?;
+            let channel = channel(&r, &at, &env)?;
             if let Some(rules) = &r.rules {
                 if let Some(bad) = rules.iter().find(|x| !RULES.contains(&x.as_str())) {
                     return Err(refuse(
@@ -178,8 +214,7 @@ impl AlertsConfig {
             };
             receivers.push(Receiver {
                 name: r.name,
-                url,
-                secret: secret.into_bytes(),
+                channel,
                 rules: r.rules.map(|v| v.into_iter().collect()),
                 providers,
                 data_units: r.data_units.map(|v| v.into_iter().collect()),
@@ -190,5 +225,74 @@ impl AlertsConfig {
             expire_after_ms: raw.expire_after_s.saturating_mul(1_000),
             dashboard_url: raw.dashboard_url.trim_end_matches('/').to_owned(),
         })
+    }
+}
+
+fn http_url(text: &str, field: String) -> Result<reqwest::Url, ConfigError> {
+    reqwest::Url::parse(text)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| refuse(field, "must be an http(s) URL with a host"))
+}
+
+/// The value of the environment variable a field names, which must be set and non-empty.
+fn from_env(
+    name: &Option<String>,
+    field: String,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<String, ConfigError> {
+    let name = name
+        .as_deref()
+        .ok_or_else(|| refuse(field.clone(), "is required for this kind"))?;
+    env(name)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| refuse(field, format!("environment variable {name} is not set")))
+}
+
+fn channel(
+    r: &RawReceiver,
+    at: &impl Fn(&str) -> String,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Channel, ConfigError> {
+    match r.kind.as_str() {
+        "webhook" => {
+            let url = r
+                .url
+                .as_deref()
+                .ok_or_else(|| refuse(at("url"), "is required for a webhook"))?;
+            Ok(Channel::Webhook {
+                url: http_url(url, at("url"))?,
+                secret: from_env(&r.secret_env, at("secret_env"), env)?.into_bytes(),
+            })
+        }
+        "slack" | "discord" => {
+            // Their webhook URLs carry the credential: only from the environment.
+            let url = http_url(&from_env(&r.url_env, at("url_env"), env)?, at("url_env"))?;
+            Ok(if r.kind == "slack" {
+                Channel::Slack { url }
+            } else {
+                Channel::Discord { url }
+            })
+        }
+        "telegram" => {
+            let chat_id = r
+                .chat_id
+                .clone()
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| refuse(at("chat_id"), "is required for telegram"))?;
+            let api = http_url(
+                r.api_url.as_deref().unwrap_or("https://api.telegram.org"),
+                at("api_url"),
+            )?;
+            Ok(Channel::Telegram {
+                api,
+                token: from_env(&r.token_env, at("token_env"), env)?,
+                chat_id,
+            })
+        }
+        other => Err(refuse(
+            at("kind"),
+            format!("unknown channel {other:?}; known: {}", CHANNELS.join(", ")),
+        )),
     }
 }

@@ -1,9 +1,10 @@
-//! Delivery of one outbox alert to a generic JSON webhook, in the manner of GitHub and Stripe
+//! Delivery of one outbox alert. To a generic JSON webhook, in the manner of GitHub and Stripe
 //! webhooks: the body is signed with HMAC-SHA256 over `"{timestamp}.{body}"`, sent as
 //! `X-SLA-Signature: t={unix seconds},v1={hex}` (a receiver refuses an old timestamp against
 //! replay), with `Idempotency-Key: {alert key}` (a receiver that sees a key twice, after a crash
-//! between its answer and our record of it, drops the second). Retries back off exponentially
-//! with jitter.
+//! between its answer and our record of it, drops the second). To Slack, Discord and Telegram, as
+//! a message in words (their APIs take no idempotency key: at least once). Retries back off
+//! exponentially with jitter.
 
 use std::time::Duration;
 
@@ -11,7 +12,9 @@ use hmac::{Hmac, Mac};
 use rand::Rng;
 use sha2::Sha256;
 
-use crate::config::Receiver;
+use serde_json::{json, Value};
+
+use crate::config::{Channel, Receiver};
 
 /// The signature header's value for `body` at `timestamp_s`.
 pub fn signature(secret: &[u8], timestamp_s: u64, body: &str) -> String {
@@ -33,7 +36,33 @@ pub fn backoff(attempts: u32) -> Duration {
     Duration::from_millis(base + jitter)
 }
 
-/// Posts `body` to `receiver`; `Ok` when it answered 2xx, else why not.
+/// The alert as a chat message: severity and summary, each detail on its line, the link.
+pub fn message(body: &str) -> String {
+    let alert: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let text = |k: &str| alert[k].as_str().unwrap_or("").to_owned();
+    let mut out = format!("[{}] {}", text("severity"), text("summary"));
+    for d in alert["details"].as_array().into_iter().flatten() {
+        out.push_str("\n• ");
+        out.push_str(d.as_str().unwrap_or(""));
+    }
+    if let Some(tx) = alert["tx_hash"].as_str() {
+        out.push_str(&format!("\ntransaction {tx}"));
+    }
+    let link = text("link");
+    if !link.is_empty() {
+        out.push_str(&format!("\n{link}"));
+    }
+    out
+}
+
+/// Slack's mrkdwn treats `&`, `<` and `>` as markup: escaped as its documentation asks.
+fn slack_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Posts `body` (the alert's JSON) to `receiver`; `Ok` when it acknowledged it, else why not.
 pub async fn post(
     http: &reqwest::Client,
     receiver: &Receiver,
@@ -41,12 +70,44 @@ pub async fn post(
     body: &str,
     now_s: u64,
 ) -> Result<(), String> {
-    let response = http
-        .post(receiver.url.clone())
-        .header("content-type", "application/json")
-        .header("idempotency-key", alert_key)
-        .header("x-sla-signature", signature(&receiver.secret, now_s, body))
-        .body(body.to_owned())
+    let request = match &receiver.channel {
+        Channel::Webhook { url, secret } => http
+            .post(url.clone())
+            .header("content-type", "application/json")
+            .header("idempotency-key", alert_key)
+            .header("x-sla-signature", signature(secret, now_s, body))
+            .body(body.to_owned()),
+        Channel::Slack { url } => http
+            .post(url.clone())
+            .json(&json!({ "text": slack_escape(&message(body)) })),
+        Channel::Discord { url } => {
+            // Discord caps a message at 2,000 characters and must not ping anyone.
+            let content: String = message(body).chars().take(2_000).collect();
+            http.post(url.clone()).json(&json!({
+                "content": content,
+                "allowed_mentions": { "parse": [] },
+            }))
+        }
+        Channel::Telegram {
+            api,
+            token,
+            chat_id,
+        } => {
+            // Not `Url::join`: a token (`123:abc`) would read as a URL scheme.
+            let url = format!(
+                "{}/bot{token}/sendMessage",
+                api.as_str().trim_end_matches('/')
+            );
+            let text: String = message(body).chars().take(4_096).collect();
+            http.post(url).json(&json!({
+                "chat_id": chat_id,
+                "text": text,
+                "disable_web_page_preview": true,
+            }))
+        }
+    };
+    // `without_url`: a Slack, Discord or Telegram URL holds a credential.
+    let response = request
         .send()
         .await
         .map_err(|e| format!("unreachable: {}", e.without_url()))?;

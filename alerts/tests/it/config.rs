@@ -1,9 +1,15 @@
 //! A configuration with a mistake is refused naming the field, and no secret is ever echoed.
 
+use sla_alerts::config::Channel;
 use sla_alerts::AlertsConfig;
 
 fn env(k: &str) -> Option<String> {
-    (k == "SECRET").then(|| "s3cr3t-value".to_owned())
+    match k {
+        "SECRET" => Some("s3cr3t-value".to_owned()),
+        "SLACK_URL" => Some("https://hooks.slack.test/services/s3cr3t-path".to_owned()),
+        "TG_TOKEN" => Some("123:s3cr3t-token".to_owned()),
+        _ => None,
+    }
 }
 
 fn receiver(extra: &str) -> String {
@@ -44,6 +50,22 @@ fn every_mistake_is_refused_naming_its_field() {
             r#"{"receivers":[],"expire_after_s":0}"#.to_owned(),
             "expire_after_s",
         ),
+        (
+            r#"{"receivers":[{"name":"s","kind":"slack"}]}"#.to_owned(),
+            "receivers[0].url_env",
+        ),
+        (
+            r#"{"receivers":[{"name":"d","kind":"discord","url_env":"UNSET"}]}"#.to_owned(),
+            "receivers[0].url_env",
+        ),
+        (
+            r#"{"receivers":[{"name":"t","kind":"telegram","token_env":"TG_TOKEN"}]}"#.to_owned(),
+            "receivers[0].chat_id",
+        ),
+        (
+            r#"{"receivers":[{"name":"t","kind":"telegram","chat_id":"1","token_env":"TG_TOKEN","api_url":"mailto:x"}]}"#.to_owned(),
+            "receivers[0].api_url",
+        ),
     ];
     for (text, field) in cases {
         let err = AlertsConfig::parse(&text, env).unwrap_err();
@@ -61,9 +83,23 @@ fn every_mistake_is_refused_naming_its_field() {
 
 #[test]
 fn a_secret_never_shows_in_debug_output() {
-    let config = AlertsConfig::parse(&receiver(""), env).unwrap();
+    let text = r#"{"receivers":[
+        {"name":"w","kind":"webhook","url":"http://h/x","secret_env":"SECRET"},
+        {"name":"s","kind":"slack","url_env":"SLACK_URL"},
+        {"name":"t","kind":"telegram","chat_id":"-100","token_env":"TG_TOKEN"}]}"#;
+    let config = AlertsConfig::parse(text, env).unwrap();
     let shown = format!("{config:?}");
     assert!(!shown.contains("s3cr3t"), "{shown}");
     assert!(shown.contains("<redacted>"));
-    assert_eq!(config.receivers[0].secret, b"s3cr3t-value");
+    match &config.receivers[0].channel {
+        Channel::Webhook { secret, .. } => assert_eq!(secret, b"s3cr3t-value"),
+        other => panic!("{other:?}"),
+    }
+    match &config.receivers[2].channel {
+        Channel::Telegram { api, token, .. } => {
+            assert_eq!(api.as_str(), "https://api.telegram.org/");
+            assert_eq!(token, "123:s3cr3t-token");
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -233,3 +233,77 @@ async fn every_alert_arrives_signed_once_per_key_across_a_down_receiver_and_a_ki
         db.close().await;
     }
 }
+
+#[tokio::test]
+async fn chat_channels_get_the_alert_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("chat.sqlite").display());
+    let db = Database::connect(&url).await.unwrap();
+    seed(&db).await;
+    let receiver = Receiver::start(SECRET, 0).await;
+    let base = receiver.url.trim_end_matches("/hook").to_owned();
+    let text = format!(
+        r#"{{"receivers":[
+            {{"name":"s","kind":"slack","url_env":"SLACK"}},
+            {{"name":"d","kind":"discord","url_env":"DISCORD","rules":["violation"]}},
+            {{"name":"t","kind":"telegram","token_env":"TG","chat_id":"-100","api_url":"{base}/"}}]}}"#
+    );
+    let env = |k: &str| match k {
+        "SLACK" => Some(format!("{base}/slack/services/x")),
+        "DISCORD" => Some(format!("{base}/discord/webhooks/x")),
+        "TG" => Some("123:abc".to_owned()),
+        _ => None,
+    };
+    let config = std::sync::Arc::new(sla_alerts::AlertsConfig::parse(&text, env).unwrap());
+    let http = reqwest::Client::new();
+    let mut rules = sla_alerts::rules::Rules::default();
+    sla_alerts::service::tick(&db, &config, &http, &mut rules)
+        .await
+        .unwrap();
+    sla_alerts::service::tick(&db, &config, &http, &mut rules)
+        .await
+        .unwrap();
+    let outbox = db.alerts().all(50).await.unwrap();
+    let errors: Vec<_> = outbox.iter().filter_map(|a| a.last_error.clone()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    receiver.seen(|s| {
+        let on = |p: &str| s.messages.iter().filter(|(path, _)| path == p).count();
+        assert_eq!(on("/slack/services/x"), 6, "5 penalties and a violation");
+        assert_eq!(on("/discord/webhooks/x"), 1, "the violation only");
+        assert_eq!(on("/bot123:abc/sendMessage"), 6);
+        let slack = s
+            .messages
+            .iter()
+            .find(|(p, m)| {
+                p.starts_with("/slack") && m["text"].as_str().unwrap().contains("violated")
+            })
+            .unwrap();
+        // Slack's markup characters are escaped: `>` of "180.0 ms > 50.0 ms".
+        assert!(
+            slack.1["text"].as_str().unwrap().contains("&gt; 50.0 ms"),
+            "{}",
+            slack.1
+        );
+        let discord = &s
+            .messages
+            .iter()
+            .find(|(p, _)| p.starts_with("/discord"))
+            .unwrap()
+            .1;
+        assert!(discord["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("[warning] data unit 1 broke its terms"));
+        assert_eq!(discord["allowed_mentions"]["parse"], serde_json::json!([]));
+        let telegram = &s
+            .messages
+            .iter()
+            .find(|(p, _)| p.starts_with("/bot"))
+            .unwrap()
+            .1;
+        assert_eq!(telegram["chat_id"], "-100");
+    });
+    let counts = db.alerts().counts().await.unwrap();
+    assert_eq!((counts.pending, counts.delivered), (0, 13));
+    db.close().await;
+}

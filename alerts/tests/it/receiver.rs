@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use axum::extract::State;
+use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
@@ -19,6 +19,8 @@ pub(crate) struct Seen {
     pub(crate) acknowledged: Vec<(String, String)>,
     /// Deliveries whose signature did not verify.
     pub(crate) bad_signatures: usize,
+    /// `(path, JSON body)` of every chat message (Slack, Discord, Telegram paths).
+    pub(crate) messages: Vec<(String, serde_json::Value)>,
 }
 
 struct Inner {
@@ -45,6 +47,9 @@ impl Receiver {
         });
         let app = Router::new()
             .route("/hook", post(hook))
+            .route("/slack/services/x", post(chat))
+            .route("/discord/webhooks/x", post(chat))
+            .route("/bot{token}/sendMessage", post(chat))
             .with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
@@ -84,5 +89,16 @@ async fn hook(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: String)
     }
     seen.acknowledged
         .push((header("idempotency-key").to_owned(), body));
+    StatusCode::OK
+}
+
+/// Slack, Discord and Telegram: a JSON message, kept with the path it came to.
+async fn chat(
+    State(inner): State<Arc<Inner>>,
+    OriginalUri(uri): OriginalUri,
+    axum::Json(body): axum::Json<serde_json::Value>,
+) -> StatusCode {
+    let mut seen = inner.seen.lock().unwrap();
+    seen.messages.push((uri.path().to_owned(), body));
     StatusCode::OK
 }
