@@ -30,4 +30,6 @@ pub struct Alert {
     pub link: String,
     /// When it was raised, Unix ms.
     pub raised_at_ms: u64,
+    /// `firing`, or `resolved` for the message that a condition has ended.
+    pub status: &'static str,
 }

@@ -19,7 +19,7 @@ use alloy_primitives::Address;
 use serde::Deserialize;
 
 /// The rules there are (`rules` of a receiver names some of them; absent: all).
-pub const RULES: [&str; 2] = ["violation", "penalty"];
+pub const RULES: [&str; 3] = ["violation", "penalty", "late"];
 
 /// Why a configuration is refused; names the field.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +46,12 @@ struct RawConfig {
     expire_after_s: u64,
     #[serde(default)]
     dashboard_url: String,
+    #[serde(default = "default_late_margin")]
+    late_margin_s: u64,
+}
+
+fn default_late_margin() -> u64 {
+    60
 }
 
 fn default_expiry() -> u64 {
@@ -77,6 +83,8 @@ pub struct AlertsConfig {
     pub expire_after_ms: u64,
     /// The dashboard's base URL, for links in alerts (may be empty).
     pub dashboard_url: String,
+    /// How long past its reporting interval a reporter may be before it is late, ms.
+    pub late_margin_ms: u64,
 }
 
 /// The channels there are.
@@ -224,6 +232,7 @@ impl AlertsConfig {
             receivers,
             expire_after_ms: raw.expire_after_s.saturating_mul(1_000),
             dashboard_url: raw.dashboard_url.trim_end_matches('/').to_owned(),
+            late_margin_ms: raw.late_margin_s.saturating_mul(1_000),
         })
     }
 }

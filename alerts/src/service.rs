@@ -37,7 +37,7 @@ pub async fn run(
         .timeout(timing.request_timeout)
         .build()?;
     let config = Arc::new(config);
-    let mut rules = Rules::default();
+    let mut rules = Rules::new(config.late_margin_ms);
     tokio::pin!(shutdown);
     loop {
         if let Err(e) = tick(&db, &config, &http, &mut rules).await {

@@ -143,7 +143,7 @@ async fn every_alert_arrives_signed_once_per_key_across_a_down_receiver_and_a_ki
         std::fs::write(
             &config,
             format!(
-                r#"{{"receivers":[{{"name":"ops","kind":"webhook","url":"{}","secret_env":"TEST_WEBHOOK_SECRET"}}],
+                r#"{{"receivers":[{{"name":"ops","kind":"webhook","url":"{}","secret_env":"TEST_WEBHOOK_SECRET","rules":["violation","penalty"]}}],
                    "dashboard_url":"http://127.0.0.1:1/dashboard"}}"#,
                 receiver.url
             ),
@@ -244,9 +244,9 @@ async fn chat_channels_get_the_alert_in_words() {
     let base = receiver.url.trim_end_matches("/hook").to_owned();
     let text = format!(
         r#"{{"receivers":[
-            {{"name":"s","kind":"slack","url_env":"SLACK"}},
+            {{"name":"s","kind":"slack","url_env":"SLACK","rules":["violation","penalty"]}},
             {{"name":"d","kind":"discord","url_env":"DISCORD","rules":["violation"]}},
-            {{"name":"t","kind":"telegram","token_env":"TG","chat_id":"-100","api_url":"{base}/"}}]}}"#
+            {{"name":"t","kind":"telegram","token_env":"TG","chat_id":"-100","api_url":"{base}/","rules":["violation","penalty"]}}]}}"#
     );
     let env = |k: &str| match k {
         "SLACK" => Some(format!("{base}/slack/services/x")),
@@ -256,7 +256,7 @@ async fn chat_channels_get_the_alert_in_words() {
     };
     let config = std::sync::Arc::new(sla_alerts::AlertsConfig::parse(&text, env).unwrap());
     let http = reqwest::Client::new();
-    let mut rules = sla_alerts::rules::Rules::default();
+    let mut rules = sla_alerts::rules::Rules::new(60_000);
     sla_alerts::service::tick(&db, &config, &http, &mut rules)
         .await
         .unwrap();

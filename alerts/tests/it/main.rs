@@ -3,5 +3,6 @@
 
 mod config;
 mod delivery;
+mod late;
 mod outbox;
 mod receiver;

@@ -115,6 +115,25 @@ pub struct ReportCounts {
     pub equivocations: u64,
 }
 
+/// A reporter of an active data unit and its newest report (see
+/// [`ReportStore::reporting_heads`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportingHead {
+    /// The data unit.
+    pub data_unit: u64,
+    /// Its consumer.
+    pub consumer: alloy_primitives::Address,
+    /// Its provider.
+    pub provider: alloy_primitives::Address,
+    /// How often each side promised to report, ms.
+    pub reporting_interval_ms: u64,
+    /// When the allocation became active, Unix ms.
+    pub active_from_ms: u64,
+    /// The role, sequence and period end of one report chain's newest report; `None` when
+    /// nobody has reported for the data unit.
+    pub newest: Option<(Role, u64, u64)>,
+}
+
 impl ReportStore {
     pub(crate) fn new(db: Database) -> Self {
         ReportStore { db }
@@ -210,6 +229,62 @@ impl ReportStore {
             rows
         });
         rows.into_iter().map(ReportRow::into_domain).collect()
+    }
+
+    /// Where every reporter of every active data unit stands: one row per (data unit, report
+    /// chain) with the chain's newest report, and one row without a report for an active data
+    /// unit nobody has reported for. Each chain's head is found through the
+    /// `(report_chain_id, sequence)` index, not by reading its reports.
+    #[tracing::instrument(skip_all)]
+    pub async fn reporting_heads(&self) -> Result<Vec<ReportingHead>> {
+        let mut conn = self.db.backend().read().await?;
+        type Row = (
+            i64,
+            String,
+            String,
+            i64,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        );
+        let rows: Vec<Row> = on_conn!(conn.conn(), |c| {
+            sqlx::query_as(
+                "SELECT a.data_unit, a.consumer, a.provider, a.reporting_interval_ms, \
+                 a.active_from_ms, r.role, r.sequence, r.period_end_ms \
+                 FROM allocations a LEFT JOIN report_chains c ON c.data_unit = a.data_unit \
+                 LEFT JOIN reports r ON r.report_chain_id = c.id AND r.sequence = \
+                 (SELECT MAX(x.sequence) FROM reports x WHERE x.report_chain_id = c.id) \
+                 WHERE a.status = 'active' ORDER BY a.data_unit",
+            )
+            .fetch_all(c)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(du, consumer, provider, interval, from, role, seq, end)| {
+                let row = format!("data_unit={du}");
+                let at = crate::rows::At {
+                    table: "allocations",
+                    row: &row,
+                };
+                let role = role
+                    .map(|t| {
+                        Role::from_tag(t as u8).ok_or_else(|| {
+                            crate::error::corrupt("reports", &row, format!("role {t}"))
+                        })
+                    })
+                    .transpose()?;
+                Ok(ReportingHead {
+                    data_unit: du as u64,
+                    consumer: at.address("consumer", &consumer)?,
+                    provider: at.address("provider", &provider)?,
+                    reporting_interval_ms: interval as u64,
+                    active_from_ms: from as u64,
+                    newest: role
+                        .map(|role| (role, seq.unwrap_or(0) as u64, end.unwrap_or(0) as u64)),
+                })
+            })
+            .collect()
     }
 
     /// The id of the newest stored report (0 when there is none).

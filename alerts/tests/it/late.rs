@@ -1,0 +1,91 @@
+//! The `late` rule on both databases: a reporter silent past its interval plus the margin raises
+//! a warning, one silent for 23 h a critical alert before its gap reaches 24 h, and one that
+//! reports again a `resolved` message; nothing is raised twice for one silence.
+
+use ed25519_dalek::SigningKey;
+use sla_alerts::rules::Rules;
+use sla_storage::testing::{clock_now, ingest, ReportChains, CONSUMER, DEPLOYMENT};
+use sla_storage::Database;
+
+const HOUR_MS: u64 = 3_600_000;
+
+fn keys(alerts: &[sla_alerts::alert::Alert]) -> Vec<(String, &'static str, &'static str)> {
+    let mut k: Vec<_> = alerts
+        .iter()
+        .filter(|a| a.rule == "late")
+        .map(|a| (a.alert_key.clone(), a.severity, a.status))
+        .collect();
+    k.sort();
+    k
+}
+
+#[tokio::test]
+async fn a_silent_reporter_is_late_then_critical_then_resolved() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in sla_storage::testing::database_urls(dir.path(), "late.sqlite")
+        .await
+        .unwrap()
+    {
+        let db = Database::connect(&url).await.unwrap();
+        // Data unit 1, active since the Unix epoch, a report an hour promised; its consumer's
+        // one report ended 3 h ago, its provider never reported.
+        let now = sla_runtime::now_ms();
+        let start = (now - 3 * HOUR_MS) / 60_000 * 60_000;
+        let mut chains =
+            ReportChains::new(DEPLOYMENT, vec![SigningKey::from_bytes(&[7; 32])], start, 1);
+        chains.seed(&db, CONSUMER).await.unwrap();
+        ingest(&db, &chains.next_round(), clock_now())
+            .await
+            .unwrap();
+
+        let mut rules = Rules::new(60_000);
+        let first = rules.look(&db, "", sla_runtime::now_ms()).await.unwrap();
+        assert_eq!(
+            keys(&first),
+            vec![
+                ("late-24h:1:provider:0".to_owned(), "critical", "firing"),
+                ("late:1:consumer:1".to_owned(), "warning", "firing"),
+                ("late:1:provider:0".to_owned(), "warning", "firing"),
+            ],
+            "{url}"
+        );
+        let consumer = first
+            .iter()
+            .find(|a| a.alert_key == "late:1:consumer:1")
+            .unwrap();
+        assert!(
+            consumer
+                .summary
+                .starts_with("the consumer of data unit 1 has not reported for 2 h"),
+            "{}",
+            consumer.summary
+        );
+
+        // The consumer catches up to two minutes ago.
+        for _ in 2..=178 {
+            ingest(&db, &chains.next_round(), clock_now())
+                .await
+                .unwrap();
+        }
+        let second = rules.look(&db, "", sla_runtime::now_ms()).await.unwrap();
+        assert_eq!(
+            keys(&second),
+            vec![
+                ("late-24h:1:provider:0".to_owned(), "critical", "firing"),
+                (
+                    "late-resolved:1:consumer:178".to_owned(),
+                    "info",
+                    "resolved"
+                ),
+                ("late:1:provider:0".to_owned(), "warning", "firing"),
+            ],
+            "{url}: the provider's silence is the same alert (same keys), the consumer resolved"
+        );
+        let third = rules.look(&db, "", sla_runtime::now_ms()).await.unwrap();
+        assert!(
+            !keys(&third).iter().any(|(k, _, _)| k.contains("consumer")),
+            "{url}: resolved once"
+        );
+        db.close().await;
+    }
+}
