@@ -31,8 +31,10 @@ pub struct Rules {
     penalty_block: u64,
     /// Allocations already read (terms, parties).
     allocations: HashMap<u64, Allocation>,
-    /// Reporters found late, by (data unit, role), with the sequence of their last report then.
-    late: HashMap<(u64, Role), u64>,
+    /// Reporters found late, by (data unit, role), with the sequence of their last report then
+    /// and whether the critical alert was raised too: a silence already raised is not raised
+    /// again each tick (after a restart it is, once, and the outbox keeps the first).
+    late: HashMap<(u64, Role), (u64, bool)>,
     /// How long past its interval a reporter may be before it is late, ms.
     late_margin_ms: u64,
 }
@@ -173,15 +175,22 @@ impl Rules {
                     status,
                 };
                 let who = format!("the {} of data unit {data_unit}", role.as_str());
+                let known = self.late.get(&(data_unit, role)).copied();
                 if silent > interval.saturating_add(self.late_margin_ms) {
                     let silence = sla_dashboard::words::duration_s(silent / 1_000);
-                    out.push(alert(
-                        format!("late:{data_unit}:{}:{seq}", role.as_str()),
-                        "warning",
-                        "firing",
-                        format!("{who} has not reported for {silence}"),
-                    ));
-                    if silent >= LATE_CRITICAL_MS {
+                    let critical = silent >= LATE_CRITICAL_MS;
+                    if known == Some((seq, critical)) {
+                        continue;
+                    }
+                    if known.is_none_or(|(s, _)| s != seq) {
+                        out.push(alert(
+                            format!("late:{data_unit}:{}:{seq}", role.as_str()),
+                            "warning",
+                            "firing",
+                            format!("{who} has not reported for {silence}"),
+                        ));
+                    }
+                    if critical {
                         out.push(alert(
                             format!("late-24h:{data_unit}:{}:{seq}", role.as_str()),
                             "critical",
@@ -192,8 +201,8 @@ impl Rules {
                             ),
                         ));
                     }
-                    self.late.insert((data_unit, role), seq);
-                } else if self.late.get(&(data_unit, role)).is_some_and(|s| seq > *s) {
+                    self.late.insert((data_unit, role), (seq, critical));
+                } else if known.is_some_and(|(s, _)| seq > s) {
                     self.late.remove(&(data_unit, role));
                     out.push(alert(
                         format!("late-resolved:{data_unit}:{}:{seq}", role.as_str()),

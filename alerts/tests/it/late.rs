@@ -1,6 +1,7 @@
 //! The `late` rule on both databases: a reporter silent past its interval plus the margin raises
 //! a warning, one silent for 23 h a critical alert before its gap reaches 24 h, and one that
-//! reports again a `resolved` message; nothing is raised twice for one silence.
+//! reports again a `resolved` message; one process raises one silence once, and a restarted one
+//! raises it again under the same keys (which the outbox keeps once).
 
 use ed25519_dalek::SigningKey;
 use sla_alerts::rules::Rules;
@@ -70,16 +71,26 @@ async fn a_silent_reporter_is_late_then_critical_then_resolved() {
         let second = rules.look(&db, "", sla_runtime::now_ms()).await.unwrap();
         assert_eq!(
             keys(&second),
+            vec![(
+                "late-resolved:1:consumer:178".to_owned(),
+                "info",
+                "resolved"
+            )],
+            "{url}: the provider's silence was raised already; the consumer's is resolved"
+        );
+        // A process that starts afresh raises the provider's silence again under the same keys
+        // (the outbox keeps the first), and knows nothing of the consumer's resolved one.
+        let restarted = Rules::new(60_000)
+            .look(&db, "", sla_runtime::now_ms())
+            .await
+            .unwrap();
+        assert_eq!(
+            keys(&restarted),
             vec![
                 ("late-24h:1:provider:0".to_owned(), "critical", "firing"),
-                (
-                    "late-resolved:1:consumer:178".to_owned(),
-                    "info",
-                    "resolved"
-                ),
                 ("late:1:provider:0".to_owned(), "warning", "firing"),
             ],
-            "{url}: the provider's silence is the same alert (same keys), the consumer resolved"
+            "{url}"
         );
         let third = rules.look(&db, "", sla_runtime::now_ms()).await.unwrap();
         assert!(
