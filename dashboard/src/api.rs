@@ -10,7 +10,7 @@ use axum::Json;
 use serde_json::json;
 
 use crate::data::data_unit::{self, Span};
-use crate::data::export::{self, MAX_EXPORT_EPOCHS};
+use crate::data::export::{self, MAX_EXPORT_CELLS, MAX_EXPORT_EPOCHS};
 use crate::data::{current_epoch, provider};
 use crate::error::DashboardError;
 use crate::params;
@@ -117,8 +117,11 @@ async fn export_response(
     let epochs = state.source().epochs().await?;
     let to = params::opt_number(&q, "to_epoch")?
         .unwrap_or_else(|| current_epoch(&epochs, sla_runtime::now_ms()));
-    // Default: the last 30 days of epochs (at most an export's span).
-    let span = crate::data::compliance_epochs(&epochs).min(MAX_EXPORT_EPOCHS);
+    // Default: the last 30 days of epochs, or fewer so that the export stays within its bounds.
+    let most = (MAX_EXPORT_CELLS / (units.len() as u64).max(1)).max(1);
+    let span = crate::data::compliance_epochs(&epochs)
+        .min(MAX_EXPORT_EPOCHS)
+        .min(most);
     let from = params::opt_number(&q, "from_epoch")?.unwrap_or_else(|| to.saturating_sub(span - 1));
     let rows = export::results(state.source(), units, from, to).await?;
     match q.get("format").map(String::as_str) {

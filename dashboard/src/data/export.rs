@@ -67,6 +67,37 @@ pub const CSV_COLUMNS: [&str; 15] = [
     "tx_hash",
 ];
 
+/// Most (data unit, epoch) pairs one export may cover: a provider with many data units narrows
+/// the window instead of making the server read millions of rows.
+pub const MAX_EXPORT_CELLS: u64 = 200_000;
+
+/// Whether an export of `units` data units over epochs `from..=to` is one the server answers.
+pub fn check_span(units: usize, from: u64, to: u64) -> Result<(), DashboardError> {
+    let malformed = |detail: String| DashboardError::Malformed {
+        field: "to_epoch",
+        detail,
+    };
+    if to < from {
+        return Err(malformed(
+            "`to_epoch` must not be before `from_epoch`".into(),
+        ));
+    }
+    let span = to - from + 1;
+    if span > MAX_EXPORT_EPOCHS {
+        return Err(malformed(format!(
+            "an export spans at most {MAX_EXPORT_EPOCHS} epochs"
+        )));
+    }
+    if (units as u64).saturating_mul(span) > MAX_EXPORT_CELLS {
+        return Err(malformed(format!(
+            "{units} data units over {span} epochs is more than {MAX_EXPORT_CELLS} results: \
+             narrow the window to at most {} epochs",
+            MAX_EXPORT_CELLS / (units as u64).max(1)
+        )));
+    }
+    Ok(())
+}
+
 /// The applied results of `data_units` for epochs `from..=to`, by data unit then epoch.
 pub async fn results(
     source: &Source,
@@ -74,18 +105,7 @@ pub async fn results(
     from: u64,
     to: u64,
 ) -> Result<Vec<ResultRow>, DashboardError> {
-    if to < from {
-        return Err(DashboardError::Malformed {
-            field: "to_epoch",
-            detail: "`to_epoch` must not be before `from_epoch`".into(),
-        });
-    }
-    if to - from >= MAX_EXPORT_EPOCHS {
-        return Err(DashboardError::Malformed {
-            field: "to_epoch",
-            detail: format!("an export spans at most {MAX_EXPORT_EPOCHS} epochs"),
-        });
-    }
+    check_span(data_units.len(), from, to)?;
     let mirror = source.db.mirror();
     let mut rows = Vec::new();
     for &data_unit in data_units {
@@ -151,4 +171,24 @@ pub fn csv(rows: &[ResultRow]) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_export_is_bounded_in_epochs_and_in_results() {
+        assert!(check_span(1, 0, MAX_EXPORT_EPOCHS - 1).is_ok());
+        assert!(check_span(1, 0, MAX_EXPORT_EPOCHS).is_err());
+        assert!(check_span(1, 5, 4).is_err());
+        assert!(check_span(20, 0, 9_999).is_ok());
+        let wide = check_span(1_000, 0, 719).unwrap_err();
+        assert_eq!(wide.field(), Some("to_epoch"));
+        assert!(
+            wide.detail().contains("at most 200 epochs"),
+            "{}",
+            wide.detail()
+        );
+    }
 }

@@ -11,6 +11,9 @@ use alloy_primitives::Address;
 
 /// Penalties listed on a provider page.
 pub const PENALTIES_SHOWN: u32 = 100;
+/// Data units whose status a provider page works out (the first, by id); the rest are counted
+/// and in the exports. Each costs a few reads, so a provider with thousands stays fast.
+pub const UNITS_SHOWN: usize = 200;
 /// Epochs of roll-ups read per data unit to find its newest verdict.
 const STATUS_EPOCHS: u64 = 2;
 
@@ -41,8 +44,10 @@ pub struct ProviderView {
     pub reputation_history: Vec<ReputationPoint>,
     /// Its SLA profiles.
     pub profiles: Vec<ProfileLine>,
-    /// Its data units.
+    /// Its data units (the first [`UNITS_SHOWN`] by id).
     pub data_units: Vec<UnitLine>,
+    /// How many data units it has in all.
+    pub data_units_total: u64,
     /// The newest penalties it paid, newest first.
     pub penalties: Vec<PenaltyLine>,
 }
@@ -120,7 +125,9 @@ pub async fn provider(
     let rollups = source.db.rollups();
     let reports = source.db.reports();
     let mut data_units = Vec::new();
-    for allocation in mirror.allocations_of(provider).await? {
+    let allocations = mirror.allocations_of(provider).await?;
+    let data_units_total = allocations.len() as u64;
+    for allocation in allocations.into_iter().take(UNITS_SHOWN) {
         let recent = rollups
             .of_data_unit(
                 allocation.data_unit,
@@ -175,6 +182,7 @@ pub async fn provider(
             })
             .collect(),
         data_units,
+        data_units_total,
         penalties: mirror
             .penalties_of_provider(provider, PENALTIES_SHOWN)
             .await?

@@ -127,6 +127,10 @@ pub(crate) async fn page(
                 }
             } }
             @if v.data_units.is_empty() { p { "No data unit yet." } }
+            @if (v.data_units.len() as u64) < v.data_units_total {
+                p.hint { "Showing the first " (v.data_units.len()) " of " (v.data_units_total)
+                    " data units; every one's results are in the export." }
+            }
         }
         section aria-labelledby="profiles" {
             h2 id="profiles" { "SLA profiles" }
