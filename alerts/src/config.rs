@@ -19,7 +19,17 @@ use alloy_primitives::Address;
 use serde::Deserialize;
 
 /// The rules there are (`rules` of a receiver names some of them; absent: all).
-pub const RULES: [&str; 3] = ["violation", "penalty", "late"];
+pub const RULES: [&str; 9] = [
+    "violation",
+    "penalty",
+    "late",
+    "burn-rate",
+    "time-to-breach",
+    "bond-cover",
+    "reputation-drop",
+    "key-expiry",
+    "oracle-health",
+];
 
 /// Why a configuration is refused; names the field.
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +41,7 @@ pub struct ConfigError {
     pub detail: String,
 }
 
-fn refuse(field: impl Into<String>, detail: impl Into<String>) -> ConfigError {
+pub(crate) fn refuse(field: impl Into<String>, detail: impl Into<String>) -> ConfigError {
     ConfigError {
         field: field.into(),
         detail: detail.into(),
@@ -48,6 +58,8 @@ struct RawConfig {
     dashboard_url: String,
     #[serde(default = "default_late_margin")]
     late_margin_s: u64,
+    rules: Option<serde_json::Value>,
+    maintenance: Option<serde_json::Value>,
 }
 
 fn default_late_margin() -> u64 {
@@ -85,6 +97,10 @@ pub struct AlertsConfig {
     pub dashboard_url: String,
     /// How long past its reporting interval a reporter may be before it is late, ms.
     pub late_margin_ms: u64,
+    /// Every rule's parameters (`"rules"`; defaults in `settings.rs` and docs/alerts.md).
+    pub settings: crate::settings::RuleSettings,
+    /// Maintenance windows declared in the file.
+    pub maintenance: Vec<crate::maintenance::Window>,
 }
 
 /// The channels there are.
@@ -233,6 +249,8 @@ impl AlertsConfig {
             expire_after_ms: raw.expire_after_s.saturating_mul(1_000),
             dashboard_url: raw.dashboard_url.trim_end_matches('/').to_owned(),
             late_margin_ms: raw.late_margin_s.saturating_mul(1_000),
+            settings: crate::settings::parse(raw.rules)?,
+            maintenance: crate::maintenance::parse(raw.maintenance)?,
         })
     }
 }

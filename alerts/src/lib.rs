@@ -1,15 +1,20 @@
-//! The SLA oracle's alerts: rules over the roll-ups and the chain mirror (`rules.rs`) raise
-//! alerts (`alert.rs`), which are written to the outbox in the database for each receiver that
-//! wants them before any delivery is tried, then posted to signed JSON webhooks with retries
+//! The SLA oracle's alerts: rules over the roll-ups, the chain mirror and the services' metrics
+//! (`rules/`, with parameters from `settings.rs`) raise alerts (`alert.rs`), conditions through
+//! the engine of `condition.rs` (hysteresis, cooldown, resolved), muted by the maintenance
+//! windows of `maintenance.rs`. Alerts are written to the outbox in the database for each
+//! receiver that wants them before any delivery is tried, then posted to signed JSON webhooks with retries
 //! until acknowledged or expired (`deliver.rs`, `service.rs`). Receivers come from a
 //! configuration file (`config.rs`). See `docs/alerts.md`.
 
 #![warn(missing_docs)]
 
 pub mod alert;
+pub mod condition;
 pub mod config;
 pub mod deliver;
+pub mod maintenance;
 pub mod rules;
 pub mod service;
+pub mod settings;
 
 pub use config::AlertsConfig;

@@ -36,8 +36,8 @@ pub async fn run(
     let http = reqwest::Client::builder()
         .timeout(timing.request_timeout)
         .build()?;
+    let mut rules = Rules::start(&db, &config).await?;
     let config = Arc::new(config);
-    let mut rules = Rules::new(config.late_margin_ms);
     tokio::pin!(shutdown);
     loop {
         if let Err(e) = tick(&db, &config, &http, &mut rules).await {
@@ -58,26 +58,31 @@ pub async fn tick(
     rules: &mut Rules,
 ) -> anyhow::Result<()> {
     let now = sla_runtime::now_ms();
-    let raised = rules.look(db, &config.dashboard_url, now).await?;
+    let look = rules.look(db, config, http, now).await?;
     let mut rows = Vec::new();
-    for alert in &raised {
+    for alert in &look.alerts {
         let provider = alert.provider.parse().unwrap_or_default();
         let body = serde_json::to_string(alert)?;
         for r in &config.receivers {
-            if r.wants(alert.rule, &provider, alert.data_unit) {
+            if r.wants(&alert.rule, &provider, alert.data_unit) {
                 rows.push(NewAlert {
                     receiver: r.name.clone(),
                     alert_key: alert.alert_key.clone(),
-                    rule: alert.rule.to_owned(),
-                    severity: alert.severity.to_owned(),
+                    rule: alert.rule.clone(),
+                    severity: alert.severity.clone(),
                     body: body.clone(),
                 });
             }
         }
     }
-    let added = db.alerts().enqueue(&rows, now).await?;
+    // Written before anything moves in memory: a failed write is looked at again next tick.
+    let added = db.alerts().enqueue_with(&rows, &look.changes, now).await?;
+    rules.commit(&look);
     if added > 0 {
         tracing::info!(added, "alerts written to the outbox");
+    }
+    if look.muted > 0 {
+        tracing::info!(muted = look.muted, "alerts muted by maintenance windows");
     }
     deliver_due(db, config, http).await
 }

@@ -1,6 +1,7 @@
 //! The JSON the pages are built from, on the public read API: `GET /v1/overview`,
 //! `/v1/providers/{address}`, `/v1/data-units/{id}`, and the exports
-//! `/v1/providers/{address}/results` and `/v1/data-units/{id}/results` (`format=json|csv`).
+//! `/v1/providers/{address}/results` and `/v1/data-units/{id}/results` (`format=json|csv`),
+//! and `/v1/data-units/{id}/forecast` (time to breach of every enforced term).
 //! Field by field in `docs/dashboard.md`.
 
 use axum::extract::{Path, RawQuery, State};
@@ -60,6 +61,18 @@ pub async fn data_unit(
     let id = params::number("id", &id)?;
     let span = span(raw.as_deref())?;
     let view = data_unit::data_unit(state.source(), id, span, sla_runtime::now_ms())
+        .await?
+        .ok_or_else(|| DashboardError::NotFound("data unit".into()))?;
+    Ok(Json(view).into_response())
+}
+
+/// `GET /v1/data-units/{id}/forecast`: when each enforced term breaks at the current rate.
+pub async fn data_unit_forecast(
+    State(state): State<DashboardState>,
+    Path(id): Path<String>,
+) -> Result<Response, DashboardError> {
+    let id = params::number("id", &id)?;
+    let view = crate::data::forecast::forecast(state.source(), id, sla_runtime::now_ms())
         .await?
         .ok_or_else(|| DashboardError::NotFound("data unit".into()))?;
     Ok(Json(view).into_response())

@@ -141,5 +141,6 @@ pub fn api_router<S: Clone + Send + Sync + 'static>(state: DashboardState) -> Ro
         )
         .route("/v1/data-units/{id}", get(api::data_unit))
         .route("/v1/data-units/{id}/results", get(api::data_unit_results))
+        .route("/v1/data-units/{id}/forecast", get(api::data_unit_forecast))
         .with_state(state)
 }

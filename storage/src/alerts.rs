@@ -23,6 +23,19 @@ pub struct NewAlert {
     pub body: String,
 }
 
+/// Where an alert condition stands (a condition that never fired has no row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionState {
+    /// The condition (`burn-rate:7:uptime:1h`).
+    pub condition: String,
+    /// When the firing incident began, while it fires.
+    pub firing_since_ms: Option<u64>,
+    /// When it last resolved (for the cooldown).
+    pub resolved_at_ms: Option<u64>,
+    /// The last firing alert as JSON: what the resolved message is built from.
+    pub alert_json: String,
+}
+
 /// An alert in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OutboxAlert {
@@ -80,7 +93,35 @@ impl AlertStore {
     /// Writes `alerts`, due at `now_ms`, in one transaction; one already there (same receiver
     /// and key) is left as it is. Returns how many were new.
     pub async fn enqueue(&self, alerts: &[NewAlert], now_ms: u64) -> Result<u64> {
+        self.enqueue_with(alerts, &[], now_ms).await
+    }
+
+    /// [`enqueue`](Self::enqueue), and the new state of the conditions that fired or resolved,
+    /// in the same transaction: a crash never leaves an alert written without its condition's
+    /// state, or the reverse.
+    pub async fn enqueue_with(
+        &self,
+        alerts: &[NewAlert],
+        conditions: &[ConditionState],
+        now_ms: u64,
+    ) -> Result<u64> {
         let mut tx = self.db.backend().begin_write().await?;
+        for s in conditions {
+            on_conn!(tx.conn(), |c| {
+                sqlx::query(
+                    "INSERT INTO alert_conditions (condition, firing_since_ms, resolved_at_ms, \
+                     alert_json) VALUES ($1,$2,$3,$4) ON CONFLICT (condition) DO UPDATE SET \
+                     firing_since_ms = excluded.firing_since_ms, \
+                     resolved_at_ms = excluded.resolved_at_ms, alert_json = excluded.alert_json",
+                )
+                .bind(&s.condition)
+                .bind(s.firing_since_ms.map(|v| v as i64))
+                .bind(s.resolved_at_ms.map(|v| v as i64))
+                .bind(&s.alert_json)
+                .execute(c)
+                .await?;
+            });
+        }
         let mut added = 0;
         for a in alerts {
             added += on_conn!(tx.conn(), |c| {
@@ -102,6 +143,28 @@ impl AlertStore {
         }
         tx.commit().await?;
         Ok(added)
+    }
+
+    /// Every condition's state (the alerting process reads it once when it starts).
+    pub async fn conditions(&self) -> Result<Vec<ConditionState>> {
+        let mut conn = self.db.backend().read().await?;
+        let rows: Vec<(String, Option<i64>, Option<i64>, String)> = on_conn!(conn.conn(), |c| {
+            sqlx::query_as(
+                "SELECT condition, firing_since_ms, resolved_at_ms, alert_json \
+                 FROM alert_conditions ORDER BY condition",
+            )
+            .fetch_all(c)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(condition, f, r, alert_json)| ConditionState {
+                condition,
+                firing_since_ms: f.map(|v| v as u64),
+                resolved_at_ms: r.map(|v| v as u64),
+                alert_json,
+            })
+            .collect())
     }
 
     /// Pending alerts due at `now_ms`, oldest due first.

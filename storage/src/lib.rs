@@ -20,16 +20,18 @@ mod database;
 mod error;
 pub mod mirror;
 pub mod reports;
+pub mod rollup_windows;
 pub mod rollups;
 mod rows;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod testing;
 pub mod txs;
 
-pub use alerts::{AlertStore, NewAlert, OutboxAlert};
+pub use alerts::{AlertStore, ConditionState, NewAlert, OutboxAlert};
 pub use database::Database;
 pub use error::{Result, StorageError};
 pub use mirror::{MirrorStore, MirrorWrite};
 pub use reports::{ReportStore, StoredReport};
+pub use rollup_windows::WindowCounts;
 pub use rollups::{Rollup, RollupStatus, RollupStore};
 pub use txs::{OracleTx, TxState, TxStore};

@@ -113,19 +113,24 @@ pub struct UncountedReport {
 /// The roll-up tables of a [`Database`].
 #[derive(Debug, Clone)]
 pub struct RollupStore {
-    db: Database,
+    pub(crate) db: Database,
 }
 
 const ROLLUP_COLUMNS: &str = "data_unit, epoch, status, summary, summary_json, reports_root, \
      report_count, verdict_json, updated_at_ms";
 
 const UPSERT_ROLLUP: &str = "INSERT INTO epoch_rollups (data_unit, epoch, status, accumulator, \
-     summary, summary_json, reports_root, report_count, verdict_json, updated_at_ms) \
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (data_unit, epoch) DO UPDATE SET \
+     summary, summary_json, reports_root, report_count, verdict_json, updated_at_ms, \
+     slots_up, slots_down, ops_consumer, failures_consumer, ops_provider, failures_provider) \
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) \
+     ON CONFLICT (data_unit, epoch) DO UPDATE SET \
      status = excluded.status, accumulator = excluded.accumulator, summary = excluded.summary, \
      summary_json = excluded.summary_json, reports_root = excluded.reports_root, \
      report_count = excluded.report_count, verdict_json = excluded.verdict_json, \
-     updated_at_ms = excluded.updated_at_ms";
+     updated_at_ms = excluded.updated_at_ms, slots_up = excluded.slots_up, \
+     slots_down = excluded.slots_down, ops_consumer = excluded.ops_consumer, \
+     failures_consumer = excluded.failures_consumer, ops_provider = excluded.ops_provider, \
+     failures_provider = excluded.failures_provider";
 
 #[derive(sqlx::FromRow)]
 struct RollupRow {
@@ -195,6 +200,17 @@ impl RollupStore {
         Ok(n as u64)
     }
 
+    /// The oldest epoch with a final roll-up not yet on chain: how far the submitter trails.
+    pub async fn oldest_final_epoch(&self) -> Result<Option<u64>> {
+        let mut conn = self.db.backend().read().await?;
+        let e: Option<i64> = on_conn!(conn.conn(), |c| {
+            sqlx::query_scalar("SELECT MIN(epoch) FROM epoch_rollups WHERE status = 'final'")
+                .fetch_one(c)
+                .await?
+        });
+        Ok(e.map(|e| e as u64))
+    }
+
     /// The roll-up of a data unit and epoch, if there is one.
     pub async fn get(&self, data_unit: u64, epoch: u64) -> Result<Option<Rollup>> {
         let sql = format!(
@@ -257,6 +273,23 @@ impl RollupStore {
                 .bind(data_unit as i64)
                 .bind(epoch_bind(from_epoch))
                 .bind(epoch_bind(to_epoch))
+                .fetch_all(c)
+                .await?
+        });
+        rows.into_iter().map(RollupRow::into_domain).collect()
+    }
+
+    /// Open roll-ups that changed after `since_ms`, by data unit: what the time-to-breach
+    /// alert reads of the epochs in progress (through the `(status, epoch)` index).
+    pub async fn open_changed_since(&self, since_ms: u64) -> Result<Vec<Rollup>> {
+        let sql = format!(
+            "SELECT {ROLLUP_COLUMNS} FROM epoch_rollups WHERE status = 'open' \
+             AND updated_at_ms > $1 ORDER BY data_unit, epoch"
+        );
+        let mut conn = self.db.backend().read().await?;
+        let rows = on_conn!(conn.conn(), |c| {
+            sqlx::query_as::<_, RollupRow>(&sql)
+                .bind(since_ms.min(i64::MAX as u64) as i64)
                 .fetch_all(c)
                 .await?
         });
@@ -401,6 +434,7 @@ async fn upsert(conn: &mut Conn<'_>, r: &RollupWrite<'_>) -> Result<()> {
         .map_err(|e| to_json("verdict", e))?;
     let accumulator = r.accumulator.encode();
     let encoded = summary.encode();
+    let counts = crate::rollup_windows::WindowCounts::of_summary(summary);
     on_conn!(conn, |c| {
         sqlx::query(UPSERT_ROLLUP)
             .bind(summary.data_unit as i64)
@@ -413,6 +447,12 @@ async fn upsert(conn: &mut Conn<'_>, r: &RollupWrite<'_>) -> Result<()> {
             .bind(summary.reports as i64)
             .bind(verdict_json.as_deref())
             .bind(r.updated_at_ms as i64)
+            .bind(counts.slots_up as i64)
+            .bind(counts.slots_down as i64)
+            .bind(counts.ops_consumer as i64)
+            .bind(counts.failures_consumer as i64)
+            .bind(counts.ops_provider as i64)
+            .bind(counts.failures_provider as i64)
             .execute(&mut **c)
             .await?;
     });

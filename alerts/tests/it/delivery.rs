@@ -256,7 +256,7 @@ async fn chat_channels_get_the_alert_in_words() {
     };
     let config = std::sync::Arc::new(sla_alerts::AlertsConfig::parse(&text, env).unwrap());
     let http = reqwest::Client::new();
-    let mut rules = sla_alerts::rules::Rules::new(60_000);
+    let mut rules = sla_alerts::rules::Rules::start(&db, &config).await.unwrap();
     sla_alerts::service::tick(&db, &config, &http, &mut rules)
         .await
         .unwrap();

@@ -4,6 +4,7 @@
 
 pub mod data_unit;
 pub mod export;
+pub mod forecast;
 pub mod overview;
 pub mod provider;
 pub mod status;

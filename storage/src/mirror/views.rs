@@ -2,10 +2,11 @@
 //! provider's history and its data units. Read-only, outside the indexer's transaction.
 
 use alloy_primitives::Address;
-use sla_protocol::parties::Allocation;
+use sla_protocol::parties::{Allocation, ReporterKey};
 
 use super::rows::{
-    AllocationRow, PenaltyRow, ProfileRow, ALLOCATION_COLUMNS, PENALTY_COLUMNS, PROFILE_COLUMNS,
+    AllocationRow, KeyRow, PenaltyRow, ProfileRow, ALLOCATION_COLUMNS, KEY_COLUMNS,
+    PENALTY_COLUMNS, PROFILE_COLUMNS,
 };
 use super::types::{ChainOrigin, MirroredPenalty, Profile};
 use super::MirrorStore;
@@ -247,6 +248,24 @@ impl MirrorStore {
             }
         }
         Ok(changes)
+    }
+
+    /// Reporter keys whose validity ends in `(from_ms, to_ms]`, soonest first: the keys an
+    /// alert warns about before their reports stop being accepted.
+    pub async fn keys_ending(&self, from_ms: u64, to_ms: u64) -> Result<Vec<ReporterKey>> {
+        let sql = format!(
+            "SELECT {KEY_COLUMNS} FROM reporter_keys WHERE valid_until_ms > $1 \
+             AND valid_until_ms <= $2 ORDER BY valid_until_ms, public_key"
+        );
+        let mut conn = self.db.backend().read().await?;
+        let rows = on_conn!(conn.conn(), |c| {
+            sqlx::query_as::<_, KeyRow>(&sql)
+                .bind(from_ms.min(i64::MAX as u64) as i64)
+                .bind(to_ms.min(i64::MAX as u64) as i64)
+                .fetch_all(c)
+                .await?
+        });
+        rows.into_iter().map(KeyRow::into_domain).collect()
     }
 
     /// A provider's data units as they stand, by data unit.

@@ -1,0 +1,32 @@
+-- Alerts (docs/alerts.md): what the error-budget rules sum over time windows, and the state of
+-- the alert conditions.
+--
+-- Each roll-up carries the counts the burn-rate and time-to-breach rules add up over windows
+-- (combined uptime slots up and down, service operations and failures per view), so a window
+-- over every data unit is one grouped scan instead of decoding every summary. The aggregator
+-- writes them with each roll-up; rows written before this migration are filled from their
+-- summary JSON here.
+ALTER TABLE epoch_rollups ADD COLUMN slots_up          INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE epoch_rollups ADD COLUMN slots_down        INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE epoch_rollups ADD COLUMN ops_consumer      INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE epoch_rollups ADD COLUMN failures_consumer INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE epoch_rollups ADD COLUMN ops_provider      INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE epoch_rollups ADD COLUMN failures_provider INTEGER NOT NULL DEFAULT 0;
+UPDATE epoch_rollups SET
+    slots_up          = json_extract(summary_json, '$.combined.slots.up'),
+    slots_down        = json_extract(summary_json, '$.combined.slots.down'),
+    ops_consumer      = json_extract(summary_json, '$.consumer.service_operations'),
+    failures_consumer = json_extract(summary_json, '$.consumer.service_failures'),
+    ops_provider      = json_extract(summary_json, '$.provider.service_operations'),
+    failures_provider = json_extract(summary_json, '$.provider.service_failures');
+CREATE INDEX epoch_rollups_by_epoch ON epoch_rollups (epoch);
+
+-- A condition (burn rate, bond cover, oracle health, ...) that fired: kept until it resolves,
+-- so that a restarted process neither raises it again nor forgets to say it ended; and when it
+-- resolved, for the cooldown. `alert_json` is the firing alert, the base of the resolved one.
+CREATE TABLE alert_conditions (
+    condition       TEXT    PRIMARY KEY,
+    firing_since_ms INTEGER,
+    resolved_at_ms  INTEGER,
+    alert_json      TEXT    NOT NULL
+);
