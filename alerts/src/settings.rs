@@ -400,3 +400,67 @@ fn timing(
         },
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(text: &str) -> String {
+        let err = parse(Some(serde_json::from_str(text).unwrap())).unwrap_err();
+        err.to_string()
+    }
+
+    #[test]
+    fn defaults_are_the_sre_workbook_windows() {
+        let s = parse(None).unwrap();
+        let w: Vec<_> = s
+            .burn_windows
+            .iter()
+            .map(|w| (w.name.as_str(), w.long_ms, w.short_ms, w.burn_milli))
+            .collect();
+        assert_eq!(
+            w,
+            vec![
+                ("1h", 3_600_000, 300_000, 14_400),
+                ("6h", 21_600_000, 1_800_000, 6_000),
+                ("3d", 259_200_000, 21_600_000, 1_000)
+            ]
+        );
+        assert_eq!(s.timing("oracle-health").for_ms, 60_000);
+        assert_eq!(s.cover_epochs, 24);
+    }
+
+    #[test]
+    fn impossible_parameters_are_refused_by_field() {
+        for (text, field) in [
+            (
+                r#"{"burn-rate":{"windows":[{"name":"a","long_s":60,"short_s":60,"burn":2}]}}"#,
+                "rules.burn-rate.windows[0].short_s",
+            ),
+            (
+                r#"{"burn-rate":{"windows":[{"name":"a","long_s":60,"short_s":5,"burn":0}]}}"#,
+                "rules.burn-rate.windows[0].burn",
+            ),
+            (r#"{"burn-rate":{"windows":[]}}"#, "rules.burn-rate.windows"),
+            (r#"{"bond-cover":{"epochs":0}}"#, "rules.bond-cover.epochs"),
+            (
+                r#"{"reputation-drop":{"drop_bps":10001}}"#,
+                "rules.reputation-drop.drop_bps",
+            ),
+            (
+                r#"{"key-expiry":{"severity":"loud"}}"#,
+                "rules.key-expiry.severity",
+            ),
+            (
+                r#"{"oracle-health":{"oracle_metrics_url":"ftp://x"}}"#,
+                "rules.oracle-health.oracle_metrics_url",
+            ),
+            (r#"{"bond-cover":{"for_s":9999999}}"#, "rules.bond-cover"),
+            (r#"{"no-such-rule":{}}"#, "rules"),
+            (r#"{"bond-cover":{"epoch":3}}"#, "rules"),
+        ] {
+            let e = refused(text);
+            assert!(e.contains(&format!("{field}: ")), "{text}: {e}");
+        }
+    }
+}

@@ -209,3 +209,24 @@ async fn scrape(http: &reqwest::Client, url: &reqwest::Url) -> Result<String, St
         .await
         .map_err(|_| "the body did not arrive".to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::sample_sum;
+
+    #[test]
+    fn sums_every_label_set_of_one_metric_only() {
+        let text = "# HELP sla_ingest_requests_shed Requests refused\n\
+            # TYPE sla_ingest_requests_shed counter\n\
+            sla_ingest_requests_shed_total{reason=\"in-flight\"} 3\n\
+            sla_ingest_requests_shed_total{reason=\"queue\"} 4.5\n\
+            sla_ingest_requests_shed_total_other 100\n\
+            sla_oracle_epochs_behind 2\n";
+        assert_eq!(
+            sample_sum(text, "sla_ingest_requests_shed_total"),
+            Some(7.5)
+        );
+        assert_eq!(sample_sum(text, "sla_oracle_epochs_behind"), Some(2.0));
+        assert_eq!(sample_sum(text, "sla_indexer_lag_blocks"), None);
+    }
+}

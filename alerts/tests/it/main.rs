@@ -1,6 +1,7 @@
 //! The alerting process: its configuration's refusals, the outbox on both databases, and
 //! delivery to a real local webhook receiver that fails at first, across a kill -9.
 
+mod conditions;
 mod config;
 mod delivery;
 mod late;

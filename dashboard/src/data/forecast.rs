@@ -205,7 +205,7 @@ pub struct TermForecast {
     pub burn_milli: Option<u64>,
     /// When it breaks at the current rate.
     pub breach: Breach,
-    /// The forecast in words ("at this rate the 30-day uptime falls below 99.95 % in 3 h 20 min").
+    /// The forecast in words ("at this rate the uptime over 30 days breaks ≥ 99.95 % in 3 h 20 min").
     pub words: String,
 }
 
@@ -218,7 +218,7 @@ pub fn say(terms: &SlaTerms, metric: Metric, breach: Breach, now_ms: u64) -> Str
     let limit = format!("{} {}", bound.symbol(), words::value(metric, threshold));
     let what = if metric == Metric::Uptime {
         format!(
-            "the {} uptime",
+            "the uptime over {}",
             words::duration_s(u64::from(terms.uptime_window))
         )
     } else {
@@ -318,4 +318,96 @@ pub async fn forecast(
         recent_window_s: recent_ms / 1_000,
         terms: out,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(bad: u64, total: u64) -> Events {
+        Events { bad, total }
+    }
+
+    #[test]
+    fn burn_rate_is_bad_share_over_budget_in_thousandths() {
+        // 99.9 % uptime: 10 bps of budget; 1 down of 100 slots = 100 bps = 10× the budget.
+        assert_eq!(burn_milli(ev(1, 100), 10), Some(10_000));
+        // 14.4× at exactly 144 bps down over a 10 bps budget.
+        assert_eq!(burn_milli(ev(144, 10_000), 10), Some(14_400));
+        assert_eq!(burn_milli(ev(0, 100), 10), Some(0));
+        assert_eq!(burn_milli(ev(0, 0), 10), None, "no events, no rate");
+        assert_eq!(burn_milli(ev(1, 100), 0), Some(u64::MAX), "no budget");
+        assert_eq!(burn_milli(ev(0, 100), 0), Some(0));
+        // Floors: 1 of 3 over 10 bps = 333.3× → 333333.
+        assert_eq!(burn_milli(ev(1, 3), 10), Some(333_333));
+    }
+
+    #[test]
+    fn error_rate_events_take_the_worse_view() {
+        let c = WindowCounts {
+            ops_consumer: 100,
+            failures_consumer: 5,
+            ops_provider: 1_000,
+            failures_provider: 10,
+            ..WindowCounts::default()
+        };
+        assert_eq!(events(Metric::ErrorRate, &c), ev(5, 100));
+        let up = WindowCounts {
+            slots_up: 58,
+            slots_down: 2,
+            ..WindowCounts::default()
+        };
+        assert_eq!(events(Metric::Uptime, &up), ev(2, 60));
+    }
+
+    #[test]
+    fn uptime_breach_solves_for_the_first_slot_below_the_minimum() {
+        let now = 1_000_000;
+        // Window: 9,990 up of 10,000 (99.90 %); min 99.50 %; recent: 30 of 60 down in 1 h.
+        // Breach once (9990 + n/2)/(10000 + n) < 0.995 → n > 40/0.495 = 80.8 → 81 slots,
+        // at 60 observed slots an hour → 81 min → 4,860,000 ms.
+        let b = uptime_breach(9_950, ev(10, 10_000), ev(30, 60), 3_600_000, now);
+        assert_eq!(b, Breach::At(now + 4_860_000));
+        // Check the answer by brute force: at n = 80 the window still holds, at 81 it breaks.
+        let holds = |n: u64| (9_990 * 2 + n) * 10_000 >= 9_950 * 2 * (10_000 + n);
+        assert!(holds(80) && !holds(81));
+        // Recent uptime meets the minimum: no breach at this rate.
+        assert_eq!(
+            uptime_breach(9_950, ev(10, 10_000), ev(0, 60), 3_600_000, now),
+            Breach::NotAtThisRate
+        );
+        // Already below.
+        assert_eq!(
+            uptime_breach(9_950, ev(100, 10_000), ev(0, 60), 3_600_000, now),
+            Breach::Now
+        );
+        assert_eq!(
+            uptime_breach(9_950, ev(0, 5), ev(5, 5), 3_600_000, now),
+            Breach::NoData,
+            "fewer than MIN_SAMPLES observed slots"
+        );
+    }
+
+    #[test]
+    fn windows_cover_every_epoch_they_overlap() {
+        let epochs = EpochConfig::new(0, 3_600).unwrap();
+        // 10:30 with a 5-minute window: epoch 10 only; with 1 h: epochs 9 and 10.
+        let t = 10 * 3_600_000 + 1_800_000;
+        assert_eq!(window_epochs(&epochs, t, 300_000), (10, 10));
+        assert_eq!(window_epochs(&epochs, t, 3_600_000), (9, 10));
+        assert_eq!(window_epochs(&epochs, 1_000, 3_600_000), (0, 0));
+    }
+
+    #[test]
+    fn the_forecast_says_when_in_words() {
+        let mut terms = SlaTerms::reporting_only(60);
+        terms.min_uptime_bps = 9_995;
+        terms.uptime_window = 30 * 86_400;
+        let s = say(&terms, Metric::Uptime, Breach::At(12_000_000), 0);
+        assert_eq!(
+            s,
+            "at this rate the uptime over 30 days breaks ≥ 99.95 % in 3 h 20 min \
+             (1970-01-01 03:20:00 UTC)"
+        );
+    }
 }
