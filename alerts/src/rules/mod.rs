@@ -28,9 +28,6 @@ use crate::maintenance;
 /// Most rows a rule reads per look.
 const BATCH: u32 = 10_000;
 
-/// How often the list of enforced data units is read again, ms.
-const ALLOCATIONS_EVERY_MS: u64 = 30_000;
-
 /// What one look found: alerts to write, condition states to write with them, and the cursor
 /// to move once they are written.
 #[derive(Debug, Default)]
@@ -56,9 +53,9 @@ pub struct Rules {
     engine: Engine,
     /// Allocations (terms, parties), by data unit.
     allocations: HashMap<u64, Allocation>,
-    /// Enforced data units, read every [`ALLOCATIONS_EVERY_MS`].
+    /// Active data units, read again whenever the mirror's version moves.
     enforced: Vec<u64>,
-    enforced_read_ms: Option<u64>,
+    mirror_version: Option<i64>,
 }
 
 impl Rules {
@@ -73,7 +70,7 @@ impl Rules {
             engine: Engine::restore(db.alerts().conditions().await?),
             allocations: HashMap::new(),
             enforced: Vec::new(),
-            enforced_read_ms: None,
+            mirror_version: None,
         })
     }
 
@@ -99,7 +96,7 @@ impl Rules {
             Some(c) => EpochConfig::new(c.genesis_time, c.epoch_length).ok(),
             None => None,
         };
-        self.refresh_enforced(db, now_ms).await?;
+        self.refresh_enforced(db).await?;
         let mut raised = Vec::new();
         let ctx = Ctx {
             config,
@@ -151,11 +148,9 @@ impl Rules {
         self.engine.commit(&look.changes);
     }
 
-    async fn refresh_enforced(&mut self, db: &Database, now_ms: u64) -> Result<(), StorageError> {
-        if self
-            .enforced_read_ms
-            .is_some_and(|t| now_ms.saturating_sub(t) < ALLOCATIONS_EVERY_MS)
-        {
+    async fn refresh_enforced(&mut self, db: &Database) -> Result<(), StorageError> {
+        let version = db.mirror().version().await?;
+        if self.mirror_version == Some(version) {
             return Ok(());
         }
         let all = db.mirror().enforced_allocations().await?;
@@ -167,7 +162,7 @@ impl Rules {
         for a in all {
             self.allocations.insert(a.data_unit, a);
         }
-        self.enforced_read_ms = Some(now_ms);
+        self.mirror_version = Some(version);
         Ok(())
     }
 }

@@ -1,7 +1,9 @@
 //! The whole stack on one machine: the end-to-end run (`e2e`) and the fault injections
-//! (`faults`), the dashboard in a real browser (`dashboard`), against a real anvil with the deployed contract, the ingest API over HTTP and the
-//! oracle. Needs anvil (`contracts/scripts/setup.sh`).
+//! (`faults`), the dashboard in a real browser (`dashboard`), the alerts with a real webhook
+//! receiver (`alerts`), against a real anvil with the deployed contract, the ingest API over
+//! HTTP and the oracle. Needs anvil (`contracts/scripts/setup.sh`).
 
+mod alerts;
 mod dashboard;
 mod e2e;
 mod faults;

@@ -250,6 +250,17 @@ impl MirrorStore {
         Ok(changes)
     }
 
+    /// The counter every change to allocations and reporter keys bumps (migration 0002): a
+    /// reader caching them reads them again only when it moved.
+    pub async fn version(&self) -> Result<i64> {
+        let mut conn = self.db.backend().read().await?;
+        Ok(on_conn!(conn.conn(), |c| {
+            sqlx::query_scalar("SELECT version FROM mirror_version WHERE id = 1")
+                .fetch_one(c)
+                .await?
+        }))
+    }
+
     /// Reporter keys whose validity ends in `(from_ms, to_ms]`, soonest first: the keys an
     /// alert warns about before their reports stop being accepted.
     pub async fn keys_ending(&self, from_ms: u64, to_ms: u64) -> Result<Vec<ReporterKey>> {
