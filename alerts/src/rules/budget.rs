@@ -7,8 +7,8 @@
 //!   over its rolling window, the per-epoch terms (latency, speed, error rate) in the epoch in
 //!   progress. Condition `time-to-breach:{data unit}:{metric}`.
 //!
-//! Each burn window is evaluated every tenth of its short window (at most once per tick): one
-//! grouped scan per window. The time-to-breach rule runs at the pace of the fastest window (at
+//! Each burn window is evaluated every hundredth of its short window (3 s for the 5-minute
+//! window; at most once per tick): two grouped scans per window. The time-to-breach rule runs at the pace of the fastest window (at
 //! least every 30 s), reads only open roll-ups that changed, and reads a data unit's uptime
 //! window only while its recent uptime burns its budget faster than allowed.
 
@@ -76,7 +76,7 @@ impl Budget {
         let now = ctx.now_ms;
         let mut out = Vec::new();
         for w in &settings.burn_windows {
-            if !due(self.last.get(&w.name).copied(), now, w.short_ms / 10) {
+            if !due(self.last.get(&w.name).copied(), now, w.short_ms / 100) {
                 continue;
             }
             self.last.insert(w.name.clone(), now);
@@ -159,7 +159,7 @@ impl Budget {
         let fastest = settings
             .burn_windows
             .iter()
-            .map(|w| w.short_ms / 10)
+            .map(|w| w.short_ms / 100)
             .min()
             .unwrap_or(BREACH_EVERY_MS)
             .min(BREACH_EVERY_MS);

@@ -269,7 +269,7 @@ async fn burn_forecast_cover_and_expiry_fire_once_and_resolve_muted_by_maintenan
         );
 
         // The failures stop: the epoch in progress is up. Each window is looked at again after
-        // a tenth of its short window (30 s, 3 min, 36 min); every burn-rate condition resolves
+        // a hundredth of its short window (3 s, 18 s, 3.6 min); every burn-rate condition resolves
         // exactly once.
         epoch_in_progress(&db, now, 1, false).await;
         let mut resolved = Vec::new();

@@ -11,6 +11,7 @@ use std::time::Instant;
 use clap::Parser;
 use serde_json::json;
 use sla_alerts::rules::Rules;
+use sla_alerts::AlertsConfig;
 use sla_storage::{Database, NewAlert};
 
 #[derive(Debug, Parser)]
@@ -30,24 +31,33 @@ fn median(mut v: Vec<f64>) -> f64 {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let db = Database::connect(&args.database_url).await?;
+    let config = AlertsConfig::parse(r#"{"receivers":[]}"#, |_| None)?;
+    let http = reqwest::Client::new();
     let (mut first, mut steady, mut write, mut rewrite) = (vec![], vec![], vec![], vec![]);
     let (mut raised, mut raised_next) = (0, 0);
     for run in 0..args.runs {
-        let mut rules = Rules::new(60_000);
+        let mut rules = Rules::start(&db, &config).await?;
         let t = Instant::now();
-        let alerts = rules.look(&db, "", sla_runtime::now_ms()).await?;
+        let look = rules
+            .look(&db, &config, &http, sla_runtime::now_ms())
+            .await?;
         first.push(t.elapsed().as_secs_f64() * 1_000.0);
+        rules.commit(&look);
+        let alerts = look.alerts;
         raised = alerts.len();
         let t = Instant::now();
-        raised_next = rules.look(&db, "", sla_runtime::now_ms()).await?.len();
+        let next = rules
+            .look(&db, &config, &http, sla_runtime::now_ms())
+            .await?;
         steady.push(t.elapsed().as_secs_f64() * 1_000.0);
+        raised_next = next.alerts.len();
         let rows: Vec<NewAlert> = alerts
             .iter()
             .map(|a| NewAlert {
                 receiver: format!("bench-{run}"),
                 alert_key: a.alert_key.clone(),
-                rule: a.rule.to_owned(),
-                severity: a.severity.to_owned(),
+                rule: a.rule.clone(),
+                severity: a.severity.clone(),
                 body: serde_json::to_string(a).unwrap(),
             })
             .collect();

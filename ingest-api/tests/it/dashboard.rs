@@ -75,6 +75,12 @@ async fn pages_are_served_with_a_strict_policy_and_every_bad_parameter_is_named(
         let view: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(view["data_unit"], DATA_UNIT);
         assert_eq!(view["status"], "no_data");
+        let (status, ctype, _, body) =
+            get(&app, &format!("/v1/data-units/{DATA_UNIT}/forecast")).await;
+        assert_eq!((status, ctype.as_str()), (200, "application/json"), "{body}");
+        let forecast: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(forecast["data_unit"], DATA_UNIT);
+        assert!(forecast["terms"].is_array(), "{body}");
 
         for (path, status, field) in [
             ("/v1/data-units/abc", 400, Some("id")),
@@ -88,6 +94,8 @@ async fn pages_are_served_with_a_strict_policy_and_every_bad_parameter_is_named(
                 Some("to_epoch"),
             ),
             ("/v1/data-units/999", 404, None),
+            ("/v1/data-units/999/forecast", 404, None),
+            ("/v1/data-units/x/forecast", 400, Some("id")),
             (
                 "/v1/providers/0x00000000000000000000000000000000000000ee",
                 404,
