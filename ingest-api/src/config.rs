@@ -121,6 +121,11 @@ pub struct Config {
     /// `sla audit` command; empty: a placeholder is shown.
     #[arg(long, env = "SLA_PUBLIC_URL", default_value = "")]
     pub public_url: String,
+
+    /// Let alert subscriptions send to loopback, private and link-local addresses (refused by
+    /// default, against SSRF); for tests and closed networks only.
+    #[arg(long, env = "SLA_SUBSCRIPTIONS_ALLOW_PRIVATE_TARGETS")]
+    pub subscriptions_allow_private_targets: bool,
 }
 
 impl Config {

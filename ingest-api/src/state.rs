@@ -23,6 +23,9 @@ pub struct Limits {
     pub max_records_per_report: usize,
     /// Most reports one batch may hold.
     pub max_batch_reports: usize,
+    /// Whether alert subscriptions may target private addresses
+    /// (`--subscriptions-allow-private-targets`).
+    pub allow_private_targets: bool,
 }
 
 /// Reporter keys already checked (decoded, canonical, not of small order), so that each report
