@@ -2,7 +2,8 @@
 //! alerts (`alert.rs`), which are written to the outbox in the database for each receiver that
 //! wants them before any delivery is tried, then posted to signed JSON webhooks with retries
 //! until acknowledged or expired (`deliver.rs`, `service.rs`). Receivers come from a
-//! configuration file (`config.rs`). See `docs/alerts.md`.
+//! configuration file (`config.rs`) and from signed subscriptions (`subscribed.rs`). See
+//! `docs/alerts.md`.
 
 #![warn(missing_docs)]
 
@@ -11,5 +12,6 @@ pub mod config;
 pub mod deliver;
 pub mod rules;
 pub mod service;
+pub mod subscribed;
 
 pub use config::AlertsConfig;

@@ -35,11 +35,17 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let http = reqwest::Client::builder()
         .timeout(timing.request_timeout)
+        // A receiver's redirect is not followed: a subscription's public URL must not lead
+        // the process to an internal address (SSRF); a 3xx is a failed delivery.
+        .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let config = Arc::new(config);
-    let mut rules = Rules::new(config.late_margin_ms);
+    let base = Arc::new(config);
+    let mut rules = Rules::new(base.late_margin_ms);
+    let mut subscribed = crate::subscribed::Subscribed::default();
     tokio::pin!(shutdown);
     loop {
+        // The configured receivers and those of the signed subscriptions, reloaded every few s.
+        let config = subscribed.merge(&db, &base).await;
         if let Err(e) = tick(&db, &config, &http, &mut rules).await {
             tracing::warn!(error = %e, "alerting tick failed; retrying next tick");
         }

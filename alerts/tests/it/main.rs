@@ -1,8 +1,10 @@
 //! The alerting process: its configuration's refusals, the outbox on both databases, and
-//! delivery to a real local webhook receiver that fails at first, across a kill -9.
+//! delivery to a real local webhook receiver that fails at first, across a kill -9, and
+//! subscriptions turned into receivers.
 
 mod config;
 mod delivery;
 mod late;
 mod outbox;
 mod receiver;
+mod subscriptions;
