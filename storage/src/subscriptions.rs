@@ -369,6 +369,16 @@ impl SubscriptionStore {
         let owner = address_text(&sub.owner);
         let filters = sub.filters.to_json();
         let id = on_conn!(tx.conn(), |c| {
+            // Locks the owner's rows first: on PostgreSQL a concurrent request of the same owner
+            // waits here until this one commits, then counts what it wrote, so requests racing
+            // cannot pass the limit together (SQLite's writers take turns anyway).
+            sqlx::query(
+                "UPDATE alert_subscriptions SET deleted_at_ms = deleted_at_ms \
+                 WHERE owner = $1 AND deleted_at_ms IS NULL",
+            )
+            .bind(&owner)
+            .execute(&mut *c)
+            .await?;
             let (count,): (i64,) = sqlx::query_as(
                 "SELECT COUNT(*) FROM alert_subscriptions WHERE owner = $1 \
                  AND deleted_at_ms IS NULL",
@@ -529,6 +539,15 @@ impl SubscriptionStore {
         }
         let provider = address_text(&window.provider);
         let id = on_conn!(tx.conn(), |c| {
+            // As for subscriptions: racing requests of one provider count one after the other.
+            sqlx::query(
+                "UPDATE maintenance_windows SET cancelled_at_ms = cancelled_at_ms \
+                 WHERE provider = $1 AND until_ms > $2 AND cancelled_at_ms IS NULL",
+            )
+            .bind(&provider)
+            .bind(request.now_ms as i64)
+            .execute(&mut *c)
+            .await?;
             let (count,): (i64,) = sqlx::query_as(
                 "SELECT COUNT(*) FROM maintenance_windows WHERE provider = $1 \
                  AND until_ms > $2 AND cancelled_at_ms IS NULL",

@@ -1,6 +1,7 @@
 //! Alert subscriptions and maintenance windows: a refused write stores nothing and takes no
-//! nonce, a nonce is taken once per account, deleting and cancelling are for the owner only, and
-//! the maintenance read the alert rules use returns what was in force, cancellations counted.
+//! nonce, a nonce is taken once per account, racing requests do not pass the limit together,
+//! deleting and cancelling are for the owner only, and the maintenance read the alert rules use
+//! returns what was in force, cancellations counted.
 //! On SQLite always and on PostgreSQL whenever `SLA_TEST_POSTGRES_URL` is set (mandatory with
 //! `CI=true`).
 
@@ -257,6 +258,42 @@ async fn maintenance_reads_what_was_in_force_and_counts_cancellations() {
         );
         assert_eq!(listed[1].cancelled_at_ms, Some(NOW), "{kind}");
         assert!(subs.maintenance_of(&OTHER, 100).await.unwrap().is_empty());
+        db.close().await;
+    }
+}
+
+#[tokio::test]
+async fn racing_requests_of_one_owner_do_not_pass_the_limit_together() {
+    let (_dir, dbs) = databases("race.sqlite").await;
+    for db in dbs {
+        let kind = db.kind();
+        let subs = db.subscriptions();
+        subs.subscribe(&request(OWNER, "first", NOW), &webhook(OWNER), 4)
+            .await
+            .unwrap()
+            .unwrap();
+        let racing: Vec<_> = (0..12)
+            .map(|i| {
+                let subs = subs.clone();
+                tokio::spawn(async move {
+                    subs.subscribe(
+                        &request(OWNER, &format!("race-{i}"), NOW),
+                        &webhook(OWNER),
+                        4,
+                    )
+                    .await
+                    .unwrap()
+                })
+            })
+            .collect();
+        let mut stored = 0;
+        for r in racing {
+            if r.await.unwrap().is_ok() {
+                stored += 1;
+            }
+        }
+        assert_eq!(stored, 3, "{kind}: up to the limit of 4, no more");
+        assert_eq!(subs.of_owner(&OWNER).await.unwrap().len(), 4, "{kind}");
         db.close().await;
     }
 }
