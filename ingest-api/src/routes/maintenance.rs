@@ -69,6 +69,39 @@ fn impossible(field: &str, detail: String) -> ApiError {
     )
 }
 
+/// The rule of a window's times: its start as stored (a start within [`START_TOLERANCE_MS`]
+/// in the past becomes `now_ms`, so a window never covers the past), or the field at fault and
+/// why.
+pub fn window_start(
+    from_ms: u64,
+    until_ms: u64,
+    now_ms: u64,
+) -> Result<u64, (&'static str, String)> {
+    if from_ms.saturating_add(START_TOLERANCE_MS) < now_ms {
+        return Err((
+            "message.from_ms",
+            format!("from_ms {from_ms} is in the past (now {now_ms})"),
+        ));
+    }
+    if from_ms > now_ms.saturating_add(MAX_AHEAD_MS) {
+        return Err((
+            "message.from_ms",
+            "a window may start at most 90 days ahead".into(),
+        ));
+    }
+    let from_ms = from_ms.max(now_ms);
+    if until_ms <= from_ms {
+        return Err((
+            "message.until_ms",
+            "until_ms must be after from_ms (and after now)".into(),
+        ));
+    }
+    if until_ms - from_ms > MAX_LENGTH_MS {
+        return Err(("message.until_ms", "a window lasts at most 7 days".into()));
+    }
+    Ok(from_ms)
+}
+
 fn window_json(m: &StoredMaintenance) -> Value {
     json!({
         "id": m.id,
@@ -127,32 +160,8 @@ pub async fn declare(
             Some(_) => {}
         }
     }
-    if d.from_ms.saturating_add(START_TOLERANCE_MS) < now {
-        return Err(impossible(
-            "message.from_ms",
-            format!("from_ms {} is in the past (now {now})", d.from_ms),
-        ));
-    }
-    if d.from_ms > now.saturating_add(MAX_AHEAD_MS) {
-        return Err(impossible(
-            "message.from_ms",
-            "a window may start at most 90 days ahead".into(),
-        ));
-    }
-    // A start within the tolerance is moved to now: a window never covers the past.
-    let from_ms = d.from_ms.max(now);
-    if d.until_ms <= from_ms {
-        return Err(impossible(
-            "message.until_ms",
-            "until_ms must be after from_ms (and after now)".into(),
-        ));
-    }
-    if d.until_ms - from_ms > MAX_LENGTH_MS {
-        return Err(impossible(
-            "message.until_ms",
-            "a window lasts at most 7 days".into(),
-        ));
-    }
+    let from_ms = window_start(d.from_ms, d.until_ms, now)
+        .map_err(|(field, detail)| impossible(field, detail))?;
     let reason = d.reason.trim();
     if reason.is_empty()
         || reason.chars().count() > MAX_REASON_CHARS
@@ -235,4 +244,48 @@ pub async fn list(
     Ok(Json(json!({
         "maintenance_windows": windows.iter().map(window_json).collect::<Vec<_>>(),
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_800_000_000_000;
+    const DAY: u64 = 86_400_000;
+
+    #[test]
+    fn a_window_starts_now_or_later_and_lasts_at_most_seven_days() {
+        assert_eq!(window_start(NOW + 10, NOW + DAY, NOW), Ok(NOW + 10));
+        // Within the tolerance: moved to now, never into the past.
+        assert_eq!(window_start(NOW - 30_000, NOW + DAY, NOW), Ok(NOW));
+        let field = |r: Result<u64, (&'static str, String)>| r.unwrap_err().0;
+        assert_eq!(
+            field(window_start(NOW - 61_000, NOW + DAY, NOW)),
+            "message.from_ms"
+        );
+        assert_eq!(
+            field(window_start(NOW + 91 * DAY, NOW + 92 * DAY, NOW)),
+            "message.from_ms"
+        );
+        assert_eq!(
+            field(window_start(NOW + DAY, NOW + DAY, NOW)),
+            "message.until_ms"
+        );
+        // Ending within the tolerance before now: after the move to now it would be empty.
+        assert_eq!(
+            field(window_start(NOW - 30_000, NOW - 1, NOW)),
+            "message.until_ms"
+        );
+        assert_eq!(window_start(NOW, NOW + 7 * DAY, NOW), Ok(NOW));
+        assert_eq!(
+            field(window_start(NOW, NOW + 7 * DAY + 1, NOW)),
+            "message.until_ms"
+        );
+        // No overflow at the edges of u64.
+        assert_eq!(
+            field(window_start(u64::MAX, u64::MAX, NOW)),
+            "message.from_ms"
+        );
+        assert_eq!(field(window_start(NOW, u64::MAX, NOW)), "message.until_ms");
+    }
 }
