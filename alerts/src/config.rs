@@ -85,6 +85,9 @@ pub struct AlertsConfig {
     pub dashboard_url: String,
     /// How long past its reporting interval a reporter may be before it is late, ms.
     pub late_margin_ms: u64,
+    /// Whether subscriptions may be delivered to private addresses (the flag
+    /// `--subscriptions-allow-private-targets`, not the file).
+    pub subscriptions_allow_private_targets: bool,
 }
 
 /// The channels there are.
@@ -233,6 +236,7 @@ impl AlertsConfig {
             expire_after_ms: raw.expire_after_s.saturating_mul(1_000),
             dashboard_url: raw.dashboard_url.trim_end_matches('/').to_owned(),
             late_margin_ms: raw.late_margin_s.saturating_mul(1_000),
+            subscriptions_allow_private_targets: false,
         })
     }
 }

@@ -33,15 +33,16 @@ pub async fn run(
     timing: Timing,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    let mut subscribed = crate::subscribed::Subscribed::default();
     let http = reqwest::Client::builder()
         .timeout(timing.request_timeout)
+        .dns_resolver(subscribed.resolver())
         // A receiver's redirect is not followed: a subscription's public URL must not lead
         // the process to an internal address (SSRF); a 3xx is a failed delivery.
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
     let base = Arc::new(config);
     let mut rules = Rules::new(base.late_margin_ms);
-    let mut subscribed = crate::subscribed::Subscribed::default();
     tokio::pin!(shutdown);
     loop {
         // The configured receivers and those of the signed subscriptions, reloaded every few s.

@@ -3,8 +3,15 @@
 //! becomes a receiver named `sub-{id}`; the list is read again at most every [`RELOAD`], so a
 //! new subscription is served within seconds, and a deleted one drops out: its pending alerts
 //! expire as "receiver no longer configured" and nothing new is written for it.
+//!
+//! The ingest API refused private targets when they were subscribed, but a name can be rebound
+//! to an internal address afterwards: [`PublicOnly`], the HTTP client's resolver, refuses every
+//! private address a subscription's host name resolves to, each time it is resolved (unless the
+//! operator allows private targets). Configured receivers' hosts are resolved as usual.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use sla_storage::subscriptions::{ChannelKind, Subscription};
@@ -56,13 +63,51 @@ pub fn receiver(sub: &Subscription) -> Option<Receiver> {
     })
 }
 
+/// A DNS resolver that refuses private addresses for the host names in its set (those of
+/// subscriptions, and of no configured receiver).
+#[derive(Debug, Default)]
+pub struct PublicOnly {
+    hosts: RwLock<HashSet<String>>,
+}
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_ascii_lowercase();
+        let checked = self.hosts.read().expect("hosts lock").contains(&host);
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if checked && addrs.iter().any(|a| !sla_runtime::net::is_public(a.ip())) {
+                return Err("a subscription's host resolves to a private address".into());
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The host name of a channel's URL, if it is a name (an address was checked when subscribed).
+fn host_name(channel: &Channel) -> Option<String> {
+    let url = match channel {
+        Channel::Webhook { url, .. } | Channel::Slack { url } | Channel::Discord { url } => url,
+        Channel::Telegram { api, .. } => api,
+    };
+    url.domain()
+        .map(|d| d.trim_end_matches('.').to_ascii_lowercase())
+}
+
 /// The configured receivers plus the subscribed ones, read again at most every [`RELOAD`].
 #[derive(Debug, Default)]
 pub struct Subscribed {
     merged: Option<(Instant, Arc<AlertsConfig>)>,
+    resolver: Arc<PublicOnly>,
 }
 
 impl Subscribed {
+    /// The resolver the HTTP client must use, kept up to date with the subscriptions' hosts.
+    pub fn resolver(&self) -> Arc<PublicOnly> {
+        self.resolver.clone()
+    }
+
     /// `base` with the active subscriptions' receivers added. A failed read keeps the last
     /// list (or `base` alone) and is tried again next time.
     pub async fn merge(&mut self, db: &Database, base: &Arc<AlertsConfig>) -> Arc<AlertsConfig> {
@@ -92,6 +137,19 @@ impl Subscribed {
                 continue;
             }
             config.receivers.push(r);
+        }
+        if !base.subscriptions_allow_private_targets {
+            let configured: HashSet<String> = base
+                .receivers
+                .iter()
+                .filter_map(|r| host_name(&r.channel))
+                .collect();
+            let hosts = config.receivers[base.receivers.len()..]
+                .iter()
+                .filter_map(|r| host_name(&r.channel))
+                .filter(|h| !configured.contains(h))
+                .collect();
+            *self.resolver.hosts.write().expect("hosts lock") = hosts;
         }
         let merged = Arc::new(config);
         self.merged = Some((Instant::now(), merged.clone()));

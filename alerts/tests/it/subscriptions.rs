@@ -2,8 +2,9 @@
 //! (as the ingest API's signed route stores them) and none in the configuration file. The real
 //! loop (`service::run`) delivers each penalty to both local receivers, signed with each
 //! subscription's own secret; a subscription for another data unit gets nothing; after one is
-//! deleted, a new penalty reaches the other only. On SQLite always and on PostgreSQL whenever
-//! `SLA_TEST_POSTGRES_URL` is set.
+//! deleted, a new penalty reaches the other only. A subscription whose host name resolves to a
+//! private address is not delivered to unless the operator allows private targets. On SQLite
+//! always and on PostgreSQL whenever `SLA_TEST_POSTGRES_URL` is set.
 
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,45 @@ use crate::receiver::Receiver;
 const PROVIDER: Address = Address::repeat_byte(0xb1);
 const CONSUMER: Address = Address::repeat_byte(0xc1);
 const OWNER: Address = Address::repeat_byte(0xd1);
+
+async fn seed(db: &Database) {
+    let mut w = db.mirror().begin_write().await.unwrap();
+    w.upsert_current_allocation(&Allocation {
+        data_unit: 1,
+        consumer: CONSUMER,
+        provider: PROVIDER,
+        status: AllocationStatus::Active,
+        terms_hash: [1; 32],
+        terms: SlaTerms::reporting_only(60),
+        active_from_ms: 0,
+        closed_at_ms: None,
+    })
+    .await
+    .unwrap();
+    w.commit().await.unwrap();
+    penalty(db, 1).await;
+}
+
+/// The real loop, until the returned sender is used.
+fn run(
+    db: &Database,
+    allow_private: bool,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
+    let mut config = AlertsConfig::parse(r#"{"receivers": []}"#, |_| None).unwrap();
+    config.subscriptions_allow_private_targets = allow_private;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let timing = Timing {
+        tick: Duration::from_millis(100),
+        request_timeout: Duration::from_secs(2),
+    };
+    let running = tokio::spawn(service::run(db.clone(), config, timing, async {
+        let _ = stopped.await;
+    }));
+    (stop, running)
+}
 
 async fn penalty(db: &Database, epoch: u64) {
     let mut w = db.mirror().begin_write().await.unwrap();
@@ -91,21 +131,7 @@ async fn subscribed_webhooks_get_their_alerts_signed_with_their_secret_until_del
         .unwrap()
     {
         let db = Database::connect(&url).await.unwrap();
-        let mut w = db.mirror().begin_write().await.unwrap();
-        w.upsert_current_allocation(&Allocation {
-            data_unit: 1,
-            consumer: CONSUMER,
-            provider: PROVIDER,
-            status: AllocationStatus::Active,
-            terms_hash: [1; 32],
-            terms: SlaTerms::reporting_only(60),
-            active_from_ms: 0,
-            closed_at_ms: None,
-        })
-        .await
-        .unwrap();
-        w.commit().await.unwrap();
-        penalty(&db, 1).await;
+        seed(&db).await;
 
         let (a, b, other) = (
             Receiver::start("secret-of-a-0123456789", 0).await,
@@ -116,15 +142,7 @@ async fn subscribed_webhooks_get_their_alerts_signed_with_their_secret_until_del
         subscribe(&db, "nonce-b-1", &b.url, "secret-of-b-0123456789", 1).await;
         subscribe(&db, "nonce-o-1", &other.url, "secret-of-other-0123456", 2).await;
 
-        let config = AlertsConfig::parse(r#"{"receivers": []}"#, |_| None).unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let timing = Timing {
-            tick: Duration::from_millis(100),
-            request_timeout: Duration::from_secs(2),
-        };
-        let running = tokio::spawn(service::run(db.clone(), config, timing, async {
-            let _ = stopped.await;
-        }));
+        let (stop, running) = run(&db, false);
 
         wait_for("both subscribers get penalty 1", || {
             keys(&a) == ["penalty:1:1"] && keys(&b) == ["penalty:1:1"]
@@ -171,6 +189,65 @@ async fn subscribed_webhooks_get_their_alerts_signed_with_their_secret_until_del
             "{url}: no outbox row for the deleted subscription"
         );
 
+        let _ = stop.send(());
+        running.await.unwrap().unwrap();
+        db.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_subscribed_name_that_resolves_to_a_private_address_is_refused_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in sla_storage::testing::database_urls(dir.path(), "rebound.sqlite")
+        .await
+        .unwrap()
+    {
+        let db = Database::connect(&url).await.unwrap();
+        seed(&db).await;
+        // As if the name resolved to a public address when it was subscribed and was rebound
+        // to loopback since.
+        let rebound = Receiver::start("secret-of-rebound-0123", 0).await;
+        let by_name = rebound.url.replace("127.0.0.1", "localhost");
+        let id = subscribe(&db, "nonce-r-1", &by_name, "secret-of-rebound-0123", 1).await;
+        let control = Receiver::start("secret-of-control-0123", 0).await;
+        subscribe(&db, "nonce-c-1", &control.url, "secret-of-control-0123", 1).await;
+
+        let (stop, running) = run(&db, false);
+        wait_for("the control subscriber gets penalty 1", || {
+            keys(&control) == ["penalty:1:1"]
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(
+            keys(&rebound).is_empty(),
+            "{url}: nothing to a private address"
+        );
+        let outbox = db.alerts().all(100).await.unwrap();
+        let row = outbox
+            .iter()
+            .find(|o| o.receiver == format!("sub-{id}"))
+            .expect("written to the outbox");
+        assert!(
+            row.attempts >= 1 && row.delivered_at_ms.is_none(),
+            "{url}: {row:?}"
+        );
+        assert!(
+            row.last_error
+                .as_deref()
+                .unwrap_or("")
+                .contains("unreachable"),
+            "{url}: {row:?}"
+        );
+        let _ = stop.send(());
+        running.await.unwrap().unwrap();
+
+        // The operator allows private targets: the retry reaches it.
+        let (stop, running) = run(&db, true);
+        wait_for("the rebound subscriber gets penalty 1 once allowed", || {
+            keys(&rebound) == ["penalty:1:1"]
+        })
+        .await;
+        assert_eq!(rebound.seen(|s| s.bad_signatures), 0);
         let _ = stop.send(());
         running.await.unwrap().unwrap();
         db.close().await;
