@@ -306,6 +306,7 @@ pub async fn serve(
             max_records_per_report: config.max_records_per_report,
             max_batch_reports: config.max_batch_reports,
             allow_private_targets: config.subscriptions_allow_private_targets,
+            max_subscriptions: config.subscriptions_max_total,
         },
         keys: Arc::default(),
     };

@@ -69,6 +69,13 @@ pub fn refused(r: Refused, id_field: &str) -> ApiError {
             "message.owner",
             format!("this account already has {limit}, the most allowed"),
         ),
+        // Not 503: its `Retry-After: 1` would have clients retry what stays refused.
+        Refused::Full { limit } => refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "subscriptions-full",
+            "message",
+            format!("this API holds {limit} subscriptions, the most its operator allows"),
+        ),
         Refused::NotFound => ApiError::NotFound("subscription or maintenance window"),
         Refused::NotOwner => refuse(
             StatusCode::FORBIDDEN,

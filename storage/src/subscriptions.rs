@@ -244,6 +244,11 @@ pub enum Refused {
         /// The limit.
         limit: u32,
     },
+    /// The database holds as many subscriptions as the operator allows in all.
+    Full {
+        /// The limit.
+        limit: u32,
+    },
     /// No such row (or already deleted or cancelled).
     NotFound,
     /// The row belongs to another account.
@@ -355,12 +360,15 @@ impl SubscriptionStore {
         Ok(taken == 1)
     }
 
-    /// Stores `sub` unless the nonce was used or its owner already has `limit` subscriptions.
+    /// Stores `sub` unless the nonce was used, its owner already has `limit` subscriptions, or
+    /// the database holds `max_total` (accounts cost nothing to make: the total bounds the
+    /// alerting process's work whoever asks).
     pub async fn subscribe(
         &self,
         request: &SignedRequest,
         sub: &NewSubscription,
         limit: u32,
+        max_total: u32,
     ) -> Result<std::result::Result<i64, Refused>> {
         let mut tx = self.db.backend().begin_write().await?;
         if !Self::take_nonce(&mut tx, request).await? {
@@ -386,8 +394,15 @@ impl SubscriptionStore {
             .bind(&owner)
             .fetch_one(&mut *c)
             .await?;
+            let (total,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM alert_subscriptions WHERE deleted_at_ms IS NULL",
+            )
+            .fetch_one(&mut *c)
+            .await?;
             if count >= i64::from(limit) {
-                None
+                Err(Refused::LimitReached { limit })
+            } else if total >= i64::from(max_total) {
+                Err(Refused::Full { limit: max_total })
             } else {
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO alert_subscriptions (owner, channel, target, secret, \
@@ -401,11 +416,12 @@ impl SubscriptionStore {
                 .bind(request.now_ms as i64)
                 .fetch_one(&mut *c)
                 .await?;
-                Some(id)
+                Ok(id)
             }
         });
-        let Some(id) = id else {
-            return Ok(Err(Refused::LimitReached { limit }));
+        let id = match id {
+            Ok(id) => id,
+            Err(refused) => return Ok(Err(refused)),
         };
         tx.commit().await?;
         Ok(Ok(id))

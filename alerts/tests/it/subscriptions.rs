@@ -102,7 +102,7 @@ async fn subscribe(db: &Database, nonce: &str, url: &str, secret: &str, unit: u6
         },
     };
     db.subscriptions()
-        .subscribe(&request, &sub, 20)
+        .subscribe(&request, &sub, 20, 100)
         .await
         .unwrap()
         .unwrap()

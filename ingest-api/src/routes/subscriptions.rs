@@ -196,7 +196,12 @@ pub async fn create(
     let id = state
         .db
         .subscriptions()
-        .subscribe(&signed.request, &new, MAX_PER_OWNER)
+        .subscribe(
+            &signed.request,
+            &new,
+            MAX_PER_OWNER,
+            state.limits.max_subscriptions,
+        )
         .await?
         .map_err(|r| refused(r, "message.id"))?;
     tracing::info!(id, owner = %owner, channel = channel.as_str(), "alert subscription created");

@@ -728,3 +728,38 @@ async fn maintenance_windows_are_declared_and_cancelled_by_their_provider_only()
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_operators_total_bounds_subscriptions_whoever_asks() {
+    for backend in backends() {
+        let app = spawn_app_with(
+            &backend,
+            &[
+                "--subscriptions-allow-private-targets",
+                "--subscriptions-max-total",
+                "2",
+            ],
+        )
+        .await;
+        let mut answers = Vec::new();
+        for _ in 0..3 {
+            // A new account each time: the per-account limit does not help against this.
+            let wallet = PrivateKeySigner::random();
+            let body = fields(
+                "create",
+                wallet.address(),
+                json!({ "channel": "webhook", "target": "http://127.0.0.1:9/hook",
+                        "secret": WEBHOOK_SECRET, "rules": ["penalty"] }),
+            );
+            let body = sign(Signer::Evm(&wallet), SUBS, &body);
+            answers.push(post(&app, "/v1/alert-subscriptions", &body).await);
+        }
+        assert_eq!((answers[0].0, answers[1].0), (201, 201), "{backend:?}");
+        let (status, problem) = &answers[2];
+        assert_eq!(*status, 422, "{backend:?}: {problem}");
+        assert_eq!(problem_rule(problem), "subscriptions-full", "{problem}");
+        let now = sla_runtime::now_ms();
+        assert_eq!(app.db.subscriptions().active(now).await.unwrap().len(), 2);
+        app.stop().await;
+    }
+}

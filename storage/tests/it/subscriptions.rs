@@ -59,13 +59,13 @@ async fn subscriptions_are_written_once_per_nonce_and_deleted_by_their_owner_onl
         let kind = db.kind();
         let subs = db.subscriptions();
         let id = subs
-            .subscribe(&request(OWNER, "n-1", NOW), &webhook(OWNER), 2)
+            .subscribe(&request(OWNER, "n-1", NOW), &webhook(OWNER), 2, 100)
             .await
             .unwrap()
             .expect("stored");
         // The same nonce again: refused, and nothing more stored.
         let again = subs
-            .subscribe(&request(OWNER, "n-1", NOW + 1), &webhook(OWNER), 2)
+            .subscribe(&request(OWNER, "n-1", NOW + 1), &webhook(OWNER), 2, 100)
             .await
             .unwrap();
         assert_eq!(again, Err(Refused::NonceReused), "{kind}");
@@ -81,22 +81,28 @@ async fn subscriptions_are_written_once_per_nonce_and_deleted_by_their_owner_onl
             "{kind}: Debug shows no secret nor target: {debug}"
         );
         // Another account may use the same nonce: nonces are per account.
-        subs.subscribe(&request(OTHER, "n-1", NOW), &webhook(OTHER), 2)
+        subs.subscribe(&request(OTHER, "n-1", NOW), &webhook(OTHER), 2, 100)
             .await
             .unwrap()
             .expect("another account's nonce");
 
         // The limit per owner; the refused write took no nonce.
-        subs.subscribe(&request(OWNER, "n-2", NOW), &webhook(OWNER), 2)
+        subs.subscribe(&request(OWNER, "n-2", NOW), &webhook(OWNER), 2, 100)
             .await
             .unwrap()
             .expect("second");
         let over = subs
-            .subscribe(&request(OWNER, "n-3", NOW), &webhook(OWNER), 2)
+            .subscribe(&request(OWNER, "n-3", NOW), &webhook(OWNER), 2, 100)
             .await
             .unwrap();
         assert_eq!(over, Err(Refused::LimitReached { limit: 2 }), "{kind}");
         assert_eq!(subs.of_owner(&OWNER).await.unwrap().len(), 2, "{kind}");
+        // Three in all: the total allowed by the operator refuses another account's too.
+        let full = subs
+            .subscribe(&request(OTHER, "n-9", NOW), &webhook(OTHER), 2, 3)
+            .await
+            .unwrap();
+        assert_eq!(full, Err(Refused::Full { limit: 3 }), "{kind}");
 
         // Deleting: not by another account (and that refusal takes no nonce), then by the owner.
         let stranger = subs.unsubscribe(&request(OTHER, "d-1", NOW), id).await;
@@ -268,7 +274,7 @@ async fn racing_requests_of_one_owner_do_not_pass_the_limit_together() {
     for db in dbs {
         let kind = db.kind();
         let subs = db.subscriptions();
-        subs.subscribe(&request(OWNER, "first", NOW), &webhook(OWNER), 4)
+        subs.subscribe(&request(OWNER, "first", NOW), &webhook(OWNER), 4, 100)
             .await
             .unwrap()
             .unwrap();
@@ -280,6 +286,7 @@ async fn racing_requests_of_one_owner_do_not_pass_the_limit_together() {
                         &request(OWNER, &format!("race-{i}"), NOW),
                         &webhook(OWNER),
                         4,
+                        100,
                     )
                     .await
                     .unwrap()
