@@ -256,54 +256,74 @@ async fn check_filters(
             "name 1 to 100 data units, or omit it",
         ));
     }
-    let private = rules.iter().find(|r| !PUBLIC_RULES.contains(&r.as_str()));
-    if let Some(rule) = private {
-        let not_owner = |field: String, detail: String| {
-            refuse(StatusCode::FORBIDDEN, "not-owner", &field, detail)
-        };
-        if providers.is_none() && data_units.is_none() {
-            return Err(not_owner(
-                "message.rules".into(),
-                format!(
-                    "rule {rule:?} is only for your own: name your data units in `data_units` \
-                     or your own account in `providers`"
-                ),
-            ));
+    if rules.iter().any(|r| !PUBLIC_RULES.contains(&r.as_str())) {
+        // The parties of each listed data unit (`None`: not a known allocation).
+        let mut parties = Vec::new();
+        for d in data_units.iter().flatten() {
+            let a = state.db.mirror().current_allocation(*d).await?;
+            parties.push((*d, a.map(|a| (a.provider, a.consumer))));
         }
-        for (i, p) in providers.iter().flatten().enumerate() {
-            if *p != owner {
-                return Err(not_owner(
-                    format!("message.providers[{i}]"),
-                    format!("rule {rule:?} is only for your own provider account, not {p:#x}"),
-                ));
-            }
-        }
-        for (i, d) in data_units.iter().flatten().enumerate() {
-            let field = format!("message.data_units[{i}]");
-            let Some(a) = state.db.mirror().current_allocation(*d).await? else {
-                return Err(refuse(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "data-unit-unknown",
-                    &field,
-                    format!("data unit {d} is not a known allocation"),
-                ));
-            };
-            if a.provider != owner && a.consumer != owner {
-                return Err(not_owner(
-                    field,
-                    format!(
-                        "rule {rule:?} is only for data units of which you are the provider or \
-                         the consumer; {owner:#x} is neither of data unit {d}"
-                    ),
-                ));
-            }
-        }
+        check_private_scope(owner, &rules, providers.as_deref(), &parties)?;
     }
     Ok(Filters {
         rules,
         providers,
         data_units,
     })
+}
+
+/// The rule for the rules that are not public: a subscription to them names only what is the
+/// owner's own (its provider account; data units where it is provider or consumer, `parties`
+/// giving each listed data unit's `(provider, consumer)`), and names something.
+pub fn check_private_scope(
+    owner: Address,
+    rules: &[String],
+    providers: Option<&[Address]>,
+    parties: &[(u64, Option<(Address, Address)>)],
+) -> Result<(), ApiError> {
+    let Some(rule) = rules.iter().find(|r| !PUBLIC_RULES.contains(&r.as_str())) else {
+        return Ok(());
+    };
+    let not_owner =
+        |field: String, detail: String| refuse(StatusCode::FORBIDDEN, "not-owner", &field, detail);
+    if providers.is_none() && parties.is_empty() {
+        return Err(not_owner(
+            "message.rules".into(),
+            format!(
+                "rule {rule:?} is only for your own: name your data units in `data_units` \
+                 or your own account in `providers`"
+            ),
+        ));
+    }
+    for (i, p) in providers.iter().copied().flatten().enumerate() {
+        if *p != owner {
+            return Err(not_owner(
+                format!("message.providers[{i}]"),
+                format!("rule {rule:?} is only for your own provider account, not {p:#x}"),
+            ));
+        }
+    }
+    for (i, (d, party)) in parties.iter().enumerate() {
+        let field = format!("message.data_units[{i}]");
+        let Some((provider, consumer)) = party else {
+            return Err(refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "data-unit-unknown",
+                &field,
+                format!("data unit {d} is not a known allocation"),
+            ));
+        };
+        if *provider != owner && *consumer != owner {
+            return Err(not_owner(
+                field,
+                format!(
+                    "rule {rule:?} is only for data units of which you are the provider or the \
+                     consumer; {owner:#x} is neither of data unit {d}"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `DELETE /v1/alert-subscriptions/{id}`: by its owner only; 200 with the time it ended.
@@ -349,4 +369,59 @@ pub async fn list(
     Ok(Json(json!({
         "subscriptions": subs.iter().map(subscription_json).collect::<Vec<_>>(),
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ME: Address = Address::repeat_byte(0xa1);
+    const THEM: Address = Address::repeat_byte(0xb2);
+
+    fn rules(r: &[&str]) -> Vec<String> {
+        r.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn field(r: Result<(), ApiError>) -> (&'static str, String) {
+        match r.unwrap_err() {
+            ApiError::Refused { rule, field, .. } => (rule, field),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn private_rules_only_for_what_is_the_owners_own() {
+        // Public rules: anything, for anyone.
+        assert!(check_private_scope(ME, &rules(&["penalty"]), None, &[]).is_ok());
+        assert!(check_private_scope(ME, &rules(&["violation"]), Some(&[THEM]), &[]).is_ok());
+        // A private rule needs a scope, and only one's own.
+        let late = rules(&["penalty", "late"]);
+        assert_eq!(
+            field(check_private_scope(ME, &late, None, &[])),
+            ("not-owner", "message.rules".into())
+        );
+        assert!(check_private_scope(ME, &late, Some(&[ME]), &[]).is_ok());
+        assert_eq!(
+            field(check_private_scope(ME, &late, Some(&[ME, THEM]), &[])),
+            ("not-owner", "message.providers[1]".into())
+        );
+        let mine_as_consumer = (7, Some((THEM, ME)));
+        let mine_as_provider = (8, Some((ME, THEM)));
+        assert!(
+            check_private_scope(ME, &late, None, &[mine_as_consumer, mine_as_provider]).is_ok()
+        );
+        assert_eq!(
+            field(check_private_scope(
+                ME,
+                &late,
+                None,
+                &[mine_as_consumer, (9, Some((THEM, THEM)))]
+            )),
+            ("not-owner", "message.data_units[1]".into())
+        );
+        assert_eq!(
+            field(check_private_scope(ME, &late, None, &[(10, None)])),
+            ("data-unit-unknown", "message.data_units[0]".into())
+        );
+    }
 }
