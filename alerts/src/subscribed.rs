@@ -1,5 +1,5 @@
 //! Receivers from the alert subscriptions people declared through the ingest API's signed routes
-//! (`storage/src/subscriptions.rs`), merged with the configured ones. Each active subscription
+//! (`storage/src/subscriptions/`), merged with the configured ones. Each active subscription
 //! becomes a receiver named `sub-{id}`; the list is read again at most every [`RELOAD`], so a
 //! new subscription is served within seconds, and a deleted one drops out: its pending alerts
 //! expire as "receiver no longer configured" and nothing new is written for it.
