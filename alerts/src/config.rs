@@ -101,6 +101,9 @@ pub struct AlertsConfig {
     pub settings: crate::settings::RuleSettings,
     /// Maintenance windows declared in the file.
     pub maintenance: Vec<crate::maintenance::Window>,
+    /// Whether subscriptions may be delivered to private addresses (the flag
+    /// `--subscriptions-allow-private-targets`, not the file).
+    pub subscriptions_allow_private_targets: bool,
 }
 
 /// The channels there are.
@@ -251,6 +254,7 @@ impl AlertsConfig {
             late_margin_ms: raw.late_margin_s.saturating_mul(1_000),
             settings: crate::settings::parse(raw.rules)?,
             maintenance: crate::maintenance::parse(raw.maintenance)?,
+            subscriptions_allow_private_targets: false,
         })
     }
 }

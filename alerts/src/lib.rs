@@ -4,7 +4,8 @@
 //! windows of `maintenance.rs`. Alerts are written to the outbox in the database for each
 //! receiver that wants them before any delivery is tried, then posted to signed JSON webhooks with retries
 //! until acknowledged or expired (`deliver.rs`, `service.rs`). Receivers come from a
-//! configuration file (`config.rs`). See `docs/alerts.md`.
+//! configuration file (`config.rs`) and from signed subscriptions (`subscribed.rs`). See
+//! `docs/alerts.md`.
 
 #![warn(missing_docs)]
 
@@ -16,5 +17,6 @@ pub mod maintenance;
 pub mod rules;
 pub mod service;
 pub mod settings;
+pub mod subscribed;
 
 pub use config::AlertsConfig;

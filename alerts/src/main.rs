@@ -26,19 +26,24 @@ struct Args {
     /// Longest a receiver may take to answer, milliseconds.
     #[arg(long, default_value_t = 10_000)]
     request_timeout_ms: u64,
+    /// Deliver subscriptions to loopback and private addresses too (refused by default, against
+    /// SSRF); for tests and closed networks, with the ingest API's flag of the same name.
+    #[arg(long, env = "SLA_SUBSCRIPTIONS_ALLOW_PRIVATE_TARGETS")]
+    subscriptions_allow_private_targets: bool,
 }
 
 #[tokio::main]
 async fn main() {
     sla_runtime::init_logging("info");
     let args = Args::parse();
-    let config = match AlertsConfig::read(&args.config, |k| std::env::var(k).ok()) {
+    let mut config = match AlertsConfig::read(&args.config, |k| std::env::var(k).ok()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
             std::process::exit(2);
         }
     };
+    config.subscriptions_allow_private_targets = args.subscriptions_allow_private_targets;
     let db = match Database::connect(&args.database_url).await {
         Ok(db) => db,
         Err(e) => {

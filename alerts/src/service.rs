@@ -33,13 +33,20 @@ pub async fn run(
     timing: Timing,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    let mut subscribed = crate::subscribed::Subscribed::default();
     let http = reqwest::Client::builder()
         .timeout(timing.request_timeout)
+        .dns_resolver(subscribed.resolver())
+        // A receiver's redirect is not followed: a subscription's public URL must not lead
+        // the process to an internal address (SSRF); a 3xx is a failed delivery.
+        .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let mut rules = Rules::start(&db, &config).await?;
-    let config = Arc::new(config);
+    let base = Arc::new(config);
+    let mut rules = Rules::start(&db, &base).await?;
     tokio::pin!(shutdown);
     loop {
+        // The configured receivers and those of the signed subscriptions, reloaded every few s.
+        let config = subscribed.merge(&db, &base).await;
         if let Err(e) = tick(&db, &config, &http, &mut rules).await {
             tracing::warn!(error = %e, "alerting tick failed; retrying next tick");
         }

@@ -9,7 +9,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{BoxError, Router};
 use sla_contracts::DeploymentFile;
 use sla_dashboard::{DashboardState, Source};
@@ -27,7 +27,7 @@ use crate::config::Config;
 use crate::load::{self, Admission};
 use crate::metrics::{Metrics, RequestLabels};
 use crate::problem::ApiError;
-use crate::routes::{ingest, ops, read, rollups};
+use crate::routes::{ingest, maintenance, ops, read, rollups, subscriptions};
 use crate::server::ConnectionLimits;
 use crate::state::{AppState, Limits};
 
@@ -129,6 +129,19 @@ pub fn app_with_dashboard(
             "/v1/data-units/{id}/epochs/{epoch}/proofs/{hash}",
             get(rollups::proof),
         )
+        .route(
+            "/v1/alert-subscriptions",
+            get(subscriptions::list).post(subscriptions::create),
+        )
+        .route(
+            "/v1/alert-subscriptions/{id}",
+            delete(subscriptions::remove),
+        )
+        .route(
+            "/v1/maintenance-windows",
+            get(maintenance::list).post(maintenance::declare),
+        )
+        .route("/v1/maintenance-windows/{id}", delete(maintenance::cancel))
         .merge(sla_dashboard::api_router(views.clone()));
     let api = match &dashboard.pages {
         Some(base) => {
@@ -168,12 +181,20 @@ pub fn app_with_dashboard(
 }
 
 /// Axum answers a route called with the wrong method `405` with an empty body: the same as
-/// problem+json, with an `Allow` header naming the method the route takes (every route of the
-/// API takes one: the two ingest routes POST, everything else GET).
+/// problem+json, with an `Allow` header naming the methods the route takes (the two ingest
+/// routes POST, the subscription and maintenance collections GET and POST, their items DELETE,
+/// everything else GET).
 async fn method_not_allowed_as_problem(request: Request, next: Next) -> Response {
     let method = request.method().to_string();
-    let allow = match request.uri().path() {
+    let path = request.uri().path();
+    let allow = match path {
         "/v1/reports" | "/v1/reports/batch" => "POST",
+        "/v1/alert-subscriptions" | "/v1/maintenance-windows" => "GET, POST",
+        _ if path.starts_with("/v1/alert-subscriptions/")
+            || path.starts_with("/v1/maintenance-windows/") =>
+        {
+            "DELETE"
+        }
         _ => "GET",
     };
     let response = next.run(request).await;
@@ -284,6 +305,8 @@ pub async fn serve(
             },
             max_records_per_report: config.max_records_per_report,
             max_batch_reports: config.max_batch_reports,
+            allow_private_targets: config.subscriptions_allow_private_targets,
+            max_subscriptions: config.subscriptions_max_total,
         },
         keys: Arc::default(),
     };

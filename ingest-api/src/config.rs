@@ -121,6 +121,16 @@ pub struct Config {
     /// `sla audit` command; empty: a placeholder is shown.
     #[arg(long, env = "SLA_PUBLIC_URL", default_value = "")]
     pub public_url: String,
+
+    /// Let alert subscriptions send to loopback, private and link-local addresses (refused by
+    /// default, against SSRF); for tests and closed networks only.
+    #[arg(long, env = "SLA_SUBSCRIPTIONS_ALLOW_PRIVATE_TARGETS")]
+    pub subscriptions_allow_private_targets: bool,
+
+    /// Most alert subscriptions held in all, whoever asks (accounts cost nothing to make, and
+    /// each subscription is work for the alerting process at every alert).
+    #[arg(long, env = "SLA_SUBSCRIPTIONS_MAX_TOTAL", default_value_t = 10_000)]
+    pub subscriptions_max_total: u32,
 }
 
 impl Config {

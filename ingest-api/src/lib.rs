@@ -15,7 +15,9 @@ pub mod metrics;
 pub mod problem;
 pub mod routes;
 pub mod server;
+pub mod signed;
 pub mod state;
+pub mod targets;
 
 pub use app::{app, app_with_dashboard, serve, Dashboard, ServeError, ServiceLimits};
 pub use config::Config;

@@ -91,6 +91,19 @@ pub enum ApiError {
     /// 503: the database failed; nothing of this request was stored.
     #[error("storage unavailable: nothing was stored, retry later")]
     Unavailable,
+    /// 401, 403, 409 or 422: a signed alert-subscription or maintenance-window request refused
+    /// (`signed.rs`); nothing of it was stored.
+    #[error("{detail}")]
+    Refused {
+        /// The answer's status.
+        status: StatusCode,
+        /// The stable rule name, e.g. `bad-signature`.
+        rule: &'static str,
+        /// The field at fault, e.g. `message.issued_at_ms`.
+        field: String,
+        /// Why, in words (never quoting a secret).
+        detail: String,
+    },
 }
 
 impl ApiError {
@@ -109,6 +122,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Timeout(_) | ApiError::SlowBody { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::Overloaded(_) | ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Refused { status, .. } => *status,
         }
     }
 
@@ -129,13 +143,16 @@ impl ApiError {
             ApiError::SlowBody { .. } => "body-too-slow",
             ApiError::Overloaded(_) => "overloaded",
             ApiError::Unavailable => "storage-unavailable",
+            ApiError::Refused { rule, .. } => rule,
         }
     }
 
     fn field(&self) -> Option<String> {
         match self {
             ApiError::TooMany { what, .. } => Some((*what).to_owned()),
-            ApiError::Malformed { field, .. } => Some(field.clone()),
+            ApiError::Malformed { field, .. } | ApiError::Refused { field, .. } => {
+                Some(field.clone())
+            }
             ApiError::Invalid(e) => Some(e.field().to_owned()),
             ApiError::Rejected(r) => Some(rejection_field(r).to_owned()),
             ApiError::MirrorEmpty => Some("payload.data_unit".to_owned()),

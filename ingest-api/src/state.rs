@@ -23,6 +23,11 @@ pub struct Limits {
     pub max_records_per_report: usize,
     /// Most reports one batch may hold.
     pub max_batch_reports: usize,
+    /// Whether alert subscriptions may target private addresses
+    /// (`--subscriptions-allow-private-targets`).
+    pub allow_private_targets: bool,
+    /// Most alert subscriptions the database may hold in all (`--subscriptions-max-total`).
+    pub max_subscriptions: u32,
 }
 
 /// Reporter keys already checked (decoded, canonical, not of small order), so that each report

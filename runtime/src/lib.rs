@@ -1,8 +1,11 @@
 //! Process plumbing every binary of the SLA oracle shares, written once: the wall clock in Unix
 //! milliseconds (the unit of every timestamp in the protocol), the future that completes on
-//! Ctrl-C or SIGTERM (graceful shutdown), and log set-up from `RUST_LOG`.
+//! Ctrl-C or SIGTERM (graceful shutdown), log set-up from `RUST_LOG`, and which IP addresses are
+//! public (`net`).
 
 #![warn(missing_docs)]
+
+pub mod net;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

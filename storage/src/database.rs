@@ -83,6 +83,11 @@ impl Database {
         crate::AlertStore::new(self.clone())
     }
 
+    /// Alert subscriptions and maintenance windows, declared through the signed API.
+    pub fn subscriptions(&self) -> crate::SubscriptionStore {
+        crate::SubscriptionStore::new(self.clone())
+    }
+
     /// The submitter's transactions.
     pub fn txs(&self) -> TxStore {
         TxStore::new(self.clone())

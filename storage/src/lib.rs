@@ -5,7 +5,8 @@
 //!
 //! A [`Database`] hands each service the stores it uses: [`ReportStore`] (the group commit and
 //! the report reads), [`MirrorStore`] (the chain mirror and its unit of work [`MirrorWrite`]),
-//! [`RollupStore`] and [`TxStore`]. Values cross this boundary typed (the protocol's
+//! [`RollupStore`], [`TxStore`], the alert outbox and
+//! [`SubscriptionStore`] (alert subscriptions and maintenance windows). Values cross this boundary typed (the protocol's
 //! `Allocation`, `SlaTerms`, `EpochSummary`, `EpochVerdict`, alloy `Address`es); a stored value
 //! that does not decode is an error naming its table and row. No rule is decided here: the group
 //! commit judges a batch with the rules its caller passes (the protocol's
@@ -23,6 +24,7 @@ pub mod reports;
 pub mod rollup_windows;
 pub mod rollups;
 mod rows;
+pub mod subscriptions;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod testing;
 pub mod txs;
@@ -34,4 +36,5 @@ pub use mirror::{MirrorStore, MirrorWrite};
 pub use reports::{ReportStore, StoredReport};
 pub use rollup_windows::WindowCounts;
 pub use rollups::{Rollup, RollupStatus, RollupStore};
+pub use subscriptions::{MaintenanceWindow, SubscriptionStore};
 pub use txs::{OracleTx, TxState, TxStore};

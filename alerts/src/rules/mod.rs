@@ -122,8 +122,25 @@ impl Rules {
                 .await?,
         );
         evaluations.extend(self.health.look(db, &ctx, http).await?);
-        // Events are muted by the span they are about; conditions by now.
-        let windows = &config.maintenance;
+        // Events are muted by the span they are about; conditions by now. The windows are the
+        // file's and those providers declared (in force within the last 32 days: the spans of
+        // the events a look can still raise).
+        let mut windows = config.maintenance.clone();
+        let since = now_ms.saturating_sub(32 * 86_400_000);
+        for w in db
+            .subscriptions()
+            .maintenance_overlapping(since, now_ms.saturating_add(1))
+            .await?
+        {
+            windows.push(maintenance::Window {
+                provider: Some(w.provider),
+                data_unit: w.data_unit,
+                from_ms: w.from_ms,
+                until_ms: w.until_ms,
+                reason: w.reason,
+            });
+        }
+        let windows = &windows;
         let before = raised.len();
         raised.retain(|a| {
             let (from, to) = event_span(a, epochs.as_ref(), now_ms);

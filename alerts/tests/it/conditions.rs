@@ -1,7 +1,8 @@
 //! The condition rules on both databases, through `Rules::look` at chosen times: a data unit
 //! whose epoch in progress is failing raises the burn-rate alerts of every window and a
 //! time-to-breach forecast before the epoch closes; a thin bond raises `bond-cover`, a key
-//! about to end `key-expiry`; a data unit in a maintenance window raises nothing; a restarted
+//! about to end `key-expiry`; a data unit in a maintenance window (of the configuration file, or
+//! declared by its provider through the signed API's store) raises nothing; a restarted
 //! process raises nothing again; once the failures stop, every burn-rate condition resolves
 //! once.
 
@@ -65,19 +66,19 @@ async fn seed(db: &Database, now_ms: u64) {
     })
     .await
     .unwrap();
-    // Bond of 2 epochs' penalties for 2 data units: 1 epoch of cover, 24 wanted.
+    // Bond of 3 epochs' penalties for 3 data units: 1 epoch of cover, 24 wanted.
     w.insert_provider(&ProviderState {
         provider: PROVIDER,
         provider_id: 1,
         reputation: 10_000,
-        bonded: 2 * PENALTY,
+        bonded: 3 * PENALTY,
         unbonding: 0,
         unbonding_release_at: 0,
         updated: origin(),
     })
     .await
     .unwrap();
-    for data_unit in [1, 2] {
+    for data_unit in [1, 2, 3] {
         w.upsert_current_allocation(&Allocation {
             data_unit,
             consumer: CONSUMER,
@@ -103,6 +104,26 @@ async fn seed(db: &Database, now_ms: u64) {
     )
     .await
     .unwrap();
+    // Data unit 3: a window its provider declared (as `POST /v1/maintenance-windows` stores it).
+    let request = sla_storage::subscriptions::SignedRequest {
+        owner: PROVIDER,
+        nonce: "maintenance-nonce-1".into(),
+        message_hash: [3; 32],
+        now_ms,
+    };
+    let window = sla_storage::subscriptions::NewMaintenance {
+        owner: PROVIDER,
+        provider: PROVIDER,
+        data_unit: Some(3),
+        from_ms: now_ms - 1_000,
+        until_ms: now_ms + 3_600_000,
+        reason: "firmware".into(),
+    };
+    db.subscriptions()
+        .declare_maintenance(&request, &window, 50)
+        .await
+        .unwrap()
+        .unwrap();
 }
 
 /// The epoch in progress (100) of `data_unit`, as the aggregator saves it: the provider's
@@ -197,6 +218,7 @@ async fn burn_forecast_cover_and_expiry_fire_once_and_resolve_muted_by_maintenan
         seed(&db, now).await;
         epoch_in_progress(&db, now, 1, true).await;
         epoch_in_progress(&db, now, 2, true).await;
+        epoch_in_progress(&db, now, 3, true).await;
         let config = config(now);
         let mut rules = Rules::start(&db, &config).await.unwrap();
 

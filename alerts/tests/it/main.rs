@@ -1,5 +1,6 @@
 //! The alerting process: its configuration's refusals, the outbox on both databases, and
-//! delivery to a real local webhook receiver that fails at first, across a kill -9.
+//! delivery to a real local webhook receiver that fails at first, across a kill -9, and
+//! subscriptions turned into receivers.
 
 mod conditions;
 mod config;
@@ -7,3 +8,4 @@ mod delivery;
 mod late;
 mod outbox;
 mod receiver;
+mod subscriptions;

@@ -10,3 +10,4 @@ mod isolation;
 mod limits;
 mod problems;
 mod read_api;
+mod subscriptions;

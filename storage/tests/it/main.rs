@@ -1,14 +1,15 @@
 //! The storage suite: what only the storage layer can show (arrival order across replicas,
 //! writers racing, WAL growth, migrations of old databases, concurrent opens, the deployment
-//! binding). On SQLite always and on PostgreSQL whenever `SLA_TEST_POSTGRES_URL` is set
-//! (mandatory with `CI=true`). The acceptance rules are tested where they live (the protocol
-//! crate) and through the server (the ingest API's suite).
+//! binding, subscriptions and maintenance windows). On SQLite always and on PostgreSQL whenever
+//! `SLA_TEST_POSTGRES_URL` is set (mandatory with `CI=true`). The acceptance rules are tested
+//! where they live (the protocol crate) and through the server (the ingest API's suite).
 
 mod arrival_order;
 mod concurrent_open;
 mod dashboard_reads;
 mod deployment_binding;
 mod lean_indexes;
+mod subscriptions;
 mod two_writers;
 mod txs;
 mod wal_growth;
