@@ -40,7 +40,7 @@ done
 python3 - "$RESULTS" <<'PY'
 import json, statistics, sys
 runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-keys = ["look_ms_median", "look_ms_p99", "condition_to_delivery_ms_p50",
+keys = ["look_ms_median", "look_ms_p99", "steady_look_ms_median", "steady_look_ms_p99", "condition_to_delivery_ms_p50",
         "condition_to_delivery_ms_p99", "condition_to_delivery_ms_max"]
 print(json.dumps({"runs": len(runs), **{k: statistics.median(r[k] for r in runs) for k in keys},
                   "delivered": [r["delivered"] for r in runs], "flips": runs[0]["flips"]}))
