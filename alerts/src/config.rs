@@ -72,6 +72,14 @@ struct RawReceiver {
     rules: Option<Vec<String>>,
     providers: Option<Vec<String>>,
     data_units: Option<Vec<u64>>,
+    // The email channel's fields (see `email.rs`).
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    tls: Option<String>,
+    username_env: Option<String>,
+    password_env: Option<String>,
+    from: Option<String>,
+    to: Option<Vec<String>>,
 }
 
 /// The checked configuration.
@@ -88,7 +96,7 @@ pub struct AlertsConfig {
 }
 
 /// The channels there are.
-pub const CHANNELS: [&str; 4] = ["webhook", "slack", "discord", "telegram"];
+pub const CHANNELS: [&str; 5] = ["webhook", "slack", "discord", "telegram", "email"];
 
 /// Where a receiver's alerts go and how.
 #[derive(Clone)]
@@ -119,6 +127,8 @@ pub enum Channel {
         /// The chat to post to.
         chat_id: String,
     },
+    /// Email over SMTP (`email.rs`).
+    Email(crate::email::EmailChannel),
 }
 
 /// A receiver of alerts.
@@ -146,6 +156,7 @@ impl std::fmt::Debug for Channel {
             Channel::Telegram { api, chat_id, .. } => {
                 write!(f, "telegram {api} chat {chat_id} (token <redacted>)")
             }
+            Channel::Email(email) => write!(f, "{email:?}"),
         }
     }
 }
@@ -299,6 +310,20 @@ fn channel(
                 chat_id,
             })
         }
+        "email" => crate::email::channel(
+            crate::email::EmailFields {
+                smtp_host: r.smtp_host.as_deref(),
+                smtp_port: r.smtp_port,
+                tls: r.tls.as_deref(),
+                username_env: r.username_env.as_deref(),
+                password_env: r.password_env.as_deref(),
+                from: r.from.as_deref(),
+                to: r.to.as_deref(),
+            },
+            at,
+            env,
+        )
+        .map(Channel::Email),
         other => Err(refuse(
             at("kind"),
             format!("unknown channel {other:?}; known: {}", CHANNELS.join(", ")),

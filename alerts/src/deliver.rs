@@ -71,6 +71,9 @@ pub async fn post(
     now_s: u64,
 ) -> Result<(), String> {
     let request = match &receiver.channel {
+        Channel::Email(email) => {
+            return crate::email::send(email, alert_key, crate::email::alert_letter(body)).await
+        }
         Channel::Webhook { url, secret } => http
             .post(url.clone())
             .header("content-type", "application/json")

@@ -1,7 +1,7 @@
 //! The SLA oracle's alerts: rules over the roll-ups and the chain mirror (`rules.rs`) raise
 //! alerts (`alert.rs`), which are written to the outbox in the database for each receiver that
-//! wants them before any delivery is tried, then posted to signed JSON webhooks with retries
-//! until acknowledged or expired (`deliver.rs`, `service.rs`). Receivers come from a
+//! wants them before any delivery is tried, then posted to signed JSON webhooks, chat channels and
+//! email (`email.rs`) with retries until acknowledged or expired (`deliver.rs`, `service.rs`). Receivers come from a
 //! configuration file (`config.rs`). See `docs/alerts.md`.
 
 #![warn(missing_docs)]
@@ -9,6 +9,7 @@
 pub mod alert;
 pub mod config;
 pub mod deliver;
+pub mod email;
 pub mod rules;
 pub mod service;
 

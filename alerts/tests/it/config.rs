@@ -8,7 +8,82 @@ fn env(k: &str) -> Option<String> {
         "SECRET" => Some("s3cr3t-value".to_owned()),
         "SLACK_URL" => Some("https://hooks.slack.test/services/s3cr3t-path".to_owned()),
         "TG_TOKEN" => Some("123:s3cr3t-token".to_owned()),
+        "SMTP_USER" => Some("oracle".to_owned()),
+        "SMTP_PASSWORD" => Some("s3cr3t-smtp".to_owned()),
         _ => None,
+    }
+}
+
+fn email(fields: &str) -> String {
+    format!(r#"{{"receivers":[{{"name":"m","kind":"email",{fields}}}]}}"#)
+}
+
+const EMAIL_OK: &str = r#""smtp_host":"smtp.example.org","from":"oracle@example.org","to":["ops@example.org"],"username_env":"SMTP_USER","password_env":"SMTP_PASSWORD""#;
+
+#[test]
+fn every_email_mistake_is_refused_naming_its_field() {
+    assert!(AlertsConfig::parse(&email(EMAIL_OK), env).is_ok());
+    let cases = [
+        (
+            EMAIL_OK.replace(r#""smtp_host":"smtp.example.org","#, ""),
+            "receivers[0].smtp_host",
+        ),
+        (
+            EMAIL_OK.replace("smtp.example.org", ""),
+            "receivers[0].smtp_host",
+        ),
+        (
+            format!(r#"{EMAIL_OK},"smtp_port":0"#),
+            "receivers[0].smtp_port",
+        ),
+        (format!(r#"{EMAIL_OK},"tls":"ssl""#), "receivers[0].tls"),
+        (
+            EMAIL_OK.replace("\"SMTP_PASSWORD\"", "\"UNSET\""),
+            "receivers[0].password_env",
+        ),
+        (
+            EMAIL_OK.replace("\"SMTP_USER\"", "\"UNSET\""),
+            "receivers[0].username_env",
+        ),
+        (
+            EMAIL_OK.replace(r#","password_env":"SMTP_PASSWORD""#, ""),
+            "receivers[0].password_env",
+        ),
+        (
+            EMAIL_OK.replace("oracle@example.org", "not an address"),
+            "receivers[0].from",
+        ),
+        (
+            EMAIL_OK.replace(r#""from":"oracle@example.org","#, ""),
+            "receivers[0].from",
+        ),
+        (
+            EMAIL_OK.replace(r#"["ops@example.org"]"#, "[]"),
+            "receivers[0].to",
+        ),
+        (
+            EMAIL_OK.replace(r#"["ops@example.org"]"#, r#"["ops@example.org","x@"]"#),
+            "receivers[0].to[1]",
+        ),
+    ];
+    for (fields, field) in cases {
+        let err = AlertsConfig::parse(&email(&fields), env).unwrap_err();
+        assert_eq!(err.field, field, "{fields}: {err}");
+        assert!(!err.to_string().contains("s3cr3t"), "{err}");
+    }
+    let config = AlertsConfig::parse(&email(EMAIL_OK), env).unwrap();
+    let shown = format!("{config:?}");
+    assert!(!shown.contains("s3cr3t"), "{shown}");
+    match &config.receivers[0].channel {
+        Channel::Email(e) => {
+            assert_eq!(e.port, 587, "the submission port by default");
+            assert_eq!(e.tls, sla_alerts::email::TlsMode::StartTls);
+            assert_eq!(
+                e.credentials,
+                Some(("oracle".to_owned(), "s3cr3t-smtp".to_owned()))
+            );
+        }
+        other => panic!("{other:?}"),
     }
 }
 

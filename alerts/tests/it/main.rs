@@ -1,8 +1,11 @@
 //! The alerting process: its configuration's refusals, the outbox on both databases, and
-//! delivery to a real local webhook receiver that fails at first, across a kill -9.
+//! delivery to a real local webhook receiver that fails at first, across a kill -9, and email
+//! to a real SMTP server that starts late.
 
 mod config;
 mod delivery;
+mod email;
 mod late;
 mod outbox;
 mod receiver;
+mod smtp;
