@@ -11,6 +11,7 @@ pub mod config;
 pub mod deliver;
 pub mod email;
 pub mod rules;
+pub mod schedule;
 pub mod service;
 
 pub use config::AlertsConfig;
