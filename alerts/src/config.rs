@@ -48,6 +48,8 @@ struct RawConfig {
     dashboard_url: String,
     #[serde(default = "default_late_margin")]
     late_margin_s: u64,
+    #[serde(default)]
+    reports: Vec<crate::reports::RawReport>,
 }
 
 fn default_late_margin() -> u64 {
@@ -93,6 +95,8 @@ pub struct AlertsConfig {
     pub dashboard_url: String,
     /// How long past its reporting interval a reporter may be before it is late, ms.
     pub late_margin_ms: u64,
+    /// Scheduled compliance reports (`reports.rs`).
+    pub reports: Vec<crate::reports::ReportSpec>,
 }
 
 /// The channels there are.
@@ -239,7 +243,9 @@ impl AlertsConfig {
                 data_units: r.data_units.map(|v| v.into_iter().collect()),
             });
         }
+        let reports = crate::reports::check(raw.reports, &receivers)?;
         Ok(AlertsConfig {
+            reports,
             receivers,
             expire_after_ms: raw.expire_after_s.saturating_mul(1_000),
             dashboard_url: raw.dashboard_url.trim_end_matches('/').to_owned(),

@@ -38,8 +38,17 @@ pub async fn run(
         .build()?;
     let config = Arc::new(config);
     let mut rules = Rules::new(config.late_margin_ms);
+    let mut reports = crate::reports::Reports::default();
     tokio::pin!(shutdown);
     loop {
+        // Scheduled reports go to the outbox first; the tick below delivers them.
+        let now = sla_runtime::now_ms();
+        if let Err(e) = reports
+            .enqueue_due(&db, &config.reports, &config.dashboard_url, now)
+            .await
+        {
+            tracing::warn!(error = %e, "scheduled reports failed; retrying next tick");
+        }
         if let Err(e) = tick(&db, &config, &http, &mut rules).await {
             tracing::warn!(error = %e, "alerting tick failed; retrying next tick");
         }

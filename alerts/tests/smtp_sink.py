@@ -12,6 +12,7 @@ would after STARTTLS. Runs until killed.
 import argparse
 import itertools
 import json
+import logging
 import os
 import signal
 import threading
@@ -73,6 +74,8 @@ def main():
             return AuthResult(success=ok, handled=False)
         kwargs = dict(authenticator=authenticator, auth_required=True,
                       auth_require_tls=False)
+    # Quiet: aiosmtpd warns that AUTH without TLS is unsafe, which is the point of this sink.
+    logging.getLogger("mail.log").setLevel(logging.ERROR)
     controller = Controller(Sink(args.dir), hostname="127.0.0.1", port=args.port, **kwargs)
     controller.start()
     print("listening", flush=True)

@@ -178,3 +178,52 @@ fn a_secret_never_shows_in_debug_output() {
         other => panic!("{other:?}"),
     }
 }
+
+fn with_reports(reports: &str) -> String {
+    format!(
+        r#"{{"receivers":[{{"name":"ops","kind":"webhook","url":"http://127.0.0.1:9/hook","secret_env":"SECRET"}}],"reports":[{reports}]}}"#
+    )
+}
+
+#[test]
+fn every_report_mistake_is_refused_naming_its_field() {
+    let ok = r#"{"name":"weekly-p1","receiver":"ops","schedule":"weekly","provider":"0x90f79bf6eb2c4f870365e785982e1f101e93b906"}"#;
+    let config = AlertsConfig::parse(&with_reports(ok), env).unwrap();
+    assert_eq!(config.reports.len(), 1);
+    assert_eq!(
+        config.reports[0].schedule,
+        sla_alerts::schedule::Schedule::Weekly
+    );
+    let cron = r#"{"name":"c","receiver":"ops","schedule":"cron:0 6 * * 1-5","data_unit":7}"#;
+    assert!(AlertsConfig::parse(&with_reports(cron), env).is_ok());
+    let cases = [
+        (ok.replace("\"ops\"", "\"nobody\""), "reports[0].receiver"),
+        (ok.replace("weekly\",", "hourly\","), "reports[0].schedule"),
+        (
+            ok.replace("\"weekly\"", "\"cron:0 25 * * *\""),
+            "reports[0].schedule",
+        ),
+        (
+            ok.replace("0x90f79bf6eb2c4f870365e785982e1f101e93b906", "0x12"),
+            "reports[0].provider",
+        ),
+        (ok.replace("}", r#","data_unit":7}"#), "reports[0].provider"),
+        (
+            r#"{"name":"n","receiver":"ops","schedule":"daily"}"#.to_owned(),
+            "reports[0].provider",
+        ),
+        (ok.replace("weekly-p1", "weekly p1"), "reports[0].name"),
+        (ok.replace("}", r#","format":"pdf"}"#), "file"),
+    ];
+    for (report, field) in cases {
+        let err = AlertsConfig::parse(&with_reports(&report), env).unwrap_err();
+        assert_eq!(err.field, field, "{report}: {err}");
+    }
+    let twice = format!("{ok},{ok}");
+    assert_eq!(
+        AlertsConfig::parse(&with_reports(&twice), env)
+            .unwrap_err()
+            .field,
+        "reports[1].name"
+    );
+}

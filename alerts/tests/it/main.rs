@@ -8,4 +8,5 @@ mod email;
 mod late;
 mod outbox;
 mod receiver;
+mod reports;
 mod smtp;
