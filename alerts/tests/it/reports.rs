@@ -46,13 +46,20 @@ fn config(hook: &str, smtp_port: u16) -> Arc<AlertsConfig> {
         r#"{{"receivers":[
             {{"name":"ops","kind":"webhook","url":"{hook}","secret_env":"SECRET","data_units":[99]}},
             {{"name":"mail","kind":"email","smtp_host":"127.0.0.1","smtp_port":{smtp_port},"tls":"none",
-              "from":"oracle@sla.test","to":["ops@sla.test"],"data_units":[99]}}],
+              "from":"oracle@sla.test","to":["ops@sla.test"],"data_units":[99]}},
+            {{"name":"team","kind":"slack","url_env":"SLACK","data_units":[99]}}],
             "dashboard_url":"http://127.0.0.1:1/dashboard",
             "reports":[
               {{"name":"daily-hook","receiver":"ops","schedule":"daily","data_unit":1}},
-              {{"name":"daily-mail","receiver":"mail","schedule":"daily","data_unit":1}}]}}"#
+              {{"name":"daily-mail","receiver":"mail","schedule":"daily","data_unit":1}},
+              {{"name":"daily-chat","receiver":"team","schedule":"daily","data_unit":1}}]}}"#
     );
-    let env = |k: &str| (k == "SECRET").then(|| SECRET.to_owned());
+    let slack = format!("{}/slack/services/x", hook.trim_end_matches("/hook"));
+    let env = move |k: &str| match k {
+        "SECRET" => Some(SECRET.to_owned()),
+        "SLACK" => Some(slack.clone()),
+        _ => None,
+    };
     Arc::new(AlertsConfig::parse(&text, env).unwrap())
 }
 
@@ -81,7 +88,7 @@ async fn a_daily_report_is_delivered_once_by_webhook_and_once_by_email_with_its_
             .enqueue_due(&db, &config.reports, &config.dashboard_url, NOW_MS)
             .await
             .unwrap();
-        assert_eq!(written, 2, "{url}: one report per receiver");
+        assert_eq!(written, 3, "{url}: one report per receiver");
         // Again, and from a scheduler that restarted: the period's reports are there already.
         for mut again in [reports, Reports::default()] {
             let n = again
@@ -202,6 +209,22 @@ async fn a_daily_report_is_delivered_once_by_webhook_and_once_by_email_with_its_
         );
         assert_eq!(row[10], epochs[0]["reports_root"].as_str().unwrap());
 
+        // Chat: the summary in words with the download link, once.
+        let chat = hook.seen(|s| s.messages.clone());
+        assert_eq!(chat.len(), 1, "{url}");
+        let text = chat[0].1["text"].as_str().unwrap();
+        assert!(
+            text.starts_with("[info] compliance report daily-chat from 1970-01-01"),
+            "{text}"
+        );
+        assert!(text.contains("data unit 1: "), "{text}");
+        assert!(text.contains("5 penalties (1.5 ETH)"), "{text}");
+        // Slack's mrkdwn has `&` escaped; Slack shows it as `&`.
+        assert!(
+            text.contains("/v1/data-units/1/compliance?from=0&amp;to=86400000&amp;format=csv"),
+            "{text}"
+        );
+
         // Later ticks send nothing more.
         reports = Reports::default();
         reports
@@ -219,7 +242,8 @@ async fn a_daily_report_is_delivered_once_by_webhook_and_once_by_email_with_its_
         assert_eq!(hook.seen(|s| s.acknowledged.len()), 1, "{url}");
         assert_eq!(sink.messages().len(), 1, "{url}");
         let counts = db.alerts().counts().await.unwrap();
-        assert_eq!((counts.pending, counts.delivered), (0, 2), "{url}");
+        assert_eq!(hook.seen(|s| s.messages.len()), 1, "{url}");
+        assert_eq!((counts.pending, counts.delivered), (0, 3), "{url}");
         db.close().await;
     }
 }
