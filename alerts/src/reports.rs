@@ -129,17 +129,22 @@ pub struct ReportMessage {
     pub compliance: ComplianceReport,
 }
 
+/// How long a report that could not be built waits before the next try (not every tick: a
+/// misconfigured data unit would otherwise log a warning every second).
+const RETRY_BUILD_MS: u64 = 60_000;
+
 /// What the scheduler remembers between ticks: keys it knows are in the outbox, so that it
-/// asks the database only once per period.
+/// asks the database only once per period, and when a report that failed may be tried again.
 #[derive(Debug, Default)]
 pub struct Reports {
     written: HashMap<String, String>,
+    failed_until: HashMap<String, u64>,
 }
 
 impl Reports {
     /// Writes to the outbox each report whose latest period has ended at `now_ms` and is not
     /// there yet; returns how many were written. A report that cannot be built (its data unit
-    /// unknown, say) is logged and tried again next tick.
+    /// unknown, say) is logged and tried again a minute later.
     pub async fn enqueue_due(
         &mut self,
         db: &Database,
@@ -160,6 +165,9 @@ impl Reports {
             if self.written.get(&spec.name) == Some(&key) {
                 continue;
             }
+            if self.failed_until.get(&key).is_some_and(|&t| now_ms < t) {
+                continue;
+            }
             if db.alerts().contains(&spec.receiver, &key).await? {
                 self.written.insert(spec.name.clone(), key);
                 continue;
@@ -168,7 +176,8 @@ impl Reports {
             {
                 Ok(m) => m,
                 Err(e) => {
-                    tracing::warn!(report = %spec.name, error = %e, "report not built; retrying next tick");
+                    tracing::warn!(report = %spec.name, error = %e, "report not built; retrying in a minute");
+                    self.failed_until.insert(key, now_ms + RETRY_BUILD_MS);
                     continue;
                 }
             };
@@ -185,6 +194,7 @@ impl Reports {
                     now_ms,
                 )
                 .await?;
+            self.failed_until.remove(&key);
             self.written.insert(spec.name.clone(), key);
         }
         Ok(written)

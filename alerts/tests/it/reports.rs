@@ -247,3 +247,30 @@ async fn a_daily_report_is_delivered_once_by_webhook_and_once_by_email_with_its_
         db.close().await;
     }
 }
+
+#[tokio::test]
+async fn a_report_of_an_unknown_data_unit_writes_nothing_and_is_tried_again_a_minute_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("unknown.sqlite").display());
+    let db = Database::connect(&url).await.unwrap();
+    seed_contract(&db).await;
+    let config = config("http://127.0.0.1:9/hook", 9);
+    let mut reports = Reports::default();
+    let specs = &config.reports;
+    let n = reports.enqueue_due(&db, specs, "", NOW_MS).await.unwrap();
+    assert_eq!(n, 0, "data unit 1 is not known yet");
+    assert!(db.alerts().all(10).await.unwrap().is_empty());
+    // Once it is known, the report is built at the next try, not at every tick before it.
+    crate::delivery::seed(&db).await;
+    let n = reports
+        .enqueue_due(&db, specs, "", NOW_MS + 30_000)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "within the minute");
+    let n = reports
+        .enqueue_due(&db, specs, "", NOW_MS + 61_000)
+        .await
+        .unwrap();
+    assert_eq!(n, 3, "a minute later: one per receiver");
+    db.close().await;
+}

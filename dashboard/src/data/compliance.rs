@@ -373,8 +373,8 @@ pub fn csv(report: &ComplianceReport) -> String {
     out
 }
 
-/// One line per data unit, in words: `data unit 7: 95.00 % of 24 epochs compliant, 1 penalty
-/// (0.3 ETH), 2 epochs with provider gaps`.
+/// One line per data unit, in words: `data unit 7: 95.00 % of 24 epoch(s) compliant, 1 penalty
+/// (0.3 ETH), 2 epoch(s) with provider gaps`.
 pub fn summary_lines(report: &ComplianceReport) -> Vec<String> {
     report
         .data_units
@@ -385,7 +385,7 @@ pub fn summary_lines(report: &ComplianceReport) -> Vec<String> {
                 .compliance_bps
                 .map_or("no judged epochs".to_owned(), |bps| {
                     format!(
-                        "{} of {} epochs compliant",
+                        "{} of {} epoch(s) compliant",
                         words::percent(bps),
                         t.epochs_judged
                     )
