@@ -1,9 +1,9 @@
 //! The compliance report endpoints on each database: a data unit's report for a day holds its
-//! penalty with the transaction, in JSON, CSV and HTML; every bad parameter is refused with
+//! penalty with the transaction, in JSON, CSV and HTML, and so does its provider's; every bad parameter is refused with
 //! problem+json naming it (a range that runs backwards or spans more than 92 days, an unknown
 //! format), and unknown data units and providers are 404.
 
-use sla_storage::mirror::{ChainOrigin, ContractConfig, MirroredPenalty};
+use sla_storage::mirror::{ChainOrigin, ContractConfig, MirroredPenalty, ProviderState};
 
 use crate::helpers::*;
 
@@ -22,6 +22,21 @@ async fn seed_chain(app: &TestApp) {
             block_number: 1,
             log_index: Some(0),
             tx_hash: Some([1; 32]),
+        },
+    })
+    .await
+    .unwrap();
+    w.insert_provider(&ProviderState {
+        provider: PROVIDER,
+        provider_id: 1,
+        reputation: 9_000,
+        bonded: 1_000,
+        unbonding: 0,
+        unbonding_release_at: 0,
+        updated: ChainOrigin {
+            block_number: 2,
+            log_index: Some(0),
+            tx_hash: Some([2; 32]),
         },
     })
     .await
@@ -95,7 +110,28 @@ async fn a_compliance_report_is_served_as_json_csv_and_html_and_bad_ranges_are_n
         assert!(body.contains(&format!("Data unit {DATA_UNIT}")), "{body}");
         assert!(body.contains(&format!("0x{}", "5e".repeat(32))), "{body}");
 
-        // The day before holds no penalty.
+        // The provider's report covers its data units.
+        let (status, ctype, body) = get(
+            &app,
+            &format!("/v1/providers/{PROVIDER:#x}/compliance?from=0&to={DAY_MS}"),
+        )
+        .await;
+        assert_eq!(
+            (status, ctype.as_str()),
+            (200, "application/json"),
+            "{body}"
+        );
+        let report: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let units: Vec<u64> = report["data_units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["data_unit"].as_u64().unwrap())
+            .collect();
+        assert_eq!(units, [DATA_UNIT]);
+        assert_eq!(report["data_units"][0]["totals"]["penalties"], 1);
+
+        // The first hour holds no penalty.
         let (_, _, body) = get(
             &app,
             &format!("/v1/data-units/{DATA_UNIT}/compliance?from=0&to=3600000"),
