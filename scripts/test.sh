@@ -51,6 +51,9 @@ if [ -x scripts/install-test-deps.sh ]; then
   scripts/install-test-deps.sh
 fi
 
+step "Python test dependencies (aiosmtpd, the SMTP server of the email alert tests)"
+scripts/install-python-test-deps.sh
+
 step "browser test dependencies (Debian's chromium, playwright-core from npm)"
 scripts/install-browser-deps.sh
 

@@ -60,6 +60,8 @@ struct RawConfig {
     late_margin_s: u64,
     rules: Option<serde_json::Value>,
     maintenance: Option<serde_json::Value>,
+    #[serde(default)]
+    reports: Vec<crate::reports::RawReport>,
 }
 
 fn default_late_margin() -> u64 {
@@ -84,6 +86,14 @@ struct RawReceiver {
     rules: Option<Vec<String>>,
     providers: Option<Vec<String>>,
     data_units: Option<Vec<u64>>,
+    // The email channel's fields (see `email.rs`).
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    tls: Option<String>,
+    username_env: Option<String>,
+    password_env: Option<String>,
+    from: Option<String>,
+    to: Option<Vec<String>>,
 }
 
 /// The checked configuration.
@@ -104,10 +114,12 @@ pub struct AlertsConfig {
     /// Whether subscriptions may be delivered to private addresses (the flag
     /// `--subscriptions-allow-private-targets`, not the file).
     pub subscriptions_allow_private_targets: bool,
+    /// Scheduled compliance reports (`reports.rs`).
+    pub reports: Vec<crate::reports::ReportSpec>,
 }
 
 /// The channels there are.
-pub const CHANNELS: [&str; 4] = ["webhook", "slack", "discord", "telegram"];
+pub const CHANNELS: [&str; 5] = ["webhook", "slack", "discord", "telegram", "email"];
 
 /// Where a receiver's alerts go and how.
 #[derive(Clone)]
@@ -138,6 +150,8 @@ pub enum Channel {
         /// The chat to post to.
         chat_id: String,
     },
+    /// Email over SMTP (`email.rs`).
+    Email(crate::email::EmailChannel),
 }
 
 /// A receiver of alerts.
@@ -165,6 +179,7 @@ impl std::fmt::Debug for Channel {
             Channel::Telegram { api, chat_id, .. } => {
                 write!(f, "telegram {api} chat {chat_id} (token <redacted>)")
             }
+            Channel::Email(email) => write!(f, "{email:?}"),
         }
     }
 }
@@ -247,7 +262,9 @@ impl AlertsConfig {
                 data_units: r.data_units.map(|v| v.into_iter().collect()),
             });
         }
+        let reports = crate::reports::check(raw.reports, &receivers)?;
         Ok(AlertsConfig {
+            reports,
             receivers,
             expire_after_ms: raw.expire_after_s.saturating_mul(1_000),
             dashboard_url: raw.dashboard_url.trim_end_matches('/').to_owned(),
@@ -321,6 +338,20 @@ fn channel(
                 chat_id,
             })
         }
+        "email" => crate::email::channel(
+            crate::email::EmailFields {
+                smtp_host: r.smtp_host.as_deref(),
+                smtp_port: r.smtp_port,
+                tls: r.tls.as_deref(),
+                username_env: r.username_env.as_deref(),
+                password_env: r.password_env.as_deref(),
+                from: r.from.as_deref(),
+                to: r.to.as_deref(),
+            },
+            at,
+            env,
+        )
+        .map(Channel::Email),
         other => Err(refuse(
             at("kind"),
             format!("unknown channel {other:?}; known: {}", CHANNELS.join(", ")),

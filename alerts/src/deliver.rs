@@ -71,6 +71,12 @@ pub async fn post(
     now_s: u64,
 ) -> Result<(), String> {
     let request = match &receiver.channel {
+        Channel::Email(email) => {
+            // A scheduled report is an HTML report with its CSV attached; an alert is a letter.
+            let letter =
+                crate::reports::letter(body).unwrap_or_else(|| crate::email::alert_letter(body));
+            return crate::email::send(email, alert_key, letter).await;
+        }
         Channel::Webhook { url, secret } => http
             .post(url.clone())
             .header("content-type", "application/json")

@@ -43,10 +43,19 @@ pub async fn run(
         .build()?;
     let base = Arc::new(config);
     let mut rules = Rules::start(&db, &base).await?;
+    let mut reports = crate::reports::Reports::default();
     tokio::pin!(shutdown);
     loop {
         // The configured receivers and those of the signed subscriptions, reloaded every few s.
         let config = subscribed.merge(&db, &base).await;
+        // Scheduled reports go to the outbox first; the tick below delivers them.
+        let now = sla_runtime::now_ms();
+        if let Err(e) = reports
+            .enqueue_due(&db, &config.reports, &config.dashboard_url, now)
+            .await
+        {
+            tracing::warn!(error = %e, "scheduled reports failed; retrying next tick");
+        }
         if let Err(e) = tick(&db, &config, &http, &mut rules).await {
             tracing::warn!(error = %e, "alerting tick failed; retrying next tick");
         }

@@ -90,6 +90,8 @@ fn host_name(channel: &Channel) -> Option<String> {
     let url = match channel {
         Channel::Webhook { url, .. } | Channel::Slack { url } | Channel::Discord { url } => url,
         Channel::Telegram { api, .. } => api,
+        // Email is configured by the operator only; subscriptions cannot name an SMTP host.
+        Channel::Email(_) => return None,
     };
     url.domain()
         .map(|d| d.trim_end_matches('.').to_ascii_lowercase())

@@ -1,7 +1,9 @@
 //! The JSON the pages are built from, on the public read API: `GET /v1/overview`,
 //! `/v1/providers/{address}`, `/v1/data-units/{id}`, and the exports
 //! `/v1/providers/{address}/results` and `/v1/data-units/{id}/results` (`format=json|csv`),
-//! and `/v1/data-units/{id}/forecast` (time to breach of every enforced term).
+//! `/v1/data-units/{id}/forecast` (time to breach of every enforced term), and the compliance
+//! reports `/v1/providers/{address}/compliance` and `/v1/data-units/{id}/compliance` (`from`,
+//! `to` in Unix ms, `format=json|csv|html`).
 //! Field by field in `docs/dashboard.md`.
 
 use axum::extract::{Path, RawQuery, State};
@@ -10,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use crate::data::compliance;
 use crate::data::data_unit::{self, Span};
 use crate::data::export::{self, MAX_EXPORT_CELLS, MAX_EXPORT_EPOCHS};
 use crate::data::{current_epoch, provider};
@@ -160,4 +163,92 @@ async fn export_response(
             detail: format!("`format` must be json or csv, got {other:?}"),
         }),
     }
+}
+
+/// `GET /v1/data-units/{id}/compliance?from&to&format`: the compliance report of one data unit.
+pub async fn data_unit_compliance(
+    State(state): State<DashboardState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, DashboardError> {
+    let id = params::number("id", &id)?;
+    let allocation = state
+        .source()
+        .db
+        .mirror()
+        .current_allocation(id)
+        .await?
+        .ok_or_else(|| DashboardError::NotFound("data unit".into()))?;
+    let title = format!("Compliance of data unit {id}");
+    compliance_response(
+        &state,
+        &[allocation],
+        &title,
+        &format!("data-unit-{id}"),
+        raw,
+    )
+    .await
+}
+
+/// `GET /v1/providers/{address}/compliance?from&to&format`: every data unit of the provider.
+pub async fn provider_compliance(
+    State(state): State<DashboardState>,
+    Path(address): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, DashboardError> {
+    let address = params::address(&address)?;
+    let mirror = state.source().db.mirror();
+    if mirror.provider(&address).await?.is_none() {
+        return Err(DashboardError::NotFound("provider".into()));
+    }
+    let allocations = mirror.allocations_of(&address).await?;
+    let shown = crate::data::address(&address);
+    let title = format!("Compliance of provider {shown}");
+    compliance_response(
+        &state,
+        &allocations,
+        &title,
+        &format!("provider-{shown}"),
+        raw,
+    )
+    .await
+}
+
+async fn compliance_response(
+    state: &DashboardState,
+    allocations: &[sla_protocol::parties::Allocation],
+    title: &str,
+    name: &str,
+    raw: Option<String>,
+) -> Result<Response, DashboardError> {
+    let q = params::query(raw.as_deref(), &["from", "to", "format"])?;
+    // Checked before anything is read, so a bad request costs nothing.
+    let format = q.get("format").map_or("json", String::as_str);
+    if !matches!(format, "json" | "csv" | "html") {
+        return Err(DashboardError::Malformed {
+            field: "format",
+            detail: format!("`format` must be json, csv or html, got {format:?}"),
+        });
+    }
+    // Default: the seven days up to now.
+    let to = params::opt_number(&q, "to")?.unwrap_or_else(sla_runtime::now_ms);
+    let from = params::opt_number(&q, "from")?.unwrap_or(to.saturating_sub(7 * 86_400_000));
+    let report = compliance::report(state.source(), allocations, from, to).await?;
+    Ok(match format {
+        "csv" => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}-compliance-{from}-{to}.csv\""),
+                ),
+            ],
+            compliance::csv(&report),
+        )
+            .into_response(),
+        "html" => {
+            axum::response::Html(compliance::html(title, &report).into_string()).into_response()
+        }
+        _ => Json(report).into_response(),
+    })
 }

@@ -196,6 +196,20 @@ impl AlertStore {
         }))
     }
 
+    /// Whether `receiver` has a row for `alert_key` (in any state): a scheduled report already
+    /// written is not built again. Reads one row through the UNIQUE(receiver, alert_key) index.
+    pub async fn contains(&self, receiver: &str, alert_key: &str) -> Result<bool> {
+        let mut conn = self.db.backend().read().await?;
+        let found: Option<i64> = on_conn!(conn.conn(), |c| {
+            sqlx::query_scalar("SELECT id FROM alert_outbox WHERE receiver = $1 AND alert_key = $2")
+                .bind(receiver)
+                .bind(alert_key)
+                .fetch_optional(c)
+                .await?
+        });
+        Ok(found.is_some())
+    }
+
     /// Records an acknowledged delivery.
     pub async fn delivered(&self, id: i64, now_ms: u64) -> Result<()> {
         self.update(

@@ -1,4 +1,4 @@
-//! Sums of roll-up counts over windows of epochs (migration 0013 on SQLite, 0015 on PostgreSQL):
+//! Sums of roll-up counts over windows of epochs (migration 0012 on SQLite, 0014 on PostgreSQL):
 //! what the error-budget alerts and the time-to-breach forecast add up. Every roll-up row
 //! carries its counts in plain columns, so a window over every data unit is one grouped scan.
 

@@ -42,7 +42,8 @@ fn terms() -> SlaTerms {
     }
 }
 
-async fn seed(db: &Database) {
+/// A penalty on chain for epochs 1 to 5 and a final violating epoch 6, of data unit 1.
+pub(crate) async fn seed(db: &Database) {
     let mut w = db.mirror().begin_write().await.unwrap();
     w.upsert_current_allocation(&Allocation {
         data_unit: 1,

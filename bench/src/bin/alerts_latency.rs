@@ -156,7 +156,9 @@ async fn main() -> anyhow::Result<()> {
     let mut looks = Vec::new();
     for _ in 0..args.looks {
         let t = Instant::now();
-        let look = rules.look(&db, &quiet, &http, sla_runtime::now_ms()).await?;
+        let look = rules
+            .look(&db, &quiet, &http, sla_runtime::now_ms())
+            .await?;
         looks.push(t.elapsed().as_secs_f64() * 1_000.0);
         rules.commit(&look);
         // Every window due again: the worst tick, as when all windows come due together.
@@ -168,7 +170,9 @@ async fn main() -> anyhow::Result<()> {
     let base = sla_runtime::now_ms();
     for i in 0..args.looks as u64 {
         let t = Instant::now();
-        let look = rules.look(&db, &quiet, &http, base + i * args.tick_ms).await?;
+        let look = rules
+            .look(&db, &quiet, &http, base + i * args.tick_ms)
+            .await?;
         steady.push(t.elapsed().as_secs_f64() * 1_000.0);
         rules.commit(&look);
     }

@@ -2,6 +2,7 @@
 //! the service database and both rendered (`pages/`) and served as JSON (`api.rs`), so the
 //! numbers on a page are the numbers of the API.
 
+pub mod compliance;
 pub mod data_unit;
 pub mod export;
 pub mod forecast;

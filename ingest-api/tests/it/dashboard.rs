@@ -77,7 +77,11 @@ async fn pages_are_served_with_a_strict_policy_and_every_bad_parameter_is_named(
         assert_eq!(view["status"], "no_data");
         let (status, ctype, _, body) =
             get(&app, &format!("/v1/data-units/{DATA_UNIT}/forecast")).await;
-        assert_eq!((status, ctype.as_str()), (200, "application/json"), "{body}");
+        assert_eq!(
+            (status, ctype.as_str()),
+            (200, "application/json"),
+            "{body}"
+        );
         let forecast: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(forecast["data_unit"], DATA_UNIT);
         assert!(forecast["terms"].is_array(), "{body}");

@@ -1,6 +1,7 @@
 //! Integration tests of the ingest API: a real server over HTTP on SQLite and PostgreSQL.
 
 mod acceptance;
+mod compliance;
 mod connections;
 mod crash;
 mod dashboard;

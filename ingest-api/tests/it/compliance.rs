@@ -1,0 +1,188 @@
+//! The compliance report endpoints on each database: a data unit's report for a day holds its
+//! penalty with the transaction, in JSON, CSV and HTML, and so does its provider's; every bad parameter is refused with
+//! problem+json naming it (a range that runs backwards or spans more than 92 days, an unknown
+//! format), and unknown data units and providers are 404.
+
+use sla_storage::mirror::{ChainOrigin, ContractConfig, MirroredPenalty, ProviderState};
+
+use crate::helpers::*;
+
+const DAY_MS: u64 = 86_400_000;
+
+async fn seed_chain(app: &TestApp) {
+    let mut w = app.db.mirror().begin_write().await.unwrap();
+    w.insert_contract(&ContractConfig {
+        admin: PROVIDER,
+        genesis_time: 0,
+        epoch_length: 3_600,
+        submission_window: 3_600,
+        unbonding_delay: 3_600,
+        allocation_request_ttl: 3_600,
+        origin: ChainOrigin {
+            block_number: 1,
+            log_index: Some(0),
+            tx_hash: Some([1; 32]),
+        },
+    })
+    .await
+    .unwrap();
+    w.insert_provider(&ProviderState {
+        provider: PROVIDER,
+        provider_id: 1,
+        reputation: 9_000,
+        bonded: 1_000,
+        unbonding: 0,
+        unbonding_release_at: 0,
+        updated: ChainOrigin {
+            block_number: 2,
+            log_index: Some(0),
+            tx_hash: Some([2; 32]),
+        },
+    })
+    .await
+    .unwrap();
+    w.insert_penalty(&MirroredPenalty {
+        data_unit: DATA_UNIT,
+        epoch: 5,
+        provider: PROVIDER,
+        consumer: CONSUMER,
+        amount: 250,
+        from_bonded: 250,
+        from_unbonding: 0,
+        origin: ChainOrigin {
+            block_number: 40,
+            log_index: Some(2),
+            tx_hash: Some([0x5e; 32]),
+        },
+    })
+    .await
+    .unwrap();
+    w.commit().await.unwrap();
+}
+
+async fn get(app: &TestApp, path: &str) -> (u16, String, String) {
+    let r = app.http.get(app.url(path)).send().await.unwrap();
+    let ctype = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (r.status().as_u16(), ctype, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_compliance_report_is_served_as_json_csv_and_html_and_bad_ranges_are_named() {
+    for_each_backend(|app, _| async move {
+        seed_chain(&app).await;
+        let base = format!("/v1/data-units/{DATA_UNIT}/compliance?from=0&to={DAY_MS}");
+
+        let (status, ctype, body) = get(&app, &base).await;
+        assert_eq!(
+            (status, ctype.as_str()),
+            (200, "application/json"),
+            "{body}"
+        );
+        let report: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(report["from_epoch"], 0);
+        assert_eq!(report["to_epoch"], 23, "24 one-hour epochs in the day");
+        let unit = &report["data_units"][0];
+        assert_eq!(unit["data_unit"], DATA_UNIT);
+        assert_eq!(unit["totals"]["penalties"], 1);
+        assert_eq!(unit["totals"]["penalties_wei"], "250");
+        assert_eq!(unit["penalties"][0]["epoch"], 5);
+        assert_eq!(
+            unit["penalties"][0]["tx_hash"],
+            format!("0x{}", "5e".repeat(32))
+        );
+        assert!(unit["audit_command"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!(
+                "sla audit --data-unit {DATA_UNIT} --epoch 0 --to-epoch 23"
+            )));
+
+        let (status, ctype, body) = get(&app, &format!("{base}&format=csv")).await;
+        assert_eq!((status, ctype.as_str()), (200, "text/csv; charset=utf-8"));
+        assert!(body.starts_with("data_unit,epoch,start_utc,"), "{body}");
+
+        let (status, ctype, body) = get(&app, &format!("{base}&format=html")).await;
+        assert_eq!((status, ctype.as_str()), (200, "text/html; charset=utf-8"));
+        assert!(body.contains(&format!("Data unit {DATA_UNIT}")), "{body}");
+        assert!(body.contains(&format!("0x{}", "5e".repeat(32))), "{body}");
+
+        // The provider's report covers its data units.
+        let (status, ctype, body) = get(
+            &app,
+            &format!("/v1/providers/{PROVIDER:#x}/compliance?from=0&to={DAY_MS}"),
+        )
+        .await;
+        assert_eq!(
+            (status, ctype.as_str()),
+            (200, "application/json"),
+            "{body}"
+        );
+        let report: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let units: Vec<u64> = report["data_units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["data_unit"].as_u64().unwrap())
+            .collect();
+        assert_eq!(units, [DATA_UNIT]);
+        assert_eq!(report["data_units"][0]["totals"]["penalties"], 1);
+
+        // The first hour holds no penalty.
+        let (_, _, body) = get(
+            &app,
+            &format!("/v1/data-units/{DATA_UNIT}/compliance?from=0&to=3600000"),
+        )
+        .await;
+        let report: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(report["data_units"][0]["totals"]["penalties"], 0);
+
+        let too_long = 92 * DAY_MS + 1;
+        for (path, status, field) in [
+            (
+                format!("/v1/data-units/{DATA_UNIT}/compliance?from=5&to=5"),
+                400,
+                Some("to"),
+            ),
+            (
+                format!("/v1/data-units/{DATA_UNIT}/compliance?from=9&to=3"),
+                400,
+                Some("to"),
+            ),
+            (
+                format!("/v1/data-units/{DATA_UNIT}/compliance?from=0&to={too_long}"),
+                400,
+                Some("to"),
+            ),
+            (
+                format!("/v1/data-units/{DATA_UNIT}/compliance?from=abc"),
+                400,
+                Some("from"),
+            ),
+            (format!("{base}&format=pdf"), 400, Some("format")),
+            (format!("{base}&colour=red"), 400, Some("query")),
+            ("/v1/data-units/999/compliance".to_owned(), 404, None),
+            (
+                "/v1/providers/0x12/compliance".to_owned(),
+                400,
+                Some("address"),
+            ),
+            (
+                "/v1/providers/0x00000000000000000000000000000000000000ee/compliance".to_owned(),
+                404,
+                None,
+            ),
+        ] {
+            let (got, ctype, body) = get(&app, &path).await;
+            assert_eq!(got, status, "{path}: {body}");
+            assert_eq!(ctype, "application/problem+json", "{path}");
+            let problem: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(problem["field"].as_str(), field, "{path}: {body}");
+        }
+        app.stop().await;
+    })
+    .await;
+}
