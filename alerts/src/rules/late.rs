@@ -15,15 +15,22 @@ use sla_dashboard::words;
 /// A silence this long raises the second, critical `late` alert: before the gap reaches 24 h.
 const LATE_CRITICAL_MS: u64 = 23 * 3_600_000;
 
+/// A reporter: (data unit, role).
+type Reporter = (u64, Role);
+
+/// An open silence: the sequence of the reporter's last report then, and whether the critical
+/// alert was raised too.
+type Silence = (u64, bool);
+
 /// Which silences are open.
 #[derive(Debug, Default)]
 pub(super) struct Late {
     /// Reporters found late, by (data unit, role), with the sequence of their last report then
     /// and whether the critical alert was raised too: a silence already raised is not raised
     /// again each tick (after a restart it is, once, and the outbox keeps the first).
-    open: HashMap<(u64, Role), (u64, bool)>,
+    open: HashMap<Reporter, Silence>,
     /// What the last look changed, applied once its alerts are written.
-    changes: Vec<((u64, Role), Option<(u64, bool)>)>,
+    changes: Vec<(Reporter, Option<Silence>)>,
     /// How long past its interval a reporter may be before it is late, ms.
     margin_ms: u64,
 }

@@ -221,19 +221,19 @@ async fn burn_rate_before_the_violation_then_penalty_with_its_transaction_and_la
         received - stopped
     );
 
-    let seen = seen.lock().unwrap();
-    assert_eq!(seen.1, 0, "every signature verifies");
-    let mut keys: Vec<&str> = seen.0.iter().map(|(k, _, _)| k.as_str()).collect();
+    let (deliveries, bad_signatures) = seen.lock().unwrap().clone();
+    assert_eq!(bad_signatures, 0, "every signature verifies");
+    let mut keys: Vec<&str> = deliveries.iter().map(|(k, _, _)| k.as_str()).collect();
     let n = keys.len();
     keys.sort();
     keys.dedup();
     assert_eq!(keys.len(), n, "once per key");
     assert!(
-        !seen.0.iter().any(|(_, a, _)| a["rule"] == "oracle-health"),
-        "a healthy oracle raises no health alert: {:#?}",
-        seen.0
+        !deliveries
+            .iter()
+            .any(|(_, a, _)| a["rule"] == "oracle-health"),
+        "a healthy oracle raises no health alert: {deliveries:#?}"
     );
-    drop(seen);
     stack.stop().await;
     alerting.await.unwrap().unwrap();
 }
