@@ -190,6 +190,8 @@ impl Reports {
                         rule: RULE.to_owned(),
                         severity: "info".to_owned(),
                         body: serde_json::to_string(&message)?,
+                        // A report is not an alert of one data unit's timeline.
+                        data_unit: None,
                     }],
                     now_ms,
                 )

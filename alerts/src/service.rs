@@ -87,6 +87,7 @@ pub async fn tick(
                     rule: alert.rule.clone(),
                     severity: alert.severity.clone(),
                     body: body.clone(),
+                    data_unit: (alert.data_unit != 0).then_some(alert.data_unit),
                 });
             }
         }

@@ -31,3 +31,9 @@ CREATE TABLE alert_conditions (
     resolved_at_ms  BIGINT,
     alert_json      TEXT   NOT NULL
 );
+
+-- The data unit an alert is about (NULL for one about a provider or the oracle), so that the
+-- dashboard shows a data unit's alerts and their history (its incident timeline).
+ALTER TABLE alert_outbox ADD COLUMN data_unit BIGINT;
+CREATE INDEX alert_outbox_by_unit ON alert_outbox (data_unit, created_at_ms)
+    WHERE data_unit IS NOT NULL;

@@ -21,6 +21,8 @@ pub struct NewAlert {
     pub severity: String,
     /// The alert as JSON, exactly as it will be delivered.
     pub body: String,
+    /// The data unit it is about, if one (its incident timeline on the dashboard).
+    pub data_unit: Option<u64>,
 }
 
 /// Where an alert condition stands (a condition that never fired has no row).
@@ -127,7 +129,7 @@ impl AlertStore {
             added += on_conn!(tx.conn(), |c| {
                 sqlx::query(
                     "INSERT INTO alert_outbox (receiver, alert_key, rule, severity, body, \
-                     created_at_ms, next_attempt_ms) VALUES ($1,$2,$3,$4,$5,$6,$6) \
+                     created_at_ms, next_attempt_ms, data_unit) VALUES ($1,$2,$3,$4,$5,$6,$6,$7) \
                      ON CONFLICT (receiver, alert_key) DO NOTHING",
                 )
                 .bind(&a.receiver)
@@ -136,6 +138,7 @@ impl AlertStore {
                 .bind(&a.severity)
                 .bind(&a.body)
                 .bind(now_ms as i64)
+                .bind(a.data_unit.map(|d| d as i64))
                 .execute(c)
                 .await?
                 .rows_affected()
@@ -143,6 +146,22 @@ impl AlertStore {
         }
         tx.commit().await?;
         Ok(added)
+    }
+
+    /// A data unit's alerts, newest first, at most `limit`: one per key whoever received it,
+    /// with when it was first written and its JSON (the dashboard's incident timeline).
+    pub async fn of_data_unit(&self, data_unit: u64, limit: u32) -> Result<Vec<(i64, String)>> {
+        let mut conn = self.db.backend().read().await?;
+        Ok(on_conn!(conn.conn(), |c| {
+            sqlx::query_as(
+                "SELECT MIN(created_at_ms), MIN(body) FROM alert_outbox WHERE data_unit = $1 \
+                 GROUP BY alert_key ORDER BY MIN(created_at_ms) DESC, MIN(alert_key) DESC LIMIT $2",
+            )
+            .bind(data_unit as i64)
+            .bind(i64::from(limit))
+            .fetch_all(c)
+            .await?
+        }))
     }
 
     /// Every condition's state (the alerting process reads it once when it starts).

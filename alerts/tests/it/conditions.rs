@@ -187,6 +187,7 @@ async fn look(rules: &mut Rules, db: &Database, config: &AlertsConfig, now_ms: u
             rule: a.rule.clone(),
             severity: a.severity.clone(),
             body: serde_json::to_string(a).unwrap(),
+            data_unit: (a.data_unit != 0).then_some(a.data_unit),
         })
         .collect();
     db.alerts()
@@ -277,6 +278,14 @@ async fn burn_forecast_cover_and_expiry_fire_once_and_resolve_muted_by_maintenan
             cover.summary
         );
 
+        // The data unit's incident timeline (the dashboard's): its 8 condition alerts and its 4
+        // silences (both sides never reported), all active.
+        let timeline = sla_dashboard::data::incidents::incidents(&db, 1)
+            .await
+            .unwrap();
+        assert_eq!(timeline.len(), 12, "{url}: {timeline:#?}");
+        assert!(timeline.iter().all(|i| i.active && i.status == "firing"));
+
         // The same conditions a tick later, and after a restart: nothing new.
         assert!(
             look(&mut rules, &db, &config, now + 1_000).await.is_empty(),
@@ -314,6 +323,23 @@ async fn burn_forecast_cover_and_expiry_fire_once_and_resolve_muted_by_maintenan
             .filter(|a| a.rule == "time-to-breach")
             .count();
         assert_eq!(breach_resolved, 2, "{url}: both forecasts resolve");
+        let timeline = sla_dashboard::data::incidents::incidents(&db, 1)
+            .await
+            .unwrap();
+        let conditions: Vec<_> = timeline.iter().filter(|i| i.rule != "late").collect();
+        assert_eq!(conditions.len(), 16, "{url}: 8 firing, 8 resolved");
+        assert!(
+            conditions.iter().all(|i| !i.active),
+            "{url}: no condition active once resolved"
+        );
+        assert!(
+            timeline
+                .iter()
+                .filter(|i| i.rule == "late")
+                .all(|i| i.active),
+            "{url}: the silences go on"
+        );
+        assert_eq!(timeline[0].status, "resolved", "{url}: newest first");
         db.close().await;
     }
 }

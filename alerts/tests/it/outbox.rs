@@ -10,6 +10,7 @@ fn alert(receiver: &str, key: &str) -> NewAlert {
         rule: "penalty".into(),
         severity: "critical".into(),
         body: format!(r#"{{"alert_key":"{key}"}}"#),
+        data_unit: Some(1),
     }
 }
 

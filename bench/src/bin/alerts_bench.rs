@@ -59,6 +59,7 @@ async fn main() -> anyhow::Result<()> {
                 rule: a.rule.clone(),
                 severity: a.severity.clone(),
                 body: serde_json::to_string(a).unwrap(),
+                data_unit: (a.data_unit != 0).then_some(a.data_unit),
             })
             .collect();
         let t = Instant::now();

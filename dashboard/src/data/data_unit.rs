@@ -72,6 +72,8 @@ pub struct DataUnitView {
     pub reports: Vec<ReportLine>,
     /// The command that re-derives the on-chain results shown from public data.
     pub audit_command: String,
+    /// The alerts raised about it, newest first, and which are active (its incident timeline).
+    pub alerts: Vec<super::incidents::Incident>,
 }
 
 /// One epoch of a data unit.
@@ -295,6 +297,7 @@ pub async fn data_unit(
         timeline,
         reports: report_lines(&epochs, data_unit, &newest),
         audit_command,
+        alerts: super::incidents::incidents(&source.db, data_unit).await?,
     }))
 }
 

@@ -6,6 +6,7 @@ pub mod compliance;
 pub mod data_unit;
 pub mod export;
 pub mod forecast;
+pub mod incidents;
 pub mod overview;
 pub mod provider;
 pub mod status;

@@ -117,6 +117,29 @@ pub(crate) async fn page(
                 } }
             } }
         }
+        section aria-labelledby="alerts" {
+            h2 id="alerts" { "Alerts" }
+            @let active = v.alerts.iter().filter(|a| a.active).count();
+            p id="alerts-active" {
+                @if active == 0 { "No alert is active." }
+                @else { (active) " active: the conditions and silences below marked active have not ended." }
+            }
+            @if !v.alerts.is_empty() {
+                div.scroll { table id="alerts-table" {
+                    thead { tr { th scope="col" { "Raised" } th scope="col" { "Severity" } th scope="col" { "Rule" }
+                        th scope="col" { "What" } th scope="col" { "State" } } }
+                    tbody { @for a in &v.alerts {
+                        tr data-key=(a.alert_key) {
+                            td { (words::utc(a.raised_at_ms)) }
+                            td { (a.severity) }
+                            td { (a.rule) }
+                            td { (a.summary) }
+                            td { @if a.active { strong { "active" } } @else { (a.status) } }
+                        }
+                    } }
+                } }
+            }
+        }
         section aria-labelledby="reports" {
             h2 id="reports" { "Newest reports" }
             div.scroll { table id="reports-table" {

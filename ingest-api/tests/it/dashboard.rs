@@ -75,6 +75,34 @@ async fn pages_are_served_with_a_strict_policy_and_every_bad_parameter_is_named(
         let view: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(view["data_unit"], DATA_UNIT);
         assert_eq!(view["status"], "no_data");
+        // An alert about the data unit, as the alerting process writes it: on the page's
+        // timeline, active, its markup shown as text.
+        let alert = serde_json::json!({
+            "alert_key": format!("burn-rate:1h:{DATA_UNIT}:uptime@5"), "rule": "burn-rate",
+            "severity": "critical", "status": "firing", "summary": "<b>budget</b> burning",
+            "raised_at_ms": 5, "data_unit": DATA_UNIT,
+        });
+        app.db
+            .alerts()
+            .enqueue(
+                &[sla_storage::NewAlert {
+                    receiver: "ops".into(),
+                    alert_key: alert["alert_key"].as_str().unwrap().into(),
+                    rule: "burn-rate".into(),
+                    severity: "critical".into(),
+                    body: alert.to_string(),
+                    data_unit: Some(DATA_UNIT),
+                }],
+                5,
+            )
+            .await
+            .unwrap();
+        let (_, _, _, page) = get(&app, &format!("/dashboard/data-units/{DATA_UNIT}")).await;
+        assert!(page.contains("1 active"), "{page}");
+        assert!(page.contains("&lt;b&gt;budget&lt;/b&gt; burning"), "{page}");
+        let (_, _, _, body) = get(&app, &format!("/v1/data-units/{DATA_UNIT}")).await;
+        let view: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(view["alerts"][0]["active"], true, "{body}");
         let (status, ctype, _, body) =
             get(&app, &format!("/v1/data-units/{DATA_UNIT}/forecast")).await;
         assert_eq!(
