@@ -1,6 +1,6 @@
 //! Maintenance windows: a span in which a provider (all its data units) or one data unit is
 //! being worked on, declared in the configuration file (`"maintenance"`). An alert about what
-//! lies in a window is muted: an event (violation, penalty, late) is not raised; a condition
+//! lies in a window is muted: an event (violation, late) is not raised (a penalty always is: money moved on chain); a condition
 //! stays pending and fires after the window if it still holds.
 //!
 //! ```json

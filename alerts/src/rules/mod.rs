@@ -142,9 +142,11 @@ impl Rules {
         }
         let windows = &windows;
         let before = raised.len();
+        // A penalty is never muted: money moved on chain, and a provider's own window must not
+        // keep that from the consumer who subscribed to it.
         raised.retain(|a| {
             let (from, to) = event_span(a, epochs.as_ref(), now_ms);
-            !maintenance::muted(windows, a, from, to)
+            a.rule == "penalty" || !maintenance::muted(windows, a, from, to)
         });
         look.muted = before - raised.len();
         let outcome = self

@@ -2,7 +2,7 @@
 //! whose epoch in progress is failing raises the burn-rate alerts of every window and a
 //! time-to-breach forecast before the epoch closes; a thin bond raises `bond-cover`, a key
 //! about to end `key-expiry`; a data unit in a maintenance window (of the configuration file, or
-//! declared by its provider through the signed API's store) raises nothing; a restarted
+//! declared by its provider through the signed API's store) raises nothing but its penalty; a restarted
 //! process raises nothing again; once the failures stop, every burn-rate condition resolves
 //! once.
 
@@ -92,6 +92,19 @@ async fn seed(db: &Database, now_ms: u64) {
         .await
         .unwrap();
     }
+    // A penalty of data unit 3, inside its provider's declared window: told all the same.
+    w.insert_penalty(&sla_storage::mirror::MirroredPenalty {
+        data_unit: 3,
+        epoch: 100,
+        provider: PROVIDER,
+        consumer: CONSUMER,
+        amount: PENALTY,
+        from_bonded: PENALTY,
+        from_unbonding: 0,
+        origin: origin(),
+    })
+    .await
+    .unwrap();
     w.commit().await.unwrap();
     sla_storage::testing::seed_key(
         db,
@@ -234,6 +247,7 @@ async fn burn_forecast_cover_and_expiry_fire_once_and_resolve_muted_by_maintenan
             format!("time-to-breach:1:error_rate@{now}"),
             format!("bond-cover:{provider}@{now}"),
             format!("key-expiry:{}@{now}", hex::encode([0xab; 32])),
+            "penalty:3:100".to_owned(),
         ]);
         want.sort();
         assert_eq!(
@@ -291,11 +305,11 @@ async fn burn_forecast_cover_and_expiry_fire_once_and_resolve_muted_by_maintenan
             look(&mut rules, &db, &config, now + 1_000).await.is_empty(),
             "{url}"
         );
+        // (A restarted process reads the penalties again; the outbox already holds that key.)
         let mut restarted = Rules::start(&db, &config).await.unwrap();
-        assert!(
-            look(&mut restarted, &db, &config, now + 2_000)
-                .await
-                .is_empty(),
+        assert_eq!(
+            keys(&look(&mut restarted, &db, &config, now + 2_000).await),
+            vec!["penalty:3:100".to_owned()],
             "{url}"
         );
 

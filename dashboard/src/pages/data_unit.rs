@@ -121,7 +121,8 @@ pub(crate) async fn page(
             h2 id="alerts" { "Alerts" }
             @let active = v.alerts.iter().filter(|a| a.active).count();
             p id="alerts-active" {
-                @if active == 0 { "No alert is active." }
+                @if v.alerts.is_empty() { "No alert recorded for this data unit (alerts are raised by sla-alerts when it runs beside this service)." }
+                @else if active == 0 { "No alert is active." }
                 @else { (active) " active: the conditions and silences below marked active have not ended." }
             }
             @if !v.alerts.is_empty() {
