@@ -9,6 +9,7 @@ pub mod acceptance;
 pub mod aggregate;
 pub mod codec;
 pub mod error;
+pub mod gauge;
 pub mod merkle;
 pub mod parties;
 pub mod record;
