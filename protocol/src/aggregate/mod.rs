@@ -23,8 +23,11 @@
 
 mod context;
 mod epoch;
+mod efficiency;
 mod evaluate;
+mod gauges;
 mod kind;
+mod score;
 mod latency;
 mod slots;
 mod summary;
@@ -39,6 +42,8 @@ pub use evaluate::{
     epoch_score, evaluate, next_reputation, EpochResult, EpochVerdict, EvidenceSource,
     MetricVerdict, ViewEvidence,
 };
+pub use efficiency::{Efficiency, Resource, ResourceEfficiency};
+pub use gauges::{CounterSummary, GaugeSlot, GaugeSummary};
 pub use kind::OpKind;
 pub use latency::{LatencyMultiset, LatencyStats};
 pub use slots::SlotCounts;
@@ -46,6 +51,7 @@ pub use summary::{
     CombinedSlots, EpochSummary, MetricDiscrepancy, OpSummary, SpeedSummary, ViewSummary,
     EPOCH_SUMMARY_TAG,
 };
+pub use score::{ScoreInput, ScoreInputKind, ServiceScore, ServiceType};
 pub use terms::{Metric, SlaTerms, TermsError, EQUAL_WEIGHTS, UINT96_MAX};
 pub use view::{aggregate_records, ViewAccumulator, VIEW_ACCUMULATOR_TAG};
 pub use window::{MetricTrend, Trend, WindowSummary, WindowView};
@@ -56,7 +62,7 @@ use crate::report::{ReportHash, Role};
 
 /// Version of the rule set (slot length, minimum samples, combination rule, encodings). Written
 /// into every encoding, so a change of rules can never silently compare equal to old results.
-pub const RULES_VERSION: u8 = 1;
+pub const RULES_VERSION: u8 = 2;
 
 /// Basis points of a whole: 100 % = 10 000.
 pub const MAX_BPS: u16 = 10_000;

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::gauges::GaugeSummary;
 use super::kind::OpKind;
 use super::latency::LatencyStats;
 use super::slots::{ratio_bps, SlotCounts};
@@ -85,12 +86,30 @@ pub struct ViewSummary {
     pub download: SpeedSummary,
     /// The epoch's slots as this view saw them.
     pub slots: SlotCounts,
+    /// Checks: every record of this view, service operations and gauge samples alike (rules
+    /// version 2; absent in version 1 summaries, read as 0).
+    #[serde(default)]
+    pub checks: u64,
+    /// Of which not successful: failed operations and gauges that could not be measured.
+    #[serde(default)]
+    pub faults: u64,
+    /// `floor(faults * 10000 / checks)`; `None` without checks.
+    #[serde(default)]
+    pub fault_rate_bps: Option<u16>,
+    /// Every custom metric's values, in name order (rules version 2).
+    #[serde(default)]
+    pub gauges: Vec<GaugeSummary>,
 }
 
 impl ViewSummary {
     /// The summary of one operation kind, if any record had it.
     pub fn op(&self, kind: &OpKind) -> Option<&OpSummary> {
         self.ops.iter().find(|op| &op.kind == kind)
+    }
+
+    /// The values of the gauge `name`, if this view has a record of it.
+    pub fn gauge(&self, name: &str) -> Option<&GaugeSummary> {
+        self.gauges.iter().find(|g| g.name == name)
     }
 
     /// The latency statistics of one kind's successful operations.
@@ -145,6 +164,13 @@ impl ViewSummary {
         self.upload.encode_into(out);
         self.download.encode_into(out);
         self.slots.encode_into(out);
+        out.put_u64(self.checks);
+        out.put_u64(self.faults);
+        out.put_opt_u16(self.fault_rate_bps);
+        out.put_u32(self.gauges.len() as u32);
+        for gauge in &self.gauges {
+            gauge.encode_into(out);
+        }
     }
 }
 

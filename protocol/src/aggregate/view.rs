@@ -4,12 +4,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::AggregationContext;
+use super::gauges::GaugeAccumulator;
 use super::kind::OpKind;
 use super::latency::LatencyMultiset;
 use super::slots::{ratio_bps, word_mask, words, SlotBitmap, SlotCounts};
 use super::summary::{speed_bps, OpSummary, SpeedSummary, ViewSummary};
 use super::wire::{Put, Reader};
 use super::{AggregateError, RULES_VERSION, SLOT_LEN_MS};
+use crate::gauge::is_counter;
 use crate::record::{validate_custom_name, Operation, QosRecord};
 use crate::report::{Report, ReportHash, Role};
 
@@ -51,6 +53,14 @@ impl OpAccumulator {
             latency,
         })
     }
+}
+
+/// A custom metric: its records counted as an operation kind, and its successful values as a
+/// gauge (rules version 2).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct CustomAccumulator {
+    pub(crate) op: OpAccumulator,
+    pub(crate) gauge: GaugeAccumulator,
 }
 
 /// Aggregate transfer of the speed-eligible successful uploads or downloads.
@@ -106,7 +116,7 @@ pub struct ViewAccumulator {
     pub(crate) role: Role,
     /// Read, write, upload, download, delete, probe.
     pub(crate) builtin: [OpAccumulator; 6],
-    pub(crate) custom: BTreeMap<String, OpAccumulator>,
+    pub(crate) custom: BTreeMap<String, CustomAccumulator>,
     pub(crate) upload: SpeedAccumulator,
     pub(crate) download: SpeedAccumulator,
     /// Slots with at least one successful service operation.
@@ -170,12 +180,19 @@ impl ViewAccumulator {
             Operation::Download => 3,
             Operation::Delete => 4,
             Operation::Probe => 5,
-            Operation::Custom { name, .. } => {
+            Operation::Custom { name, value } => {
                 let acc = match self.custom.get_mut(name.as_str()) {
                     Some(acc) => acc,
                     None => self.custom.entry(name.clone()).or_default(),
                 };
-                count(acc, record);
+                count(&mut acc.op, record);
+                if record.success {
+                    let offset = record.timestamp_ms - self.ctx.start_ms();
+                    let slots = self.ctx.slot_count();
+                    let counter = is_counter(name);
+                    acc.gauge
+                        .add(counter, record.timestamp_ms, offset, *value, slots);
+                }
                 return true;
             }
         };
@@ -263,7 +280,9 @@ impl ViewAccumulator {
             mine.merge(theirs);
         }
         for (name, theirs) in &other.custom {
-            self.custom.entry(name.clone()).or_default().merge(theirs);
+            let mine = self.custom.entry(name.clone()).or_default();
+            mine.op.merge(&theirs.op);
+            mine.gauge.merge(&theirs.gauge);
         }
         self.upload.merge(&other.upload);
         self.download.merge(&other.download);
@@ -287,8 +306,11 @@ impl ViewAccumulator {
     /// Sorts pending latencies into their runs; changes nothing observable, makes
     /// [`summary`](Self::summary) and [`encode`](Self::encode) cheap. Call once after adding.
     pub fn compact(&mut self) {
-        for op in self.builtin.iter_mut().chain(self.custom.values_mut()) {
+        for op in self.builtin.iter_mut() {
             op.latency.compact();
+        }
+        for custom in self.custom.values_mut() {
+            custom.op.latency.compact();
         }
     }
 
@@ -309,10 +331,16 @@ impl ViewAccumulator {
                 ops.push(summarize(kind.clone(), op));
             }
         }
-        for (name, op) in &self.custom {
+        let (mut checks, mut faults) = (service_operations, service_failures);
+        let mut gauges = Vec::with_capacity(self.custom.len());
+        for (name, custom) in &self.custom {
+            let op = &custom.op;
             if op.total > 0 {
                 ops.push(summarize(OpKind::Custom(name.clone()), op));
+                gauges.push(custom.gauge.summary(name, op.failed));
             }
+            checks = checks.saturating_add(op.total);
+            faults = faults.saturating_add(op.failed);
         }
         let slots = self.ctx.slot_count();
         let mut counts = SlotCounts::default();
@@ -336,6 +364,10 @@ impl ViewAccumulator {
             upload: self.upload.summary(),
             download: self.download.summary(),
             slots: counts,
+            checks,
+            faults,
+            fault_rate_bps: ratio_bps(faults, checks),
+            gauges,
         }
     }
 
@@ -343,9 +375,14 @@ impl ViewAccumulator {
     /// states give equal bytes, and [`decode`](Self::decode) restores a state that merges like
     /// the original, so storage can persist accumulators and add reports incrementally.
     pub fn encode(&self) -> Vec<u8> {
+        self.encode_as(RULES_VERSION)
+    }
+
+    /// The encoding of `version`: 1 has no gauge values (what a version 1 accumulator held).
+    fn encode_as(&self, version: u8) -> Vec<u8> {
         let mut out = Vec::with_capacity(512);
         out.extend_from_slice(VIEW_ACCUMULATOR_TAG);
-        out.put_u8(RULES_VERSION);
+        out.put_u8(version);
         out.put_u64(self.ctx.data_unit());
         out.put_u64(self.ctx.epoch());
         out.put_u64(self.ctx.start_ms());
@@ -356,10 +393,13 @@ impl ViewAccumulator {
             op.encode_into(&mut out);
         }
         out.put_u32(self.custom.len() as u32);
-        for (name, op) in &self.custom {
+        for (name, custom) in &self.custom {
             out.put_u8(name.len() as u8);
             out.extend_from_slice(name.as_bytes());
-            op.encode_into(&mut out);
+            custom.op.encode_into(&mut out);
+            if version >= 2 {
+                custom.gauge.encode_into(&mut out);
+            }
         }
         self.upload.encode_into(&mut out);
         self.download.encode_into(&mut out);
@@ -381,7 +421,10 @@ impl ViewAccumulator {
         if r.take(VIEW_ACCUMULATOR_TAG.len())? != VIEW_ACCUMULATOR_TAG {
             return Err(AggregateError::Malformed("not a view accumulator"));
         }
-        if r.u8()? != RULES_VERSION {
+        // Version 1 (no gauge values) is still read, so that epochs open across an upgrade
+        // keep their counts; their gauges hold only the reports counted after it.
+        let version = r.u8()?;
+        if !(1..=RULES_VERSION).contains(&version) {
             return Err(AggregateError::Malformed("unknown rules version"));
         }
         let ctx = AggregationContext::from_parts(r.u64()?, r.u64()?, r.u64()?, r.u64()?, r.u64()?)?;
@@ -397,7 +440,16 @@ impl ViewAccumulator {
             validate_custom_name(name).map_err(|_| AggregateError::Malformed("custom name"))?;
             let name = String::from_utf8(name.to_vec()).expect("validated as ASCII");
             let op = OpAccumulator::decode_from(&mut r)?;
-            acc.custom.insert(name, op);
+            let gauge = if version >= 2 {
+                GaugeAccumulator::decode_from(&mut r, is_counter(&name), ctx.slot_count())?
+            } else {
+                GaugeAccumulator::default()
+            };
+            // Fewer only when the epoch was open across the upgrade from version 1.
+            if gauge.count > op.total - op.failed {
+                return Err(AggregateError::Malformed("more gauge samples than successful records"));
+            }
+            acc.custom.insert(name, CustomAccumulator { op, gauge });
         }
         acc.upload = SpeedAccumulator::decode_from(&mut r)?;
         acc.download = SpeedAccumulator::decode_from(&mut r)?;
@@ -413,7 +465,7 @@ impl ViewAccumulator {
             return Err(AggregateError::Malformed("trailing bytes"));
         }
         // Sorted names and hashes, no duplicates, no zero-count runs: the only encoding.
-        if acc.encode() != bytes {
+        if acc.encode_as(version) != bytes {
             return Err(AggregateError::Malformed("not the canonical encoding"));
         }
         Ok(acc)

@@ -40,6 +40,12 @@ pub struct WindowView {
     pub download_bytes: u128,
     /// Sum of their `max(latency_us, 1)`, µs.
     pub download_latency_us: u128,
+    /// Checks (every record: operations and gauge samples) over the window (rules version 2).
+    #[serde(default)]
+    pub checks: u64,
+    /// Of which not successful.
+    #[serde(default)]
+    pub faults: u64,
 }
 
 impl WindowView {
@@ -63,6 +69,14 @@ impl WindowView {
         self.download_latency_us = self
             .download_latency_us
             .saturating_add(v.download.latency_us);
+        self.checks = self.checks.saturating_add(v.checks);
+        self.faults = self.faults.saturating_add(v.faults);
+    }
+
+    /// The fault rate over the window: `floor(faults * 10000 / checks)`; `None` without checks.
+    /// The input of the fault threshold (failed checks / all checks).
+    pub fn fault_rate_bps(&self) -> Option<u16> {
+        ratio_bps(self.faults, self.checks)
     }
 
     /// `(samples, value)` of a metric over the window, with the same units and rounding as

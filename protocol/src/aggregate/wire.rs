@@ -11,6 +11,9 @@ pub(crate) trait Put {
     /// `Option<u64>`-like values: one byte 0 (absent) or 1 followed by the value.
     fn put_opt_u64(&mut self, v: Option<u64>);
     fn put_opt_u16(&mut self, v: Option<u16>);
+    /// Two's complement, big-endian.
+    fn put_i64(&mut self, v: i64);
+    fn put_opt_i64(&mut self, v: Option<i64>);
 }
 
 impl Put for Vec<u8> {
@@ -44,6 +47,18 @@ impl Put for Vec<u8> {
             Some(v) => {
                 self.push(1);
                 self.put_u16(v);
+            }
+        }
+    }
+    fn put_i64(&mut self, v: i64) {
+        self.extend_from_slice(&v.to_be_bytes());
+    }
+    fn put_opt_i64(&mut self, v: Option<i64>) {
+        match v {
+            None => self.push(0),
+            Some(v) => {
+                self.push(1);
+                self.put_i64(v);
             }
         }
     }
@@ -87,6 +102,10 @@ impl<'a> Reader<'a> {
 
     pub(crate) fn u64(&mut self) -> Result<u64, AggregateError> {
         Ok(u64::from_be_bytes(self.array()?))
+    }
+
+    pub(crate) fn i64(&mut self) -> Result<i64, AggregateError> {
+        Ok(i64::from_be_bytes(self.array()?))
     }
 
     pub(crate) fn u128(&mut self) -> Result<u128, AggregateError> {

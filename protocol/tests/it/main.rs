@@ -12,5 +12,8 @@ mod vectors;
 /// The vector generator, compiled here too so that a test can check the committed vector file
 /// is exactly what it generates.
 #[allow(dead_code)]
+#[path = "../../examples/gen_gauge_vectors.rs"]
+mod gen_gauge_vectors;
+#[allow(dead_code)]
 #[path = "../../examples/gen_vectors.rs"]
 mod gen_vectors;

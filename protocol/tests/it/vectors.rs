@@ -278,6 +278,21 @@ fn vectors_file_is_up_to_date() {
     );
 }
 
+/// The committed rules version 2 vectors are exactly what their generator writes (regenerate
+/// with `cargo run -p sla-protocol --example gen_gauge_vectors > protocol/test-vectors/gauges-v2.json`).
+/// The generator derives them with the library; the proptests of `aggregate::gauges` check the
+/// library against naive references, and these pin the bytes for other implementations.
+#[test]
+fn gauge_vectors_file_is_up_to_date() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("test-vectors/gauges-v2.json");
+    let committed = std::fs::read_to_string(path).expect("gauge vector file");
+    assert!(
+        committed == crate::gen_gauge_vectors::gauge_vectors_json(),
+        "protocol/test-vectors/gauges-v2.json is stale: regenerate it with \
+         `cargo run -p sla-protocol --example gen_gauge_vectors > protocol/test-vectors/gauges-v2.json`"
+    );
+}
+
 /// docs/report-format.md section 10 shows the `single-download-record` vector: its payload,
 /// report hash and signature must be the file's.
 #[test]

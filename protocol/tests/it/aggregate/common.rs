@@ -108,10 +108,14 @@ pub(super) fn op_strategy() -> impl Strategy<Value = Operation> {
         2 => Just(Operation::Download),
         1 => Just(Operation::Delete),
         2 => Just(Operation::Probe),
-        1 => prop_oneof![Just("rpc.lag"), Just("gc.pause")].prop_map(|n| Operation::Custom {
-            name: n.to_owned(),
-            value: -3,
-        }),
+        2 => (
+            prop_oneof![Just("rpc.lag"), Just("gc.pause_us"), Just("pool.shares_total")],
+            prop_oneof![-5i64..5, any::<i64>(), Just(i64::MIN), Just(i64::MAX)],
+        )
+            .prop_map(|(n, value)| Operation::Custom {
+                name: n.to_owned(),
+                value,
+            }),
     ]
 }
 

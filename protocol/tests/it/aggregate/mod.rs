@@ -4,6 +4,7 @@
 
 mod common;
 mod extremes;
+mod gauges;
 mod griefing;
 mod merkle;
 mod order;

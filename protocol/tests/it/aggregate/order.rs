@@ -91,9 +91,9 @@ proptest! {
 #[test]
 fn summary_encoding_is_versioned_and_tagged() {
     let s = EpochAccumulator::new(ctx(3)).summary().encode();
-    assert!(s.starts_with(b"SLA-ORACLE/EPOCH-SUMMARY\x01"));
+    assert!(s.starts_with(b"SLA-ORACLE/EPOCH-SUMMARY\x02"));
     let a = ViewAccumulator::new(ctx(3), Role::Consumer).encode();
-    assert!(a.starts_with(b"SLA-ORACLE/VIEW-ACCUMULATOR\x01"));
+    assert!(a.starts_with(b"SLA-ORACLE/VIEW-ACCUMULATOR\x02"));
 }
 
 #[test]
@@ -107,7 +107,9 @@ fn decode_refuses_non_canonical_or_corrupt_bytes() {
     assert!(ViewAccumulator::decode(&trailing).is_err());
     assert!(ViewAccumulator::decode(&bytes[..bytes.len() - 1]).is_err());
     let mut version = bytes.clone();
-    version[27] = 2;
+    version[27] = 3;
+    assert!(ViewAccumulator::decode(&version).is_err());
+    version[27] = 0;
     assert!(ViewAccumulator::decode(&version).is_err());
     // Every single-byte flip either fails to decode or decodes to a different state.
     for i in 0..bytes.len() {
