@@ -10,7 +10,10 @@
 //!   "bond-cover": { "epochs": 24 },
 //!   "reputation-drop": { "drop_bps": 500, "window_s": 86400 },
 //!   "key-expiry": { "horizon_s": 604800 },
-//!   "oracle-health": { "oracle_metrics_url": "http://127.0.0.1:9464/metrics", "for_s": 60 }
+//!   "oracle-health": { "oracle_metrics_url": "http://127.0.0.1:9464/metrics", "for_s": 60 },
+//!   "gauge-threshold": { "thresholds": [ { "name": "gpu-hot", "gauge": "gpu0.temp_millicelsius",
+//!                        "role": "provider", "value": "max", "above": 85000 } ] },
+//!   "fault-rate": { "max_bps": 1000, "min_checks": 20 }
 //! }
 //! ```
 
@@ -19,13 +22,15 @@ use serde::Deserialize;
 use crate::config::{refuse, ConfigError};
 
 /// The rules whose conditions go through the engine (hysteresis, cooldown, resolved).
-pub const CONDITION_RULES: [&str; 6] = [
+pub const CONDITION_RULES: [&str; 8] = [
     "burn-rate",
     "time-to-breach",
     "bond-cover",
     "reputation-drop",
     "key-expiry",
     "oracle-health",
+    "gauge-threshold",
+    "fault-rate",
 ];
 
 /// Severities, least first.
@@ -78,8 +83,57 @@ pub struct RuleSettings {
     pub key_horizon_ms: u64,
     /// `oracle-health` parameters.
     pub health: HealthSettings,
+    /// `gauge-threshold`: the thresholds over gauges (none by default).
+    pub gauge_thresholds: Vec<GaugeThreshold>,
+    /// `fault-rate`: a view's fault rate in the epoch in progress above this many bps fires...
+    pub fault_max_bps: u64,
+    /// ...once it has at least this many checks.
+    pub fault_min_checks: u64,
     /// Hysteresis, cooldown and severity of each condition rule, in [`CONDITION_RULES`] order.
     pub timing: Vec<(String, Timing)>,
+}
+
+/// Which value of a gauge in the epoch in progress a threshold is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GaugeValue {
+    /// The latest sample.
+    Last,
+    /// The greatest sample.
+    Max,
+    /// The least sample.
+    Min,
+    /// The mean of the samples.
+    Mean,
+}
+
+/// One `gauge-threshold`: a gauge of one party's view crossing a bound (strict, like every
+/// breach).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GaugeThreshold {
+    /// Its name in the condition (`gpu-hot`): 1 to 32 of a-z, 0-9, `-`.
+    pub name: String,
+    /// The gauge (`gpu0.temp_millicelsius`), in its unit's integers.
+    pub gauge: String,
+    /// Whose view: `provider` (default) or `consumer`.
+    #[serde(default = "provider")]
+    pub role: String,
+    /// Which value (default `last`).
+    #[serde(default = "last")]
+    pub value: GaugeValue,
+    /// Fires when the value is greater.
+    pub above: Option<i64>,
+    /// Fires when the value is less.
+    pub below: Option<i64>,
+}
+
+fn provider() -> String {
+    "provider".into()
+}
+
+fn last() -> GaugeValue {
+    GaugeValue::Last
 }
 
 /// `oracle-health`: what is scraped and the thresholds.
@@ -163,6 +217,30 @@ struct RawRules {
     key_expiry: RawHorizon,
     #[serde(default)]
     oracle_health: RawHealth,
+    #[serde(default)]
+    gauge_threshold: RawGauges,
+    #[serde(default)]
+    fault_rate: RawFaults,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawGauges {
+    #[serde(default)]
+    thresholds: Vec<GaugeThreshold>,
+    for_s: Option<u64>,
+    cooldown_s: Option<u64>,
+    severity: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFaults {
+    max_bps: Option<u64>,
+    min_checks: Option<u64>,
+    for_s: Option<u64>,
+    cooldown_s: Option<u64>,
+    severity: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -299,7 +377,17 @@ pub fn parse(raw: Option<serde_json::Value>) -> Result<RuleSettings, ConfigError
         )?,
         timing("key-expiry", raw_timing!(raw.key_expiry), 0, DAY_S)?,
         timing("oracle-health", raw_timing!(h), 60, 600)?,
+        timing("gauge-threshold", raw_timing!(raw.gauge_threshold), 60, 600)?,
+        timing("fault-rate", raw_timing!(raw.fault_rate), 60, 600)?,
     ];
+    let gauge_thresholds = gauge_thresholds(raw.gauge_threshold.thresholds)?;
+    let fault_max_bps = raw.fault_rate.max_bps.unwrap_or(1_000);
+    if fault_max_bps >= 10_000 {
+        return Err(refuse(
+            "rules.fault-rate.max_bps",
+            "must be less than 10000 (a rate above it is impossible)",
+        ));
+    }
     Ok(RuleSettings {
         burn_windows,
         burn_min_events: positive(raw.burn_rate.min_events, 10, "burn-rate.min_events")?,
@@ -318,8 +406,42 @@ pub fn parse(raw: Option<serde_json::Value>) -> Result<RuleSettings, ConfigError
         key_horizon_ms: positive(raw.key_expiry.horizon_s, 7 * DAY_S, "key-expiry.horizon_s")?
             * 1_000,
         health,
+        gauge_thresholds,
+        fault_max_bps,
+        fault_min_checks: positive(raw.fault_rate.min_checks, 20, "fault-rate.min_checks")?,
         timing,
     })
+}
+
+fn gauge_thresholds(list: Vec<GaugeThreshold>) -> Result<Vec<GaugeThreshold>, ConfigError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, t) in list.iter().enumerate() {
+        let at = |f: &str| format!("rules.gauge-threshold.thresholds[{i}].{f}");
+        let ok_name = !t.name.is_empty()
+            && t.name.len() <= 32
+            && t.name
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
+        if !ok_name {
+            return Err(refuse(at("name"), "must be 1 to 32 of a-z, 0-9 and '-'"));
+        }
+        if !seen.insert(t.name.clone()) {
+            return Err(refuse(at("name"), "is used by another threshold"));
+        }
+        if sla_protocol::record::validate_custom_name(t.gauge.as_bytes()).is_err() {
+            return Err(refuse(
+                at("gauge"),
+                "must be a gauge name: 1 to 64 of a-z, 0-9, '_', '.', ':' and '-'",
+            ));
+        }
+        if !matches!(t.role.as_str(), "provider" | "consumer") {
+            return Err(refuse(at("role"), "must be provider or consumer"));
+        }
+        if t.above.is_none() && t.below.is_none() {
+            return Err(refuse(at("above"), "give above, below or both"));
+        }
+    }
+    Ok(list)
 }
 
 fn windows(list: Vec<RawWindow>) -> Result<Vec<BurnWindow>, ConfigError> {

@@ -1,7 +1,8 @@
 //! The JSON the pages are built from, on the public read API: `GET /v1/overview`,
 //! `/v1/providers/{address}`, `/v1/data-units/{id}`, and the exports
 //! `/v1/providers/{address}/results` and `/v1/data-units/{id}/results` (`format=json|csv`),
-//! `/v1/data-units/{id}/forecast` (time to breach of every enforced term), and the compliance
+//! `/v1/data-units/{id}/forecast` (time to breach of every enforced term),
+//! `/v1/data-units/{id}/metrics` (gauges, fault rate, efficiency, scores), and the compliance
 //! reports `/v1/providers/{address}/compliance` and `/v1/data-units/{id}/compliance` (`from`,
 //! `to` in Unix ms, `format=json|csv|html`).
 //! Field by field in `docs/dashboard.md`.
@@ -15,10 +16,12 @@ use serde_json::json;
 use crate::data::compliance;
 use crate::data::data_unit::{self, Span};
 use crate::data::export::{self, MAX_EXPORT_CELLS, MAX_EXPORT_EPOCHS};
+use crate::data::metrics::{self, MetricsQuery};
 use crate::data::{current_epoch, provider};
 use crate::error::DashboardError;
 use crate::params;
 use crate::DashboardState;
+use sla_protocol::aggregate::{ServiceType, Thresholds};
 
 /// `GET /v1/overview`
 pub async fn overview(State(state): State<DashboardState>) -> Result<Response, DashboardError> {
@@ -64,6 +67,51 @@ pub async fn data_unit(
     let id = params::number("id", &id)?;
     let span = span(raw.as_deref())?;
     let view = data_unit::data_unit(state.source(), id, span, sla_runtime::now_ms())
+        .await?
+        .ok_or_else(|| DashboardError::NotFound("data unit".into()))?;
+    Ok(Json(view).into_response())
+}
+
+/// `GET /v1/data-units/{id}/metrics?epoch&epochs&service&gauge&above&below`: gauges, fault rate,
+/// efficiency and scores per epoch and over the epochs asked for.
+pub async fn data_unit_metrics(
+    State(state): State<DashboardState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, DashboardError> {
+    let id = params::number("id", &id)?;
+    let q = params::query(
+        raw.as_deref(),
+        &["epoch", "epochs", "service", "gauge", "above", "below"],
+    )?;
+    let service = match q.get("service") {
+        None => None,
+        Some(s) => Some(
+            ServiceType::parse(s).ok_or_else(|| DashboardError::Malformed {
+                field: "service",
+                detail: format!("unknown service {s:?}; known: storage, compute, rpc, cdn"),
+            })?,
+        ),
+    };
+    if let Some(name) = q.get("gauge") {
+        sla_protocol::record::validate_custom_name(name.as_bytes()).map_err(|_| {
+            DashboardError::Malformed {
+                field: "gauge",
+                detail: "`gauge` must be 1 to 64 bytes of a-z, 0-9, '_', '.', ':' or '-'".into(),
+            }
+        })?;
+    }
+    let query = MetricsQuery {
+        epoch: params::opt_number(&q, "epoch")?,
+        epochs: params::opt_number(&q, "epochs")?,
+        service,
+        gauge: q.get("gauge").cloned(),
+        thresholds: Thresholds {
+            above: params::opt_signed(&q, "above")?,
+            below: params::opt_signed(&q, "below")?,
+        },
+    };
+    let view = metrics::metrics(state.source(), id, &query, sla_runtime::now_ms())
         .await?
         .ok_or_else(|| DashboardError::NotFound("data unit".into()))?;
     Ok(Json(view).into_response())

@@ -142,6 +142,7 @@ pub fn api_router<S: Clone + Send + Sync + 'static>(state: DashboardState) -> Ro
         .route("/v1/data-units/{id}", get(api::data_unit))
         .route("/v1/data-units/{id}/results", get(api::data_unit_results))
         .route("/v1/data-units/{id}/forecast", get(api::data_unit_forecast))
+        .route("/v1/data-units/{id}/metrics", get(api::data_unit_metrics))
         .route(
             "/v1/providers/{address}/compliance",
             get(api::provider_compliance),

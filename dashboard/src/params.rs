@@ -49,3 +49,18 @@ pub(crate) fn opt_number(
 ) -> Result<Option<u64>, DashboardError> {
     q.get(field).map(|v| number(field, v)).transpose()
 }
+
+/// An optional decimal `i64` query parameter (a gauge threshold may be negative).
+pub(crate) fn opt_signed(
+    q: &HashMap<&'static str, String>,
+    field: &'static str,
+) -> Result<Option<i64>, DashboardError> {
+    q.get(field)
+        .map(|v| {
+            v.parse().map_err(|_| DashboardError::Malformed {
+                field,
+                detail: format!("`{field}` must be a decimal integer of 64 bits, got {v:?}"),
+            })
+        })
+        .transpose()
+}

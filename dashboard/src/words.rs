@@ -254,3 +254,43 @@ mod tests {
         assert_eq!(utc(951_782_400_000), "2000-02-29 00:00:00 UTC");
     }
 }
+
+/// A gauge's value in its unit, in words: `61500` millicelsius → `61.5 °C`.
+pub fn gauge(unit: sla_protocol::gauge::GaugeUnit, v: i64) -> String {
+    use sla_protocol::gauge::GaugeUnit as U;
+    let thousandths = |v: i64, unit: &str| {
+        let sign = if v < 0 { "-" } else { "" };
+        let a = v.unsigned_abs();
+        match a % 1_000 {
+            0 => format!("{sign}{} {unit}", a / 1_000),
+            f => format!(
+                "{sign}{}.{} {unit}",
+                a / 1_000,
+                format!("{f:03}").trim_end_matches('0')
+            ),
+        }
+        .trim_end()
+        .to_string()
+    };
+    let unsigned = |v: i64, f: fn(u64) -> String| match u64::try_from(v) {
+        Ok(v) => f(v),
+        Err(_) => v.to_string(),
+    };
+    match unit {
+        U::Bytes => unsigned(v, bytes),
+        U::BytesPerS => unsigned(v, speed),
+        U::Bp => unsigned(v, percent),
+        U::Millicores => thousandths(v, "cores"),
+        U::Milli => thousandths(v, ""),
+        U::Millicelsius => thousandths(v, "°C"),
+        U::Milliwatts => thousandths(v, "W"),
+        U::Seconds => unsigned(v, duration_s),
+        U::Millis => format!("{v} ms"),
+        U::Micros => unsigned(v, latency),
+        U::HashesPerS => format!("{v} H/s"),
+        U::Blocks => format!("{v} blocks"),
+        U::Bool => (if v != 0 { "yes" } else { "no" }).to_string(),
+        U::Version => format!("{}.{}.{}", v / 1_000_000, v / 1_000 % 1_000, v % 1_000),
+        U::Count | U::Unspecified => v.to_string(),
+    }
+}

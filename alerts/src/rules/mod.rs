@@ -1,7 +1,8 @@
 //! The rules: what in the database is worth an alert. Events (`events.rs`: violation,
 //! penalty) and silences (`late.rs`) are keyed by what they are about, so finding one twice
 //! raises nothing new. Conditions (`budget.rs`: burn rate and time to breach; `chain.rs`: bond
-//! cover, reputation drop, key expiry; `health.rs`: the oracle's health) go through the
+//! cover, reputation drop, key expiry; `health.rs`: the oracle's health; `gauges.rs`: gauge
+//! thresholds and fault rate) go through the
 //! condition engine (`condition.rs`: hysteresis, cooldown, resolved). Maintenance windows mute
 //! all of them. See docs/alerts.md for each rule's parameters.
 //!
@@ -11,6 +12,7 @@
 mod budget;
 mod chain;
 mod events;
+mod gauges;
 mod health;
 mod late;
 
@@ -50,6 +52,7 @@ pub struct Rules {
     budget: budget::Budget,
     chain: chain::Chain,
     health: health::Health,
+    gauges: gauges::Gauges,
     engine: Engine,
     /// Allocations (terms, parties), by data unit.
     allocations: HashMap<u64, Allocation>,
@@ -67,6 +70,7 @@ impl Rules {
             budget: budget::Budget::default(),
             chain: chain::Chain::default(),
             health: health::Health::default(),
+            gauges: gauges::Gauges::default(),
             engine: Engine::restore(db.alerts().conditions().await?),
             allocations: HashMap::new(),
             enforced: Vec::new(),
@@ -122,6 +126,14 @@ impl Rules {
                 .await?,
         );
         evaluations.extend(self.health.look(db, &ctx, http).await?);
+        {
+            let units: Vec<&Allocation> = self
+                .enforced
+                .iter()
+                .filter_map(|d| self.allocations.get(d))
+                .collect();
+            evaluations.extend(self.gauges.look(db, &ctx, &units).await?);
+        }
         // Events are muted by the span they are about; conditions by now. The windows are the
         // file's and those providers declared (in force within the last 32 days: the spans of
         // the events a look can still raise).

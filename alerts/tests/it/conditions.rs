@@ -357,3 +357,105 @@ async fn burn_forecast_cover_and_expiry_fire_once_and_resolve_muted_by_maintenan
         db.close().await;
     }
 }
+
+/// The epoch in progress of data unit 1 with a GPU temperature in the provider's view and
+/// consumer checks of which `failed` fail.
+async fn gauges_in_progress(db: &Database, now_ms: u64, temp: i64, failed: u64, at_ms: u64) {
+    let config = EpochConfig::new(genesis_s(now_ms), EPOCH_S as u32).unwrap();
+    let ctx = AggregationContext::new(&config, &terms(), 1, 100).unwrap();
+    let start = ctx.start_ms();
+    let mut acc = EpochAccumulator::new(ctx);
+    let gauge = Operation::Custom {
+        name: "gpu0.temp_millicelsius".into(),
+        value: temp,
+    };
+    acc.provider
+        .add_record(&QosRecord::success(start + 1_000, gauge, 10, 0));
+    for i in 0..30u64 {
+        let t = start + i * 60_000 + 2_000;
+        acc.consumer.add_record(&if i < failed {
+            QosRecord::failure(t, Operation::Probe, 1_000, 503, "down")
+        } else {
+            QosRecord::success(t, Operation::Probe, 1_000, 1)
+        });
+    }
+    acc.consumer.add_report_hash(ReportHash([9; 32]));
+    let summary = acc.summary();
+    db.rollups()
+        .save(
+            &[RollupWrite {
+                accumulator: &acc,
+                summary: &summary,
+                status: RollupStatus::Open,
+                verdict: None,
+                updated_at_ms: at_ms,
+            }],
+            &[],
+            None,
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_gauge_threshold_and_a_fault_rate_fire_after_their_hold_and_resolve_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in sla_storage::testing::database_urls(dir.path(), "gauges.sqlite")
+        .await
+        .unwrap()
+    {
+        let db = Database::connect(&url).await.unwrap();
+        let now = sla_runtime::now_ms();
+        seed(&db, now).await;
+        // 90 °C and 6 of 30 consumer checks failed (20 %, over the 10 % default).
+        gauges_in_progress(&db, now, 90_000, 6, now).await;
+        let text = r#"{"receivers":[],"rules":{
+            "gauge-threshold":{"thresholds":[{"name":"gpu-hot","gauge":"gpu0.temp_millicelsius","value":"max","above":85000}],"for_s":10},
+            "fault-rate":{"for_s":10}}}"#;
+        let config = AlertsConfig::parse(text, |_| None).unwrap();
+        let mut rules = Rules::start(&db, &config).await.unwrap();
+        let ours = |alerts: Vec<Alert>| -> Vec<Alert> {
+            alerts
+                .into_iter()
+                .filter(|a| matches!(a.rule.as_str(), "gauge-threshold" | "fault-rate"))
+                .collect()
+        };
+        // Held for 10 s first.
+        assert!(ours(look(&mut rules, &db, &config, now).await).is_empty(), "{url}");
+        let fired = ours(look(&mut rules, &db, &config, now + 11_000).await);
+        assert_eq!(
+            keys(&fired),
+            vec![
+                format!("fault-rate:1:consumer@{now}"),
+                format!("gauge-threshold:gpu-hot:1@{now}"),
+            ],
+            "{url}"
+        );
+        let hot = fired.iter().find(|a| a.rule == "gauge-threshold").unwrap();
+        assert_eq!(
+            hot.summary,
+            "data unit 1: provider gpu0.temp_millicelsius is 90 °C (above 85 °C)"
+        );
+        let faults = fired.iter().find(|a| a.rule == "fault-rate").unwrap();
+        assert!(
+            faults.summary.contains("20.00 % of the consumer's checks failed"),
+            "{}",
+            faults.summary
+        );
+        // The GPU cools and the checks succeed: both resolve, once.
+        gauges_in_progress(&db, now, 70_000, 0, now + 12_000).await;
+        let mut resolved = Vec::new();
+        for later in [17_000, 23_000, 29_000] {
+            resolved.extend(ours(look(&mut rules, &db, &config, now + later).await));
+        }
+        assert_eq!(
+            keys(&resolved),
+            vec![
+                format!("fault-rate:1:consumer@{now}:resolved"),
+                format!("gauge-threshold:gpu-hot:1@{now}:resolved"),
+            ],
+            "{url}"
+        );
+        db.close().await;
+    }
+}

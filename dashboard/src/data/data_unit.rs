@@ -74,6 +74,8 @@ pub struct DataUnitView {
     pub audit_command: String,
     /// The alerts raised about it, newest first, and which are active (its incident timeline).
     pub alerts: Vec<super::incidents::Incident>,
+    /// Gauges of the newest epoch, efficiency, fault rates and scores (rules version 2).
+    pub gauges: super::metrics::GaugePanel,
 }
 
 /// One epoch of a data unit.
@@ -298,6 +300,7 @@ pub async fn data_unit(
         reports: report_lines(&epochs, data_unit, &newest),
         audit_command,
         alerts: super::incidents::incidents(&source.db, data_unit).await?,
+        gauges: super::metrics::panel(data_unit, &allocation.terms, &rollups),
     }))
 }
 

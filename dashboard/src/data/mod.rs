@@ -7,6 +7,7 @@ pub mod data_unit;
 pub mod export;
 pub mod forecast;
 pub mod incidents;
+pub mod metrics;
 pub mod overview;
 pub mod provider;
 pub mod status;

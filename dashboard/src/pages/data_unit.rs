@@ -117,6 +117,47 @@ pub(crate) async fn page(
                 } }
             } }
         }
+        section aria-labelledby="gauges" {
+            h2 id="gauges" { "Gauges" @if let Some(e) = v.gauges.epoch { ", epoch " (e) } }
+            @let g = &v.gauges;
+            @if g.rows.is_empty() {
+                p id="gauges-none" { "No gauge reported in the epochs shown (an agent with a [gauges] table reports host and exporter values)." }
+            } @else {
+                div.scroll { table id="gauges-table" {
+                    thead { tr { th scope="col" { "Reported by" } th scope="col" { "Gauge" } th scope="col" { "Last" }
+                        th scope="col" { "Mean" } th scope="col" { "Min – max" } th scope="col" { "Samples" } th scope="col" { "Failed" } } }
+                    tbody { @for r in &g.rows {
+                        tr data-gauge=(r.gauge.name) data-role=(r.role) {
+                            td { (r.role) }
+                            td { code { (r.gauge.name) } }
+                            td data-field="last" { (r.last_words.as_deref().unwrap_or("—")) }
+                            td { (r.mean_words.as_deref().unwrap_or("—")) }
+                            td { @match (r.gauge.min, r.gauge.max) {
+                                (Some(a), Some(b)) => { (words::gauge(r.gauge.unit, a)) " – " (words::gauge(r.gauge.unit, b)) },
+                                _ => "—",
+                            } }
+                            td { (r.gauge.samples) }
+                            td { (r.gauge.failed) }
+                        }
+                    } }
+                } }
+            }
+            dl.facts id="gauges-facts" {
+                dt { "Fault rate, epochs shown" }
+                dd { "consumer " (g.consumer_fault_rate_bps.map_or("—".into(), |b| words::percent(b.into())))
+                     ", provider " (g.provider_fault_rate_bps.map_or("—".into(), |b| words::percent(b.into()))) }
+                @if let Some(e) = &g.efficiency {
+                    dt { "Provider's efficiency (used / pledged)" }
+                    dd data-field="efficiency" { (e.overall_bps.map_or("—".into(), |b| words::percent(b.into()))) }
+                }
+                dt { "Score by service type, epochs shown" }
+                dd id="gauges-scores" { @for (i, s) in g.scores.iter().enumerate() {
+                    @if i > 0 { " · " }
+                    (s.service.as_str()) " " (s.score_bps.map_or("—".into(), |b| words::percent(b.into())))
+                } }
+            }
+            p.links { a href={ "/v1/data-units/" (v.data_unit) "/metrics" } { "Gauges, scores and every input (JSON)" } }
+        }
         section aria-labelledby="alerts" {
             h2 id="alerts" { "Alerts" }
             @let active = v.alerts.iter().filter(|a| a.active).count();

@@ -9,6 +9,7 @@ mod deployment;
 mod helpers;
 mod isolation;
 mod limits;
+mod metrics;
 mod problems;
 mod read_api;
 mod subscriptions;

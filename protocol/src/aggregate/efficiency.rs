@@ -70,12 +70,18 @@ pub struct Efficiency {
 impl Efficiency {
     /// The efficiency a view's gauges show.
     pub fn of(view: &ViewSummary) -> Efficiency {
+        Efficiency::from_values(|name| view.gauge(name).map_or((None, None), |g| (g.mean, g.last)))
+    }
+
+    /// The efficiency from each gauge's `(mean, last)`, as `values` gives them by name (an epoch's
+    /// summary, or a window's).
+    pub fn from_values(values: impl Fn(&str) -> (Option<i64>, Option<i64>)) -> Efficiency {
         let resources: Vec<ResourceEfficiency> = Resource::ALL
             .iter()
             .map(|&resource| {
                 let (used_name, pledge_name) = resource.gauges();
-                let used = view.gauge(used_name).and_then(|g| g.mean);
-                let pledged = view.gauge(pledge_name).and_then(|g| g.last);
+                let used = values(used_name).0;
+                let pledged = values(pledge_name).1;
                 let efficiency_bps = match (used, pledged) {
                     (Some(u), Some(p)) if p > 0 => {
                         let bps = i128::from(u.max(0)) * 10_000 / i128::from(p);

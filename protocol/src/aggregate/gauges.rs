@@ -45,7 +45,14 @@ impl Default for GaugeAccumulator {
 impl GaugeAccumulator {
     /// Adds one sample taken at `offset_ms` after the epoch start (slot = offset / 60 s).
     #[inline]
-    pub(crate) fn add(&mut self, counter: bool, timestamp_ms: u64, offset_ms: u64, value: i64, slot_count: u32) {
+    pub(crate) fn add(
+        &mut self,
+        counter: bool,
+        timestamp_ms: u64,
+        offset_ms: u64,
+        value: i64,
+        slot_count: u32,
+    ) {
         self.count = self.count.saturating_add(1);
         self.sum += i128::from(value);
         self.min = self.min.min(value);
@@ -155,7 +162,11 @@ impl GaugeAccumulator {
         }
         let consistent = acc.min <= acc.last.1
             && acc.last.1 <= acc.max
-            && (if counter { u64::from(n) == acc.count } else { n == 0 })
+            && (if counter {
+                u64::from(n) == acc.count
+            } else {
+                n == 0
+            })
             && acc.slots.iter().any(|s| s.0 == acc.min)
             && acc.slots.iter().any(|s| s.1 == acc.max);
         if !consistent {
@@ -183,6 +194,7 @@ impl GaugeAccumulator {
             unit: GaugeUnit::of(name),
             samples: self.count,
             failed,
+            sum: known.then_some(self.sum),
             min: known.then_some(self.min),
             max: known.then_some(self.max),
             mean: known.then(|| mean(self.sum, self.count)),
@@ -266,7 +278,11 @@ pub struct GaugeSummary {
     pub samples: u64,
     /// Failed checks of this gauge (records with `success = false`).
     pub failed: u64,
-    /// Least sample; `None` without samples (as are the next four).
+    /// `Σ samples` (128 bits, a decimal string in JSON); `None` without samples (as are the
+    /// next five). Windows sum it to get exact means over several epochs.
+    #[serde(default, with = "opt_i128_string")]
+    pub sum: Option<i128>,
+    /// Least sample.
     pub min: Option<i64>,
     /// Greatest sample.
     pub max: Option<i64>,
@@ -298,6 +314,13 @@ impl GaugeSummary {
         out.extend_from_slice(self.name.as_bytes());
         out.put_u64(self.samples);
         out.put_u64(self.failed);
+        match self.sum {
+            None => out.put_u8(0),
+            Some(sum) => {
+                out.put_u8(1);
+                out.extend_from_slice(&sum.to_be_bytes());
+            }
+        }
         for v in [self.min, self.max, self.mean, self.last] {
             out.put_opt_i64(v);
         }
@@ -318,5 +341,23 @@ impl GaugeSummary {
                 out.put_opt_u64(c.rate_milli_per_s);
             }
         }
+    }
+}
+
+/// `Option<i128>` as a decimal string: JSON numbers past 2^53 lose digits in many readers.
+mod opt_i128_string {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(v: &Option<i128>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => s.serialize_str(&v.to_string()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i128>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|s| s.parse().map_err(serde::de::Error::custom))
+            .transpose()
     }
 }

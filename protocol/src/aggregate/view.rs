@@ -447,7 +447,9 @@ impl ViewAccumulator {
             };
             // Fewer only when the epoch was open across the upgrade from version 1.
             if gauge.count > op.total - op.failed {
-                return Err(AggregateError::Malformed("more gauge samples than successful records"));
+                return Err(AggregateError::Malformed(
+                    "more gauge samples than successful records",
+                ));
             }
             acc.custom.insert(name, CustomAccumulator { op, gauge });
         }
