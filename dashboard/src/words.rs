@@ -233,28 +233,6 @@ pub fn ago(then_ms: u64, now_ms: u64) -> String {
     format!("{} ago", duration_s(now_ms.saturating_sub(then_ms) / 1_000))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_and_ratios_read_as_people_write_them() {
-        assert_eq!(eth(300_000_000_000_000_000), "0.3 ETH");
-        assert_eq!(eth(1_000_000_000_000_000_000), "1 ETH");
-        assert_eq!(eth(1), "0.000000000000000001 ETH");
-        assert_eq!(percent(9_995), "99.95 %");
-        assert_eq!(percent(5), "0.05 %");
-        assert_eq!(latency(50_000), "50.0 ms");
-        assert_eq!(latency(999), "999 µs");
-        assert_eq!(speed(1_234_567), "1.2 MB/s");
-        assert_eq!(duration_s(2_592_000), "30 days");
-        assert_eq!(duration_s(12_000), "3 h 20 min");
-        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(utc(1_796_300_702_000), "2026-12-03 12:25:02 UTC");
-        assert_eq!(utc(951_782_400_000), "2000-02-29 00:00:00 UTC");
-    }
-}
-
 /// A gauge's value in its unit, in words: `61500` millicelsius → `61.5 °C`.
 pub fn gauge(unit: sla_protocol::gauge::GaugeUnit, v: i64) -> String {
     use sla_protocol::gauge::GaugeUnit as U;
@@ -292,5 +270,41 @@ pub fn gauge(unit: sla_protocol::gauge::GaugeUnit, v: i64) -> String {
         U::Bool => (if v != 0 { "yes" } else { "no" }).to_string(),
         U::Version => format!("{}.{}.{}", v / 1_000_000, v / 1_000 % 1_000, v % 1_000),
         U::Count | U::Unspecified => v.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_and_ratios_read_as_people_write_them() {
+        assert_eq!(eth(300_000_000_000_000_000), "0.3 ETH");
+        assert_eq!(eth(1_000_000_000_000_000_000), "1 ETH");
+        assert_eq!(eth(1), "0.000000000000000001 ETH");
+        assert_eq!(percent(9_995), "99.95 %");
+        assert_eq!(percent(5), "0.05 %");
+        assert_eq!(latency(50_000), "50.0 ms");
+        assert_eq!(latency(999), "999 µs");
+        assert_eq!(speed(1_234_567), "1.2 MB/s");
+        assert_eq!(duration_s(2_592_000), "30 days");
+        assert_eq!(duration_s(12_000), "3 h 20 min");
+        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc(1_796_300_702_000), "2026-12-03 12:25:02 UTC");
+        assert_eq!(utc(951_782_400_000), "2000-02-29 00:00:00 UTC");
+    }
+
+    #[test]
+    fn gauges_are_said_in_their_units() {
+        use sla_protocol::gauge::GaugeUnit as U;
+        assert_eq!(gauge(U::Millicelsius, 61_500), "61.5 °C");
+        assert_eq!(gauge(U::Millicelsius, -500), "-0.5 °C");
+        assert_eq!(gauge(U::Millicores, 2_000), "2 cores");
+        assert_eq!(gauge(U::Milli, 1_250), "1.25");
+        assert_eq!(gauge(U::Bp, 9_995), "99.95 %");
+        assert_eq!(gauge(U::Bytes, 1_500_000), "1.5 MB");
+        assert_eq!(gauge(U::Bytes, -1), "-1");
+        assert_eq!(gauge(U::Version, 10_001_004), "10.1.4");
+        assert_eq!(gauge(U::Bool, 1), "yes");
     }
 }

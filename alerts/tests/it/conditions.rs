@@ -421,7 +421,10 @@ async fn a_gauge_threshold_and_a_fault_rate_fire_after_their_hold_and_resolve_on
                 .collect()
         };
         // Held for 10 s first.
-        assert!(ours(look(&mut rules, &db, &config, now).await).is_empty(), "{url}");
+        assert!(
+            ours(look(&mut rules, &db, &config, now).await).is_empty(),
+            "{url}"
+        );
         let fired = ours(look(&mut rules, &db, &config, now + 11_000).await);
         assert_eq!(
             keys(&fired),
@@ -438,7 +441,9 @@ async fn a_gauge_threshold_and_a_fault_rate_fire_after_their_hold_and_resolve_on
         );
         let faults = fired.iter().find(|a| a.rule == "fault-rate").unwrap();
         assert!(
-            faults.summary.contains("20.00 % of the consumer's checks failed"),
+            faults
+                .summary
+                .contains("20.00 % of the consumer's checks failed"),
             "{}",
             faults.summary
         );

@@ -186,7 +186,7 @@ pub fn build(
                 .collect(),
         })
         .collect();
-    epochs.sort_by(|a, b| b.epoch.cmp(&a.epoch));
+    epochs.sort_by_key(|e| std::cmp::Reverse(e.epoch));
     let scores = services
         .iter()
         .enumerate()
