@@ -1,17 +1,18 @@
 //! `sla probe …`: run the agent, one round, spool status, retry rejected reports.
 
 use serde_json::{json, Value};
-use sla_protocol::QosRecord;
+use sla_protocol::{Operation, QosRecord};
 
 use crate::args::ProbeCommand;
 use crate::output::Output;
+use crate::probe::checks::Checks;
 use crate::probe::endpoint::Prober;
 use crate::probe::spool::Spool;
 use crate::probe::{self, ProbeConfig};
 
 /// A record as JSON (the `sla probe once --json` and status shape).
 pub(super) fn record_json(r: &QosRecord) -> Value {
-    json!({
+    let mut v = json!({
         "timestamp_ms": r.timestamp_ms,
         "operation": r.operation.name(),
         "latency_us": r.latency_us,
@@ -21,7 +22,12 @@ pub(super) fn record_json(r: &QosRecord) -> Value {
         "success": r.success,
         "error_code": r.error_code,
         "error_detail": r.error_detail,
-    })
+    });
+    // A gauge's sample is its value.
+    if let Operation::Custom { value, .. } = &r.operation {
+        v["value"] = json!(value);
+    }
+    v
 }
 
 fn record_line(r: &QosRecord) -> String {
@@ -30,6 +36,9 @@ fn record_line(r: &QosRecord) -> String {
     } else {
         format!("FAILED {} {}", r.error_code, r.error_detail)
     };
+    if let Operation::Custom { name, value } = &r.operation {
+        return format!("{name} = {value}  {outcome}");
+    }
     format!(
         "{:<8} {:>10} B  {:>10.3} ms  {:>12} B/s  {outcome}",
         r.operation.name(),
@@ -48,16 +57,18 @@ pub(super) async fn run(cmd: ProbeCommand) -> anyhow::Result<Output> {
         }
         ProbeCommand::Once { config } => {
             let config = ProbeConfig::load(&config)?;
-            let prober = Prober::new(&config)?;
             let mut records = Vec::new();
-            prober.round(&mut records).await?;
+            if config.storage.is_some() {
+                Prober::new(&config)?.round(&mut records).await?;
+            }
+            records.extend(Checks::new(&config.checks)?.sample(probe::now_ms()).await);
             let failed = records.iter().filter(|r| !r.success).count();
             let mut human: Vec<String> = records.iter().map(record_line).collect();
             human.push(format!("{} operations, {} failed", records.len(), failed));
             Ok(Output::new(
                 human.join("\n"),
                 json!({
-                    "storage": config.storage.url,
+                    "storage": config.storage.as_ref().map(|s| &s.url),
                     "records": records.iter().map(record_json).collect::<Vec<_>>(),
                     "failed": failed,
                 }),

@@ -16,6 +16,7 @@ use anyhow::Context;
 use tokio::sync::{watch, Notify};
 use tokio::time::{Instant, MissedTickBehavior};
 
+use super::checks::Checks;
 use super::config::{ProbeConfig, Reporter};
 use super::endpoint::{Prober, RecordSink};
 use super::ingest::{problem_text, IngestClient, PostOutcome};
@@ -44,13 +45,18 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let reporter = config.reporter()?;
     let spool = Spool::open(&config.spool, &reporter).await?;
-    let prober = Prober::new(&config)?;
+    let prober = match config.storage {
+        Some(_) => Some(Prober::new(&config)?),
+        None => None,
+    };
+    let checks = Checks::new(&config.checks)?;
     let ingest = IngestClient::new(&config.ingest_url, config.delivery.timeout.0)?;
     tracing::info!(
         data_unit = reporter.data_unit,
         role = reporter.role.as_str(),
         key = %hex::encode(reporter.public_key()),
-        storage = %config.storage.url,
+        storage = config.storage.as_ref().map_or("none", |s| s.url.as_str()),
+        checks = checks.len(),
         ingest = %config.ingest_url,
         spool = %config.spool.display(),
         "probe agent started"
@@ -65,7 +71,7 @@ pub async fn run(
     // The measurer stops first and builds the last report; only then does the deliverer drain.
     let (stop_tx, stop_rx) = watch::channel(false);
     let (drain_tx, drain_rx) = watch::channel(false);
-    let mut measurer = tokio::spawn(measure(shared.clone(), prober, stop_rx));
+    let mut measurer = tokio::spawn(measure(shared.clone(), prober, checks, stop_rx));
     let mut deliverer = tokio::spawn(deliver(shared.clone(), ingest, drain_rx));
 
     // Whichever ends first: a shutdown request, or a task failing.
@@ -113,7 +119,8 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
 /// Measurement rounds and report building.
 async fn measure(
     shared: Arc<Shared>,
-    prober: Prober,
+    prober: Option<Prober>,
+    checks: Checks,
     mut stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let config = &shared.config;
@@ -130,7 +137,7 @@ async fn measure(
             _ = probe_tick.tick() => {
                 let mut sink = SpoolSink(&shared.spool);
                 tokio::select! {
-                    r = prober.round(&mut sink) => r?,
+                    r = round(prober.as_ref(), &checks, &mut sink) => r?,
                     // A round cut short keeps the records measured so far.
                     _ = stopped(&mut stop) => break,
                 }
@@ -139,6 +146,22 @@ async fn measure(
     }
     // The last report: what was measured since the previous one.
     build(&shared).await
+}
+
+/// One round: the storage operations, then the checks. Not concurrently: a large upload would
+/// slow a download check and blur what each measures.
+async fn round(
+    prober: Option<&Prober>,
+    checks: &Checks,
+    sink: &mut SpoolSink<'_>,
+) -> anyhow::Result<()> {
+    if let Some(prober) = prober {
+        prober.round(sink).await?;
+    }
+    for record in checks.sample(now_ms()).await {
+        sink.put(record).await?;
+    }
+    Ok(())
 }
 
 /// Appends each record to the spool (durably) as it is measured.

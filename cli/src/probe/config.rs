@@ -10,6 +10,7 @@ use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Deserializer};
 use sla_protocol::{Deployment, Role, MAX_PERIOD_MS};
 
+use super::checks::ChecksConfig;
 use crate::keyfile;
 
 /// Largest object the agent will write (it holds objects in memory): 1 GiB.
@@ -47,8 +48,12 @@ pub struct ProbeConfig {
     /// Most records in one report; more are split over several reports (default 5000).
     #[serde(default = "default_max_records")]
     pub max_records_per_report: usize,
-    /// The storage endpoint under test.
-    pub storage: StorageConfig,
+    /// The storage endpoint under test, if any (a configuration has storage, checks or both).
+    #[serde(default)]
+    pub storage: Option<StorageConfig>,
+    /// Checks beyond storage (`[[checks.http_content]]`, …; see `checks/config.rs`).
+    #[serde(default)]
+    pub checks: ChecksConfig,
     /// Delivery to the ingest API.
     #[serde(default)]
     pub delivery: DeliveryConfig,
@@ -235,6 +240,33 @@ impl Reporter {
     }
 }
 
+/// The rules of `[storage]`; adds the trailing `/` that makes its URL a collection.
+fn validate_storage(s: &mut StorageConfig) -> anyhow::Result<()> {
+    if !s.url.ends_with('/') {
+        s.url.push('/');
+    }
+    let url = reqwest::Url::parse(&s.url).context("storage.url")?;
+    if !matches!(url.scheme(), "http" | "https") {
+        bail!("storage.url must be an http or https URL");
+    }
+    for size in std::iter::once(s.small_object_bytes).chain(s.upload_sizes.iter().copied()) {
+        if size == 0 || size > MAX_OBJECT_BYTES {
+            bail!("object sizes must be 1 byte to 1 GiB, got {size}");
+        }
+    }
+    if s.timeout.0.is_zero() {
+        bail!("storage.timeout must be positive");
+    }
+    let prefix_ok = s
+        .object_prefix
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if !prefix_ok {
+        bail!("storage.object_prefix may hold letters, digits, '.', '_' and '-' only");
+    }
+    Ok(())
+}
+
 impl ProbeConfig {
     /// Reads, parses (by extension), resolves relative paths and validates a configuration file.
     pub fn load(path: &Path) -> anyhow::Result<ProbeConfig> {
@@ -280,28 +312,12 @@ impl ProbeConfig {
         {
             bail!("max_records_per_report must be 1..=100000");
         }
-        let s = &mut self.storage;
-        if !s.url.ends_with('/') {
-            s.url.push('/');
+        if self.storage.is_none() && self.checks.is_empty() {
+            bail!("nothing to measure: configure [storage], [checks] or both");
         }
-        let url = reqwest::Url::parse(&s.url).context("storage.url")?;
-        if !matches!(url.scheme(), "http" | "https") {
-            bail!("storage.url must be an http or https URL");
-        }
-        for size in std::iter::once(s.small_object_bytes).chain(s.upload_sizes.iter().copied()) {
-            if size == 0 || size > MAX_OBJECT_BYTES {
-                bail!("object sizes must be 1 byte to 1 GiB, got {size}");
-            }
-        }
-        if s.timeout.0.is_zero() {
-            bail!("storage.timeout must be positive");
-        }
-        let prefix_ok = s
-            .object_prefix
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-        if !prefix_ok {
-            bail!("storage.object_prefix may hold letters, digits, '.', '_' and '-' only");
+        self.checks.validate()?;
+        if let Some(s) = self.storage.as_mut() {
+            validate_storage(s)?;
         }
         reqwest::Url::parse(&self.ingest_url).context("ingest_url")?;
         let d = &self.delivery;
@@ -396,7 +412,10 @@ upload_sizes = [65536, 1048576]
         .unwrap();
         let config = ProbeConfig::load(&toml_path).unwrap();
         assert_eq!(config.spool, dir.path().join("spool.sqlite"));
-        assert_eq!(config.storage.url, "http://127.0.0.1:8081/dav/");
+        assert_eq!(
+            config.storage.as_ref().unwrap().url,
+            "http://127.0.0.1:8081/dav/"
+        );
         assert_eq!(config.report_interval.0, Duration::from_secs(600));
         assert_eq!(config.probe_interval.0, Duration::from_secs(60));
         assert_eq!(config.deployment().unwrap().chain_id, 31337);
@@ -411,5 +430,29 @@ upload_sizes = [65536, 1048576]
         .unwrap();
         let err = format!("{:#}", ProbeConfig::load(&json_path).unwrap_err());
         assert!(err.contains("at most 24h"), "{err}");
+    }
+
+    #[test]
+    fn checks_alone_are_enough_but_something_must_be_measured() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("probe.toml");
+        let head = r#"
+data_unit = 7
+role = "consumer"
+key_file = "reporter.key"
+ingest_url = "http://127.0.0.1:8080"
+spool = "spool.sqlite"
+chain_id = 31337
+contract = "0x5fbdb2315678afecb367f032d93f642f64180aa3"
+"#;
+        std::fs::write(&path, head).unwrap();
+        let err = format!("{:#}", ProbeConfig::load(&path).unwrap_err());
+        assert!(err.contains("nothing to measure"), "{err}");
+
+        let checks = "[[checks.compute]]\nname = \"cpu\"\niterations = 10\n";
+        std::fs::write(&path, format!("{head}{checks}")).unwrap();
+        let config = ProbeConfig::load(&path).unwrap();
+        assert!(config.storage.is_none());
+        assert_eq!(config.checks.compute[0].name, "cpu");
     }
 }

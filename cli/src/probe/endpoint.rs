@@ -62,10 +62,12 @@ enum Outcome {
 }
 
 impl Prober {
-    /// A prober of `config.storage`; fails if the URL does not parse or `password_env` names an
-    /// unset variable.
+    /// A prober of `config.storage`; fails if there is none, the URL does not parse or
+    /// `password_env` names an unset variable.
     pub fn new(config: &ProbeConfig) -> anyhow::Result<Prober> {
-        let s = &config.storage;
+        let Some(s) = &config.storage else {
+            anyhow::bail!("no [storage] configured");
+        };
         let http = reqwest::Client::builder()
             .timeout(s.timeout.0)
             .connect_timeout(s.timeout.0.min(Duration::from_secs(10)))

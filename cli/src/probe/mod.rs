@@ -1,8 +1,10 @@
 //! The probe agent: measures one data unit's storage endpoint (`endpoint.rs`) (HTTP PUT/GET/DELETE, e.g. WebDAV)
+//! and runs its checks (`checks/`: downloads, JSON-RPC nodes, compute jobs)
 //! at regular intervals, keeps every record in a durable spool, and delivers signed reports to
 //! the ingest API in order. Configuration, spool format and guarantees: `docs/cli.md`.
 
 pub mod agent;
+pub mod checks;
 pub mod config;
 pub mod endpoint;
 pub mod ingest;

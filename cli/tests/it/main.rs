@@ -3,6 +3,7 @@
 //! the whole stack for the auditor (`audit`).
 
 mod audit;
+mod checks;
 mod flows;
 mod helpers;
 mod keys;
