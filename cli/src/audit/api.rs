@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use alloy::transports::http::reqwest::Url;
 use anyhow::{anyhow, Context};
 use serde::Deserialize;
+use sla_protocol::aggregate::EpochSummary;
 use sla_protocol::MerkleProof;
 
 /// Reports per page (the API's maximum).
@@ -138,4 +139,32 @@ impl Api {
         ));
         Ok(self.get::<ProofAnswer>(&url).await?.map(|a| a.proof))
     }
+
+    /// The summary the API serves for (`data_unit`, `epoch`): its canonical encoding (hex) and
+    /// its JSON; `None` when it serves no roll-up of that epoch.
+    pub async fn served_summary(
+        &self,
+        data_unit: u64,
+        epoch: u64,
+    ) -> anyhow::Result<Option<(String, EpochSummary)>> {
+        let url = self.url(&format!(
+            "/v1/data-units/{data_unit}/rollups?from_epoch={epoch}&to_epoch={epoch}"
+        ));
+        let answer: Option<Rollups> = self.get(&url).await?;
+        Ok(answer
+            .and_then(|a| a.rollups.into_iter().find(|r| r.epoch == epoch))
+            .map(|r| (r.summary_encoding, r.summary)))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Rollups {
+    rollups: Vec<ServedRollup>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ServedRollup {
+    epoch: u64,
+    summary_encoding: String,
+    summary: EpochSummary,
 }

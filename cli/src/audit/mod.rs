@@ -15,6 +15,8 @@
 //! 4. the Merkle root of the reports used against the on-chain `reportsRoot`, and each report's
 //!    Merkle proof as served by the API against the on-chain root;
 //! 5. the verdict (`evaluate`, `EpochVerdict::epoch_result`) against every field on chain.
+//! 6. the epoch summary the API serves (its gauges, fault rates and every other value of rules
+//!    version 2, which no chain holds) against the recomputed one, byte for byte.
 
 pub mod api;
 
@@ -102,6 +104,10 @@ pub struct EpochAudit {
     pub root_mismatch: Option<(B256, B256)>,
     /// The fields of the on-chain result that differ from `expected` (none without a result).
     pub field_mismatches: Vec<FieldMismatch>,
+    /// Where the epoch summary the API serves (gauges, fault rates and every other value of
+    /// the roll-up) differs from the one recomputed from the served reports, in words; `None`
+    /// when they are byte for byte the same or the API serves none.
+    pub summary_mismatch: Option<String>,
     /// Epochs of the uptime window recomputed for the verdict.
     pub window: (u64, u64),
 }
@@ -114,6 +120,7 @@ impl EpochAudit {
             && self.report_failures.is_empty()
             && self.root_mismatch.is_none()
             && self.field_mismatches.is_empty()
+            && self.summary_mismatch.is_none()
     }
 
     /// No report counts for the epoch and the chain holds no result for it: the oracle keeps no
@@ -413,6 +420,15 @@ impl Auditor {
             }
             field_mismatches = compare(&expected, chain);
         }
+        let summary_mismatch = match self.api.served_summary(self.data_unit, epoch).await? {
+            Some((encoding, served))
+                if encoding != hex::encode(current.summary.encode())
+                    || served != current.summary =>
+            {
+                Some(summary_difference(&served, &current.summary))
+            }
+            _ => None,
+        };
         Ok(EpochAudit {
             epoch,
             on_chain,
@@ -424,9 +440,45 @@ impl Auditor {
             report_failures,
             root_mismatch,
             field_mismatches,
+            summary_mismatch,
             window: (*range.start(), *range.end()),
         })
     }
+}
+
+/// Which parts of a served summary differ from the recomputed one: the gauges by name (rules
+/// version 2: their values are on no chain, so this is where they are checked), else the rest.
+fn summary_difference(served: &EpochSummary, recomputed: &EpochSummary) -> String {
+    let mut parts = Vec::new();
+    for (role, s, r) in [
+        ("consumer", &served.consumer, &recomputed.consumer),
+        ("provider", &served.provider, &recomputed.provider),
+    ] {
+        let names: BTreeSet<&str> = s
+            .gauges
+            .iter()
+            .chain(&r.gauges)
+            .map(|g| g.name.as_str())
+            .collect();
+        for name in names {
+            if s.gauge(name) != r.gauge(name) {
+                parts.push(format!("{role} gauge {name}"));
+            }
+        }
+        if (s.checks, s.faults) != (r.checks, r.faults) {
+            parts.push(format!(
+                "{role} checks/faults: served {}/{}, recomputed {}/{}",
+                s.checks, s.faults, r.checks, r.faults
+            ));
+        }
+    }
+    if parts.is_empty() {
+        parts.push("the summary's other values (its encoding differs)".into());
+    }
+    format!(
+        "the served epoch summary differs from the one recomputed from the served reports: {}",
+        parts.join(", ")
+    )
 }
 
 /// Every `ResultApplied` of `data_unit` since the deployment block, by epoch.

@@ -80,6 +80,9 @@ fn human(data_unit: u64, a: &EpochAudit) -> String {
             a.used
         ));
     }
+    if let Some(m) = &a.summary_mismatch {
+        lines.push(format!("  {m}"));
+    }
     for m in &a.field_mismatches {
         lines.push(format!(
             "  {}: expected {}, on chain {}",
@@ -133,5 +136,6 @@ fn epoch_json(a: &EpochAudit) -> Value {
             "served": hex::encode(served),
         })),
         "field_mismatches": a.field_mismatches,
+        "summary_mismatch": a.summary_mismatch,
     })
 }

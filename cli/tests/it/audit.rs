@@ -232,6 +232,44 @@ async fn audit_matches_honest_results_and_names_tampered_withheld_and_wrong_ones
     let (code, out, err) = audit(&stack, bad_unit, bad_epoch, &[]).await;
     assert_eq!(code, 0, "restored: {out}\n{err}");
 
+    // 2b. A served summary whose gauges were changed: no chain holds gauges, so the auditor
+    //     compares the served roll-up with the one it recomputes, and names the gauge.
+    let json: String = sqlx::query_scalar(
+        "SELECT summary_json FROM epoch_rollups WHERE data_unit = ? AND epoch = ?",
+    )
+    .bind(bad_unit as i64)
+    .bind(bad_epoch as i64)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    let mut forged: serde_json::Value = serde_json::from_str(&json).unwrap();
+    forged["provider"]["gauges"] = serde_json::json!([{
+        "name": "host.cpu.util_bp", "unit": "bp", "samples": 1, "failed": 0, "sum": "100",
+        "min": 100, "max": 100, "mean": 100, "last": 100, "last_at_ms": start_ms,
+        "slots": [{"slot": 0, "min": 100, "max": 100}], "counter": null
+    }]);
+    sqlx::query("UPDATE epoch_rollups SET summary_json = ? WHERE data_unit = ? AND epoch = ?")
+        .bind(forged.to_string())
+        .bind(bad_unit as i64)
+        .bind(bad_epoch as i64)
+        .execute(&db)
+        .await
+        .unwrap();
+    let (code, out, err) = audit(&stack, bad_unit, bad_epoch, &[]).await;
+    assert_eq!(code, 1, "forged gauges: {out}\n{err}");
+    assert!(
+        out.contains("the served epoch summary differs")
+            && out.contains("provider gauge host.cpu.util_bp"),
+        "{out}"
+    );
+    sqlx::query("UPDATE epoch_rollups SET summary_json = ? WHERE data_unit = ? AND epoch = ?")
+        .bind(&json)
+        .bind(bad_unit as i64)
+        .bind(bad_epoch as i64)
+        .execute(&db)
+        .await
+        .unwrap();
+
     // 3. A withheld report: one report of the compliant unit's audited epoch is deleted.
     let (start_ms, end_ms) = epochs.bounds_ms(good_epoch).unwrap();
     let deleted = sqlx::query(
