@@ -75,6 +75,56 @@ pub fn records(
         .collect()
 }
 
+/// A provider's agent measuring its host, as `sla probe run` with a `[gauges]` table would
+/// (rules version 2): CPU and memory in use against a pledge of 4 cores and 8 GB, a GPU's
+/// temperature and a pool's accepted shares (a counter), twice per period. A failing service
+/// runs hot and its exporter times out once per period.
+pub fn gauges(behaviour: Behaviour, start_ms: u64, period_ms: u64, salt: u64) -> Vec<QosRecord> {
+    use sla_protocol::gauge::names;
+    let hot = behaviour == Behaviour::Failing;
+    let mut out = Vec::new();
+    for half in 0..2u64 {
+        let ts = start_ms + half * (period_ms / 2) + 1;
+        let sample = |name: &str, value: i64| {
+            let op = Operation::Custom {
+                name: name.into(),
+                value,
+            };
+            QosRecord::success(ts, op, 2_000, 0)
+        };
+        let wobble = ((salt * 31 + half * 17) % 400) as i64;
+        out.push(sample(names::PLEDGE_CPU, 4_000));
+        out.push(sample(names::CPU_USED, 2_400 + wobble));
+        out.push(sample(names::PLEDGE_MEMORY, 8_000_000_000));
+        out.push(sample(
+            names::MEMORY_USED,
+            5_000_000_000 + wobble * 1_000_000,
+        ));
+        out.push(sample(
+            "gpu0.temp_millicelsius",
+            if hot { 88_000 } else { 64_000 } + wobble * 10,
+        ));
+        out.push(sample(
+            "pool.shares_accepted_total",
+            ((salt * 2 + half) * 40) as i64,
+        ));
+    }
+    if hot {
+        let op = Operation::Custom {
+            name: "gpu0.temp_millicelsius".into(),
+            value: 0,
+        };
+        out.push(QosRecord::failure(
+            start_ms + 2,
+            op,
+            5_000_000,
+            5,
+            "exporter timed out",
+        ));
+    }
+    out
+}
+
 impl SampleReporter {
     /// Posts one report per period, the first starting at `start_ms` (each sent once its period
     /// has ended), until `stop` turns true. Retries a report the server cannot judge yet (its
@@ -100,13 +150,19 @@ impl SampleReporter {
                 prev_hash: prev,
                 period_start_ms: start,
                 period_end_ms: end,
-                records: records(
-                    self.behaviour,
-                    start,
-                    self.period_ms,
-                    sequence,
-                    &self.error_detail,
-                ),
+                records: {
+                    let mut r = records(
+                        self.behaviour,
+                        start,
+                        self.period_ms,
+                        sequence,
+                        &self.error_detail,
+                    );
+                    if self.role == Role::Provider {
+                        r.extend(gauges(self.behaviour, start, self.period_ms, sequence));
+                    }
+                    r
+                },
             };
             let signed = sign_report(&report, &self.key)?;
             let body = json!({

@@ -144,6 +144,56 @@ async fn compliant_and_failing_providers_end_on_chain_exactly_as_the_aggregator_
             outcome.data_unit
         );
         assert_eq!(outcome.bonded, U256::from(BOND - penalties));
+
+        // Rules version 2 on the read API: the provider agent's gauges (the sample reporter's
+        // `gauges`), its efficiency against its pledge and its fault rate, from the same roll-ups.
+        let last = outcome.applied.last().unwrap().result.epoch;
+        let m: serde_json::Value = http
+            .get(format!(
+                "{}/v1/data-units/{}/metrics?epoch={last}&epochs=2",
+                stack.ingest_url, outcome.data_unit
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let newest = &m["epochs"][0]["provider"];
+        let temp = newest["gauges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == "gpu0.temp_millicelsius")
+            .unwrap_or_else(|| panic!("no temperature: {m:#}"));
+        let hot = temp["max"].as_i64().unwrap() >= 88_000;
+        assert_eq!(hot, is_failing, "{m:#}");
+        assert_eq!(temp["failed"].as_u64().unwrap() > 0, is_failing, "{m:#}");
+        let cpu = &newest["efficiency"]["resources"][0];
+        assert_eq!(
+            (cpu["resource"].as_str(), cpu["pledged"].as_i64()),
+            (Some("cpu"), Some(4_000))
+        );
+        let bps = cpu["efficiency_bps"].as_u64().unwrap();
+        assert!(
+            (6_000..7_000).contains(&bps),
+            "2400-2799 of 4000 millicores: {m:#}"
+        );
+        let shares = newest["gauges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == "pool.shares_accepted_total")
+            .unwrap();
+        assert!(
+            shares["counter"]["increase"].as_u64().unwrap() >= 40,
+            "{m:#}"
+        );
+        assert_eq!(
+            newest["fault_rate_bps"].as_u64().unwrap() > 0,
+            is_failing,
+            "the failing provider's exporter times out: {m:#}"
+        );
     }
     assert!(
         outcomes[1].withdrawable > U256::ZERO,
