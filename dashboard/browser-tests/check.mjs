@@ -102,6 +102,15 @@ check(points > 0, `the charts show points (${points})`);
 const terms = await page.locator("#terms-words li").allInnerTexts();
 check(JSON.stringify(terms) === JSON.stringify(view.terms_words), "terms in words = API's");
 check((await page.locator("#audit-command").innerText()).startsWith(`sla audit --data-unit ${unit}`), "the audit command is shown");
+// Gauges (rules version 2): the same gauges as the API, said in their units. Only names are
+// compared: the open epoch's values move with every report.
+const gaugeRows = await page.locator("#gauges-table tbody tr").evaluateAll((rows) =>
+  rows.map((r) => [r.dataset.role, r.dataset.gauge, r.querySelector('[data-field="last"]').innerText]));
+const gaugeNames = (rows) => JSON.stringify(rows.map((r) => r.slice(0, 2)).sort());
+check(gaugeRows.length > 0 && gaugeNames(gaugeRows) === gaugeNames(view.gauges.rows.map((r) => [r.role, r.gauge.name])),
+  `gauges: ${gaugeRows.length} rows = API's`);
+const temp = gaugeRows.find((r) => r[1] === "gpu0.temp_millicelsius");
+check(!!temp && / °C$/.test(temp[2]), `a temperature is shown in °C: ${temp && temp[2]}`);
 const slots = await page.locator("#slot-timeline li").count();
 check(view.timeline && slots === view.timeline.slots.length, `slot timeline: ${slots} cells`);
 
