@@ -276,7 +276,13 @@ pub fn panel(data_unit: u64, terms: &SlaTerms, rollups: &[sla_storage::Rollup]) 
             for g in &view.gauges {
                 rows.push(GaugeRow {
                     role,
-                    last_words: g.last.map(|v| crate::words::gauge(g.unit, v)),
+                    last_words: g.last.map(|v| {
+                        let said = crate::words::gauge(g.unit, v);
+                        match &g.counter {
+                            Some(c) => format!("{said} (+{} in the epoch)", c.increase),
+                            None => said,
+                        }
+                    }),
                     mean_words: g.mean.map(|v| crate::words::gauge(g.unit, v)),
                     gauge: g.clone(),
                 });
