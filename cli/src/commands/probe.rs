@@ -1,17 +1,18 @@
 //! `sla probe …`: run the agent, one round, spool status, retry rejected reports.
 
 use serde_json::{json, Value};
-use sla_protocol::QosRecord;
+use sla_protocol::{Operation, QosRecord};
 
 use crate::args::ProbeCommand;
 use crate::output::Output;
 use crate::probe::endpoint::Prober;
+use crate::probe::gauges::Gauges;
 use crate::probe::spool::Spool;
 use crate::probe::{self, ProbeConfig};
 
 /// A record as JSON (the `sla probe once --json` and status shape).
 pub(super) fn record_json(r: &QosRecord) -> Value {
-    json!({
+    let mut v = json!({
         "timestamp_ms": r.timestamp_ms,
         "operation": r.operation.name(),
         "latency_us": r.latency_us,
@@ -21,10 +22,23 @@ pub(super) fn record_json(r: &QosRecord) -> Value {
         "success": r.success,
         "error_code": r.error_code,
         "error_detail": r.error_detail,
-    })
+    });
+    // A gauge sample's value (`Operation::Custom`).
+    if let Operation::Custom { value, .. } = &r.operation {
+        v["value"] = json!(value);
+    }
+    v
 }
 
 fn record_line(r: &QosRecord) -> String {
+    if let Operation::Custom { name, value } = &r.operation {
+        let outcome = if r.success {
+            value.to_string()
+        } else {
+            format!("FAILED {} {}", r.error_code, r.error_detail)
+        };
+        return format!("{name:<40} {outcome}");
+    }
     let outcome = if r.success {
         "ok".to_owned()
     } else {
@@ -48,16 +62,27 @@ pub(super) async fn run(cmd: ProbeCommand) -> anyhow::Result<Output> {
         }
         ProbeCommand::Once { config } => {
             let config = ProbeConfig::load(&config)?;
-            let prober = Prober::new(&config)?;
+            // The gauges' sources are primed first (the CPU reading is a difference).
+            let gauges = match &config.gauges {
+                Some(g) if !g.is_empty() => Some(Gauges::new(g)?),
+                _ => None,
+            };
             let mut records = Vec::new();
-            prober.round(&mut records).await?;
+            if let Some(s) = &config.storage {
+                Prober::new(s, config.data_unit)?
+                    .round(&mut records)
+                    .await?;
+            }
+            if let Some(g) = &gauges {
+                records.extend(g.sample(probe::now_ms()).await);
+            }
             let failed = records.iter().filter(|r| !r.success).count();
             let mut human: Vec<String> = records.iter().map(record_line).collect();
             human.push(format!("{} operations, {} failed", records.len(), failed));
             Ok(Output::new(
                 human.join("\n"),
                 json!({
-                    "storage": config.storage.url,
+                    "storage": config.storage.as_ref().map(|s| s.url.clone()),
                     "records": records.iter().map(record_json).collect::<Vec<_>>(),
                     "failed": failed,
                 }),

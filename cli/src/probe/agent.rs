@@ -18,6 +18,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use super::config::{ProbeConfig, Reporter};
 use super::endpoint::{Prober, RecordSink};
+use super::gauges::Gauges;
 use super::ingest::{problem_text, IngestClient, PostOutcome};
 use super::now_ms;
 use super::spool::{ReportStatus, Spool};
@@ -44,13 +45,21 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let reporter = config.reporter()?;
     let spool = Spool::open(&config.spool, &reporter).await?;
-    let prober = Prober::new(&config)?;
+    let prober = match &config.storage {
+        Some(s) => Some(Prober::new(s, config.data_unit)?),
+        None => None,
+    };
+    let gauges = match &config.gauges {
+        Some(g) if !g.is_empty() => Some(Gauges::new(g)?),
+        _ => None,
+    };
     let ingest = IngestClient::new(&config.ingest_url, config.delivery.timeout.0)?;
     tracing::info!(
         data_unit = reporter.data_unit,
         role = reporter.role.as_str(),
         key = %hex::encode(reporter.public_key()),
-        storage = %config.storage.url,
+        storage = config.storage.as_ref().map_or("none", |s| s.url.as_str()),
+        gauges = gauges.is_some(),
         ingest = %config.ingest_url,
         spool = %config.spool.display(),
         "probe agent started"
@@ -65,7 +74,7 @@ pub async fn run(
     // The measurer stops first and builds the last report; only then does the deliverer drain.
     let (stop_tx, stop_rx) = watch::channel(false);
     let (drain_tx, drain_rx) = watch::channel(false);
-    let mut measurer = tokio::spawn(measure(shared.clone(), prober, stop_rx));
+    let mut measurer = tokio::spawn(measure(shared.clone(), prober, gauges, stop_rx));
     let mut deliverer = tokio::spawn(deliver(shared.clone(), ingest, drain_rx));
 
     // Whichever ends first: a shutdown request, or a task failing.
@@ -113,7 +122,8 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
 /// Measurement rounds and report building.
 async fn measure(
     shared: Arc<Shared>,
-    prober: Prober,
+    prober: Option<Prober>,
+    gauges: Option<Gauges>,
     mut stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let config = &shared.config;
@@ -128,9 +138,8 @@ async fn measure(
             _ = stopped(&mut stop) => break,
             _ = report_tick.tick() => build(&shared).await?,
             _ = probe_tick.tick() => {
-                let mut sink = SpoolSink(&shared.spool);
                 tokio::select! {
-                    r = prober.round(&mut sink) => r?,
+                    r = round(&shared.spool, prober.as_ref(), gauges.as_ref()) => r?,
                     // A round cut short keeps the records measured so far.
                     _ = stopped(&mut stop) => break,
                 }
@@ -139,6 +148,34 @@ async fn measure(
     }
     // The last report: what was measured since the previous one.
     build(&shared).await
+}
+
+/// One round: the storage operations and the gauges at the same time (an exporter that times
+/// out must not delay the storage probe, nor the other way round). Storage records are spooled
+/// as each is measured, gauge samples when their sources have answered.
+async fn round(
+    spool: &Spool,
+    prober: Option<&Prober>,
+    gauges: Option<&Gauges>,
+) -> anyhow::Result<()> {
+    let storage = async {
+        match prober {
+            Some(p) => p.round(&mut SpoolSink(spool)).await,
+            None => Ok(()),
+        }
+    };
+    let sampled = async {
+        match gauges {
+            Some(g) => g.sample(now_ms()).await,
+            None => Vec::new(),
+        }
+    };
+    let (stored, samples) = tokio::join!(storage, sampled);
+    let mut sink = SpoolSink(spool);
+    for sample in samples {
+        sink.put(sample).await?;
+    }
+    stored
 }
 
 /// Appends each record to the spool (durably) as it is measured.

@@ -10,6 +10,7 @@ use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Deserializer};
 use sla_protocol::{Deployment, Role, MAX_PERIOD_MS};
 
+use super::gauges::GaugesConfig;
 use crate::keyfile;
 
 /// Largest object the agent will write (it holds objects in memory): 1 GiB.
@@ -47,8 +48,12 @@ pub struct ProbeConfig {
     /// Most records in one report; more are split over several reports (default 5000).
     #[serde(default = "default_max_records")]
     pub max_records_per_report: usize,
-    /// The storage endpoint under test.
-    pub storage: StorageConfig,
+    /// The storage endpoint under test, if any.
+    #[serde(default)]
+    pub storage: Option<StorageConfig>,
+    /// Gauges sampled each round (`[gauges]`), if any.
+    #[serde(default)]
+    pub gauges: Option<GaugesConfig>,
     /// Delivery to the ingest API.
     #[serde(default)]
     pub delivery: DeliveryConfig,
@@ -280,28 +285,37 @@ impl ProbeConfig {
         {
             bail!("max_records_per_report must be 1..=100000");
         }
-        let s = &mut self.storage;
-        if !s.url.ends_with('/') {
-            s.url.push('/');
+        let gauges = self.gauges.as_ref().filter(|g| !g.is_empty());
+        if self.storage.is_none() && gauges.is_none() {
+            bail!("nothing to measure: give a [storage] endpoint and/or [gauges]");
         }
-        let url = reqwest::Url::parse(&s.url).context("storage.url")?;
-        if !matches!(url.scheme(), "http" | "https") {
-            bail!("storage.url must be an http or https URL");
+        if let Some(g) = gauges {
+            g.validate()?;
         }
-        for size in std::iter::once(s.small_object_bytes).chain(s.upload_sizes.iter().copied()) {
-            if size == 0 || size > MAX_OBJECT_BYTES {
-                bail!("object sizes must be 1 byte to 1 GiB, got {size}");
+        if let Some(s) = self.storage.as_mut() {
+            if !s.url.ends_with('/') {
+                s.url.push('/');
             }
-        }
-        if s.timeout.0.is_zero() {
-            bail!("storage.timeout must be positive");
-        }
-        let prefix_ok = s
-            .object_prefix
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-        if !prefix_ok {
-            bail!("storage.object_prefix may hold letters, digits, '.', '_' and '-' only");
+            let url = reqwest::Url::parse(&s.url).context("storage.url")?;
+            if !matches!(url.scheme(), "http" | "https") {
+                bail!("storage.url must be an http or https URL");
+            }
+            for size in std::iter::once(s.small_object_bytes).chain(s.upload_sizes.iter().copied())
+            {
+                if size == 0 || size > MAX_OBJECT_BYTES {
+                    bail!("object sizes must be 1 byte to 1 GiB, got {size}");
+                }
+            }
+            if s.timeout.0.is_zero() {
+                bail!("storage.timeout must be positive");
+            }
+            let prefix_ok = s
+                .object_prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+            if !prefix_ok {
+                bail!("storage.object_prefix may hold letters, digits, '.', '_' and '-' only");
+            }
         }
         reqwest::Url::parse(&self.ingest_url).context("ingest_url")?;
         let d = &self.delivery;
@@ -396,7 +410,10 @@ upload_sizes = [65536, 1048576]
         .unwrap();
         let config = ProbeConfig::load(&toml_path).unwrap();
         assert_eq!(config.spool, dir.path().join("spool.sqlite"));
-        assert_eq!(config.storage.url, "http://127.0.0.1:8081/dav/");
+        assert_eq!(
+            config.storage.as_ref().unwrap().url,
+            "http://127.0.0.1:8081/dav/"
+        );
         assert_eq!(config.report_interval.0, Duration::from_secs(600));
         assert_eq!(config.probe_interval.0, Duration::from_secs(60));
         assert_eq!(config.deployment().unwrap().chain_id, 31337);
