@@ -249,3 +249,33 @@ fn record(now_ms: u64, latency_us: u32, name: String, outcome: Result<i64, Failu
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::probe::ProbeConfig;
+
+    #[test]
+    fn a_json_config_with_only_gauges_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("probe.json");
+        std::fs::write(
+            &path,
+            r#"{"data_unit": 1, "role": "provider", "key_file": "k", "ingest_url": "http://x",
+                "spool": "s", "chain_id": 1, "contract": "0x5fbdb2315678afecb367f032d93f642f64180aa3",
+                "gauges": {"host": {"mounts": ["/"]},
+                           "prometheus": [{"name": "n", "url": "http://127.0.0.1:9100/metrics",
+                                           "preset": "node-exporter",
+                                           "series": [{"metric": "t", "gauge": "t_millicelsius",
+                                                       "unit": "millicelsius", "scale": 0.5}]}]}}"#,
+        )
+        .unwrap();
+        let config = ProbeConfig::load(&path).unwrap();
+        assert!(config.storage.is_none());
+        let gauges = config.gauges.unwrap();
+        assert_eq!(
+            gauges.prometheus[0].series[0].scale.as_ref().unwrap().0,
+            "0.5"
+        );
+        assert!(!gauges.is_empty());
+    }
+}
