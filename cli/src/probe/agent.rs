@@ -151,8 +151,8 @@ async fn measure(
 }
 
 /// One round: the storage operations and the gauges at the same time (an exporter that times
-/// out must not delay the storage probe, nor the other way round). Storage records are spooled
-/// as each is measured, gauge samples when their sources have answered.
+/// out must not delay the storage probe, nor the other way round). Each record is spooled as
+/// soon as it is measured: storage records one by one, gauge samples when their sources answered.
 async fn round(
     spool: &Spool,
     prober: Option<&Prober>,
@@ -165,17 +165,30 @@ async fn round(
         }
     };
     let sampled = async {
-        match gauges {
-            Some(g) => g.sample(now_ms()).await,
-            None => Vec::new(),
+        let Some(g) = gauges else { return Ok(()) };
+        let samples = g.sample(now_ms()).await;
+        log_gauge_failures(&samples);
+        for sample in &samples {
+            spool.append(sample).await?;
         }
+        anyhow::Ok(())
     };
-    let (stored, samples) = tokio::join!(storage, sampled);
-    let mut sink = SpoolSink(spool);
-    for sample in samples {
-        sink.put(sample).await?;
+    let (stored, sampled) = tokio::join!(storage, sampled);
+    stored.and(sampled)
+}
+
+/// One warning per cause, not per gauge: an exporter down fails all of its gauges alike.
+fn log_gauge_failures(samples: &[QosRecord]) {
+    let mut causes: std::collections::BTreeMap<(u16, &str), (usize, &str)> = Default::default();
+    for r in samples.iter().filter(|r| !r.success) {
+        causes
+            .entry((r.error_code, r.error_detail.as_str()))
+            .or_insert((0, r.operation.name()))
+            .0 += 1;
     }
-    stored
+    for ((code, detail), (gauges, first)) in causes {
+        tracing::warn!(code, %detail, gauges, first, "gauges not sampled");
+    }
 }
 
 /// Appends each record to the spool (durably) as it is measured.
