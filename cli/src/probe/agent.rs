@@ -168,9 +168,7 @@ async fn round(
         let Some(g) = gauges else { return Ok(()) };
         let samples = g.sample(now_ms()).await;
         log_gauge_failures(&samples);
-        for sample in &samples {
-            spool.append(sample).await?;
-        }
+        spool.append_all(&samples).await?;
         anyhow::Ok(())
     };
     let (stored, sampled) = tokio::join!(storage, sampled);
