@@ -88,6 +88,8 @@ CONF
     done
   } >"$dir/probe.toml"
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$ne_port/metrics" >/dev/null && break; sleep 0.1; done
+  # The stub answers 404 to GET /: curl without -f succeeds once it listens.
+  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$ingest_port/" && break; sleep 0.1; done
   RUST_LOG=warn "$SLA" probe run --config "$dir/probe.toml" 2>"$dir/agent.log" &
   local pid=$!
   sleep 1

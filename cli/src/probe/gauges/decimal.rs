@@ -19,6 +19,12 @@ pub struct Decimal {
 }
 
 impl Decimal {
+    /// Zero.
+    pub const ZERO: Decimal = Decimal {
+        mantissa: 0,
+        exponent: 0,
+    };
+
     /// One.
     pub const ONE: Decimal = Decimal {
         mantissa: 1,

@@ -8,10 +8,13 @@ use anyhow::{bail, Context};
 use serde::Deserialize;
 use sla_protocol::gauge::GaugeUnit;
 
+use super::decimal::Decimal;
 use super::exposition::{self, Series, Value};
 use super::http::get_bounded;
 use super::mapping::{self, Mapping, ScaleText};
-use super::{presets, Failure, Sample, ERR_AMBIGUOUS, ERR_FORMAT, ERR_MISSING, ERR_NOT_A_NUMBER};
+use super::{
+    presets, Failure, Sample, ERR_AMBIGUOUS, ERR_FORMAT, ERR_MISSING, ERR_NOT_A_NUMBER, ERR_RANGE,
+};
 use crate::probe::config::Interval;
 
 /// A `[[gauges.prometheus]]` table.
@@ -248,14 +251,14 @@ impl SeriesMapping {
                 ),
             )),
             (_, Some(Aggregate::Sum)) => {
-                let mut sum = super::decimal::Decimal::parse("0").expect("zero");
+                let mut sum = Decimal::ZERO;
                 for s in &matched {
                     let Value::Number(v) = s.value else {
                         return Err(self.not_finite());
                     };
                     sum = sum.checked_add(v).ok_or_else(|| {
                         Failure::new(
-                            super::ERR_RANGE,
+                            ERR_RANGE,
                             format!("value out of range: the sum of {}", self.describe()),
                         )
                     })?;
