@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests need beyond Rust and Foundry: nginx with its WebDAV
-# module (ngx_http_dav_module, for PUT and DELETE). The probe agent's tests in cli/tests/it start
-# their own nginx on a random port as the storage server under test; they never use the system
-# service. Idempotent: does nothing when a suitable nginx is already there. Debian/Ubuntu only;
-# runs as root (or through sudo when it is available).
+# module (ngx_http_dav_module, for PUT and DELETE), and Prometheus node_exporter
+# (prometheus-node-exporter) for the agent's gauges. The probe agent's tests in cli/tests/it start
+# their own nginx and node_exporter on random ports; they never use the system services.
+# Idempotent: does nothing when both are already there. Debian/Ubuntu only; runs as root (or
+# through sudo when it is available).
 #
 #   scripts/install-test-deps.sh
 #   NGINX_BIN=/path/to/nginx   # what the tests run (default: nginx on PATH, else /usr/sbin/nginx)
+#   NODE_EXPORTER_BIN=/path    # default: /usr/bin/prometheus-node-exporter
 set -euo pipefail
 
 say() { printf 'install-test-deps: %s\n' "$*"; }
@@ -26,12 +28,15 @@ has_dav() {
   [ -n "$bin" ] && [ -x "$bin" ] && "$bin" -V 2>&1 | grep -q -- '--with-http_dav_module'
 }
 
-if has_dav; then
-  say "nginx with the WebDAV module is already installed ($(nginx_bin)); nothing to do"
+node_exporter_bin() { echo "${NODE_EXPORTER_BIN:-/usr/bin/prometheus-node-exporter}"; }
+has_node_exporter() { [ -x "$(node_exporter_bin)" ]; }
+
+if has_dav && has_node_exporter; then
+  say "nginx with the WebDAV module ($(nginx_bin)) and node_exporter ($(node_exporter_bin)) are already installed; nothing to do"
   exit 0
 fi
 
-command -v apt-get >/dev/null 2>&1 || die "nginx with --with-http_dav_module not found and apt-get is not available: install nginx (with its WebDAV module) and/or set NGINX_BIN"
+command -v apt-get >/dev/null 2>&1 || die "nginx with --with-http_dav_module or prometheus-node-exporter not found and apt-get is not available: install them and/or set NGINX_BIN, NODE_EXPORTER_BIN"
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -52,10 +57,16 @@ cleanup() { if [ -n "$ADDED_POLICY" ]; then $SUDO rm -f "$POLICY"; fi; }
 trap cleanup EXIT
 
 # Debian 12+: the `nginx` package holds the binary with the DAV module built in; on older releases
-# `nginx` pulls in nginx-core, which has it too.
-say "installing nginx from Debian's packages (apt-get update && apt-get install -y nginx)"
+# `nginx` pulls in nginx-core, which has it too. The policy file above also keeps the
+# prometheus-node-exporter service from starting on port 9100.
+PACKAGES=()
+has_dav || PACKAGES+=(nginx)
+has_node_exporter || PACKAGES+=(prometheus-node-exporter)
+say "installing ${PACKAGES[*]} from Debian's packages (apt-get update && apt-get install -y ${PACKAGES[*]})"
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nginx >/dev/null
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
 
 has_dav || die "nginx was installed but $(nginx_bin) -V does not list --with-http_dav_module"
 say "installed $("$(nginx_bin)" -v 2>&1) at $(nginx_bin) with the WebDAV module"
+has_node_exporter || die "prometheus-node-exporter was installed but $(node_exporter_bin) is not there"
+say "installed $("$(node_exporter_bin)" --version 2>&1 | head -1) at $(node_exporter_bin)"

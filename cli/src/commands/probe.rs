@@ -7,6 +7,7 @@ use crate::args::ProbeCommand;
 use crate::output::Output;
 use crate::probe::checks::Checks;
 use crate::probe::endpoint::Prober;
+use crate::probe::gauges::Gauges;
 use crate::probe::spool::Spool;
 use crate::probe::{self, ProbeConfig};
 
@@ -23,7 +24,7 @@ pub(super) fn record_json(r: &QosRecord) -> Value {
         "error_code": r.error_code,
         "error_detail": r.error_detail,
     });
-    // A gauge's sample is its value.
+    // A gauge sample's value (`Operation::Custom`).
     if let Operation::Custom { value, .. } = &r.operation {
         v["value"] = json!(value);
     }
@@ -31,14 +32,19 @@ pub(super) fn record_json(r: &QosRecord) -> Value {
 }
 
 fn record_line(r: &QosRecord) -> String {
+    if let Operation::Custom { name, value } = &r.operation {
+        let outcome = if r.success {
+            value.to_string()
+        } else {
+            format!("FAILED {} {}", r.error_code, r.error_detail)
+        };
+        return format!("{name:<40} {outcome}");
+    }
     let outcome = if r.success {
         "ok".to_owned()
     } else {
         format!("FAILED {} {}", r.error_code, r.error_detail)
     };
-    if let Operation::Custom { name, value } = &r.operation {
-        return format!("{name} = {value}  {outcome}");
-    }
     format!(
         "{:<8} {:>10} B  {:>10.3} ms  {:>12} B/s  {outcome}",
         r.operation.name(),
@@ -57,18 +63,28 @@ pub(super) async fn run(cmd: ProbeCommand) -> anyhow::Result<Output> {
         }
         ProbeCommand::Once { config } => {
             let config = ProbeConfig::load(&config)?;
+            // The gauges' sources are primed first (the CPU reading is a difference).
+            let gauges = match &config.gauges {
+                Some(g) if !g.is_empty() => Some(Gauges::new(g)?),
+                _ => None,
+            };
             let mut records = Vec::new();
-            if config.storage.is_some() {
-                Prober::new(&config)?.round(&mut records).await?;
+            if let Some(s) = &config.storage {
+                Prober::new(s, config.data_unit)?
+                    .round(&mut records)
+                    .await?;
             }
             records.extend(Checks::new(&config.checks)?.sample(probe::now_ms()).await);
+            if let Some(g) = &gauges {
+                records.extend(g.sample(probe::now_ms()).await);
+            }
             let failed = records.iter().filter(|r| !r.success).count();
             let mut human: Vec<String> = records.iter().map(record_line).collect();
             human.push(format!("{} operations, {} failed", records.len(), failed));
             Ok(Output::new(
                 human.join("\n"),
                 json!({
-                    "storage": config.storage.as_ref().map(|s| &s.url),
+                    "storage": config.storage.as_ref().map(|s| s.url.clone()),
                     "records": records.iter().map(record_json).collect::<Vec<_>>(),
                     "failed": failed,
                 }),

@@ -19,6 +19,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use super::checks::Checks;
 use super::config::{ProbeConfig, Reporter};
 use super::endpoint::{Prober, RecordSink};
+use super::gauges::Gauges;
 use super::ingest::{problem_text, IngestClient, PostOutcome};
 use super::now_ms;
 use super::spool::{ReportStatus, Spool};
@@ -45,11 +46,15 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let reporter = config.reporter()?;
     let spool = Spool::open(&config.spool, &reporter).await?;
-    let prober = match config.storage {
-        Some(_) => Some(Prober::new(&config)?),
+    let prober = match &config.storage {
+        Some(s) => Some(Prober::new(s, config.data_unit)?),
         None => None,
     };
     let checks = Checks::new(&config.checks)?;
+    let gauges = match &config.gauges {
+        Some(g) if !g.is_empty() => Some(Gauges::new(g)?),
+        _ => None,
+    };
     let ingest = IngestClient::new(&config.ingest_url, config.delivery.timeout.0)?;
     tracing::info!(
         data_unit = reporter.data_unit,
@@ -57,6 +62,7 @@ pub async fn run(
         key = %hex::encode(reporter.public_key()),
         storage = config.storage.as_ref().map_or("none", |s| s.url.as_str()),
         checks = checks.len(),
+        gauges = gauges.is_some(),
         ingest = %config.ingest_url,
         spool = %config.spool.display(),
         "probe agent started"
@@ -71,7 +77,7 @@ pub async fn run(
     // The measurer stops first and builds the last report; only then does the deliverer drain.
     let (stop_tx, stop_rx) = watch::channel(false);
     let (drain_tx, drain_rx) = watch::channel(false);
-    let mut measurer = tokio::spawn(measure(shared.clone(), prober, checks, stop_rx));
+    let mut measurer = tokio::spawn(measure(shared.clone(), prober, checks, gauges, stop_rx));
     let mut deliverer = tokio::spawn(deliver(shared.clone(), ingest, drain_rx));
 
     // Whichever ends first: a shutdown request, or a task failing.
@@ -121,6 +127,7 @@ async fn measure(
     shared: Arc<Shared>,
     prober: Option<Prober>,
     checks: Checks,
+    gauges: Option<Gauges>,
     mut stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let config = &shared.config;
@@ -135,9 +142,8 @@ async fn measure(
             _ = stopped(&mut stop) => break,
             _ = report_tick.tick() => build(&shared).await?,
             _ = probe_tick.tick() => {
-                let mut sink = SpoolSink(&shared.spool);
                 tokio::select! {
-                    r = round(prober.as_ref(), &checks, &mut sink) => r?,
+                    r = round(&shared.spool, prober.as_ref(), &checks, gauges.as_ref()) => r?,
                     // A round cut short keeps the records measured so far.
                     _ = stopped(&mut stop) => break,
                 }
@@ -148,20 +154,49 @@ async fn measure(
     build(&shared).await
 }
 
-/// One round: the storage operations, then the checks. Not concurrently: a large upload would
-/// slow a download check and blur what each measures.
+/// One round: the storage operations then the checks (not concurrently: a large upload would
+/// slow a download check and blur what each measures), and the gauges at the same time (an
+/// exporter that times out must not delay the probes, nor the other way round). Each record is
+/// spooled as soon as it is measured: storage records one by one, check records and gauge
+/// samples when they answered.
 async fn round(
+    spool: &Spool,
     prober: Option<&Prober>,
     checks: &Checks,
-    sink: &mut SpoolSink<'_>,
+    gauges: Option<&Gauges>,
 ) -> anyhow::Result<()> {
-    if let Some(prober) = prober {
-        prober.round(sink).await?;
+    let probes = async {
+        if let Some(p) = prober {
+            p.round(&mut SpoolSink(spool)).await?;
+        }
+        if !checks.is_empty() {
+            spool.append_all(&checks.sample(now_ms()).await).await?;
+        }
+        anyhow::Ok(())
+    };
+    let sampled = async {
+        let Some(g) = gauges else { return Ok(()) };
+        let samples = g.sample(now_ms()).await;
+        log_gauge_failures(&samples);
+        spool.append_all(&samples).await?;
+        anyhow::Ok(())
+    };
+    let (probed, sampled) = tokio::join!(probes, sampled);
+    probed.and(sampled)
+}
+
+/// One warning per cause, not per gauge: an exporter down fails all of its gauges alike.
+fn log_gauge_failures(samples: &[QosRecord]) {
+    let mut causes: std::collections::BTreeMap<(u16, &str), (usize, &str)> = Default::default();
+    for r in samples.iter().filter(|r| !r.success) {
+        causes
+            .entry((r.error_code, r.error_detail.as_str()))
+            .or_insert((0, r.operation.name()))
+            .0 += 1;
     }
-    for record in checks.sample(now_ms()).await {
-        sink.put(record).await?;
+    for ((code, detail), (gauges, first)) in causes {
+        tracing::warn!(code, %detail, gauges, first, "gauges not sampled");
     }
-    Ok(())
 }
 
 /// Appends each record to the spool (durably) as it is measured.

@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer};
 use sla_protocol::{Deployment, Role, MAX_PERIOD_MS};
 
 use super::checks::ChecksConfig;
+use super::gauges::GaugesConfig;
 use crate::keyfile;
 
 /// Largest object the agent will write (it holds objects in memory): 1 GiB.
@@ -54,6 +55,9 @@ pub struct ProbeConfig {
     /// Checks beyond storage (`[[checks.http_content]]`, …; see `checks/config.rs`).
     #[serde(default)]
     pub checks: ChecksConfig,
+    /// Gauges sampled each round (`[gauges]`), if any.
+    #[serde(default)]
+    pub gauges: Option<GaugesConfig>,
     /// Delivery to the ingest API.
     #[serde(default)]
     pub delivery: DeliveryConfig,
@@ -312,10 +316,14 @@ impl ProbeConfig {
         {
             bail!("max_records_per_report must be 1..=100000");
         }
-        if self.storage.is_none() && self.checks.is_empty() {
-            bail!("nothing to measure: configure [storage], [checks] or both");
+        let gauges = self.gauges.as_ref().filter(|g| !g.is_empty());
+        if self.storage.is_none() && self.checks.is_empty() && gauges.is_none() {
+            bail!("nothing to measure: configure [storage], [checks], [gauges] or several");
         }
         self.checks.validate()?;
+        if let Some(g) = gauges {
+            g.validate()?;
+        }
         if let Some(s) = self.storage.as_mut() {
             validate_storage(s)?;
         }

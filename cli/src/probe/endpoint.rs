@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use sla_protocol::record::MAX_ERROR_DETAIL_LEN;
 use sla_protocol::{Operation, QosRecord};
 
-use super::config::ProbeConfig;
+use super::config::StorageConfig;
 use super::now_ms;
 
 /// Could not connect (refused, unreachable, DNS failure, TLS handshake).
@@ -62,12 +62,9 @@ enum Outcome {
 }
 
 impl Prober {
-    /// A prober of `config.storage`; fails if there is none, the URL does not parse or
-    /// `password_env` names an unset variable.
-    pub fn new(config: &ProbeConfig) -> anyhow::Result<Prober> {
-        let Some(s) = &config.storage else {
-            anyhow::bail!("no [storage] configured");
-        };
+    /// A prober of the storage endpoint `s` of data unit `data_unit`; fails if the URL does not
+    /// parse or `password_env` names an unset variable.
+    pub fn new(s: &StorageConfig, data_unit: u64) -> anyhow::Result<Prober> {
         let http = reqwest::Client::builder()
             .timeout(s.timeout.0)
             .connect_timeout(s.timeout.0.min(Duration::from_secs(10)))
@@ -85,7 +82,7 @@ impl Prober {
             small: s.small_object_bytes,
             sizes: s.upload_sizes.clone(),
             prefix: s.object_prefix.clone(),
-            data_unit: config.data_unit,
+            data_unit,
         })
     }
 
@@ -241,6 +238,17 @@ async fn http_failure(method: &str, response: reqwest::Response) -> Outcome {
 }
 
 fn transport_failure(error: &reqwest::Error, bytes: u64) -> Outcome {
+    let (code, detail) = describe_error(error);
+    Outcome::Failed {
+        bytes,
+        code,
+        detail,
+    }
+}
+
+/// The error code and detail of a request that failed without an HTTP answer (also used by the
+/// gauge sources).
+pub(crate) fn describe_error(error: &reqwest::Error) -> (u16, String) {
     let (code, label) = if error.is_timeout() {
         (ERR_TIMEOUT, "timeout")
     } else if error.is_connect() {
@@ -258,11 +266,7 @@ fn transport_failure(error: &reqwest::Error, bytes: u64) -> Outcome {
     }
     chain.reverse();
     chain.dedup();
-    Outcome::Failed {
-        bytes,
-        code,
-        detail: format!("{label}: {}", chain.join("; ")),
-    }
+    (code, format!("{label}: {}", chain.join("; ")))
 }
 
 /// Cuts `detail` to the format's 255 bytes, on a character boundary.

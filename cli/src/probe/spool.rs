@@ -183,6 +183,30 @@ pub struct Spool {
     _lock: Option<std::sync::Arc<std::fs::File>>,
 }
 
+/// The INSERT of one record.
+fn insert(record: &QosRecord) -> sqlx::query::Query<'_, Sqlite, sqlx::sqlite::SqliteArguments<'_>> {
+    let (name, value) = match &record.operation {
+        Operation::Custom { name, value } => (Some(name.clone()), Some(*value)),
+        _ => (None, None),
+    };
+    sqlx::query(
+        "INSERT INTO records (timestamp_ms, operation, custom_name, custom_value, latency_us, \
+         bytes, throughput_bps, object_size, success, error_code, error_detail) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(to_db(record.timestamp_ms))
+    .bind(i64::from(record.operation.tag()))
+    .bind(name)
+    .bind(value)
+    .bind(i64::from(record.latency_us))
+    .bind(to_db(record.bytes))
+    .bind(to_db(record.throughput_bps))
+    .bind(to_db(record.object_size))
+    .bind(record.success)
+    .bind(i64::from(record.error_code))
+    .bind(&record.error_detail)
+}
+
 /// Unsigned 64-bit values are stored bit for bit in SQLite's signed integers.
 fn to_db(v: u64) -> i64 {
     v as i64
@@ -334,30 +358,21 @@ impl Spool {
 
     /// Appends one measured record and commits it.
     pub async fn append(&self, record: &QosRecord) -> Result<()> {
-        let (name, value) = match &record.operation {
-            Operation::Custom { name, value } => (Some(name.clone()), Some(*value)),
-            _ => (None, None),
-        };
-        sqlx::query(
-            "INSERT INTO records (timestamp_ms, operation, custom_name, custom_value, latency_us, \
-             bytes, throughput_bps, object_size, success, error_code, error_detail) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(to_db(record.timestamp_ms))
-        .bind(i64::from(record.operation.tag()))
-        .bind(name)
-        .bind(value)
-        .bind(i64::from(record.latency_us))
-        .bind(to_db(record.bytes))
-        .bind(to_db(record.throughput_bps))
-        .bind(to_db(record.object_size))
-        .bind(record.success)
-        .bind(i64::from(record.error_code))
-        .bind(&record.error_detail)
-        .execute(&self.pool)
-        .await
-        .map_err(self.db())?;
+        insert(record)
+            .execute(&self.pool)
+            .await
+            .map_err(self.db())?;
         Ok(())
+    }
+
+    /// Appends records measured together (a round's gauge samples) in one commit: one sync of
+    /// the file instead of one per record.
+    pub async fn append_all(&self, records: &[QosRecord]) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(self.db())?;
+        for record in records {
+            insert(record).execute(&mut *tx).await.map_err(self.db())?;
+        }
+        tx.commit().await.map_err(self.db())
     }
 
     async fn head_in(&self, tx: &mut Transaction<'_, Sqlite>) -> Result<Option<ReportChainHead>> {
