@@ -13,6 +13,7 @@ pub mod host;
 mod http;
 pub mod json;
 pub mod mapping;
+pub mod pledge;
 pub mod presets;
 pub mod prometheus;
 
@@ -87,6 +88,9 @@ pub struct GaugesConfig {
     /// JSON HTTP endpoints (`[[gauges.json]]`).
     #[serde(default)]
     pub json: Vec<json::JsonConfig>,
+    /// The provider's pledge (`[gauges.pledge]`), declared each round.
+    #[serde(default)]
+    pub pledge: Option<pledge::PledgeConfig>,
 }
 
 impl GaugesConfig {
@@ -95,6 +99,7 @@ impl GaugesConfig {
         !self.host.as_ref().is_some_and(|h| h.enabled)
             && self.prometheus.is_empty()
             && self.json.is_empty()
+            && self.pledge.is_none()
     }
 
     /// Checks every source and mapping (without any I/O); the error names the field.
@@ -116,6 +121,10 @@ impl GaugesConfig {
         for (i, j) in self.json.iter().enumerate() {
             let field = format!("gauges.json[{i}]");
             sources.push(Source::Json(json::JsonSource::new(j, &field)?));
+        }
+        if let Some(p) = &self.pledge {
+            p.validate()?;
+            sources.push(Source::Pledge(p.clone()));
         }
         // One name, one meaning: two sources must not write the same gauge.
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
@@ -139,6 +148,7 @@ enum Source {
     Host(host::HostSource),
     Prometheus(prometheus::PrometheusSource),
     Json(json::JsonSource),
+    Pledge(pledge::PledgeConfig),
 }
 
 impl Source {
@@ -147,6 +157,7 @@ impl Source {
             Source::Host(_) => "host",
             Source::Prometheus(p) => &p.name,
             Source::Json(j) => &j.name,
+            Source::Pledge(_) => "pledge",
         }
     }
 
@@ -156,6 +167,7 @@ impl Source {
             Source::Host(_) => Duration::from_secs(5),
             Source::Prometheus(p) => p.timeout,
             Source::Json(j) => j.timeout,
+            Source::Pledge(_) => Duration::from_secs(1),
         }
     }
 
@@ -165,6 +177,7 @@ impl Source {
             Source::Host(h) => h.gauges(),
             Source::Prometheus(p) => p.gauges(),
             Source::Json(j) => j.gauges(),
+            Source::Pledge(p) => p.gauges(),
         }
     }
 
@@ -173,6 +186,7 @@ impl Source {
             Source::Host(h) => h.sample().await,
             Source::Prometheus(p) => p.sample(http).await,
             Source::Json(j) => j.sample(http).await,
+            Source::Pledge(p) => p.sample(),
         }
     }
 }
