@@ -7,8 +7,8 @@
 # one core) and peak RSS (VmHWM from /proc/PID/status). Targets: <= 1 % of a core, <= 30 MB.
 # Prints one JSON line per run and the medians.
 #
-#   scripts/bench-agent.sh                          # 3 runs of 180 s, 10 s rounds, 100 mapped
-#   RUNS=1 SECONDS_PER_RUN=60 MAPPED=500 scripts/bench-agent.sh
+#   scripts/bench-agent.sh                          # 3 runs of 180 s, 10 s rounds, all 500 mapped
+#   RUNS=1 SECONDS_PER_RUN=60 MAPPED=100 scripts/bench-agent.sh
 #   SLA=target/release/sla scripts/bench-agent.sh   # another build
 # Needs prometheus-node-exporter (scripts/install-test-deps.sh) and python3.
 set -euo pipefail
@@ -18,7 +18,7 @@ RUNS="${RUNS:-3}"
 SECONDS_PER_RUN="${SECONDS_PER_RUN:-180}"
 ROUND="${ROUND:-10s}"
 SERIES="${SERIES:-500}"
-MAPPED="${MAPPED:-100}"
+MAPPED="${MAPPED:-500}"
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 NODE_EXPORTER="${NODE_EXPORTER_BIN:-/usr/bin/prometheus-node-exporter}"
 mkdir -p "$TARGET_DIR/bench"
