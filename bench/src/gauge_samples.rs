@@ -30,14 +30,23 @@ const GAUGES: [(&str, Shape); 50] = [
     ("host.load5_milli", Shape::Range(500, 16_000)),
     ("host.load15_milli", Shape::Range(1_000, 12_000)),
     ("host.memory.used_bytes", Shape::Range(8 * GIB, 60 * GIB)),
-    ("host.memory.total_bytes", Shape::Range(64 * GIB, 64 * GIB + 1)),
-    ("host.memory.available_bytes", Shape::Range(4 * GIB, 56 * GIB)),
+    (
+        "host.memory.total_bytes",
+        Shape::Range(64 * GIB, 64 * GIB + 1),
+    ),
+    (
+        "host.memory.available_bytes",
+        Shape::Range(4 * GIB, 56 * GIB),
+    ),
     ("host.swap.used_bytes", Shape::Range(0, 2 * GIB)),
     ("host.disk.used_bytes", Shape::Range(900 * GIB, 1_800 * GIB)),
     ("host.disk.free_bytes", Shape::Range(200 * GIB, 1_100 * GIB)),
     ("host.disk.read_bytes_per_s", Shape::Range(0, 500_000_000)),
     ("host.disk.write_bytes_per_s", Shape::Range(0, 400_000_000)),
-    ("host.net.traffic_bytes_per_s", Shape::Range(0, 1_250_000_000)),
+    (
+        "host.net.traffic_bytes_per_s",
+        Shape::Range(0, 1_250_000_000),
+    ),
     ("host.net.rx_bytes_per_s", Shape::Range(0, 625_000_000)),
     ("host.net.tx_bytes_per_s", Shape::Range(0, 625_000_000)),
     ("host.tcp.connections_count", Shape::Range(10, 5_000)),
@@ -53,7 +62,10 @@ const GAUGES: [(&str, Shape); 50] = [
     ("gpu1.memory.used_bytes", Shape::Range(0, 24 * GIB)),
     ("gpu0.fan_bp", Shape::Range(2_000, 10_001)),
     ("gpu1.fan_bp", Shape::Range(2_000, 10_001)),
-    ("miner.hashrate_hashes_per_s", Shape::Range(90_000_000, 130_000_000)),
+    (
+        "miner.hashrate_hashes_per_s",
+        Shape::Range(90_000_000, 130_000_000),
+    ),
     ("node.peers_count", Shape::Range(8, 200)),
     ("node.block_lag_blocks", Shape::Range(0, 12)),
     ("node.sync_bp", Shape::Range(9_900, 10_001)),
@@ -63,16 +75,76 @@ const GAUGES: [(&str, Shape); 50] = [
     ("rpc.latency_p99_us", Shape::Range(5_000, 400_000)),
     ("rpc.queue_ms", Shape::Range(0, 2_000)),
     ("pledge.cpu_millicores", Shape::Range(16_000, 16_001)),
-    ("host.cpu.busy_ms_total", Shape::Counter { step: 16_000, period: 5_000 }),
-    ("host.net.rx_bytes_total", Shape::Counter { step: 600_000_000, period: 7_000 }),
-    ("host.net.tx_bytes_total", Shape::Counter { step: 600_000_000, period: 7_100 }),
-    ("host.disk.read_bytes_total", Shape::Counter { step: 400_000_000, period: 9_000 }),
-    ("host.disk.written_bytes_total", Shape::Counter { step: 300_000_000, period: 9_100 }),
-    ("host.context_switches_total", Shape::Counter { step: 2_000_000, period: 3_000 }),
-    ("rpc.requests_total", Shape::Counter { step: 50_000, period: 2_000 }),
-    ("rpc.errors_total", Shape::Counter { step: 40, period: 2_500 }),
-    ("pool.shares_total", Shape::Counter { step: 30, period: 1_500 }),
-    ("node.blocks_total", Shape::Counter { step: 3, period: 20_000 }),
+    (
+        "host.cpu.busy_ms_total",
+        Shape::Counter {
+            step: 16_000,
+            period: 5_000,
+        },
+    ),
+    (
+        "host.net.rx_bytes_total",
+        Shape::Counter {
+            step: 600_000_000,
+            period: 7_000,
+        },
+    ),
+    (
+        "host.net.tx_bytes_total",
+        Shape::Counter {
+            step: 600_000_000,
+            period: 7_100,
+        },
+    ),
+    (
+        "host.disk.read_bytes_total",
+        Shape::Counter {
+            step: 400_000_000,
+            period: 9_000,
+        },
+    ),
+    (
+        "host.disk.written_bytes_total",
+        Shape::Counter {
+            step: 300_000_000,
+            period: 9_100,
+        },
+    ),
+    (
+        "host.context_switches_total",
+        Shape::Counter {
+            step: 2_000_000,
+            period: 3_000,
+        },
+    ),
+    (
+        "rpc.requests_total",
+        Shape::Counter {
+            step: 50_000,
+            period: 2_000,
+        },
+    ),
+    (
+        "rpc.errors_total",
+        Shape::Counter {
+            step: 40,
+            period: 2_500,
+        },
+    ),
+    (
+        "pool.shares_total",
+        Shape::Counter {
+            step: 30,
+            period: 1_500,
+        },
+    ),
+    (
+        "node.blocks_total",
+        Shape::Counter {
+            step: 3,
+            period: 20_000,
+        },
+    ),
 ];
 
 /// Gauge names sampled per round.

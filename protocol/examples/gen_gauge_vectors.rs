@@ -13,7 +13,8 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 use sla_protocol::aggregate::{
-    AggregationContext, EpochAccumulator, EpochConfig, Efficiency, ServiceScore, ServiceType, SlaTerms,
+    AggregationContext, Efficiency, EpochAccumulator, EpochConfig, ServiceScore, ServiceType,
+    SlaTerms,
 };
 use sla_protocol::gauge::names;
 use sla_protocol::{Operation, QosRecord, Role};
@@ -43,7 +44,10 @@ fn gauge(role: Role, at: u64, name: &str, value: i64) -> (Role, QosRecord) {
 }
 
 fn failed(role: Role, at: u64, op: Operation) -> (Role, QosRecord) {
-    (role, QosRecord::failure(START + at, op, 100, 7, "exporter timed out"))
+    (
+        role,
+        QosRecord::failure(START + at, op, 100, 7, "exporter timed out"),
+    )
 }
 
 fn op(role: Role, at: u64, op: Operation, latency_us: u32) -> (Role, QosRecord) {
@@ -79,11 +83,7 @@ fn terms() -> SlaTerms {
     t
 }
 
-fn case(
-    name: &'static str,
-    description: &'static str,
-    records: Vec<(Role, QosRecord)>,
-) -> Case {
+fn case(name: &'static str, description: &'static str, records: Vec<(Role, QosRecord)>) -> Case {
     let config = EpochConfig::new(START / 1000, 3_600).expect("epoch clock");
     let ctx = AggregationContext::new(&config, &terms(), 1, 0).expect("context");
     let mut acc = EpochAccumulator::new(ctx);
@@ -109,7 +109,10 @@ fn case(
     Case {
         name,
         description,
-        records: records.iter().map(|(role, r)| record_json(*role, r)).collect(),
+        records: records
+            .iter()
+            .map(|(role, r)| record_json(*role, r))
+            .collect(),
         expected: json!({
             "consumer": view(Role::Consumer),
             "provider": view(Role::Provider),

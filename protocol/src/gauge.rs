@@ -154,11 +154,20 @@ mod tests {
 
     #[test]
     fn units_are_read_from_the_longest_suffix() {
-        assert_eq!(GaugeUnit::of("host.net.traffic_bytes_per_s"), GaugeUnit::BytesPerS);
+        assert_eq!(
+            GaugeUnit::of("host.net.traffic_bytes_per_s"),
+            GaugeUnit::BytesPerS
+        );
         assert_eq!(GaugeUnit::of("host.memory.used_bytes"), GaugeUnit::Bytes);
         assert_eq!(GaugeUnit::of("host.uptime_s"), GaugeUnit::Seconds);
-        assert_eq!(GaugeUnit::of("gpu0.temp_millicelsius"), GaugeUnit::Millicelsius);
-        assert_eq!(GaugeUnit::of("pool.shares_accepted_total"), GaugeUnit::Count);
+        assert_eq!(
+            GaugeUnit::of("gpu0.temp_millicelsius"),
+            GaugeUnit::Millicelsius
+        );
+        assert_eq!(
+            GaugeUnit::of("pool.shares_accepted_total"),
+            GaugeUnit::Count
+        );
         assert_eq!(GaugeUnit::of("host.net.rx_bytes_total"), GaugeUnit::Bytes);
         assert_eq!(GaugeUnit::of("rpc.block_lag"), GaugeUnit::Unspecified);
         // A suffix alone is not a name with a unit.

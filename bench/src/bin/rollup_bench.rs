@@ -30,7 +30,11 @@ fn main() {
     let ctx = AggregationContext::with_size_bound(&cfg, 1 << 20, 1, 0).unwrap();
     let (start, _) = cfg.bounds_ms(0).unwrap();
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-    let role = if gauges { Role::Provider } else { Role::Consumer };
+    let role = if gauges {
+        Role::Provider
+    } else {
+        Role::Consumer
+    };
     let mut acc = ViewAccumulator::new(ctx, role);
     let mut spent = std::time::Duration::ZERO;
     let ops = [

@@ -45,7 +45,14 @@ impl Default for GaugeAccumulator {
 impl GaugeAccumulator {
     /// Adds one sample taken at `offset_ms` after the epoch start (slot = offset / 60 s).
     #[inline]
-    pub(crate) fn add(&mut self, counter: bool, timestamp_ms: u64, offset_ms: u64, value: i64, slot_count: u32) {
+    pub(crate) fn add(
+        &mut self,
+        counter: bool,
+        timestamp_ms: u64,
+        offset_ms: u64,
+        value: i64,
+        slot_count: u32,
+    ) {
         self.count = self.count.saturating_add(1);
         self.sum += i128::from(value);
         self.min = self.min.min(value);
@@ -155,7 +162,11 @@ impl GaugeAccumulator {
         }
         let consistent = acc.min <= acc.last.1
             && acc.last.1 <= acc.max
-            && (if counter { u64::from(n) == acc.count } else { n == 0 })
+            && (if counter {
+                u64::from(n) == acc.count
+            } else {
+                n == 0
+            })
             && acc.slots.iter().any(|s| s.0 == acc.min)
             && acc.slots.iter().any(|s| s.1 == acc.max);
         if !consistent {

@@ -22,13 +22,13 @@
 //!    whose [`EpochResult`] mirrors the contract's struct field for field.
 
 mod context;
-mod epoch;
 mod efficiency;
+mod epoch;
 mod evaluate;
 mod gauges;
 mod kind;
-mod score;
 mod latency;
+mod score;
 mod slots;
 mod summary;
 mod terms;
@@ -37,21 +37,21 @@ mod window;
 mod wire;
 
 pub use context::{AggregationContext, EpochConfig};
+pub use efficiency::{Efficiency, Resource, ResourceEfficiency};
 pub use epoch::{EpochAccumulator, SlotState};
 pub use evaluate::{
     epoch_score, evaluate, next_reputation, EpochResult, EpochVerdict, EvidenceSource,
     MetricVerdict, ViewEvidence,
 };
-pub use efficiency::{Efficiency, Resource, ResourceEfficiency};
 pub use gauges::{CounterSummary, GaugeSlot, GaugeSummary};
 pub use kind::OpKind;
 pub use latency::{LatencyMultiset, LatencyStats};
+pub use score::{ScoreInput, ScoreInputKind, ServiceScore, ServiceType};
 pub use slots::SlotCounts;
 pub use summary::{
     CombinedSlots, EpochSummary, MetricDiscrepancy, OpSummary, SpeedSummary, ViewSummary,
     EPOCH_SUMMARY_TAG,
 };
-pub use score::{ScoreInput, ScoreInputKind, ServiceScore, ServiceType};
 pub use terms::{Metric, SlaTerms, TermsError, EQUAL_WEIGHTS, UINT96_MAX};
 pub use view::{aggregate_records, ViewAccumulator, VIEW_ACCUMULATOR_TAG};
 pub use window::{MetricTrend, Trend, WindowSummary, WindowView};

@@ -178,7 +178,10 @@ impl ServiceScore {
 
 /// The consumer's value when its view has at least [`MIN_SAMPLES`] samples, else the
 /// provider's when it has: a provider's own figures never stand in for the consumer's.
-fn either(summary: &EpochSummary, value: impl Fn(&ViewSummary) -> (u64, Option<u64>)) -> Option<u64> {
+fn either(
+    summary: &EpochSummary,
+    value: impl Fn(&ViewSummary) -> (u64, Option<u64>),
+) -> Option<u64> {
     [&summary.consumer, &summary.provider]
         .into_iter()
         .map(value)
@@ -199,7 +202,13 @@ fn measure(
 ) -> (Option<u64>, Option<u64>) {
     use super::terms::Metric;
     use ScoreInputKind::*;
-    let target = |enforced: u64| Some(if enforced > 0 { enforced } else { service.default_target(input) });
+    let target = |enforced: u64| {
+        Some(if enforced > 0 {
+            enforced
+        } else {
+            service.default_target(input)
+        })
+    };
     match input {
         Uptime => (summary.combined.slots.uptime_bps().map(u64::from), None),
         SuccessRate => {
@@ -207,8 +216,14 @@ fn measure(
             (rate.map(|r| u64::from(MAX_BPS) - r), None)
         }
         FaultTolerance => {
-            let checks = summary.consumer.checks.saturating_add(summary.provider.checks);
-            let faults = summary.consumer.faults.saturating_add(summary.provider.faults);
+            let checks = summary
+                .consumer
+                .checks
+                .saturating_add(summary.provider.checks);
+            let faults = summary
+                .consumer
+                .faults
+                .saturating_add(summary.provider.faults);
             let rate = super::slots::ratio_bps(faults, checks);
             (rate.map(|r| u64::from(MAX_BPS - r)), None)
         }
@@ -220,7 +235,10 @@ fn measure(
             either(summary, |v| mean_latency(v, &OpKind::Download)),
             target(0),
         ),
-        JobLatency => (either(summary, |v| mean_latency(v, &OpKind::Probe)), target(0)),
+        JobLatency => (
+            either(summary, |v| mean_latency(v, &OpKind::Probe)),
+            target(0),
+        ),
         DownloadSpeed => (
             either(summary, |v| v.metric(Metric::Download)),
             target(terms.min_download_bps),
@@ -230,7 +248,9 @@ fn measure(
             target(terms.min_upload_bps),
         ),
         Efficiency => (
-            ViewEfficiency::of(&summary.provider).overall_bps.map(u64::from),
+            ViewEfficiency::of(&summary.provider)
+                .overall_bps
+                .map(u64::from),
             None,
         ),
     }

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use sla_protocol::aggregate::{
-    aggregate_records, EpochAccumulator, Efficiency, Resource, ScoreInputKind, ServiceScore,
+    aggregate_records, Efficiency, EpochAccumulator, Resource, ScoreInputKind, ServiceScore,
     ServiceType, ViewAccumulator,
 };
 use sla_protocol::gauge::{names, GaugeUnit};
@@ -11,7 +11,11 @@ use sla_protocol::{Operation, QosRecord, Role};
 
 use super::common::*;
 
-const NAMES: [&str; 3] = ["gpu0.temp_millicelsius", "pool.shares_total", "rpc.block_lag"];
+const NAMES: [&str; 3] = [
+    "gpu0.temp_millicelsius",
+    "pool.shares_total",
+    "rpc.block_lag",
+];
 
 fn gauge(offset_ms: u64, name: &str, value: i64, success: bool) -> QosRecord {
     let op = Operation::Custom {
@@ -149,7 +153,10 @@ fn a_version_1_accumulator_still_decodes_and_goes_on_counting() {
     bytes[27] = 1;
     // Drop the gauge section (u64 count, i128 sum, 2 × i64, u64 + i64 last, u32 + one slot, u32 0).
     let gauge_len = 8 + 16 + 8 + 8 + 8 + 8 + 4 + (4 + 8 + 8) + 4;
-    let name_at = bytes.windows(13).position(|w| w == b"rpc.block_lag").unwrap();
+    let name_at = bytes
+        .windows(13)
+        .position(|w| w == b"rpc.block_lag")
+        .unwrap();
     let gauge_at = name_at + 13 + 8 + 8 + 8 + 12;
     bytes.drain(gauge_at..gauge_at + gauge_len);
     let mut old = ViewAccumulator::decode(&bytes).expect("version 1 decodes");
@@ -157,13 +164,17 @@ fn a_version_1_accumulator_still_decodes_and_goes_on_counting() {
     assert_eq!(s.gauge("rpc.block_lag").unwrap().samples, 0);
     old.add_record(&gauge(2_000, "rpc.block_lag", 6, true));
     let again = ViewAccumulator::decode(&old.encode()).expect("re-encoded as version 2");
-    assert_eq!(again.summary().gauge("rpc.block_lag").unwrap().last, Some(6));
+    assert_eq!(
+        again.summary().gauge("rpc.block_lag").unwrap().last,
+        Some(6)
+    );
 }
 
 fn provider_with(values: &[(&str, i64)]) -> EpochAccumulator {
     let mut acc = EpochAccumulator::new(ctx(0));
     for (i, (name, v)) in values.iter().enumerate() {
-        acc.provider.add_record(&gauge(i as u64 * 1_000, name, *v, true));
+        acc.provider
+            .add_record(&gauge(i as u64 * 1_000, name, *v, true));
     }
     acc
 }
@@ -180,7 +191,11 @@ fn efficiency_divides_the_mean_used_by_the_latest_pledge() {
         (names::STORAGE_USED, 5),
     ]);
     let e = Efficiency::of(&acc.summary().provider);
-    let bps: Vec<_> = e.resources.iter().map(|r| (r.resource, r.efficiency_bps)).collect();
+    let bps: Vec<_> = e
+        .resources
+        .iter()
+        .map(|r| (r.resource, r.efficiency_bps))
+        .collect();
     assert_eq!(
         bps,
         vec![
@@ -201,17 +216,27 @@ fn scores_weigh_their_inputs_and_skip_what_is_missing() {
     // Consumer: 20 successful reads of 400 ms, 5 failed; every slot it touched up.
     let mut acc = EpochAccumulator::new(ctx(0));
     for i in 0..20 {
-        acc.consumer.add_record(&rec(0, i * 60_000, Operation::Read, 400_000, true));
+        acc.consumer
+            .add_record(&rec(0, i * 60_000, Operation::Read, 400_000, true));
     }
     for i in 0..5 {
-        acc.consumer.add_record(&rec(0, i * 60_000 + 1, Operation::Read, 400_000, false));
+        acc.consumer
+            .add_record(&rec(0, i * 60_000 + 1, Operation::Read, 400_000, false));
     }
     let summary = acc.summary();
     let rpc = ServiceScore::of(&summary, &terms(), ServiceType::Rpc);
-    let inputs: Vec<_> = rpc.inputs.iter().map(|i| (i.input, i.value, i.score_bps)).collect();
+    let inputs: Vec<_> = rpc
+        .inputs
+        .iter()
+        .map(|i| (i.input, i.value, i.score_bps))
+        .collect();
     // Uptime: 20 slots observed, all with a success -> 10000; error rate 5/25 = 2000 bps.
     // Latency: terms enforce 200 ms? take the terms' max_read_latency_us, else 300 ms.
-    let target = if terms().max_read_latency_us > 0 { terms().max_read_latency_us as u64 } else { 300_000 };
+    let target = if terms().max_read_latency_us > 0 {
+        terms().max_read_latency_us as u64
+    } else {
+        300_000
+    };
     let lat = (target * 10_000 / 400_000).min(10_000) as u16;
     assert_eq!(
         inputs,
@@ -225,11 +250,25 @@ fn scores_weigh_their_inputs_and_skip_what_is_missing() {
     assert_eq!(rpc.score_bps, Some(expect as u16));
     // Compute: no probes, no efficiency -> only uptime, success rate and fault tolerance count.
     let compute = ServiceScore::of(&summary, &terms(), ServiceType::Compute);
-    assert_eq!(compute.inputs.iter().filter(|i| i.score_bps.is_none()).count(), 2);
+    assert_eq!(
+        compute
+            .inputs
+            .iter()
+            .filter(|i| i.score_bps.is_none())
+            .count(),
+        2
+    );
     // (2000 · 10000 + 1000 · 8000 + 1000 · 8000) / 4000.
     assert_eq!(compute.score_bps, Some(9_000));
     for service in ServiceType::ALL {
-        assert_eq!(service.weights().iter().map(|w| u32::from(w.1)).sum::<u32>(), 10_000);
+        assert_eq!(
+            service
+                .weights()
+                .iter()
+                .map(|w| u32::from(w.1))
+                .sum::<u32>(),
+            10_000
+        );
         assert_eq!(ServiceType::parse(service.as_str()), Some(service));
     }
 }
