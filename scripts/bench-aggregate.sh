@@ -12,6 +12,7 @@ RUNS="${RUNS:-3}"
 DATABASE="${DATABASE:-sqlite}"
 PG_ADMIN_URL="${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 ARGS=(--data-units "${DATA_UNITS:-100}" --reports "${REPORTS:-1000}" --records "${RECORDS:-100}")
+if [ "${GAUGES:-0}" = 1 ]; then ARGS+=(--gauges); fi
 mkdir -p target/bench
 RESULTS="target/bench/aggregate-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 cargo build --release -q -p sla-bench
@@ -24,7 +25,7 @@ for run in $(seq 1 "$RUNS"); do
   else
     url="sqlite:$dir/aggregate.sqlite"
   fi
-  "${BIN_DIR:-target/release}/sla-aggregate-bench" --database-url "$url" "${ARGS[@]}" | tee -a "$RESULTS"
+  "${BIN_DIR:-${CARGO_TARGET_DIR:-target}/release}/sla-aggregate-bench" --database-url "$url" "${ARGS[@]}" | tee -a "$RESULTS"
   rm -rf "$dir"
 done
 python3 - "$RESULTS" <<'PY'
@@ -32,6 +33,7 @@ import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 med = lambda f: statistics.median(f(r) for r in rows)
 print(f"\nmachine: {__import__('os').cpu_count()} cores; {len(rows)} runs; results in {sys.argv[1]}")
+print(f"records: {rows[0].get('records_are', 'service operations')}")
 print(f"full roll-up: {rows[0]['full']['records']} records in {med(lambda r: r['full']['seconds']):.2f} s "
       f"(limit 10 s: ratio {med(lambda r: r['full']['seconds'])/10:.2f})")
 print(f"incremental (+1 %): {med(lambda r: r['incremental']['seconds'])*1000:.0f} ms = "

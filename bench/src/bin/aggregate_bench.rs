@@ -1,6 +1,12 @@
 //! `sla-aggregate-bench`: the aggregator's full roll-up of N million records stored on SQLite
 //! (or PostgreSQL), then an incremental run after 1 % more records (issue 4's figures). Setup
 //! (signing and storing the reports) is not timed; each timed phase is printed as JSON.
+//!
+//! With `--gauges` (issue 16) every record is a gauge sample instead of a service operation, in a
+//! provider agent's shape (`bench/src/gauge_samples.rs`): each report holds rounds of the same
+//! 50 names (10 of them counters growing across the data unit's chain, with occasional
+//! restarts), 100 records = 2 rounds 30 s apart, ~1 % failed checks; same report and record
+//! counts, so the two runs compare.
 
 use std::time::Instant;
 
@@ -16,6 +22,11 @@ use sla_protocol::{
 use sla_storage::testing::{seed_allocation, seed_key, CONSUMER, PROVIDER};
 use sla_storage::Database;
 
+#[path = "../gauge_samples.rs"]
+mod gauge_samples;
+
+use gauge_samples::NAMES_PER_ROUND;
+
 #[derive(Debug, Parser)]
 struct Args {
     #[arg(long)]
@@ -29,6 +40,10 @@ struct Args {
     /// Records per report.
     #[arg(long, default_value_t = 100)]
     records: u64,
+    /// Records are gauge samples (a provider agent's 50 names per round) instead of reads and
+    /// writes.
+    #[arg(long)]
+    gauges: bool,
 }
 
 const EPOCH_LEN_S: u32 = 3600;
@@ -60,6 +75,7 @@ struct Chains {
     deployment: Deployment,
     start_ms: u64,
     records: u64,
+    gauges: bool,
     heads: Vec<(u64, ReportHash)>,
 }
 
@@ -72,8 +88,15 @@ impl Chains {
                 let key = key(unit);
                 let (sequence, prev) = self.heads[unit as usize];
                 let start = self.start_ms + n * MINUTE_MS;
+                let rounds = self.records.div_ceil(NAMES_PER_ROUND);
                 let records = (0..self.records)
                     .map(|r| {
+                        if self.gauges {
+                            let ts = start + r * (MINUTE_MS / self.records.max(1));
+                            let round = n * rounds + r / NAMES_PER_ROUND;
+                            let name = (r % NAMES_PER_ROUND) as usize;
+                            return gauge_samples::sample(unit, round, name, ts);
+                        }
                         let ts = start + r * (MINUTE_MS / self.records.max(1));
                         let latency = 500 + ((r * 7919 + n * 104_729 + unit) % 20_000) as u32;
                         match r % 10 {
@@ -160,6 +183,7 @@ async fn main() -> anyhow::Result<()> {
         },
         start_ms,
         records: args.records,
+        gauges: args.gauges,
         heads: vec![(0, ReportHash::ZERO); args.data_units as usize],
     };
     let setup = Instant::now();
@@ -198,6 +222,7 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "{}",
         serde_json::json!({
+            "records_are": if args.gauges { "gauge samples" } else { "service operations" },
             "full": { "records": full.records_counted, "reports": full.reports_read, "seconds": full_s,
                       "records_per_s": (full.records_counted as f64 / full_s).round() },
             "incremental": { "records": incremental.records_counted, "reports": incremental.reports_read,
