@@ -5,9 +5,10 @@
 
 use serde::Serialize;
 use sla_protocol::aggregate::{
-    Efficiency, GaugeSummary, ServiceScore, ServiceType, SlaTerms, Thresholds, ViewSummary,
-    WindowGauges,
+    Efficiency, EpochAccumulator, GaugeSummary, ServiceScore, ServiceType, SlaTerms, Thresholds,
+    ViewAccumulator, ViewSummary, WindowGauges,
 };
+use sla_protocol::Role;
 
 use super::{current_epoch, Source};
 use crate::error::DashboardError;
@@ -45,6 +46,20 @@ pub struct ViewMetrics {
     pub efficiency: Efficiency,
     /// The gauges, by name.
     pub gauges: Vec<GaugeSummary>,
+    /// With `above` / `below`: each gauge's slots beyond them in this epoch.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub beyond: Vec<GaugeBeyond>,
+}
+
+/// A gauge's slots beyond the thresholds asked for, in one epoch (from its accumulator).
+#[derive(Debug, Clone, Serialize)]
+pub struct GaugeBeyond {
+    /// The gauge.
+    pub name: String,
+    /// Slots whose greatest sample is above `above`.
+    pub slots_above: Option<u64>,
+    /// Slots whose least sample is below `below`.
+    pub slots_below: Option<u64>,
 }
 
 /// One epoch.
@@ -103,8 +118,30 @@ pub struct DataUnitMetrics {
     pub window: WindowMetrics,
 }
 
-fn view_metrics(view: &ViewSummary, gauge: Option<&str>) -> ViewMetrics {
+fn view_metrics(
+    view: &ViewSummary,
+    acc: Option<&ViewAccumulator>,
+    q: &MetricsQuery,
+) -> ViewMetrics {
+    let gauge = q.gauge.as_deref();
+    let beyond = match acc {
+        Some(acc) if q.thresholds != Thresholds::default() => view
+            .gauges
+            .iter()
+            .filter(|g| gauge.is_none_or(|name| g.name == name))
+            .map(|g| {
+                let (slots_above, slots_below) = acc.gauge_slots_beyond(&g.name, q.thresholds);
+                GaugeBeyond {
+                    name: g.name.clone(),
+                    slots_above,
+                    slots_below,
+                }
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     ViewMetrics {
+        beyond,
         checks: view.checks,
         faults: view.faults,
         fault_rate_bps: view.fault_rate_bps,
@@ -149,12 +186,22 @@ pub async fn metrics(
     }
     let first = last.saturating_sub(count - 1);
     let rollups = db.rollups().of_data_unit(data_unit, first, last).await?;
+    // Slot ranges live in the accumulators only: read them when thresholds are asked for.
+    let mut accumulators = Vec::new();
+    if q.thresholds != Thresholds::default() {
+        for r in &rollups {
+            if let Some(state) = db.rollups().state(data_unit, r.epoch).await? {
+                accumulators.push((r.epoch, state.accumulator));
+            }
+        }
+    }
     Ok(Some(build(
         data_unit,
         first,
         last,
         &allocation.terms,
         &rollups,
+        &accumulators,
         q,
     )))
 }
@@ -166,8 +213,15 @@ pub fn build(
     last: u64,
     terms: &SlaTerms,
     rollups: &[sla_storage::Rollup],
+    accumulators: &[(u64, EpochAccumulator)],
     q: &MetricsQuery,
 ) -> DataUnitMetrics {
+    let acc_of = |epoch: u64| {
+        accumulators
+            .iter()
+            .find(|(e, _)| *e == epoch)
+            .map(|(_, a)| a)
+    };
     let services: Vec<ServiceType> = match q.service {
         Some(s) => vec![s],
         None => ServiceType::ALL.to_vec(),
@@ -178,8 +232,8 @@ pub fn build(
         .map(|r| EpochMetrics {
             epoch: r.epoch,
             status: r.status.as_str().to_string(),
-            consumer: view_metrics(&r.summary.consumer, gauge),
-            provider: view_metrics(&r.summary.provider, gauge),
+            consumer: view_metrics(&r.summary.consumer, acc_of(r.epoch).map(|a| &a.consumer), q),
+            provider: view_metrics(&r.summary.provider, acc_of(r.epoch).map(|a| &a.provider), q),
             scores: services
                 .iter()
                 .map(|&s| ServiceScore::of(&r.summary, terms, s))
@@ -203,15 +257,16 @@ pub fn build(
             }
         })
         .collect();
+    let window_of = |role: Role| {
+        let mut w = WindowGauges::compute(rollups.iter().map(|r| r.summary.view(role)));
+        if q.thresholds != Thresholds::default() {
+            w.count_slots(accumulators.iter().map(|(_, a)| a.view(role)), q.thresholds);
+        }
+        filtered(w, gauge)
+    };
     let window = WindowMetrics {
-        consumer: filtered(
-            WindowGauges::compute(rollups.iter().map(|r| &r.summary.consumer), q.thresholds),
-            gauge,
-        ),
-        provider: filtered(
-            WindowGauges::compute(rollups.iter().map(|r| &r.summary.provider), q.thresholds),
-            gauge,
-        ),
+        consumer: window_of(Role::Consumer),
+        provider: window_of(Role::Provider),
         scores,
     };
     DataUnitMetrics {
@@ -267,6 +322,7 @@ pub fn panel(data_unit: u64, terms: &SlaTerms, rollups: &[sla_storage::Rollup]) 
         last,
         terms,
         rollups,
+        &[],
         &MetricsQuery::default(),
     );
     let newest = m.epochs.first();

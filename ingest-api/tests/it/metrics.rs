@@ -143,6 +143,15 @@ async fn gauges_scores_and_fault_rates_are_served_per_epoch_and_over_the_window(
         // Slots above 80 °C: one in each epoch; below 0 °C: one.
         assert_eq!((w["slots_above"].as_u64(), w["slots_below"].as_u64()), (Some(2), Some(1)));
         // 2 failed of 6 + 5 checks.
+        // Per epoch too, from the accumulators: the newest epoch has 90 °C (above) and -0.5 °C (below).
+        let beyond = newest["provider"]["beyond"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["name"] == "gpu0.temp_millicelsius")
+            .unwrap()
+            .clone();
+        assert_eq!((beyond["slots_above"].as_u64(), beyond["slots_below"].as_u64()), (Some(1), Some(1)));
         assert_eq!(m["window"]["provider"]["fault_rate_bps"], 2 * 10_000 / 11);
         // Efficiency over the window: mean of (1000, 3001) = 2000 of 4000.
         assert_eq!(m["window"]["provider"]["efficiency"]["overall_bps"], 5_000);

@@ -9,6 +9,7 @@ use super::efficiency::Efficiency;
 use super::gauges::{CounterSummary, GaugeSummary};
 use super::slots::ratio_bps;
 use super::summary::ViewSummary;
+use super::view::ViewAccumulator;
 use crate::gauge::GaugeUnit;
 
 /// One gauge over a window: sums and extremes of its epochs, the exact mean of all samples.
@@ -35,7 +36,8 @@ pub struct WindowGauge {
     /// For a counter: the sum of its epochs' increases and resets (saturating), and the rate over
     /// the sum of their spans.
     pub counter: Option<CounterSummary>,
-    /// Slots above the `above` threshold asked for, summed over the epochs.
+    /// Slots above the `above` threshold asked for, summed over the epochs (filled by
+    /// [`WindowGauges::count_slots`]).
     pub slots_above: Option<u64>,
     /// Slots below the `below` threshold asked for, summed over the epochs.
     pub slots_below: Option<u64>,
@@ -75,23 +77,41 @@ struct Fold {
     max: Option<i64>,
     last: Option<(u64, i64)>,
     counter: Option<(u128, u64, u64)>,
-    above: u64,
-    below: u64,
 }
 
 impl WindowGauges {
-    /// Folds one view's summaries of the window's epochs (any order; each epoch once).
-    pub fn compute<'a>(
-        views: impl IntoIterator<Item = &'a ViewSummary>,
+    /// Adds each gauge's slots above / below `thresholds` over the window's accumulators of this
+    /// view (any order; each epoch once).
+    pub fn count_slots<'a>(
+        &mut self,
+        views: impl IntoIterator<Item = &'a ViewAccumulator> + Clone,
         thresholds: Thresholds,
-    ) -> WindowGauges {
+    ) {
+        for g in &mut self.gauges {
+            let (mut above, mut below) = (
+                thresholds.above.map(|_| 0u64),
+                thresholds.below.map(|_| 0u64),
+            );
+            for view in views.clone() {
+                let (a, b) = view.gauge_slots_beyond(&g.name, thresholds);
+                above = above.zip(a).map(|(x, y)| x + y);
+                below = below.zip(b).map(|(x, y)| x + y);
+            }
+            g.slots_above = above;
+            g.slots_below = below;
+        }
+    }
+
+    /// Folds one view's summaries of the window's epochs (any order; each epoch once). The
+    /// slots above and below thresholds come from the accumulators: [`WindowGauges::count_slots`].
+    pub fn compute<'a>(views: impl IntoIterator<Item = &'a ViewSummary>) -> WindowGauges {
         let (mut checks, mut faults) = (0u64, 0u64);
         let mut folds: BTreeMap<&'a str, Fold> = BTreeMap::new();
         for view in views {
             checks = checks.saturating_add(view.checks);
             faults = faults.saturating_add(view.faults);
             for g in &view.gauges {
-                fold(folds.entry(g.name.as_str()).or_default(), g, thresholds);
+                fold(folds.entry(g.name.as_str()).or_default(), g);
             }
         }
         let gauges: Vec<WindowGauge> = folds
@@ -117,8 +137,8 @@ impl WindowGauges {
                         u64::try_from(r).unwrap_or(u64::MAX)
                     }),
                 }),
-                slots_above: thresholds.above.map(|_| f.above),
-                slots_below: thresholds.below.map(|_| f.below),
+                slots_above: None,
+                slots_below: None,
             })
             .collect();
         let efficiency = Efficiency::from_values(|name| {
@@ -137,7 +157,7 @@ impl WindowGauges {
     }
 }
 
-fn fold(f: &mut Fold, g: &GaugeSummary, thresholds: Thresholds) {
+fn fold(f: &mut Fold, g: &GaugeSummary) {
     f.epochs += 1;
     f.samples = f.samples.saturating_add(g.samples);
     f.failed = f.failed.saturating_add(g.failed);
@@ -154,11 +174,5 @@ fn fold(f: &mut Fold, g: &GaugeSummary, thresholds: Thresholds) {
             resets.saturating_add(c.resets),
             span.saturating_add(c.span_ms),
         ));
-    }
-    if let Some(t) = thresholds.above {
-        f.above += g.slots_above(t);
-    }
-    if let Some(t) = thresholds.below {
-        f.below += g.slots_below(t);
     }
 }

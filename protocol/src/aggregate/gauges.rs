@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::gauge_window::Thresholds;
 use super::wire::{Put, Reader};
 use super::{AggregateError, SLOT_LEN_MS};
 use crate::gauge::{is_counter, GaugeUnit};
@@ -175,11 +176,9 @@ impl GaugeAccumulator {
         Ok(acc)
     }
 
-    /// The derived values of a gauge named `name` with `failed` failed checks.
-    pub(crate) fn summary(&self, name: &str, failed: u64) -> GaugeSummary {
-        let known = self.count > 0;
-        let slots = self
-            .slots
+    /// The range of the samples of every slot that has one, ascending.
+    pub(crate) fn slot_ranges(&self) -> Vec<GaugeSlot> {
+        self.slots
             .iter()
             .enumerate()
             .filter(|(_, s)| **s != EMPTY_SLOT)
@@ -188,7 +187,28 @@ impl GaugeAccumulator {
                 min,
                 max,
             })
-            .collect();
+            .collect()
+    }
+
+    /// `(slots above, slots below)` the thresholds given: slots whose greatest sample is
+    /// greater than `above`, whose least is less than `below`.
+    pub(crate) fn slots_beyond(&self, thresholds: Thresholds) -> (Option<u64>, Option<u64>) {
+        let count = |pred: &dyn Fn(&(i64, i64)) -> bool| {
+            self.slots
+                .iter()
+                .filter(|s| **s != EMPTY_SLOT && pred(s))
+                .count() as u64
+        };
+        (
+            thresholds.above.map(|t| count(&|s| s.1 > t)),
+            thresholds.below.map(|t| count(&|s| s.0 < t)),
+        )
+    }
+
+    /// The derived values of a gauge named `name` with `failed` failed checks.
+    pub(crate) fn summary(&self, name: &str, failed: u64) -> GaugeSummary {
+        let known = self.count > 0;
+        let slots = self.slots.iter().filter(|s| **s != EMPTY_SLOT).count() as u32;
         GaugeSummary {
             name: name.to_string(),
             unit: GaugeUnit::of(name),
@@ -292,23 +312,14 @@ pub struct GaugeSummary {
     pub last: Option<i64>,
     /// The latest sample's timestamp, Unix ms.
     pub last_at_ms: Option<u64>,
-    /// The range of the samples of every slot that has one, ascending.
-    pub slots: Vec<GaugeSlot>,
+    /// Slots with a sample. Their ranges (for the slots above or below a threshold) are in the
+    /// accumulator only: [`crate::aggregate::ViewAccumulator::gauge_slots`].
+    pub slots: u32,
     /// For a counter (`…_total`) with samples: its increase and rate.
     pub counter: Option<CounterSummary>,
 }
 
 impl GaugeSummary {
-    /// Slots with a sample above `threshold` (their greatest sample is greater).
-    pub fn slots_above(&self, threshold: i64) -> u64 {
-        self.slots.iter().filter(|s| s.max > threshold).count() as u64
-    }
-
-    /// Slots with a sample below `threshold` (their least sample is less).
-    pub fn slots_below(&self, threshold: i64) -> u64 {
-        self.slots.iter().filter(|s| s.min < threshold).count() as u64
-    }
-
     pub(crate) fn encode_into(&self, out: &mut Vec<u8>) {
         out.put_u8(self.name.len() as u8);
         out.extend_from_slice(self.name.as_bytes());
@@ -325,12 +336,7 @@ impl GaugeSummary {
             out.put_opt_i64(v);
         }
         out.put_opt_u64(self.last_at_ms);
-        out.put_u32(self.slots.len() as u32);
-        for s in &self.slots {
-            out.put_u32(s.slot);
-            out.put_i64(s.min);
-            out.put_i64(s.max);
-        }
+        out.put_u32(self.slots);
         match &self.counter {
             None => out.put_u8(0),
             Some(c) => {

@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use foldhash::{HashMap, HashMapExt};
 
 use super::context::AggregationContext;
-use super::gauges::GaugeAccumulator;
+use super::gauge_window::Thresholds;
+use super::gauges::{GaugeAccumulator, GaugeSlot};
 use super::kind::OpKind;
 use super::latency::LatencyMultiset;
 use super::slots::{ratio_bps, word_mask, words, SlotBitmap, SlotCounts};
@@ -147,6 +148,26 @@ impl ViewAccumulator {
             slots_failure: SlotBitmap::default(),
             slots_covered: SlotBitmap::default(),
             reports: BTreeSet::new(),
+        }
+    }
+
+    /// The range of gauge `name`'s samples in every slot that has one, ascending; `None` when
+    /// this view has no record of it. Kept here, not in the summary: 60 ranges per gauge and
+    /// hour would triple what every roll-up stores, and only thresholds need them.
+    pub fn gauge_slots(&self, name: &str) -> Option<Vec<GaugeSlot>> {
+        self.custom.get(name).map(|c| c.gauge.slot_ranges())
+    }
+
+    /// `(slots above, slots below)` the thresholds of gauge `name` (see `docs/aggregation.md`,
+    /// "Gauges"): slots whose greatest sample is greater than `above`, least less than `below`.
+    pub fn gauge_slots_beyond(
+        &self,
+        name: &str,
+        thresholds: Thresholds,
+    ) -> (Option<u64>, Option<u64>) {
+        match self.custom.get(name) {
+            Some(c) => c.gauge.slots_beyond(thresholds),
+            None => (thresholds.above.map(|_| 0), thresholds.below.map(|_| 0)),
         }
     }
 

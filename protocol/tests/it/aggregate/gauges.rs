@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use sla_protocol::aggregate::{
     aggregate_records, Efficiency, EpochAccumulator, Resource, ScoreInputKind, ServiceScore,
-    ServiceType, ViewAccumulator,
+    ServiceType, Thresholds, ViewAccumulator,
 };
 use sla_protocol::gauge::{names, GaugeUnit};
 use sla_protocol::{Operation, QosRecord, Role};
@@ -57,7 +57,8 @@ proptest! {
 
     #[test]
     fn gauge_values_match_the_reference(records in gauge_strategy(300)) {
-        let summary = aggregate_records(ctx(0), Role::Provider, &records).summary();
+        let acc = aggregate_records(ctx(0), Role::Provider, &records);
+        let summary = acc.summary();
         prop_assert_eq!(summary.checks, records.len() as u64);
         let faults = records.iter().filter(|r| !r.success).count() as u64;
         prop_assert_eq!(summary.faults, faults);
@@ -90,7 +91,8 @@ proptest! {
             prop_assert_eq!(g.last, samples.iter().max().map(|s| s.1));
             // Every slot's range, and the threshold counts they give.
             let start = epoch_start_ms(0);
-            for slot in &g.slots {
+            let ranges = acc.gauge_slots(name).unwrap();
+            for slot in &ranges {
                 let in_slot: Vec<i64> = samples.iter()
                     .filter(|s| (s.0 - start) / 60_000 == u64::from(slot.slot))
                     .map(|s| s.1).collect();
@@ -98,11 +100,13 @@ proptest! {
                 prop_assert_eq!(Some(slot.max), in_slot.iter().max().copied());
             }
             let slots_with: std::collections::BTreeSet<u64> = samples.iter().map(|s| (s.0 - start) / 60_000).collect();
-            prop_assert_eq!(g.slots.len(), slots_with.len());
+            prop_assert_eq!(ranges.len(), slots_with.len());
+            prop_assert_eq!(g.slots as usize, slots_with.len());
             let above = slots_with.iter().filter(|&&k| samples.iter().any(|s| (s.0 - start) / 60_000 == k && s.1 > 50)).count() as u64;
-            prop_assert_eq!(g.slots_above(50), above);
+            let beyond = acc.gauge_slots_beyond(name, Thresholds { above: Some(50), below: Some(0) });
+            prop_assert_eq!(beyond.0, Some(above));
             let below = slots_with.iter().filter(|&&k| samples.iter().any(|s| (s.0 - start) / 60_000 == k && s.1 < 0)).count() as u64;
-            prop_assert_eq!(g.slots_below(0), below);
+            prop_assert_eq!(beyond.1, Some(below));
             if name.ends_with("_total") && !samples.is_empty() {
                 let (inc, resets) = naive_increase(&mut samples);
                 let c = g.counter.expect("a counter with samples has a counter summary");
