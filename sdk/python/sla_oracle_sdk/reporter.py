@@ -95,18 +95,22 @@ class Reporter:
         """Signs the chain's next report and stores it as pending (not yet posted).
 
         The period defaults to [previous report's end, now + 1 ms) — the +1 because the end is
-        exclusive and a gauge read now is stamped now — capped at 24 h; the first report's
-        starts at its earliest record (or one hour before its end when it has none).
+        exclusive and a gauge read now is stamped now — capped at 24 h (a longer silence leaves
+        a gap, which is allowed); the first report's starts at its earliest record (or one hour
+        before its end when it has none).
         """
         if self.state.get("pending"):
             raise RuntimeError("a signed report is still pending: post() it first")
         records = list(records)
+        last_end = self.state["last_period_end_ms"]
         end = period_end_ms
         if end is None:
-            end = max([int(time.time() * 1000)] + [r.timestamp_ms for r in records]) + 1
+            # After every record and after the previous period, even within one millisecond.
+            times = [int(time.time() * 1000)] + [r.timestamp_ms for r in records]
+            end = max(times + ([last_end] if last_end is not None else [])) + 1
         start = period_start_ms
         if start is None:
-            start = self.state["last_period_end_ms"]
+            start = last_end
             if start is None:
                 start = min([r.timestamp_ms for r in records], default=end - 3_600_000)
             start = max(start, end - MAX_PERIOD_MS)

@@ -73,3 +73,51 @@ def test_gauge_value_range():
     for bad in (2**63, 1.5, True):
         with pytest.raises(ReportError):
             gauge("x", bad, START)
+
+
+def test_cron_example_reads_prometheus_text(tmp_path):
+    import http.server
+    import importlib.util
+    import pathlib
+    import threading
+    from types import SimpleNamespace
+
+    text = (
+        "# HELP x\n"
+        "cardano_node_metrics_remainingKESPeriods_int 57\n"
+        'nvidia_gpu_temp{gpu="0",name="RTX 4090"} 61.25 1700000000000\n'
+        'nvidia_gpu_temp{gpu="1",name="RTX 4090"} 70\n'
+    ).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(text)
+
+        def log_message(self, *a):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    path = pathlib.Path(__file__).resolve().parents[1] / "examples" / "cron_reporter.py"
+    spec = importlib.util.spec_from_file_location("cron_reporter", path)
+    cron = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cron)
+    args = SimpleNamespace(
+        prometheus=f"http://127.0.0.1:{server.server_port}/metrics",
+        map=[
+            "cardano_node_metrics_remainingKESPeriods_int=cardano.kes_remaining_count",
+            'nvidia_gpu_temp{gpu="0",name="RTX 4090"}=gpu0.temp_millicelsius*1000',
+            "absent_metric=miner.hashrate_hashes_per_s",
+        ],
+        json_file=None,
+    )
+    records = cron.read_gauges(args, START)
+    server.shutdown()
+    assert [(r.custom_name, r.custom_value, r.success) for r in records] == [
+        ("cardano.kes_remaining_count", 57, True),
+        ("gpu0.temp_millicelsius", 61250, True),
+        ("miner.hashrate_hashes_per_s", 0, False),
+    ]
+    assert encode_report(report(records))  # a failed check is a valid record too
