@@ -79,7 +79,7 @@ def test_reporter_chain_resumes_from_its_state_file(client, tmp_path):
 
     listed = client.list_reports(DATA_UNIT, limit=1000)
     assert {ack1["report_hash"], ack2["report_hash"]} <= {
-        r["report_hash"] for r in listed["reports"]
+        r["hash"] for r in listed["reports"]
     }
     status = client.reporter_status(public_key(PROVIDER_SEED), DATA_UNIT)
     assert status["last_sequence"] == 2 and status["last_hash"] == ack2["report_hash"]
