@@ -46,7 +46,7 @@ if [ -n "${SLA_TEST_POSTGRES_URL:-}" ] && command -v psql >/dev/null; then
   done
 fi
 
-step "test dependencies (nginx with WebDAV for the probe agent tests)"
+step "test dependencies (nginx with WebDAV for the probe agent tests, prometheus-node-exporter for its gauges)"
 if [ -x scripts/install-test-deps.sh ]; then
   scripts/install-test-deps.sh
 fi
@@ -72,5 +72,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test (SQLite and PostgreSQL suites, anvil integration tests)"
 cargo test --workspace --locked
+
+step "Python SDK: every report and ed25519 vector, Merkle proofs, end to end against sla-ingest-api"
+scripts/test-python-sdk.sh
 
 step "all tests passed"
