@@ -246,15 +246,26 @@ fn transport_failure(error: &reqwest::Error, bytes: u64) -> Outcome {
     }
 }
 
-/// The error code and detail of a request that failed without an HTTP answer (also used by the
-/// gauge sources).
-pub(crate) fn describe_error(error: &reqwest::Error) -> (u16, String) {
-    let (code, label) = if error.is_timeout() {
-        (ERR_TIMEOUT, "timeout")
+/// What kind of failure a request without an HTTP answer had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TransportKind {
+    /// It took too long.
+    Timeout,
+    /// No connection could be made.
+    Connect,
+    /// The connection broke (or anything else below HTTP).
+    Other,
+}
+
+/// The kind and detail of a request that failed without an HTTP answer; the storage probe, the
+/// gauge sources and the checks each map the kind to their own codes.
+pub(crate) fn transport_error(error: &reqwest::Error) -> (TransportKind, String) {
+    let (kind, label) = if error.is_timeout() {
+        (TransportKind::Timeout, "timeout")
     } else if error.is_connect() {
-        (ERR_CONNECT, "connect")
+        (TransportKind::Connect, "connect")
     } else {
-        (ERR_TRANSPORT, "transport")
+        (TransportKind::Other, "transport")
     };
     // Innermost cause first: it says what happened ("Connection refused"); the outer layers
     // (with the long URL) come after, and the bound cuts them rather than the cause.
@@ -266,7 +277,19 @@ pub(crate) fn describe_error(error: &reqwest::Error) -> (u16, String) {
     }
     chain.reverse();
     chain.dedup();
-    (code, format!("{label}: {}", chain.join("; ")))
+    (kind, format!("{label}: {}", chain.join("; ")))
+}
+
+/// The error code and detail of a request that failed without an HTTP answer (also used by the
+/// gauge sources).
+pub(crate) fn describe_error(error: &reqwest::Error) -> (u16, String) {
+    let (kind, detail) = transport_error(error);
+    let code = match kind {
+        TransportKind::Timeout => ERR_TIMEOUT,
+        TransportKind::Connect => ERR_CONNECT,
+        TransportKind::Other => ERR_TRANSPORT,
+    };
+    (code, detail)
 }
 
 /// Cuts `detail` to the format's 255 bytes, on a character boundary.

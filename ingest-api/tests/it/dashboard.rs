@@ -4,29 +4,8 @@
 //! against the whole stack by `devstack/tests/it/dashboard.rs`.
 
 use sla_protocol::ReportHash;
-use sla_storage::mirror::{ChainOrigin, ContractConfig};
 
 use crate::helpers::*;
-
-async fn seed_contract(app: &TestApp) {
-    let mut w = app.db.mirror().begin_write().await.unwrap();
-    w.insert_contract(&ContractConfig {
-        admin: PROVIDER,
-        genesis_time: 0,
-        epoch_length: 3_600,
-        submission_window: 3_600,
-        unbonding_delay: 3_600,
-        allocation_request_ttl: 3_600,
-        origin: ChainOrigin {
-            block_number: 1,
-            log_index: Some(0),
-            tx_hash: Some([1; 32]),
-        },
-    })
-    .await
-    .unwrap();
-    w.commit().await.unwrap();
-}
 
 async fn get(app: &TestApp, path: &str) -> (u16, String, String, String) {
     let r = app.http.get(app.url(path)).send().await.unwrap();
@@ -47,7 +26,7 @@ async fn pages_are_served_with_a_strict_policy_and_every_bad_parameter_is_named(
         let (status, ctype, _, body) = get(&app, "/dashboard").await;
         assert_eq!((status, ctype.as_str()), (503, "text/html; charset=utf-8"));
         assert!(body.contains("not mirrored from the chain yet"), "{body}");
-        seed_contract(&app).await;
+        seed_contract(&app, 3_600).await;
 
         let (status, ctype, csp, body) = get(&app, "/dashboard").await;
         assert_eq!(status, 200, "{body}");
@@ -161,7 +140,7 @@ async fn pages_are_served_with_a_strict_policy_and_every_bad_parameter_is_named(
 #[tokio::test]
 async fn markup_a_reporter_signed_is_shown_as_text() {
     for_each_backend(|app, _| async move {
-        seed_contract(&app).await;
+        seed_contract(&app, 3_600).await;
         let reporter = consumer();
         let mut report = reporter.report(1, ReportHash::ZERO, past_hour(3));
         report.records[1].error_detail = "<img src=x onerror=alert(1)>&".into();
@@ -191,7 +170,7 @@ async fn markup_a_reporter_signed_is_shown_as_text() {
 async fn the_pages_can_be_switched_off_while_their_json_stays() {
     for backend in backends() {
         let app = spawn_app_with(&backend, &["--dashboard-path", "off"]).await;
-        seed_contract(&app).await;
+        seed_contract(&app, 3_600).await;
         assert_eq!(app.status_of("/dashboard").await, 404);
         assert_eq!(app.status_of("/").await, 404);
         assert_eq!(app.status_of("/v1/overview").await, 200);

@@ -323,3 +323,24 @@ pub(crate) fn past_hour(hours_ago: u64) -> u64 {
 pub(crate) fn problem_rule(body: &Value) -> &str {
     body["rule"].as_str().unwrap_or("<none>")
 }
+
+/// The contract's configuration in the chain mirror: genesis 0, epochs of `epoch_length` s.
+pub(crate) async fn seed_contract(app: &TestApp, epoch_length: u32) {
+    let mut w = app.db.mirror().begin_write().await.unwrap();
+    w.insert_contract(&sla_storage::mirror::ContractConfig {
+        admin: PROVIDER,
+        genesis_time: 0,
+        epoch_length,
+        submission_window: 3_600,
+        unbonding_delay: 3_600,
+        allocation_request_ttl: 3_600,
+        origin: sla_storage::mirror::ChainOrigin {
+            block_number: 1,
+            log_index: Some(0),
+            tx_hash: Some([1; 32]),
+        },
+    })
+    .await
+    .unwrap();
+    w.commit().await.unwrap();
+}

@@ -5,33 +5,12 @@
 use sla_protocol::aggregate::{AggregationContext, EpochAccumulator, EpochConfig, SlaTerms};
 use sla_protocol::gauge::names;
 use sla_protocol::{Operation, QosRecord};
-use sla_storage::mirror::{ChainOrigin, ContractConfig};
 use sla_storage::rollups::RollupWrite;
 use sla_storage::RollupStatus;
 
 use crate::helpers::*;
 
 const EPOCH_S: u64 = 3_600;
-
-async fn seed_contract(app: &TestApp) {
-    let mut w = app.db.mirror().begin_write().await.unwrap();
-    w.insert_contract(&ContractConfig {
-        admin: PROVIDER,
-        genesis_time: 0,
-        epoch_length: EPOCH_S as u32,
-        submission_window: 3_600,
-        unbonding_delay: 3_600,
-        allocation_request_ttl: 3_600,
-        origin: ChainOrigin {
-            block_number: 1,
-            log_index: Some(0),
-            tx_hash: Some([1; 32]),
-        },
-    })
-    .await
-    .unwrap();
-    w.commit().await.unwrap();
-}
 
 fn gauge(epoch: u64, offset_ms: u64, name: &str, value: i64) -> QosRecord {
     let op = Operation::Custom {
@@ -96,7 +75,7 @@ async fn get(app: &TestApp, path: &str) -> (u16, String, serde_json::Value) {
 #[tokio::test]
 async fn gauges_scores_and_fault_rates_are_served_per_epoch_and_over_the_window() {
     for_each_backend(|app, _| async move {
-        seed_contract(&app).await;
+        seed_contract(&app, EPOCH_S as u32).await;
         // The epoch in progress and the one before, so that the page (which shows the newest
         // epochs) has them too.
         let now = sla_runtime::now_ms() / 1_000 / EPOCH_S;

@@ -18,7 +18,7 @@ use sla_protocol::{Operation, QosRecord};
 
 pub use config::ChecksConfig;
 
-use super::endpoint::bound_detail;
+use super::endpoint::{bound_detail, TransportKind};
 
 /// Could not connect (refused, unreachable, DNS failure, TLS handshake).
 pub const ERR_CONNECT: u16 = 1;
@@ -174,25 +174,15 @@ fn gauge_failed(ts: u64, name: String, code: u16, detail: &str) -> QosRecord {
     )
 }
 
-/// The code and detail of a failed HTTP exchange; the innermost cause comes first so that the
-/// 255-byte bound cuts the URL, not the reason.
+/// The code and detail of a failed HTTP exchange, in the checks' codes.
 fn transport_failure(error: &reqwest::Error) -> (u16, String) {
-    let (code, label) = if error.is_timeout() {
-        (ERR_TIMEOUT, "timeout")
-    } else if error.is_connect() {
-        (ERR_CONNECT, "connect")
-    } else {
-        (ERR_TRANSPORT, "transport")
+    let (kind, detail) = super::endpoint::transport_error(error);
+    let code = match kind {
+        TransportKind::Timeout => ERR_TIMEOUT,
+        TransportKind::Connect => ERR_CONNECT,
+        TransportKind::Other => ERR_TRANSPORT,
     };
-    let mut chain = vec![error.to_string()];
-    let mut source = std::error::Error::source(error);
-    while let Some(s) = source {
-        chain.push(s.to_string());
-        source = s.source();
-    }
-    chain.reverse();
-    chain.dedup();
-    (code, format!("{label}: {}", chain.join("; ")))
+    (code, detail)
 }
 
 /// The failure of a check that did not finish within `timeout`.

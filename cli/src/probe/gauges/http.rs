@@ -6,6 +6,27 @@ use reqwest::header::HeaderMap;
 use super::{Failure, ERR_FORMAT};
 use crate::probe::endpoint::describe_error;
 
+/// Checks a source's `name`, `url` (http or https) and `timeout` (positive) at `field`.
+pub(super) fn check_source(
+    field: &str,
+    name: &str,
+    url: &str,
+    timeout: std::time::Duration,
+) -> anyhow::Result<reqwest::Url> {
+    use anyhow::{bail, Context};
+    if name.trim().is_empty() {
+        bail!("{field}.name must not be empty");
+    }
+    let url = reqwest::Url::parse(url).with_context(|| format!("{field}.url"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        bail!("{field}.url must be an http or https URL");
+    }
+    if timeout.is_zero() {
+        bail!("{field}.timeout must be positive");
+    }
+    Ok(url)
+}
+
 /// Largest answer read from an exporter: 8 MiB (node_exporter on a big host sends ~0.5 MiB).
 pub(super) const MAX_BODY_BYTES: usize = 8 << 20;
 

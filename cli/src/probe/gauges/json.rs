@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 use serde_json::Value;
@@ -68,16 +68,7 @@ pub struct JsonSource {
 impl JsonSource {
     /// Checks the table at `field`.
     pub fn new(config: &JsonConfig, field: &str) -> anyhow::Result<JsonSource> {
-        if config.name.trim().is_empty() {
-            bail!("{field}.name must not be empty");
-        }
-        let url = reqwest::Url::parse(&config.url).with_context(|| format!("{field}.url"))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            bail!("{field}.url must be an http or https URL");
-        }
-        if config.timeout.0.is_zero() {
-            bail!("{field}.timeout must be positive");
-        }
+        let url = super::http::check_source(field, &config.name, &config.url, config.timeout.0)?;
         let mut headers = HeaderMap::new();
         for (k, v) in &config.headers {
             let name = HeaderName::try_from(k.as_str())

@@ -100,16 +100,7 @@ pub struct PrometheusSource {
 impl PrometheusSource {
     /// Checks the table at `field` (with its preset's series first).
     pub fn new(config: &PrometheusConfig, field: &str) -> anyhow::Result<PrometheusSource> {
-        if config.name.trim().is_empty() {
-            bail!("{field}.name must not be empty");
-        }
-        let url = reqwest::Url::parse(&config.url).with_context(|| format!("{field}.url"))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            bail!("{field}.url must be an http or https URL");
-        }
-        if config.timeout.0.is_zero() {
-            bail!("{field}.timeout must be positive");
-        }
+        let url = super::http::check_source(field, &config.name, &config.url, config.timeout.0)?;
         let preset_series;
         let mut all: Vec<(String, &SeriesConfig)> = Vec::new();
         if let Some(preset) = &config.preset {
