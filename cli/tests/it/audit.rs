@@ -246,7 +246,7 @@ async fn audit_matches_honest_results_and_names_tampered_withheld_and_wrong_ones
     forged["provider"]["gauges"] = serde_json::json!([{
         "name": "host.cpu.util_bp", "unit": "bp", "samples": 1, "failed": 0, "sum": "100",
         "min": 100, "max": 100, "mean": 100, "last": 100, "last_at_ms": start_ms,
-        "slots": [{"slot": 0, "min": 100, "max": 100}], "counter": null
+        "slots": 1, "counter": null
     }]);
     sqlx::query("UPDATE epoch_rollups SET summary_json = ? WHERE data_unit = ? AND epoch = ?")
         .bind(forged.to_string())
