@@ -3,7 +3,6 @@
 //! one of them so their heights differ by a known amount), compute endpoints as tiny axum servers,
 //! and the agent with checks only delivering signed reports to the real ingest API.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use alloy::node_bindings::{Anvil, AnvilInstance};
@@ -14,7 +13,7 @@ use sla_protocol::{Operation, QosRecord};
 use tokio::net::TcpListener;
 
 use crate::helpers::{
-    assert_chain, eventually, generate_key, sla_json, Agent, Ingest, CHAIN_ID, CONTRACT, DATA_UNIT,
+    assert_chain, eventually, generate_key, sla_json, write_probe_config, Agent, Ingest,
 };
 use crate::nginx::Nginx;
 
@@ -327,38 +326,6 @@ async fn compute_checks_run_locally_and_at_endpoints() {
     }
 }
 
-/// A probe configuration with checks only (no storage), short intervals.
-fn checks_only_config(
-    dir: &Path,
-    key_file: &Path,
-    ingest: &str,
-    checks: &str,
-) -> std::path::PathBuf {
-    let path = dir.join("probe.toml");
-    let text = format!(
-        r#"data_unit = {DATA_UNIT}
-role = "consumer"
-key_file = "{key}"
-ingest_url = "{ingest}"
-spool = "spool/probe.sqlite"
-chain_id = {CHAIN_ID}
-contract = "{CONTRACT}"
-probe_interval = "300ms"
-report_interval = "1s"
-
-[delivery]
-timeout = "2s"
-retry_initial = "100ms"
-retry_max = "500ms"
-shutdown_grace = "3s"
-
-{checks}"#,
-        key = key_file.display(),
-    );
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_with_checks_only_delivers_signed_reports_of_them() {
     let dir = tempfile::tempdir().unwrap();
@@ -368,7 +335,7 @@ async fn an_agent_with_checks_only_delivers_signed_reports_of_them() {
     std::fs::create_dir_all(&files).unwrap();
     std::fs::write(files.join("page.html"), b"<h1>served</h1>").unwrap();
     let ingest = Ingest::start(dir.path(), key).await;
-    let config = checks_only_config(
+    let config = write_probe_config(
         dir.path(),
         &key_file,
         &ingest.base(),

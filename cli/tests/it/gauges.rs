@@ -17,8 +17,8 @@ use serde_json::Value;
 use sla_protocol::{Operation, QosRecord};
 
 use crate::helpers::{
-    assert_chain, eventually, generate_key, run_sla, sla_json, stderr, Agent, Ingest, CHAIN_ID,
-    CONTRACT, DATA_UNIT,
+    assert_chain, eventually, generate_key, run_sla, sla_json, stderr, write_probe_config, Agent,
+    Ingest,
 };
 use crate::nginx::free_port;
 
@@ -124,34 +124,6 @@ miner_shares_accepted_total 1024
 miner_shares_rejected_total 7
 "#;
 
-/// A probe configuration with no storage, only the given `[gauges]` TOML.
-fn gauge_config(dir: &Path, key_file: &Path, ingest_url: &str, gauges: &str) -> PathBuf {
-    let path = dir.join("probe.toml");
-    let text = format!(
-        r#"data_unit = {DATA_UNIT}
-role = "consumer"
-key_file = "{key}"
-ingest_url = "{ingest_url}"
-spool = "spool/probe.sqlite"
-chain_id = {CHAIN_ID}
-contract = "{CONTRACT}"
-probe_interval = "300ms"
-report_interval = "1s"
-
-[delivery]
-timeout = "2s"
-retry_initial = "100ms"
-retry_max = "500ms"
-shutdown_grace = "3s"
-
-{gauges}
-"#,
-        key = key_file.display(),
-    );
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 /// `sla probe once --json`: every record by gauge name.
 fn once(config: &Path) -> BTreeMap<String, Value> {
     let out = sla_json(&["probe", "once", "--config", config.to_str().unwrap()]);
@@ -202,7 +174,7 @@ async fn exporter_series_become_exactly_scaled_gauges() {
     let exporter = NodeExporter::start();
     exporter.write("rig.prom", RIG_SERIES);
     let url = exporter.url();
-    let config = gauge_config(
+    let config = write_probe_config(
         dir.path(),
         &key_file,
         "http://127.0.0.1:1",
@@ -279,7 +251,7 @@ preset = "node-exporter"
 async fn host_gauges_describe_this_host() {
     let dir = tempfile::tempdir().unwrap();
     let (key_file, _) = generate_key(dir.path());
-    let config = gauge_config(
+    let config = write_probe_config(
         dir.path(),
         &key_file,
         "http://127.0.0.1:1",
@@ -380,7 +352,7 @@ async fn broken_exporters_give_failed_records_within_the_timeout() {
     let series = |gauge: &str| {
         format!("[[gauges.prometheus.series]]\nmetric = \"up\"\ngauge = \"{gauge}\"\nunit = \"count\"\n")
     };
-    let config = gauge_config(
+    let config = write_probe_config(
         dir.path(),
         &key_file,
         "http://127.0.0.1:1",
@@ -538,7 +510,7 @@ fn configuration_mistakes_are_one_line_naming_the_field() {
             "nothing to measure: configure [storage], [checks], [gauges] or several",
         ),
     ] {
-        let config = gauge_config(dir.path(), &key_file, "http://127.0.0.1:1", &gauges);
+        let config = write_probe_config(dir.path(), &key_file, "http://127.0.0.1:1", &gauges);
         let out = run_sla(&["probe", "once", "--config", config.to_str().unwrap()]);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{err}");
@@ -563,7 +535,7 @@ async fn gauges_only_agent_posts_signed_reports_and_recovers_from_a_broken_expor
     let fixed = Arc::new(AtomicBool::new(false));
     let exporter = test_exporter(fixed.clone()).await;
     let hang = hanging_server().await;
-    let config = gauge_config(
+    let config = write_probe_config(
         dir.path(),
         &key_file,
         &ingest.base(),

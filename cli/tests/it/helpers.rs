@@ -280,16 +280,15 @@ pub(crate) fn generate_key(dir: &Path) -> (PathBuf, [u8; 32]) {
     (path, key)
 }
 
-/// Writes a probe configuration (TOML) with short intervals for tests.
-pub(crate) fn write_config(
+/// Writes a probe configuration (TOML) with short intervals for tests: the common fields and
+/// delivery settings, then `tables` as given (`[storage]`, `[checks]`, `[gauges]`, …).
+pub(crate) fn write_probe_config(
     dir: &Path,
     key_file: &Path,
-    storage_url: &str,
     ingest_url: &str,
-    upload_sizes: &[u64],
+    tables: &str,
 ) -> PathBuf {
     let path = dir.join("probe.toml");
-    let sizes: Vec<String> = upload_sizes.iter().map(u64::to_string).collect();
     let text = format!(
         r#"data_unit = {DATA_UNIT}
 role = "consumer"
@@ -301,23 +300,38 @@ contract = "{CONTRACT}"
 probe_interval = "300ms"
 report_interval = "1s"
 
-[storage]
-url = "{storage_url}"
-small_object_bytes = 4096
-upload_sizes = [{sizes}]
-timeout = "5s"
-
 [delivery]
 timeout = "2s"
 retry_initial = "100ms"
 retry_max = "500ms"
 shutdown_grace = "3s"
+
+{tables}
 "#,
         key = key_file.display(),
-        sizes = sizes.join(", "),
     );
     std::fs::write(&path, text).unwrap();
     path
+}
+
+/// A probe configuration of a storage endpoint (see [`write_probe_config`]).
+pub(crate) fn write_config(
+    dir: &Path,
+    key_file: &Path,
+    storage_url: &str,
+    ingest_url: &str,
+    upload_sizes: &[u64],
+) -> PathBuf {
+    let sizes: Vec<String> = upload_sizes.iter().map(u64::to_string).collect();
+    let storage = format!(
+        r#"[storage]
+url = "{storage_url}"
+small_object_bytes = 4096
+upload_sizes = [{}]
+timeout = "5s""#,
+        sizes.join(", ")
+    );
+    write_probe_config(dir, key_file, ingest_url, &storage)
 }
 
 /// `sla probe run` as a child process, its log in a file.
