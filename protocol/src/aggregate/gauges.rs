@@ -8,9 +8,6 @@ use super::wire::{Put, Reader};
 use super::{AggregateError, SLOT_LEN_MS};
 use crate::gauge::{is_counter, GaugeUnit};
 
-/// The value of a slot no sample fell into.
-const EMPTY_SLOT: (i64, i64) = (i64::MAX, i64::MIN);
-
 /// The successful samples of one gauge. Adding samples or merging in any order gives the same
 /// state: every field is a commutative fold (sums, extremes, the greatest `(timestamp, value)`),
 /// and a counter's samples are kept as a multiset, sorted before use.
@@ -22,9 +19,10 @@ pub(crate) struct GaugeAccumulator {
     pub(crate) max: i64,
     /// `(timestamp_ms, value)` of the latest sample; of two at the same instant, the greater value.
     pub(crate) last: (u64, i64),
-    /// Per slot of the epoch, `(min, max)` of its samples; empty until the first sample, then one
-    /// entry per slot ([`EMPTY_SLOT`] where none fell).
-    pub(crate) slots: Vec<(i64, i64)>,
+    /// The range of every slot that has a sample, ascending by slot. Sparse on purpose: its size
+    /// follows the samples, so a report of many distinct names cannot make the aggregator
+    /// allocate a whole epoch of slots for each.
+    pub(crate) slots: Vec<GaugeSlot>,
     /// Every sample of a counter, `(timestamp_ms, value)`, ascending; empty for other gauges.
     pub(crate) series: Vec<(u64, i64)>,
 }
@@ -59,11 +57,19 @@ impl GaugeAccumulator {
         self.min = self.min.min(value);
         self.max = self.max.max(value);
         self.last = self.last.max((timestamp_ms, value));
-        if self.slots.is_empty() {
-            self.slots = vec![EMPTY_SLOT; slot_count as usize];
+        let slot = (offset_ms / SLOT_LEN_MS) as u32;
+        debug_assert!(slot < slot_count);
+        // Samples mostly come in time order: the last slot, or a new one after it.
+        match self.slots.last_mut() {
+            Some(last) if last.slot == slot => last.widen(value, value),
+            Some(last) if last.slot > slot => {
+                match self.slots.binary_search_by_key(&slot, |s| s.slot) {
+                    Ok(i) => self.slots[i].widen(value, value),
+                    Err(i) => self.slots.insert(i, GaugeSlot::of(slot, value)),
+                }
+            }
+            _ => self.slots.push(GaugeSlot::of(slot, value)),
         }
-        let slot = &mut self.slots[(offset_ms / SLOT_LEN_MS) as usize];
-        *slot = (slot.0.min(value), slot.1.max(value));
         if counter {
             // Kept sorted: samples mostly come in time order, so this is a push.
             let sample = (timestamp_ms, value);
@@ -86,13 +92,25 @@ impl GaugeAccumulator {
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
         self.last = self.last.max(other.last);
-        if self.slots.is_empty() {
-            self.slots = other.slots.clone();
-        } else {
-            for (mine, theirs) in self.slots.iter_mut().zip(&other.slots) {
-                *mine = (mine.0.min(theirs.0), mine.1.max(theirs.1));
-            }
+        let mut merged = Vec::with_capacity(self.slots.len().max(other.slots.len()));
+        let (mut a, mut b) = (self.slots.iter().peekable(), other.slots.iter().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) if x.slot == y.slot => {
+                    let mut s = **x;
+                    s.widen(y.min, y.max);
+                    a.next();
+                    b.next();
+                    s
+                }
+                (Some(x), Some(y)) if x.slot < y.slot => *a.next().expect("peeked"),
+                (Some(_), Some(_)) | (None, Some(_)) => *b.next().expect("peeked"),
+                (Some(_), None) => *a.next().expect("peeked"),
+                (None, None) => break,
+            };
+            merged.push(next);
         }
+        self.slots = merged;
         if !other.series.is_empty() {
             self.series.extend_from_slice(&other.series);
             self.series.sort_unstable();
@@ -111,14 +129,11 @@ impl GaugeAccumulator {
         out.put_i64(self.max);
         out.put_u64(self.last.0);
         out.put_i64(self.last.1);
-        let used = self.slots.iter().filter(|s| **s != EMPTY_SLOT).count();
-        out.put_u32(used as u32);
-        for (i, &(lo, hi)) in self.slots.iter().enumerate() {
-            if (lo, hi) != EMPTY_SLOT {
-                out.put_u32(i as u32);
-                out.put_i64(lo);
-                out.put_i64(hi);
-            }
+        out.put_u32(self.slots.len() as u32);
+        for s in &self.slots {
+            out.put_u32(s.slot);
+            out.put_i64(s.min);
+            out.put_i64(s.max);
         }
         out.put_u32(self.series.len() as u32);
         for &(ts, v) in &self.series {
@@ -144,7 +159,6 @@ impl GaugeAccumulator {
         acc.min = r.i64()?;
         acc.max = r.i64()?;
         acc.last = (r.u64()?, r.i64()?);
-        acc.slots = vec![EMPTY_SLOT; slot_count as usize];
         let used = r.u32()?;
         if used == 0 || used > slot_count {
             return Err(AggregateError::Malformed("gauge slots"));
@@ -152,10 +166,15 @@ impl GaugeAccumulator {
         for _ in 0..used {
             let i = r.u32()?;
             let (lo, hi) = (r.i64()?, r.i64()?);
-            if i >= slot_count || lo > hi || lo < acc.min || hi > acc.max {
+            let ascending = acc.slots.last().is_none_or(|s| s.slot < i);
+            if i >= slot_count || !ascending || lo > hi || lo < acc.min || hi > acc.max {
                 return Err(AggregateError::Malformed("gauge slot out of range"));
             }
-            acc.slots[i as usize] = (lo, hi);
+            acc.slots.push(GaugeSlot {
+                slot: i,
+                min: lo,
+                max: hi,
+            });
         }
         let n = r.u32()?;
         for _ in 0..n {
@@ -168,8 +187,8 @@ impl GaugeAccumulator {
             } else {
                 n == 0
             })
-            && acc.slots.iter().any(|s| s.0 == acc.min)
-            && acc.slots.iter().any(|s| s.1 == acc.max);
+            && acc.slots.iter().any(|s| s.min == acc.min)
+            && acc.slots.iter().any(|s| s.max == acc.max);
         if !consistent {
             return Err(AggregateError::Malformed("gauge values inconsistent"));
         }
@@ -178,37 +197,25 @@ impl GaugeAccumulator {
 
     /// The range of the samples of every slot that has one, ascending.
     pub(crate) fn slot_ranges(&self) -> Vec<GaugeSlot> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| **s != EMPTY_SLOT)
-            .map(|(i, &(min, max))| GaugeSlot {
-                slot: i as u32,
-                min,
-                max,
-            })
-            .collect()
+        self.slots.clone()
     }
 
     /// `(slots above, slots below)` the thresholds given: slots whose greatest sample is
     /// greater than `above`, whose least is less than `below`.
     pub(crate) fn slots_beyond(&self, thresholds: Thresholds) -> (Option<u64>, Option<u64>) {
-        let count = |pred: &dyn Fn(&(i64, i64)) -> bool| {
-            self.slots
-                .iter()
-                .filter(|s| **s != EMPTY_SLOT && pred(s))
-                .count() as u64
+        let count = |pred: &dyn Fn(&GaugeSlot) -> bool| {
+            self.slots.iter().filter(|s| pred(s)).count() as u64
         };
         (
-            thresholds.above.map(|t| count(&|s| s.1 > t)),
-            thresholds.below.map(|t| count(&|s| s.0 < t)),
+            thresholds.above.map(|t| count(&|s| s.max > t)),
+            thresholds.below.map(|t| count(&|s| s.min < t)),
         )
     }
 
     /// The derived values of a gauge named `name` with `failed` failed checks.
     pub(crate) fn summary(&self, name: &str, failed: u64) -> GaugeSummary {
         let known = self.count > 0;
-        let slots = self.slots.iter().filter(|s| **s != EMPTY_SLOT).count() as u32;
+        let slots = self.slots.len() as u32;
         GaugeSummary {
             name: name.to_string(),
             unit: GaugeUnit::of(name),
@@ -241,6 +248,21 @@ pub struct GaugeSlot {
     pub min: i64,
     /// Greatest sample in the slot.
     pub max: i64,
+}
+
+impl GaugeSlot {
+    fn of(slot: u32, value: i64) -> GaugeSlot {
+        GaugeSlot {
+            slot,
+            min: value,
+            max: value,
+        }
+    }
+
+    fn widen(&mut self, min: i64, max: i64) {
+        self.min = self.min.min(min);
+        self.max = self.max.max(max);
+    }
 }
 
 /// A counter's increase over the epoch, with resets handled as Prometheus does.
