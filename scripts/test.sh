@@ -76,4 +76,7 @@ cargo test --workspace --locked
 step "Python SDK: every report and ed25519 vector, Merkle proofs, end to end against sla-ingest-api"
 scripts/test-python-sdk.sh
 
+step "OpenAPI: schemathesis against the dev stack, every documented status driven and checked"
+scripts/test-openapi.sh
+
 step "all tests passed"

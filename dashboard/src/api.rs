@@ -11,7 +11,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::data::compliance;
 use crate::data::data_unit::{self, Span};
@@ -23,12 +23,16 @@ use crate::params;
 use crate::DashboardState;
 use sla_protocol::aggregate::{ServiceType, Thresholds};
 
-/// `GET /v1/overview`
+/// Every provider and data unit at a glance, and the chain's and the oracle's clocks.
+#[utoipa::path(get, path = "/v1/overview", tag = "dashboard",
+    responses((status = 200, body = crate::data::overview::Overview)))]
 pub async fn overview(State(state): State<DashboardState>) -> Result<Response, DashboardError> {
     Ok(Json(&*state.overview().await?).into_response())
 }
 
-/// `GET /v1/providers/{address}`
+/// A provider: bond, reputation, data units, compliance.
+#[utoipa::path(get, path = "/v1/providers/{address}", tag = "dashboard", params(("address" = String, Path, description = "The provider's account, `0x` and 40 hex digits")),
+    responses((status = 200, body = crate::data::provider::ProviderView)))]
 pub async fn provider(
     State(state): State<DashboardState>,
     Path(address): Path<String>,
@@ -58,7 +62,12 @@ pub(crate) fn span(raw: Option<&str>) -> Result<Span, DashboardError> {
     })
 }
 
-/// `GET /v1/data-units/{id}?epochs=N&epoch=E`
+/// A data unit: terms, reporters, per-epoch results, charts, the timeline of one epoch.
+#[utoipa::path(get, path = "/v1/data-units/{id}", tag = "dashboard",
+    params(("id" = u64, Path, description = "The data unit"),
+        ("epochs" = Option<u64>, Query, minimum = 1, maximum = 2000, description = "Epochs shown, newest last (default 48)"),
+        ("epoch" = Option<u64>, Query, description = "The epoch whose slot timeline is shown (default: the newest)")),
+    responses((status = 200, body = crate::data::data_unit::DataUnitView)))]
 pub async fn data_unit(
     State(state): State<DashboardState>,
     Path(id): Path<String>,
@@ -74,6 +83,15 @@ pub async fn data_unit(
 
 /// `GET /v1/data-units/{id}/metrics?epoch&epochs&service&gauge&above&below`: gauges, fault rate,
 /// efficiency and scores per epoch and over the epochs asked for.
+#[utoipa::path(get, path = "/v1/data-units/{id}/metrics", tag = "dashboard",
+    params(("id" = u64, Path, description = "The data unit"),
+        ("epoch" = Option<u64>, Query, description = "The last epoch (default: the current one)"),
+        ("epochs" = Option<u64>, Query, minimum = 1, maximum = 720, description = "Epochs in the window (default 24)"),
+        ("service" = Option<String>, Query, description = "Only this service type's score: storage, compute, rpc or cdn"),
+        ("gauge" = Option<String>, Query, pattern = "^[a-z0-9_.:-]{1,64}$", description = "Count this gauge's slots beyond `above`/`below`"),
+        ("above" = Option<i64>, Query, description = "Threshold: slots whose greatest sample is above it"),
+        ("below" = Option<i64>, Query, description = "Threshold: slots whose least sample is below it")),
+    responses((status = 200, body = crate::data::metrics::DataUnitMetrics)))]
 pub async fn data_unit_metrics(
     State(state): State<DashboardState>,
     Path(id): Path<String>,
@@ -117,7 +135,9 @@ pub async fn data_unit_metrics(
     Ok(Json(view).into_response())
 }
 
-/// `GET /v1/data-units/{id}/forecast`: when each enforced term breaks at the current rate.
+/// When each enforced term breaks at the current rate (time to breach).
+#[utoipa::path(get, path = "/v1/data-units/{id}/forecast", tag = "dashboard", params(("id" = u64, Path, description = "The data unit")),
+    responses((status = 200, body = crate::data::forecast::DataUnitForecast)))]
 pub async fn data_unit_forecast(
     State(state): State<DashboardState>,
     Path(id): Path<String>,
@@ -129,7 +149,11 @@ pub async fn data_unit_forecast(
     Ok(Json(view).into_response())
 }
 
-/// `GET /v1/data-units/{id}/results?from_epoch&to_epoch&format`
+/// A data unit's results per epoch, as JSON or CSV.
+#[utoipa::path(get, path = "/v1/data-units/{id}/results", tag = "exports",
+    params(("id" = u64, Path, description = "The data unit"), ExportQuery),
+    responses((status = 200, description = "JSON, or CSV with `format=csv`",
+        content((ResultsExport = "application/json"), (String = "text/csv; charset=utf-8")))))]
 pub async fn data_unit_results(
     State(state): State<DashboardState>,
     Path(id): Path<String>,
@@ -149,8 +173,11 @@ pub async fn data_unit_results(
     export_response(&state, &[id], &format!("data-unit-{id}"), raw.as_deref()).await
 }
 
-/// `GET /v1/providers/{address}/results?from_epoch&to_epoch&format`: every data unit of the
-/// provider.
+/// The results per epoch of every data unit of a provider, as JSON or CSV.
+#[utoipa::path(get, path = "/v1/providers/{address}/results", tag = "exports",
+    params(("address" = String, Path, description = "The provider's account, `0x` and 40 hex digits"), ExportQuery),
+    responses((status = 200, description = "JSON, or CSV with `format=csv`",
+        content((ResultsExport = "application/json"), (String = "text/csv; charset=utf-8")))))]
 pub async fn provider_results(
     State(state): State<DashboardState>,
     Path(address): Path<String>,
@@ -171,6 +198,43 @@ pub async fn provider_results(
     export_response(&state, &units, &name, raw.as_deref()).await
 }
 
+/// The query of the results exports (documentation only: the handlers read the raw query, so that
+/// an unknown parameter is named in the refusal).
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ExportQuery {
+    /// First epoch (default: 30 days of epochs before `to_epoch`, fewer for large exports).
+    from_epoch: Option<u64>,
+    /// Last epoch (default: the current one).
+    to_epoch: Option<u64>,
+    /// `json` (default) or `csv`.
+    #[param(pattern = "^(json|csv)$")]
+    format: Option<String>,
+}
+
+/// The query of the compliance reports (documentation only, as [`ExportQuery`]).
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ComplianceQuery {
+    /// Start of the period, Unix ms (default: 7 days before `to`).
+    from: Option<u64>,
+    /// End of the period, Unix ms, exclusive (default: now).
+    to: Option<u64>,
+    /// `json` (default), `csv` or `html`.
+    #[param(pattern = "^(json|csv|html)$")]
+    format: Option<String>,
+}
+
+/// The JSON of a results export.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ResultsExport {
+    from_epoch: u64,
+    to_epoch: u64,
+    results: Vec<export::ResultRow>,
+}
+
 async fn export_response(
     state: &DashboardState,
     units: &[u64],
@@ -189,11 +253,11 @@ async fn export_response(
     let from = params::opt_number(&q, "from_epoch")?.unwrap_or_else(|| to.saturating_sub(span - 1));
     let rows = export::results(state.source(), units, from, to).await?;
     match q.get("format").map(String::as_str) {
-        None | Some("json") => Ok(Json(json!({
-            "from_epoch": from,
-            "to_epoch": to,
-            "results": rows,
-        }))
+        None | Some("json") => Ok(Json(ResultsExport {
+            from_epoch: from,
+            to_epoch: to,
+            results: rows,
+        })
         .into_response()),
         Some("csv") => Ok((
             [
@@ -213,7 +277,12 @@ async fn export_response(
     }
 }
 
-/// `GET /v1/data-units/{id}/compliance?from&to&format`: the compliance report of one data unit.
+/// The compliance report of one data unit over a period.
+#[utoipa::path(get, path = "/v1/data-units/{id}/compliance", tag = "exports",
+    params(("id" = u64, Path, description = "The data unit"), ComplianceQuery),
+    responses((status = 200, description = "JSON, CSV or a printable HTML page",
+        content((crate::data::compliance::ComplianceReport = "application/json"),
+                (String = "text/csv; charset=utf-8"), (String = "text/html; charset=utf-8")))))]
 pub async fn data_unit_compliance(
     State(state): State<DashboardState>,
     Path(id): Path<String>,
@@ -238,7 +307,12 @@ pub async fn data_unit_compliance(
     .await
 }
 
-/// `GET /v1/providers/{address}/compliance?from&to&format`: every data unit of the provider.
+/// The compliance report of every data unit of a provider over a period.
+#[utoipa::path(get, path = "/v1/providers/{address}/compliance", tag = "exports",
+    params(("address" = String, Path, description = "The provider's account, `0x` and 40 hex digits"), ComplianceQuery),
+    responses((status = 200, description = "JSON, CSV or a printable HTML page",
+        content((crate::data::compliance::ComplianceReport = "application/json"),
+                (String = "text/csv; charset=utf-8"), (String = "text/html; charset=utf-8")))))]
 pub async fn provider_compliance(
     State(state): State<DashboardState>,
     Path(address): Path<String>,

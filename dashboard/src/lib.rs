@@ -15,6 +15,7 @@ pub mod chart;
 pub mod data;
 pub mod error;
 mod live;
+pub mod openapi;
 mod pages;
 mod params;
 mod security;

@@ -159,7 +159,9 @@ pub fn app_with_dashboard(
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics));
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(crate::openapi::serve_json))
+        .route("/api", get(crate::openapi::serve_page));
     Router::new()
         .merge(api)
         .merge(ops)

@@ -26,7 +26,7 @@ pub struct BodyLimits {
 }
 
 /// A signed report in JSON: the payload and the signature, both lowercase or uppercase hex.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonSignedReport {
     /// The signed v1 report bytes, hex (an optional leading `0x`).
@@ -36,7 +36,7 @@ pub struct JsonSignedReport {
 }
 
 /// A batch of signed reports in JSON.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonBatch {
     /// The reports, in the order their outcomes are returned.

@@ -12,6 +12,7 @@ pub mod config;
 pub mod extract;
 pub mod load;
 pub mod metrics;
+pub mod openapi;
 pub mod problem;
 pub mod routes;
 pub mod server;

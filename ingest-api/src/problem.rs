@@ -7,6 +7,28 @@ use serde_json::{json, Map, Value};
 use sla_protocol::acceptance::Rejection;
 use sla_protocol::VerifyError;
 
+/// A problem document (RFC 9457) as every refusal carries it, for the OpenAPI document; the
+/// answers themselves are built by [`ApiError::to_problem`]. Refusals by the acceptance rules add
+/// members naming what was expected (e.g. `expected_sequence`).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// `/problems/{rule}`.
+    #[serde(rename = "type")]
+    #[schema(pattern = "^/problems/[a-z0-9-]+$")]
+    pub kind: String,
+    /// The status's reason phrase.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What was wrong, in words.
+    pub detail: String,
+    /// The stable rule name (the end of `type`).
+    #[schema(pattern = "^[a-z0-9-]+$")]
+    pub rule: String,
+    /// The part of the request at fault, e.g. `payload.sequence`, `reports[3].signature`, `limit`.
+    pub field: Option<String>,
+}
+
 /// An error answer. Each variant's status code is documented on it.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

@@ -25,6 +25,22 @@ pub const MAX_CLOCK_SKEW_MS: u64 = 5 * 60_000;
 /// Largest body of a signed request, bytes.
 pub const MAX_SIGNED_BODY_BYTES: usize = 16 * 1024;
 
+/// The body of a signed request, for the OpenAPI document (the envelope is read by [`verify`]).
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[allow(dead_code)] // only its schema is used
+pub struct SignedRequestBody {
+    /// The exact signed text: the route's domain tag, a newline, and a JSON object naming the
+    /// deployment (`chain_id`, `contract`), `action`, `owner`, `issued_at_ms`, `nonce` and the
+    /// action's fields (docs/ingest-api.md).
+    message: String,
+    /// EIP-191 `personal_sign` of `message` by the owner (65 bytes, hex), or an ed25519
+    /// signature (64 bytes, hex) by `reporter_key`.
+    signature: String,
+    /// The ed25519 reporter key that signed, registered on chain by the owner; absent when
+    /// the owner's account signed.
+    reporter_key: Option<String>,
+}
+
 /// A verified request: who signed it, its action's fields, and the nonce to take.
 #[derive(Debug)]
 pub struct Signed<T> {

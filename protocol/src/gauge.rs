@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 /// The unit of a gauge, read from its name's suffix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GaugeUnit {
     /// `_bytes`: bytes.

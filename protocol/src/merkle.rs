@@ -37,6 +37,8 @@ pub fn node_hash(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
 
 /// A 32-byte hash that travels as lowercase hex in JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9a-f]{64}$"))]
 #[serde(transparent)]
 pub struct Hash32(#[serde(with = "hex::serde")] pub [u8; 32]);
 
@@ -119,6 +121,7 @@ pub fn proof(reports: &[ReportHash], report: ReportHash) -> Option<MerkleProof> 
 /// Levels where the node is the promoted odd one contribute no sibling; the sides follow from
 /// `index` and `leaf_count`, so a proof is valid for exactly one position.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MerkleProof {
     /// Position of the leaf among the sorted distinct leaves, from 0; less than `leaf_count`.

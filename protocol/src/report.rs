@@ -9,6 +9,7 @@ use crate::record::QosRecord;
 /// Which party of a data unit signed a report. Part of the signed bytes, so a consumer's
 /// signature can never be replayed as a provider's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// The party that uses the service and is owed the penalties (tag 1).

@@ -25,7 +25,7 @@ pub const MAX_SPAN_MS: u64 = 92 * 86_400_000;
 pub const MAX_CELLS: u64 = super::export::MAX_EXPORT_CELLS;
 
 /// A compliance report.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ComplianceReport {
     /// Start of the period, Unix ms (inclusive).
     pub from_ms: u64,
@@ -40,7 +40,7 @@ pub struct ComplianceReport {
 }
 
 /// One data unit's part of a report.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct UnitReport {
     /// The data unit.
     pub data_unit: u64,
@@ -63,7 +63,7 @@ pub struct UnitReport {
 }
 
 /// What the period's epochs add up to.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default, utoipa::ToSchema)]
 pub struct Totals {
     /// Epochs with a final verdict.
     pub epochs_judged: u64,
@@ -92,7 +92,7 @@ pub struct Totals {
 }
 
 /// One epoch of the period.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ReportEpoch {
     /// The epoch.
     pub epoch: u64,
@@ -125,7 +125,7 @@ pub struct ReportEpoch {
 }
 
 /// A penalty applied on chain.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ReportPenalty {
     /// The epoch it is for.
     pub epoch: u64,

@@ -26,7 +26,7 @@ pub const MAX_EPOCHS: u64 = 2_000;
 pub const REPORTS_PER_REPORTER: u32 = 10;
 
 /// A data unit page's data.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DataUnitView {
     /// The allocation id.
     pub data_unit: u64,
@@ -79,7 +79,7 @@ pub struct DataUnitView {
 }
 
 /// One epoch of a data unit.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EpochLine {
     /// The epoch.
     pub epoch: u64,
@@ -100,7 +100,7 @@ pub struct EpochLine {
 }
 
 /// A verdict's numbers and its explanation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VerdictLine {
     /// Metrics violated, by name.
     pub violations: Vec<&'static str>,
@@ -125,7 +125,7 @@ pub struct VerdictLine {
 }
 
 /// A result as the contract recorded it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChainResult {
     /// Metrics violated, by name.
     pub violations: Vec<&'static str>,
@@ -140,7 +140,7 @@ pub struct ChainResult {
 }
 
 /// A chart: one metric over the epochs shown, per view, with the term's threshold.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Chart {
     /// Stable id (`read_latency_mean`, `uptime`, ...).
     pub id: String,
@@ -157,7 +157,7 @@ pub struct Chart {
 }
 
 /// One line of a chart: `(epoch, value)` points, epochs without a value left out.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Series {
     /// `consumer`, `provider`, `window`, `epoch` or `reputation`.
     pub name: &'static str,
@@ -166,7 +166,7 @@ pub struct Series {
 }
 
 /// The slots of one epoch.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Timeline {
     /// The epoch.
     pub epoch: u64,
@@ -177,7 +177,7 @@ pub struct Timeline {
 }
 
 /// A report as listed on the page.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReportLine {
     /// SHA-256 of the payload, hex.
     pub hash: String,

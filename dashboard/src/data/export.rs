@@ -14,7 +14,7 @@ use crate::words;
 pub const MAX_EXPORT_EPOCHS: u64 = 10_000;
 
 /// One applied result.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ResultRow {
     /// The data unit.
     pub data_unit: u64,

@@ -18,7 +18,7 @@ use crate::words;
 pub const BUDGETED: [Metric; 2] = [Metric::Uptime, Metric::ErrorRate];
 
 /// Bad events and all events in a window.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Events {
     /// Down slots, or failed service operations.
     pub bad: u64,
@@ -93,7 +93,7 @@ pub fn window_epochs(epochs: &EpochConfig, now_ms: u64, span_ms: u64) -> (u64, u
 }
 
 /// When a term breaks at the current rate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", content = "at_ms", rename_all = "snake_case")]
 pub enum Breach {
     /// The value already breaks the term.
@@ -193,7 +193,7 @@ pub fn epoch_breach(
 }
 
 /// One enforced term's forecast.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct TermForecast {
     /// The metric (`uptime`, `read_latency`, ...).
     pub metric: Metric,
@@ -245,7 +245,7 @@ pub fn say(terms: &SlaTerms, metric: Metric, breach: Breach, now_ms: u64) -> Str
 pub const RECENT_MS: u64 = 3_600_000;
 
 /// A data unit's forecast: every enforced term, as `GET /v1/data-units/{id}/forecast` serves it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct DataUnitForecast {
     /// The data unit.
     pub data_unit: u64,

@@ -10,7 +10,7 @@ use sla_storage::Database;
 pub const MAX_INCIDENTS: u32 = 50;
 
 /// One alert of the timeline.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Incident {
     /// Its key (`burn-rate:1h:7:uptime@1796…`).
     pub alert_key: String,

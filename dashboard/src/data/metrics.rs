@@ -34,7 +34,7 @@ pub struct MetricsQuery {
 }
 
 /// One view in one epoch.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ViewMetrics {
     /// Every record of the view.
     pub checks: u64,
@@ -52,7 +52,7 @@ pub struct ViewMetrics {
 }
 
 /// A gauge's slots beyond the thresholds asked for, in one epoch (from its accumulator).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GaugeBeyond {
     /// The gauge.
     pub name: String,
@@ -63,7 +63,7 @@ pub struct GaugeBeyond {
 }
 
 /// One epoch.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EpochMetrics {
     /// The epoch.
     pub epoch: u64,
@@ -78,7 +78,7 @@ pub struct EpochMetrics {
 }
 
 /// A preset's score over the window.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WindowScore {
     /// The preset.
     pub service: ServiceType,
@@ -89,7 +89,7 @@ pub struct WindowScore {
 }
 
 /// The window of the epochs shown.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WindowMetrics {
     /// The consumer's view over the window.
     pub consumer: WindowGauges,
@@ -100,7 +100,7 @@ pub struct WindowMetrics {
 }
 
 /// The whole answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DataUnitMetrics {
     /// The data unit.
     pub data_unit: u64,
@@ -281,7 +281,7 @@ pub fn build(
 }
 
 /// One gauge's row on the data unit page: the newest epoch with a roll-up.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GaugeRow {
     /// `consumer` or `provider`.
     pub role: &'static str,
@@ -294,7 +294,7 @@ pub struct GaugeRow {
 }
 
 /// The data unit page's "Gauges" section.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GaugePanel {
     /// The newest epoch with a roll-up, whose gauges are listed.
     pub epoch: Option<u64>,

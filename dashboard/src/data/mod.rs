@@ -76,7 +76,7 @@ pub fn wei(v: u128) -> String {
 }
 
 /// Where a fact was recorded on chain.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct OnChain {
     /// The block.
     pub block_number: u64,
@@ -94,7 +94,7 @@ impl From<&ChainOrigin> for OnChain {
 }
 
 /// Results and compliant results over a span, with the share in basis points (truncated).
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default, utoipa::ToSchema)]
 pub struct ComplianceShare {
     /// Applied results.
     pub results: u64,

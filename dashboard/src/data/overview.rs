@@ -9,7 +9,7 @@ use super::{address, compliance_epochs, current_epoch, wei, ComplianceShare, Sou
 use crate::error::DashboardError;
 
 /// Where the epochs and the oracle stand.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct EpochClock {
     /// When this was computed, Unix ms.
     pub now_ms: u64,
@@ -33,7 +33,7 @@ pub struct EpochClock {
 }
 
 /// One provider's line of the overview.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ProviderLine {
     /// Its account, `0x` hex.
     pub address: String,
@@ -54,7 +54,7 @@ pub struct ProviderLine {
 }
 
 /// The overview page's data.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Overview {
     /// The epoch clock.
     pub clock: EpochClock,

@@ -18,7 +18,7 @@ pub const UNITS_SHOWN: usize = 200;
 const STATUS_EPOCHS: u64 = 2;
 
 /// A provider page's data.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProviderView {
     /// Its account, `0x` hex.
     pub address: String,
@@ -53,7 +53,7 @@ pub struct ProviderView {
 }
 
 /// Reputation after a change.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReputationPoint {
     /// The epoch of the results that changed it (`None`: registration).
     pub epoch: Option<u64>,
@@ -64,7 +64,7 @@ pub struct ReputationPoint {
 }
 
 /// An SLA profile.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProfileLine {
     /// Its id.
     pub profile_id: u64,
@@ -75,7 +75,7 @@ pub struct ProfileLine {
 }
 
 /// One of the provider's data units.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnitLine {
     /// The allocation id.
     pub data_unit: u64,
@@ -94,7 +94,7 @@ pub struct UnitLine {
 }
 
 /// A penalty paid.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PenaltyLine {
     /// The data unit.
     pub data_unit: u64,

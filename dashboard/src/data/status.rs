@@ -11,7 +11,7 @@ use sla_storage::{Rollup, RollupStatus, StoredReport};
 use crate::words;
 
 /// A data unit's standing, in the words the pages use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SlaStatus {
     /// The newest judged epoch met every enforced term and nothing points at a breach.
@@ -51,7 +51,7 @@ impl SlaStatus {
 }
 
 /// Where one side's reporting stands.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ReporterLine {
     /// `consumer` or `provider`.
     pub role: Role,

@@ -15,11 +15,13 @@ use crate::problem::ApiError;
 use crate::state::AppState;
 
 /// The acknowledgement of a stored report, as the API answers it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AckBody {
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     report_hash: String,
     data_unit: u64,
     sequence: u64,
+    /// When the report was first stored, Unix ms (the same on a resend).
     received_at_ms: u64,
 }
 
@@ -36,11 +38,24 @@ impl From<&Ack> for AckBody {
 
 /// One report's result in a batch answer: `{"status", "ack"}` or `{"status", "problem"}`.
 /// Typed rather than built as `serde_json::Value` trees: a batch answer serializes one per report.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
-enum BatchItem {
-    Stored { status: u16, ack: AckBody },
-    Refused { status: u16, problem: Value },
+pub enum BatchItem {
+    /// Stored (201) or already stored (200).
+    Stored {
+        /// 201 or 200, as for a single report.
+        status: u16,
+        /// The acknowledgement.
+        ack: AckBody,
+    },
+    /// Refused: the status a single report would have had, and the problem document.
+    Refused {
+        /// The 4xx or 5xx status.
+        status: u16,
+        /// The problem.
+        #[schema(value_type = crate::problem::Problem)]
+        problem: Value,
+    },
 }
 
 impl BatchItem {
@@ -52,13 +67,21 @@ impl BatchItem {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct BatchAnswer {
+/// The answer to a batch: one result per report, in the order sent.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchAnswer {
     results: Vec<BatchItem>,
 }
 
 /// Accepts one signed report: 201 when newly stored, 200 with the original acknowledgement for an
 /// exact resend, a problem otherwise. Answers only after the commit.
+#[utoipa::path(post, path = "/v1/reports", tag = "ingest",
+    request_body(description = "The signed report: JSON `{payload, signature}` (hex), or the raw \
+        bytes `payload ‖ signature` (the last 64 bytes are the signature)",
+        content((crate::body::JsonSignedReport = "application/json"),
+                (Vec<u8> = "application/octet-stream"))),
+    responses((status = 201, description = "Stored", body = AckBody),
+              (status = 200, description = "Already stored: the original acknowledgement", body = AckBody)))]
 pub async fn post_report(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -109,6 +132,9 @@ fn outcome_to_result(
 /// Accepts a batch of signed reports. The answer is 200 with one result per report, in order:
 /// `{"status": 201|200, "ack": {...}}` or `{"status": 4xx, "problem": {...}}`. Reports that fail
 /// verification do not stop the others.
+#[utoipa::path(post, path = "/v1/reports/batch", tag = "ingest",
+    request_body(content = crate::body::JsonBatch, content_type = "application/json"),
+    responses((status = 200, description = "One result per report, in order", body = BatchAnswer)))]
 pub async fn post_batch(
     State(state): State<AppState>,
     headers: HeaderMap,

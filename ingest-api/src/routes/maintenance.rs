@@ -9,8 +9,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use sla_storage::subscriptions::{NewMaintenance, StoredMaintenance};
 
 use crate::extract::{ApiPath, ApiQuery};
@@ -102,24 +101,61 @@ pub fn window_start(
     Ok(from_ms)
 }
 
-fn window_json(m: &StoredMaintenance) -> Value {
-    json!({
-        "id": m.id,
-        "provider": format!("{:#x}", m.window.provider),
-        "data_unit": m.window.data_unit,
-        "from_ms": m.window.from_ms,
-        "until_ms": m.window.until_ms,
-        "reason": m.window.reason,
-        "created_at_ms": m.created_at_ms,
-        "cancelled_at_ms": m.cancelled_at_ms,
-    })
+/// A maintenance window as stored.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MaintenanceView {
+    id: i64,
+    /// The provider, `0x` and 40 hex digits.
+    #[schema(pattern = "^0x[0-9a-f]{40}$")]
+    provider: String,
+    /// The data unit; `null`: every data unit of the provider.
+    data_unit: Option<u64>,
+    from_ms: u64,
+    until_ms: u64,
+    reason: String,
+    created_at_ms: u64,
+    /// When it was cancelled; `null` if it was not.
+    cancelled_at_ms: Option<u64>,
 }
 
-/// `POST /v1/maintenance-windows`: by the provider only; 201 with the window as stored.
+impl From<&StoredMaintenance> for MaintenanceView {
+    fn from(m: &StoredMaintenance) -> Self {
+        MaintenanceView {
+            id: m.id,
+            provider: format!("{:#x}", m.window.provider),
+            data_unit: m.window.data_unit,
+            from_ms: m.window.from_ms,
+            until_ms: m.window.until_ms,
+            reason: m.window.reason.clone(),
+            created_at_ms: m.created_at_ms,
+            cancelled_at_ms: m.cancelled_at_ms,
+        }
+    }
+}
+
+/// A provider's maintenance windows.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MaintenanceList {
+    maintenance_windows: Vec<MaintenanceView>,
+}
+
+/// The answer to a cancellation.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Cancelled {
+    id: i64,
+    cancelled_at_ms: u64,
+}
+
+/// Declares a maintenance window: by the provider only; 201 with the window as stored.
+#[utoipa::path(post, path = "/v1/maintenance-windows", tag = "maintenance",
+    request_body(content = crate::signed::SignedRequestBody, content_type = "application/json",
+        description = "Signed by the provider, domain tag `SLA-ORACLE/MAINTENANCE-WINDOW/v1`, action \
+            `create`, fields `provider`, `data_unit`, `from_ms`, `until_ms`, `reason`"),
+    responses((status = 201, body = MaintenanceView)))]
 pub async fn declare(
     State(state): State<AppState>,
     body: Body,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<MaintenanceView>), ApiError> {
     let bytes = signed_body(body, &state).await?;
     let signed = verify::<Declare>(&state, &bytes, TAG, "create").await?;
     let d = signed.fields;
@@ -194,15 +230,20 @@ pub async fn declare(
         created_at_ms: now,
         cancelled_at_ms: None,
     };
-    Ok((StatusCode::CREATED, Json(window_json(&stored))))
+    Ok((StatusCode::CREATED, Json(MaintenanceView::from(&stored))))
 }
 
-/// `DELETE /v1/maintenance-windows/{id}`: by its provider, before it ends.
+/// Cancels a maintenance window: by its provider, before it ends.
+#[utoipa::path(delete, path = "/v1/maintenance-windows/{id}", tag = "maintenance",
+    params(("id" = i64, Path, description = "The window")),
+    request_body(content = crate::signed::SignedRequestBody, content_type = "application/json",
+        description = "Signed by the provider, action `cancel`, field `id` (the path's)"),
+    responses((status = 200, body = Cancelled)))]
 pub async fn cancel(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
     body: Body,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Cancelled>, ApiError> {
     let bytes = signed_body(body, &state).await?;
     let signed = verify::<Cancel>(&state, &bytes, TAG, "cancel").await?;
     if signed.fields.id != id {
@@ -218,32 +259,37 @@ pub async fn cancel(
         .await?
         .map_err(|r| refused(r, "id"))?;
     tracing::info!(id, provider = %signed.owner, "maintenance window cancelled");
-    Ok(Json(
-        json!({ "id": id, "cancelled_at_ms": signed.request.now_ms }),
-    ))
+    Ok(Json(Cancelled {
+        id,
+        cancelled_at_ms: signed.request.now_ms,
+    }))
 }
 
 /// The query of [`list`].
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderQuery {
-    /// The provider whose windows to list.
+    /// The provider whose windows to list, `0x` and 40 hex digits.
+    #[param(value_type = String, pattern = "^0x[0-9a-fA-F]{40}$")]
     pub provider: Address,
 }
 
-/// `GET /v1/maintenance-windows?provider=0x…`: its newest 200 windows, cancelled ones too.
+/// A provider's newest 200 maintenance windows, cancelled ones too.
+#[utoipa::path(get, path = "/v1/maintenance-windows", tag = "maintenance", params(ProviderQuery),
+    responses((status = 200, body = MaintenanceList)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ProviderQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<MaintenanceList>, ApiError> {
     let windows = state
         .db
         .subscriptions()
         .maintenance_of(&q.provider, MAX_LISTED)
         .await?;
-    Ok(Json(json!({
-        "maintenance_windows": windows.iter().map(window_json).collect::<Vec<_>>(),
-    })))
+    Ok(Json(MaintenanceList {
+        maintenance_windows: windows.iter().map(MaintenanceView::from).collect(),
+    }))
 }
 
 #[cfg(test)]

@@ -7,12 +7,16 @@ use axum::response::{IntoResponse, Response};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-/// `GET /healthz`: the process serves requests.
+/// The process serves requests.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "`ok`", body = String, content_type = "text/plain")))]
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// `GET /readyz`: the database answers.
+/// The database answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, description = "`ready`", body = String, content_type = "text/plain")))]
 pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
     state.db.ping().await.map_err(|err| {
         tracing::warn!(error = %err, "database not reachable");
@@ -21,7 +25,10 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiEr
     Ok("ready")
 }
 
-/// `GET /metrics`: Prometheus text format.
+/// The service's metrics in the OpenMetrics text format (docs/ingest-api.md lists them).
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, body = String,
+        content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     (
         StatusCode::OK,

@@ -4,9 +4,9 @@
 
 use axum::extract::State;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
-use sla_protocol::aggregate::{EpochSummary, Trend, WindowSummary};
+use serde::{Deserialize, Serialize};
+use sla_protocol::aggregate::{EpochSummary, EpochVerdict, Trend, WindowSummary};
+use sla_protocol::merkle::MerkleProof;
 use sla_protocol::{merkle, ReportHash, Role};
 use sla_storage::Rollup;
 
@@ -17,22 +17,54 @@ use crate::state::AppState;
 /// Most epochs one roll-up page or window may span.
 const MAX_EPOCHS: u64 = 10_000;
 
-fn rollup_json(r: &Rollup) -> Value {
-    json!({
-        "data_unit": r.data_unit,
-        "epoch": r.epoch,
-        "status": r.status.as_str(),
-        "report_count": r.report_count,
-        "reports_root": hex::encode(r.reports_root),
-        "summary_encoding": hex::encode(&r.summary_encoding),
-        "summary": r.summary,
-        "verdict": r.verdict,
-        "updated_at_ms": r.updated_at_ms,
-    })
+/// One data unit's roll-up of one epoch (docs/aggregation.md).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RollupView {
+    data_unit: u64,
+    epoch: u64,
+    /// `open` (reports still count), `final` (verdict fixed), `submitted` (sent on chain) or
+    /// `expired`.
+    #[schema(value_type = String, pattern = "^(open|final|submitted|expired)$")]
+    status: &'static str,
+    report_count: u64,
+    /// Merkle root of the reports counted (docs/aggregation.md).
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    reports_root: String,
+    /// The summary's canonical encoding, which every party must reproduce.
+    #[schema(pattern = "^([0-9a-f]{2})*$")]
+    summary_encoding: String,
+    summary: EpochSummary,
+    /// The verdict, once the roll-up is final.
+    verdict: Option<EpochVerdict>,
+    updated_at_ms: u64,
+}
+
+impl From<Rollup> for RollupView {
+    fn from(r: Rollup) -> Self {
+        RollupView {
+            data_unit: r.data_unit,
+            epoch: r.epoch,
+            status: r.status.as_str(),
+            report_count: r.report_count,
+            reports_root: hex::encode(r.reports_root),
+            summary_encoding: hex::encode(&r.summary_encoding),
+            summary: r.summary,
+            verdict: r.verdict,
+            updated_at_ms: r.updated_at_ms,
+        }
+    }
+}
+
+/// A data unit's roll-ups over a range of epochs.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RollupList {
+    data_unit: u64,
+    rollups: Vec<RollupView>,
 }
 
 /// The query of [`list_rollups`]: an inclusive range of epochs.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EpochRange {
     /// First epoch (default 0).
@@ -41,12 +73,15 @@ pub struct EpochRange {
     pub to_epoch: Option<u64>,
 }
 
-/// `GET /v1/data-units/{id}/rollups?from_epoch&to_epoch`
+/// A data unit's per-epoch summaries and verdicts.
+#[utoipa::path(get, path = "/v1/data-units/{id}/rollups", tag = "roll-ups",
+    params(("id" = u64, Path, description = "The data unit"), EpochRange),
+    responses((status = 200, body = RollupList)))]
 pub async fn list_rollups(
     State(state): State<AppState>,
     ApiPath(data_unit): ApiPath<u64>,
     ApiQuery(q): ApiQuery<EpochRange>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RollupList>, ApiError> {
     let from = q.from_epoch.unwrap_or(0);
     let to = q.to_epoch.unwrap_or(u64::MAX);
     if to < from {
@@ -56,27 +91,42 @@ pub async fn list_rollups(
         });
     }
     let rollups = state.rollups.of_data_unit(data_unit, from, to).await?;
-    let items: Vec<Value> = rollups.iter().map(rollup_json).collect();
-    Ok(Json(json!({ "data_unit": data_unit, "rollups": items })))
+    Ok(Json(RollupList {
+        data_unit,
+        rollups: rollups.into_iter().map(RollupView::from).collect(),
+    }))
 }
 
 /// The query of [`window`]: which rolling window.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WindowQuery {
     /// Last epoch of the window.
     pub epoch: u64,
-    /// Epochs in the window.
+    /// Epochs in the window, 1..=10000.
+    #[param(minimum = 1, maximum = 10000)]
     pub epochs: u64,
+}
+
+/// A rolling window and its trend.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WindowAnswer {
+    window: WindowSummary,
+    /// Against the window of as many epochs before it; `null` when that one cannot be computed.
+    trend: Option<Trend>,
 }
 
 /// `GET /v1/data-units/{id}/window?epoch&epochs`: the rolling window ending at `epoch` and its
 /// trend against the window before it, from stored epoch summaries.
+#[utoipa::path(get, path = "/v1/data-units/{id}/window", tag = "roll-ups",
+    params(("id" = u64, Path, description = "The data unit"), WindowQuery),
+    responses((status = 200, body = WindowAnswer)))]
 pub async fn window(
     State(state): State<AppState>,
     ApiPath(data_unit): ApiPath<u64>,
     ApiQuery(q): ApiQuery<WindowQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WindowAnswer>, ApiError> {
     let config = state.epochs.ok_or(ApiError::NotFound(
         "epoch configuration (start the server with --deployment or --epoch-length)",
     ))?;
@@ -100,15 +150,34 @@ pub async fn window(
             detail: format!("cannot compute the window: {e}"),
         })?;
     let trend = Trend::compute(&config, data_unit, q.epoch, q.epochs, &summaries).ok();
-    Ok(Json(json!({ "window": window, "trend": trend })))
+    Ok(Json(WindowAnswer { window, trend }))
 }
 
-/// `GET /v1/data-units/{id}/epochs/{epoch}/proofs/{hash}`: the Merkle proof that report `hash`
-/// is one of the reports the epoch's summary used.
+/// The proof that a report is among those a roll-up counted.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProofAnswer {
+    data_unit: u64,
+    epoch: u64,
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    report_hash: String,
+    /// The roll-up's reports root, as in its result on chain.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    reports_root: String,
+    proof: MerkleProof,
+    /// Whether the server checked the proof against the root (always `true`).
+    verified: bool,
+}
+
+/// The Merkle proof that report `hash` is one of the reports the epoch's summary used.
+#[utoipa::path(get, path = "/v1/data-units/{id}/epochs/{epoch}/proofs/{hash}", tag = "roll-ups",
+    params(("id" = u64, Path, description = "The data unit"),
+           ("epoch" = u64, Path, description = "The epoch"),
+           ("hash" = String, Path, description = "The report hash: 64 hex digits, `0x` optional")),
+    responses((status = 200, body = ProofAnswer)))]
 pub async fn proof(
     State(state): State<AppState>,
     ApiPath((data_unit, epoch, hash)): ApiPath<(u64, u64, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ProofAnswer>, ApiError> {
     let leaf = ReportHash::from_hex(hash.strip_prefix("0x").unwrap_or(&hash)).ok_or_else(|| {
         ApiError::Malformed {
             field: "hash".into(),
@@ -129,28 +198,51 @@ pub async fn proof(
         "report among the reports this roll-up used",
     ))?;
     let verified = proof.verify(&rollup.reports_root, &leaf);
-    Ok(Json(json!({
-        "data_unit": data_unit,
-        "epoch": epoch,
-        "report_hash": leaf.to_hex(),
-        "reports_root": hex::encode(rollup.reports_root),
-        "proof": proof,
-        "verified": verified,
-    })))
+    Ok(Json(ProofAnswer {
+        data_unit,
+        epoch,
+        report_hash: leaf.to_hex(),
+        reports_root: hex::encode(rollup.reports_root),
+        proof,
+        verified,
+    }))
 }
 
-/// `GET /v1/data-units/{id}/uncounted`: reports stored after their epoch closed.
+/// A report stored after its epoch closed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Uncounted {
+    /// Its arrival id (`id` of the report list).
+    report_id: i64,
+    epoch: u64,
+    /// Why it did not count, e.g. `epoch-closed`.
+    reason: String,
+}
+
+/// A data unit's reports that arrived too late to count.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UncountedList {
+    data_unit: u64,
+    uncounted: Vec<Uncounted>,
+}
+
+/// Reports stored after their epoch closed.
+#[utoipa::path(get, path = "/v1/data-units/{id}/uncounted", tag = "roll-ups",
+    params(("id" = u64, Path, description = "The data unit")),
+    responses((status = 200, body = UncountedList)))]
 pub async fn uncounted(
     State(state): State<AppState>,
     ApiPath(data_unit): ApiPath<u64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<UncountedList>, ApiError> {
     let items = state.rollups.uncounted(data_unit).await?;
-    Ok(Json(json!({
-        "data_unit": data_unit,
-        "uncounted": items.iter().map(|u| json!({
-            "report_id": u.report_id,
-            "epoch": u.epoch,
-            "reason": u.reason,
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(Json(UncountedList {
+        data_unit,
+        uncounted: items
+            .into_iter()
+            .map(|u| Uncounted {
+                report_id: u.report_id,
+                epoch: u.epoch,
+                reason: u.reason,
+            })
+            .collect(),
+    }))
 }

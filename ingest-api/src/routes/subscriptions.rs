@@ -11,8 +11,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use sla_storage::subscriptions::{ChannelKind, Filters, NewSubscription, Subscription};
 
 use crate::body::{read_body, BodyLimits};
@@ -84,35 +83,79 @@ fn malformed(field: &str, detail: impl Into<String>) -> ApiError {
 }
 
 /// What an answer shows of a subscription's target: a Telegram chat id, a webhook's origin.
-fn shown_target(s: &Subscription) -> Value {
+fn shown_target(s: &Subscription) -> Option<String> {
     match (&s.channel, &s.target) {
-        (ChannelKind::Webhook, Some(t)) => match url::Url::parse(t) {
-            Ok(u) => json!(format!("{}/…", u.origin().ascii_serialization())),
-            Err(_) => Value::Null,
-        },
-        (ChannelKind::Telegram, Some(t)) => json!(t),
-        _ => Value::Null,
+        (ChannelKind::Webhook, Some(t)) => url::Url::parse(t)
+            .ok()
+            .map(|u| format!("{}/…", u.origin().ascii_serialization())),
+        (ChannelKind::Telegram, Some(t)) => Some(t.clone()),
+        _ => None,
     }
 }
 
-fn subscription_json(s: &Subscription) -> Value {
-    json!({
-        "id": s.id,
-        "owner": format!("{:#x}", s.owner),
-        "channel": s.channel.as_str(),
-        "target": shown_target(s),
-        "rules": s.filters.rules,
-        "providers": s.filters.providers.as_ref().map(|p| p.iter().map(|a| format!("{a:#x}")).collect::<Vec<_>>()),
-        "data_units": s.filters.data_units,
-        "created_at_ms": s.created_at_ms,
-    })
+/// An alert subscription as the API shows it: never its secret, nor a webhook's full URL.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SubscriptionView {
+    id: i64,
+    /// The account that owns it, `0x` and 40 hex digits.
+    #[schema(pattern = "^0x[0-9a-f]{40}$")]
+    owner: String,
+    /// `webhook`, `slack`, `discord` or `telegram`.
+    channel: &'static str,
+    /// A webhook's origin (`https://host/…`) or a Telegram chat id; `null` for the others.
+    target: Option<String>,
+    /// The alert rules it receives.
+    rules: Vec<String>,
+    /// Only these providers' data units; `null`: every one.
+    providers: Option<Vec<String>>,
+    /// Only these data units; `null`: every one.
+    data_units: Option<Vec<u64>>,
+    created_at_ms: u64,
 }
 
-/// `POST /v1/alert-subscriptions`: 201 with the subscription (without its secret).
+impl From<&Subscription> for SubscriptionView {
+    fn from(s: &Subscription) -> Self {
+        SubscriptionView {
+            id: s.id,
+            owner: format!("{:#x}", s.owner),
+            channel: s.channel.as_str(),
+            target: shown_target(s),
+            rules: s.filters.rules.clone(),
+            providers: s
+                .filters
+                .providers
+                .as_ref()
+                .map(|p| p.iter().map(|a| format!("{a:#x}")).collect()),
+            data_units: s.filters.data_units.clone(),
+            created_at_ms: s.created_at_ms,
+        }
+    }
+}
+
+/// An account's subscriptions.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SubscriptionList {
+    subscriptions: Vec<SubscriptionView>,
+}
+
+/// The answer to a deletion.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Deleted {
+    id: i64,
+    /// When it stopped, Unix ms (the request's `issued_at_ms` as checked).
+    deleted_at_ms: u64,
+}
+
+/// Subscribes an account to alerts; 201 with the subscription (without its secret).
+#[utoipa::path(post, path = "/v1/alert-subscriptions", tag = "alerts",
+    request_body(content = crate::signed::SignedRequestBody, content_type = "application/json",
+        description = "A request signed by the owner, domain tag `SLA-ORACLE/ALERT-SUBSCRIPTION/v1`, \
+            action `create`, fields `channel`, `target`, `secret`, `rules`, `providers`, `data_units`"),
+    responses((status = 201, body = SubscriptionView)))]
 pub async fn create(
     State(state): State<AppState>,
     body: Body,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<SubscriptionView>), ApiError> {
     let bytes = signed_body(body, &state).await?;
     let signed = verify::<Create>(&state, &bytes, TAG, "create").await?;
     let owner = signed.owner;
@@ -215,7 +258,7 @@ pub async fn create(
         created_at_ms: signed.request.now_ms,
         deleted_at_ms: None,
     };
-    Ok((StatusCode::CREATED, Json(subscription_json(&stored))))
+    Ok((StatusCode::CREATED, Json(SubscriptionView::from(&stored))))
 }
 
 /// The rules and scope, checked: known rules, and the private ones only for the owner's own.
@@ -326,12 +369,17 @@ pub fn check_private_scope(
     Ok(())
 }
 
-/// `DELETE /v1/alert-subscriptions/{id}`: by its owner only; 200 with the time it ended.
+/// Ends a subscription: by its owner only; 200 with the time it ended.
+#[utoipa::path(delete, path = "/v1/alert-subscriptions/{id}", tag = "alerts",
+    params(("id" = i64, Path, description = "The subscription")),
+    request_body(content = crate::signed::SignedRequestBody, content_type = "application/json",
+        description = "Signed by the owner, action `delete`, field `id` (the path's)"),
+    responses((status = 200, body = Deleted)))]
 pub async fn remove(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
     body: Body,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Deleted>, ApiError> {
     let bytes = signed_body(body, &state).await?;
     let signed = verify::<Remove>(&state, &bytes, TAG, "delete").await?;
     if signed.fields.id != id {
@@ -347,28 +395,33 @@ pub async fn remove(
         .await?
         .map_err(|r| signed::refused(r, "id"))?;
     tracing::info!(id, owner = %signed.owner, "alert subscription deleted");
-    Ok(Json(
-        json!({ "id": id, "deleted_at_ms": signed.request.now_ms }),
-    ))
+    Ok(Json(Deleted {
+        id,
+        deleted_at_ms: signed.request.now_ms,
+    }))
 }
 
 /// The query of [`list`].
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OwnerQuery {
-    /// The account whose subscriptions to list.
+    /// The account whose subscriptions to list, `0x` and 40 hex digits.
+    #[param(value_type = String, pattern = "^0x[0-9a-fA-F]{40}$")]
     pub owner: Address,
 }
 
-/// `GET /v1/alert-subscriptions?owner=0x…`: an account's subscriptions, without secrets.
+/// An account's subscriptions, without secrets.
+#[utoipa::path(get, path = "/v1/alert-subscriptions", tag = "alerts", params(OwnerQuery),
+    responses((status = 200, body = SubscriptionList)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<OwnerQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SubscriptionList>, ApiError> {
     let subs = state.db.subscriptions().of_owner(&q.owner).await?;
-    Ok(Json(json!({
-        "subscriptions": subs.iter().map(subscription_json).collect::<Vec<_>>(),
-    })))
+    Ok(Json(SubscriptionList {
+        subscriptions: subs.iter().map(SubscriptionView::from).collect(),
+    }))
 }
 
 #[cfg(test)]

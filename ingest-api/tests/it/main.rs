@@ -10,6 +10,7 @@ mod helpers;
 mod isolation;
 mod limits;
 mod metrics;
+mod openapi;
 mod problems;
 mod read_api;
 mod subscriptions;

@@ -9,6 +9,7 @@ use super::{AggregateError, SlaTerms, SLOT_LEN_MS};
 /// The deployment's epoch clock, from the contract's configuration: epoch `e` covers
 /// `[genesis_s + e * epoch_len_s, genesis_s + (e + 1) * epoch_len_s)` seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EpochConfig {
     /// Start of epoch 0, Unix seconds (`genesisTime`).
     pub genesis_s: u64,
@@ -94,6 +95,7 @@ pub(crate) fn slot_count(len_ms: u128) -> u32 {
 /// What one roll-up is about: a data unit, an epoch and its bounds, and the speed size bound of
 /// the data unit's terms (the only term that changes what is accumulated).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AggregationContext {
     data_unit: u64,
     epoch: u64,

@@ -12,6 +12,7 @@ use crate::gauge::names;
 
 /// A pledged resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Resource {
     /// CPU, thousandths of a core.
@@ -46,6 +47,7 @@ impl Resource {
 
 /// One resource's efficiency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResourceEfficiency {
     /// Which resource.
     pub resource: Resource,
@@ -60,6 +62,7 @@ pub struct ResourceEfficiency {
 
 /// Every resource's efficiency in one view and epoch, and their mean.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Efficiency {
     /// One entry per resource, in [`Resource::ALL`] order.
     pub resources: Vec<ResourceEfficiency>,

@@ -211,6 +211,7 @@ fn combine_word(c: &ViewAccumulator, p: &ViewAccumulator, i: usize, mask: u64) -
 
 /// The combined state of one uptime slot (see [`EpochAccumulator::slot_timeline`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SlotState {
     /// A successful service operation was seen.

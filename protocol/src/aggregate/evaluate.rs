@@ -13,6 +13,7 @@ use crate::report::Role;
 
 /// The contract's `ISlaOracle.EpochResult`, field for field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EpochResult {
     /// The data unit (allocation id) the result is for (`dataUnitId`).
     pub data_unit_id: u64,
@@ -38,12 +39,14 @@ pub struct EpochResult {
     pub flags: u8,
     /// Merkle root of every report either view used ([`crate::merkle`]); hex in JSON
     /// (`reportsRoot`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9a-f]{64}$"))]
     #[serde(with = "hex::serde")]
     pub reports_root: [u8; 32],
 }
 
 /// Which evidence decided a metric (and supplied its value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceSource {
     /// The provider's view: it had enough samples, or, with no view sufficient, any sample.
@@ -59,6 +62,7 @@ pub enum EvidenceSource {
 
 /// What one view says about one metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ViewEvidence {
     /// Samples behind `value` (operations, transfers or observed slots over the window).
     pub samples: u64,
@@ -74,6 +78,7 @@ pub struct ViewEvidence {
 
 /// The verdict on one metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MetricVerdict {
     /// The metric judged.
     pub metric: Metric,
@@ -101,6 +106,7 @@ pub struct MetricVerdict {
 
 /// Everything decided for one data unit in one epoch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EpochVerdict {
     /// The data unit judged.
     pub data_unit: u64,
@@ -125,6 +131,7 @@ pub struct EpochVerdict {
     /// Service operations of both views, saturated to `u32::MAX`.
     pub operations: u32,
     /// Merkle root of every report either view used; hex in JSON.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9a-f]{64}$"))]
     #[serde(with = "hex::serde")]
     pub reports_root: [u8; 32],
     /// `penalty_per_epoch` when any metric is violated (and not NO_DATA), else 0. The contract

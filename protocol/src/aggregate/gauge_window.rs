@@ -14,6 +14,7 @@ use crate::gauge::GaugeUnit;
 
 /// One gauge over a window: sums and extremes of its epochs, the exact mean of all samples.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WindowGauge {
     /// The gauge's name.
     pub name: String,
@@ -45,6 +46,7 @@ pub struct WindowGauge {
 
 /// One view over a window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WindowGauges {
     /// Checks over the window (every record).
     pub checks: u64,

@@ -241,6 +241,7 @@ fn mean(sum: i128, count: u64) -> i64 {
 
 /// The range of a gauge's samples in one slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GaugeSlot {
     /// The slot's index in the epoch (60 s each, from the epoch start).
     pub slot: u32,
@@ -267,6 +268,7 @@ impl GaugeSlot {
 
 /// A counter's increase over the epoch, with resets handled as Prometheus does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CounterSummary {
     /// Sum over consecutive samples (by timestamp, then value) of `v - prev` when `v >= prev`,
     /// else of `max(v, 0)` (a reset: the counter restarted from zero); saturated at `u64::MAX`.
@@ -311,6 +313,7 @@ impl CounterSummary {
 
 /// One gauge as one view saw it in one epoch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GaugeSummary {
     /// The gauge's name (a custom metric's name).
     pub name: String,
@@ -322,6 +325,7 @@ pub struct GaugeSummary {
     pub failed: u64,
     /// `Σ samples` (128 bits, a decimal string in JSON); `None` without samples (as are the
     /// next five). Windows sum it to get exact means over several epochs.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = "^-?[0-9]+$"))]
     #[serde(default, with = "opt_i128_string")]
     pub sum: Option<i128>,
     /// Least sample.

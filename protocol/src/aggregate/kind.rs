@@ -9,6 +9,7 @@ use crate::record::Operation;
 /// is not aggregated). The order (built-ins by format tag, then custom names bytewise) is the
 /// order of every list and encoding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OpKind {
     /// [`Operation::Read`] records (tag 1).

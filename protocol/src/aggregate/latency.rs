@@ -41,6 +41,7 @@ impl Eq for LatencyMultiset {}
 /// Statistics of a non-empty latency multiset, µs. Means round down; percentiles are
 /// nearest-rank: the p-th percentile of n values is the `ceil(p * n / 100)`-th smallest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LatencyStats {
     /// Number of values (successful operations of the kind); at least 1.
     pub count: u64,

@@ -12,6 +12,7 @@ use super::{MAX_BPS, MIN_SAMPLES};
 
 /// A service type, and with it a preset of score weights.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceType {
     /// Storage: uptime and fault tolerance weigh most.
@@ -93,6 +94,7 @@ impl ServiceType {
 
 /// What an input of the score measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ScoreInputKind {
     /// The combined uptime of the epoch, bps; scored as is.
@@ -117,6 +119,7 @@ pub enum ScoreInputKind {
 
 /// One input of a score, with everything that went into it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScoreInput {
     /// What it measures.
     pub input: ScoreInputKind,
@@ -133,6 +136,7 @@ pub struct ScoreInput {
 
 /// The weighted score of one epoch under one preset.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceScore {
     /// The preset.
     pub service: ServiceType,

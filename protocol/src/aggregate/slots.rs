@@ -84,6 +84,7 @@ impl SlotBitmap {
 ///
 /// `up + down + quiet + silent` is the number of slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SlotCounts {
     /// Slots with at least one successful service operation.
     pub up: u64,

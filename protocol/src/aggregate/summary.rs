@@ -15,6 +15,7 @@ pub const EPOCH_SUMMARY_TAG: &[u8] = b"SLA-ORACLE/EPOCH-SUMMARY";
 
 /// One operation kind in one view.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpSummary {
     /// The operation kind (a built-in, or a custom metric's name).
     pub kind: OpKind,
@@ -28,6 +29,7 @@ pub struct OpSummary {
 
 /// Aggregate speed of the speed-eligible successful transfers of one direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SpeedSummary {
     /// Eligible transfers: successful, `bytes > 0`, `object_size <= speed_size_bound`.
     pub samples: u64,
@@ -67,6 +69,7 @@ pub(crate) fn speed_bps(bytes: u128, latency_us: u128) -> Option<u64> {
 
 /// Everything one view says about one data unit in one epoch, derived from its accumulator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ViewSummary {
     /// Whose reports these are.
     pub role: Role,
@@ -178,6 +181,7 @@ impl ViewSummary {
 /// provider observed takes the provider's state; a slot the provider did not observe takes the
 /// consumer's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CombinedSlots {
     /// `quiet`: observed by neither, covered by a report of either; `silent`: covered by neither.
     pub slots: SlotCounts,
@@ -189,6 +193,7 @@ pub struct CombinedSlots {
 /// Both views of one data unit in one epoch, the combined uptime slots and the Merkle root of
 /// the reports used. [`encode`](Self::encode) is the canonical form compared across backends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EpochSummary {
     /// The data unit (allocation id on chain).
     pub data_unit: u64,
@@ -212,6 +217,7 @@ pub struct EpochSummary {
     /// Distinct reports used (both views).
     pub reports: u64,
     /// [`crate::merkle::root`] of the hashes of the reports used.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9a-f]{64}$"))]
     #[serde(with = "hex::serde")]
     pub reports_root: [u8; 32],
 }
@@ -265,6 +271,7 @@ impl EpochSummary {
 
 /// The two views' values of one metric and how far apart they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MetricDiscrepancy {
     /// The metric compared.
     pub metric: Metric,

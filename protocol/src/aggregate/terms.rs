@@ -7,6 +7,7 @@ use super::MAX_BPS;
 
 /// The six scored metrics, in the order of `SlaTerms.weights` and of the `violations` bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// Mean latency of successful reads, µs; breached above `max_read_latency_us`. Bit 0.
@@ -66,6 +67,7 @@ impl Metric {
 /// JSON uses the snake_case of the Solidity names; `penalty_per_epoch` (a `uint96` in wei) is a
 /// decimal string so that no JSON reader rounds it (a plain JSON number is accepted on input).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SlaTerms {
     /// Max mean read latency, µs; 0 = not enforced.
@@ -88,6 +90,7 @@ pub struct SlaTerms {
     /// Max seconds between two reports of a reporter, 1..=86400.
     pub reporting_interval: u32,
     /// Wei moved from the provider's bond to the consumer per violating epoch (`uint96`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]+$"))]
     #[serde(with = "wei")]
     pub penalty_per_epoch: u128,
     /// Score weights of read latency, write latency, upload, download, uptime, error rate; sum 10000.

@@ -12,6 +12,7 @@ use crate::report::Role;
 /// One view's sums over a window, and the values derived from them with the epoch rules
 /// (exact: means and speeds come from summed totals, not from averaging averages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WindowView {
     /// The view's slot counts summed over the window; an epoch without a summary adds all its
     /// slots as silent.
@@ -110,6 +111,7 @@ impl WindowView {
 
 /// A data unit's roll-up over the epochs `first_epoch..=last_epoch`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WindowSummary {
     /// The data unit rolled up.
     pub data_unit: u64,
@@ -222,6 +224,7 @@ impl WindowSummary {
 
 /// One metric of one view (or of the combined uptime) in this window and the previous one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MetricTrend {
     /// The metric compared.
     pub metric: Metric,
@@ -238,6 +241,7 @@ pub struct MetricTrend {
 
 /// A window compared with the window of the same length just before it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Trend {
     /// The window ending at the epoch asked for.
     pub current: WindowSummary,
