@@ -1,19 +1,26 @@
-//! Generates `protocol/test-vectors/reports-v1.json`, the format-v1 test vectors described in
-//! `docs/report-format.md`:
+//! Generates the published test vectors in `protocol/test-vectors/`:
+//!
+//! - `reports-v1.json`, the format-v1 report vectors of `docs/report-format.md`;
+//! - `merkle-v1.json`, Merkle leaves, roots and proofs (`docs/aggregation.md`, "Merkle tree");
+//! - `aggregation-v2.json`, epochs of signed reports and what the rules derive from them:
+//!   accumulators, summaries, windows, verdicts and the contract's `EpochResult`.
 //!
 //! ```text
-//! cargo run -p sla-protocol --example gen_vectors > protocol/test-vectors/reports-v1.json
+//! cargo run -p sla-protocol --example gen_vectors            # writes protocol/test-vectors/*.json
+//! cargo run -p sla-protocol --example gen_vectors -- DIR     # writes them into DIR instead
 //! ```
 //!
 //! The output is deterministic: fixed key seeds, deterministic ed25519 signatures, no clock and
 //! no randomness. Every vector states the verdict it is meant to have; the generator runs the
 //! library on it and stops if the library disagrees, so a bug cannot be silently pinned. The
-//! test `vectors_file_is_up_to_date` (protocol/tests/it) checks the committed file against this
-//! output, and `vectors_match` checks the file against the library.
+//! tests `vectors_file_is_up_to_date`, `merkle_vectors_file_is_up_to_date` and
+//! `aggregation_vectors_file_is_up_to_date` (protocol/tests/it) check the committed files
+//! against this output; `vectors_match`, `merkle_vectors_match` and `aggregation_vectors_match`
+//! check the files against the library.
 //!
 //! Invalid payloads are written with `RawReport`, a byte writer that follows the layout but
-//! checks nothing, so that each invalid vector breaks exactly one rule and is otherwise correctly
-//! signed by its key (a verifier that skips the rule would accept it).
+//! checks nothing, so that each invalid vector breaks exactly the rules it names and is otherwise
+//! correctly signed by its key (a verifier that skips the rule would accept it).
 
 use ed25519_dalek::{Signer as _, SigningKey};
 use serde::Serialize;
@@ -43,9 +50,34 @@ const ORDER_L_LE: [u8; 32] = [
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
 ];
 
+#[path = "vectors/aggregation.rs"]
+mod aggregation;
+#[path = "vectors/merkle.rs"]
+mod merkle;
+
 fn main() {
-    print!("{}", vectors_json());
+    let dir = match std::env::args_os().nth(1) {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors"),
+    };
+    for (name, text) in files() {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        eprintln!("wrote {}", path.display());
+    }
 }
+
+/// Every file this program writes, by name, with its whole text.
+pub(crate) fn files() -> Vec<(&'static str, String)> {
+    vec![
+        ("reports-v1.json", vectors_json()),
+        ("merkle-v1.json", merkle::merkle_json()),
+        ("aggregation-v2.json", aggregation::aggregation_json()),
+    ]
+}
+
+/// How to regenerate every file, as the files say.
+pub(crate) const GENERATOR: &str = "cargo run -p sla-protocol --example gen_vectors";
 
 /// The whole vector file, pretty-printed, with a final newline.
 pub(crate) fn vectors_json() -> String {
@@ -113,14 +145,14 @@ struct ReportJson {
     data_unit: String,
     sequence: String,
     prev_hash: String,
-    period_start_ms: String,
-    period_end_ms: String,
+    period_start: String,
+    period_end: String,
     records: Vec<RecordJson>,
 }
 
 #[derive(Serialize)]
 struct RecordJson {
-    timestamp_ms: String,
+    timestamp: String,
     operation: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     custom_name: Option<String>,
@@ -144,8 +176,8 @@ fn report_json(r: &Report) -> ReportJson {
         data_unit: r.data_unit.to_string(),
         sequence: r.sequence.to_string(),
         prev_hash: r.prev_hash.to_hex(),
-        period_start_ms: r.period_start_ms.to_string(),
-        period_end_ms: r.period_end_ms.to_string(),
+        period_start: r.period_start_ms.to_string(),
+        period_end: r.period_end_ms.to_string(),
         records: r.records.iter().map(record_json).collect(),
     }
 }
@@ -163,7 +195,7 @@ fn record_json(q: &QosRecord) -> RecordJson {
         }
     };
     RecordJson {
-        timestamp_ms: q.timestamp_ms.to_string(),
+        timestamp: q.timestamp_ms.to_string(),
         operation,
         custom_name,
         custom_value,
@@ -1280,18 +1312,268 @@ fn build() -> VectorFile {
         err("invalid-key", "payload.reporter_key"),
     );
 
+    // --- Several rules broken at once: the first check that fails names the error -----------
+    //
+    // Each of these breaks two or more rules; `expected` is the one whose check comes first
+    // (docs/report-format.md sections 4 and 6). A verifier that checks in another order
+    // answers with another rule.
+
+    let cut = |mut raw: RawReport, mutate: fn(&mut RawReport), len: usize| {
+        mutate(&mut raw);
+        let mut bytes = raw.bytes();
+        bytes.truncate(len);
+        bytes
+    };
+    let base = RawReport::from_report(&worked);
+    g.push(
+        "multi-short-and-wrong-domain-tag",
+        "Ten bytes that are not the start of the domain tag (\"SLA-ORACLX\"): fewer than 21 \
+         bytes is `truncated` before the tag's content is compared.",
+        consumer,
+        b"SLA-ORACLX".to_vec(),
+        err("truncated", "payload.domain_tag"),
+    );
+    g.push_mutated(
+        "multi-wrong-domain-tag-and-version",
+        "Domain tag \"SLA-ORACLE/QOS-REPORX\" and version 2: the tag is checked first.",
+        &worked,
+        |r| {
+            r.tag[20] = b'X';
+            r.version = 2;
+        },
+        err("domain-tag", "payload.domain_tag"),
+    );
+    g.push(
+        "multi-unknown-version-and-truncated",
+        "Version 2 and the payload cut after 40 bytes (inside contract): the version is checked \
+         as soon as it is read, before the rest of the header.",
+        consumer,
+        cut(base.clone(), |r| r.version = 2, 40),
+        err("unknown-version", "payload.version"),
+    );
+    g.push(
+        "multi-bad-role-and-truncated",
+        "Role byte 3 and the payload cut after 60 bytes (inside reporter_key): the role is \
+         checked as soon as it is read.",
+        consumer,
+        cut(base.clone(), |r| r.role = 3, 60),
+        err("invalid-field", "payload.role"),
+    );
+    g.push(
+        "multi-sequence-zero-and-truncated",
+        "Sequence 0 and the payload cut after 145 bytes (inside period_end): the header's value \
+         rules (sequence, prev_hash, period, record count) are checked only once the whole \
+         header is read, so this is `truncated`.",
+        consumer,
+        cut(base.clone(), |r| r.sequence = 0, 145),
+        err("truncated", "payload.period_end"),
+    );
+    g.push_mutated(
+        "multi-sequence-zero-and-empty-period",
+        "Sequence 0 and period_end = period_start: sequence is the first header rule.",
+        &worked,
+        |r| {
+            r.sequence = 0;
+            r.period_end_ms = r.period_start_ms;
+        },
+        err("invalid-field", "payload.sequence"),
+    );
+    g.push_mutated(
+        "multi-prev-hash-and-long-period",
+        "Sequence 1 with a non-zero prev_hash, and a period of 24 h + 1 ms: prev_hash comes \
+         before the period.",
+        &worked,
+        |r| {
+            r.prev_hash = [0x11; 32];
+            r.period_end_ms = r.period_start_ms + MAX_PERIOD_MS + 1;
+        },
+        err("invalid-field", "payload.prev_hash"),
+    );
+    g.push_mutated(
+        "multi-long-period-and-record-count",
+        "A period of 24 h + 1 ms and record_count 100001: the period comes before the record \
+         count.",
+        &worked,
+        |r| {
+            r.period_end_ms = r.period_start_ms + MAX_PERIOD_MS + 1;
+            r.record_count = Some(100_001);
+        },
+        err("invalid-field", "payload.period_end"),
+    );
+    g.push_mutated(
+        "multi-record-count-and-truncated",
+        "record_count 100001 with one record present: the count's limit is checked before any \
+         record is read (not `truncated`).",
+        &worked,
+        |r| r.record_count = Some(100_001),
+        err("invalid-field", "payload.record_count"),
+    );
+    g.push_mutated(
+        "multi-bad-operation-and-timestamp",
+        "Operation byte 8 and a timestamp at period_end: a record is read whole before its \
+         values are checked against the period, and the operation byte is checked as soon as \
+         it is read.",
+        &worked,
+        |r| {
+            r.records[0].operation = 8;
+            r.records[0].timestamp_ms = r.period_end_ms;
+        },
+        err("invalid-field", "records[].operation"),
+    );
+    g.push_mutated(
+        "multi-invalid-utf8-and-timestamp",
+        "A failed record with error detail ff fe (not UTF-8) and a timestamp before \
+         period_start: UTF-8 is checked while the record is read, the timestamp after.",
+        &worked,
+        |r| {
+            r.records[0].success = 0;
+            r.records[0].error_code = 1;
+            r.records[0].error_detail = vec![0xff, 0xfe];
+            r.records[0].timestamp_ms = r.period_start_ms - 1;
+        },
+        err("invalid-field", "records[].error_detail"),
+    );
+    g.push_mutated(
+        "multi-timestamp-and-success-with-code",
+        "A successful record with error code 500 and a timestamp at period_end: the timestamp \
+         rule comes before the success rule.",
+        &worked,
+        |r| {
+            r.records[0].error_code = 500;
+            r.records[0].timestamp_ms = r.period_end_ms;
+        },
+        err("invalid-field", "records[].timestamp"),
+    );
+    let mut success_2 = RawReport::from_report(&worked);
+    success_2.records[0].success = 2;
+    let mut success_2 = success_2.bytes();
+    success_2.push(0);
+    g.push(
+        "multi-success-byte-and-trailing",
+        "Success byte 2 and one trailing byte: trailing bytes are only looked for after the \
+         last record.",
+        consumer,
+        success_2,
+        err("invalid-field", "records[].success"),
+    );
+    let mut two = RawReport::from_report(&worked);
+    two.records.push(two.records[0].clone());
+    two.records[0].timestamp_ms = two.period_end_ms;
+    let mut two_bytes = two.bytes();
+    two_bytes.truncate(two_bytes.len() - 10);
+    g.push(
+        "multi-first-record-invalid-second-truncated",
+        "Two records: the first has its timestamp at period_end, the second is cut inside \
+         object_size: each record is checked before the next one is read.",
+        consumer,
+        two_bytes,
+        err("invalid-field", "records[].timestamp"),
+    );
+    let mut long_name = RawReport::from_report(&worked);
+    long_name.records[0].operation = 7;
+    long_name.records[0].custom = Some((vec![b'a'; 65], 0));
+    let mut long_name_bytes = long_name.bytes();
+    long_name_bytes.truncate(codec::HEADER_LEN + 9 + 1 + 30);
+    g.push(
+        "multi-custom-name-too-long-and-truncated",
+        "A custom record whose name length byte says 65 (over the limit of 64), with the \
+         payload ending 30 bytes into the name: the length is judged once the name is read, so \
+         this is `truncated`.",
+        consumer,
+        long_name_bytes,
+        err("truncated", "records[].custom_name"),
+    );
+    g.push_mutated(
+        "multi-invalid-payload-and-wrong-chain",
+        "Chain id 1 (another deployment) and sequence 0: the payload is decoded and checked \
+         before its binding.",
+        &worked,
+        |r| {
+            r.chain_id = 1;
+            r.sequence = 0;
+        },
+        err("invalid-field", "payload.sequence"),
+    );
+    g.push_mutated(
+        "multi-wrong-chain-and-contract",
+        "Another chain id and another contract: the chain id is compared first.",
+        &worked,
+        |r| {
+            r.chain_id = 1;
+            r.contract = [0x11; 20];
+        },
+        err("wrong-chain", "payload.chain_id"),
+    );
+    let mut wrong_contract = RawReport::from_report(&worked);
+    wrong_contract.contract = [0x11; 20];
+    let wrong_contract = wrong_contract.bytes();
+    let short = sign(&consumer, &wrong_contract)[..63].to_vec();
+    g.push_raw(
+        "multi-wrong-contract-and-short-signature",
+        "Another contract and a 63-byte signature: the binding is checked before the \
+         signature's length.",
+        Signer::Seed(consumer),
+        wrong_contract,
+        short,
+        err("wrong-contract", "payload.contract"),
+    );
+    let mut bad_version = RawReport::from_report(&worked);
+    bad_version.version = 2;
+    g.push_raw(
+        "multi-unknown-version-and-short-signature",
+        "Version 2 and a 63-byte signature (possible in the JSON form only): the payload is \
+         decoded before the signature's length is looked at.",
+        Signer::Seed(consumer),
+        bad_version.bytes(),
+        worked_sig[..63].to_vec(),
+        err("unknown-version", "payload.version"),
+    );
+    let identity = hex32("0100000000000000000000000000000000000000000000000000000000000000");
+    let mut weak = worked.clone();
+    weak.reporter_key = identity;
+    let weak_payload = codec::encode(&weak).expect("encodes");
+    g.push_raw(
+        "multi-short-signature-and-weak-key",
+        "The identity point as reporter key and a 63-byte signature: the signature's length is \
+         checked before the key.",
+        Signer::Forged(identity),
+        weak_payload.clone(),
+        forged_sig[..63].to_vec(),
+        err("signature-length", "signature"),
+    );
+    g.push_raw(
+        "multi-weak-key-and-bad-signature",
+        "The identity point as reporter key and a 64-byte signature of zeros (which does not \
+         verify under any key): the key is checked before the signature.",
+        Signer::Forged(identity),
+        weak_payload,
+        vec![0; 64],
+        err("weak-key", "payload.reporter_key"),
+    );
+    let mut trailing = worked_payload.clone();
+    trailing.push(0);
+    g.push_raw(
+        "multi-trailing-byte-and-bad-signature",
+        "The worked example followed by one 0x00 byte, with the worked example's signature (over \
+         the bytes without it): the payload is refused before the signature is looked at.",
+        Signer::Seed(consumer),
+        trailing,
+        worked_sig.clone(),
+        err("trailing-bytes", "payload"),
+    );
+
     VectorFile {
         format: "SLA oracle signed QoS report, format v1",
         spec: "docs/report-format.md",
-        generator: "cargo run -p sla-protocol --example gen_vectors > protocol/test-vectors/reports-v1.json",
+        generator: GENERATOR,
         notes: vec![
-            "All integers are JSON strings of decimal digits; all byte strings are lowercase hex without 0x.",
+            "All integers are JSON strings of decimal digits (custom_value may start with '-'); all byte strings are lowercase hex without 0x, except the two text fields custom_name (ASCII) and error_detail (UTF-8), which are JSON strings of their text.",
             "deployment is the verifier's deployment; the report's own chain id and contract are in the payload.",
             "secret_key_seed is the 32-byte ed25519 seed (RFC 8032 secret key) of the key that made the signature, or null when the signature was put together by hand; public_key is that key's public half, or the payload's reporter key when secret_key_seed is null.",
             "signature is ed25519 (RFC 8032, pure Ed25519) over the 32 bytes report_hash = SHA-256(payload).",
             "expected is \"valid\" or the first error a verifier reports, as {error: rule, field}; the order of checks is in docs/report-format.md.",
-            "report holds the decoded fields whenever the payload decodes (also for vectors refused later, for their binding, key or signature).",
-            "Invalid payloads are otherwise well-formed and correctly signed, so each breaks exactly one rule.",
+            "report holds the decoded fields whenever the payload decodes (also for vectors refused later, for their binding, key or signature), named as in docs/report-format.md section 2 (period_start, period_end, timestamp: Unix ms); domain_tag, version and record_count are implied.",
+            "Invalid payloads are otherwise well-formed and correctly signed, so each breaks exactly one rule; the vectors named multi-* break several, and expected is the rule checked first.",
         ],
         keys: vec![
             KeyJson {

@@ -1,10 +1,12 @@
 //! Integration tests of the protocol crate: the published test vectors (`vectors`), property
-//! tests of the codec and of signature verification (`props`), the ed25519 strictness the
+//! tests of the codec and of signature verification (`props`), the vectors of what follows a
+//! report: Merkle trees and aggregation (`derived_vectors`), the ed25519 strictness the
 //! format relies on (`strictness`), and the aggregation, evaluation and Merkle rules
 //! (`aggregate`). Item numbers refer to ../shared/TEST-CATALOGUE.md.
 
 mod aggregate;
 mod common;
+mod derived_vectors;
 mod props;
 mod strictness;
 mod vectors;

@@ -64,7 +64,7 @@ fn record_from_json(r: &Value) -> QosRecord {
         other => panic!("unknown operation {other}"),
     };
     QosRecord {
-        timestamp_ms: uint(&r["timestamp_ms"]),
+        timestamp_ms: uint(&r["timestamp"]),
         operation,
         latency_us: uint(&r["latency_us"]).try_into().expect("u32"),
         bytes: uint(&r["bytes"]),
@@ -91,8 +91,8 @@ fn report_from_json(r: &Value) -> Report {
         data_unit: uint(&r["data_unit"]),
         sequence: uint(&r["sequence"]),
         prev_hash: ReportHash(array(&r["prev_hash"])),
-        period_start_ms: uint(&r["period_start_ms"]),
-        period_end_ms: uint(&r["period_end_ms"]),
+        period_start_ms: uint(&r["period_start"]),
+        period_end_ms: uint(&r["period_end"]),
         records: r["records"]
             .as_array()
             .expect("records")
@@ -265,16 +265,49 @@ fn check_speccheck_vectors() {
     assert_eq!(paper_indices, (0..12).collect::<Vec<u64>>());
 }
 
-/// The committed vector file is exactly what the generator writes (regenerate with
-/// `cargo run -p sla-protocol --example gen_vectors > protocol/test-vectors/reports-v1.json`).
+/// The committed file `name` is exactly what `gen_vectors` writes (regenerate every file with
+/// `cargo run -p sla-protocol --example gen_vectors`).
+fn assert_generated_file_is_committed(name: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("test-vectors")
+        .join(name);
+    let committed = std::fs::read_to_string(path).expect("vector file");
+    let (_, generated) = crate::gen_vectors::files()
+        .into_iter()
+        .find(|(file, _)| *file == name)
+        .expect("the generator writes this file");
+    assert!(
+        committed == generated,
+        "protocol/test-vectors/{name} is stale: regenerate it with \
+         `cargo run -p sla-protocol --example gen_vectors`"
+    );
+}
+
 #[test]
 fn vectors_file_is_up_to_date() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("test-vectors/reports-v1.json");
-    let committed = std::fs::read_to_string(path).expect("vector file");
-    assert!(
-        committed == crate::gen_vectors::vectors_json(),
-        "protocol/test-vectors/reports-v1.json is stale: regenerate it with \
-         `cargo run -p sla-protocol --example gen_vectors > protocol/test-vectors/reports-v1.json`"
+    assert_generated_file_is_committed("reports-v1.json");
+}
+
+#[test]
+fn merkle_vectors_file_is_up_to_date() {
+    assert_generated_file_is_committed("merkle-v1.json");
+}
+
+#[test]
+fn aggregation_vectors_file_is_up_to_date() {
+    assert_generated_file_is_committed("aggregation-v2.json");
+}
+
+/// The generator writes exactly the files the tests above check, and nothing else.
+#[test]
+fn generator_writes_every_checked_file() {
+    let names: Vec<&str> = crate::gen_vectors::files()
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    assert_eq!(
+        names,
+        ["reports-v1.json", "merkle-v1.json", "aggregation-v2.json"]
     );
 }
 

@@ -82,8 +82,9 @@ class Record:
     custom_value: int = 0
 
     def to_dict(self) -> Dict[str, Any]:
-        """The vectors' JSON form: integers as decimal strings."""
-        d: Dict[str, Any] = {"timestamp_ms": str(self.timestamp_ms), "operation": self.operation}
+        """The vectors' JSON form (reports-v1.json): the field names of docs/report-format.md
+        section 2, integers as decimal strings, `custom_name` and `error_detail` as text."""
+        d: Dict[str, Any] = {"timestamp": str(self.timestamp_ms), "operation": self.operation}
         if self.operation == "custom":
             d["custom_name"] = self.custom_name
             d["custom_value"] = str(self.custom_value)
@@ -132,7 +133,9 @@ class Report:
     records: List[Record] = field(default_factory=list)
 
     def to_dict(self) -> Dict[str, Any]:
-        """The vectors' JSON form (`report` of reports-v1.json)."""
+        """The vectors' JSON form (`report` of reports-v1.json): the field names of
+        docs/report-format.md section 2 (`period_start`, `period_end`, Unix ms), integers as
+        decimal strings, byte strings as lowercase hex."""
         return {
             "chain_id": str(self.chain_id),
             "contract": self.contract.hex(),
@@ -141,8 +144,8 @@ class Report:
             "data_unit": str(self.data_unit),
             "sequence": str(self.sequence),
             "prev_hash": self.prev_hash.hex(),
-            "period_start_ms": str(self.period_start_ms),
-            "period_end_ms": str(self.period_end_ms),
+            "period_start": str(self.period_start_ms),
+            "period_end": str(self.period_end_ms),
             "records": [r.to_dict() for r in self.records],
         }
 

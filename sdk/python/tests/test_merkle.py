@@ -68,3 +68,60 @@ def test_every_proof_verifies_and_tampering_fails(n):
         if n > 1:  # a proof holds for exactly one position
             other = (proof["index"] + 1) % n
             assert not verify_proof(root, x, dict(proof, index=other))
+
+
+# ---- protocol/test-vectors/merkle-v1.json and the roots of aggregation-v2.json ----------------
+
+from conftest import load  # noqa: E402
+from sla_oracle_sdk import Deployment, leaf_hash, report_hash, verify_report  # noqa: E402
+
+MERKLE = load("merkle-v1.json")
+VECTOR_DEPLOYMENT = Deployment(31337, bytes.fromhex("5fbdb2315678afecb367f032d93f642f64180aa3"))
+
+
+def test_merkle_vector_reports_are_valid_reports():
+    for r in MERKLE["reports"]:
+        payload, signature = bytes.fromhex(r["payload"]), bytes.fromhex(r["signature"])
+        assert report_hash(payload).hex() == r["report_hash"]
+        assert verify_report(payload, signature, VECTOR_DEPLOYMENT).hash.hex() == r["report_hash"]
+
+
+@pytest.mark.parametrize("tree", MERKLE["trees"], ids=lambda t: t["name"])
+def test_merkle_vector_tree(tree):
+    hashes = [bytes.fromhex(x) for x in tree["report_hashes"]]
+    root = merkle_root(hashes)
+    assert root.hex() == tree["root"]
+    leaves = sorted(set(hashes))
+    assert [l["report_hash"] for l in tree["leaves"]] == [x.hex() for x in leaves]
+    assert [l["leaf_hash"] for l in tree["leaves"]] == [leaf_hash(x).hex() for x in leaves]
+    if tree["levels"]:
+        assert tree["levels"][0] == [leaf_hash(x).hex() for x in leaves]
+        assert tree["levels"][-1] == [root.hex()]
+    else:
+        assert root == EMPTY_ROOT
+    if len(leaves) == 1:  # the root of one leaf is its leaf hash, not the report hash
+        assert root == leaf_hash(leaves[0]) != leaves[0]
+    assert len(tree["proofs"]) == len(leaves)
+    for p in tree["proofs"]:
+        x = bytes.fromhex(p["report_hash"])
+        assert merkle_proof(hashes, x) == p["proof"]
+        assert verify_proof(tree["root"], p["report_hash"], p["proof"])
+
+
+@pytest.mark.parametrize("case", MERKLE["invalid_proofs"], ids=lambda c: c["name"])
+def test_merkle_vector_invalid_proof(case):
+    assert case["valid"] is False
+    assert not verify_proof(case["root"], case["report_hash"], case["proof"])
+
+
+def test_aggregation_vector_roots():
+    # Every judged epoch's reports root is the root over the reports it used.
+    scenarios = load("aggregation-v2.json")["scenarios"]
+    assert scenarios
+    for s in scenarios:
+        for r in s["reports"]:
+            assert report_hash(bytes.fromhex(r["payload"])).hex() == r["report_hash"]
+        for e in s["epochs"]:
+            root = merkle_root(bytes.fromhex(h) for h in e["reports_used"]).hex()
+            assert root == e["summary"]["reports_root"] == e["epoch_result"]["reports_root"]
+            assert root == e["summary_encoding"][-64:]  # the encoding ends with the root
