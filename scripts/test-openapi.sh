@@ -6,7 +6,8 @@
 # schemathesis's examples, coverage and fuzzing phases with every check: no 5xx, every answer's
 # status, content type, headers and body as documented, invalid requests refused. Then
 # scripts/openapi/statuses.py drives each operation to every status it documents (on a server of
-# its own) and checks each answer against the schema too.
+# its own) and checks each answer against the schema too, and scripts/openapi/sdk_rollups.py
+# checks the Python SDK's Merkle proofs and roots against the stack's real roll-ups.
 #
 #   scripts/test-openapi.sh                  # build, start the stack, run both
 #   OPENAPI_MAX_EXAMPLES=500 scripts/test-openapi.sh
@@ -64,3 +65,7 @@ echo "test-openapi: stack up at $api"
 
 SLA_INGEST_API_BIN="$target_dir/debug/sla-ingest-api" \
   "$venv/bin/python" scripts/openapi/statuses.py "$api" "$work/schemathesis.har"
+
+chain_id="$(sed -n 's/^chain .*(chain id \([0-9]*\))$/\1/p' "$work/stack.out")"
+contract="$(awk '/^contract/ {print $2}' "$work/stack.out")"
+"$venv/bin/python" scripts/openapi/sdk_rollups.py "$api" "$chain_id" "$contract"

@@ -10,6 +10,7 @@ pub mod aggregate;
 pub mod codec;
 pub mod error;
 pub mod gauge;
+mod json_u128;
 pub mod merkle;
 pub mod parties;
 pub mod record;

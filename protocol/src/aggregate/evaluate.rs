@@ -136,6 +136,8 @@ pub struct EpochVerdict {
     pub reports_root: [u8; 32],
     /// `penalty_per_epoch` when any metric is violated (and not NO_DATA), else 0. The contract
     /// caps it at the remaining bond.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]+$"))]
+    #[serde(with = "crate::json_u128")]
     pub penalty_wei: u128,
     /// The contract's `epochScore`; `None` under NO_DATA (the contract leaves reputation alone).
     pub reputation_score_input: Option<u16>,

@@ -46,6 +46,8 @@ pub struct LatencyStats {
     /// Number of values (successful operations of the kind); at least 1.
     pub count: u64,
     /// Exact sum, so windows can derive exact means from summaries.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]+$"))]
+    #[serde(with = "crate::json_u128")]
     pub sum: u128,
     /// `floor(sum / count)`.
     pub mean: u32,

@@ -34,8 +34,12 @@ pub struct SpeedSummary {
     /// Eligible transfers: successful, `bytes > 0`, `object_size <= speed_size_bound`.
     pub samples: u64,
     /// Sum of their `bytes`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]+$"))]
+    #[serde(with = "crate::json_u128")]
     pub bytes: u128,
     /// Sum of their `max(latency_us, 1)`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]+$"))]
+    #[serde(with = "crate::json_u128")]
     pub latency_us: u128,
     /// `floor(bytes * 1_000_000 / latency_us)`, saturated to `u64::MAX`; `None` without samples.
     pub bps: Option<u64>,

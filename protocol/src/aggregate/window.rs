@@ -24,22 +24,34 @@ pub struct WindowView {
     /// Successful reads and the sum of their latencies.
     pub read_count: u64,
     /// Sum of the successful reads' latencies, µs.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]+$"))]
+    #[serde(with = "crate::json_u128")]
     pub read_latency_sum: u128,
     /// Successful writes over the window.
     pub write_count: u64,
     /// Sum of the successful writes' latencies, µs.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]+$"))]
+    #[serde(with = "crate::json_u128")]
     pub write_latency_sum: u128,
     /// Speed-eligible successful uploads over the window.
     pub upload_samples: u64,
     /// Sum of their `bytes`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]+$"))]
+    #[serde(with = "crate::json_u128")]
     pub upload_bytes: u128,
     /// Sum of their `max(latency_us, 1)`, µs.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]+$"))]
+    #[serde(with = "crate::json_u128")]
     pub upload_latency_us: u128,
     /// Speed-eligible successful downloads over the window.
     pub download_samples: u64,
     /// Sum of their `bytes`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]+$"))]
+    #[serde(with = "crate::json_u128")]
     pub download_bytes: u128,
     /// Sum of their `max(latency_us, 1)`, µs.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]+$"))]
+    #[serde(with = "crate::json_u128")]
     pub download_latency_us: u128,
     /// Checks (every record: operations and gauge samples) over the window (rules version 2).
     #[serde(default)]
