@@ -81,8 +81,7 @@ pub async fn data_unit(
     Ok(Json(view).into_response())
 }
 
-/// `GET /v1/data-units/{id}/metrics?epoch&epochs&service&gauge&above&below`: gauges, fault rate,
-/// efficiency and scores per epoch and over the epochs asked for.
+/// Gauges, fault rate, efficiency and scores per epoch and over the epochs asked for.
 #[utoipa::path(get, path = "/v1/data-units/{id}/metrics", tag = "dashboard",
     params(("id" = u64, Path, description = "The data unit"),
         ("epoch" = Option<u64>, Query, description = "The last epoch (default: the current one)"),

@@ -83,7 +83,8 @@ pub(crate) fn layout(base: &str, title: &str, main: Markup) -> Markup {
                         span.live-state { " · live: checks for new data every 3 s" }
                     }
                     p { "Everything here is read from public data: every result can be re-derived with "
-                        code { "sla audit" } "." }
+                        code { "sla audit" } ". The same data as JSON: "
+                        a href="/api" { "the API" } " (" a href="/openapi.json" { "OpenAPI 3.1" } ")." }
                 }
             }
         }

@@ -50,7 +50,7 @@ pub(super) fn render(doc: &utoipa::openapi::OpenApi) -> String {
             }
             body { main {
                 h1 { (title) " " small { (doc["info"]["version"].as_str().unwrap_or_default()) } }
-                p { (doc["info"]["description"].as_str().unwrap_or_default()) }
+                p { (prose(doc["info"]["description"].as_str().unwrap_or_default())) }
                 p { "The machine-readable document: " a href="openapi.json" { code { "/openapi.json" } } " (OpenAPI "
                     (doc["openapi"].as_str().unwrap_or_default()) ")." }
                 nav { @for (name, _) in &tags { a href={ "#tag-" (name) } { (name) } } a href="#schemas" { "schemas" } }
@@ -79,8 +79,8 @@ fn operation(method: &str, path: &str, op: &Value) -> Markup {
     let id = op["operationId"].as_str().unwrap_or_default();
     html! {
         details.op id={ "op-" (id) } {
-            summary { span class={ "m " (method) } { (method) } " " (path) " — " (op["summary"].as_str().unwrap_or_default()) }
-            @if let Some(d) = op["description"].as_str() { p { (d) } }
+            summary { span class={ "m " (method) } { (method) } " " (path) " — " (prose(op["summary"].as_str().unwrap_or_default())) }
+            @if let Some(d) = op["description"].as_str() { p { (prose(d)) } }
             @if let Some(params) = op["parameters"].as_array() {
                 table {
                     tr { th { "parameter" } th { "in" } th { "type" } th { "description" } }
@@ -90,13 +90,13 @@ fn operation(method: &str, path: &str, op: &Value) -> Markup {
                                 @if p["required"].as_bool() == Some(true) { " (required)" } }
                             td { (p["in"].as_str().unwrap_or_default()) }
                             td { (type_of(&p["schema"])) }
-                            td { (p["description"].as_str().unwrap_or_default()) }
+                            td { (prose(p["description"].as_str().unwrap_or_default())) }
                         }
                     }
                 }
             }
             @if let Some(body) = op.get("requestBody") {
-                p { strong { "Body: " } (body["description"].as_str().unwrap_or_default()) }
+                p { strong { "Body: " } (prose(body["description"].as_str().unwrap_or_default())) }
                 (contents(&body["content"]))
             }
             table {
@@ -105,12 +105,21 @@ fn operation(method: &str, path: &str, op: &Value) -> Markup {
                     @for (status, r) in responses {
                         tr {
                             td class={ "s" (status.chars().next().unwrap_or('0')) } { (status) }
-                            td { (r["description"].as_str().unwrap_or_default()) }
+                            td { (prose(r["description"].as_str().unwrap_or_default())) }
                             td { (contents(&r["content"])) }
                         }
                     }
                 }
             }
+        }
+    }
+}
+
+/// Text with its `code` spans set as code (the document's descriptions are Markdown-ish).
+fn prose(text: &str) -> Markup {
+    html! {
+        @for (i, part) in text.split('`').enumerate() {
+            @if i % 2 == 1 { code { (part) } } @else { (part) }
         }
     }
 }
@@ -162,7 +171,7 @@ fn schema_block(name: &str, schema: &Value) -> Markup {
     html! {
         div.op id={ "schema-" (name) } {
             strong { code { (name) } }
-            @if let Some(d) = schema["description"].as_str() { p { (d) } }
+            @if let Some(d) = schema["description"].as_str() { p { (prose(d)) } }
             @if let Some(props) = schema["properties"].as_object() {
                 table {
                     tr { th { "field" } th { "type" } th { "description" } }
@@ -170,7 +179,7 @@ fn schema_block(name: &str, schema: &Value) -> Markup {
                         tr {
                             td { code { (field) } @if !required.contains(&field.as_str()) { " (optional)" } }
                             td { (type_of(p)) }
-                            td { (p["description"].as_str().unwrap_or_default()) }
+                            td { (prose(p["description"].as_str().unwrap_or_default())) }
                         }
                     }
                 }

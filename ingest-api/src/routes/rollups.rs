@@ -117,8 +117,8 @@ pub struct WindowAnswer {
     trend: Option<Trend>,
 }
 
-/// `GET /v1/data-units/{id}/window?epoch&epochs`: the rolling window ending at `epoch` and its
-/// trend against the window before it, from stored epoch summaries.
+/// The rolling window ending at `epoch` and its trend against the window before it, from stored
+/// epoch summaries.
 #[utoipa::path(get, path = "/v1/data-units/{id}/window", tag = "roll-ups",
     params(("id" = u64, Path, description = "The data unit"), WindowQuery),
     responses((status = 200, body = WindowAnswer)))]
