@@ -102,6 +102,14 @@ def signed_request(tag: str, fields: dict, seed: bytes, owner: str, nonce: str) 
             "reporter_key": bytes(key.verify_key).hex()}
 
 
+def tampered(body: dict, old: str, new: str, seed: bytes) -> dict:
+    """`body` with `old` replaced by `new` in its message, signed again: a valid signature over
+    a message that names something else."""
+    message = body["message"].replace(old, new)
+    signature = nacl.signing.SigningKey(seed).sign(message.encode()).signature.hex()
+    return dict(body, message=message, signature=signature)
+
+
 def slow_body(base: str, path: str) -> int:
     """Sends the headers and two bytes of a larger body, then nothing: the server must answer
     408 `body-too-slow` once its grace period is over."""
@@ -184,9 +192,8 @@ def drive_signed(api: Api, own: str) -> None:
     api.call("POST", "/v1/maintenance-windows", 403,
              signed_request(tag_m, dict(window, provider="0x" + "ab" * 20), PROVIDER_SEED,
                             PROVIDER, "nonce-window-2"), base=own)
-    wrong = signed_request(tag_m, window, PROVIDER_SEED, PROVIDER, "nonce-window-3")
-    wrong["message"] = wrong["message"].replace(f'"chain_id": {CHAIN_ID}', '"chain_id": 1')
-    wrong["signature"] = nacl.signing.SigningKey(PROVIDER_SEED).sign(wrong["message"].encode()).signature.hex()
+    wrong = tampered(signed_request(tag_m, window, PROVIDER_SEED, PROVIDER, "nonce-window-3"),
+                     f'"chain_id": {CHAIN_ID}', '"chain_id": 1', PROVIDER_SEED)
     api.call("POST", "/v1/maintenance-windows", 422, wrong, base=own)
     api.call("POST", "/v1/maintenance-windows", 413, b"{" + b" " * 20_000 + b"}", base=own)
     api.call("GET", f"/v1/maintenance-windows?provider={PROVIDER}", 200, base=own)
@@ -210,9 +217,8 @@ def drive_signed(api: Api, own: str) -> None:
                            "nonce-cancel-1")
     api.call("DELETE", f"/v1/maintenance-windows/{other_id}", 409, again, base=own)
     api.call("DELETE", f"/v1/maintenance-windows/{window_id}", 413, b"{" + b" " * 20_000 + b"}", base=own)
-    wrong = signed_request(tag_m, cancel, PROVIDER_SEED, PROVIDER, "nonce-cancel-3")
-    wrong["message"] = wrong["message"].replace(CONTRACT, "0x" + "11" * 20)
-    wrong["signature"] = nacl.signing.SigningKey(PROVIDER_SEED).sign(wrong["message"].encode()).signature.hex()
+    wrong = tampered(signed_request(tag_m, cancel, PROVIDER_SEED, PROVIDER, "nonce-cancel-3"),
+                     CONTRACT, "0x" + "11" * 20, PROVIDER_SEED)
     api.call("DELETE", f"/v1/maintenance-windows/{window_id}", 422, wrong, base=own)
 
     sub = dict(action="create", channel="telegram", target="12345", secret="123456:" + "a" * 30,
@@ -248,9 +254,8 @@ def drive_signed(api: Api, own: str) -> None:
              signed_request(tag_s, dict(action="delete", id=other_id), PROVIDER_SEED, PROVIDER,
                             "nonce-del-1"), base=own)
     api.call("DELETE", f"/v1/alert-subscriptions/{sub_id}", 413, b"{" + b" " * 20_000 + b"}", base=own)
-    wrong = signed_request(tag_s, delete, PROVIDER_SEED, PROVIDER, "nonce-del-3")
-    wrong["message"] = wrong["message"].replace(CONTRACT, "0x" + "11" * 20)
-    wrong["signature"] = nacl.signing.SigningKey(PROVIDER_SEED).sign(wrong["message"].encode()).signature.hex()
+    wrong = tampered(signed_request(tag_s, delete, PROVIDER_SEED, PROVIDER, "nonce-del-3"),
+                     CONTRACT, "0x" + "11" * 20, PROVIDER_SEED)
     api.call("DELETE", f"/v1/alert-subscriptions/{sub_id}", 422, wrong, base=own)
 
 

@@ -91,7 +91,7 @@ pub struct SlaTerms {
     pub reporting_interval: u32,
     /// Wei moved from the provider's bond to the consumer per violating epoch (`uint96`).
     #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]+$"))]
-    #[serde(with = "wei")]
+    #[serde(with = "crate::json_u128")]
     pub penalty_per_epoch: u128,
     /// Score weights of read latency, write latency, upload, download, uptime, error rate; sum 10000.
     pub weights: [u16; 6],
@@ -215,39 +215,5 @@ impl SlaTerms {
     pub fn window_epochs(&self, epoch_len_s: u32) -> u64 {
         let len = u64::from(epoch_len_s.max(1));
         u64::from(self.uptime_window).div_ceil(len).max(1)
-    }
-}
-
-/// `u128` wei as a decimal JSON string; a JSON number is accepted too.
-mod wei {
-    use serde::de::{self, Visitor};
-    use serde::{Deserializer, Serializer};
-    use std::fmt;
-
-    pub(super) fn serialize<S: Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(v)
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
-        struct WeiVisitor;
-        impl Visitor<'_> for WeiVisitor {
-            type Value = u128;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an amount of wei as a decimal string or a non-negative integer")
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<u128, E> {
-                Ok(u128::from(v))
-            }
-            fn visit_u128<E: de::Error>(self, v: u128) -> Result<u128, E> {
-                Ok(v)
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<u128, E> {
-                if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(E::custom("wei must be a decimal string of digits"));
-                }
-                v.parse().map_err(|_| E::custom("wei amount out of range"))
-            }
-        }
-        d.deserialize_any(WeiVisitor)
     }
 }

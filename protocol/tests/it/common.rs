@@ -189,3 +189,17 @@ pub(crate) fn arb_report() -> impl Strategy<Value = Report> {
         |(key, chain_id, contract)| arb_report_with(key, Deployment { chain_id, contract }),
     )
 }
+
+/// A file of `protocol/test-vectors/` as JSON.
+pub(crate) fn load(name: &str) -> serde_json::Value {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("test-vectors")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
+}
+
+/// A vector's hex string as bytes.
+pub(crate) fn bytes(v: &serde_json::Value) -> Vec<u8> {
+    hex::decode(v.as_str().expect("hex string")).expect("hex")
+}

@@ -3,8 +3,7 @@
 //! Each expected output is derived again here from the file's own inputs (report hashes, signed
 //! reports, terms, epoch clock), through the functions the oracle, the API and the auditor call.
 
-use std::path::PathBuf;
-
+use crate::common::{bytes, load};
 use serde_json::{json, Value};
 use sla_protocol::aggregate::{
     evaluate, AggregationContext, EpochAccumulator, EpochConfig, EpochSummary, SlaTerms, Trend,
@@ -12,18 +11,6 @@ use sla_protocol::aggregate::{
 };
 use sla_protocol::merkle::{self, MerkleProof, MerkleTree};
 use sla_protocol::{Deployment, ReportHash, SignedReport, VerifiedReport};
-
-fn load(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("test-vectors")
-        .join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
-}
-
-fn bytes(v: &Value) -> Vec<u8> {
-    hex::decode(v.as_str().expect("hex string")).expect("hex")
-}
 
 fn hash(v: &Value) -> ReportHash {
     ReportHash(bytes(v).try_into().expect("32 bytes"))

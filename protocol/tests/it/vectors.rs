@@ -6,6 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
+use crate::common::{bytes, load};
 use ed25519_dalek::{Signature, SigningKey, Verifier, VerifyingKey};
 use serde_json::{json, Value};
 use sla_protocol::codec;
@@ -14,18 +15,6 @@ use sla_protocol::{
     report_hash, Deployment, Operation, QosRecord, Report, ReportHash, Role, SignedReport,
     VerifyError,
 };
-
-fn load(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("test-vectors")
-        .join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
-}
-
-fn bytes(v: &Value) -> Vec<u8> {
-    hex::decode(v.as_str().expect("hex string")).expect("hex")
-}
 
 fn array<const N: usize>(v: &Value) -> [u8; N] {
     bytes(v).try_into().expect("length")
