@@ -88,6 +88,11 @@ impl Database {
         crate::SubscriptionStore::new(self.clone())
     }
 
+    /// Partitions of `records`, retention of settled records, removal of exported reports.
+    pub fn retention(&self) -> crate::RetentionStore {
+        crate::RetentionStore::new(self.clone())
+    }
+
     /// The submitter's transactions.
     pub fn txs(&self) -> TxStore {
         TxStore::new(self.clone())
@@ -120,6 +125,25 @@ impl Database {
             chain_id: deployment.chain_id,
             contract: hex::encode(deployment.contract),
         })
+    }
+
+    /// The deployment the database is bound to, if any process bound it yet.
+    pub async fn deployment(&self) -> Result<Option<Deployment>> {
+        let mut conn = self.backend().read().await?;
+        let row: Option<(i64, Vec<u8>)> = on_conn!(conn.conn(), |c| {
+            sqlx::query_as("SELECT chain_id, contract FROM deployment WHERE id = 1")
+                .fetch_optional(c)
+                .await?
+        });
+        row.map(|(chain_id, contract)| {
+            Ok(Deployment {
+                chain_id: chain_id as u64,
+                contract: contract.try_into().map_err(|_| {
+                    crate::error::corrupt("deployment", "id=1", "contract is not 20 bytes")
+                })?,
+            })
+        })
+        .transpose()
     }
 
     /// Whether the database answers.

@@ -24,6 +24,23 @@ pub enum StorageError {
         /// What does not decode.
         reason: String,
     },
+    /// An export file could not be read, written or synced (`sla-oracle export-reports`).
+    #[error("export file {path}: {source}")]
+    ExportFile {
+        /// The file.
+        path: String,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// A stored report does not verify against the database's deployment: it is not exported,
+    /// and nothing of its batch is deleted.
+    #[error("report id {id} does not verify for the database's deployment: {reason}")]
+    Unverifiable {
+        /// The report's arrival id.
+        id: i64,
+        /// Why.
+        reason: String,
+    },
     /// The database belongs to another deployment than the process was configured for.
     #[error(
         "the database holds chain {recorded_chain_id}, contract 0x{recorded_contract}, but this \

@@ -158,6 +158,31 @@ impl ReportStore {
         row.map(ReportRow::into_domain).transpose()
     }
 
+    /// The stored reports of `ids` that exist, by id.
+    #[tracing::instrument(skip_all)]
+    pub async fn by_ids(&self, ids: &[i64]) -> Result<Vec<StoredReport>> {
+        let mut out = Vec::with_capacity(ids.len());
+        let mut conn = self.db.backend().read().await?;
+        for chunk in crate::backend::chunks(ids) {
+            let sql = format!(
+                "SELECT {REPORT_COLUMNS} FROM reports WHERE id IN ({}) ORDER BY id",
+                crate::backend::placeholders(1, chunk.len())
+            );
+            let rows = on_conn!(conn.conn(), |c| {
+                let mut q = sqlx::query_as::<_, ReportRow>(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(&mut *c).await?
+            });
+            for row in rows {
+                out.push(row.into_domain()?);
+            }
+        }
+        out.sort_by_key(|r| r.id);
+        Ok(out)
+    }
+
     /// A data unit's reports that overlap a time range, one page at a time.
     #[tracing::instrument(skip_all)]
     pub async fn of_data_unit(&self, q: &ReportQuery) -> Result<Vec<StoredReport>> {

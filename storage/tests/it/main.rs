@@ -9,6 +9,7 @@ mod concurrent_open;
 mod dashboard_reads;
 mod deployment_binding;
 mod lean_indexes;
+mod retention;
 mod subscriptions;
 mod two_writers;
 mod txs;
