@@ -12,7 +12,9 @@ use crate::indexer::IndexerArgs;
 #[command(
     name = "sla-oracle",
     version,
-    about = "Indexes the SLA contract, rolls up reports and submits results"
+    about = "Indexes the SLA contract, rolls up reports and submits results",
+    after_help = "Other command: `sla-oracle export-reports --help` (export signed reports past \
+    the audit horizon to a file, then delete them)."
 )]
 pub struct OracleConfig {
     /// JSON-RPC URL of the chain.
@@ -77,6 +79,27 @@ pub struct OracleConfig {
     #[arg(long, env = "SLA_ORACLE_METRICS", default_value = "127.0.0.1:9464")]
     pub metrics_listen: SocketAddr,
 
+    /// Width of each partition of `records` (PostgreSQL), hours; partitions are aligned on
+    /// multiples of it since 1970-01-01T00:00Z (24: one per UTC day, `records_YYYYMMDD`).
+    #[arg(long, env = "SLA_RECORDS_PARTITION_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..))]
+    pub records_partition_hours: u64,
+
+    /// Partitions of `records` made ahead of the current one (PostgreSQL).
+    #[arg(long, env = "SLA_RECORDS_PARTITIONS_AHEAD", default_value_t = 7)]
+    pub records_partitions_ahead: u32,
+
+    /// Raw records older than this many days are removed once every roll-up of their epochs is
+    /// submitted and its result mirrored from the chain (whole partitions dropped on
+    /// PostgreSQL). Unset (the default): records are kept for ever. Signed reports are not
+    /// touched (see `sla-oracle export-reports`).
+    #[arg(long, env = "SLA_RECORDS_RETENTION_DAYS")]
+    pub records_retention_days: Option<u64>,
+
+    /// Seconds between database maintenance rounds (partitions ahead, retention); the first
+    /// runs at start.
+    #[arg(long, env = "SLA_MAINTENANCE_INTERVAL_S", default_value_t = 3_600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub maintenance_interval_s: u64,
+
     /// Test hook: abort right after recording this submitter step (`signed` or `sent`).
     #[arg(long, env = "SLA_ORACLE_CRASH_AFTER", hide = true)]
     pub crash_after: Option<String>,
@@ -104,6 +127,7 @@ impl std::fmt::Debug for OracleConfig {
             .field("index_only", &self.index_only)
             .field("grace_ms", &self.grace_ms)
             .field("max_batch", &self.max_batch)
+            .field("records_retention_days", &self.records_retention_days)
             .finish_non_exhaustive()
     }
 }

@@ -10,5 +10,6 @@ pub mod aggregator;
 mod backoff;
 pub mod config;
 pub mod indexer;
+pub mod maintenance;
 pub mod service;
 pub mod submitter;

@@ -16,12 +16,20 @@ use tokio::sync::watch;
 use crate::aggregator::{Aggregator, AggregatorConfig, AggregatorStores};
 use crate::config::OracleConfig;
 use crate::indexer::{Indexer, IndexerMetrics};
+use crate::maintenance::{ExportArgs, Maintenance, MaintenanceConfig};
 use crate::submitter::{Submitter, SubmitterConfig, SubmitterMetrics, SubmitterStores};
 
 /// The `sla-oracle` command: configuration from flags and the environment, logs from `RUST_LOG`
 /// (default `info`), runs until Ctrl-C or SIGTERM.
 pub async fn main() -> anyhow::Result<()> {
     sla_runtime::init_logging("info");
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == "export-reports")
+    {
+        let args = ExportArgs::parse_from(std::env::args_os().skip(1));
+        return crate::maintenance::export_reports(args).await;
+    }
     run(OracleConfig::parse(), sla_runtime::shutdown_signal()).await
 }
 
@@ -115,6 +123,23 @@ pub async fn run(
         tracing::info!(contract = %deployment.contract, chain_id, confirmations, "indexer starting alone (--index-only)");
     }
 
+    // Partitions ahead in every mode (an ingest replica's database needs them too); retention
+    // only where this process aggregates and submits (an index-only database has no roll-ups, so
+    // nothing there would ever be settled).
+    let maintenance = Maintenance::new(
+        db.retention(),
+        MaintenanceConfig {
+            partition_width_ms: config.records_partition_hours.saturating_mul(3_600_000),
+            partitions_ahead: config.records_partitions_ahead,
+            interval: Duration::from_secs(config.maintenance_interval_s),
+            records_retention_ms: config
+                .records_retention_days
+                .filter(|_| oracle.is_some())
+                .map(|d| d.saturating_mul(86_400_000)),
+            epochs,
+        },
+    );
+
     let registry = Arc::new(registry);
     let metrics_app = axum::Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -154,6 +179,7 @@ pub async fn run(
             )
         }
     });
+    let maintenance_task = tokio::spawn(maintenance.run(stopped()));
     if let Some((aggregator, submitter)) = oracle {
         components.spawn({
             let stopped = stopped();
@@ -188,6 +214,7 @@ pub async fn run(
             Err(e) => tracing::error!(error = %e, "an oracle component panicked"),
         }
     }
+    let _ = maintenance_task.await;
     metrics_task.await??;
     db.close().await;
     match failure {

@@ -286,10 +286,12 @@ async fn stored_acks(
     for chunk in chunks(hashes) {
         let sql = format!(
             "SELECT hash, data_unit, sequence, received_at_ms FROM reports \
-             WHERE {} IN ({}) AND hash IN ({})",
-            backend.hash_prefix(),
-            placeholders(1, chunk.len()),
-            placeholders(1 + chunk.len(), chunk.len())
+             WHERE {prefix} IN ({prefixes}) AND hash IN ({hashes}) \
+             UNION ALL SELECT hash, data_unit, sequence, received_at_ms FROM exported_reports \
+             WHERE {prefix} IN ({prefixes}) AND hash IN ({hashes})",
+            prefix = backend.hash_prefix(),
+            prefixes = placeholders(1, chunk.len()),
+            hashes = placeholders(1 + chunk.len(), chunk.len())
         );
         on_conn!(conn, |c| {
             let mut query = sqlx::query_as::<_, AckRow>(&sql);
@@ -313,7 +315,10 @@ async fn stored_hash_at(
     let hash: Option<Vec<u8>> = on_conn!(conn, |c| {
         sqlx::query_scalar(
             "SELECT r.hash FROM report_chains c JOIN reports r ON r.report_chain_id = c.id \
-             AND r.sequence = $3 WHERE c.reporter_key = $1 AND c.data_unit = $2",
+             AND r.sequence = $3 WHERE c.reporter_key = $1 AND c.data_unit = $2 \
+             UNION ALL SELECT e.hash FROM report_chains c JOIN exported_reports e \
+             ON e.report_chain_id = c.id AND e.sequence = $3 \
+             WHERE c.reporter_key = $1 AND c.data_unit = $2",
         )
         .bind(chain.reporter_key.as_slice())
         .bind(chain.data_unit as i64)

@@ -129,10 +129,16 @@ impl RetentionStore {
             file.write_all(&lines).map_err(io)?;
             file.sync_data().map_err(io)?;
             let ids: Vec<i64> = reports.iter().map(|r| r.id).collect();
-            summary.deleted += self.delete_reports(&ids).await?;
+            summary.deleted += self.delete_reports(&ids, now_ms()).await?;
         }
         Ok(summary)
     }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 fn verify(r: &StoredReport, deployment: &Deployment) -> Result<()> {

@@ -135,8 +135,9 @@ impl RetentionStore {
     /// (`records_YYYYMMDD` for whole days, `records_YYYYMMDD_HHMM` otherwise). Idempotent, and
     /// safe when several processes run it at once (they take turns under an advisory lock).
     ///
-    /// A range is skipped, and reported, when it overlaps a partition with other bounds (one an
-    /// operator or pg_partman made) or when the default partition already holds rows in it:
+    /// A partition with the same bounds under another name (one an operator or pg_partman made)
+    /// counts as existing. A range is skipped, and reported, when it overlaps a partition with
+    /// other bounds or when the default partition already holds rows in it:
     /// moving them would hold a lock that stops ingestion for as long as the copy takes, so they
     /// stay in the default partition, where retention deletes them row by row. SQLite has no
     /// partitions: nothing to do.
@@ -166,7 +167,12 @@ impl RetentionStore {
                 .execute(&mut *tx)
                 .await?;
             let existing = record_partitions(&mut tx).await?;
-            if existing.contains(&wanted) {
+            // The same range under another name (pg_partman's `records_pYYYY_MM_DD`, one made by
+            // hand) is as good as ours.
+            if existing
+                .iter()
+                .any(|p| p.from_ms == wanted.from_ms && p.to_ms == wanted.to_ms)
+            {
                 out.existing += 1;
                 continue;
             }
@@ -329,26 +335,53 @@ impl RetentionStore {
         self.db.reports().by_ids(&ids).await
     }
 
-    /// Deletes the reports of `ids` and their records, in one transaction; a report chain's
-    /// newest report is never deleted (it is skipped). Answers how many reports went.
-    pub async fn delete_reports(&self, ids: &[i64]) -> Result<u64> {
+    /// Deletes the reports of `ids` and their records, in one transaction, keeping of each what
+    /// the group commit needs (table `exported_reports`: report chain, sequence, hash, data
+    /// unit, received time, `now_ms`), so that a resend is still answered as one. A report
+    /// chain's newest report is never deleted (it is skipped). Answers how many reports went.
+    pub async fn delete_reports(&self, ids: &[i64], now_ms: u64) -> Result<u64> {
         let mut deleted = 0;
         let mut tx = self.db.backend().begin_write().await?;
         for chunk in crate::backend::chunks(ids) {
             let list = placeholders(1, chunk.len());
-            let records = format!("DELETE FROM records WHERE report_id IN ({list})");
-            let reports = format!(
-                "DELETE FROM reports WHERE id IN ({list}) AND sequence < \
-                 (SELECT MAX(x.sequence) FROM reports x WHERE x.report_chain_id = reports.report_chain_id)"
+            let deletable = format!(
+                "SELECT id FROM reports r WHERE id IN ({list}) AND r.sequence < \
+                 (SELECT MAX(x.sequence) FROM reports x WHERE x.report_chain_id = r.report_chain_id)"
             );
-            on_conn!(tx.conn(), |c| {
-                let mut q = sqlx::query(&records);
+            let gone: Vec<i64> = on_conn!(tx.conn(), |c| {
+                let mut q = sqlx::query_scalar(&deletable);
                 for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(&mut *c).await?
+            });
+            if gone.is_empty() {
+                continue;
+            }
+            let now = now_ms.min(i64::MAX as u64) as i64;
+            let tombstones = format!(
+                "INSERT INTO exported_reports (report_chain_id, sequence, hash, data_unit, \
+                 received_at_ms, exported_at_ms) SELECT report_chain_id, sequence, hash, \
+                 data_unit, received_at_ms, $1 FROM reports WHERE id IN ({}) \
+                 ON CONFLICT (report_chain_id, sequence) DO NOTHING",
+                placeholders(2, gone.len())
+            );
+            let list = placeholders(1, gone.len());
+            let records = format!("DELETE FROM records WHERE report_id IN ({list})");
+            let reports = format!("DELETE FROM reports WHERE id IN ({list})");
+            on_conn!(tx.conn(), |c| {
+                let mut q = sqlx::query(&tombstones).bind(now);
+                for id in &gone {
+                    q = q.bind(*id);
+                }
+                q.execute(&mut *c).await?;
+                let mut q = sqlx::query(&records);
+                for id in &gone {
                     q = q.bind(*id);
                 }
                 q.execute(&mut *c).await?;
                 let mut q = sqlx::query(&reports);
-                for id in chunk {
+                for id in &gone {
                     q = q.bind(*id);
                 }
                 deleted += q.execute(&mut *c).await?.rows_affected();

@@ -297,6 +297,25 @@ async fn partitions_are_made_ahead_and_rows_land_in_them() {
         assert!(hourly.created.is_empty());
         assert!(hourly.skipped[0].reason.contains("records_20260101"));
 
+        // A partition of the same range under another name (pg_partman's) counts as existing.
+        let (from, to) = (DAY0 + 30 * DAY, DAY0 + 31 * DAY);
+        sqlx::query(&format!(
+            "CREATE TABLE records_p2026_01_31 PARTITION OF records FOR VALUES FROM ({from}) TO ({to})"
+        ))
+        .execute(pool)
+        .await
+        .unwrap();
+        let theirs = ret
+            .ensure_record_partitions(DAY0 + 30 * DAY, DAY, 0)
+            .await
+            .unwrap();
+        assert_eq!(
+            (theirs.existing, theirs.created.len()),
+            (1, 0),
+            "{theirs:?}"
+        );
+        assert!(theirs.skipped.is_empty());
+
         // Two processes at once: each range is made exactly once, neither fails.
         let other = Database::connect(&url).await.unwrap();
         let (ra, rb) = (db.retention(), other.retention());
@@ -310,7 +329,7 @@ async fn partitions_are_made_ahead_and_rows_land_in_them() {
         let all = ret.record_partitions().await.unwrap();
         let distinct: HashSet<&str> = all.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(distinct.len(), all.len());
-        assert_eq!(all.len(), 3 + 1 + 10);
+        assert_eq!(all.len(), 3 + 1 + 1 + 10);
         other.close().await;
         db.close().await;
     }
@@ -501,6 +520,24 @@ async fn exported_reports_are_complete_verifiable_and_then_dropped() {
             .unwrap();
         assert_eq!(again, Default::default());
         assert_eq!(std::fs::read_to_string(&out).unwrap(), text);
+
+        // A resend of an exported report is answered as the resend it is, with its original
+        // acknowledgement, not as an equivocation.
+        let resend = testing::ingest(&db, &acknowledged[..1], testing::clock_now())
+            .await
+            .unwrap();
+        match &resend[0] {
+            sla_protocol::acceptance::Outcome::Duplicate(ack) => {
+                assert_eq!(ack.report_hash, acknowledged[0].hash);
+                assert_eq!(ack.sequence, 1);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(count(&db, "SELECT COUNT(*) FROM equivocations").await, 0);
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM exported_reports").await,
+            23
+        );
 
         // The chains go on from their heads.
         let next = vec![chains[0].next(epoch(4, 0)), chains[2].next(epoch(-1, 2))];

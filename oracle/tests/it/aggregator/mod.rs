@@ -3,6 +3,7 @@
 //! a full run, late reports inside the grace count and after it are marked not counted.
 
 mod fixture;
+mod retention;
 mod retry;
 
 use sla_oracle::aggregator::Aggregator;
