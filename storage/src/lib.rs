@@ -5,7 +5,8 @@
 //!
 //! A [`Database`] hands each service the stores it uses: [`ReportStore`] (the group commit and
 //! the report reads), [`MirrorStore`] (the chain mirror and its unit of work [`MirrorWrite`]),
-//! [`RollupStore`], [`TxStore`], the alert outbox and
+//! [`RollupStore`], [`TxStore`], [`RetentionStore`] (partitions of `records`, retention of
+//! settled records, export of signed reports), the alert outbox and
 //! [`SubscriptionStore`] (alert subscriptions and maintenance windows). Values cross this boundary typed (the protocol's
 //! `Allocation`, `SlaTerms`, `EpochSummary`, `EpochVerdict`, alloy `Address`es); a stored value
 //! that does not decode is an error naming its table and row. No rule is decided here: the group

@@ -26,6 +26,12 @@ use crate::Database;
 /// dropped, so that two processes doing it at once take turns (reads "SLA_PART").
 const PARTITIONS_LOCK: i64 = 0x534C_415F_5041_5254;
 
+/// How long creating or dropping a partition waits for its lock on `records`.
+const LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '2s'";
+
+/// SQLSTATE `lock_not_available`: the lock timeout passed.
+const LOCK_NOT_AVAILABLE: &str = "55P03";
+
 /// Most blocked intervals written into one statement; past that, everything from the first
 /// blocked epoch on is kept (a conservative cut, never a wrong one).
 const MAX_BLOCKED_INTERVALS: usize = 64;
@@ -201,6 +207,10 @@ impl RetentionStore {
                 });
                 continue;
             }
+            // Creating a partition takes an ACCESS EXCLUSIVE lock on `records`: behind a long
+            // read it would hold every group commit up while it waits, so it waits a little only
+            // and tries again at the next round.
+            sqlx::query(LOCK_TIMEOUT).execute(&mut *tx).await?;
             let create = format!(
                 "CREATE TABLE IF NOT EXISTS {} PARTITION OF records FOR VALUES FROM ({from}) TO ({to})",
                 wanted.name
@@ -214,6 +224,15 @@ impl RetentionStore {
                 Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23514") => {
                     out.skipped.push(SkippedRange {
                         reason: "the default partition holds records of this range".into(),
+                        partition: wanted,
+                    });
+                }
+                Err(sqlx::Error::Database(e))
+                    if e.code().as_deref() == Some(LOCK_NOT_AVAILABLE) =>
+                {
+                    out.skipped.push(SkippedRange {
+                        reason: "records was busy (lock timeout); tried again at the next round"
+                            .into(),
                         partition: wanted,
                     });
                 }
@@ -452,9 +471,18 @@ async fn drop_partition(pool: &sqlx::PgPool, p: &RecordPartition, cursor: i64) -
     if !record_partitions(&mut tx).await?.contains(p) {
         return Ok(false);
     }
-    sqlx::query(&format!("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", p.name))
+    sqlx::query(LOCK_TIMEOUT).execute(&mut *tx).await?;
+    let locked = sqlx::query(&format!("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", p.name))
         .execute(&mut *tx)
-        .await?;
+        .await;
+    match locked {
+        Ok(_) => {}
+        // Busy: dropped at a later round.
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(LOCK_NOT_AVAILABLE) => {
+            return Ok(false)
+        }
+        Err(e) => return Err(e.into()),
+    }
     let newest: i64 = sqlx::query_scalar(&format!(
         "SELECT COALESCE(MAX(report_id), 0) FROM {}",
         p.name
@@ -464,9 +492,16 @@ async fn drop_partition(pool: &sqlx::PgPool, p: &RecordPartition, cursor: i64) -
     if newest > cursor {
         return Ok(false);
     }
-    sqlx::query(&format!("DROP TABLE {}", p.name))
+    match sqlx::query(&format!("DROP TABLE {}", p.name))
         .execute(&mut *tx)
-        .await?;
+        .await
+    {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(LOCK_NOT_AVAILABLE) => {
+            return Ok(false)
+        }
+        Err(e) => return Err(e.into()),
+    }
     tx.commit().await?;
     Ok(true)
 }
