@@ -9,7 +9,9 @@
 //! reports by arrival id all along. Once a third of the reports are acknowledged, one replica is
 //! killed with SIGKILL, with requests and group commits in flight. Twice: with the recommended
 //! configuration, where nginx passes a report sent to the dead replica on to another
-//! (`non_idempotent`), and without it, where nginx answers `502` and the client resends.
+//! (`non_idempotent`), and without it, where nginx answers `502` and the client resends. And a
+//! third time with the replica frozen (SIGSTOP) while its group commit holds the lock under which
+//! report ids are drawn: the other replicas must carry on (a regression test).
 //!
 //! What it proves, once the clients have their acknowledgements:
 //!
@@ -233,7 +235,7 @@ http {{
         proxy_connect_timeout 2s;
         proxy_read_timeout 15s;
         proxy_next_upstream_tries {tries};
-        proxy_next_upstream_timeout 15s;
+        proxy_next_upstream_timeout 30s;
 
         # Reports: an exact resend answers 200 with the original acknowledgement, so a report
         # request that failed on one replica, even after it was sent, is passed to the next.
@@ -372,7 +374,7 @@ struct Seen {
 /// probe agent does; any other answer fails the test.
 async fn stream(chain: Chain, start_ms: u64, base: String, seen: Arc<Seen>) {
     let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
+        .timeout(Duration::from_secs(40))
         .build()
         .unwrap();
     let reporter_key = chain.key.verifying_key().to_bytes();
@@ -491,21 +493,80 @@ async fn stored_reports(db: &Database) -> Vec<StoredReport> {
     }
 }
 
+/// What happens to replica 0 once a third of the reports are acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    /// SIGKILL: no drain, no commit of what is queued; its sockets close.
+    Kill,
+    /// SIGSTOP while its group commit holds the report-id lock in an open transaction (stopped
+    /// and resumed until caught there), and left stopped until the end: its sockets stay open.
+    FreezeHoldingTheIdLock,
+}
+
 /// The recommended configuration: nginx passes a report that failed on the killed replica to
 /// another one itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn replicas_behind_nginx_store_and_count_each_acknowledged_report_once() {
-    kill_one_replica_while_streaming(SentReports::PassedOn).await;
+    one_replica_fails_while_streaming(SentReports::PassedOn, Fault::Kill).await;
 }
 
 /// Without `non_idempotent`: nginx answers `502` for a report sent to the killed replica, and the
 /// client sends the same bytes again (`200` if the killed replica had committed it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn replicas_behind_nginx_without_non_idempotent_the_client_resends() {
-    kill_one_replica_while_streaming(SentReports::Answered502).await;
+    one_replica_fails_while_streaming(SentReports::Answered502, Fault::Kill).await;
 }
 
-async fn kill_one_replica_while_streaming(sent: SentReports) {
+/// Regression: a replica frozen (not dead) in the middle of its group commit, holding the
+/// advisory lock under which report ids are drawn, stopped every replica's commits for as long
+/// as it stayed frozen (its socket open, PostgreSQL kept its transaction). The writer's
+/// transaction now bounds its idle time (`idle_in_transaction_session_timeout`), so PostgreSQL
+/// ends it and the others carry on; nginx takes the frozen replica's requests elsewhere after
+/// `proxy_read_timeout`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_behind_nginx_carry_on_while_one_is_frozen_holding_the_id_lock() {
+    one_replica_fails_while_streaming(SentReports::PassedOn, Fault::FreezeHoldingTheIdLock).await;
+}
+
+fn signal(proc: &Proc, signal: &str) {
+    let pid = proc.child.as_ref().expect("running").id().to_string();
+    let status = Command::new("kill")
+        .args([signal, &pid])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill {signal} {pid}");
+}
+
+/// Stops `proc` (SIGSTOP) at a moment when a transaction of this database holds the report-id
+/// lock and has sat idle for 250 ms: only a stopped writer does (a running one commits within
+/// milliseconds). Resumes it and tries again until then.
+async fn freeze_holding_the_id_lock(proc: &Proc, pool: &sqlx::PgPool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        signal(proc, "-STOP");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let (holders,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database() \
+               AND a.state = 'idle in transaction' \
+               AND a.state_change < now() - interval '250 milliseconds'",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("read pg_locks");
+        if holders > 0 {
+            return;
+        }
+        signal(proc, "-CONT");
+        assert!(
+            Instant::now() < deadline,
+            "never caught the replica holding the id lock"
+        );
+        tokio::time::sleep(Duration::from_millis(37)).await;
+    }
+}
+
+async fn one_replica_fails_while_streaming(sent: SentReports, fault: Fault) {
     let Some(admin_url) = postgres_admin_url() else {
         return;
     };
@@ -562,7 +623,7 @@ async fn kill_one_replica_while_streaming(sent: SentReports) {
         .map(|c| tokio::spawn(stream(c, start_ms, base.clone(), seen.clone())))
         .collect();
 
-    // Kill one replica once a third of the reports are acknowledged, requests in flight.
+    // Replica 0 fails once a third of the reports are acknowledged, requests in flight.
     while seen.acked.load(Ordering::SeqCst) < TARGET_ACKS / 3 {
         assert!(started.elapsed() < DEADLINE, "streaming too slow");
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -571,8 +632,12 @@ async fn kill_one_replica_while_streaming(sent: SentReports) {
     for r in &replicas {
         before_kill.push(accepted_by(&http, r.addr).await);
     }
+    let pool = postgres_pool(&db).expect("a PostgreSQL database");
+    match fault {
+        Fault::Kill => replicas[0].proc.kill(),
+        Fault::FreezeHoldingTheIdLock => freeze_holding_the_id_lock(&replicas[0].proc, pool).await,
+    }
     let killed_at = seen.acked.load(Ordering::SeqCst);
-    replicas[0].proc.kill(); // SIGKILL: no drain, no commit of what is queued
     assert!(
         before_kill.iter().all(|&n| n > 0),
         "nginx did not spread reports over every replica: {before_kill:?}"
@@ -581,6 +646,7 @@ async fn kill_one_replica_while_streaming(sent: SentReports) {
         c.await.expect("a client failed");
     }
     let streamed_in = started.elapsed();
+    replicas[0].proc.kill(); // a frozen one too
 
     // The aggregator catches up with everything stored, then stops.
     let stored = stored_reports(&db).await;
@@ -618,7 +684,6 @@ async fn kill_one_replica_while_streaming(sent: SentReports) {
         let by_hash = db.reports().by_hash(hash).await.expect("read by hash");
         assert!(by_hash.is_some(), "{hash} not found by its hash");
     }
-    let pool = postgres_pool(&db).expect("a PostgreSQL database");
     let (reports, distinct, records, equivocations): (i64, i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM reports), (SELECT COUNT(DISTINCT hash) FROM reports), \
          (SELECT COUNT(*) FROM records), (SELECT COUNT(*) FROM equivocations)",
@@ -720,8 +785,8 @@ async fn kill_one_replica_while_streaming(sent: SentReports) {
         .filter(|l| l.contains("/v1/reports") && l.contains(", "))
         .count();
     eprintln!(
-        "{sent:?}: {} reports acknowledged ({} × 201, {} × 200 for a report an earlier attempt stored) \
-         through nginx over {REPLICAS} replicas in {:.1} s; replica 0 killed after {killed_at} \
+        "{sent:?}, {fault:?}: {} reports acknowledged ({} × 201, {} × 200 for a report an earlier attempt stored) \
+         through nginx over {REPLICAS} replicas in {:.1} s; replica 0 failed after {killed_at} \
          (accepted per replica then: {before_kill:?}); {} client resends ({:?}); nginx passed \
          {passed_on} requests on to another replica; {} roll-ups equal to the recomputation; \
          test took {:.1} s",
