@@ -2,7 +2,8 @@
 # Installs the system packages the tests need beyond Rust and Foundry: nginx with its WebDAV
 # module (ngx_http_dav_module, for PUT and DELETE), and Prometheus node_exporter
 # (prometheus-node-exporter) for the agent's gauges. The probe agent's tests in cli/tests/it start
-# their own nginx and node_exporter on random ports; they never use the system services.
+# their own nginx and node_exporter on random ports, and devstack/tests/it/replicas.rs its own
+# nginx as the load balancer of ingest API replicas; they never use the system services.
 # Idempotent: does nothing when both are already there. Debian/Ubuntu only; runs as root (or
 # through sudo when it is available).
 #

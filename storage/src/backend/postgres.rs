@@ -47,6 +47,15 @@ impl PostgresBackend {
 /// (any constant would do; this one reads "SLA_IDS1").
 pub(crate) const REPORT_IDS_LOCK: i64 = 0x534C_415F_4944_5331;
 
+/// How long a transaction holding [`REPORT_IDS_LOCK`] may sit idle between statements before
+/// PostgreSQL ends its session (`idle_in_transaction_session_timeout`, set for that transaction
+/// only), releasing the lock. Between drawing its ids and committing, a writer only encodes rows
+/// and sends two `COPY`s: milliseconds. A replica that stops there without dying (SIGSTOP, a
+/// frozen VM, a debugger) would otherwise hold every replica's commits until it is killed,
+/// since its socket stays open; with it, the others wait at most this long, and the frozen one's
+/// batch fails (nothing stored, `503`, resent by its clients).
+pub(crate) const REPORT_IDS_LOCK_IDLE_MS: u32 = 5_000;
+
 /// Reserves `n` report ids (arrival order) from the identity sequence: rows are written with
 /// `COPY`, which cannot return the ids the records need.
 ///
@@ -56,15 +65,18 @@ pub(crate) const REPORT_IDS_LOCK: i64 = 0x534C_415F_4944_5331;
 /// never be counted. Only the end of a writing transaction (its `COPY`s and commit) takes turns;
 /// judging runs in parallel, and a transaction that stores no report takes no lock.
 async fn reserve_report_ids(conn: &mut PgConnection, n: usize) -> Result<Vec<i64>> {
-    // One round trip: the materialized CTE takes the lock before any row draws an id. The
-    // identity's sequence by name: `pg_get_serial_sequence` would search the catalog for every
-    // row of the series.
+    // One round trip: the materialized CTEs bound this transaction's idle time (`SET LOCAL`)
+    // and then take the lock, before any row draws an id. The identity's sequence by name:
+    // `pg_get_serial_sequence` would search the catalog for every row of the series.
     let mut ids: Vec<i64> = sqlx::query_scalar(
-        "WITH turn AS MATERIALIZED (SELECT pg_advisory_xact_lock($1)) \
+        "WITH idle AS MATERIALIZED \
+           (SELECT set_config('idle_in_transaction_session_timeout', $3, true)), \
+         turn AS MATERIALIZED (SELECT pg_advisory_xact_lock($1) FROM idle) \
          SELECT nextval('reports_id_seq') FROM turn, generate_series(1, $2)",
     )
     .bind(REPORT_IDS_LOCK)
     .bind(n as i64)
+    .bind(REPORT_IDS_LOCK_IDLE_MS.to_string())
     .fetch_all(&mut *conn)
     .await?;
     ids.sort_unstable();
