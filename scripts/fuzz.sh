@@ -6,6 +6,7 @@
 #   scripts/fuzz.sh report_decode ...  # only these targets
 #   FUZZ_SECONDS=60                    # time per target
 #   FUZZ_RUNS=10000000                 # a number of executions per target instead of a time
+#   FUZZ_MAX_SECONDS=1500              # with FUZZ_RUNS: stop a slow target after this long
 #   FUZZ_SANITIZER=address             # default none: the code forbids unsafe, panics are the hunt
 #
 # Stable Rust is enough: RUSTC_BOOTSTRAP=1 lets it take the -Z flags cargo-fuzz passes. A crash
@@ -46,6 +47,7 @@ done
 
 if [ -n "$FUZZ_RUNS" ]; then
   limit=(-runs="$FUZZ_RUNS")
+  [ -n "${FUZZ_MAX_SECONDS:-}" ] && limit+=(-max_total_time="$FUZZ_MAX_SECONDS")
 else
   limit=(-max_total_time="$FUZZ_SECONDS")
 fi
