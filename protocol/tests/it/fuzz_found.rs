@@ -1,7 +1,9 @@
 //! Regression tests for what the fuzz targets of `fuzz/` found (docs/fuzzing.md, "Found and
 //! fixed"). Each builds the offending bytes from a valid encoding.
 
-use sla_protocol::aggregate::{aggregate_records, AggregateError, ViewAccumulator};
+use sla_protocol::aggregate::{
+    aggregate_records, AggregateError, ViewAccumulator, VIEW_ACCUMULATOR_TAG,
+};
 use sla_protocol::{Operation, QosRecord, Role};
 
 use crate::aggregate::common::{ctx, rec};
@@ -99,4 +101,32 @@ fn a_counter_series_out_of_order_is_refused() {
         .counter
         .unwrap();
     assert_eq!((counter.increase, counter.span_ms), (4, 1_000));
+}
+
+/// Found while triaging the above: two accumulators that decode, each with 2^63 successful reads
+/// (at two latencies), merge into one whose latency runs hold 2^64 values, and `summary()`
+/// overflowed counting ranks. Counts saturate at `u64::MAX`, as `total` and the multiset's
+/// length already did; unreachable with real reports.
+#[test]
+fn merged_latency_counts_past_u64_saturate() {
+    let huge = |latency: u32| {
+        let acc = aggregate_records(
+            ctx(0),
+            Role::Provider,
+            &[rec(0, 1_000, Operation::Read, latency, true)],
+        );
+        let mut bytes = acc.encode();
+        // The read opacc follows the tag, version, context and role: total, failed, run count,
+        // then the one run (latency, count).
+        let read = VIEW_ACCUMULATOR_TAG.len() + 1 + 40 + 1;
+        let count = (1u64 << 63).to_be_bytes();
+        bytes[read..read + 8].copy_from_slice(&count);
+        bytes[read + 28..read + 36].copy_from_slice(&count);
+        ViewAccumulator::decode(&bytes).expect("2^63 reads decode")
+    };
+    let mut merged = huge(5);
+    merged.merge(&huge(6)).unwrap();
+    let stats = merged.summary().ops[0].latency.unwrap();
+    assert_eq!(stats.count, u64::MAX);
+    assert_eq!((stats.min, stats.p50, stats.p95, stats.max), (5, 5, 6, 6));
 }
