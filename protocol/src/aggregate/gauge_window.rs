@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::efficiency::Efficiency;
-use super::gauges::{CounterSummary, GaugeSummary};
+use super::gauges::{mean, CounterSummary, GaugeSummary};
 use super::slots::ratio_bps;
 use super::summary::ViewSummary;
 use super::view::ViewAccumulator;
@@ -127,7 +127,12 @@ impl WindowGauges {
                 min: f.min,
                 max: f.max,
                 mean: (f.samples > 0).then(|| {
-                    i64::try_from(f.sum.div_euclid(i128::from(f.samples))).expect("within extremes")
+                    mean(
+                        f.sum,
+                        f.samples,
+                        f.min.unwrap_or(i64::MIN),
+                        f.max.unwrap_or(i64::MAX),
+                    )
                 }),
                 last: f.last.map(|l| l.1),
                 counter: f.counter.map(|(increase, resets, span_ms)| CounterSummary {
@@ -163,7 +168,7 @@ fn fold(f: &mut Fold, g: &GaugeSummary) {
     f.epochs += 1;
     f.samples = f.samples.saturating_add(g.samples);
     f.failed = f.failed.saturating_add(g.failed);
-    f.sum += g.sum.unwrap_or(0);
+    f.sum = f.sum.saturating_add(g.sum.unwrap_or(0));
     f.min = [f.min, g.min].into_iter().flatten().min();
     f.max = [f.max, g.max].into_iter().flatten().max();
     if let (Some(at), Some(v)) = (g.last_at_ms, g.last) {
@@ -172,7 +177,7 @@ fn fold(f: &mut Fold, g: &GaugeSummary) {
     if let Some(c) = &g.counter {
         let (inc, resets, span) = f.counter.unwrap_or_default();
         f.counter = Some((
-            inc + u128::from(c.increase),
+            inc.saturating_add(u128::from(c.increase)),
             resets.saturating_add(c.resets),
             span.saturating_add(c.span_ms),
         ));

@@ -53,7 +53,7 @@ impl GaugeAccumulator {
         slot_count: u32,
     ) {
         self.count = self.count.saturating_add(1);
-        self.sum += i128::from(value);
+        self.sum = self.sum.saturating_add(i128::from(value));
         self.min = self.min.min(value);
         self.max = self.max.max(value);
         self.last = self.last.max((timestamp_ms, value));
@@ -88,7 +88,7 @@ impl GaugeAccumulator {
             return;
         }
         self.count = self.count.saturating_add(other.count);
-        self.sum += other.sum;
+        self.sum = self.sum.saturating_add(other.sum);
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
         self.last = self.last.max(other.last);
@@ -180,8 +180,23 @@ impl GaugeAccumulator {
         for _ in 0..n {
             acc.series.push((r.u64()?, r.i64()?));
         }
+        // The sum of `count` samples lies between `count` times the least and the greatest (the
+        // products fit: |i64| * u64 < 2^127), so the mean does too.
+        let count = i128::from(acc.count);
+        let sum_in_range =
+            count * i128::from(acc.min) <= acc.sum && acc.sum <= count * i128::from(acc.max);
+        // A counter's samples: ascending (the order `add` and `merge` keep, that its increase
+        // and span are computed in), inside the extremes, the greatest of them the latest.
+        let series_consistent = acc.series.windows(2).all(|w| w[0] <= w[1])
+            && acc
+                .series
+                .iter()
+                .all(|&(_, v)| acc.min <= v && v <= acc.max)
+            && acc.series.last().is_none_or(|&last| last == acc.last);
         let consistent = acc.min <= acc.last.1
             && acc.last.1 <= acc.max
+            && sum_in_range
+            && series_consistent
             && (if counter {
                 u64::from(n) == acc.count
             } else {
@@ -224,7 +239,7 @@ impl GaugeAccumulator {
             sum: known.then_some(self.sum),
             min: known.then_some(self.min),
             max: known.then_some(self.max),
-            mean: known.then(|| mean(self.sum, self.count)),
+            mean: known.then(|| mean(self.sum, self.count, self.min, self.max)),
             last: known.then_some(self.last.1),
             last_at_ms: known.then_some(self.last.0),
             slots,
@@ -233,10 +248,13 @@ impl GaugeAccumulator {
     }
 }
 
-/// `floor(sum / count)`, rounded towards negative infinity, always within `[min, max]`.
-fn mean(sum: i128, count: u64) -> i64 {
-    let m = sum.div_euclid(i128::from(count));
-    i64::try_from(m).expect("a mean lies between the samples' extremes")
+/// `floor(sum / count)`, rounded towards negative infinity, kept within `[min, max]`: exactly the
+/// mean when `sum` is the sum of `count` samples between `min` and `max`, which `decode` checks
+/// and adding and merging keep; a sum that saturated (past 2^64 samples) gives a bound, not a
+/// panic.
+pub(crate) fn mean(sum: i128, count: u64, min: i64, max: i64) -> i64 {
+    let m = sum.div_euclid(i128::from(count.max(1)));
+    m.clamp(i128::from(min), i128::from(max.max(min))) as i64
 }
 
 /// The range of a gauge's samples in one slot.

@@ -165,7 +165,9 @@ impl LatencyMultiset {
         let mut next = 0;
         let mut seen: u64 = 0;
         for &(value, count) in runs.iter() {
-            seen += count;
+            // Saturating like `len`: only two decoded accumulators of 2^63 records each, merged,
+            // hold more than u64::MAX values.
+            seen = seen.saturating_add(count);
             while next < ranks.len() && ranks[next] <= seen {
                 found[next] = value;
                 next += 1;

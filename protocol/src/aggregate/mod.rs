@@ -29,6 +29,7 @@ mod gauge_window;
 mod gauges;
 mod kind;
 mod latency;
+mod packed;
 mod score;
 mod slots;
 mod summary;
@@ -48,6 +49,7 @@ pub use gauge_window::{Thresholds, WindowGauge, WindowGauges};
 pub use gauges::{CounterSummary, GaugeSlot, GaugeSummary};
 pub use kind::OpKind;
 pub use latency::{LatencyMultiset, LatencyStats};
+pub use packed::{pack_results, unpack_results, PACKED_RESULT_LEN};
 pub use score::{ScoreInput, ScoreInputKind, ServiceScore, ServiceType};
 pub use slots::SlotCounts;
 pub use summary::{

@@ -1,13 +1,16 @@
 //! Integration tests of the protocol crate: the published test vectors (`vectors`), property
 //! tests of the codec and of signature verification (`props`), the vectors of what follows a
-//! report: Merkle trees and aggregation (`derived_vectors`), the ed25519 strictness the
-//! format relies on (`strictness`), and the aggregation, evaluation and Merkle rules
-//! (`aggregate`). Item numbers refer to ../shared/TEST-CATALOGUE.md.
+//! report: Merkle trees and aggregation (`derived_vectors`), the ed25519 strictness the format
+//! relies on (`strictness`), the aggregation, evaluation and Merkle rules (`aggregate`),
+//! encode ∘ decode identities of every canonical encoding (`roundtrip`), and regressions of what
+//! fuzzing found (`fuzz_found`). Item numbers refer to ../shared/TEST-CATALOGUE.md.
 
 mod aggregate;
 mod common;
 mod derived_vectors;
+mod fuzz_found;
 mod props;
+mod roundtrip;
 mod strictness;
 mod vectors;
 

@@ -4,11 +4,11 @@ use proptest::prelude::*;
 use sla_protocol::aggregate::{AggregationContext, EpochConfig, SlaTerms, SLOT_LEN_MS};
 use sla_protocol::{Deployment, Operation, QosRecord, Report, ReportHash, Role};
 
-pub(super) const GENESIS_S: u64 = 1_700_000_000;
-pub(super) const EPOCH_LEN_S: u32 = 3_600;
-pub(super) const DATA_UNIT: u64 = 7;
+pub(crate) const GENESIS_S: u64 = 1_700_000_000;
+pub(crate) const EPOCH_LEN_S: u32 = 3_600;
+pub(crate) const DATA_UNIT: u64 = 7;
 
-pub(super) fn config() -> EpochConfig {
+pub(crate) fn config() -> EpochConfig {
     EpochConfig::new(GENESIS_S, EPOCH_LEN_S).unwrap()
 }
 
@@ -29,16 +29,16 @@ pub(super) fn terms() -> SlaTerms {
     }
 }
 
-pub(super) fn ctx(epoch: u64) -> AggregationContext {
+pub(crate) fn ctx(epoch: u64) -> AggregationContext {
     AggregationContext::new(&config(), &terms(), DATA_UNIT, epoch).unwrap()
 }
 
-pub(super) fn epoch_start_ms(epoch: u64) -> u64 {
+pub(crate) fn epoch_start_ms(epoch: u64) -> u64 {
     config().bounds_ms(epoch).unwrap().0
 }
 
 /// A record `offset_ms` into `epoch`.
-pub(super) fn rec(
+pub(crate) fn rec(
     epoch: u64,
     offset_ms: u64,
     op: Operation,
@@ -93,14 +93,14 @@ pub(super) fn report(role: Role, epoch: u64, records: Vec<QosRecord>) -> Report 
     }
 }
 
-pub(super) fn hash_of(n: u64) -> ReportHash {
+pub(crate) fn hash_of(n: u64) -> ReportHash {
     let mut h = [0u8; 32];
     h[..8].copy_from_slice(&n.to_be_bytes());
     h[31] = 0x5a;
     ReportHash(h)
 }
 
-pub(super) fn op_strategy() -> impl Strategy<Value = Operation> {
+pub(crate) fn op_strategy() -> impl Strategy<Value = Operation> {
     prop_oneof![
         4 => Just(Operation::Read),
         3 => Just(Operation::Write),
@@ -120,7 +120,7 @@ pub(super) fn op_strategy() -> impl Strategy<Value = Operation> {
 }
 
 /// Latencies mixing tiny, typical and extreme values, with many repeats.
-pub(super) fn latency_strategy() -> impl Strategy<Value = u32> {
+pub(crate) fn latency_strategy() -> impl Strategy<Value = u32> {
     prop_oneof![
         3 => 0u32..50,
         5 => 1_000u32..1_200,
@@ -129,7 +129,7 @@ pub(super) fn latency_strategy() -> impl Strategy<Value = u32> {
     ]
 }
 
-pub(super) fn size_strategy() -> impl Strategy<Value = u64> {
+pub(crate) fn size_strategy() -> impl Strategy<Value = u64> {
     prop_oneof![
         1 => Just(0u64),
         4 => 1u64..(2 << 20),
@@ -140,7 +140,7 @@ pub(super) fn size_strategy() -> impl Strategy<Value = u64> {
 
 /// Records of one epoch (`epoch` 0 in `config()`), concentrated in a few slots so that slots
 /// mix successes and failures.
-pub(super) fn records_strategy(max: usize) -> impl Strategy<Value = Vec<QosRecord>> {
+pub(crate) fn records_strategy(max: usize) -> impl Strategy<Value = Vec<QosRecord>> {
     let one = (
         0u64..u64::from(EPOCH_LEN_S) * 1000,
         prop::bool::weighted(0.3),

@@ -2,7 +2,7 @@
 //! (`docs/aggregation.md`). Item numbers refer to ../shared/TEST-CATALOGUE.md: 14 (byte-identical
 //! summaries: `order`), 15 (anti-griefing: `griefing`), 16 (extreme inputs: `extremes`).
 
-mod common;
+pub(crate) mod common;
 mod extremes;
 mod gauges;
 mod griefing;
