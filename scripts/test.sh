@@ -73,6 +73,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test (SQLite and PostgreSQL suites, anvil integration tests)"
 cargo test --workspace --locked
 
+step "fuzzing: every target of fuzz/ for 10 s from the test vectors' seeds (docs/fuzzing.md)"
+FUZZ_SECONDS=10 scripts/fuzz.sh
+
 step "Python SDK: every report and ed25519 vector, Merkle proofs, end to end against sla-ingest-api"
 scripts/test-python-sdk.sh
 

@@ -21,12 +21,12 @@
 //! The oracle signs `keccak256` of exactly these bytes ([`crate::signing::results_hash`]) and submits
 //! them as they are: `submitResults(epoch, pack_results(&results), signatures)`.
 
-use alloy::primitives::{Bytes, B256};
+use alloy::primitives::Bytes;
 
 use crate::ISlaOracle::EpochResult;
 
 /// Bytes per packed result.
-pub const RECORD_SIZE: usize = 74;
+pub const RECORD_SIZE: usize = sla_protocol::aggregate::PACKED_RESULT_LEN;
 
 /// Packed results whose length is not a multiple of [`RECORD_SIZE`] (the contract's
 /// `InvalidResultsLength(length)`).
@@ -35,61 +35,26 @@ pub const RECORD_SIZE: usize = 74;
 pub struct InvalidResultsLength(pub usize);
 
 /// The packed records of `results`, concatenated: the `packedResults` argument of `submitResults`
-/// (empty for no results, which the contract refuses with `EmptyBatch`).
+/// (empty for no results, which the contract refuses with `EmptyBatch`). The layout is the
+/// protocol's ([`sla_protocol::aggregate::pack_results`]), so the auditor and the fuzz targets,
+/// which build without alloy, read the same bytes.
 pub fn pack_results(results: &[EpochResult]) -> Bytes {
-    let mut out = Vec::with_capacity(results.len() * RECORD_SIZE);
-    for r in results {
-        out.extend_from_slice(&r.dataUnitId.to_be_bytes());
-        out.extend_from_slice(&r.readLatencyUs.to_be_bytes());
-        out.extend_from_slice(&r.writeLatencyUs.to_be_bytes());
-        out.extend_from_slice(&r.uploadBps.to_be_bytes());
-        out.extend_from_slice(&r.downloadBps.to_be_bytes());
-        out.extend_from_slice(&r.uptimeBps.to_be_bytes());
-        out.extend_from_slice(&r.errorRateBps.to_be_bytes());
-        out.extend_from_slice(&r.operations.to_be_bytes());
-        out.push(r.violations);
-        out.push(r.flags);
-        out.extend_from_slice(r.reportsRoot.as_slice());
-    }
-    debug_assert_eq!(out.len(), results.len() * RECORD_SIZE);
-    out.into()
+    let results: Vec<sla_protocol::aggregate::EpochResult> =
+        results.iter().map(Into::into).collect();
+    sla_protocol::aggregate::pack_results(&results).into()
 }
 
 /// The results of a packed batch, record by record (empty for empty input). Checks only the length,
 /// like the contract's `unpackResults`.
 pub fn unpack_results(packed: &[u8]) -> Result<Vec<EpochResult>, InvalidResultsLength> {
-    if !packed.len().is_multiple_of(RECORD_SIZE) {
-        return Err(InvalidResultsLength(packed.len()));
-    }
-    Ok(packed
-        .chunks_exact(RECORD_SIZE)
-        .map(|rec| {
-            // Infallible: every range lies inside a record of RECORD_SIZE bytes.
-            let be = |from: usize, to: usize| -> u64 {
-                rec[from..to]
-                    .iter()
-                    .fold(0u64, |acc, &b| acc << 8 | u64::from(b))
-            };
-            EpochResult {
-                dataUnitId: be(0, 8),
-                readLatencyUs: be(8, 12) as u32,
-                writeLatencyUs: be(12, 16) as u32,
-                uploadBps: be(16, 24),
-                downloadBps: be(24, 32),
-                uptimeBps: be(32, 34) as u16,
-                errorRateBps: be(34, 36) as u16,
-                operations: be(36, 40) as u32,
-                violations: rec[40],
-                flags: rec[41],
-                reportsRoot: B256::from_slice(&rec[42..74]),
-            }
-        })
-        .collect())
+    let results = sla_protocol::aggregate::unpack_results(packed)
+        .map_err(|_| InvalidResultsLength(packed.len()))?;
+    Ok(results.iter().map(Into::into).collect())
 }
 
 #[cfg(test)]
 mod tests {
-    use alloy::primitives::{b256, hex, keccak256};
+    use alloy::primitives::{b256, hex, keccak256, B256};
 
     use super::*;
 
