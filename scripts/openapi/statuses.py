@@ -34,9 +34,10 @@ from sla_oracle_sdk import Deployment, Record, Report, public_key, sign_report  
 # Statuses no request can bring about on demand, and where each is tested instead.
 UNREACHABLE = {
     500: "a bug or an impossible configuration (the dashboard's `internal`)",
-    503: "load shedding and a failing database: ingest-api/tests/it/load.rs and the fault tests "
-         "in devstack/tests (the dashboard's `not-indexed-yet` is reached below)",
-    408: "the request timeout; `body-too-slow` is reached below on the report routes",
+    503: "load shedding and a failing database: ingest-api/tests/it/limits.rs and isolation.rs "
+         "(the dashboard's `not-indexed-yet` is reached below)",
+    408: "the whole-request timeout: ingest-api/tests/it/limits.rs and connections.rs "
+         "(`body-too-slow` is reached below on the report routes)",
 }
 
 
