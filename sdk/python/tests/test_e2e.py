@@ -66,7 +66,7 @@ def test_reporter_chain_resumes_from_its_state_file(client, tmp_path):
     # A new process (the next cron run) picks the chain up from the file.
     second = Reporter(str(state), PROVIDER_SEED, DEPLOYMENT, DATA_UNIT, role="provider")
     assert second.state["sequence"] == 1 and second.state["last_hash"] == ack1["report_hash"]
-    ack2 = second.run_once(client, [gauge("cardano.kes_remaining_count", 41, now_ms())])
+    ack2 = second.run_once(client, [gauge("cardano.kes_remaining_count", 41, max(now_ms(), t + 1))])
     assert ack2["status"] == 201 and ack2["sequence"] == 2
 
     # The server serves the bytes as received: they verify here, and chain to the first report.
@@ -92,7 +92,10 @@ def test_pending_report_is_resent_after_a_crash(client, tmp_path):
     # The process dies here, before posting. The next run sends those bytes, then its own.
     again = Reporter(str(state), CONSUMER_SEED, DEPLOYMENT, DATA_UNIT, role="consumer")
     assert again.pending == signed
-    ack = again.run_once(client, [Record(now_ms(), "read", latency_us=900, bytes=4096)])
+    # A record must lie after the pending report's period, which ends 1 ms after its record:
+    # within the same millisecond, now_ms() alone would fall before it.
+    later = now_ms() + 1
+    ack = again.run_once(client, [Record(later, "read", latency_us=900, bytes=4096)])
     assert ack["sequence"] == 2
     assert client.get_report(signed.hash)["payload"] == signed.payload.hex()
     # An exact resend of an accepted report is not an error: 200, the original acknowledgement.
