@@ -60,7 +60,7 @@ echo "test-openapi: stack up at $api"
 "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" run "$api/openapi.json" \
   --checks all --exclude-checks positive_data_acceptance \
   --phases examples,coverage,fuzzing --max-examples "${OPENAPI_MAX_EXAMPLES:-60}" --workers 2 \
-  --seed "${OPENAPI_SEED:-20261204}" --report har --report-har-path "$work/schemathesis.har" \
+  --seed "${OPENAPI_SEED:-20261204}" --generation-database none --report har --report-har-path "$work/schemathesis.har" \
   --no-color
 
 SLA_INGEST_API_BIN="$target_dir/debug/sla-ingest-api" \
