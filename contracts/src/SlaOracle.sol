@@ -3,22 +3,27 @@ pragma solidity ^0.8.28;
 
 import {ISlaOracle} from "./interfaces/ISlaOracle.sol";
 import {AllocationCore} from "./libraries/AllocationCore.sol";
+import {DataUnitIds} from "./libraries/DataUnitIds.sol";
 import {ResultCodec} from "./libraries/ResultCodec.sol";
 import {SlaTermsLib} from "./libraries/SlaTermsLib.sol";
 import {Allocations} from "./modules/Allocations.sol";
 import {EpochClock} from "./modules/EpochClock.sol";
 import {OracleSet} from "./modules/OracleSet.sol";
 import {ReporterKeys} from "./modules/ReporterKeys.sol";
+import {ResultLedger} from "./modules/ResultLedger.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
 /// @title SlaOracle
 /// @notice The deployed contract: registry of providers, profiles, allocations and reporter keys, and the
 /// enforcement of oracle-signed epoch results (reputation and penalties).
-/// @dev The result loop is the hot path (see docs/contracts.md, "Gas"): per result one cold SLOAD and one
-/// SSTORE of the allocation's hot word plus one lean event; the provider's reputation slot is read and
-/// written once per run of consecutive results of the same provider; penalty data only on violations.
-contract SlaOracle is Allocations, ReporterKeys, OracleSet {
+/// @dev The result loop is the hot path (see docs/contracts.md, "Gas"). A compliant result costs its calldata,
+/// a 2-bit state in the per-epoch result bitmap (one storage slot per 128 data units of a provider) and a
+/// little arithmetic: no per-result storage read or write and no per-result event. Per run of one provider:
+/// one read of its record (account, reputation, allocation count) and at most one reputation write. A
+/// violating result adds one cold read of the allocation's core word; the run's penalties are taken from the
+/// stake in one write and wait in escrow for {claimPenalties}.
+contract SlaOracle is Allocations, ResultLedger, ReporterKeys, OracleSet {
     using AllocationCore for uint256;
 
     /// @notice May pause and unpause.
@@ -27,18 +32,11 @@ contract SlaOracle is Allocations, ReporterKeys, OracleSet {
     /// @notice `EpochResult.flags` bit 0: no usable evidence; the result is recorded but changes nothing else.
     uint8 public constant FLAG_NO_DATA = 1;
 
-    /// @dev `ResultApplied.selector`, as a literal so that assembly can use it (checked by a unit test).
-    bytes32 private constant _RESULT_APPLIED_TOPIC =
-        0xddf36b0ff5dd4ecd9da0b716c51a6c4d3cec69c8bd58f34e3cfa04c4aef61635;
-
-    /// @dev Why the result loop left its assembly fast path.
-    uint256 private constant _ESCAPE_UNKNOWN = 1;
-    uint256 private constant _ESCAPE_SKIP = 2;
-    uint256 private constant _ESCAPE_INACTIVE = 3;
-    uint256 private constant _ESCAPE_BAD_VERDICT = 4;
-
     /// @dev Byte size of one packed result record (layout in {ResultCodec}).
-    uint256 private constant _RECORD_SIZE = ResultCodec.RECORD_SIZE;
+    uint256 private constant _RECORD_SIZE = 74; // ResultCodec.RECORD_SIZE, as a literal for assembly
+
+    /// @dev `Run.stakeLeft` before the stake was read.
+    uint256 private constant _STAKE_NOT_READ = type(uint256).max;
 
     /// @param config Immutable timing configuration and the admin.
     /// @param signers The initial oracle signer set (config version 1).
@@ -109,149 +107,183 @@ contract SlaOracle is Allocations, ReporterKeys, OracleSet {
         if (deadline < block.timestamp) revert EpochStale(epoch, deadline, block.timestamp);
     }
 
-    /// @dev The provider whose reputation the result loop is carrying in memory.
-    struct ProviderRun {
+    /// @dev The provider whose consecutive results the loop is applying, carried in memory.
+    struct Run {
         uint32 providerId;
         address account;
+        uint256 allocationCount;
         uint256 startReputation;
         uint256 reputation;
+        uint256 stakeLeft; // slashable stake not yet taken by this run; _STAKE_NOT_READ until needed
+        uint256 escrowed; // taken by this run so far
     }
 
-    /// @dev Applies each result not yet applied; returns how many were. Reputation is kept in memory across a
-    /// run of consecutive results of the same provider and written once at the end of the run.
-    /// This loop is the gas budget of the whole system, hence the assembly for the common path: fields are
-    /// read straight from the packed calldata records (layout in {ResultCodec}: the id in bytes 0-7, the
-    /// `metrics` word of the event in bytes 8-39 as it is, violations and flags in bytes 40-41, the root in
-    /// 42-73), the hot word (layout in {AllocationCore}) is read and written once, and `ResultApplied` is
-    /// emitted with three data words. Rare paths (reverts, skips, penalties, provider switches) leave the
-    /// assembly through `escape`. `packedResults.length` is a positive multiple of the record size.
+    /// @dev Why the result loop's assembly fast path stopped at a record.
+    uint256 private constant _ESCAPE_PROVIDER = 1; // another provider: end the run, start the next
+    uint256 private constant _ESCAPE_UNKNOWN = 2; // no such allocation of the provider
+    uint256 private constant _ESCAPE_SLOT = 3; // another bitmap slot: store the one held, load the next
+    uint256 private constant _ESCAPE_VERDICT = 4; // a violation, no data, or unknown bits
+
+    /// @dev Applies each result not yet applied; returns how many were. This loop is the gas budget of the
+    /// whole system, hence the assembly for the common case, a compliant result of the same provider and
+    /// bitmap slot as the previous record: it reads the id and the verdict straight from the packed record
+    /// (layout in {ResultCodec}: the id in bytes 0-7, violations and flags in bytes 40-41), checks the id
+    /// against the provider's allocation count, sets the result's 2-bit state in the slot held on the stack,
+    /// and applies the reputation rule on the stack. Anything else leaves the assembly with an escape code
+    /// and is handled in Solidity, which then re-enters it at the same record (slot or provider change) or
+    /// the next. `packedResults.length` is a positive multiple of the record size.
     function _applyResults(uint64 epoch, bytes calldata packedResults) private returns (uint256 applied) {
-        ProviderRun memory run;
+        Run memory run;
         uint256 cursor;
         uint256 end;
-        uint256 coresSlot;
         assembly ("memory-safe") {
             cursor := packedResults.offset
             end := add(cursor, packedResults.length)
-            coresSlot := _allocationCores.slot
         }
-        unchecked {
-            for (; cursor < end; cursor += _RECORD_SIZE) {
-                uint64 dataUnitId;
-                uint256 core;
-                uint256 verdict;
-                uint256 escape;
-                assembly ("memory-safe") {
-                    dataUnitId := shr(192, calldataload(cursor))
-                    mstore(0x00, dataUnitId)
-                    mstore(0x20, coresSlot)
-                    let slot := keccak256(0x00, 0x40)
-                    core := sload(slot)
-                    for {} 1 {} {
-                        if iszero(core) {
-                            escape := _ESCAPE_UNKNOWN
-                            break
-                        }
-                        if lt(epoch, and(shr(32, core), 0xffffffffff)) {
-                            escape := _ESCAPE_SKIP
-                            break
-                        }
-                        if or(
-                            lt(epoch, and(shr(72, core), 0xffffffffff)),
-                            gt(epoch, and(shr(112, core), 0xffffffffff))
-                        ) {
-                            escape := _ESCAPE_INACTIVE
-                            break
-                        }
-                        // violations << 8 | flags; valid iff violations <= 0x3f and flags <= 1
-                        verdict := shr(240, calldataload(add(cursor, 40)))
-                        if and(verdict, 0xc0fe) {
-                            escape := _ESCAPE_BAD_VERDICT
-                            break
-                        }
-                        // nextEpoch := epoch + 1
-                        sstore(slot, or(and(core, not(shl(32, 0xffffffffff))), shl(32, add(epoch, 1))))
-                        // emit ResultApplied(dataUnitId, metrics, epoch << 16 | verdict, reportsRoot)
-                        let m := mload(0x40)
-                        mstore(m, calldataload(add(cursor, 8)))
-                        mstore(add(m, 32), or(shl(16, epoch), verdict))
-                        mstore(add(m, 64), calldataload(add(cursor, 42)))
-                        log2(m, 96, _RESULT_APPLIED_TOPIC, dataUnitId)
+        // The run's hot fields live on the stack inside the loop and in `run` outside it.
+        uint256 providerAndCount; // providerId << 32 | its allocation count
+        uint256 reputation;
+        uint256 stateKey = type(uint256).max;
+        uint256 states;
+        while (true) {
+            uint256 escape;
+            assembly ("memory-safe") {
+                for {} lt(cursor, end) { cursor := add(cursor, _RECORD_SIZE) } {
+                    let dataUnitId := shr(192, calldataload(cursor))
+                    if iszero(eq(shr(32, dataUnitId), shr(32, providerAndCount))) {
+                        escape := _ESCAPE_PROVIDER
                         break
                     }
-                }
-                if (escape != 0) {
-                    if (escape == _ESCAPE_SKIP) {
-                        emit ResultSkipped(dataUnitId, epoch);
-                        continue;
+                    // n - 1 < count, where n (from 1) is the id's low half; n == 0 wraps and fails too
+                    if iszero(lt(sub(and(dataUnitId, 0xffffffff), 1), and(providerAndCount, 0xffffffff))) {
+                        escape := _ESCAPE_UNKNOWN
+                        break
                     }
-                    _revertInvalidResult(escape, cursor, epoch);
+                    if iszero(eq(or(shl(64, epoch), shr(7, dataUnitId)), stateKey)) {
+                        escape := _ESCAPE_SLOT
+                        break
+                    }
+                    let shift := shl(1, and(dataUnitId, 127))
+                    if iszero(and(shr(shift, states), 3)) {
+                        // violations << 8 | flags: anything but a clean compliant result leaves the fast path
+                        if shr(240, calldataload(add(cursor, 40))) {
+                            escape := _ESCAPE_VERDICT
+                            break
+                        }
+                        reputation := shr(3, add(mul(reputation, 7), 10000)) // SlaTermsLib.nextReputation
+                        states := or(states, shl(shift, _STATE_APPLIED))
+                        applied := add(applied, 1)
+                    }
+                    // else applied before: skipped
                 }
-                ++applied;
-                if (verdict & FLAG_NO_DATA != 0) continue; // recorded; nothing else changes
-
-                uint32 providerId = core.providerId();
-                if (providerId != run.providerId) _switchProvider(run, providerId);
-                if (verdict == 0) {
-                    run.reputation = (run.reputation * 7 + SlaTermsLib.MAX_BPS) >> 3; // SlaTermsLib.nextReputation
-                } else {
-                    uint256 score = SlaTermsLib.score(core.weights(), verdict >> 8);
-                    run.reputation = SlaTermsLib.nextReputation(run.reputation, score);
-                    _penalize(dataUnitId, epoch, providerId, run.account);
+            }
+            if (escape == 0) break;
+            uint64 dataUnitId;
+            assembly ("memory-safe") {
+                dataUnitId := shr(192, calldataload(cursor))
+            }
+            if (escape == _ESCAPE_PROVIDER) {
+                run.reputation = reputation;
+                _switchProvider(run, epoch, dataUnitId);
+                providerAndCount = (uint256(run.providerId) << 32) | run.allocationCount;
+                reputation = run.reputation;
+            } else if (escape == _ESCAPE_UNKNOWN) {
+                revert UnknownAllocation(dataUnitId);
+            } else if (escape == _ESCAPE_SLOT) {
+                if (stateKey != type(uint256).max) _resultStates[stateKey] = states;
+                stateKey = (uint256(epoch) << 64) | (dataUnitId >> 7);
+                states = _resultStates[stateKey];
+            } else {
+                run.reputation = reputation;
+                uint256 state = _applyFlagged(run, epoch, dataUnitId, cursor);
+                reputation = run.reputation;
+                unchecked {
+                    states |= state << ((dataUnitId & 127) << 1);
+                    ++applied;
+                    cursor += _RECORD_SIZE;
                 }
             }
         }
-        _storeReputation(run);
+        if (stateKey != type(uint256).max) _resultStates[stateKey] = states;
+        run.reputation = reputation;
+        _endRun(run, epoch);
     }
 
-    /// @dev Reverts with the error an escape code of the result loop stands for.
-    function _revertInvalidResult(uint256 escape, uint256 cursor, uint64 epoch) private pure {
-        uint64 dataUnitId;
-        uint8 violations;
-        uint8 flags;
+    /// @dev A result with a nonzero verdict (the record at `cursor`): unknown bits revert, no data changes
+    /// nothing, a violation is applied. Returns the result's bitmap state.
+    function _applyFlagged(Run memory run, uint64 epoch, uint64 dataUnitId, uint256 cursor)
+        private
+        returns (uint256)
+    {
+        uint256 verdict; // violations << 8 | flags
         assembly ("memory-safe") {
-            dataUnitId := shr(192, calldataload(cursor))
-            let word := calldataload(add(cursor, 40))
-            violations := byte(0, word)
-            flags := byte(1, word)
+            verdict := shr(240, calldataload(add(cursor, 40)))
         }
-        if (escape == _ESCAPE_UNKNOWN) revert UnknownAllocation(dataUnitId);
-        if (escape == _ESCAPE_INACTIVE) revert AllocationNotActiveInEpoch(dataUnitId, epoch);
-        if (violations > 0x3f) revert UnknownViolationBits(dataUnitId, violations);
-        revert UnknownFlags(dataUnitId, flags);
+        if (verdict & 0xc0fe != 0) _revertUnknownBits(dataUnitId, verdict); // violations <= 0x3f, flags <= 1
+        if (verdict & FLAG_NO_DATA != 0) return _STATE_APPLIED; // recorded; nothing else changes
+        return _applyViolation(run, epoch, dataUnitId, verdict >> 8);
     }
 
-    /// @dev Ends the current run (storing its reputation) and starts one for `providerId`.
-    function _switchProvider(ProviderRun memory run, uint32 providerId) private {
-        _storeReputation(run);
+    /// @dev A violating result: checks the allocation was active, scores it, and takes its penalty from what is
+    /// left of the stake. Returns the result's bitmap state.
+    function _applyViolation(Run memory run, uint64 epoch, uint64 dataUnitId, uint256 violations)
+        private
+        returns (uint256)
+    {
+        uint256 core = _allocationCores[dataUnitId];
+        if (!core.activeIn(epoch)) revert AllocationNotActiveInEpoch(dataUnitId, epoch);
+        run.reputation = SlaTermsLib.nextReputation(run.reputation, SlaTermsLib.score(core.weights(), violations));
+        uint256 penalty = core.penalty();
+        if (penalty == 0) return _STATE_APPLIED;
+        if (run.stakeLeft == _STAKE_NOT_READ) run.stakeLeft = _slashableStake(run.providerId);
+        uint256 taken = penalty < run.stakeLeft ? penalty : run.stakeLeft;
+        if (taken == 0) return _STATE_APPLIED;
+        unchecked {
+            run.stakeLeft -= taken;
+            run.escrowed += taken;
+        }
+        if (taken == penalty) return _STATE_OWED_FULL;
+        _partialPenalties[_partialKey(epoch, dataUnitId)] = taken;
+        return _STATE_OWED_PART;
+    }
+
+    /// @dev Reverts with the error naming the unknown bits of a result's verdict.
+    function _revertUnknownBits(uint64 dataUnitId, uint256 verdict) private pure {
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint8 violations = uint8(verdict >> 8);
+        if (violations > 0x3f) revert UnknownViolationBits(dataUnitId, violations);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        revert UnknownFlags(dataUnitId, uint8(verdict));
+    }
+
+    /// @dev Ends the current run and starts one for `providerId` (which must be registered).
+    function _switchProvider(Run memory run, uint64 epoch, uint64 dataUnitId) private {
+        _endRun(run, epoch);
+        uint32 providerId = DataUnitIds.providerOf(dataUnitId);
         ProviderRecord memory record = _providers[providerId];
+        if (record.account == address(0)) revert UnknownAllocation(dataUnitId);
         run.providerId = providerId;
         run.account = record.account;
+        run.allocationCount = record.allocationCount;
         run.startReputation = record.reputation;
         run.reputation = record.reputation;
+        run.stakeLeft = _STAKE_NOT_READ;
+        run.escrowed = 0;
     }
 
-    function _penalize(uint64 dataUnitId, uint64 epoch, uint32 providerId, address provider) private {
-        Parties memory parties = _allocationParties[dataUnitId];
-        (uint256 fromBonded, uint256 fromUnbonding) =
-            _slash(providerId, parties.consumer, parties.penaltyPerEpoch);
-        if (fromBonded + fromUnbonding != 0) {
-            emit PenaltyApplied(
-                dataUnitId,
-                epoch,
-                provider,
-                parties.consumer,
-                fromBonded + fromUnbonding,
-                fromBonded,
-                fromUnbonding
-            );
+    /// @dev Stores what the run changed: the reputation, and the penalties taken from the stake into escrow.
+    function _endRun(Run memory run, uint64 epoch) private {
+        if (run.providerId == 0) return;
+        if (run.escrowed != 0) {
+            (uint256 fromBonded, uint256 fromUnbonding) = _escrowFromStake(run.providerId, run.escrowed);
+            emit PenaltiesEscrowed(run.account, epoch, run.escrowed, fromBonded, fromUnbonding);
         }
-    }
-
-    function _storeReputation(ProviderRun memory run) private {
-        if (run.providerId == 0 || run.reputation == run.startReputation) return;
-        // Both are in [0, 10000]: the rule averages two values in that range.
-        _providers[run.providerId].reputation = uint16(run.reputation);
-        emit ReputationUpdated(run.account, uint16(run.startReputation), uint16(run.reputation));
+        if (run.reputation != run.startReputation) {
+            // Both are in [0, 10000]: the rule averages two values in that range.
+            // forge-lint: disable-next-line(unsafe-typecast)
+            _providers[run.providerId].reputation = uint16(run.reputation);
+            // forge-lint: disable-next-line(unsafe-typecast)
+            emit ReputationUpdated(run.account, uint16(run.startReputation), uint16(run.reputation));
+        }
     }
 }

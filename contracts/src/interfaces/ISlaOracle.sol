@@ -6,9 +6,9 @@ pragma solidity ^0.8.28;
 /// consumers allocate data units under SLA terms, accounts register ed25519 reporter keys, and a quorum of
 /// oracle signers submits one summarized result per (data unit, epoch). Each applied result updates the
 /// provider's bounded reputation and, when it reports a violation, moves a penalty from the provider's bond
-/// to the consumer's withdrawable balance (pull payment).
+/// into escrow, from which {claimPenalties} credits the consumer's withdrawable balance (pull payment).
 /// @dev Every state change emits an event that carries what an auditor needs to rebuild the state from the
-/// logs alone. Units: times are unix seconds, latencies microseconds, speeds bytes/second, ratios basis
+/// logs and the calldata of {submitResults} (whose results are not repeated in events, to save gas). Units: times are unix seconds, latencies microseconds, speeds bytes/second, ratios basis
 /// points (1/10000), amounts wei. Epoch `e` covers `[genesisTime + e * epochLength, genesisTime + (e + 1) *
 /// epochLength)`. See docs/contracts.md for the rules in prose.
 interface ISlaOracle {
@@ -26,7 +26,7 @@ interface ISlaOracle {
     /// @param uptimeWindow Rolling window (seconds) the uptime is judged over.
     /// @param maxErrorRateBps Max error rate in basis points; 10000 = not enforced.
     /// @param reportingInterval Max seconds between two reports of a reporter, 1..86400.
-    /// @param penaltyPerEpoch Wei moved from the provider's bond to the consumer per violating epoch.
+    /// @param penaltyPerEpoch Wei moved from the provider's bond to the consumer per violating epoch; below 2^84.
     /// @param weights Score weights of readLatency, writeLatency, upload, download, uptime, errorRate; sum 10000.
     struct SlaTerms {
         uint32 maxReadLatencyUs;
@@ -123,13 +123,12 @@ interface ISlaOracle {
         SlaTerms terms;
     }
 
-    /// @notice An allocation's public state (terms via {allocationTerms}).
+    /// @notice An allocation's public state (terms via {allocationTerms}; results via {resultOf}).
     /// @param profileId The profile the terms came from; 0 = the consumer's own terms.
     /// @param termsHash `keccak256(abi.encode(terms))`.
     /// @param requestedAt / expiresAt / acceptedAt / closedAt Unix seconds; 0 = not (yet) happened.
     /// @param activeFromEpoch First epoch results are accepted for (the epoch of acceptance).
     /// @param closedEpoch Last epoch results are accepted for (the epoch of closing); type(uint64).max while open.
-    /// @param nextEpoch Results for epochs below this are skipped (one past the last applied epoch; 0 = none yet).
     struct AllocationInfo {
         address consumer;
         address provider;
@@ -142,7 +141,6 @@ interface ISlaOracle {
         uint64 closedAt;
         uint64 activeFromEpoch;
         uint64 closedEpoch;
-        uint64 nextEpoch;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -213,7 +211,9 @@ interface ISlaOracle {
     /// @notice Emitted when the admin sets the oracle signer set; signatures of older versions become invalid.
     event OracleConfigSet(uint64 indexed configVersion, address[] signers, uint8 quorum);
 
-    /// @notice Emitted once per accepted batch, after its per-result events.
+    /// @notice Emitted once per accepted batch, last. The results themselves are in the transaction's calldata
+    /// (`packedResults`, whose hash this is): a result is applied iff its (data unit, epoch) had no applied
+    /// result before it, in chain order; the others are skipped.
     /// @param resultsHash `keccak256(packedResults)`, the hash the signers signed.
     /// @param applied Number of results applied; `skipped` = number skipped as already applied.
     event ResultsSubmitted(
@@ -225,32 +225,21 @@ interface ISlaOracle {
         address submitter
     );
 
-    /// @notice Emitted for each applied result. Lean on purpose, as it is paid once per data unit per epoch:
-    /// three words of data and one indexed topic (filter by epoch through {ResultsSubmitted}, emitted by the same
-    /// transaction).
-    /// @param metrics The summary packed into one word, most significant first: readLatencyUs (32 bits),
-    /// writeLatencyUs (32), uploadBps (64), downloadBps (64), uptimeBps (16), errorRateBps (16), operations (32)
-    /// (bytes 8-39 of the result's packed record, as they are).
-    /// @param verdict `epoch << 16 | violations << 8 | flags`.
-    event ResultApplied(uint64 indexed dataUnitId, uint256 metrics, uint256 verdict, bytes32 reportsRoot);
-
-    /// @notice Emitted for a result whose (data unit, epoch) is not after the last applied epoch: not applied.
-    event ResultSkipped(uint64 indexed dataUnitId, uint64 indexed epoch);
-
     /// @notice Emitted when a provider's reputation changes. Consecutive results of the same provider in one
     /// batch are coalesced into one event; `newReputation` equals applying the rule result by result.
     event ReputationUpdated(address indexed provider, uint16 oldReputation, uint16 newReputation);
 
-    /// @notice Emitted when a violating result moves `amount` wei (`fromBonded` + `fromUnbonding`) from
-    /// `provider`'s stake to `consumer`'s withdrawable balance.
-    event PenaltyApplied(
-        uint64 indexed dataUnitId,
-        uint64 indexed epoch,
-        address indexed provider,
-        address consumer,
-        uint256 amount,
-        uint256 fromBonded,
-        uint256 fromUnbonding
+    /// @notice Emitted once per run of consecutive results of one provider in a batch that owe penalties:
+    /// `amount` wei (`fromBonded` + `fromUnbonding`) moved from `provider`'s stake into escrow. Per result,
+    /// in record order, each violating result of the run owes `min(penaltyPerEpoch, what is left of amount)`
+    /// (the stake is taken result by result, so only the results after it ran out owe less or nothing).
+    event PenaltiesEscrowed(
+        address indexed provider, uint64 indexed epoch, uint256 amount, uint256 fromBonded, uint256 fromUnbonding
+    );
+
+    /// @notice Emitted when an escrowed penalty is credited to the consumer's withdrawable balance.
+    event PenaltyClaimed(
+        uint64 indexed dataUnitId, uint64 indexed epoch, address indexed consumer, uint256 amount
     );
 
     /*//////////////////////////////////////////////////////////////
@@ -295,6 +284,8 @@ interface ISlaOracle {
     error InvalidUptimeWindow(uint256 uptimeWindow);
     /// @notice A speed is enforced but the object size bound is zero.
     error InvalidSpeedSizeBound(uint256 speedSizeBound);
+    /// @notice `penaltyPerEpoch` does not fit the 84 bits it is stored in (at most 2^84 - 1 wei).
+    error InvalidPenalty(uint256 penaltyPerEpoch);
 
     /// @notice No profile has id `profileId`.
     error UnknownProfile(uint64 profileId);
@@ -313,6 +304,8 @@ interface ISlaOracle {
     error InvalidAllocationStatus(uint64 dataUnitId, AllocationStatus status);
     /// @notice The request for allocation `dataUnitId` expired at `expiresAt`.
     error AllocationRequestExpired(uint64 dataUnitId, uint64 expiresAt);
+    /// @notice `provider` has made 2^32 - 1 allocations, all its data unit ids.
+    error AllocationLimitReached(address provider);
 
     /// @notice The all-zero reporter key.
     error ZeroKey();
@@ -356,6 +349,8 @@ interface ISlaOracle {
     error UnknownViolationBits(uint64 dataUnitId, uint8 violations);
     /// @notice The result for `dataUnitId` sets flag bits above bit 0.
     error UnknownFlags(uint64 dataUnitId, uint8 flags);
+    /// @notice No penalty of `dataUnitId` for `epoch` is in escrow (none was owed, or it was claimed).
+    error NoPenaltyOwed(uint64 dataUnitId, uint64 epoch);
 
     /*//////////////////////////////////////////////////////////////
                             CONFIG AND EPOCHS
@@ -435,11 +430,12 @@ interface ISlaOracle {
     //////////////////////////////////////////////////////////////*/
 
     /// @notice Requests a data unit from `provider` under the caller's own `terms`.
-    /// @return dataUnitId The new allocation id (sequential from 1).
+    /// @return dataUnitId The new allocation id: `providerId << 32 | n`, `n` the provider's allocations so far
+    /// (from 1).
     function requestAllocation(address provider, SlaTerms calldata terms) external returns (uint64 dataUnitId);
 
     /// @notice Requests a data unit under the terms of a provider's (non-retired) profile.
-    /// @return dataUnitId The new allocation id (sequential from 1).
+    /// @return dataUnitId The new allocation id (as for {requestAllocation}).
     function requestAllocationFromProfile(uint64 profileId) external returns (uint64 dataUnitId);
 
     /// @notice The provider accepts a pending, unexpired request; results count from the current epoch on.
@@ -457,7 +453,7 @@ interface ISlaOracle {
     /// @notice An allocation's SLA terms.
     function allocationTerms(uint64 dataUnitId) external view returns (SlaTerms memory);
 
-    /// @notice Number of allocations requested so far (the last id).
+    /// @notice Number of allocations requested so far, of all providers.
     function allocationCount() external view returns (uint64);
 
     /*//////////////////////////////////////////////////////////////
@@ -503,9 +499,25 @@ interface ISlaOracle {
     /// 65-byte ECDSA signatures over the EIP-712 digest of
     /// `ResultBatch(uint64 configVersion,uint64 epoch,bytes32 resultsHash)` with `resultsHash =
     /// keccak256(packedResults)`, domain name "SlaOracle", version "1", ordered by strictly ascending signer
-    /// address. A result whose epoch is not after its data unit's last applied epoch is skipped with
-    /// {ResultSkipped} (never reverted), so resubmitting a batch is harmless.
+    /// address. A result whose (data unit, epoch) was applied before is skipped (never reverted), so
+    /// resubmitting a batch is harmless. Sort records by data unit id: the cost is one storage write per 128
+    /// data units of a provider and one provider update per run of the same provider.
+    /// What is checked per result: the data unit exists (its id names a registered provider and one of its
+    /// allocations), verdict and flag bits are known, and, for a violating result (the only kind that moves
+    /// value), that the allocation was active in the epoch ({AllocationNotActiveInEpoch}). A compliant or
+    /// no-data result is not checked against the allocation's active epochs: its only effect, on reputation,
+    /// is the signers' verdict either way (see docs/contracts.md, "What the contract checks").
     function submitResults(uint64 epoch, bytes calldata packedResults, bytes[] calldata signatures) external;
+
+    /// @notice Credits the consumers of `dataUnitIds` with the penalties their results of `epoch` left in
+    /// escrow; anyone may call it (the credit goes to each allocation's consumer). Reverts with
+    /// {NoPenaltyOwed} for a data unit with nothing in escrow for the epoch. Works while paused.
+    /// @return total The wei credited.
+    function claimPenalties(uint64 epoch, uint64[] calldata dataUnitIds) external returns (uint256 total);
+
+    /// @notice Whether a result of `dataUnitId` for `epoch` was applied, and the penalty it left in escrow
+    /// that is not yet claimed.
+    function resultOf(uint64 dataUnitId, uint64 epoch) external view returns (bool applied, uint256 penaltyOwed);
 
     /// @notice The EIP-712 digest the oracle signers sign for `epoch` and `packedResults` under the current
     /// config (`resultsHash = keccak256(packedResults)`).

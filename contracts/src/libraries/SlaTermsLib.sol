@@ -12,6 +12,10 @@ library SlaTermsLib {
     uint256 internal constant MAX_REPORTING_INTERVAL = 86_400;
     /// @notice Number of scored metrics (the length of `SlaTerms.weights`).
     uint256 internal constant METRIC_COUNT = 6;
+    /// @notice Bits per packed score weight (each weight is at most 10000 < 2^14).
+    uint256 internal constant WEIGHT_BITS = 14;
+    /// @notice Largest penalty per epoch: it is stored in 84 bits beside the allocation's other hot fields.
+    uint256 internal constant MAX_PENALTY = (1 << 84) - 1;
 
     /// @notice Reverts with the error naming the first rule `terms` break.
     function validate(ISlaOracle.SlaTerms calldata terms) internal pure {
@@ -31,6 +35,7 @@ library SlaTermsLib {
         if ((terms.minUploadBps != 0 || terms.minDownloadBps != 0) && terms.speedSizeBound == 0) {
             revert ISlaOracle.InvalidSpeedSizeBound(terms.speedSizeBound);
         }
+        if (terms.penaltyPerEpoch > MAX_PENALTY) revert ISlaOracle.InvalidPenalty(terms.penaltyPerEpoch);
     }
 
     /// @notice `keccak256(abi.encode(terms))`, the hash stored and emitted with profiles and allocations.
@@ -38,10 +43,11 @@ library SlaTermsLib {
         return keccak256(abi.encode(terms));
     }
 
-    /// @notice Packs the six weights into 96 bits, weight i at bits [16 i, 16 i + 16).
+    /// @notice Packs the six weights into 84 bits, weight i at bits [14 i, 14 i + 14). Valid terms only
+    /// (each weight <= 10000, as their sum is).
     function packWeights(uint16[6] memory weights) internal pure returns (uint256 packed) {
         for (uint256 i; i < METRIC_COUNT; ++i) {
-            packed |= uint256(weights[i]) << (16 * i);
+            packed |= uint256(weights[i]) << (WEIGHT_BITS * i);
         }
     }
 
@@ -50,8 +56,11 @@ library SlaTermsLib {
     /// @param violations Bit i set = metric i violated.
     function score(uint256 packedWeights, uint256 violations) internal pure returns (uint256 s) {
         if (violations == 0) return MAX_BPS;
-        for (uint256 i; i < METRIC_COUNT; ++i) {
-            if ((violations >> i) & 1 == 0) s += (packedWeights >> (16 * i)) & 0xffff;
+        // Assembly: this runs once per violating result inside the result loop.
+        assembly ("memory-safe") {
+            for { let i := 0 } lt(i, 6) { i := add(i, 1) } {
+                if iszero(and(shr(i, violations), 1)) { s := add(s, and(shr(mul(14, i), packedWeights), 0x3fff)) }
+            }
         }
     }
 

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {ISlaOracle} from "../interfaces/ISlaOracle.sol";
 import {AllocationCore} from "../libraries/AllocationCore.sol";
+import {DataUnitIds} from "../libraries/DataUnitIds.sol";
 import {SlaTermsLib} from "../libraries/SlaTermsLib.sol";
 import {Profiles} from "./Profiles.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
@@ -10,13 +11,14 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 /// @title Allocations
 /// @notice Data units: a consumer requests one under its own terms or a profile's, the provider accepts or
 /// declines before the request expires, and either side closes it.
-/// @dev Storage is split by temperature: the hot word (see {AllocationCore}) is touched by every result; the
-/// parties word (consumer + penalty) only by violating results; timing, terms hash and terms only by
-/// lifecycle calls and views. Profile allocations read their terms from the (immutable) profile.
+/// @dev Storage is split by temperature: the core word (see {AllocationCore}) is read by violating results;
+/// the parties word (consumer + penalty) by penalty claims; timing, terms hash and terms only by lifecycle
+/// calls and views. Compliant results touch none of them. Profile allocations read their terms from the
+/// (immutable) profile. Ids are `providerId << 32 | n` ({DataUnitIds}).
 abstract contract Allocations is Profiles, Pausable {
     using AllocationCore for uint256;
 
-    /// @dev Read only when a result reports a violation.
+    /// @dev Read when a penalty is claimed and by views.
     struct Parties {
         address consumer;
         uint96 penaltyPerEpoch;
@@ -91,7 +93,7 @@ abstract contract Allocations is Profiles, Pausable {
         if (core == 0) revert UnknownAllocation(dataUnitId);
         if (
             msg.sender != _allocationParties[dataUnitId].consumer
-                && _providerIds[msg.sender] != core.providerId()
+                && _providerIds[msg.sender] != DataUnitIds.providerOf(dataUnitId)
         ) {
             revert NotAllocationParty(dataUnitId, msg.sender);
         }
@@ -108,7 +110,7 @@ abstract contract Allocations is Profiles, Pausable {
         if (core == 0) return info;
         Timing memory timing = _allocationTiming[dataUnitId];
         info.consumer = _allocationParties[dataUnitId].consumer;
-        info.provider = _providers[core.providerId()].account;
+        info.provider = _providers[DataUnitIds.providerOf(dataUnitId)].account;
         info.status = _statusOf(core, timing.expiresAt);
         info.profileId = timing.profileId;
         info.termsHash = _allocationTermsHash[dataUnitId];
@@ -118,7 +120,6 @@ abstract contract Allocations is Profiles, Pausable {
         info.closedAt = timing.closedAt;
         info.activeFromEpoch = _epochOrMax(core.activeFromEpoch());
         info.closedEpoch = _epochOrMax(core.closedEpoch());
-        info.nextEpoch = uint64(core.nextEpoch());
     }
 
     /// @inheritdoc ISlaOracle
@@ -140,10 +141,16 @@ abstract contract Allocations is Profiles, Pausable {
         SlaTerms memory terms,
         bytes32 termsHash
     ) private returns (uint64 dataUnitId) {
-        dataUnitId = ++_allocationCount;
+        ProviderRecord storage record = _providers[providerId];
+        uint256 n = uint256(record.allocationCount) + 1;
+        if (n > DataUnitIds.MAX_PER_PROVIDER) revert AllocationLimitReached(provider);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        record.allocationCount = uint32(n); // checked above
+        dataUnitId = DataUnitIds.make(providerId, n);
+        ++_allocationCount;
         uint48 expiresAt = uint48(block.timestamp + _REQUEST_TTL);
         _allocationCores[dataUnitId] = AllocationCore.pack(
-            providerId, uint256(AllocationStatus.Requested), SlaTermsLib.packWeights(terms.weights)
+            uint256(AllocationStatus.Requested), SlaTermsLib.packWeights(terms.weights), terms.penaltyPerEpoch
         );
         _allocationParties[dataUnitId] = Parties(msg.sender, terms.penaltyPerEpoch);
         _allocationTiming[dataUnitId] = Timing({
@@ -160,7 +167,7 @@ abstract contract Allocations is Profiles, Pausable {
     function _requireAllocationOfProvider(uint64 dataUnitId) private view returns (uint256 core) {
         core = _allocationCores[dataUnitId];
         if (core == 0) revert UnknownAllocation(dataUnitId);
-        if (_providerIds[msg.sender] != core.providerId()) {
+        if (_providerIds[msg.sender] != DataUnitIds.providerOf(dataUnitId)) {
             revert NotAllocationProvider(dataUnitId, msg.sender);
         }
     }

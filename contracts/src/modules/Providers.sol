@@ -9,15 +9,20 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 /// @title Providers
 /// @notice Provider registration, native-ether bonds with a slashable unbonding queue, reputation storage,
 /// and the withdrawable balances that penalties are paid into.
-/// @dev Value conservation: `address(this).balance == sum(bonded) + sum(unbonding) + sum(withdrawable)`.
-/// Ether enters only through {bond}, leaves only through {withdrawUnbonded} and {withdraw}/{withdrawTo},
-/// and penalties only move it between these buckets.
+/// @dev Value conservation: `address(this).balance == sum(bonded) + sum(unbonding) + escrowed +
+/// sum(withdrawable)`, where `escrowed` is the sum of the penalties owed and not yet claimed (see
+/// {ResultLedger}; not kept as a storage total, which would cost a write per batch: it is the sum of
+/// `PenaltiesEscrowed` amounts minus that of `PenaltyClaimed`). Ether enters only through {bond}, leaves only
+/// through {withdrawUnbonded} and {withdraw}/{withdrawTo}; penalties move it from stake to escrow, claims
+/// from escrow to withdrawable.
 abstract contract Providers is EpochClock, ReentrancyGuardTransient {
-    /// @dev Read once per provider run by the result loop: account and reputation share a slot.
+    /// @dev Read once per provider run by the result loop: account, reputation and the number of
+    /// allocations (which bounds the data unit ids of the provider, see {DataUnitIds}) share a slot.
     struct ProviderRecord {
         address account;
         uint16 reputation;
         uint48 unbondingReleaseAt;
+        uint32 allocationCount;
     }
 
     /// @dev Both stake buckets in one slot, so a penalty reads and writes one slot.
@@ -39,7 +44,7 @@ abstract contract Providers is EpochClock, ReentrancyGuardTransient {
         if (_providerIds[msg.sender] != 0) revert ProviderAlreadyRegistered(msg.sender);
         providerId = ++_providerCount;
         _providerIds[msg.sender] = providerId;
-        _providers[providerId] = ProviderRecord(msg.sender, _INITIAL_REPUTATION, 0);
+        _providers[providerId] = ProviderRecord(msg.sender, _INITIAL_REPUTATION, 0, 0);
         emit ProviderRegistered(msg.sender, providerId, _INITIAL_REPUTATION);
     }
 
@@ -122,28 +127,37 @@ abstract contract Providers is EpochClock, ReentrancyGuardTransient {
         return _withdrawable[account];
     }
 
+
     function _requireProvider(address account) internal view returns (uint32 providerId) {
         providerId = _providerIds[account];
         if (providerId == 0) revert ProviderNotRegistered(account);
     }
 
-    /// @dev Moves up to `penalty` wei from the provider's stake (bonded first, then unbonding) to `consumer`'s
-    /// withdrawable balance. Returns what was taken from each bucket; their sum never exceeds the stake.
-    function _slash(uint32 providerId, address consumer, uint256 penalty)
+    /// @dev Takes `amount` wei from the provider's stake, bonded first, then unbonding, into escrow.
+    /// `amount` never exceeds the stake: the result loop caps each penalty by what is left of it.
+    function _escrowFromStake(uint32 providerId, uint256 amount)
         internal
         returns (uint256 fromBonded, uint256 fromUnbonding)
     {
         Stake memory stake = _stakes[providerId];
-        fromBonded = penalty < stake.bonded ? penalty : stake.bonded;
-        uint256 rest = penalty - fromBonded;
-        fromUnbonding = rest < stake.unbonding ? rest : stake.unbonding;
-        if (fromBonded + fromUnbonding == 0) return (0, 0);
+        fromBonded = amount < stake.bonded ? amount : stake.bonded;
+        fromUnbonding = amount - fromBonded;
         // forge-lint: disable-next-line(unsafe-typecast)
         stake.bonded -= uint128(fromBonded); // each part is capped by its bucket
         // forge-lint: disable-next-line(unsafe-typecast)
-        stake.unbonding -= uint128(fromUnbonding);
+        stake.unbonding -= uint128(fromUnbonding); // checked: reverts if the caller broke the cap
         _stakes[providerId] = stake;
-        _withdrawable[consumer] += fromBonded + fromUnbonding;
+    }
+
+    /// @dev The provider's whole slashable stake (bonded + unbonding).
+    function _slashableStake(uint32 providerId) internal view returns (uint256) {
+        Stake memory stake = _stakes[providerId];
+        return uint256(stake.bonded) + stake.unbonding;
+    }
+
+    /// @dev Moves `amount` wei of escrowed penalties to `consumer`'s withdrawable balance.
+    function _releaseEscrow(address consumer, uint256 amount) internal {
+        _withdrawable[consumer] += amount;
     }
 
     function _takeWithdrawable(address payable to) private returns (uint256 amount) {
