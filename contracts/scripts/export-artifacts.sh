@@ -13,7 +13,7 @@ check=0
 # A separate output directory holding only src/, so test files can never influence the artifact.
 build_dir="$(mktemp -d)"
 trap 'rm -rf "$build_dir"' EXIT
-"$CONTRACTS_DIR/scripts/forge.sh" build --skip test --skip script \
+"$CONTRACTS_DIR/scripts/forge.sh" build --skip "*/test/**" --skip script \
   --out "$build_dir/out" --cache-path "$build_dir/cache" >/dev/null
 
 fresh="$build_dir/SlaOracle.json"

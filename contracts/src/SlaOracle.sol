@@ -232,7 +232,8 @@ contract SlaOracle is Allocations, ResultLedger, ReporterKeys, OracleSet {
     {
         uint256 core = _allocationCores[dataUnitId];
         if (!core.activeIn(epoch)) revert AllocationNotActiveInEpoch(dataUnitId, epoch);
-        run.reputation = SlaTermsLib.nextReputation(run.reputation, SlaTermsLib.score(core.weights(), violations));
+        run.reputation =
+            SlaTermsLib.nextReputation(run.reputation, SlaTermsLib.score(core.weights(), violations));
         uint256 penalty = core.penalty();
         if (penalty == 0) return _STATE_APPLIED;
         if (run.stakeLeft == _STAKE_NOT_READ) run.stakeLeft = _slashableStake(run.providerId);

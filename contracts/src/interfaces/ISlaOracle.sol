@@ -74,6 +74,12 @@ interface ISlaOracle {
         bytes32 reportsRoot;
     }
 
+    /// @notice One (data unit, epoch) result, as {claimPenalties} names it.
+    struct ResultRef {
+        uint64 dataUnitId;
+        uint64 epoch;
+    }
+
     /// @notice Deployment-time configuration; immutable afterwards.
     /// @param admin Receives the admin role (oracle set) and the pauser role.
     /// @param genesisTime Start of epoch 0 (unix seconds).
@@ -234,7 +240,11 @@ interface ISlaOracle {
     /// in record order, each violating result of the run owes `min(penaltyPerEpoch, what is left of amount)`
     /// (the stake is taken result by result, so only the results after it ran out owe less or nothing).
     event PenaltiesEscrowed(
-        address indexed provider, uint64 indexed epoch, uint256 amount, uint256 fromBonded, uint256 fromUnbonding
+        address indexed provider,
+        uint64 indexed epoch,
+        uint256 amount,
+        uint256 fromBonded,
+        uint256 fromUnbonding
     );
 
     /// @notice Emitted when an escrowed penalty is credited to the consumer's withdrawable balance.
@@ -509,15 +519,18 @@ interface ISlaOracle {
     /// is the signers' verdict either way (see docs/contracts.md, "What the contract checks").
     function submitResults(uint64 epoch, bytes calldata packedResults, bytes[] calldata signatures) external;
 
-    /// @notice Credits the consumers of `dataUnitIds` with the penalties their results of `epoch` left in
-    /// escrow; anyone may call it (the credit goes to each allocation's consumer). Reverts with
-    /// {NoPenaltyOwed} for a data unit with nothing in escrow for the epoch. Works while paused.
+    /// @notice Credits each result's consumer with the penalty the result left in escrow; anyone may call it
+    /// (the credit goes to each allocation's consumer, never to the caller). Reverts with {NoPenaltyOwed} for
+    /// a result with nothing in escrow (none was owed, or it was claimed). Works while paused.
     /// @return total The wei credited.
-    function claimPenalties(uint64 epoch, uint64[] calldata dataUnitIds) external returns (uint256 total);
+    function claimPenalties(ResultRef[] calldata results) external returns (uint256 total);
 
     /// @notice Whether a result of `dataUnitId` for `epoch` was applied, and the penalty it left in escrow
     /// that is not yet claimed.
-    function resultOf(uint64 dataUnitId, uint64 epoch) external view returns (bool applied, uint256 penaltyOwed);
+    function resultOf(uint64 dataUnitId, uint64 epoch)
+        external
+        view
+        returns (bool applied, uint256 penaltyOwed);
 
     /// @notice The EIP-712 digest the oracle signers sign for `epoch` and `packedResults` under the current
     /// config (`resultsHash = keccak256(packedResults)`).

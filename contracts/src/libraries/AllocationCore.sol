@@ -23,8 +23,8 @@ library AllocationCore {
     uint256 internal constant PENALTY_SHIFT = 172;
 
     function pack(uint256 status_, uint256 packedWeights, uint256 penalty_) internal pure returns (uint256) {
-        return status_ | (NONE << ACTIVE_FROM_SHIFT) | (NONE << CLOSED_SHIFT) | (packedWeights << WEIGHTS_SHIFT)
-            | (penalty_ << PENALTY_SHIFT);
+        return status_ | (NONE << ACTIVE_FROM_SHIFT) | (NONE << CLOSED_SHIFT)
+            | (packedWeights << WEIGHTS_SHIFT) | (penalty_ << PENALTY_SHIFT);
     }
 
     function status(uint256 core) internal pure returns (uint256) {

@@ -59,7 +59,9 @@ library SlaTermsLib {
         // Assembly: this runs once per violating result inside the result loop.
         assembly ("memory-safe") {
             for { let i := 0 } lt(i, 6) { i := add(i, 1) } {
-                if iszero(and(shr(i, violations), 1)) { s := add(s, and(shr(mul(14, i), packedWeights), 0x3fff)) }
+                if iszero(and(shr(i, violations), 1)) {
+                    s := add(s, and(shr(mul(14, i), packedWeights), 0x3fff))
+                }
             }
         }
     }

@@ -127,7 +127,6 @@ abstract contract Providers is EpochClock, ReentrancyGuardTransient {
         return _withdrawable[account];
     }
 
-
     function _requireProvider(address account) internal view returns (uint32 providerId) {
         providerId = _providerIds[account];
         if (providerId == 0) revert ProviderNotRegistered(account);

@@ -28,10 +28,11 @@ abstract contract ResultLedger is Allocations {
     mapping(uint256 key => uint256 amount) internal _partialPenalties;
 
     /// @inheritdoc ISlaOracle
-    function claimPenalties(uint64 epoch, uint64[] calldata dataUnitIds) external returns (uint256 total) {
-        uint256 count = dataUnitIds.length;
+    function claimPenalties(ResultRef[] calldata results) external returns (uint256 total) {
+        uint256 count = results.length;
         for (uint256 i; i < count; ++i) {
-            uint64 dataUnitId = dataUnitIds[i];
+            uint64 dataUnitId = results[i].dataUnitId;
+            uint64 epoch = results[i].epoch;
             uint256 key = _stateKey(epoch, dataUnitId);
             uint256 shift = _stateShift(dataUnitId);
             uint256 states = _resultStates[key];
@@ -55,7 +56,11 @@ abstract contract ResultLedger is Allocations {
     }
 
     /// @inheritdoc ISlaOracle
-    function resultOf(uint64 dataUnitId, uint64 epoch) external view returns (bool applied, uint256 penaltyOwed) {
+    function resultOf(uint64 dataUnitId, uint64 epoch)
+        external
+        view
+        returns (bool applied, uint256 penaltyOwed)
+    {
         uint256 state = (_resultStates[_stateKey(epoch, dataUnitId)] >> _stateShift(dataUnitId)) & 3;
         applied = state != _STATE_NONE;
         if (state == _STATE_OWED_FULL) penaltyOwed = _allocationCores[dataUnitId].penalty();
