@@ -63,7 +63,15 @@ contract SlaOracle is Allocations, ResultLedger, ReporterKeys, OracleSet {
         uint64 version = _configVersion;
         _requireQuorum(_batchDigest(version, epoch, resultsHash), signatures, version, _quorum);
         uint256 applied = _applyResults(epoch, packedResults);
-        emit ResultsSubmitted(epoch, version, resultsHash, applied, size / _RECORD_SIZE - applied, msg.sender);
+        uint64 first;
+        uint64 last;
+        assembly ("memory-safe") {
+            first := shr(192, calldataload(packedResults.offset))
+            last := shr(192, calldataload(add(packedResults.offset, sub(size, _RECORD_SIZE))))
+        }
+        emit ResultsSubmitted(
+            epoch, version, resultsHash, applied, size / _RECORD_SIZE - applied, msg.sender, first, last
+        );
     }
 
     /// @inheritdoc ISlaOracle
@@ -123,6 +131,7 @@ contract SlaOracle is Allocations, ResultLedger, ReporterKeys, OracleSet {
     uint256 private constant _ESCAPE_UNKNOWN = 2; // no such allocation of the provider
     uint256 private constant _ESCAPE_SLOT = 3; // another bitmap slot: store the one held, load the next
     uint256 private constant _ESCAPE_VERDICT = 4; // a violation, no data, or unknown bits
+    uint256 private constant _ESCAPE_ORDER = 5; // not after the previous record's id
 
     /// @dev Applies each result not yet applied; returns how many were. This loop is the gas budget of the
     /// whole system, hence the assembly for the common case, a compliant result of the same provider and
@@ -150,6 +159,12 @@ contract SlaOracle is Allocations, ResultLedger, ReporterKeys, OracleSet {
             assembly ("memory-safe") {
                 for {} lt(cursor, end) { cursor := add(cursor, _RECORD_SIZE) } {
                     let dataUnitId := shr(192, calldataload(cursor))
+                    if gt(cursor, packedResults.offset) {
+                        if iszero(gt(dataUnitId, shr(192, calldataload(sub(cursor, _RECORD_SIZE))))) {
+                            escape := _ESCAPE_ORDER
+                            break
+                        }
+                    }
                     if iszero(eq(shr(32, dataUnitId), shr(32, providerAndCount))) {
                         escape := _ESCAPE_PROVIDER
                         break
@@ -189,6 +204,8 @@ contract SlaOracle is Allocations, ResultLedger, ReporterKeys, OracleSet {
                 reputation = run.reputation;
             } else if (escape == _ESCAPE_UNKNOWN) {
                 revert UnknownAllocation(dataUnitId);
+            } else if (escape == _ESCAPE_ORDER) {
+                _revertNotAscending(cursor, dataUnitId);
             } else if (escape == _ESCAPE_SLOT) {
                 if (stateKey != type(uint256).max) _resultStates[stateKey] = states;
                 stateKey = (uint256(epoch) << 64) | (dataUnitId >> 7);
@@ -246,6 +263,15 @@ contract SlaOracle is Allocations, ResultLedger, ReporterKeys, OracleSet {
         if (taken == penalty) return _STATE_OWED_FULL;
         _partialPenalties[_partialKey(epoch, dataUnitId)] = taken;
         return _STATE_OWED_PART;
+    }
+
+    /// @dev Reverts with `ResultsNotAscending` for the record at `cursor` and the one before it.
+    function _revertNotAscending(uint256 cursor, uint64 dataUnitId) private pure {
+        uint64 previous;
+        assembly ("memory-safe") {
+            previous := shr(192, calldataload(sub(cursor, _RECORD_SIZE)))
+        }
+        revert ResultsNotAscending(previous, dataUnitId);
     }
 
     /// @dev Reverts with the error naming the unknown bits of a result's verdict.

@@ -222,13 +222,17 @@ interface ISlaOracle {
     /// result before it, in chain order; the others are skipped.
     /// @param resultsHash `keccak256(packedResults)`, the hash the signers signed.
     /// @param applied Number of results applied; `skipped` = number skipped as already applied.
+    /// @param firstDataUnitId / lastDataUnitId The ids of the first and last record: every record's id lies in
+    /// between (ids ascend), so a reader looking for one data unit fetches only the batches whose range holds it.
     event ResultsSubmitted(
         uint64 indexed epoch,
         uint64 indexed configVersion,
         bytes32 resultsHash,
         uint256 applied,
         uint256 skipped,
-        address submitter
+        address submitter,
+        uint64 firstDataUnitId,
+        uint64 lastDataUnitId
     );
 
     /// @notice Emitted when a provider's reputation changes. Consecutive results of the same provider in one
@@ -359,6 +363,8 @@ interface ISlaOracle {
     error UnknownViolationBits(uint64 dataUnitId, uint8 violations);
     /// @notice The result for `dataUnitId` sets flag bits above bit 0.
     error UnknownFlags(uint64 dataUnitId, uint8 flags);
+    /// @notice Record `dataUnitId` follows `previous`: a batch's records must be in strictly ascending id order.
+    error ResultsNotAscending(uint64 previous, uint64 dataUnitId);
     /// @notice No penalty of `dataUnitId` for `epoch` is in escrow (none was owed, or it was claimed).
     error NoPenaltyOwed(uint64 dataUnitId, uint64 epoch);
 
@@ -509,9 +515,10 @@ interface ISlaOracle {
     /// 65-byte ECDSA signatures over the EIP-712 digest of
     /// `ResultBatch(uint64 configVersion,uint64 epoch,bytes32 resultsHash)` with `resultsHash =
     /// keccak256(packedResults)`, domain name "SlaOracle", version "1", ordered by strictly ascending signer
-    /// address. A result whose (data unit, epoch) was applied before is skipped (never reverted), so
-    /// resubmitting a batch is harmless. Sort records by data unit id: the cost is one storage write per 128
-    /// data units of a provider and one provider update per run of the same provider.
+    /// address. Records must be in strictly ascending data unit id order ({ResultsNotAscending}): a batch then
+    /// costs one storage write per 128 data units of a provider and one provider update per provider, and
+    /// `ResultsSubmitted` names the range of ids it holds. A result whose (data unit, epoch) was applied before
+    /// is skipped (never reverted), so resubmitting a batch is harmless.
     /// What is checked per result: the data unit exists (its id names a registered provider and one of its
     /// allocations), verdict and flag bits are known, and, for a violating result (the only kind that moves
     /// value), that the allocation was active in the epoch ({AllocationNotActiveInEpoch}). A compliant or
