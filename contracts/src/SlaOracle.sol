@@ -85,11 +85,6 @@ contract SlaOracle is Allocations, ResultLedger, ReporterKeys, OracleSet {
     }
 
     /// @inheritdoc ISlaOracle
-    function unpackResults(bytes calldata packedResults) external pure returns (EpochResult[] memory) {
-        return ResultCodec.unpackResults(packedResults);
-    }
-
-    /// @inheritdoc ISlaOracle
     function pause() external onlyRole(PAUSER_ROLE) {
         _pause();
     }

@@ -1,20 +1,20 @@
 //! What happened on chain, per data unit, next to what the aggregator computed.
 
+use std::collections::HashSet;
+
 use alloy::primitives::{Address, B256, U256};
-use alloy::providers::{DynProvider, Provider};
-use alloy::rpc::types::Filter;
-use alloy::sol_types::SolEvent;
-use sla_contracts::events::AppliedResult;
+use alloy::providers::DynProvider;
+use sla_contracts::applied::{submitted_results, AppliedResult};
 use sla_contracts::SlaOracle;
 use sla_storage::{Rollup, RollupStore};
 
 /// One applied result and the transaction that applied it.
 #[derive(Debug, Clone)]
 pub struct Applied {
-    /// The result as the `ResultApplied` event records it.
+    /// The result as its batch's calldata carries it.
     pub result: AppliedResult,
-    /// Hash of the `submitResults` transaction; `None` if the node's log does not carry it.
-    pub tx_hash: Option<B256>,
+    /// Hash of the `submitResults` transaction.
+    pub tx_hash: B256,
 }
 
 /// A data unit's outcome: results applied on chain, the provider's reputation, what its consumer
@@ -31,8 +31,10 @@ pub struct UnitOutcome {
     pub applied: Vec<Applied>,
     /// The provider's reputation now, 0..=10000 (starts at 5000).
     pub reputation: u16,
-    /// Wei the consumer may withdraw now: the penalties credited to it.
+    /// Wei the consumer may withdraw now: the penalties claimed for it.
     pub withdrawable: U256,
+    /// Wei of this data unit's penalties in escrow, not yet claimed (`resultOf`).
+    pub owed: U256,
     /// Wei still bonded by the provider, after penalties.
     pub bonded: U256,
     /// The aggregator's roll-ups of the data unit, by epoch.
@@ -48,35 +50,37 @@ pub async fn outcomes(
     units: &[(u64, Address, Address)],
 ) -> anyhow::Result<Vec<UnitOutcome>> {
     let oracle = SlaOracle::new(contract, provider.clone());
-    let logs = provider
-        .get_logs(
-            &Filter::new()
-                .address(contract)
-                .event_signature(SlaOracle::ResultApplied::SIGNATURE_HASH)
-                .from_block(from_block),
-        )
-        .await?;
-    let applied: Vec<Applied> = logs
-        .iter()
-        .filter_map(|log| {
-            let event = log.log_decode::<SlaOracle::ResultApplied>().ok()?;
-            Some(Applied {
-                result: AppliedResult::from(&event.inner.data),
-                tx_hash: log.transaction_hash,
+    let applied: Vec<Applied> =
+        submitted_results(provider, contract, from_block, None, None, &mut HashSet::new())
+            .await?
+            .into_iter()
+            .filter(|s| s.was_applied)
+            .map(|s| Applied {
+                result: s.applied,
+                tx_hash: s.tx_hash,
             })
-        })
-        .collect();
+            .collect();
     let mut out = Vec::new();
     for &(data_unit, provider_address, consumer) in units {
+        let mine: Vec<Applied> = applied
+            .iter()
+            .filter(|a| a.result.data_unit_id() == data_unit)
+            .cloned()
+            .collect();
+        let mut owed = U256::ZERO;
+        for a in &mine {
+            owed += oracle
+                .resultOf(data_unit, a.result.epoch)
+                .call()
+                .await?
+                .penaltyOwed;
+        }
         out.push(UnitOutcome {
             data_unit,
             provider: provider_address,
             consumer,
-            applied: applied
-                .iter()
-                .filter(|a| a.result.data_unit_id == data_unit)
-                .cloned()
-                .collect(),
+            applied: mine,
+            owed,
             reputation: oracle.reputationOf(provider_address).call().await?,
             withdrawable: oracle.withdrawableOf(consumer).call().await?,
             bonded: U256::from(oracle.providerInfo(provider_address).call().await?.bonded),
@@ -90,14 +94,14 @@ pub async fn outcomes(
 pub fn print(outcomes: &[UnitOutcome], labels: &[&str]) {
     for (o, label) in outcomes.iter().zip(labels) {
         println!(
-            "\ndata unit {} ({label}): provider {} reputation {} / 10000, bond left {} wei, consumer {} may withdraw {} wei",
-            o.data_unit, o.provider, o.reputation, o.bonded, o.consumer, o.withdrawable
+            "\ndata unit {} ({label}): provider {} reputation {} / 10000, bond left {} wei, consumer {} may withdraw {} wei, {} wei owed in escrow",
+            o.data_unit, o.provider, o.reputation, o.bonded, o.consumer, o.withdrawable, o.owed
         );
         for a in &o.applied {
-            let r = &a.result;
+            let r = &a.result.result;
             println!(
                 "  epoch {:>6}: violations {:06b} flags {:02b} read {} us write {} us errors {} bps ops {} root 0x{}.. tx {}",
-                r.epoch,
+                a.result.epoch,
                 r.violations,
                 r.flags,
                 r.read_latency_us,
@@ -105,7 +109,7 @@ pub fn print(outcomes: &[UnitOutcome], labels: &[&str]) {
                 r.error_rate_bps,
                 r.operations,
                 &hex::encode(r.reports_root)[..12],
-                a.tx_hash.map(|h| h.to_string()).unwrap_or_default()
+                a.tx_hash
             );
         }
     }

@@ -6,7 +6,7 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use sla_protocol::aggregate::{Metric, SlaTerms, UINT96_MAX};
+use sla_protocol::aggregate::{Metric, SlaTerms, MAX_PENALTY};
 
 fn check(terms: &SlaTerms, u: &mut Unstructured<'_>) {
     let json = serde_json::to_vec(terms).expect("serializes");
@@ -22,7 +22,7 @@ fn check(terms: &SlaTerms, u: &mut Unstructured<'_>) {
         );
         assert!(terms.min_uptime_bps <= 10_000 && terms.max_error_rate_bps <= 10_000);
         assert!((1..=86_400).contains(&terms.reporting_interval));
-        assert!(terms.penalty_per_epoch <= UINT96_MAX);
+        assert!(terms.penalty_per_epoch <= MAX_PENALTY);
         assert!(terms.min_uptime_bps == 0 || terms.uptime_window > 0);
     }
     for metric in Metric::ALL {

@@ -3,8 +3,8 @@
 //!
 //! Per epoch, in this order (see `docs/cli.md`, "Auditor"):
 //!
-//! 1. the on-chain result: the `ResultApplied` event of (data unit, epoch) among the contract's
-//!    logs since the deployment block;
+//! 1. the on-chain result: the record of (data unit, epoch) applied first, in the calldata of the
+//!    `submitResults` transactions since the deployment block (`sla_contracts::applied`);
 //! 2. every served report whose period overlaps the epoch: its signature (strict ed25519, bound to
 //!    this deployment's chain id and contract), that the served hash is the SHA-256 of the served
 //!    payload, the data unit, and its reporter key on chain (`keyInfo`: owner is the allocation's
@@ -20,16 +20,12 @@
 
 pub mod api;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use alloy::primitives::{Address, B256, U256};
-use alloy::providers::Provider;
-use alloy::rpc::types::Filter;
-use alloy::sol_types::SolEvent;
+use alloy::primitives::{Address, B256};
 use anyhow::{bail, Context};
 use serde::Serialize;
-use sla_contracts::events::AppliedResult;
-use sla_contracts::SlaOracle;
+use sla_contracts::applied::{submitted_results, AppliedResult};
 use sla_protocol::acceptance::{check_key, Rejection};
 use sla_protocol::aggregate::{
     evaluate, AggregationContext, EpochAccumulator, EpochConfig, EpochResult, EpochSummary,
@@ -41,8 +37,6 @@ use sla_protocol::{merkle, ReportHash, Role, SignedReport};
 use crate::chain::Chain;
 use api::{Api, ServedReport};
 
-/// Blocks per `eth_getLogs` request.
-const LOG_CHUNK: u64 = 50_000;
 
 /// A check one served report failed.
 #[derive(Debug, Clone, Serialize)]
@@ -86,7 +80,7 @@ pub struct Recomputed {
 pub struct EpochAudit {
     /// The epoch audited.
     pub epoch: u64,
-    /// The result applied on chain (`ResultApplied`); `None` if none was.
+    /// The result applied on chain; `None` if none was.
     pub on_chain: Option<AppliedResult>,
     /// The result recomputed from the served reports.
     pub expected: EpochResult,
@@ -394,9 +388,10 @@ impl Auditor {
         let mut report_failures = current.failures.clone();
         let mut root_mismatch = None;
         let mut field_mismatches = Vec::new();
-        if let Some(chain) = &on_chain {
-            if chain.reports_root.0 != root {
-                root_mismatch = Some((chain.reports_root, B256::from(root)));
+        if let Some(applied) = &on_chain {
+            let chain_root = B256::from(applied.result.reports_root);
+            if chain_root.0 != root {
+                root_mismatch = Some((chain_root, B256::from(root)));
             }
             for hash in &current.used {
                 let hex = hash.to_hex();
@@ -406,19 +401,18 @@ impl Auditor {
                         check: "proof",
                         detail: "the API serves no Merkle proof of it for this epoch".into(),
                     }),
-                    Some(proof) if !proof.verify(&chain.reports_root.0, hash) => report_failures
+                    Some(proof) if !proof.verify(&chain_root.0, hash) => report_failures
                         .push(ReportFailure {
                             report: hex,
                             check: "proof",
                             detail: format!(
-                                "its served Merkle proof does not lead to the on-chain root {}",
-                                chain.reports_root
+                                "its served Merkle proof does not lead to the on-chain root {chain_root}",
                             ),
                         }),
                     Some(_) => {}
                 }
             }
-            field_mismatches = compare(&expected, chain);
+            field_mismatches = compare(&expected, applied);
         }
         let summary_mismatch = match self.api.served_summary(self.data_unit, epoch).await? {
             Some((encoding, served))
@@ -481,49 +475,34 @@ fn summary_difference(served: &EpochSummary, recomputed: &EpochSummary) -> Strin
     )
 }
 
-/// Every `ResultApplied` of `data_unit` since the deployment block, by epoch.
+/// Every result of `data_unit` applied since the deployment block, by epoch: read from the
+/// calldata of the `submitResults` transactions whose `ResultsSubmitted` id range holds the data
+/// unit (the contract emits no event per result).
 async fn applied_results(
     chain: &Chain,
     data_unit: u64,
 ) -> anyhow::Result<BTreeMap<u64, AppliedResult>> {
     let provider = chain.contract.provider();
-    let latest = match chain.block() {
-        Some(block) => block,
-        None => provider
-            .get_block_number()
-            .await
-            .context("reading the latest block")?,
-    };
-    let mut out = BTreeMap::new();
-    let mut from = chain.deployment.deploy_block;
-    while from <= latest {
-        let to = (from + LOG_CHUNK - 1).min(latest);
-        let filter = Filter::new()
-            .address(chain.deployment.contract)
-            .event_signature(SlaOracle::ResultApplied::SIGNATURE_HASH)
-            .topic1(B256::from(U256::from(data_unit)))
-            .from_block(from)
-            .to_block(to);
-        let logs = provider
-            .get_logs(&filter)
-            .await
-            .with_context(|| format!("reading ResultApplied logs of blocks {from}..={to}"))?;
-        for log in logs {
-            let event = log
-                .log_decode::<SlaOracle::ResultApplied>()
-                .context("decoding a ResultApplied log")?;
-            let result = AppliedResult::from(&event.inner.data);
-            if result.data_unit_id == data_unit {
-                out.insert(result.epoch, result);
-            }
-        }
-        from = to + 1;
-    }
-    Ok(out)
+    let submitted = submitted_results(
+        provider,
+        chain.deployment.contract,
+        chain.deployment.deploy_block,
+        chain.block(),
+        Some(data_unit),
+        &mut HashSet::new(),
+    )
+    .await
+    .context("reading the submitted result batches")?;
+    Ok(submitted
+        .into_iter()
+        .filter(|s| s.was_applied)
+        .map(|s| (s.applied.epoch, s.applied))
+        .collect())
 }
 
 /// The fields of `expected` that differ on chain, with the contract's field names.
-fn compare(expected: &EpochResult, chain: &AppliedResult) -> Vec<FieldMismatch> {
+fn compare(expected: &EpochResult, applied: &AppliedResult) -> Vec<FieldMismatch> {
+    let chain = &applied.result;
     let mut out = Vec::new();
     let mut field = |name: &'static str, e: String, c: String| {
         if e != c {
@@ -563,7 +542,7 @@ fn compare(expected: &EpochResult, chain: &AppliedResult) -> Vec<FieldMismatch> 
     field(
         "reportsRoot",
         B256::from(expected.reports_root).to_string(),
-        chain.reports_root.to_string(),
+        B256::from(chain.reports_root).to_string(),
     );
     out
 }

@@ -4,7 +4,7 @@
 
 use alloy::primitives::U256;
 use anyhow::{bail, Context};
-use sla_protocol::aggregate::UINT96_MAX;
+use sla_protocol::aggregate::MAX_PENALTY;
 use sla_protocol::SlaTerms;
 
 use crate::args::TermsArgs;
@@ -38,8 +38,8 @@ pub fn terms_from_args(args: &TermsArgs) -> anyhow::Result<SlaTerms> {
         reporting_interval
     );
     if let Some(penalty) = args.penalty_per_epoch {
-        if penalty.0 > U256::from(UINT96_MAX) {
-            bail!("invalid terms: penalty_per_epoch exceeds uint96");
+        if penalty.0 > U256::from(MAX_PENALTY) {
+            bail!("invalid terms: penalty_per_epoch {} exceeds 2^84 - 1 wei", penalty.0);
         }
         terms.penalty_per_epoch = penalty.0.to::<u128>();
     }

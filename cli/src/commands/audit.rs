@@ -63,7 +63,7 @@ fn human(data_unit: u64, a: &EpochAudit) -> String {
     let mut lines = vec![format!("{head}: MISMATCH")];
     if a.on_chain.is_none() {
         lines.push(format!(
-            "  no result on chain for this epoch (no ResultApplied event); recomputed from {} reports: {}",
+            "  no result on chain for this epoch (none in the submitted batches); recomputed from {} reports: {}",
             a.used,
             serde_json::to_string(&a.expected).unwrap_or_default()
         ));
@@ -102,7 +102,8 @@ fn epoch_json(a: &EpochAudit) -> Value {
     } else {
         "mismatch"
     };
-    let on_chain = a.on_chain.map(|r| {
+    let on_chain = a.on_chain.map(|applied| {
+        let r = applied.result;
         json!({
             "data_unit_id": r.data_unit_id,
             "read_latency_us": r.read_latency_us,

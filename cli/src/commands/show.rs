@@ -50,7 +50,6 @@ pub(super) async fn run(cmd: ShowCommand, args: &ChainArgs) -> anyhow::Result<Ou
                 "closed_at": info.closedAt,
                 "active_from_epoch": info.activeFromEpoch,
                 "closed_epoch": info.closedEpoch,
-                "next_epoch": info.nextEpoch,
                 "terms": terms,
             });
             if info.status == 0 {
@@ -86,10 +85,9 @@ pub(super) async fn run(cmd: ShowCommand, args: &ChainArgs) -> anyhow::Result<Ou
                     utc(info.closedAt)
                 ),
                 format!(
-                    "  epochs     active from {}, closed {}, next to enforce {}",
+                    "  epochs     active from {}, closed {}",
                     epoch(info.activeFromEpoch),
-                    epoch(info.closedEpoch),
-                    epoch(info.nextEpoch)
+                    epoch(info.closedEpoch)
                 ),
                 format!(
                     "  terms      {} (hash {})",

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use alloy::primitives::Bytes;
+use alloy::primitives::{Bytes, B256, U256};
 use sla_contracts::ISlaOracle::EpochResult as ChainResult;
 use sla_contracts::{pack_results, signing, SlaOracle};
 use sla_devstack::scenario::Scenario;
@@ -297,7 +297,9 @@ async fn audit_matches_honest_results_and_names_tampered_withheld_and_wrong_ones
         .find(|a| a.result.epoch == good_epoch)
         .unwrap()
         .result
+        .result
         .reports_root;
+    let onchain_root = B256::from(onchain_root);
     let (code, out, err) = audit(&stack, good_unit, good_epoch, &[]).await;
     assert_eq!(code, 1, "withheld report: {out}\n{err}");
     let line = format!(
@@ -419,11 +421,17 @@ async fn submit_wrong_result(
             .await
             .unwrap();
         assert!(receipt.status(), "submitResults reverted");
-        let applied = receipt.inner.logs().iter().any(|log| {
-            log.log_decode::<SlaOracle::ResultApplied>()
-                .is_ok_and(|e| e.inner.data.dataUnitId == data_unit)
-        });
-        assert!(applied, "the wrong result of epoch {epoch} was not applied");
+        let batch = receipt
+            .inner
+            .logs()
+            .iter()
+            .find_map(|log| log.log_decode::<SlaOracle::ResultsSubmitted>().ok())
+            .expect("ResultsSubmitted");
+        assert_eq!(
+            batch.inner.data.applied,
+            U256::from(1),
+            "the wrong result of epoch {epoch} was not applied"
+        );
         return (epoch, honest);
     }
     panic!("found no epoch to submit a wrong result for before the oracle");

@@ -1,64 +1,217 @@
-//! Decoding of the lean `ResultApplied` event, whose summary is packed into two words.
+//! Reading applied results back from the chain. The contract emits no event per result (an event
+//! would cost more gas than the result's calldata): a batch's results are the `packedResults`
+//! argument of the `submitResults` call whose transaction emitted `ResultsSubmitted` (whose
+//! `resultsHash` is their keccak256), and a result was applied iff no result of its
+//! (data unit, epoch) was applied before it, in chain order (the contract's per-epoch bitmap);
+//! the others were skipped. docs/contracts.md, "Reading results".
 
-use alloy::primitives::{B256, U256};
+use std::collections::HashSet;
 
-use crate::SlaOracle::ResultApplied;
+use alloy::primitives::{keccak256, Address, B256};
+use alloy::providers::Provider;
+use alloy::rpc::types::Filter;
+use alloy::sol_types::{SolCall, SolEvent};
+use sla_protocol::aggregate::EpochResult;
 
-/// `EpochResult.flags` bit 0: no usable evidence, the result changed nothing but the data unit's
-/// progress.
+use crate::SlaOracle;
+
+/// `EpochResult.flags` bit 0: no usable evidence, the result changed nothing but its recording.
 pub const FLAG_NO_DATA: u8 = 1;
 
-/// A `ResultApplied` event unpacked into the fields of the `EpochResult` it records.
+/// Blocks per `eth_getLogs` request when reading a long history.
+const LOG_CHUNK: u64 = 10_000;
+
+/// One applied result: the `EpochResult` of its record and the epoch of its batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AppliedResult {
-    /// The allocation.
-    pub data_unit_id: u64,
     /// The epoch.
     pub epoch: u64,
-    /// Mean read latency, microseconds.
-    pub read_latency_us: u32,
-    /// Mean write latency, microseconds.
-    pub write_latency_us: u32,
-    /// Mean upload speed, bytes/second.
-    pub upload_bps: u64,
-    /// Mean download speed, bytes/second.
-    pub download_bps: u64,
-    /// Uptime, basis points.
-    pub uptime_bps: u16,
-    /// Error rate, basis points.
-    pub error_rate_bps: u16,
-    /// Operations the summary was computed from.
-    pub operations: u32,
-    /// Bit i = metric i violated (readLatency, writeLatency, upload, download, uptime, errorRate).
-    pub violations: u8,
-    /// Bit 0 = NO_DATA.
-    pub flags: u8,
-    /// SHA-256 Merkle root of the reports used.
-    pub reports_root: B256,
+    /// The result, as the packed record carries it.
+    pub result: EpochResult,
 }
 
-impl From<&ResultApplied> for AppliedResult {
-    fn from(event: &ResultApplied) -> Self {
-        // Layouts: docs/contracts.md, "Events". `to` keeps the low bits, as the contract packed them.
-        let bits = |word: U256, shift: usize, width: usize| -> u64 {
-            let mask = (U256::from(1u8) << width) - U256::from(1u8);
-            ((word >> shift) & mask).to::<u64>()
-        };
-        let m = event.metrics;
-        let v = event.verdict;
-        Self {
-            data_unit_id: event.dataUnitId,
-            epoch: bits(v, 16, 64),
-            read_latency_us: bits(m, 224, 32) as u32,
-            write_latency_us: bits(m, 192, 32) as u32,
-            upload_bps: bits(m, 128, 64),
-            download_bps: bits(m, 64, 64),
-            uptime_bps: bits(m, 48, 16) as u16,
-            error_rate_bps: bits(m, 32, 16) as u16,
-            operations: bits(m, 0, 32) as u32,
-            violations: bits(v, 8, 8) as u8,
-            flags: bits(v, 0, 8) as u8,
-            reports_root: event.reportsRoot,
-        }
+impl AppliedResult {
+    /// The allocation.
+    pub fn data_unit_id(&self) -> u64 {
+        self.result.data_unit_id
     }
+}
+
+/// A `submitResults` call decoded from its transaction's input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmittedBatch {
+    /// The epoch argument.
+    pub epoch: u64,
+    /// keccak256 of `packedResults`: what `ResultsSubmitted.resultsHash` must equal.
+    pub results_hash: B256,
+    /// The records, in order.
+    pub results: Vec<EpochResult>,
+}
+
+/// Why a transaction's input is not a readable result batch.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubmissionError {
+    /// The input does not call `submitResults` (e.g. the batch went through another contract,
+    /// whose call's input only a tracing node can give).
+    #[error("the transaction input does not call submitResults (selector {0})")]
+    NotSubmitResults(String),
+    /// The arguments do not decode.
+    #[error("the submitResults arguments do not decode: {0}")]
+    Abi(String),
+    /// `packedResults` is not a whole number of records.
+    #[error("packedResults of {0} bytes is not a whole number of records")]
+    Length(usize),
+    /// The decoded batch is not the one the event names.
+    #[error("the transaction's packedResults hash to {found}, the event names {expected}")]
+    HashMismatch {
+        /// `ResultsSubmitted.resultsHash`.
+        expected: B256,
+        /// keccak256 of the decoded `packedResults`.
+        found: B256,
+    },
+}
+
+/// Decodes a `submitResults` transaction input.
+pub fn decode_submission(input: &[u8]) -> Result<SubmittedBatch, SubmissionError> {
+    if input.len() < 4 || input[..4] != SlaOracle::submitResultsCall::SELECTOR {
+        let selector = input.get(..4.min(input.len())).unwrap_or_default();
+        return Err(SubmissionError::NotSubmitResults(alloy::primitives::hex::encode(selector)));
+    }
+    let call = SlaOracle::submitResultsCall::abi_decode(input)
+        .map_err(|e| SubmissionError::Abi(e.to_string()))?;
+    let packed = &call.packedResults;
+    let results = sla_protocol::aggregate::unpack_results(packed)
+        .map_err(|_| SubmissionError::Length(packed.len()))?;
+    Ok(SubmittedBatch {
+        epoch: call.epoch,
+        results_hash: keccak256(packed),
+        results,
+    })
+}
+
+/// Decodes a batch and checks it is the one a `ResultsSubmitted` event names.
+pub fn decode_submitted(
+    input: &[u8],
+    event: &SlaOracle::ResultsSubmitted,
+) -> Result<SubmittedBatch, SubmissionError> {
+    let batch = decode_submission(input)?;
+    if batch.results_hash != event.resultsHash || batch.epoch != event.epoch {
+        return Err(SubmissionError::HashMismatch {
+            expected: event.resultsHash,
+            found: batch.results_hash,
+        });
+    }
+    Ok(batch)
+}
+
+/// One result of a batch, as the chain treated it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubmittedResult {
+    /// The result and its epoch.
+    pub applied: AppliedResult,
+    /// False if a result of its (data unit, epoch) was applied before (skipped).
+    pub was_applied: bool,
+    /// The `submitResults` transaction.
+    pub tx_hash: B256,
+    /// Its block.
+    pub block_number: u64,
+}
+
+/// Every result submitted to `contract` in blocks `from_block..=to_block` (the latest when
+/// `None`), in chain order, each marked applied or skipped; only those of data unit `only` when
+/// given. `seen` holds the (data unit, epoch) pairs applied before `from_block` (empty when
+/// reading from the deployment block) and gains those applied in the range. One `eth_getLogs`
+/// per 10,000 blocks and one `eth_getTransactionByHash` per batch read; with `only`, a batch is
+/// read only if its event's id range holds the data unit (records ascend, so the range is exact).
+pub async fn submitted_results<P: Provider>(
+    provider: &P,
+    contract: Address,
+    from_block: u64,
+    to_block: Option<u64>,
+    only: Option<u64>,
+    seen: &mut HashSet<(u64, u64)>,
+) -> Result<Vec<SubmittedResult>, ReadError> {
+    let latest = match to_block {
+        Some(b) => b,
+        None => provider.get_block_number().await?,
+    };
+    let mut out = Vec::new();
+    let mut from = from_block;
+    while from <= latest {
+        let to = from.saturating_add(LOG_CHUNK - 1).min(latest);
+        let filter = Filter::new()
+            .address(contract)
+            .event_signature(SlaOracle::ResultsSubmitted::SIGNATURE_HASH)
+            .from_block(from)
+            .to_block(to);
+        let logs = provider.get_logs(&filter).await?;
+        for log in logs {
+            let (Some(tx_hash), Some(block_number)) = (log.transaction_hash, log.block_number)
+            else {
+                return Err(ReadError::Incomplete("a log without its transaction or block"));
+            };
+            let event = log
+                .log_decode::<SlaOracle::ResultsSubmitted>()
+                .map_err(|e| ReadError::Decode(e.to_string()))?
+                .inner
+                .data;
+            if only.is_some_and(|d| d < event.firstDataUnitId || d > event.lastDataUnitId) {
+                continue;
+            }
+            let batch = batch_of(provider, tx_hash, &event).await?;
+            for result in batch.results {
+                if only.is_some_and(|d| d != result.data_unit_id) {
+                    continue;
+                }
+                let was_applied = seen.insert((result.data_unit_id, batch.epoch));
+                out.push(SubmittedResult {
+                    applied: AppliedResult {
+                        epoch: batch.epoch,
+                        result,
+                    },
+                    was_applied,
+                    tx_hash,
+                    block_number,
+                });
+            }
+        }
+        from = to + 1;
+    }
+    Ok(out)
+}
+
+/// The batch a `ResultsSubmitted` event of transaction `tx_hash` names, read from its input.
+pub async fn batch_of<P: Provider>(
+    provider: &P,
+    tx_hash: B256,
+    event: &SlaOracle::ResultsSubmitted,
+) -> Result<SubmittedBatch, ReadError> {
+    use alloy::consensus::Transaction as _;
+    let tx = provider
+        .get_transaction_by_hash(tx_hash)
+        .await?
+        .ok_or(ReadError::Incomplete("the node does not know the transaction"))?;
+    decode_submitted(tx.input(), event).map_err(|source| ReadError::Batch { tx_hash, source })
+}
+
+/// Why reading submitted results failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The JSON-RPC transport failed.
+    #[error("rpc error: {0}")]
+    Rpc(#[from] alloy::transports::TransportError),
+    /// The node's answer lacks something the reading needs.
+    #[error("incomplete answer from the node: {0}")]
+    Incomplete(&'static str),
+    /// A log does not decode.
+    #[error("a ResultsSubmitted log does not decode: {0}")]
+    Decode(String),
+    /// A transaction's input is not the batch its event names.
+    #[error("transaction {tx_hash}: {source}")]
+    Batch {
+        /// The transaction.
+        tx_hash: B256,
+        /// What is wrong with it.
+        source: SubmissionError,
+    },
 }

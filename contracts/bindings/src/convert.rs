@@ -1,12 +1,11 @@
 //! Every conversion between the contract's `sol!` types and the protocol crate's types, written
-//! once: SLA terms (both ways), epoch results (both ways), the decoded `ResultApplied` event, and
+//! once: SLA terms (both ways), epoch results (both ways), and
 //! the deployment identity reports are bound to. Field for field; the contract's names are in
 //! camelCase, the protocol's in snake_case.
 
 use alloy::primitives::aliases::U96;
 use sla_protocol::aggregate::{EpochConfig, EpochResult, SlaTerms};
 
-use crate::events::AppliedResult;
 use crate::{DeploymentFile, ISlaOracle};
 
 impl From<&SlaTerms> for ISlaOracle::SlaTerms {
@@ -83,25 +82,6 @@ impl From<&ISlaOracle::EpochResult> for EpochResult {
     }
 }
 
-impl From<&AppliedResult> for EpochResult {
-    /// The `EpochResult` a `ResultApplied` event records (its epoch is `AppliedResult::epoch`).
-    fn from(r: &AppliedResult) -> Self {
-        EpochResult {
-            data_unit_id: r.data_unit_id,
-            read_latency_us: r.read_latency_us,
-            write_latency_us: r.write_latency_us,
-            upload_bps: r.upload_bps,
-            download_bps: r.download_bps,
-            uptime_bps: r.uptime_bps,
-            error_rate_bps: r.error_rate_bps,
-            operations: r.operations,
-            violations: r.violations,
-            flags: r.flags,
-            reports_root: r.reports_root.0,
-        }
-    }
-}
-
 impl DeploymentFile {
     /// The deployment reports are signed for and databases are bound to: chain id and contract.
     pub fn deployment(&self) -> sla_protocol::Deployment {
@@ -135,7 +115,7 @@ mod tests {
             uptime_window: 7,
             max_error_rate_bps: 8,
             reporting_interval: 9,
-            penalty_per_epoch: sla_protocol::aggregate::UINT96_MAX,
+            penalty_per_epoch: (1u128 << 96) - 1, // the conversion, not validation
             weights: [10, 11, 12, 13, 14, 15],
         }
     }

@@ -3,8 +3,9 @@
 //! `contracts/scripts/export-artifacts.sh` and checked for drift by `scripts/test-contracts.sh`), the
 //! deployment routine behind the `sla-deploy` binary, the [`DeploymentFile`] addresses file the services
 //! read, the packed wire form of result batches ([`pack_results`], [`unpack_results`]), the EIP-712
-//! signing of result batches that the oracle submits, the decoding of the packed `ResultApplied`
-//! event, and a helper that finds the pinned anvil binary for tests and the dev stack.
+//! signing of result batches that the oracle submits, the reading of applied results back from the
+//! calldata of `submitResults` transactions ([`applied`]), and a helper that finds the pinned anvil
+//! binary for tests and the dev stack.
 //!
 //! The on-chain rules (units, reputation, penalties, skip-versus-revert) are specified in
 //! `docs/contracts.md`; the Rust side mirrors them and must not drift from them.
@@ -12,10 +13,10 @@
 #![warn(missing_docs)]
 
 pub mod anvil;
+pub mod applied;
 pub mod convert;
 mod deploy;
 mod deployment;
-pub mod events;
 pub mod results;
 pub mod signing;
 

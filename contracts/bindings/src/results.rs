@@ -45,7 +45,7 @@ pub fn pack_results(results: &[EpochResult]) -> Bytes {
 }
 
 /// The results of a packed batch, record by record (empty for empty input). Checks only the length,
-/// like the contract's `unpackResults`.
+/// like `ResultCodec.unpackResults`.
 pub fn unpack_results(packed: &[u8]) -> Result<Vec<EpochResult>, InvalidResultsLength> {
     let results = sla_protocol::aggregate::unpack_results(packed)
         .map_err(|_| InvalidResultsLength(packed.len()))?;

@@ -48,7 +48,7 @@ interface ISlaOracle {
     /// (8-11), writeLatencyUs (12-15), uploadBps (16-23), downloadBps (24-31), uptimeBps (32-33), errorRateBps
     /// (34-35), operations (36-39), violations (40), flags (41), reportsRoot (42-73). A batch is the
     /// concatenation of its records, which is `abi.encodePacked` of the fields result after result; see
-    /// {packResults} and {unpackResults}.
+    /// {packResults} (and `ResultCodec.unpackResults` off chain).
     /// @param dataUnitId The allocation the result is for.
     /// @param readLatencyUs Mean read latency in microseconds.
     /// @param writeLatencyUs Mean write latency in microseconds.
@@ -545,10 +545,6 @@ interface ISlaOracle {
 
     /// @notice The packed form {submitResults} takes: the 74-byte records of `results`, concatenated.
     function packResults(EpochResult[] calldata results) external pure returns (bytes memory);
-
-    /// @notice The results of a packed batch, record by record (empty for empty input); reverts with
-    /// {InvalidResultsLength} when the length is not a multiple of 74. Checks nothing else.
-    function unpackResults(bytes calldata packedResults) external pure returns (EpochResult[] memory);
 
     /*//////////////////////////////////////////////////////////////
                                   PAUSE

@@ -4,8 +4,9 @@
 //!
 //! Setup (not timed): anvil in automine mode, `SlaOracle` deployed with one-hour epochs,
 //! `--providers` providers registered, bonded and each with one published profile, one consumer
-//! requesting N allocations from those profiles (round robin, so consecutive results of a batch
-//! belong to different providers and each pays its own reputation write) and the providers
+//! requesting N allocations from those profiles (round robin over the providers; the submitter
+//! sorts the results by data unit id, `providerId << 32 | n`, so each provider's results form one
+//! run per batch) and the providers
 //! accepting them; all these transactions are signed locally with managed nonces and sent without
 //! waiting for each other. The finalized roll-ups of the epoch all allocations are active in are
 //! written straight into the SQLite database (status `final`, an `EpochVerdict` as
@@ -28,9 +29,9 @@ use alloy::network::{EthereumWallet, TransactionBuilder};
 use alloy::node_bindings::Anvil;
 use alloy::primitives::{keccak256, Address, Bytes, U256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
-use alloy::rpc::types::{Filter, TransactionRequest};
+use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
-use alloy::sol_types::{SolCall, SolEvent};
+use alloy::sol_types::SolCall;
 use clap::Parser;
 use serde_json::json;
 use sla_contracts::{DeployConfig, SlaOracle};
@@ -165,9 +166,14 @@ async fn main() -> anyhow::Result<()> {
         )
         .await?;
 
-    // One consumer requests every allocation; data unit ids follow its nonces (1, 2, ...).
+    // One consumer requests every allocation, round robin over the providers: request i goes to
+    // provider i % p (registered (i % p) + 1-th), whose (i / p + 1)-th allocation it is.
     let consumer = keys[2 + args.providers].clone();
     let p = args.providers as u64;
+    let ids: Vec<u64> = (0..args.data_units)
+        .map(|i| ((i % p + 1) << 32) | (i / p + 1))
+        .collect();
+    let last_id = *ids.last().ok_or_else(|| anyhow::anyhow!("no data units"))?;
     let requests: Vec<Bytes> = (0..args.data_units)
         .map(|i| {
             SlaOracle::requestAllocationFromProfileCall {
@@ -193,21 +199,21 @@ async fn main() -> anyhow::Result<()> {
         setup_started.elapsed().as_secs_f64()
     );
     let last = SlaOracle::new(contract, reader.clone())
-        .getAllocation(args.data_units)
+        .getAllocation(last_id)
         .call()
         .await?;
     anyhow::ensure!(
         last.consumer == consumer.address(),
-        "data unit {} is not the consumer's",
-        args.data_units
+        "data unit {last_id} is not the consumer's"
     );
 
     // Each provider accepts its allocations.
     let mut accepting = tokio::task::JoinSet::new();
     for (index, key) in keys[2..2 + args.providers].iter().enumerate() {
-        let calls: Vec<Bytes> = (1..=args.data_units)
-            .filter(|id| (id - 1) % p == index as u64)
-            .map(|id| {
+        let calls: Vec<Bytes> = ids
+            .iter()
+            .filter(|&&id| (id >> 32) - 1 == index as u64)
+            .map(|&id| {
                 SlaOracle::acceptAllocationCall { dataUnitId: id }
                     .abi_encode()
                     .into()
@@ -239,7 +245,7 @@ async fn main() -> anyhow::Result<()> {
     let head_ts = head(&reader).await?.1;
     let epoch = deployment.epoch_at(head_ts);
     let info = SlaOracle::new(contract, reader.clone())
-        .getAllocation(args.data_units)
+        .getAllocation(last_id)
         .call()
         .await?;
     anyhow::ensure!(
@@ -259,10 +265,12 @@ async fn main() -> anyhow::Result<()> {
     let epochs = deployment.epochs()?;
     let protocol_terms = sla_protocol::aggregate::SlaTerms::from(&terms);
     // Empty accumulators: the submitter reads only the verdicts.
-    let accumulators: Vec<(EpochAccumulator, EpochVerdict)> = (1..=args.data_units)
-        .map(|unit| {
+    let accumulators: Vec<(EpochAccumulator, EpochVerdict)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, &unit)| {
             let ctx = AggregationContext::new(&epochs, &protocol_terms, unit, epoch)?;
-            let violating = unit % 100 < args.violating_percent;
+            let violating = (i as u64) % 100 < args.violating_percent;
             Ok((
                 EpochAccumulator::new(ctx),
                 verdict(unit, epoch, violating, &terms.weights),
@@ -288,8 +296,8 @@ async fn main() -> anyhow::Result<()> {
     // The mirror the indexer would have written (the submitter groups results by provider).
     let provider_keys = &keys[2..2 + args.providers];
     let mut mirror = storage.mirror().begin_write().await?;
-    for unit in 1..=args.data_units {
-        let provider = provider_keys[((unit - 1) % p) as usize].address();
+    for &unit in &ids {
+        let provider = provider_keys[((unit >> 32) - 1) as usize].address();
         mirror
             .upsert_current_allocation(&Allocation {
                 data_unit: unit,
@@ -401,24 +409,17 @@ async fn main() -> anyhow::Result<()> {
             .or_default() += 1;
     }
     let total_gas: u64 = confirmed.iter().filter_map(|t| t.gas_used).sum();
-    let applied = reader
-        .get_logs(
-            &Filter::new()
-                .address(contract)
-                .event_signature(SlaOracle::ResultApplied::SIGNATURE_HASH)
-                .from_block(closing_block),
-        )
-        .await?
-        .len();
-    let skipped = reader
-        .get_logs(
-            &Filter::new()
-                .address(contract)
-                .event_signature(SlaOracle::ResultSkipped::SIGNATURE_HASH)
-                .from_block(closing_block),
-        )
-        .await?
-        .len();
+    let submitted = sla_contracts::applied::submitted_results(
+        &reader,
+        contract,
+        closing_block,
+        None,
+        None,
+        &mut std::collections::HashSet::new(),
+    )
+    .await?;
+    let applied = submitted.iter().filter(|s| s.was_applied).count();
+    let skipped = submitted.len() - applied;
     anyhow::ensure!(
         applied == n && skipped == 0,
         "applied {applied}, skipped {skipped}"

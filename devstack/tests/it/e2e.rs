@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use alloy::primitives::U256;
+use sla_contracts::{ISlaOracle, SlaOracle};
 use sla_devstack::scenario::{Scenario, BOND_WEI as BOND};
 use sla_devstack::stack::{Stack, StackOptions};
 use sla_devstack::summary::{self, UnitOutcome};
@@ -73,12 +74,12 @@ async fn compliant_and_failing_providers_end_on_chain_exactly_as_the_aggregator_
         let mut reputation = 5_000u16;
         let mut penalties = 0u128;
         for applied in &outcome.applied {
-            let r = &applied.result;
+            let (epoch, r) = (applied.result.epoch, &applied.result.result);
             let rollup = outcome
                 .rollups
                 .iter()
-                .find(|x| x.epoch == r.epoch)
-                .unwrap_or_else(|| panic!("no roll-up for applied epoch {}", r.epoch));
+                .find(|x| x.epoch == epoch)
+                .unwrap_or_else(|| panic!("no roll-up for applied epoch {epoch}"));
             let verdict: EpochVerdict = rollup.verdict.clone().unwrap();
             let expected = verdict.epoch_result();
             // The chain holds exactly the aggregator's numbers.
@@ -88,18 +89,17 @@ async fn compliant_and_failing_providers_end_on_chain_exactly_as_the_aggregator_
             assert_eq!(r.operations, expected.operations);
             assert_eq!(r.violations, expected.violations);
             assert_eq!(r.flags, expected.flags);
-            assert_eq!(r.reports_root.0, expected.reports_root);
+            assert_eq!(r.reports_root, expected.reports_root);
             assert_eq!(rollup.reports_root, expected.reports_root);
             assert_eq!(
                 r.violations != 0,
                 is_failing,
-                "epoch {} of data unit {}",
-                r.epoch,
+                "epoch {epoch} of data unit {}",
                 outcome.data_unit
             );
 
             // The root is recomputed from the reports the public API serves for the epoch.
-            let (from, to) = epochs.bounds_ms(r.epoch).unwrap();
+            let (from, to) = epochs.bounds_ms(epoch).unwrap();
             let page: serde_json::Value = http
                 .get(format!(
                     "{}/v1/data-units/{}/reports?from_ms={from}&to_ms={to}&limit=1000",
@@ -120,8 +120,7 @@ async fn compliant_and_failing_providers_end_on_chain_exactly_as_the_aggregator_
             assert_eq!(
                 merkle::root(&hashes),
                 expected.reports_root,
-                "root of epoch {}",
-                r.epoch
+                "root of epoch {epoch}"
             );
 
             if expected.flags & 1 == 0 {
@@ -137,9 +136,10 @@ async fn compliant_and_failing_providers_end_on_chain_exactly_as_the_aggregator_
             "reputation of data unit {}",
             outcome.data_unit
         );
+        // Penalties wait in escrow until claimed (nothing claimed them yet).
         assert_eq!(
-            outcome.withdrawable,
-            U256::from(penalties),
+            (outcome.owed, outcome.withdrawable),
+            (U256::from(penalties), U256::ZERO),
             "penalties of data unit {}",
             outcome.data_unit
         );
@@ -196,9 +196,43 @@ async fn compliant_and_failing_providers_end_on_chain_exactly_as_the_aggregator_
         );
     }
     assert!(
-        outcomes[1].withdrawable > U256::ZERO,
+        outcomes[1].owed > U256::ZERO,
         "the failing provider was penalised"
     );
+
+    // Anyone may claim the escrowed penalties; they go to the consumer's withdrawable balance.
+    let failing = &outcomes[1];
+    let oracle = SlaOracle::new(contract, stack.account(0).unwrap().provider);
+    let mut refs = Vec::new();
+    for a in &failing.applied {
+        let owed = oracle
+            .resultOf(failing.data_unit, a.result.epoch)
+            .call()
+            .await
+            .unwrap()
+            .penaltyOwed;
+        if owed > U256::ZERO {
+            refs.push(ISlaOracle::ResultRef {
+                dataUnitId: failing.data_unit,
+                epoch: a.result.epoch,
+            });
+        }
+    }
+    let receipt = oracle
+        .claimPenalties(refs)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status(), "claimPenalties reverted");
+    let withdrawable = oracle
+        .withdrawableOf(failing.consumer)
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(withdrawable, failing.owed, "claimed exactly what was owed");
     assert!(outcomes[0].reputation > outcomes[1].reputation);
 
     stack.stop().await;

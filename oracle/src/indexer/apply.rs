@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 use alloy::primitives::Address;
 use sla_protocol::parties::{Allocation, AllocationStatus, ReporterKey};
 use sla_storage::mirror::{
-    ChainBlock, ChainOrigin, ContractConfig, MirroredAllocation, MirroredPenalty, MirroredResult,
-    OracleConfig, Profile, ProviderState, ResultBatch,
+    ChainBlock, ChainOrigin, ContractConfig, MirroredAllocation, OracleConfig, Profile,
+    ProviderState, ResultBatch,
 };
 use sla_storage::MirrorWrite;
 
+use super::batch_apply::{apply_batch, Escrow, PendingEscrows};
 use super::error::IndexerError;
 use super::events::{ApplyOutcome, ChainEvent, ChainLog, ChainRange};
 
@@ -21,7 +22,7 @@ type Result<T, E = IndexerError> = std::result::Result<T, E>;
 /// (sparse range ends) still finds a recent common block before falling back to a full re-read.
 const ALWAYS_KEPT_BLOCKS: u32 = 32;
 
-fn inconsistent(what: String) -> IndexerError {
+pub(super) fn inconsistent(what: String) -> IndexerError {
     IndexerError::MirrorMismatch(what)
 }
 
@@ -54,6 +55,7 @@ pub(super) async fn apply_range(m: &mut MirrorWrite, range: &ChainRange) -> Resu
     for block in blocks.values() {
         m.put_block(block).await?;
     }
+    let mut pending = PendingEscrows::default();
     for log in &range.logs {
         let block = blocks.get(&log.block_number).ok_or_else(|| {
             inconsistent(format!(
@@ -61,8 +63,9 @@ pub(super) async fn apply_range(m: &mut MirrorWrite, range: &ChainRange) -> Resu
                 log.block_number
             ))
         })?;
-        apply_log(m, log, block.timestamp_ms).await?;
+        apply_log(m, log, block.timestamp_ms, &mut pending).await?;
     }
+    pending.require_empty()?;
     expire_requests(m, &range.to).await?;
     m.set_cursor(Some(&range.to)).await?;
     m.prune_blocks(
@@ -117,7 +120,12 @@ async fn expire_requests(m: &mut MirrorWrite, to: &ChainBlock) -> Result<()> {
     Ok(())
 }
 
-async fn apply_log(m: &mut MirrorWrite, log: &ChainLog, block_ms: u64) -> Result<()> {
+async fn apply_log(
+    m: &mut MirrorWrite,
+    log: &ChainLog,
+    block_ms: u64,
+    pending: &mut PendingEscrows,
+) -> Result<()> {
     let origin = ChainOrigin {
         block_number: log.block_number,
         log_index: Some(log.log_index),
@@ -213,11 +221,9 @@ async fn apply_log(m: &mut MirrorWrite, log: &ChainLog, block_ms: u64) -> Result
             state.updated = origin;
             m.insert_provider(&state).await?;
         }
-        ChainEvent::PenaltyApplied {
-            data_unit,
-            epoch,
+        ChainEvent::PenaltiesEscrowed {
             provider,
-            consumer,
+            epoch,
             amount,
             from_bonded,
             from_unbonding,
@@ -231,22 +237,25 @@ async fn apply_log(m: &mut MirrorWrite, log: &ChainLog, block_ms: u64) -> Result
                 .ok_or_else(short)?;
             state.updated = origin;
             m.insert_provider(&state).await?;
+            // Which results owe what is known once the batch's records are read (its
+            // `ResultsSubmitted` comes last in the same transaction).
+            pending.push(Escrow {
+                tx_hash: log.tx_hash,
+                provider: *provider,
+                epoch: *epoch,
+                amount: *amount,
+                from_bonded: *from_bonded,
+                origin,
+            });
+        }
+        ChainEvent::PenaltyClaimed {
+            consumer, amount, ..
+        } => {
             let balance = m.balance(consumer).await?.unwrap_or(0);
             let balance = balance
                 .checked_add(*amount)
                 .ok_or_else(|| inconsistent(format!("balance overflows at {}", at())))?;
             m.insert_balance(consumer, balance, &origin).await?;
-            m.insert_penalty(&MirroredPenalty {
-                data_unit: *data_unit,
-                epoch: *epoch,
-                provider: *provider,
-                consumer: *consumer,
-                amount: *amount,
-                from_bonded: *from_bonded,
-                from_unbonding: *from_unbonding,
-                origin,
-            })
-            .await?;
         }
         ChainEvent::Withdrawn {
             account, amount, ..
@@ -369,17 +378,6 @@ async fn apply_log(m: &mut MirrorWrite, log: &ChainLog, block_ms: u64) -> Result
             version.valid_until_ms = Some(valid_until.saturating_mul(1000));
             m.put_key(&version, &origin).await?;
         }
-        ChainEvent::ResultApplied { epoch, result } => {
-            m.insert_result(&MirroredResult {
-                epoch: *epoch,
-                result: *result,
-                origin,
-            })
-            .await?;
-        }
-        ChainEvent::ResultSkipped { data_unit, epoch } => {
-            m.insert_skipped(*data_unit, *epoch, &origin).await?;
-        }
         ChainEvent::ResultsSubmitted {
             epoch,
             config_version,
@@ -387,7 +385,18 @@ async fn apply_log(m: &mut MirrorWrite, log: &ChainLog, block_ms: u64) -> Result
             applied,
             skipped,
             submitter,
+            results,
         } => {
+            let escrows = pending.take(&log.tx_hash);
+            let counted = apply_batch(m, *epoch, results, escrows, &origin).await?;
+            if counted != (*applied, *skipped) {
+                return Err(inconsistent(format!(
+                    "batch at {} applies {} and skips {} results, its event says {applied} and {skipped}",
+                    at(),
+                    counted.0,
+                    counted.1
+                )));
+            }
             m.insert_batch(&ResultBatch {
                 epoch: *epoch,
                 config_version: *config_version,
@@ -425,7 +434,7 @@ async fn provider_state(
         .ok_or_else(|| inconsistent(format!("unregistered provider {provider} at {}", at())))
 }
 
-async fn allocation_version(
+pub(super) async fn allocation_version(
     m: &mut MirrorWrite,
     data_unit: u64,
     at: impl Fn() -> String,

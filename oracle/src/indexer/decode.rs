@@ -1,10 +1,10 @@
 //! Contract logs into the indexer's [`ChainEvent`]s: amounts as `u128` wei, terms as the
-//! protocol's `SlaTerms`, `ResultApplied` unpacked (the conversions are `sla_contracts::convert`).
+//! protocol's `SlaTerms` (the conversions are `sla_contracts::convert`). A `ResultsSubmitted`
+//! comes out with no results: the indexer reads them from its transaction ([`super::batch`]).
 
 use alloy::primitives::U256;
 use alloy::rpc::types::Log;
 use alloy::sol_types::SolEventInterface;
-use sla_contracts::events::AppliedResult;
 use sla_contracts::ISlaOracle;
 use sla_contracts::SlaOracle::SlaOracleEvents as E;
 
@@ -116,30 +116,23 @@ pub fn decode_log(log: &Log) -> Result<Option<ChainLog>, IndexerError> {
             key: e.key.0,
             valid_until: e.validUntil,
         },
-        E::ResultApplied(e) => {
-            let applied = AppliedResult::from(&e);
-            ChainEvent::ResultApplied {
-                epoch: applied.epoch,
-                result: (&applied).into(),
-            }
-        }
-        E::ResultSkipped(e) => ChainEvent::ResultSkipped {
-            data_unit: e.dataUnitId,
-            epoch: e.epoch,
-        },
         E::ReputationUpdated(e) => ChainEvent::ReputationUpdated {
             provider: e.provider,
             old_reputation: e.oldReputation,
             new_reputation: e.newReputation,
         },
-        E::PenaltyApplied(e) => ChainEvent::PenaltyApplied {
-            data_unit: e.dataUnitId,
-            epoch: e.epoch,
+        E::PenaltiesEscrowed(e) => ChainEvent::PenaltiesEscrowed {
             provider: e.provider,
-            consumer: e.consumer,
+            epoch: e.epoch,
             amount: wei(e.amount, "amount")?,
             from_bonded: wei(e.fromBonded, "fromBonded")?,
             from_unbonding: wei(e.fromUnbonding, "fromUnbonding")?,
+        },
+        E::PenaltyClaimed(e) => ChainEvent::PenaltyClaimed {
+            data_unit: e.dataUnitId,
+            epoch: e.epoch,
+            consumer: e.consumer,
+            amount: wei(e.amount, "amount")?,
         },
         E::ResultsSubmitted(e) => ChainEvent::ResultsSubmitted {
             epoch: e.epoch,
@@ -150,6 +143,7 @@ pub fn decode_log(log: &Log) -> Result<Option<ChainLog>, IndexerError> {
             skipped: u64::try_from(e.skipped)
                 .map_err(|_| fail("skipped exceeds 64 bits".into()))?,
             submitter: e.submitter,
+            results: Vec::new(),
         },
         E::Paused(e) => ChainEvent::Paused { account: e.account },
         E::Unpaused(e) => ChainEvent::Unpaused { account: e.account },

@@ -116,29 +116,28 @@ pub enum ChainEvent {
         key: [u8; 32],
         valid_until: u64,
     },
-    /// `ResultApplied`, unpacked into the `EpochResult` it records.
-    ResultApplied {
-        epoch: u64,
-        result: EpochResult,
-    },
-    ResultSkipped {
-        data_unit: u64,
-        epoch: u64,
-    },
     ReputationUpdated {
         provider: Address,
         old_reputation: u16,
         new_reputation: u16,
     },
-    PenaltyApplied {
-        data_unit: u64,
-        epoch: u64,
+    /// Penalties of one run of a provider's results taken from its stake into escrow; which
+    /// results owe what is derived from the batch (`apply.rs`, the contract's rule).
+    PenaltiesEscrowed {
         provider: Address,
-        consumer: Address,
+        epoch: u64,
         amount: u128,
         from_bonded: u128,
         from_unbonding: u128,
     },
+    PenaltyClaimed {
+        data_unit: u64,
+        epoch: u64,
+        consumer: Address,
+        amount: u128,
+    },
+    /// `ResultsSubmitted`, with the batch's records read from the transaction's input (the
+    /// contract emits no event per result): `results` in record order.
     ResultsSubmitted {
         epoch: u64,
         config_version: u64,
@@ -146,6 +145,7 @@ pub enum ChainEvent {
         applied: u64,
         skipped: u64,
         submitter: Address,
+        results: Vec<EpochResult>,
     },
     Paused {
         account: Address,

@@ -2,7 +2,8 @@
 //!
 //! Each [`Indexer::step`] reads the contract's logs of one bounded block range ending at most at
 //! `head - confirmations` (`eth_getLogs` filtered by address), decodes them (`decode.rs`, into
-//! the event model of `events.rs`) and applies them (`apply.rs`: what each event means) through
+//! the event model of `events.rs`), reads each result batch from its transaction (`batch.rs`)
+//! and applies them (`apply.rs`: what each event means) through
 //! one [`sla_storage::MirrorWrite`], which writes every change of the range and the new cursor
 //! (last block number and hash) in one transaction: a crash never leaves half a range applied,
 //! and a restart resumes after the stored cursor.
@@ -18,6 +19,8 @@
 //! `docs/indexer.md`.
 
 mod apply;
+mod batch;
+mod batch_apply;
 mod config;
 mod decode;
 mod error;
@@ -259,6 +262,7 @@ impl<P: Provider> Indexer<P> {
             }
         }
         chain_logs.sort_by_key(|l| (l.block_number, l.log_index));
+        batch::fill_results(&self.provider, &mut chain_logs).await?;
         // Timestamps date the changes (acceptance, closing); fetch them when the node does not
         // put them in its logs.
         let headers: Vec<Header> = futures::stream::iter(missing_time)

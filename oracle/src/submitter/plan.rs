@@ -1,8 +1,7 @@
 //! Choosing results to submit and recording planned transactions.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
-use alloy::primitives::Address;
 use sla_contracts::{pack_results, signing, ISlaOracle, SlaOracle};
 use sla_protocol::aggregate::EpochResult;
 use sla_storage::{OracleTx, RollupStatus, TxState};
@@ -73,22 +72,11 @@ impl Submitter {
             .await
             .map_err(|e| SubmitterError::Rpc(e.to_string()))?
             .configVersion;
-        // Results of one provider next to each other: the contract folds consecutive reputation
-        // updates of a provider into one storage write (about 2,000 gas less per result).
-        let provider_of: HashMap<u64, Address> = self
-            .stores
-            .mirror
-            .enforced_allocations()
-            .await?
-            .into_iter()
-            .map(|a| (a.data_unit, a.provider))
-            .collect();
+        // Sorted by data unit id, which is `providerId << 32 | n`: a provider's results next to each
+        // other (the contract writes its reputation and stake once per run) and its data units in
+        // order (one result-bitmap slot per 128 of them).
         for (epoch, mut results) in by_epoch {
-            results.sort_by(|a, b| {
-                let key =
-                    |r: &EpochResult| (provider_of.get(&r.data_unit_id).copied(), r.data_unit_id);
-                key(a).cmp(&key(b))
-            });
+            results.sort_by_key(|r| r.data_unit_id);
             for chunk in results.chunks(self.config.max_batch) {
                 let tx = self
                     .record_planned(epoch, chunk, config_version, now_ms)

@@ -56,7 +56,7 @@ pub use summary::{
     CombinedSlots, EpochSummary, MetricDiscrepancy, OpSummary, SpeedSummary, ViewSummary,
     EPOCH_SUMMARY_TAG,
 };
-pub use terms::{Metric, SlaTerms, TermsError, EQUAL_WEIGHTS, UINT96_MAX};
+pub use terms::{Metric, SlaTerms, TermsError, EQUAL_WEIGHTS, MAX_PENALTY};
 pub use view::{aggregate_records, ViewAccumulator, VIEW_ACCUMULATOR_TAG};
 pub use window::{MetricTrend, Trend, WindowSummary, WindowView};
 

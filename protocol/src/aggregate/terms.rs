@@ -97,10 +97,11 @@ pub struct SlaTerms {
     pub weights: [u16; 6],
 }
 
-/// Largest value of a Solidity `uint96`.
-pub const UINT96_MAX: u128 = (1 << 96) - 1;
+/// Largest penalty per epoch: the contract stores it in 84 bits of the allocation's core word
+/// (`SlaTermsLib.MAX_PENALTY`, 19,342,813 ether).
+pub const MAX_PENALTY: u128 = (1 << 84) - 1;
 
-/// A rule of `SlaTermsLib.validate` (plus the `uint96` range) that terms break.
+/// A rule of `SlaTermsLib.validate` that terms break.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TermsError {
     /// The weights do not sum to 10000; it holds their sum. Contract error `InvalidWeightSum`.
@@ -124,9 +125,10 @@ pub enum TermsError {
     /// `InvalidSpeedSizeBound`.
     #[error("speed_size_bound must be non-zero when a speed term is enforced")]
     InvalidSpeedSizeBound,
-    /// `penalty_per_epoch` is over [`UINT96_MAX`]; the contract's ABI cannot take it.
-    #[error("penalty_per_epoch exceeds uint96")]
-    PenaltyOutOfRange,
+    /// `penalty_per_epoch` is over [`MAX_PENALTY`]; it holds the value. Contract error
+    /// `InvalidPenalty`.
+    #[error("penalty_per_epoch {0} exceeds 2^84 - 1 wei")]
+    InvalidPenalty(u128),
 }
 
 /// Score weights that weigh every metric alike (summing to 10000).
@@ -175,8 +177,8 @@ impl SlaTerms {
         if (self.min_upload_bps != 0 || self.min_download_bps != 0) && self.speed_size_bound == 0 {
             return Err(TermsError::InvalidSpeedSizeBound);
         }
-        if self.penalty_per_epoch > UINT96_MAX {
-            return Err(TermsError::PenaltyOutOfRange);
+        if self.penalty_per_epoch > MAX_PENALTY {
+            return Err(TermsError::InvalidPenalty(self.penalty_per_epoch));
         }
         Ok(())
     }

@@ -195,6 +195,41 @@ impl MirrorWrite {
         )
     }
 
+    /// Records an applied result unless a result of its (data unit, epoch) is already recorded;
+    /// answers whether it was new. This is the contract's rule: a result is applied iff none of its
+    /// (data unit, epoch) was applied before it, in chain order (the others are skipped).
+    pub async fn insert_result_if_new(&mut self, r: &MirroredResult) -> Result<bool> {
+        let (block, log, tx) = origin_binds(&r.origin);
+        let e = &r.result;
+        let sql = format!(
+            "INSERT INTO chain_results ({RESULT_COLUMNS}) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) \
+             ON CONFLICT (data_unit, epoch) DO NOTHING"
+        );
+        let inserted = on_conn!(self.tx.conn(), |c| {
+            sqlx::query(&sql)
+                .bind(e.data_unit_id as i64)
+                .bind(r.epoch as i64)
+                .bind(i64::from(e.read_latency_us))
+                .bind(i64::from(e.write_latency_us))
+                .bind(e.upload_bps as i64)
+                .bind(e.download_bps as i64)
+                .bind(i64::from(e.uptime_bps))
+                .bind(i64::from(e.error_rate_bps))
+                .bind(i64::from(e.operations))
+                .bind(i64::from(e.violations))
+                .bind(i64::from(e.flags))
+                .bind(e.reports_root.as_slice())
+                .bind(block)
+                .bind(log)
+                .bind(tx)
+                .execute(c)
+                .await?
+                .rows_affected()
+        });
+        Ok(inserted == 1)
+    }
+
     /// Records a penalty.
     pub async fn insert_penalty(&mut self, p: &MirroredPenalty) -> Result<()> {
         let (block, log, tx) = origin_binds(&p.origin);
@@ -238,25 +273,6 @@ impl MirrorWrite {
         )
     }
 
-    /// Records a result the contract skipped (already applied).
-    pub async fn insert_skipped(
-        &mut self,
-        data_unit: u64,
-        epoch: u64,
-        origin: &ChainOrigin,
-    ) -> Result<()> {
-        let (block, log, tx) = origin_binds(origin);
-        execute!(
-            self,
-            "INSERT INTO chain_skipped_results (block_number, log_index, tx_hash, data_unit, \
-             epoch) VALUES ($1,$2,$3,$4,$5)",
-            block,
-            log.unwrap_or_default(),
-            tx.unwrap_or_default(),
-            data_unit as i64,
-            epoch as i64,
-        )
-    }
 
     /// A provider's newest state.
     pub async fn provider(&mut self, provider: &Address) -> Result<Option<ProviderState>> {

@@ -1,11 +1,13 @@
+use std::collections::HashSet;
+
 use alloy::{
-    primitives::{utils::parse_ether, B256},
+    primitives::{utils::parse_ether, B256, U256},
     sol_types::SolEvent,
 };
 use sla_contracts::{
-    events::AppliedResult,
-    pack_results, signing, unpack_results,
-    SlaOracle::{PenaltyApplied, ReputationUpdated, ResultApplied, ResultsSubmitted},
+    applied::submitted_results,
+    pack_results, signing, unpack_results, ISlaOracle,
+    SlaOracle::{PenaltiesEscrowed, PenaltyClaimed, ReputationUpdated, ResultsSubmitted},
 };
 
 use crate::support::{result, terms, Chain, PENALTY};
@@ -105,10 +107,6 @@ async fn provider_profile_allocation_key_and_one_signed_result_round_trip() {
         consumer.packResults(results.clone()).call().await.unwrap(),
         "the Rust packing is the contract's"
     );
-    assert_eq!(
-        consumer.unpackResults(packed.clone()).call().await.unwrap(),
-        results
-    );
     assert_eq!(unpack_results(&packed).unwrap(), results);
     let ours = signing::batch_digest(
         chain.deployment.chain_id,
@@ -135,33 +133,41 @@ async fn provider_profile_allocation_key_and_one_signed_result_round_trip() {
         .unwrap();
     assert!(receipt.status());
 
-    // Events: the applied result (unpacked back into every field), the penalty, reputation, batch.
+    // The applied result, read back from the transaction's calldata (no event per result).
     let logs = receipt.inner.logs();
-    let applied = logs
-        .iter()
-        .find_map(|l| ResultApplied::decode_log_data(l.data()).ok())
-        .unwrap();
-    let unpacked = AppliedResult::from(&applied);
-    let sent = &results[0];
-    assert_eq!(unpacked.data_unit_id, data_unit);
-    assert_eq!(unpacked.epoch, epoch);
-    assert_eq!(unpacked.read_latency_us, sent.readLatencyUs);
-    assert_eq!(unpacked.write_latency_us, sent.writeLatencyUs);
-    assert_eq!(unpacked.upload_bps, sent.uploadBps);
-    assert_eq!(unpacked.download_bps, sent.downloadBps);
-    assert_eq!(unpacked.uptime_bps, sent.uptimeBps);
-    assert_eq!(unpacked.error_rate_bps, sent.errorRateBps);
-    assert_eq!(unpacked.operations, sent.operations);
-    assert_eq!(unpacked.violations, sent.violations);
-    assert_eq!(unpacked.flags, sent.flags);
-    assert_eq!(unpacked.reports_root, sent.reportsRoot);
+    let submitted = submitted_results(
+        consumer.provider(),
+        chain.deployment.contract,
+        0,
+        None,
+        Some(data_unit),
+        &mut HashSet::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(submitted.len(), 1);
+    assert!(submitted[0].was_applied);
+    assert_eq!(submitted[0].applied.epoch, epoch);
+    assert_eq!(
+        ISlaOracle::EpochResult::from(&submitted[0].applied.result),
+        results[0],
+        "every field read back from calldata"
+    );
 
+    // The penalty went from the bond into escrow, owed to the consumer.
     let penalty = logs
         .iter()
-        .find_map(|l| PenaltyApplied::decode_log_data(l.data()).ok())
+        .find_map(|l| PenaltiesEscrowed::decode_log_data(l.data()).ok())
         .unwrap();
-    assert_eq!(penalty.amount, alloy::primitives::U256::from(PENALTY));
-    assert_eq!(penalty.consumer, chain.address(2));
+    assert_eq!(
+        (penalty.provider, penalty.epoch, penalty.amount, penalty.fromBonded),
+        (
+            chain.address(1),
+            epoch,
+            U256::from(PENALTY),
+            U256::from(PENALTY)
+        )
+    );
     let reputation = logs
         .iter()
         .find_map(|l| ReputationUpdated::decode_log_data(l.data()).ok())
@@ -176,6 +182,10 @@ async fn provider_profile_allocation_key_and_one_signed_result_round_trip() {
         .find_map(|l| ResultsSubmitted::decode_log_data(l.data()).ok())
         .unwrap();
     assert_eq!(batch.resultsHash, signing::results_hash(&packed));
+    assert_eq!(
+        (batch.firstDataUnitId, batch.lastDataUnitId),
+        (data_unit, data_unit)
+    );
     assert_eq!(
         (batch.applied, batch.skipped),
         (
@@ -193,22 +203,17 @@ async fn provider_profile_allocation_key_and_one_signed_result_round_trip() {
             .unwrap(),
         5375
     );
+    let owed = consumer.resultOf(data_unit, epoch).call().await.unwrap();
+    assert!(owed.applied);
+    assert_eq!(owed.penaltyOwed, U256::from(PENALTY));
     assert_eq!(
         consumer
             .withdrawableOf(chain.address(2))
             .call()
             .await
             .unwrap(),
-        alloy::primitives::U256::from(PENALTY)
-    );
-    assert_eq!(
-        consumer
-            .getAllocation(data_unit)
-            .call()
-            .await
-            .unwrap()
-            .nextEpoch,
-        epoch + 1
+        U256::ZERO,
+        "nothing is credited before the claim"
     );
     let stake = consumer
         .providerInfo(chain.address(1))
@@ -242,14 +247,45 @@ async fn provider_profile_allocation_key_and_one_signed_result_round_trip() {
             alloy::primitives::U256::from(1)
         )
     );
+
+    // Anyone may claim (the provider does): the consumer is credited, once.
+    let refs = vec![ISlaOracle::ResultRef {
+        dataUnitId: data_unit,
+        epoch,
+    }];
+    let claim = provider
+        .claimPenalties(refs.clone())
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let claimed = claim
+        .inner
+        .logs()
+        .iter()
+        .find_map(|l| PenaltyClaimed::decode_log_data(l.data()).ok())
+        .unwrap();
+    assert_eq!(
+        (claimed.dataUnitId, claimed.consumer, claimed.amount),
+        (data_unit, chain.address(2), U256::from(PENALTY))
+    );
     assert_eq!(
         consumer
             .withdrawableOf(chain.address(2))
             .call()
             .await
             .unwrap(),
-        alloy::primitives::U256::from(PENALTY)
+        U256::from(PENALTY)
     );
+    let Err(err) = provider.claimPenalties(refs).call().await else {
+        panic!("a penalty was claimed twice");
+    };
+    assert!(matches!(
+        err.as_decoded_interface_error::<sla_contracts::SlaOracle::SlaOracleErrors>(),
+        Some(sla_contracts::SlaOracle::SlaOracleErrors::NoPenaltyOwed(_))
+    ));
 }
 
 #[tokio::test]

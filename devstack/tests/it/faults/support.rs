@@ -5,7 +5,7 @@
 //! equal to the aggregator's verdict, reputation and penalties equal to one application each, and
 //! the oracle account's nonces accounted for.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -15,9 +15,8 @@ use alloy::eips::BlockNumberOrTag;
 use alloy::network::{EthereumWallet, TransactionBuilder};
 use alloy::primitives::{Address, B256, U256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
-use alloy::rpc::types::{Filter, TransactionRequest};
-use alloy::sol_types::SolEvent;
-use sla_contracts::events::AppliedResult;
+use alloy::rpc::types::TransactionRequest;
+use sla_contracts::applied::{submitted_results, AppliedResult, SubmittedResult};
 use sla_contracts::SlaOracle;
 use sla_devstack::chain::{demo_terms, open_allocation, register_provider};
 use sla_devstack::reporter::SampleReporter;
@@ -526,50 +525,37 @@ impl Harness {
         epoch
     }
 
-    /// Every `ResultApplied` of the contract: the decoded result and the transaction.
-    pub(super) async fn applied(&self) -> Vec<(AppliedResult, B256)> {
-        let logs = self
-            .reader
-            .get_logs(
-                &Filter::new()
-                    .address(self.stack.deployment.contract)
-                    .event_signature(SlaOracle::ResultApplied::SIGNATURE_HASH)
-                    .from_block(self.stack.deployment.deploy_block),
-            )
+    /// Every result submitted to the contract, in chain order, read from the batches' calldata.
+    async fn submitted(&self) -> Vec<SubmittedResult> {
+        submitted_results(
+            &self.reader,
+            self.stack.deployment.contract,
+            self.stack.deployment.deploy_block,
+            None,
+            None,
+            &mut HashSet::new(),
+        )
+        .await
+        .expect("submitted results")
+    }
+
+    /// Every applied result of the contract and the transaction that applied it.
+    pub(super) async fn applied(&self) -> Vec<(OnChain, B256)> {
+        self.submitted()
             .await
-            .expect("logs");
-        logs.iter()
-            .map(|log| {
-                let event = log
-                    .log_decode::<SlaOracle::ResultApplied>()
-                    .expect("ResultApplied");
-                (
-                    AppliedResult::from(&event.inner.data),
-                    log.transaction_hash.expect("mined log"),
-                )
-            })
+            .into_iter()
+            .filter(|s| s.was_applied)
+            .map(|s| (OnChain::from(&s.applied), s.tx_hash))
             .collect()
     }
 
-    /// Every `ResultSkipped` (data unit, epoch): a result sent again after it was applied.
+    /// Every (data unit, epoch) submitted again after it was applied (skipped by the contract).
     pub(super) async fn skipped(&self) -> Vec<(u64, u64)> {
-        let logs = self
-            .reader
-            .get_logs(
-                &Filter::new()
-                    .address(self.stack.deployment.contract)
-                    .event_signature(SlaOracle::ResultSkipped::SIGNATURE_HASH)
-                    .from_block(self.stack.deployment.deploy_block),
-            )
+        self.submitted()
             .await
-            .expect("logs");
-        logs.iter()
-            .map(|log| {
-                let e = log
-                    .log_decode::<SlaOracle::ResultSkipped>()
-                    .expect("ResultSkipped");
-                (e.inner.data.dataUnitId, e.inner.data.epoch)
-            })
+            .into_iter()
+            .filter(|s| !s.was_applied)
+            .map(|s| (s.applied.data_unit_id(), s.applied.epoch))
             .collect()
     }
 
@@ -747,13 +733,14 @@ impl Harness {
             }
             let on_chain = oracle.reputationOf(unit.provider).call().await.unwrap();
             assert_eq!(on_chain, reputation, "reputation of {}", unit.provider);
-            let withdrawable = oracle.withdrawableOf(unit.consumer).call().await.unwrap();
-            assert_eq!(
-                withdrawable,
-                U256::from(penalties),
-                "penalties to {}",
-                unit.consumer
-            );
+            // Nothing claims in these tests: every penalty is still in escrow.
+            let mut owed = U256::ZERO;
+            for (du, epoch) in verdicts.keys() {
+                if *du == unit.data_unit {
+                    owed += oracle.resultOf(*du, *epoch).call().await.unwrap().penaltyOwed;
+                }
+            }
+            assert_eq!(owed, U256::from(penalties), "penalties owed to {}", unit.consumer);
             let bonded = oracle
                 .providerInfo(unit.provider)
                 .call()
@@ -856,4 +843,35 @@ pub(super) fn bumped_ten_percent(old: &OracleTx, new: &OracleTx) -> bool {
         new.max_priority_fee_per_gas.unwrap(),
     );
     nf * 100 >= of * 110 && nt * 100 >= ot * 110
+}
+
+/// An applied result as the tests compare it: the record's fields and its epoch.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct OnChain {
+    pub data_unit_id: u64,
+    pub epoch: u64,
+    pub read_latency_us: u32,
+    pub write_latency_us: u32,
+    pub error_rate_bps: u16,
+    pub operations: u32,
+    pub violations: u8,
+    pub flags: u8,
+    pub reports_root: B256,
+}
+
+impl From<&AppliedResult> for OnChain {
+    fn from(a: &AppliedResult) -> Self {
+        let r = &a.result;
+        OnChain {
+            data_unit_id: r.data_unit_id,
+            epoch: a.epoch,
+            read_latency_us: r.read_latency_us,
+            write_latency_us: r.write_latency_us,
+            error_rate_bps: r.error_rate_bps,
+            operations: r.operations,
+            violations: r.violations,
+            flags: r.flags,
+            reports_root: B256::from(r.reports_root),
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! SLA terms: the contract's validation rules and the JSON the database stores.
 
-use sla_protocol::aggregate::{Metric, TermsError, UINT96_MAX};
+use sla_protocol::aggregate::{Metric, TermsError, MAX_PENALTY};
 use sla_protocol::SlaTerms;
 
 use super::common::*;
@@ -8,7 +8,7 @@ use super::common::*;
 #[test]
 fn terms_json_uses_snake_case_and_a_decimal_string_for_wei() {
     let mut t = terms();
-    t.penalty_per_epoch = UINT96_MAX;
+    t.penalty_per_epoch = MAX_PENALTY;
     let json = serde_json::to_value(&t).unwrap();
     assert_eq!(json["max_read_latency_us"], 0);
     assert_eq!(json["uptime_window"], 3_600);
@@ -67,8 +67,11 @@ fn validation_mirrors_the_contract() {
     t.speed_size_bound = 0;
     assert_eq!(t.validate(), Err(TermsError::InvalidSpeedSizeBound));
     let mut t = terms();
-    t.penalty_per_epoch = UINT96_MAX + 1;
-    assert_eq!(t.validate(), Err(TermsError::PenaltyOutOfRange));
+    t.penalty_per_epoch = MAX_PENALTY + 1;
+    assert_eq!(
+        t.validate(),
+        Err(TermsError::InvalidPenalty(MAX_PENALTY + 1))
+    );
 }
 
 #[test]
