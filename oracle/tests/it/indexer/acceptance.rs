@@ -34,7 +34,7 @@ fn report(
         deployment: binding,
         role,
         reporter_key: key.verifying_key().to_bytes(),
-        data_unit: 1,
+        data_unit: DU1,
         sequence,
         prev_hash,
         period_start_ms: start_ms,
@@ -75,7 +75,7 @@ async fn the_rows_the_indexer_writes_are_exactly_what_the_acceptance_rules_expec
 
         send!(provider.registerProvider());
         send!(consumer.requestAllocation(chain.address(PROVIDER), sla_terms()));
-        let accepted = send!(provider.acceptAllocation(1));
+        let accepted = send!(provider.acceptAllocation(DU1));
         let consumer_registered = send!(consumer.registerKey(b256(key_of(1))));
         let provider_registered = send!(provider.registerKey(b256(key_of(2))));
         send!(chain.oracle_as(CONSUMER_B).registerKey(b256(key_of(5))));
@@ -84,7 +84,7 @@ async fn the_rows_the_indexer_writes_are_exactly_what_the_acceptance_rules_expec
         let active_from_ms = chain.receipt_ms(&accepted).await;
         let allocation = storage
             .mirror()
-            .current_allocation(1)
+            .current_allocation(DU1)
             .await
             .unwrap()
             .unwrap();
@@ -104,7 +104,7 @@ async fn the_rows_the_indexer_writes_are_exactly_what_the_acceptance_rules_expec
         assert_eq!(
             allocation,
             Allocation {
-                data_unit: 1,
+                data_unit: DU1,
                 consumer: chain.address(CONSUMER),
                 provider: chain.address(PROVIDER),
                 status: AllocationStatus::Active,
@@ -180,13 +180,13 @@ async fn the_rows_the_indexer_writes_are_exactly_what_the_acceptance_rules_expec
         // The consumer rotates its key; two hours later it closes the data unit.
         let rotated = send!(consumer.rotateKey(b256(key_of(1)), b256(key_of(3))));
         chain.advance(2 * 3600).await;
-        let closed = send!(consumer.closeAllocation(1));
+        let closed = send!(consumer.closeAllocation(DU1));
         indexer.sync().await.unwrap();
         let rotated_ms = chain.receipt_ms(&rotated).await;
         let closed_ms = chain.receipt_ms(&closed).await;
         let allocation = storage
             .mirror()
-            .current_allocation(1)
+            .current_allocation(DU1)
             .await
             .unwrap()
             .unwrap();

@@ -25,15 +25,16 @@ async fn a_full_lifecycle_is_mirrored_exactly_as_the_contract_sees_it() {
         send!(provider.publishProfile(other_terms()));
         send!(provider.retireProfile(2));
 
-        // du 1 from the profile, accepted; du 2 declined; du 3 accepted then closed; du 4 left
-        // to expire.
+        // du1 from the profile, accepted; du2 (provider B's) declined; du3 accepted then closed;
+        // du4 left to expire. Ids are `providerId << 32 | n`.
+        let (du1, du2, du3, du4) = (du(1, 1), du(2, 1), du(1, 2), du(1, 3));
         send!(consumer.requestAllocationFromProfile(1));
-        let accepted = send!(provider.acceptAllocation(1));
+        let accepted = send!(provider.acceptAllocation(du1));
         send!(consumer.requestAllocation(chain.address(PROVIDER_B), sla_terms()));
-        send!(provider_b.declineAllocation(2));
+        send!(provider_b.declineAllocation(du2));
         send!(consumer.requestAllocation(chain.address(PROVIDER), other_terms()));
-        send!(provider.acceptAllocation(3));
-        let closed = send!(consumer.closeAllocation(3));
+        send!(provider.acceptAllocation(du3));
+        let closed = send!(consumer.closeAllocation(du3));
         send!(consumer_b.requestAllocation(chain.address(PROVIDER), sla_terms()));
 
         // Keys: registered, rotated, revoked.
@@ -48,20 +49,24 @@ async fn a_full_lifecycle_is_mirrored_exactly_as_the_contract_sees_it() {
         send!(admin.pause());
         send!(admin.unpause());
 
-        // Results of the acceptance epoch: du 1 violates read latency, du 3 complies; the same
-        // batch again is skipped. Then the consumer withdraws its penalty.
+        // Results of the acceptance epoch: du1 violates read latency, du3 complies; the same
+        // batch again is skipped. Then anyone claims the penalty for the consumer, who withdraws.
         let epoch = consumer
-            .getAllocation(1)
+            .getAllocation(du1)
             .call()
             .await
             .unwrap()
             .activeFromEpoch;
         chain.advance_past(epoch).await;
-        let results = vec![epoch_result(1, 0b1), epoch_result(3, 0)];
+        let results = vec![epoch_result(du1, 0b1), epoch_result(du3, 0)];
         let applied = chain.submit(epoch, 2, &results).await;
         chain.submit(epoch, 2, &results).await;
+        send!(provider_b.claimPenalties(vec![sla_contracts::ISlaOracle::ResultRef {
+            dataUnitId: du1,
+            epoch
+        }]));
         send!(consumer.withdraw());
-        // The request of du 4 is now past its expiry.
+        // The request of du4 is now past its expiry.
         chain.advance(u64::from(REQUEST_TTL) + 1).await;
 
         let mut indexer = chain.indexer(&db.storage, 0);
@@ -83,29 +88,29 @@ async fn a_full_lifecycle_is_mirrored_exactly_as_the_contract_sees_it() {
                 .unwrap()
                 .status
         };
-        assert_eq!(status(1).await, AllocationStatus::Active);
-        assert_eq!(status(2).await, AllocationStatus::Declined);
-        assert_eq!(status(3).await, AllocationStatus::Closed);
-        assert_eq!(status(4).await, AllocationStatus::Expired);
-        let du1 = storage
+        assert_eq!(status(du1).await, AllocationStatus::Active);
+        assert_eq!(status(du2).await, AllocationStatus::Declined);
+        assert_eq!(status(du3).await, AllocationStatus::Closed);
+        assert_eq!(status(du4).await, AllocationStatus::Expired);
+        let row1 = storage
             .mirror()
-            .current_allocation(1)
+            .current_allocation(du1)
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(du1.active_from_ms, chain.receipt_ms(&accepted).await);
-        assert_eq!(du1.reporting_interval_ms(), 3_600_000);
-        let du3 = storage.mirror().allocation(3).await.unwrap().unwrap();
+        assert_eq!(row1.active_from_ms, chain.receipt_ms(&accepted).await);
+        assert_eq!(row1.reporting_interval_ms(), 3_600_000);
+        let row3 = storage.mirror().allocation(du3).await.unwrap().unwrap();
         assert_eq!(
-            du3.allocation.closed_at_ms,
+            row3.allocation.closed_at_ms,
             Some(chain.receipt_ms(&closed).await)
         );
-        assert_eq!(du3.closed_by, Some(chain.address(CONSUMER)));
-        assert_eq!(du3.profile_id, 0);
+        assert_eq!(row3.closed_by, Some(chain.address(CONSUMER)));
+        assert_eq!(row3.profile_id, 0);
         assert_eq!(
             storage
                 .mirror()
-                .allocation(1)
+                .allocation(du1)
                 .await
                 .unwrap()
                 .unwrap()
@@ -147,11 +152,12 @@ async fn a_full_lifecycle_is_mirrored_exactly_as_the_contract_sees_it() {
         assert!(storage.mirror().profile(2).await.unwrap().unwrap().retired);
         assert_eq!(storage.mirror().profile(3).await.unwrap(), None);
 
-        // The applied results, unpacked, with their transaction; the penalty; both batches.
-        let mirrored = storage.mirror().result(1, epoch).await.unwrap().unwrap();
+        // The applied results, read from the batch's calldata, with their transaction; the
+        // penalty; both batches.
+        let mirrored = storage.mirror().result(du1, epoch).await.unwrap().unwrap();
         let sent = &results[0];
         assert_eq!(mirrored.epoch, epoch);
-        assert_eq!(mirrored.result.data_unit_id, 1);
+        assert_eq!(mirrored.result.data_unit_id, du1);
         assert_eq!(mirrored.result.read_latency_us, sent.readLatencyUs);
         assert_eq!(mirrored.result.write_latency_us, sent.writeLatencyUs);
         assert_eq!(mirrored.result.upload_bps, sent.uploadBps);
@@ -164,8 +170,8 @@ async fn a_full_lifecycle_is_mirrored_exactly_as_the_contract_sees_it() {
         assert_eq!(mirrored.result.reports_root, sent.reportsRoot.0);
         assert_eq!(mirrored.origin.tx_hash, Some(applied.transaction_hash.0));
         assert_eq!(mirrored.origin.block_number, applied.block_number.unwrap());
-        assert_eq!(storage.mirror().results(3, 0, 10).await.unwrap().len(), 1);
-        let penalties = storage.mirror().penalties(1).await.unwrap();
+        assert_eq!(storage.mirror().results(du3, 0, 10).await.unwrap().len(), 1);
+        let penalties = storage.mirror().penalties(du1).await.unwrap();
         assert_eq!(penalties.len(), 1);
         assert_eq!(penalties[0].amount, PENALTY);
         assert_eq!(penalties[0].from_bonded, PENALTY);
@@ -185,7 +191,9 @@ async fn a_full_lifecycle_is_mirrored_exactly_as_the_contract_sees_it() {
         // Nothing was counted twice: one row per fact.
         let counts = storage.mirror().counts().await.unwrap();
         assert_eq!(counts.results, 2);
-        assert_eq!(counts.skipped, 2);
+        // Skipped results are counted in their batch's row only (the contract emits no event
+        // per result, so there is no per-result fact to store).
+        assert_eq!(counts.skipped, 0);
         assert_eq!(counts.penalties, 1);
         assert_eq!(counts.batches, 2);
         assert_eq!(counts.oracle_configs, 2);
@@ -195,7 +203,7 @@ async fn a_full_lifecycle_is_mirrored_exactly_as_the_contract_sees_it() {
         assert_eq!(counts.allocation_versions, 9);
         // Register, rotate (revoke + register), register, revoke.
         assert_eq!(counts.key_versions, 5);
-        // Consumer credited by the penalty, then emptied by the withdrawal.
+        // Consumer credited by the claim, then emptied by the withdrawal.
         assert_eq!(counts.balance_versions, 2);
         assert_eq!(
             indexer.metrics().last_indexed_block(),

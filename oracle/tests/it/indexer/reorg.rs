@@ -33,7 +33,7 @@ async fn a_reorg_shallower_than_the_confirmation_depth_leaves_the_mirror_equal_t
             None
         );
         assert_eq!(
-            db.storage.mirror().current_allocation(1).await.unwrap(),
+            db.storage.mirror().current_allocation(DU1).await.unwrap(),
             None
         );
 
@@ -60,7 +60,7 @@ async fn a_reorg_shallower_than_the_confirmation_depth_leaves_the_mirror_equal_t
         let du = db
             .storage
             .mirror()
-            .current_allocation(1)
+            .current_allocation(DU1)
             .await
             .unwrap()
             .unwrap();
@@ -90,7 +90,7 @@ async fn a_reorg_of_already_mirrored_blocks_is_rolled_back_and_read_again() {
         let snapshot = chain.snapshot().await;
         send!(provider.bond().value(U256::from(ETHER)));
         send!(consumer.requestAllocation(chain.address(PROVIDER), sla_terms()));
-        send!(provider.acceptAllocation(1));
+        send!(provider.acceptAllocation(DU1));
         send!(consumer.rotateKey(b256(key_of(1)), b256(key_of(3))));
         send!(provider.registerKey(b256(key_of(4))));
         chain.mine(2).await;
@@ -98,7 +98,7 @@ async fn a_reorg_of_already_mirrored_blocks_is_rolled_back_and_read_again() {
         let du = db
             .storage
             .mirror()
-            .current_allocation(1)
+            .current_allocation(DU1)
             .await
             .unwrap()
             .unwrap();
@@ -125,7 +125,7 @@ async fn a_reorg_of_already_mirrored_blocks_is_rolled_back_and_read_again() {
         let du = db
             .storage
             .mirror()
-            .current_allocation(1)
+            .current_allocation(DU1)
             .await
             .unwrap()
             .unwrap();

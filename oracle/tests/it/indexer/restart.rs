@@ -53,7 +53,7 @@ async fn a_restarted_indexer_resumes_from_its_cursor_without_duplicating_anythin
         assert_eq!(storage.mirror().counts().await.unwrap(), counts);
 
         // Later events continue from the cursor.
-        send!(provider.acceptAllocation(1));
+        send!(provider.acceptAllocation(DU1));
         send!(consumer.revokeKey(b256(key_of(1))));
         second.sync().await.unwrap();
         let after = storage.mirror().counts().await.unwrap();

@@ -27,6 +27,15 @@ pub(super) const REQUEST_TTL: u32 = 600;
 pub(super) const PENALTY: u128 = 100_000_000_000_000_000; // 0.1 ether
 pub(super) const ETHER: u128 = 1_000_000_000_000_000_000;
 
+/// A data unit id: `providerId << 32 | n`, the provider's n-th allocation (providers are numbered
+/// from 1 in the order they register).
+pub(super) const fn du(provider_id: u64, n: u64) -> u64 {
+    (provider_id << 32) | n
+}
+
+/// The first allocation of the first provider registered.
+pub(super) const DU1: u64 = du(1, 1);
+
 /// Anvil accounts by role.
 pub(super) const ADMIN: usize = 0;
 pub(super) const PROVIDER: usize = 1;
@@ -317,7 +326,30 @@ pub(super) async fn assert_mirror_equals_chain(
 ) {
     let c = chain.oracle_as(ADMIN);
     let count = c.allocationCount().call().await.unwrap();
-    for du in 1..=count {
+    let requested = chain
+        .reader()
+        .get_logs(
+            &alloy::rpc::types::Filter::new()
+                .address(chain.deployment.contract)
+                .event_signature(
+                    <sla_contracts::SlaOracle::AllocationRequested as alloy::sol_types::SolEvent>::SIGNATURE_HASH,
+                )
+                .from_block(0),
+        )
+        .await
+        .unwrap();
+    let ids: Vec<u64> = requested
+        .iter()
+        .map(|l| {
+            l.log_decode::<sla_contracts::SlaOracle::AllocationRequested>()
+                .unwrap()
+                .inner
+                .data
+                .dataUnitId
+        })
+        .collect();
+    assert_eq!(ids.len() as u64, count, "every allocation requested once");
+    for du in ids {
         let info = c.getAllocation(du).call().await.unwrap();
         let onchain_terms = c.allocationTerms(du).call().await.unwrap();
         let row = storage
