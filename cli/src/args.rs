@@ -103,7 +103,7 @@ pub enum Command {
     /// Provider flows: register, bond, publish profiles, accept allocations, unbond.
     #[command(subcommand)]
     Provider(ProviderCommand),
-    /// Consumer flows: allocate a data unit, close it, withdraw penalties owed.
+    /// Consumer flows: allocate a data unit, close it, claim and withdraw penalties owed.
     #[command(subcommand)]
     Consumer(ConsumerCommand),
     /// Read-only views of the contract.
@@ -271,7 +271,16 @@ pub enum ConsumerCommand {
     /// Manage an allocation.
     #[command(subcommand)]
     Allocation(ConsumerAllocationCommand),
-    /// Withdraw the penalties owed to the sending account (`withdraw`).
+    /// Credit a data unit's escrowed penalties to its consumer (`claimPenalties`; anyone may).
+    Claim {
+        /// The allocation (data unit) id.
+        #[arg(long)]
+        data_unit: u64,
+        /// Only these epochs (repeatable); default: every epoch with a penalty in escrow.
+        #[arg(long)]
+        epoch: Vec<u64>,
+    },
+    /// Withdraw the penalties credited to the sending account (`withdraw`); claim them first.
     Withdraw,
 }
 

@@ -207,6 +207,9 @@ pub(super) async fn consumer(cmd: ConsumerCommand, args: &ChainArgs) -> anyhow::
         ConsumerCommand::Allocation(ConsumerAllocationCommand::Close { id }) => {
             close(&chain, id).await
         }
+        ConsumerCommand::Claim { data_unit, epoch } => {
+            super::claim::claim(&chain, data_unit, &epoch).await
+        }
         ConsumerCommand::Withdraw => {
             let sent = chain.send("withdraw", c.withdraw()).await?;
             let e = sent.event::<SlaOracle::Withdrawn>()?;

@@ -1,6 +1,7 @@
 //! One function per command: parse nothing, do the thing, return an [`Output`].
 
 mod audit;
+mod claim;
 mod flows;
 mod key;
 mod probe;
