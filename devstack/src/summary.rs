@@ -50,16 +50,22 @@ pub async fn outcomes(
     units: &[(u64, Address, Address)],
 ) -> anyhow::Result<Vec<UnitOutcome>> {
     let oracle = SlaOracle::new(contract, provider.clone());
-    let applied: Vec<Applied> =
-        submitted_results(provider, contract, from_block, None, None, &mut HashSet::new())
-            .await?
-            .into_iter()
-            .filter(|s| s.was_applied)
-            .map(|s| Applied {
-                result: s.applied,
-                tx_hash: s.tx_hash,
-            })
-            .collect();
+    let applied: Vec<Applied> = submitted_results(
+        provider,
+        contract,
+        from_block,
+        None,
+        None,
+        &mut HashSet::new(),
+    )
+    .await?
+    .into_iter()
+    .filter(|s| s.was_applied)
+    .map(|s| Applied {
+        result: s.applied,
+        tx_hash: s.tx_hash,
+    })
+    .collect();
     let mut out = Vec::new();
     for &(data_unit, provider_address, consumer) in units {
         let mine: Vec<Applied> = applied

@@ -37,7 +37,6 @@ use sla_protocol::{merkle, ReportHash, Role, SignedReport};
 use crate::chain::Chain;
 use api::{Api, ServedReport};
 
-
 /// A check one served report failed.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportFailure {

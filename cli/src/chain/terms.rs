@@ -39,7 +39,10 @@ pub fn terms_from_args(args: &TermsArgs) -> anyhow::Result<SlaTerms> {
     );
     if let Some(penalty) = args.penalty_per_epoch {
         if penalty.0 > U256::from(MAX_PENALTY) {
-            bail!("invalid terms: penalty_per_epoch {} exceeds 2^84 - 1 wei", penalty.0);
+            bail!(
+                "invalid terms: penalty_per_epoch {} exceeds 2^84 - 1 wei",
+                penalty.0
+            );
         }
         terms.penalty_per_epoch = penalty.0.to::<u128>();
     }

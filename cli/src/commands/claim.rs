@@ -83,9 +83,7 @@ async fn owed_epochs(chain: &Chain, data_unit: u64) -> anyhow::Result<Vec<u64>> 
             continue;
         }
         let epoch = s.applied.epoch;
-        let state = chain
-            .view("resultOf", c.resultOf(data_unit, epoch))
-            .await?;
+        let state = chain.view("resultOf", c.resultOf(data_unit, epoch)).await?;
         if state.penaltyOwed > U256::ZERO {
             epochs.push(epoch);
         }

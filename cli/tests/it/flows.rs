@@ -13,6 +13,11 @@ use sla_contracts::{deploy, DeployConfig};
 
 use crate::helpers::{sla, stderr, stdout};
 
+/// The provider's (id 1) first and second allocations: ids are `providerId << 32 | n`.
+const DU1_ID: u64 = (1 << 32) | 1;
+const DU2_ID: u64 = (1 << 32) | 2;
+const DU1: &str = "4294967297";
+const DU2: &str = "4294967298";
 const ETHER: u128 = 1_000_000_000_000_000_000;
 
 struct Chain {
@@ -138,23 +143,23 @@ async fn provider_and_consumer_flows_run_end_to_end_with_json_output() {
     );
 
     let allocated = chain.ok(CONSUMER, &["consumer", "allocate", "--profile", "1"]);
-    assert_eq!(allocated["data_unit_id"], 1);
+    assert_eq!(allocated["data_unit_id"], DU1_ID);
     assert_eq!(allocated["profile_id"], 1);
     assert_eq!(allocated["provider"], chain.address(PROVIDER));
     assert_eq!(allocated["terms"]["min_uptime_bps"], 9900);
 
-    let accepted = chain.ok(PROVIDER, &["provider", "allocation", "accept", "1"]);
-    assert_eq!(accepted["data_unit_id"], 1);
+    let accepted = chain.ok(PROVIDER, &["provider", "allocation", "accept", DU1]);
+    assert_eq!(accepted["data_unit_id"], DU1_ID);
     assert!(accepted["active_from_epoch"].is_u64());
 
-    let shown = chain.ok(CONSUMER, &["show", "allocation", "1"]);
+    let shown = chain.ok(CONSUMER, &["show", "allocation", DU1]);
     assert_eq!(shown["status"], "Active");
     assert_eq!(shown["consumer"], chain.address(CONSUMER));
     // What a person reads: parties, timing, epochs and terms.
     let human = sla()
         .args(["--rpc-url", &chain.anvil.endpoint()])
         .args(["--deployment", &chain.deployment_file()])
-        .args(["show", "allocation", "1"])
+        .args(["show", "allocation", DU1])
         .output()
         .unwrap();
     let human = stdout(&human);
@@ -170,10 +175,10 @@ async fn provider_and_consumer_flows_run_end_to_end_with_json_output() {
     // Pinned to a block before the allocation was requested, the same read sees the chain then.
     let requested_block = allocated["block"].as_u64().unwrap();
     let before = (requested_block - 1).to_string();
-    let earlier = chain.ok(CONSUMER, &["show", "allocation", "1", "--block", &before]);
+    let earlier = chain.ok(CONSUMER, &["show", "allocation", DU1, "--block", &before]);
     assert_eq!(earlier["status"], "None", "{earlier}");
     let at = requested_block.to_string();
-    let then = chain.ok(CONSUMER, &["show", "allocation", "1", "--block", &at]);
+    let then = chain.ok(CONSUMER, &["show", "allocation", DU1, "--block", &at]);
     assert_eq!(then["status"], "Requested", "{then}");
 
     // Custom terms from a JSON file, then declined.
@@ -204,18 +209,18 @@ async fn provider_and_consumer_flows_run_end_to_end_with_json_output() {
             "900",
         ],
     );
-    assert_eq!(custom["data_unit_id"], 2);
+    assert_eq!(custom["data_unit_id"], DU2_ID);
     assert_eq!(custom["profile_id"], 0);
     assert_eq!(custom["terms"]["max_write_latency_us"], 20000);
     assert_eq!(
         custom["terms"]["reporting_interval"], 900,
         "flags override the file"
     );
-    let declined = chain.ok(PROVIDER, &["provider", "allocation", "decline", "2"]);
-    assert_eq!(declined["data_unit_id"], 2);
+    let declined = chain.ok(PROVIDER, &["provider", "allocation", "decline", DU2]);
+    assert_eq!(declined["data_unit_id"], DU2_ID);
 
-    let closed = chain.ok(CONSUMER, &["consumer", "allocation", "close", "1"]);
-    assert_eq!(closed["data_unit_id"], 1);
+    let closed = chain.ok(CONSUMER, &["consumer", "allocation", "close", DU1]);
+    assert_eq!(closed["data_unit_id"], DU1_ID);
     assert!(closed["closed_epoch"].is_u64());
 
     // Unbond, wait out the delay on chain, withdraw.
@@ -229,7 +234,14 @@ async fn provider_and_consumer_flows_run_end_to_end_with_json_output() {
     let withdrawn = chain.ok(PROVIDER, &["provider", "withdraw-unbonded"]);
     assert_eq!(withdrawn["amount_wei"], (ETHER / 2).to_string());
 
-    // No result was ever submitted, so the consumer is owed nothing.
+    // No result was ever submitted, so the consumer is owed nothing: nothing to claim, nothing
+    // to withdraw.
+    assert_eq!((DU1, DU2), (&*DU1_ID.to_string(), &*DU2_ID.to_string()));
+    let (line, _) = chain.fails(CONSUMER, &["consumer", "claim", "--data-unit", DU1]);
+    assert_eq!(
+        line,
+        format!("error: data unit {DU1} has no penalty in escrow")
+    );
     let (line, json) = chain.fails(CONSUMER, &["consumer", "withdraw"]);
     assert_eq!(
         line,
@@ -256,21 +268,21 @@ async fn refused_transaction_prints_one_line_naming_the_contract_error() {
             &chain.address(PROVIDER),
         ],
     );
-    chain.ok(PROVIDER, &["provider", "allocation", "accept", "1"]);
+    chain.ok(PROVIDER, &["provider", "allocation", "accept", DU1]);
 
     // Accepting again: the allocation is no longer Requested.
     let out = sla()
         .args(["--rpc-url", &chain.anvil.endpoint()])
         .args(["--deployment", &chain.deployment_file()])
         .env("SLA_PRIVATE_KEY", chain.key(PROVIDER))
-        .args(["provider", "allocation", "accept", "1"])
+        .args(["provider", "allocation", "accept", DU1])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty(), "nothing on stdout without --json");
     assert_eq!(
         stderr(&out),
-        "error: acceptAllocation reverted: InvalidAllocationStatus(dataUnitId=1, status=Active)\n"
+        "error: acceptAllocation reverted: InvalidAllocationStatus(dataUnitId=4294967297, status=Active)\n"
     );
 
     // Only the provider may accept: the consumer gets the contract's reason, with its address.
@@ -283,15 +295,15 @@ async fn refused_transaction_prints_one_line_naming_the_contract_error() {
             &chain.address(PROVIDER),
         ],
     );
-    let (line, json) = chain.fails(CONSUMER, &["provider", "allocation", "accept", "2"]);
+    let (line, json) = chain.fails(CONSUMER, &["provider", "allocation", "accept", DU2]);
     assert_eq!(
         line,
         format!(
-            "error: acceptAllocation reverted: NotAllocationProvider(dataUnitId=2, caller={})",
+            "error: acceptAllocation reverted: NotAllocationProvider(dataUnitId=4294967298, caller={})",
             chain.address(CONSUMER)
         )
     );
-    assert_eq!(json["contract_error"]["args"]["dataUnitId"], "2");
+    assert_eq!(json["contract_error"]["args"]["dataUnitId"], DU2);
 
     // Terms the contract would refuse are refused before sending.
     let (line, _) = chain.fails(

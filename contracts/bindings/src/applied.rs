@@ -75,7 +75,9 @@ pub enum SubmissionError {
 pub fn decode_submission(input: &[u8]) -> Result<SubmittedBatch, SubmissionError> {
     if input.len() < 4 || input[..4] != SlaOracle::submitResultsCall::SELECTOR {
         let selector = input.get(..4.min(input.len())).unwrap_or_default();
-        return Err(SubmissionError::NotSubmitResults(alloy::primitives::hex::encode(selector)));
+        return Err(SubmissionError::NotSubmitResults(
+            alloy::primitives::hex::encode(selector),
+        ));
     }
     let call = SlaOracle::submitResultsCall::abi_decode(input)
         .map_err(|e| SubmissionError::Abi(e.to_string()))?;
@@ -148,7 +150,9 @@ pub async fn submitted_results<P: Provider>(
         for log in logs {
             let (Some(tx_hash), Some(block_number)) = (log.transaction_hash, log.block_number)
             else {
-                return Err(ReadError::Incomplete("a log without its transaction or block"));
+                return Err(ReadError::Incomplete(
+                    "a log without its transaction or block",
+                ));
             };
             let event = log
                 .log_decode::<SlaOracle::ResultsSubmitted>()
@@ -190,7 +194,9 @@ pub async fn batch_of<P: Provider>(
     let tx = provider
         .get_transaction_by_hash(tx_hash)
         .await?
-        .ok_or(ReadError::Incomplete("the node does not know the transaction"))?;
+        .ok_or(ReadError::Incomplete(
+            "the node does not know the transaction",
+        ))?;
     decode_submitted(tx.input(), event).map_err(|source| ReadError::Batch { tx_hash, source })
 }
 

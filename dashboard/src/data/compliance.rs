@@ -118,7 +118,7 @@ pub struct ReportEpoch {
     pub write_latency_us: Option<u32>,
     /// The verdict in words.
     pub explanation: Vec<String>,
-    /// The `ResultApplied` transaction, `0x` hex, once on chain.
+    /// The `submitResults` transaction that applied it, `0x` hex, once on chain.
     pub result_tx: Option<String>,
     /// The penalty moved on chain, wei.
     pub penalty_wei: Option<String>,

@@ -131,11 +131,11 @@ pub struct ChainResult {
     pub violations: Vec<&'static str>,
     /// Merkle root of the reports, `0x` hex.
     pub reports_root: String,
-    /// The `ResultApplied` event.
+    /// Its batch's `ResultsSubmitted` event (the result is in that transaction's calldata).
     pub applied: OnChain,
     /// The penalty moved, wei, if one was.
     pub penalty_wei: Option<String>,
-    /// The `PenaltyApplied` event.
+    /// Where the penalty was taken: its `PenaltiesEscrowed` event.
     pub penalty: Option<OnChain>,
 }
 

@@ -42,7 +42,7 @@ pub struct ResultRow {
     pub operations: u32,
     /// Merkle root of the reports, `0x` hex.
     pub reports_root: String,
-    /// The block of `ResultApplied`.
+    /// The block of the transaction that applied it.
     pub block_number: u64,
     /// Its transaction, `0x` hex.
     pub tx_hash: String,

@@ -104,7 +104,7 @@ pub struct PenaltyLine {
     pub amount_wei: String,
     /// Who was credited.
     pub consumer: String,
-    /// The `PenaltyApplied` event.
+    /// Where the penalty was taken: its `PenaltiesEscrowed` event.
     pub on_chain: OnChain,
 }
 

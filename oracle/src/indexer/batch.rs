@@ -67,8 +67,8 @@ async fn read_batch<P: Provider>(
         .ok_or_else(|| {
             IndexerError::Inconsistent(format!("the node does not know transaction {tx_hash}"))
         })?;
-    let batch = decode_submission(tx.input())
-        .map_err(|e| fail(format!("transaction {tx_hash}: {e}")))?;
+    let batch =
+        decode_submission(tx.input()).map_err(|e| fail(format!("transaction {tx_hash}: {e}")))?;
     if batch.results_hash.0 != *results_hash || batch.epoch != *epoch {
         return Err(fail(format!(
             "transaction {tx_hash} submits epoch {} with results hash {}, its event names epoch {epoch} and {}",

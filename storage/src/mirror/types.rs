@@ -124,7 +124,7 @@ pub struct MirroredResult {
     pub epoch: u64,
     /// The result as the contract recorded it.
     pub result: EpochResult,
-    /// The `ResultApplied` event.
+    /// Its batch's `ResultsSubmitted` event (the result is in that transaction's calldata).
     pub origin: ChainOrigin,
 }
 
@@ -145,7 +145,7 @@ pub struct MirroredPenalty {
     pub from_bonded: u128,
     /// Of which from the unbonding stake.
     pub from_unbonding: u128,
-    /// The `PenaltyApplied` event.
+    /// Where the penalty was taken: its `PenaltiesEscrowed` event.
     pub origin: ChainOrigin,
 }
 

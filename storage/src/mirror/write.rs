@@ -273,7 +273,6 @@ impl MirrorWrite {
         )
     }
 
-
     /// A provider's newest state.
     pub async fn provider(&mut self, provider: &Address) -> Result<Option<ProviderState>> {
         queries::provider(&mut self.tx.conn(), provider).await

@@ -160,7 +160,12 @@ async fn provider_profile_allocation_key_and_one_signed_result_round_trip() {
         .find_map(|l| PenaltiesEscrowed::decode_log_data(l.data()).ok())
         .unwrap();
     assert_eq!(
-        (penalty.provider, penalty.epoch, penalty.amount, penalty.fromBonded),
+        (
+            penalty.provider,
+            penalty.epoch,
+            penalty.amount,
+            penalty.fromBonded
+        ),
         (
             chain.address(1),
             epoch,

@@ -737,10 +737,20 @@ impl Harness {
             let mut owed = U256::ZERO;
             for (du, epoch) in verdicts.keys() {
                 if *du == unit.data_unit {
-                    owed += oracle.resultOf(*du, *epoch).call().await.unwrap().penaltyOwed;
+                    owed += oracle
+                        .resultOf(*du, *epoch)
+                        .call()
+                        .await
+                        .unwrap()
+                        .penaltyOwed;
                 }
             }
-            assert_eq!(owed, U256::from(penalties), "penalties owed to {}", unit.consumer);
+            assert_eq!(
+                owed,
+                U256::from(penalties),
+                "penalties owed to {}",
+                unit.consumer
+            );
             let bonded = oracle
                 .providerInfo(unit.provider)
                 .call()

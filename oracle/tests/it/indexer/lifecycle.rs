@@ -61,10 +61,12 @@ async fn a_full_lifecycle_is_mirrored_exactly_as_the_contract_sees_it() {
         let results = vec![epoch_result(du1, 0b1), epoch_result(du3, 0)];
         let applied = chain.submit(epoch, 2, &results).await;
         chain.submit(epoch, 2, &results).await;
-        send!(provider_b.claimPenalties(vec![sla_contracts::ISlaOracle::ResultRef {
-            dataUnitId: du1,
-            epoch
-        }]));
+        send!(
+            provider_b.claimPenalties(vec![sla_contracts::ISlaOracle::ResultRef {
+                dataUnitId: du1,
+                epoch
+            }])
+        );
         send!(consumer.withdraw());
         // The request of du4 is now past its expiry.
         chain.advance(u64::from(REQUEST_TTL) + 1).await;

@@ -7,6 +7,7 @@ mod support;
 
 mod acceptance;
 mod confirmations;
+mod escrow;
 mod lifecycle;
 mod reorg;
 mod restart;

@@ -12,7 +12,7 @@ fn terms_json_uses_snake_case_and_a_decimal_string_for_wei() {
     let json = serde_json::to_value(&t).unwrap();
     assert_eq!(json["max_read_latency_us"], 0);
     assert_eq!(json["uptime_window"], 3_600);
-    assert_eq!(json["penalty_per_epoch"], "79228162514264337593543950335");
+    assert_eq!(json["penalty_per_epoch"], "19342813113834066795298815"); // 2^84 - 1
     assert_eq!(
         json["weights"],
         serde_json::json!([2000, 2000, 1500, 1500, 2000, 1000])
