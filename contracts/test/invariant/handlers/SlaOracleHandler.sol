@@ -42,15 +42,16 @@ contract SlaOracleHandler is Test {
             _providers[i] = vm.addr(0x1000 + i);
             vm.prank(_providers[i]);
             oracle.registerProvider(); // provider ids 1, 2, 3: index = id - 1
-            vm.deal(_providers[i], 4 ether);
+            vm.deal(_providers[i], 2 ether);
             vm.prank(_providers[i]);
-            oracle.bond{value: 4 ether}(); // a stake to take penalties from from the start
+            oracle.bond{value: 2 ether}(); // a stake to take penalties from from the start
         }
         _consumers[0] = vm.addr(0x2000);
         _consumers[1] = vm.addr(0x2001);
         _consumers[2] = address(refuser);
-        // One allocation per provider active from epoch 0 (penalty 1.5 ether against a 4 ether stake), so
-        // every run has violations, penalties and stakes that run out, whatever else it does.
+        // One allocation per provider active from epoch 0 (penalty 1.5 ether against a 2 ether stake: the
+        // second violation owes a partial penalty), so every run has violations, penalties and stakes that run
+        // out, whatever else it does.
         for (uint256 i; i < 3; ++i) {
             vm.prank(_consumers[i % 2]);
             uint64 id = oracle.requestAllocation(_providers[i], _terms(1.5 ether));
