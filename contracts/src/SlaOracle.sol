@@ -278,12 +278,12 @@ contract SlaOracle is Allocations, ResultLedger, ReporterKeys, OracleSet {
         revert UnknownFlags(dataUnitId, uint8(verdict));
     }
 
-    /// @dev Ends the current run and starts one for `providerId` (which must be registered).
+    /// @dev Ends the current run and starts one for the provider of `dataUnitId`. An unregistered provider's
+    /// record is empty: its allocation count of 0 makes the loop revert with {UnknownAllocation} at once.
     function _switchProvider(Run memory run, uint64 epoch, uint64 dataUnitId) private {
         _endRun(run, epoch);
         uint32 providerId = DataUnitIds.providerOf(dataUnitId);
         ProviderRecord memory record = _providers[providerId];
-        if (record.account == address(0)) revert UnknownAllocation(dataUnitId);
         run.providerId = providerId;
         run.account = record.account;
         run.allocationCount = record.allocationCount;

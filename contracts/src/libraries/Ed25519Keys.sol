@@ -35,9 +35,11 @@ library Ed25519Keys {
     bytes32 internal constant YP1_NEG = 0xeeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff;
 
     /// @notice Whether `key` is one of the 14 encodings of a small-order point.
+    /// @dev Each of the 7 values of y is refused with either sign bit (bit 255 of the encoding, the 0x80 bit of
+    /// the last byte), so the sign bit is cleared and y compared against the 7 sign-0 encodings: the same 14
+    /// keys as listing them all, in half the bytecode.
     function isSmallOrder(bytes32 key) internal pure returns (bool) {
-        return key == Y0 || key == Y0_NEG || key == Y1 || key == Y1_NEG || key == YM1 || key == YM1_NEG
-            || key == Y8 || key == Y8_NEG || key == YM8 || key == YM8_NEG || key == YP || key == YP_NEG
-            || key == YP1 || key == YP1_NEG;
+        bytes32 y = key & ~bytes32(uint256(0x80));
+        return y == Y0 || y == Y1 || y == YM1 || y == Y8 || y == YM8 || y == YP || y == YP1;
     }
 }

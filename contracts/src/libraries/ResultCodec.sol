@@ -10,12 +10,12 @@ import {ISlaOracle} from "../interfaces/ISlaOracle.sol";
 ///   [ 0,  8) dataUnitId      uint64
 ///   [ 8, 12) readLatencyUs   uint32  -+
 ///   [12, 16) writeLatencyUs  uint32   |
-///   [16, 24) uploadBps       uint64   | bytes 8-39 are the `metrics` word of `ResultApplied`, as they are
+///   [16, 24) uploadBps       uint64   | bytes 8-39: the metrics, not read by the contract
 ///   [24, 32) downloadBps     uint64   |
 ///   [32, 34) uptimeBps       uint16   |
 ///   [34, 36) errorRateBps    uint16   |
 ///   [36, 40) operations      uint32  -+
-///   [40, 41) violations      uint8   -+ bytes 40-41 are the low 16 bits of `ResultApplied.verdict`
+///   [40, 41) violations      uint8   -+ bytes 40-41: the verdict, read as one 16-bit word
 ///   [41, 42) flags           uint8   -+
 ///   [42, 74) reportsRoot     bytes32
 /// @dev The contract's hot path reads the records straight from calldata (see `SlaOracle._applyResults`);

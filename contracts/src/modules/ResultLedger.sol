@@ -33,21 +33,13 @@ abstract contract ResultLedger is Allocations {
         for (uint256 i; i < count; ++i) {
             uint64 dataUnitId = results[i].dataUnitId;
             uint64 epoch = results[i].epoch;
+            (uint256 state, uint256 amount) = _resultState(dataUnitId, epoch);
+            // States 2 and 3 always owe a positive amount (see {SlaOracle-_applyViolation}).
+            if (amount == 0) revert NoPenaltyOwed(dataUnitId, epoch);
+            if (state == _STATE_OWED_PART) delete _partialPenalties[_partialKey(epoch, dataUnitId)];
             uint256 key = _stateKey(epoch, dataUnitId);
             uint256 shift = _stateShift(dataUnitId);
-            uint256 states = _resultStates[key];
-            uint256 state = (states >> shift) & 3;
-            uint256 amount;
-            if (state == _STATE_OWED_FULL) {
-                amount = _allocationCores[dataUnitId].penalty();
-            } else if (state == _STATE_OWED_PART) {
-                uint256 partKey = _partialKey(epoch, dataUnitId);
-                amount = _partialPenalties[partKey];
-                delete _partialPenalties[partKey];
-            } else {
-                revert NoPenaltyOwed(dataUnitId, epoch);
-            }
-            _resultStates[key] = (states & ~(uint256(3) << shift)) | (_STATE_APPLIED << shift);
+            _resultStates[key] = (_resultStates[key] & ~(uint256(3) << shift)) | (_STATE_APPLIED << shift);
             address consumer = _allocationParties[dataUnitId].consumer;
             _releaseEscrow(consumer, amount);
             total += amount;
@@ -61,10 +53,21 @@ abstract contract ResultLedger is Allocations {
         view
         returns (bool applied, uint256 penaltyOwed)
     {
-        uint256 state = (_resultStates[_stateKey(epoch, dataUnitId)] >> _stateShift(dataUnitId)) & 3;
+        uint256 state;
+        (state, penaltyOwed) = _resultState(dataUnitId, epoch);
         applied = state != _STATE_NONE;
-        if (state == _STATE_OWED_FULL) penaltyOwed = _allocationCores[dataUnitId].penalty();
-        else if (state == _STATE_OWED_PART) penaltyOwed = _partialPenalties[_partialKey(epoch, dataUnitId)];
+    }
+
+    /// @dev The 2-bit state of a (data unit, epoch) result and the penalty it has in escrow.
+    function _resultState(uint64 dataUnitId, uint64 epoch)
+        private
+        view
+        returns (uint256 state, uint256 owed)
+    {
+        state =
+            (_resultStates[_stateKey(epoch, dataUnitId)] >> _stateShift(dataUnitId)) & 3;
+        if (state == _STATE_OWED_FULL) owed = _allocationCores[dataUnitId].penalty();
+        else if (state == _STATE_OWED_PART) owed = _partialPenalties[_partialKey(epoch, dataUnitId)];
     }
 
     function _stateKey(uint256 epoch, uint256 dataUnitId) internal pure returns (uint256) {

@@ -19,6 +19,10 @@ contract GasTest is Fixture {
 
     uint64[] internal _ids; // sorted: provider by provider, each provider's in allocation order
     uint64[] internal _loners; // 100 providers with one data unit each
+    // Sums over a case's transactions (written outside the measured window), for the breakdown in GAS.md.
+    uint256 internal _floorSum;
+    uint256 internal _standardSum;
+    uint256 internal _executionSum;
 
     function setUp() public override {
         super.setUp();
@@ -35,20 +39,29 @@ contract GasTest is Fixture {
         _warpPast(0);
     }
 
-    // Each case asserts its GAS.md figure plus ~2 % as a regression bound. The issue's target (<= 2,500 per
-    // result at batches of >= 100, 10 % violating, 100 providers) is checked on anvil receipts by
-    // contracts/bindings/tests/it/gas.rs; this harness over-counts by the CALL's cold account access.
+    // Each case asserts its GAS.md figure plus ~2 % as a regression bound, capped at the issue's target,
+    // <= 2,500 per result at batches of >= 100 with 10 % violating and 100 providers: batch 100 with 10 %
+    // violating measures 2,483 (above its EIP-7623 floor of 2,417 since the ascending-order check), so its
+    // bound is the target itself. The target is also checked on anvil receipts by
+    // contracts/bindings/tests/it/gas.rs; this harness over-counts execution by the CALL's cold account access
+    // (~26 per result at batch 100).
 
     function test_Gas_Batch1_Compliant() public {
-        _measure("batch 1, compliant", _ids, 1, 1, 0, 60_000);
+        _measure("batch 1, compliant", _ids, 1, 1, 0, 74_150);
     }
 
     function test_Gas_Batch10_TenPercentViolating() public {
-        _measure("batch 10, 10 % violating", _ids, 1000, 10, 10, 10_000);
+        _measure("batch 10, 10 % violating", _ids, 1000, 10, 10, 8160);
+    }
+
+    /// @dev The issue's scenario at batch 10: the whole network's epoch (100 providers x 100 data units,
+    /// 10 % violating) in 1,000 transactions of 10 results.
+    function test_Gas_Batch10_IssueScenario_WholeNetwork() public {
+        _measure("batch 10, whole network (10,000 results), 10 % violating", _ids, 10_000, 10, 10, 8160);
     }
 
     function test_Gas_Batch100_Compliant() public {
-        _measure("batch 100, compliant", _ids, 10_000, 100, 0, 2500);
+        _measure("batch 100, compliant", _ids, 10_000, 100, 0, 2465);
     }
 
     function test_Gas_Batch100_TenPercentViolating() public {
@@ -56,21 +69,21 @@ contract GasTest is Fixture {
     }
 
     function test_Gas_Batch1000_TenPercentViolating() public {
-        _measure("batch 1000, 10 % violating", _ids, 10_000, 1000, 10, 2500);
+        _measure("batch 1000, 10 % violating", _ids, 10_000, 1000, 10, 2255);
     }
 
     function test_Gas_Batch100_AllViolating() public {
-        _measure("batch 100, all violating", _ids, 1000, 100, 1, 10_000);
+        _measure("batch 100, all violating", _ids, 1000, 100, 1, 6180);
     }
 
     function test_Gas_Batch100_OneDataUnitPerProvider() public {
-        _measure("batch 100, 100 providers of one data unit, 10 % violating", _loners, 100, 100, 10, 60_000);
+        _measure("batch 100, 100 providers of one data unit, 10 % violating", _loners, 100, 100, 10, 34_400);
     }
 
     function test_Gas_Batch100_Resubmitted_AllSkipped() public {
         bytes memory packed = _pack(_batch(_ids, 0, 100, 10));
         oracle.submitResults(0, packed, _sign(0, packed));
-        _measure("batch 100, resubmitted (all skipped)", _ids, 100, 100, 10, 2500);
+        _measure("batch 100, resubmitted (all skipped)", _ids, 100, 100, 10, 2470);
     }
 
     /// @param violateEvery Every how many results one violates (metric 0); 0 = none.
@@ -116,6 +129,11 @@ contract GasTest is Fixture {
         emit log_named_uint(string.concat(label, ": transactions"), total / size);
         emit log_named_uint(string.concat(label, ": gas per transaction"), gasSum / (total / size));
         emit log_named_uint(string.concat(label, ": per result"), perResult);
+        emit log_named_uint(string.concat(label, ": EIP-7623 floor per result"), _floorSum / total);
+        emit log_named_uint(
+            string.concat(label, ": 21,000 + standard calldata + execution per result"), _standardSum / total
+        );
+        emit log_named_uint(string.concat(label, ": execution per result"), _executionSum / total);
         assertLe(perResult, maxPerResult, string.concat(label, ": gas per data-unit result regressed"));
     }
 
@@ -127,6 +145,9 @@ contract GasTest is Fixture {
         (bool ok,) = address(oracle).call(callData);
         uint256 execution = before - gasleft();
         assertTrue(ok, "submitResults reverted");
+        _floorSum += floor;
+        _standardSum += intrinsic + execution;
+        _executionSum += execution;
         return intrinsic + execution > floor ? intrinsic + execution : floor;
     }
 

@@ -74,6 +74,8 @@ contract PauseTest is Fixture {
         vm.prank(admin);
         oracle.pause();
 
+        vm.prank(stranger);
+        assertEq(_claim(id, 0), PENALTY, "escrowed penalty claimed while paused");
         vm.prank(consumer);
         assertEq(oracle.withdraw(), PENALTY, "owed funds");
         vm.warp(block.timestamp + UNBONDING);

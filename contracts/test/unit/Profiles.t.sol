@@ -85,6 +85,29 @@ contract ProfilesTest is Fixture {
         _publish(terms);
     }
 
+    function test_RevertWhen_PenaltyAbove84Bits() public {
+        ISlaOracle.SlaTerms memory terms = _terms();
+        terms.penaltyPerEpoch = uint96(1 << 84);
+        vm.expectRevert(abi.encodeWithSelector(ISlaOracle.InvalidPenalty.selector, uint256(1) << 84));
+        _publish(terms);
+    }
+
+    function test_PublishProfile_AcceptsTheLargestPenalty() public {
+        ISlaOracle.SlaTerms memory terms = _terms();
+        terms.penaltyPerEpoch = uint96((1 << 84) - 1);
+        uint64 id = _publish(terms);
+        assertEq(oracle.getProfile(id).terms.penaltyPerEpoch, (uint256(1) << 84) - 1, "stored");
+    }
+
+    /// @dev Penalty is the last rule: terms that break an earlier one report that one.
+    function test_RevertWhen_PenaltyAbove84Bits_AfterTheOtherRules() public {
+        ISlaOracle.SlaTerms memory terms = _terms();
+        terms.penaltyPerEpoch = type(uint96).max;
+        terms.reportingInterval = 0;
+        vm.expectRevert(abi.encodeWithSelector(ISlaOracle.InvalidReportingInterval.selector, 0));
+        _publish(terms);
+    }
+
     function test_PublishProfile_AcceptsUnenforcedTerms() public {
         ISlaOracle.SlaTerms memory terms = _terms();
         terms.minUptimeBps = 0;

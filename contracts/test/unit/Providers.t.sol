@@ -196,6 +196,7 @@ contract ProvidersTest is Fixture {
         oracle.acceptAllocation(id);
         _warpPast(0);
         _submit(0, _one(_result(id, 1, 0)));
+        _claim(id, 0);
     }
 
     function test_Withdraw_PaysTheOwedBalance() public {

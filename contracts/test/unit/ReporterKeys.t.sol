@@ -53,6 +53,38 @@ contract ReporterKeysTest is Fixture {
         }
     }
 
+    /// @dev `isSmallOrder` clears the sign bit and compares 7 values of y: exactly the 14 listed keys are
+    /// refused; any other key, including one bit away from a listed one, is accepted.
+    function testFuzz_SmallOrderKeys_AreExactlyTheFourteen(bytes32 key, uint8 bit, uint8 which) public {
+        bytes32[14] memory listed = [
+            bytes32(0),
+            0x0000000000000000000000000000000000000000000000000000000000000080,
+            0x0100000000000000000000000000000000000000000000000000000000000000,
+            0x0100000000000000000000000000000000000000000000000000000000000080,
+            0xecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f,
+            0xecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff,
+            0x26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05,
+            0x26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85,
+            0xc7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a,
+            0xc7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa,
+            0xedffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f,
+            0xedffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff,
+            0xeeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f,
+            0xeeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
+        ];
+        if (which % 2 == 0) key = listed[which % 14] ^ bytes32(uint256(1) << bit); // a near miss, or the sign
+        bool isListed;
+        for (uint256 i; i < 14; ++i) {
+            if (key == listed[i]) isListed = true;
+        }
+        if (key == bytes32(0)) {
+            vm.expectRevert(abi.encodeWithSelector(ISlaOracle.ZeroKey.selector));
+        } else if (isListed) {
+            vm.expectRevert(abi.encodeWithSelector(ISlaOracle.SmallOrderKey.selector, key));
+        }
+        _register(consumer, key);
+    }
+
     function test_RevertWhen_RegisterKeyOwnedByAnotherAccount() public {
         _register(consumer, KEY);
         vm.expectRevert(abi.encodeWithSelector(ISlaOracle.KeyAlreadyRegistered.selector, KEY, consumer));

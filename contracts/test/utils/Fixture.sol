@@ -109,6 +109,15 @@ abstract contract Fixture is Test {
         oracle.acceptAllocation(id);
     }
 
+    /// @dev The id the contract gives the `n`-th allocation (from 1) of provider `providerId`.
+    function _dataUnitId(uint32 providerId, uint256 n) internal pure returns (uint64) {
+        return uint64((uint256(providerId) << 32) | n);
+    }
+
+    function _providerIdOf(address account) internal view returns (uint32) {
+        return oracle.providerInfo(account).providerId;
+    }
+
     // ----------------------------------------------------------------- results
 
     function _result(uint64 dataUnitId, uint8 violations, uint8 flags)
@@ -193,6 +202,26 @@ abstract contract Fixture is Test {
     function _submit(uint64 epoch, ISlaOracle.EpochResult[] memory results) internal {
         bytes memory packed = _pack(results);
         oracle.submitResults(epoch, packed, _sign(epoch, packed));
+    }
+
+    function _ref(uint64 dataUnitId, uint64 epoch) internal pure returns (ISlaOracle.ResultRef memory) {
+        return ISlaOracle.ResultRef({dataUnitId: dataUnitId, epoch: epoch});
+    }
+
+    /// @dev Claims the penalty of one (data unit, epoch) result, as anyone may; returns the wei credited.
+    function _claim(uint64 dataUnitId, uint64 epoch) internal returns (uint256) {
+        ISlaOracle.ResultRef[] memory refs = new ISlaOracle.ResultRef[](1);
+        refs[0] = _ref(dataUnitId, epoch);
+        return oracle.claimPenalties(refs);
+    }
+
+    /// @dev The penalty a (data unit, epoch) result left in escrow, and whether it was applied.
+    function _owed(uint64 dataUnitId, uint64 epoch) internal view returns (uint256 owed) {
+        (, owed) = oracle.resultOf(dataUnitId, epoch);
+    }
+
+    function _applied(uint64 dataUnitId, uint64 epoch) internal view returns (bool applied) {
+        (applied,) = oracle.resultOf(dataUnitId, epoch);
     }
 
     function _sortByAddress(uint256[] memory pks) internal pure returns (uint256[] memory sorted) {

@@ -19,6 +19,8 @@ interface Vm {
     function stopPrank() external;
     function cool(address target) external;
     function label(address account, string calldata newLabel) external;
+    function store(address target, bytes32 slot, bytes32 value) external;
+    function load(address target, bytes32 slot) external view returns (bytes32 data);
 
     // Keys and signatures
     function addr(uint256 privateKey) external pure returns (address);
