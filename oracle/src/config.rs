@@ -88,6 +88,16 @@ pub struct OracleConfig {
     #[arg(long, env = "SLA_RECORDS_PARTITIONS_AHEAD", default_value_t = 7)]
     pub records_partitions_ahead: u32,
 
+    /// Reports per partition of `reports` (PostgreSQL): ranges of this many ids, drawn in
+    /// arrival order, so a partition spans the time it takes to receive them. Pick about a day
+    /// of reports or more: a partition is dropped once every report in it was exported.
+    #[arg(long, env = "SLA_REPORTS_PARTITION_IDS", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub reports_partition_ids: u64,
+
+    /// Partitions of `reports` made ahead of the one receiving reports (PostgreSQL).
+    #[arg(long, env = "SLA_REPORTS_PARTITIONS_AHEAD", default_value_t = 4)]
+    pub reports_partitions_ahead: u32,
+
     /// Raw records older than this many days are removed once every roll-up of their epochs is
     /// submitted and its result mirrored from the chain (whole partitions dropped on
     /// PostgreSQL). Unset (the default): records are kept for ever. Signed reports are not

@@ -1,5 +1,6 @@
-//! Database upkeep beside the three loops: partitions of `records` made ahead (PostgreSQL), and,
-//! when configured, the retention of raw records of settled epochs (docs/storage.md,
+//! Database upkeep beside the three loops: partitions of `records` and `reports` made ahead
+//! (PostgreSQL), partitions of `reports` whose every report was exported dropped, and, when
+//! configured, the retention of raw records of settled epochs (docs/storage.md,
 //! "Partitions and retention"; docs/oracle.md, "Maintenance"). It runs at start and then every
 //! `--maintenance-interval-s`; a failed round is logged and tried again at the next one (rows
 //! without a partition land in the default partition meanwhile, and nothing is removed).
@@ -16,6 +17,10 @@ pub struct MaintenanceConfig {
     pub partition_width_ms: u64,
     /// Partitions made after the current one.
     pub partitions_ahead: u32,
+    /// Ids per partition of `reports`.
+    pub report_partition_ids: u64,
+    /// Partitions of `reports` made after the one receiving reports.
+    pub report_partitions_ahead: u32,
     /// Time between rounds.
     pub interval: Duration,
     /// Records older than this (ms) whose epochs are settled on chain are removed; `None`: kept
@@ -36,6 +41,10 @@ pub struct MaintenanceRound {
     pub partitions_dropped: usize,
     /// Record rows deleted by the retention.
     pub rows_deleted: u64,
+    /// Partitions of `reports` created.
+    pub report_partitions_created: usize,
+    /// Partitions of `reports` dropped (every report in them exported).
+    pub report_partitions_dropped: usize,
 }
 
 /// The maintenance loop.
@@ -51,7 +60,8 @@ impl Maintenance {
         Maintenance { store, config }
     }
 
-    /// One round at `now_ms`: partitions, then (if configured) retention.
+    /// One round at `now_ms`: partitions, exported reports' partitions dropped, then (if
+    /// configured) retention.
     pub async fn round(&self, now_ms: u64) -> sla_storage::Result<MaintenanceRound> {
         let c = &self.config;
         let made = self
@@ -69,6 +79,18 @@ impl Maintenance {
             partitions_skipped: made.skipped.len(),
             ..MaintenanceRound::default()
         };
+        let reports = self
+            .store
+            .ensure_report_partitions(c.report_partition_ids, c.report_partitions_ahead)
+            .await?;
+        for p in &reports.created {
+            tracing::info!(partition = %p.name, from_id = p.from_id, to_id = p.to_id, "reports partition created");
+        }
+        for (p, reason) in &reports.skipped {
+            tracing::warn!(partition = %p.name, reason = %reason, "reports partition not created; its reports land in the default partition");
+        }
+        round.report_partitions_created = reports.created.len();
+        round.report_partitions_dropped = log_report_drops(&self.store).await?;
         if let Some(keep_ms) = c.records_retention_ms {
             let before_ms = now_ms.saturating_sub(keep_ms);
             let dropped = self
@@ -105,6 +127,22 @@ impl Maintenance {
             }
         }
     }
+}
+
+/// Drops the partitions of `reports` whose every report was exported, and logs it; answers how
+/// many went.
+async fn log_report_drops(store: &RetentionStore) -> sla_storage::Result<usize> {
+    let dropped = store.drop_exported_report_partitions().await?;
+    for p in &dropped.dropped {
+        tracing::info!(partition = %p.name, from_id = p.from_id, to_id = p.to_id, "reports partition dropped (every report exported)");
+    }
+    if dropped.heads_moved > 0 {
+        tracing::info!(
+            heads = dropped.heads_moved,
+            "report chain heads moved to the default partition"
+        );
+    }
+    Ok(dropped.dropped.len())
 }
 
 /// `sla-oracle export-reports`: writes the signed reports received before a time (and whose
@@ -166,12 +204,17 @@ pub async fn export_reports(args: ExportArgs) -> anyhow::Result<()> {
         .retention()
         .export_reports(&epochs, before_ms, &args.out, args.batch)
         .await?;
+    // On PostgreSQL the exported reports go with their partitions: at once where a whole
+    // partition is exported, otherwise at a later maintenance round of the oracle.
+    let dropped = log_report_drops(&db.retention()).await?;
     println!(
-        "exported {} reports to {} ({} were in the file already); {} deleted from the database",
+        "exported {} reports to {} ({} were in the file already); {} removed from the database; \
+         {} partitions of reports dropped",
         summary.written,
         args.out.display(),
         summary.already_in_file,
-        summary.deleted
+        summary.deleted,
+        dropped
     );
     db.close().await;
     Ok(())

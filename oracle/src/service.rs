@@ -131,6 +131,8 @@ pub async fn run(
         MaintenanceConfig {
             partition_width_ms: config.records_partition_hours.saturating_mul(3_600_000),
             partitions_ahead: config.records_partitions_ahead,
+            report_partition_ids: config.reports_partition_ids,
+            report_partitions_ahead: config.reports_partitions_ahead,
             interval: Duration::from_secs(config.maintenance_interval_s),
             records_retention_ms: config
                 .records_retention_days

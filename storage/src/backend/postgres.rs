@@ -1,9 +1,9 @@
 //! PostgreSQL: `synchronous_commit = on` forced per connection so that a commit is durable before
 //! it returns; reports and records written with binary `COPY` (one statement per table whatever
 //! the batch size); report ids drawn under an advisory lock so that they become visible in
-//! arrival order even with several replicas; unique keys on (report chain, sequence) and hash so
-//! that stateless replicas can share one database (a lost race is a unique violation, judged
-//! again).
+//! arrival order even with several replicas; a unique key on (report chain, sequence) in
+//! `report_keys`, beside the partitions of `reports`, so that stateless replicas can share one
+//! database (a lost race is a unique violation, judged again).
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -87,11 +87,17 @@ const COPY_REPORTS: &str = "COPY reports (id, report_chain_id, hash, reporter_ke
      data_unit, sequence, period_start_ms, period_end_ms, record_count, payload, signature, \
      received_at_ms) FROM STDIN (FORMAT binary)";
 
+/// What must be unique across the partitions of `reports` (migration 0016): written first, so
+/// that a lost race (the same report chain and sequence from another replica, in any partition)
+/// fails on its primary key before the reports' bytes are sent.
+const COPY_REPORT_KEYS: &str = "COPY report_keys (report_chain_id, sequence, hash, data_unit, \
+     received_at_ms) FROM STDIN (FORMAT binary)";
+
 const COPY_RECORDS: &str = "COPY records (report_id, data_unit, role, timestamp_ms, operation, \
      custom_name, custom_value, latency_us, bytes, throughput_bps, object_size, success, \
      error_code, error_detail) FROM STDIN (FORMAT binary)";
 
-/// Writes a plan's reports and their records with one `COPY` per table.
+/// Writes a plan's reports, their keys and their records with one `COPY` per table.
 pub(crate) async fn insert_reports(
     conn: &mut PgConnection,
     reports: &[NewReport<'_>],
@@ -103,9 +109,17 @@ pub(crate) async fn insert_reports(
         .map(|r| r.verified.signed.payload.len() + 300)
         .sum();
     let mut report_rows = CopyRows::with_capacity(bytes);
+    let mut key_rows = CopyRows::with_capacity(reports.len() * 80);
     let mut record_rows = CopyRows::with_capacity(0);
     for (&id, new) in ids.iter().zip(reports) {
         let (v, r) = (new.verified, &new.verified.report);
+        key_rows
+            .row(5)
+            .int8(new.report_chain_id)
+            .int8(r.sequence as i64)
+            .bytea(&v.hash.0)
+            .int8(r.data_unit as i64)
+            .int8(received_at_ms);
         report_rows
             .row(13)
             .int8(id)
@@ -143,6 +157,7 @@ pub(crate) async fn insert_reports(
                 .bytea(rec.error_detail.as_bytes());
         }
     }
+    key_rows.send(conn, COPY_REPORT_KEYS).await?;
     report_rows.send(conn, COPY_REPORTS).await?;
     record_rows.send(conn, COPY_RECORDS).await
 }

@@ -81,7 +81,9 @@ pub struct ExportSummary {
     pub written: u64,
     /// Reports found in the file already (an interrupted run wrote them), not written again.
     pub already_in_file: u64,
-    /// Reports deleted from the database (with their records).
+    /// Reports removed from the database with their records: deleted (SQLite, and PostgreSQL's
+    /// default and pre-upgrade partitions), or marked exported and left to their partition's
+    /// drop (PostgreSQL).
     pub deleted: u64,
 }
 

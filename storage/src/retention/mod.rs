@@ -1,6 +1,7 @@
-//! What leaves the database, and when: the time partitions of `records` (PostgreSQL), the
-//! retention of raw records of epochs whose results are settled on chain, and the removal of
-//! signed reports once exported (docs/storage.md, "Partitions and retention").
+//! What leaves the database, and when: the time partitions of `records` and the id partitions of
+//! `reports` (PostgreSQL, `report_partitions.rs`), the retention of raw records of epochs whose
+//! results are settled on chain, and the removal of signed reports once exported
+//! (docs/storage.md, "Partitions and retention").
 //!
 //! Nothing here decides a policy: the caller (the oracle's maintenance loop, its
 //! `export-reports` command) passes how wide partitions are, how far ahead they are made, and
@@ -11,8 +12,10 @@
 //! against).
 
 mod export;
+mod report_partitions;
 
 pub use export::{ExportSummary, ExportedReport};
+pub use report_partitions::{ReportPartition, ReportPartitionsDropped, ReportPartitionsEnsured};
 
 use sla_protocol::aggregate::EpochConfig;
 use sqlx::{PgConnection, Row};
@@ -22,11 +25,11 @@ use crate::error::Result;
 use crate::reports::StoredReport;
 use crate::Database;
 
-/// The transaction-level advisory lock under which partitions of `records` are created or
-/// dropped, so that two processes doing it at once take turns (reads "SLA_PART").
+/// The transaction-level advisory lock under which partitions of `records` and `reports` are
+/// created or dropped, so that two processes doing it at once take turns (reads "SLA_PART").
 const PARTITIONS_LOCK: i64 = 0x534C_415F_5041_5254;
 
-/// How long creating or dropping a partition waits for its lock on `records`.
+/// How long creating or dropping a partition waits for its lock on `records` or `reports`.
 const LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '2s'";
 
 /// SQLSTATE `lock_not_available`: the lock timeout passed.
@@ -322,7 +325,8 @@ impl RetentionStore {
     /// Up to `limit` signed reports, by arrival id after `after_id`, that may be exported and
     /// removed: received before `before_ms`, whose period lies in settled epochs before
     /// `before_ms` (as in [`RetentionStore::drop_settled_records`]), counted by the aggregator,
-    /// and not the newest report of their report chain.
+    /// not the newest report of their report chain, and not exported already (on PostgreSQL an
+    /// exported report stays in its partition until the partition is dropped).
     pub async fn exportable_reports(
         &self,
         epochs: &EpochConfig,
@@ -336,7 +340,9 @@ impl RetentionStore {
             "SELECT r.id FROM reports r WHERE r.id > $1 AND r.id <= $2 AND r.received_at_ms < $3 \
              AND r.sequence < (SELECT MAX(x.sequence) FROM reports x \
                                WHERE x.report_chain_id = r.report_chain_id) \
-             AND r.id < (SELECT MAX(y.id) FROM reports y) AND {cond} ORDER BY r.id LIMIT $4"
+             AND r.id < (SELECT MAX(y.id) FROM reports y) AND NOT EXISTS (SELECT 1 FROM \
+             exported_reports e WHERE e.report_chain_id = r.report_chain_id \
+             AND e.sequence = r.sequence) AND {cond} ORDER BY r.id LIMIT $4"
         );
         let mut conn = self.db.backend().read().await?;
         let ids: Vec<i64> = on_conn!(conn.conn(), |c| {
@@ -354,18 +360,28 @@ impl RetentionStore {
         self.db.reports().by_ids(&ids).await
     }
 
-    /// Deletes the reports of `ids` and their records, in one transaction, keeping of each what
-    /// the group commit needs (table `exported_reports`: report chain, sequence, hash, data
-    /// unit, received time, `now_ms`), so that a resend is still answered as one. A report
-    /// chain's newest report is never deleted (it is skipped). Answers how many reports went.
+    /// Removes the reports of `ids` and their records, in one transaction, keeping of each what
+    /// the group commit needs (report chain, sequence, hash, data unit, received time, `now_ms`),
+    /// so that a resend is still answered as one. A report chain's newest report is never
+    /// removed (it is skipped). Answers how many reports went.
+    ///
+    /// SQLite deletes the reports and writes that into `exported_reports`. PostgreSQL marks them
+    /// exported in `report_keys` (`exported_reports` is a view of it) and leaves those in the
+    /// partitions the oracle made to the partition's drop
+    /// ([`RetentionStore::drop_exported_report_partitions`]: no dead rows, no vacuum); those in
+    /// `reports_default` and `reports_initial` (the rows from before partitioning, which would
+    /// otherwise wait for the whole pre-upgrade history to be exported) are deleted.
     pub async fn delete_reports(&self, ids: &[i64], now_ms: u64) -> Result<u64> {
-        let mut deleted = 0;
+        let mut removed = 0;
+        let now = now_ms.min(i64::MAX as u64) as i64;
         let mut tx = self.db.backend().begin_write().await?;
         for chunk in crate::backend::chunks(ids) {
             let list = placeholders(1, chunk.len());
             let deletable = format!(
                 "SELECT id FROM reports r WHERE id IN ({list}) AND r.sequence < \
-                 (SELECT MAX(x.sequence) FROM reports x WHERE x.report_chain_id = r.report_chain_id)"
+                 (SELECT MAX(x.sequence) FROM reports x WHERE x.report_chain_id = r.report_chain_id) \
+                 AND NOT EXISTS (SELECT 1 FROM exported_reports e WHERE \
+                 e.report_chain_id = r.report_chain_id AND e.sequence = r.sequence)"
             );
             let gone: Vec<i64> = on_conn!(tx.conn(), |c| {
                 let mut q = sqlx::query_scalar(&deletable);
@@ -377,19 +393,34 @@ impl RetentionStore {
             if gone.is_empty() {
                 continue;
             }
-            let now = now_ms.min(i64::MAX as u64) as i64;
-            let tombstones = format!(
-                "INSERT INTO exported_reports (report_chain_id, sequence, hash, data_unit, \
-                 received_at_ms, exported_at_ms) SELECT report_chain_id, sequence, hash, \
-                 data_unit, received_at_ms, $1 FROM reports WHERE id IN ({}) \
-                 ON CONFLICT (report_chain_id, sequence) DO NOTHING",
-                placeholders(2, gone.len())
-            );
             let list = placeholders(1, gone.len());
+            let (keep, reports) = match self.db.backend() {
+                Backend::Sqlite(_) => (
+                    format!(
+                        "INSERT INTO exported_reports (report_chain_id, sequence, hash, \
+                         data_unit, received_at_ms, exported_at_ms) SELECT report_chain_id, \
+                         sequence, hash, data_unit, received_at_ms, $1 FROM reports \
+                         WHERE id IN ({}) ON CONFLICT (report_chain_id, sequence) DO NOTHING",
+                        placeholders(2, gone.len())
+                    ),
+                    format!("DELETE FROM reports WHERE id IN ({list})"),
+                ),
+                Backend::Postgres(_) => (
+                    format!(
+                        "UPDATE report_keys k SET exported_at_ms = $1 FROM reports r \
+                         WHERE r.id IN ({}) AND k.report_chain_id = r.report_chain_id \
+                         AND k.sequence = r.sequence AND k.exported_at_ms IS NULL",
+                        placeholders(2, gone.len())
+                    ),
+                    format!(
+                        "DELETE FROM reports WHERE id IN ({list}) AND tableoid IN \
+                         (to_regclass('reports_default')::oid, to_regclass('reports_initial')::oid)"
+                    ),
+                ),
+            };
             let records = format!("DELETE FROM records WHERE report_id IN ({list})");
-            let reports = format!("DELETE FROM reports WHERE id IN ({list})");
             on_conn!(tx.conn(), |c| {
-                let mut q = sqlx::query(&tombstones).bind(now);
+                let mut q = sqlx::query(&keep).bind(now);
                 for id in &gone {
                     q = q.bind(*id);
                 }
@@ -403,11 +434,12 @@ impl RetentionStore {
                 for id in &gone {
                     q = q.bind(*id);
                 }
-                deleted += q.execute(&mut *c).await?.rows_affected();
+                q.execute(&mut *c).await?;
             });
+            removed += gone.len() as u64;
         }
         tx.commit().await?;
-        Ok(deleted)
+        Ok(removed)
     }
 
     /// The aggregator's cursor and the unsettled epochs before `before_ms`.

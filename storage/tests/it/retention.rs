@@ -16,33 +16,33 @@ use sla_protocol::{Operation, QosRecord, Report, ReportHash, Role, VerifiedRepor
 use sla_storage::testing::{self, Backend, DEPLOYMENT};
 use sla_storage::Database;
 
-const DAY: u64 = 86_400_000;
+pub(super) const DAY: u64 = 86_400_000;
 const EPOCH: u64 = 6 * 3_600_000;
 /// 2026-01-01T00:00:00Z.
-const DAY0: u64 = 1_767_225_600_000;
+pub(super) const DAY0: u64 = 1_767_225_600_000;
 
-fn epochs() -> EpochConfig {
+pub(super) fn epochs() -> EpochConfig {
     EpochConfig::new((DAY0 - 2 * DAY) / 1000, (EPOCH / 1000) as u32).unwrap()
 }
 
 /// The epoch of quarter `q` of day `d`.
-fn epoch(d: i64, q: u64) -> u64 {
+pub(super) fn epoch(d: i64, q: u64) -> u64 {
     (8 + 4 * d) as u64 + q
 }
 
-fn start_of(e: u64) -> u64 {
+pub(super) fn start_of(e: u64) -> u64 {
     epochs().bounds_ms(e).unwrap().0
 }
 
-struct Chain {
-    key: SigningKey,
-    data_unit: u64,
-    sequence: u64,
-    prev: ReportHash,
+pub(super) struct Chain {
+    pub(super) key: SigningKey,
+    pub(super) data_unit: u64,
+    pub(super) sequence: u64,
+    pub(super) prev: ReportHash,
 }
 
 impl Chain {
-    fn next(&mut self, e: u64) -> VerifiedReport {
+    pub(super) fn next(&mut self, e: u64) -> VerifiedReport {
         let start = start_of(e);
         self.sequence += 1;
         let report = Report {
@@ -68,7 +68,7 @@ impl Chain {
     }
 }
 
-async fn exec(db: &Database, sql: &str, binds: &[i64]) {
+pub(super) async fn exec(db: &Database, sql: &str, binds: &[i64]) {
     if let Some(pool) = testing::postgres_pool(db) {
         let mut q = sqlx::query(sql);
         for b in binds {
@@ -119,7 +119,7 @@ async fn rollup(db: &Database, data_unit: u64, epoch: u64, status: &str, on_chai
     }
 }
 
-async fn set_cursor(db: &Database, id: i64) {
+pub(super) async fn set_cursor(db: &Database, id: i64) {
     exec(
         db,
         "UPDATE aggregator_cursor SET last_report_id = $1 WHERE id = 1",
@@ -130,7 +130,7 @@ async fn set_cursor(db: &Database, id: i64) {
 
 /// Stores the reports described in the module's documentation and the roll-ups' states;
 /// answers every report acknowledged, and the chains (to report on).
-async fn populate(db: &Database) -> (Vec<VerifiedReport>, Vec<Chain>) {
+pub(super) async fn populate(db: &Database) -> (Vec<VerifiedReport>, Vec<Chain>) {
     let mut chains: Vec<Chain> = (1..=3u64)
         .map(|du| Chain {
             key: SigningKey::from_bytes(&[du as u8 + 70; 32]),
@@ -183,7 +183,7 @@ async fn populate(db: &Database) -> (Vec<VerifiedReport>, Vec<Chain>) {
     (all, chains)
 }
 
-async fn ingest_all(db: &Database, batch: &[VerifiedReport]) {
+pub(super) async fn ingest_all(db: &Database, batch: &[VerifiedReport]) {
     let outcomes = testing::ingest(db, batch, testing::clock_now())
         .await
         .unwrap();
@@ -195,7 +195,7 @@ async fn ingest_all(db: &Database, batch: &[VerifiedReport]) {
     }
 }
 
-async fn count(db: &Database, sql: &str) -> i64 {
+pub(super) async fn count(db: &Database, sql: &str) -> i64 {
     if let Some(pool) = testing::postgres_pool(db) {
         sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
     } else {
@@ -565,6 +565,6 @@ async fn exported_reports_are_complete_verifiable_and_then_dropped() {
     }
 }
 
-fn sla_runtime_now() -> u64 {
+pub(super) fn sla_runtime_now() -> u64 {
     testing::clock_now().now_ms
 }

@@ -1,5 +1,5 @@
-//! The maintenance round over roll-ups the aggregator really wrote: partitions made ahead on
-//! PostgreSQL, and raw records removed only for epochs whose results are submitted and mirrored
+//! The maintenance round over roll-ups the aggregator really wrote: partitions of `records` and
+//! `reports` made ahead on PostgreSQL, and raw records removed only for epochs whose results are submitted and mirrored
 //! from the chain.
 
 use std::time::Duration;
@@ -61,6 +61,8 @@ async fn maintenance_removes_records_of_settled_epochs_only() {
             MaintenanceConfig {
                 partition_width_ms: DAY,
                 partitions_ahead: 2,
+                report_partition_ids: 1_000,
+                report_partitions_ahead: 1,
                 interval: Duration::from_secs(3600),
                 records_retention_ms: Some(0),
                 epochs: Fixture::epoch_config(),
@@ -74,9 +76,20 @@ async fn maintenance_removes_records_of_settled_epochs_only() {
                 round.partitions_created + round.partitions_skipped == 3,
                 "{round:?}"
             );
+            // The next id's range from that id on (the reports ingested above stay in the
+            // default partition) and one after it.
+            assert_eq!(round.report_partitions_created, 2, "{round:?}");
         } else {
             assert_eq!(round.partitions_created, 0);
+            assert_eq!(round.report_partitions_created, 0);
         }
+        // Nothing was exported: only the partition of the rows from before partitioning goes,
+        // which a new database has none of.
+        assert_eq!(
+            round.report_partitions_dropped,
+            usize::from(pg),
+            "{round:?}"
+        );
         assert_eq!((round.partitions_dropped, round.rows_deleted), (0, 0));
 
         // The first epoch submitted but its result not mirrored yet: still nothing.
@@ -124,5 +137,12 @@ async fn maintenance_removes_records_of_settled_epochs_only() {
         // Again: nothing more.
         let round = maintenance.round(now_ms()).await.unwrap();
         assert_eq!((round.partitions_created, round.rows_deleted), (0, 0));
+        assert_eq!(
+            (
+                round.report_partitions_created,
+                round.report_partitions_dropped
+            ),
+            (0, 0)
+        );
     }
 }
