@@ -20,6 +20,8 @@
 #   DATA_UNITS=10000 PROVIDERS=100 CONSUMERS=1000 HOURS=2 scripts/simulate-scale.sh   # quick
 #   PHASES="ingest plan submit" HTTP_HOURS=1 scripts/simulate-scale.sh
 #   KEEP_DB=1 ...   # leave the database for inspection (default: dropped at the end)
+#   SKIP_CLOSE=1 ...  # count every hour, close no epoch (the plan phase is then skipped)
+#   ANVIL_BIN=/path/to/anvil  # for the submit phase, if contracts/scripts/setup.sh was not run
 #
 # Figures go to target/bench/scale-<UTC time>.jsonl, one JSON line per phase and hour; a summary
 # is printed at the end.
@@ -88,7 +90,7 @@ if has ingest || has plan; then
     echo "{\"phase\":\"ingest-api\",\"server_peak_rss_kb\":$rss_kb}" | tee -a "$RESULTS"
     kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=""
   fi
-  if has plan; then
+  if has plan && [ -z "${SKIP_CLOSE:-}" ]; then
     "$BIN_DIR/sla-scale-sim" plan --database-url "$DB_URL" --max-batch "$MAX_BATCH" | tee -a "$RESULTS"
   fi
 fi

@@ -19,6 +19,7 @@ mod population;
 mod reports;
 mod run;
 mod seed;
+mod stats;
 
 #[path = "../../http1.rs"]
 mod http1;
@@ -87,6 +88,7 @@ async fn main() -> anyhow::Result<()> {
             let db = sla_storage::Database::connect(&args.database_url).await?;
             let started = std::time::Instant::now();
             let rows = seed::seed_mirror(&db, &args.population()).await?;
+            stats::analyze(&db, &["allocations", "reporter_keys"]).await?;
             println!(
                 "{}",
                 serde_json::json!({

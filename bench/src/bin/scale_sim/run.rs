@@ -1,7 +1,7 @@
 //! The simulation's hours: sign (not timed), feed (timed), count and close the hour's epoch in
 //! the aggregator process, measure the database; one JSON line per hour.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use serde_json::json;
@@ -51,6 +51,7 @@ pub(crate) async fn run(args: RunArgs) -> anyhow::Result<()> {
     let grace_ms = (args.hours + 4) * HOUR_MS;
     let mut aggregator = AggregatorProcess::spawn(&args.population.database_url, grace_ms)?;
     let mut chains = Chains::new(population, start_ms, args.records);
+    let analyzer = super::stats::analyze_in_background(db.clone(), Duration::from_secs(30));
     let (mut reports_fed, mut records_fed) = (0u64, 0u64);
     for hour in 0..args.hours {
         let t = Instant::now();
@@ -71,9 +72,15 @@ pub(crate) async fn run(args: RunArgs) -> anyhow::Result<()> {
         let (_, end_ms) = epochs
             .bounds_ms(epoch)
             .ok_or_else(|| anyhow::anyhow!("epoch out of range"))?;
+        let analyze_s = super::stats::analyze(
+            &db,
+            &["reports", "report_chains", "epoch_rollups", "records"],
+        )
+        .await?;
         // Counting the hour's reports (the epoch is not yet closed at this time)...
         let count = aggregator.run(end_ms + grace_ms - 1).await?;
         // ...then closing it: verdicts with the rolling windows.
+        super::stats::analyze(&db, &["epoch_rollups"]).await?;
         let close = if args.skip_close {
             json!({ "skipped": true, "seconds": 0.0, "peak_rss_kb": 0, "rss_after_kb": 0 })
         } else {
@@ -94,6 +101,7 @@ pub(crate) async fn run(args: RunArgs) -> anyhow::Result<()> {
             "ingest_path": path,
             "ingest_s": ingest_s,
             "ingest_reports_per_s": n as f64 / ingest_s,
+            "analyze_s": analyze_s,
             "aggregator_count": count,
             "aggregator_close": close,
             "reports_total": reports_fed,
@@ -111,6 +119,7 @@ pub(crate) async fn run(args: RunArgs) -> anyhow::Result<()> {
             close["peak_rss_kb"].as_u64().unwrap_or(0).max(count["peak_rss_kb"].as_u64().unwrap_or(0)) / 1024,
         );
     }
+    analyzer.abort();
     aggregator.stop().await?;
     db.close().await;
     Ok(())
