@@ -20,12 +20,12 @@
 
 pub mod api;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use alloy::primitives::{Address, B256};
 use anyhow::{bail, Context};
 use serde::Serialize;
-use sla_contracts::applied::{submitted_results, AppliedResult};
+use sla_contracts::applied::{applied_results_of, AppliedResult};
 use sla_protocol::acceptance::{check_key, Rejection};
 use sla_protocol::aggregate::{
     evaluate, AggregationContext, EpochAccumulator, EpochConfig, EpochResult, EpochSummary,
@@ -481,22 +481,16 @@ async fn applied_results(
     chain: &Chain,
     data_unit: u64,
 ) -> anyhow::Result<BTreeMap<u64, AppliedResult>> {
-    let provider = chain.contract.provider();
-    let submitted = submitted_results(
-        provider,
+    let applied = applied_results_of(
+        chain.contract.provider(),
         chain.deployment.contract,
         chain.deployment.deploy_block,
         chain.block(),
-        Some(data_unit),
-        &mut HashSet::new(),
+        data_unit,
     )
     .await
     .context("reading the submitted result batches")?;
-    Ok(submitted
-        .into_iter()
-        .filter(|s| s.was_applied)
-        .map(|s| (s.applied.epoch, s.applied))
-        .collect())
+    Ok(applied.into_iter().map(|a| (a.epoch, a)).collect())
 }
 
 /// The fields of `expected` that differ on chain, with the contract's field names.

@@ -3,12 +3,10 @@
 //! in the result transaction (that would cost a storage write per violating result); anyone may
 //! claim them, and the credit always goes to the allocation's consumer.
 
-use std::collections::HashSet;
-
 use alloy::primitives::U256;
 use anyhow::{bail, Context};
 use serde_json::json;
-use sla_contracts::applied::submitted_results;
+use sla_contracts::applied::applied_results_of;
 use sla_contracts::{ISlaOracle, SlaOracle};
 
 use crate::chain::units::format_wei;
@@ -67,22 +65,21 @@ pub(super) async fn claim(chain: &Chain, data_unit: u64, epochs: &[u64]) -> anyh
 /// The epochs of `data_unit` whose applied result left a penalty in escrow.
 async fn owed_epochs(chain: &Chain, data_unit: u64) -> anyhow::Result<Vec<u64>> {
     let c = &chain.contract;
-    let submitted = submitted_results(
+    let applied = applied_results_of(
         c.provider(),
         chain.deployment.contract,
         chain.deployment.deploy_block,
         chain.block(),
-        Some(data_unit),
-        &mut HashSet::new(),
+        data_unit,
     )
     .await
     .context("reading the submitted result batches")?;
     let mut epochs = Vec::new();
-    for s in submitted.iter().filter(|s| s.was_applied) {
-        if s.applied.result.violations == 0 {
+    for a in applied {
+        if a.result.violations == 0 {
             continue;
         }
-        let epoch = s.applied.epoch;
+        let epoch = a.epoch;
         let state = chain.view("resultOf", c.resultOf(data_unit, epoch)).await?;
         if state.penaltyOwed > U256::ZERO {
             epochs.push(epoch);

@@ -184,6 +184,31 @@ pub async fn submitted_results<P: Provider>(
     Ok(out)
 }
 
+/// The results of `data_unit` applied since the deployment block `deploy_block`, up to
+/// `to_block` (the latest when `None`), in chain order: one per epoch that has one.
+pub async fn applied_results_of<P: Provider>(
+    provider: &P,
+    contract: Address,
+    deploy_block: u64,
+    to_block: Option<u64>,
+    data_unit: u64,
+) -> Result<Vec<AppliedResult>, ReadError> {
+    let submitted = submitted_results(
+        provider,
+        contract,
+        deploy_block,
+        to_block,
+        Some(data_unit),
+        &mut HashSet::new(),
+    )
+    .await?;
+    Ok(submitted
+        .into_iter()
+        .filter(|s| s.was_applied)
+        .map(|s| s.applied)
+        .collect())
+}
+
 /// The batch a `ResultsSubmitted` event of transaction `tx_hash` names, read from its input.
 pub async fn batch_of<P: Provider>(
     provider: &P,
