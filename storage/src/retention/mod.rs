@@ -540,26 +540,40 @@ async fn drop_partition(pool: &sqlx::PgPool, p: &RecordPartition, cursor: i64) -
 
 /// The range partitions of `records` (not the default one), by start.
 async fn record_partitions(conn: &mut PgConnection) -> Result<Vec<RecordPartition>> {
+    Ok(range_partitions(conn, "records")
+        .await?
+        .into_iter()
+        .map(|(name, from_ms, to_ms)| RecordPartition {
+            name,
+            from_ms,
+            to_ms,
+        })
+        .collect())
+}
+
+/// The range partitions of `parent` (not its default one) as `(name, from, to)`, by `from`:
+/// read from `pg_inherits`, bounds from `pg_get_expr(relpartbound)`.
+async fn range_partitions(
+    conn: &mut PgConnection,
+    parent: &str,
+) -> Result<Vec<(String, i64, i64)>> {
     let rows = sqlx::query(
         "SELECT c.relname::text AS name, pg_get_expr(c.relpartbound, c.oid) AS bound \
          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
-         WHERE i.inhparent = 'records'::regclass",
+         WHERE i.inhparent = $1::regclass",
     )
+    .bind(parent)
     .fetch_all(&mut *conn)
     .await?;
     let mut out = Vec::new();
     for row in rows {
         let name: String = row.try_get("name")?;
         let bound: String = row.try_get("bound")?;
-        if let Some((from_ms, to_ms)) = parse_range_bound(&bound) {
-            out.push(RecordPartition {
-                name,
-                from_ms,
-                to_ms,
-            });
+        if let Some((from, to)) = parse_range_bound(&bound) {
+            out.push((name, from, to));
         }
     }
-    out.sort_by_key(|p| p.from_ms);
+    out.sort_by_key(|(_, from, _)| *from);
     Ok(out)
 }
 

@@ -7,9 +7,9 @@
 //! by count, not by the clock. Nothing here needs the time a range spans: which reports may go
 //! is decided by the export (settled epochs, the audit horizon), and a partition only follows.
 
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool};
 
-use super::{parse_range_bound, RetentionStore, LOCK_NOT_AVAILABLE, LOCK_TIMEOUT, PARTITIONS_LOCK};
+use super::{range_partitions, RetentionStore, LOCK_NOT_AVAILABLE, LOCK_TIMEOUT, PARTITIONS_LOCK};
 use crate::backend::Backend;
 use crate::error::Result;
 
@@ -252,25 +252,13 @@ async fn drop_partition(pool: &PgPool, p: &ReportPartition, heads: &[i64]) -> Re
 
 /// The range partitions of `reports` (not the default one), by first id.
 async fn report_partitions(conn: &mut PgConnection) -> Result<Vec<ReportPartition>> {
-    let rows = sqlx::query(
-        "SELECT c.relname::text AS name, pg_get_expr(c.relpartbound, c.oid) AS bound \
-         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
-         WHERE i.inhparent = 'reports'::regclass",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut out = Vec::new();
-    for row in rows {
-        let name: String = row.try_get("name")?;
-        let bound: String = row.try_get("bound")?;
-        if let Some((from_id, to_id)) = parse_range_bound(&bound) {
-            out.push(ReportPartition {
-                name,
-                from_id,
-                to_id,
-            });
-        }
-    }
-    out.sort_by_key(|p| p.from_id);
-    Ok(out)
+    Ok(range_partitions(conn, "reports")
+        .await?
+        .into_iter()
+        .map(|(name, from_id, to_id)| ReportPartition {
+            name,
+            from_id,
+            to_id,
+        })
+        .collect())
 }
