@@ -69,6 +69,7 @@ contract SlaOracle is Allocations, ResultLedger, ReporterKeys, OracleSet {
             first := shr(192, calldataload(packedResults.offset))
             last := shr(192, calldataload(add(packedResults.offset, sub(size, _RECORD_SIZE))))
         }
+        if (!_isTopLevelCall()) emit ResultsRelayed(resultsHash, packedResults);
         emit ResultsSubmitted(
             epoch, version, resultsHash, applied, size / _RECORD_SIZE - applied, msg.sender, first, last
         );
@@ -108,6 +109,14 @@ contract SlaOracle is Allocations, ResultLedger, ReporterKeys, OracleSet {
         }
         uint256 deadline = end + _SUBMISSION_WINDOW;
         if (deadline < block.timestamp) revert EpochStale(epoch, deadline, block.timestamp);
+    }
+
+    /// @dev True iff this call is the transaction's top-level call, whose input readers take the records from:
+    /// only then can the caller be the origin and have no code (an account without code makes no call but its
+    /// transaction's). A contract, or an origin with delegated code (EIP-7702), may call from code, so the
+    /// transaction's input need not be this call. `tx.origin` is warm, so the code check costs 100 gas.
+    function _isTopLevelCall() private view returns (bool) {
+        return msg.sender == tx.origin && tx.origin.code.length == 0;
     }
 
     /// @dev The provider whose consecutive results the loop is applying, carried in memory.

@@ -3,7 +3,10 @@
 //! argument of the `submitResults` call whose transaction emitted `ResultsSubmitted` (whose
 //! `resultsHash` is their keccak256), and a result was applied iff no result of its
 //! (data unit, epoch) was applied before it, in chain order (the contract's per-epoch bitmap);
-//! the others were skipped. docs/contracts.md, "Reading results".
+//! the others were skipped. When that call was not the transaction's own (a relay through a
+//! contract or a delegated account), the transaction's input need not hold it and the contract
+//! repeats the records in `ResultsRelayed`, the log just before. docs/contracts.md, "Reading
+//! results".
 
 use std::collections::HashSet;
 
@@ -51,8 +54,8 @@ pub struct SubmittedBatch {
 /// Why a transaction's input is not a readable result batch.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SubmissionError {
-    /// The input does not call `submitResults` (e.g. the batch went through another contract,
-    /// whose call's input only a tracing node can give).
+    /// The input does not call `submitResults` (a relayed batch comes with `ResultsRelayed`,
+    /// so this is a transaction that is not the batch the event names).
     #[error("the transaction input does not call submitResults (selector {0})")]
     NotSubmitResults(String),
     /// The arguments do not decode.
@@ -91,6 +94,29 @@ pub fn decode_submission(input: &[u8]) -> Result<SubmittedBatch, SubmissionError
     })
 }
 
+/// The batch a `ResultsRelayed` log carries, if it is the one `event` names: the log just before
+/// a relayed batch's `ResultsSubmitted`, in the same transaction.
+pub fn relayed_batch(
+    relayed: &SlaOracle::ResultsRelayed,
+    event: &SlaOracle::ResultsSubmitted,
+) -> Result<SubmittedBatch, SubmissionError> {
+    let packed = &relayed.packedResults;
+    let found = keccak256(packed);
+    if found != event.resultsHash || relayed.resultsHash != event.resultsHash {
+        return Err(SubmissionError::HashMismatch {
+            expected: event.resultsHash,
+            found,
+        });
+    }
+    let results = sla_protocol::aggregate::unpack_results(packed)
+        .map_err(|_| SubmissionError::Length(packed.len()))?;
+    Ok(SubmittedBatch {
+        epoch: event.epoch,
+        results_hash: found,
+        results,
+    })
+}
+
 /// Decodes a batch and checks it is the one a `ResultsSubmitted` event names.
 pub fn decode_submitted(
     input: &[u8],
@@ -123,8 +149,9 @@ pub struct SubmittedResult {
 /// `None`), in chain order, each marked applied or skipped; only those of data unit `only` when
 /// given. `seen` holds the (data unit, epoch) pairs applied before `from_block` (empty when
 /// reading from the deployment block) and gains those applied in the range. One `eth_getLogs`
-/// per 10,000 blocks and one `eth_getTransactionByHash` per batch read; with `only`, a batch is
-/// read only if its event's id range holds the data unit (records ascend, so the range is exact).
+/// per 10,000 blocks and one `eth_getTransactionByHash` per batch read (none for a relayed batch,
+/// whose records its `ResultsRelayed` carries); with `only`, a batch is read only if its event's
+/// id range holds the data unit (records ascend, so the range is exact).
 pub async fn submitted_results<P: Provider>(
     provider: &P,
     contract: Address,
@@ -143,10 +170,15 @@ pub async fn submitted_results<P: Provider>(
         let to = from.saturating_add(LOG_CHUNK - 1).min(latest);
         let filter = Filter::new()
             .address(contract)
-            .event_signature(SlaOracle::ResultsSubmitted::SIGNATURE_HASH)
+            .event_signature(vec![
+                SlaOracle::ResultsSubmitted::SIGNATURE_HASH,
+                SlaOracle::ResultsRelayed::SIGNATURE_HASH,
+            ])
             .from_block(from)
             .to_block(to);
         let logs = provider.get_logs(&filter).await?;
+        // A relayed batch's records, held until the `ResultsSubmitted` that follows them.
+        let mut relayed: Option<(B256, SlaOracle::ResultsRelayed)> = None;
         for log in logs {
             let (Some(tx_hash), Some(block_number)) = (log.transaction_hash, log.block_number)
             else {
@@ -154,15 +186,31 @@ pub async fn submitted_results<P: Provider>(
                     "a log without its transaction or block",
                 ));
             };
+            if log.topic0() == Some(&SlaOracle::ResultsRelayed::SIGNATURE_HASH) {
+                let records = log
+                    .log_decode::<SlaOracle::ResultsRelayed>()
+                    .map_err(|e| ReadError::Decode(e.to_string()))?
+                    .inner
+                    .data;
+                relayed = Some((tx_hash, records));
+                continue;
+            }
             let event = log
                 .log_decode::<SlaOracle::ResultsSubmitted>()
                 .map_err(|e| ReadError::Decode(e.to_string()))?
                 .inner
                 .data;
+            let carried = relayed
+                .take()
+                .filter(|(tx, r)| *tx == tx_hash && r.resultsHash == event.resultsHash);
             if only.is_some_and(|d| d < event.firstDataUnitId || d > event.lastDataUnitId) {
                 continue;
             }
-            let batch = batch_of(provider, tx_hash, &event).await?;
+            let batch = match carried {
+                Some((_, records)) => relayed_batch(&records, &event)
+                    .map_err(|source| ReadError::Batch { tx_hash, source })?,
+                None => batch_of(provider, tx_hash, &event).await?,
+            };
             for result in batch.results {
                 if only.is_some_and(|d| d != result.data_unit_id) {
                     continue;
@@ -235,7 +283,7 @@ pub enum ReadError {
     #[error("incomplete answer from the node: {0}")]
     Incomplete(&'static str),
     /// A log does not decode.
-    #[error("a ResultsSubmitted log does not decode: {0}")]
+    #[error("a ResultsSubmitted or ResultsRelayed log does not decode: {0}")]
     Decode(String),
     /// A transaction's input is not the batch its event names.
     #[error("transaction {tx_hash}: {source}")]

@@ -8,8 +8,9 @@ pragma solidity ^0.8.28;
 /// provider's bounded reputation and, when it reports a violation, moves a penalty from the provider's bond
 /// into escrow, from which {claimPenalties} credits the consumer's withdrawable balance (pull payment).
 /// @dev Every state change emits an event that carries what an auditor needs to rebuild the state from the
-/// logs and the calldata of {submitResults} (whose results are not repeated in events, to save gas). Units: times are unix seconds, latencies microseconds, speeds bytes/second, ratios basis
-/// points (1/10000), amounts wei. Epoch `e` covers `[genesisTime + e * epochLength, genesisTime + (e + 1) *
+/// logs and the calldata of {submitResults} (whose results are not repeated in events, to save gas, unless the
+/// call was relayed: {ResultsRelayed}). Units: times are unix seconds, latencies microseconds, speeds
+/// bytes/second, ratios basis points (1/10000), amounts wei. Epoch `e` covers `[genesisTime + e * epochLength, genesisTime + (e + 1) *
 /// epochLength)`. See docs/contracts.md for the rules in prose.
 interface ISlaOracle {
     /*//////////////////////////////////////////////////////////////
@@ -217,9 +218,16 @@ interface ISlaOracle {
     /// @notice Emitted when the admin sets the oracle signer set; signatures of older versions become invalid.
     event OracleConfigSet(uint64 indexed configVersion, address[] signers, uint8 quorum);
 
+    /// @notice Emitted just before {ResultsSubmitted} when the batch did not arrive as the transaction's own
+    /// top-level call from an account without code (it came through a contract, a multicall or an EIP-7702
+    /// delegated account): the transaction's input then need not hold `packedResults`, so this event does.
+    /// A submitter that calls directly, as the oracle does, never pays for it.
+    event ResultsRelayed(bytes32 indexed resultsHash, bytes packedResults);
+
     /// @notice Emitted once per accepted batch, last. The results themselves are in the transaction's calldata
-    /// (`packedResults`, whose hash this is): a result is applied iff its (data unit, epoch) had no applied
-    /// result before it, in chain order; the others are skipped.
+    /// (`packedResults`, whose hash this is) or, for a relayed call, in the {ResultsRelayed} just before: a
+    /// result is applied iff its (data unit, epoch) had no applied result before it, in chain order; the others
+    /// are skipped.
     /// @param resultsHash `keccak256(packedResults)`, the hash the signers signed.
     /// @param applied Number of results applied; `skipped` = number skipped as already applied.
     /// @param firstDataUnitId / lastDataUnitId The ids of the first and last record: every record's id lies in

@@ -48,7 +48,7 @@ contract ResultsTest is Fixture {
         vm.expectEmit(address(oracle));
         emit ISlaOracle.ReputationUpdated(provider, 5000, 5625);
         vm.expectEmit(address(oracle));
-        emit ISlaOracle.ResultsSubmitted(0, 1, keccak256(_pack(results)), 1, 0, address(this), id, id);
+        emit ISlaOracle.ResultsSubmitted(0, 1, keccak256(_pack(results)), 1, 0, submitter, id, id);
         _submit(0, results);
         assertEq(oracle.reputationOf(provider), 5625, "(5000 * 7 + 10000) / 8");
         (bool applied, uint256 owed) = oracle.resultOf(id, 0);
@@ -103,6 +103,57 @@ contract ResultsTest is Fixture {
         }
     }
 
+    /// @dev A batch relayed through a contract (here: this test contract) is not the transaction's input, so the
+    /// contract repeats its records in `ResultsRelayed`, just before `ResultsSubmitted`.
+    function test_SubmitResults_RelayedCallCarriesTheRecordsInAnEvent() public {
+        uint64 second = _activeAllocation(consumer, provider);
+        vm.warp(_epochEnd(1));
+        bytes memory packed = _pack(_pair(_distinct(id, 1), _distinct(second, 2)));
+        bytes[] memory sigs = _sign(1, packed);
+        vm.recordLogs();
+        oracle.submitResults(1, packed, sigs);
+        _assertRelayed(vm.getRecordedLogs(), packed);
+    }
+
+    /// @dev An origin with delegated code (EIP-7702) may call from that code while its transaction's input is
+    /// anything: its calls are relays too, even though `msg.sender == tx.origin`.
+    function test_SubmitResults_OriginWithDelegatedCodeCarriesTheRecords() public {
+        vm.warp(_epochEnd(1));
+        bytes memory packed = _pack(_one(_result(id, 0, 0)));
+        bytes[] memory sigs = _sign(1, packed);
+        vm.etch(stranger, abi.encodePacked(hex"ef0100", address(oracle))); // a delegation designator
+        vm.recordLogs();
+        vm.prank(stranger, stranger);
+        oracle.submitResults(1, packed, sigs);
+        _assertRelayed(vm.getRecordedLogs(), packed);
+    }
+
+    /// @dev The transaction's own call from a code-less account: the records are its input, no event repeats
+    /// them.
+    function test_SubmitResults_TopLevelCallEmitsNoRecords() public {
+        vm.warp(_epochEnd(1));
+        vm.recordLogs();
+        _submit(1, _one(_result(id, 1, 0)));
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) {
+            assertTrue(logs[i].topics[0] != ISlaOracle.ResultsRelayed.selector, "no ResultsRelayed");
+        }
+        assertEq(logs[logs.length - 1].topics[0], ISlaOracle.ResultsSubmitted.selector, "the batch event");
+    }
+
+    function _assertRelayed(Vm.Log[] memory logs, bytes memory packed) internal pure {
+        assertGe(logs.length, 2, "two events at least");
+        Vm.Log memory relayed = logs[logs.length - 2];
+        assertEq(
+            relayed.topics[0], ISlaOracle.ResultsRelayed.selector, "ResultsRelayed just before the batch"
+        );
+        assertEq(relayed.topics[1], keccak256(packed), "indexed by the results hash");
+        assertEq(abi.decode(relayed.data, (bytes)), packed, "the packed records, byte for byte");
+        assertEq(
+            logs[logs.length - 1].topics[0], ISlaOracle.ResultsSubmitted.selector, "the batch event last"
+        );
+    }
+
     /// @dev `ResultsSubmitted` names the ids of the batch's first and last records: every record lies in
     /// between, so a reader after one data unit fetches only the batches whose range holds it. Skipped records
     /// count too (the range is of the records, not of what applied).
@@ -143,12 +194,12 @@ contract ResultsTest is Fixture {
         Vm.Log memory batch = logs[logs.length - 1];
         assertEq(batch.topics[0], ISlaOracle.ResultsSubmitted.selector, "batch event last");
         assertEq(batch.data.length, 6 * 32, "six data words");
-        (bytes32 h, uint256 a, uint256 s, address submitter, uint64 first, uint64 last) =
+        (bytes32 h, uint256 a, uint256 s, address sender, uint64 first, uint64 last) =
             abi.decode(batch.data, (bytes32, uint256, uint256, address, uint64, uint64));
         assertEq(h, hash, "resultsHash");
         assertEq(a, applied, "applied");
         assertEq(s, skipped, "skipped");
-        assertEq(submitter, address(this), "submitter");
+        assertEq(sender, submitter, "submitter");
         assertEq(first, firstId, "firstDataUnitId");
         assertEq(last, lastId, "lastDataUnitId");
     }

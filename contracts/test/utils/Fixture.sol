@@ -31,12 +31,15 @@ abstract contract Fixture is Test {
     address internal provider;
     address internal consumer;
     address internal stranger;
+    /// @dev Sends {_submit}'s batches.
+    address internal submitter;
 
     function setUp() public virtual {
         admin = makeAddr("admin");
         provider = makeAddr("provider");
         consumer = makeAddr("consumer");
         stranger = makeAddr("stranger");
+        submitter = makeAddr("submitter");
         oracleSigner = vm.addr(ORACLE_PK);
         vm.warp(GENESIS);
         oracle = _deploy(_config(), _single(oracleSigner), 1);
@@ -198,10 +201,13 @@ abstract contract Fixture is Test {
         return _signAll(pks, epoch, packed);
     }
 
-    /// @dev Packs, signs (quorum 1) and submits `results`.
+    /// @dev Packs, signs (quorum 1) and submits `results` as the oracle does: as the transaction's own call from
+    /// a code-less account (`submitter`), so no `ResultsRelayed` repeats them.
     function _submit(uint64 epoch, ISlaOracle.EpochResult[] memory results) internal {
         bytes memory packed = _pack(results);
-        oracle.submitResults(epoch, packed, _sign(epoch, packed));
+        bytes[] memory sigs = _sign(epoch, packed);
+        vm.prank(submitter, submitter);
+        oracle.submitResults(epoch, packed, sigs);
     }
 
     function _ref(uint64 dataUnitId, uint64 epoch) internal pure returns (ISlaOracle.ResultRef memory) {

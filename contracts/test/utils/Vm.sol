@@ -15,10 +15,12 @@ interface Vm {
     function roll(uint256 newHeight) external;
     function deal(address account, uint256 newBalance) external;
     function prank(address msgSender) external;
+    function prank(address msgSender, address txOrigin) external;
     function startPrank(address msgSender) external;
     function stopPrank() external;
     function cool(address target) external;
     function label(address account, string calldata newLabel) external;
+    function etch(address target, bytes calldata newRuntimeBytecode) external;
     function store(address target, bytes32 slot, bytes32 value) external;
     function load(address target, bytes32 slot) external view returns (bytes32 data);
 

@@ -408,6 +408,8 @@ async fn apply_log(
             })
             .await?;
         }
+        // Its records were moved into the `ResultsSubmitted` that follows (`batch.rs`).
+        ChainEvent::ResultsRelayed { .. } => {}
         ChainEvent::Paused { account } => m.insert_pause(true, account, &origin).await?,
         ChainEvent::Unpaused { account } => m.insert_pause(false, account, &origin).await?,
         ChainEvent::RoleGranted {

@@ -1,13 +1,16 @@
-//! The records of each `ResultsSubmitted` batch, read from its transaction's input: the contract
-//! emits no event per result (see `sla_contracts::applied`), so the indexer fetches the
-//! `submitResults` call of every batch (one `eth_getTransactionByHash` each) and checks that its
-//! `packedResults` hash to the event's `resultsHash`.
+//! The records of each `ResultsSubmitted` batch: the contract emits no event per result (see
+//! `sla_contracts::applied`). A batch sent as its transaction's own call has its records in the
+//! transaction's input: the indexer fetches the `submitResults` call (one
+//! `eth_getTransactionByHash` each). A relayed batch (through a contract or a delegated account)
+//! has them in the `ResultsRelayed` log just before its `ResultsSubmitted`. Either way their
+//! keccak256 must be the event's `resultsHash`.
 
 use alloy::consensus::Transaction as _;
-use alloy::primitives::B256;
+use alloy::primitives::{keccak256, B256};
 use alloy::providers::Provider;
 use futures::{StreamExt, TryStreamExt};
 use sla_contracts::applied::decode_submission;
+use sla_protocol::aggregate::{unpack_results, EpochResult};
 
 use super::error::IndexerError;
 use super::events::{ChainEvent, ChainLog};
@@ -20,22 +23,37 @@ pub(super) async fn fill_results<P: Provider>(
     provider: &P,
     logs: &mut [ChainLog],
 ) -> Result<(), IndexerError> {
-    let wanted: Vec<usize> = logs
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| matches!(l.event, ChainEvent::ResultsSubmitted { .. }))
-        .map(|(i, _)| i)
-        .collect();
-    let fetched: Vec<(usize, Vec<sla_protocol::aggregate::EpochResult>)> =
-        futures::stream::iter(wanted)
-            .map(|i| {
-                let log = &logs[i];
-                async move { read_batch(provider, log).await.map(|r| (i, r)) }
-            })
-            .buffered(CONCURRENCY)
-            .try_collect()
-            .await?;
-    for (i, batch) in fetched {
+    let mut from_input = Vec::new();
+    let mut from_relay = Vec::new();
+    for (i, log) in logs.iter().enumerate() {
+        let ChainEvent::ResultsSubmitted { results_hash, .. } = &log.event else {
+            continue;
+        };
+        let relayed = i
+            .checked_sub(1)
+            .map(|p| &logs[p])
+            .filter(|prev| prev.tx_hash == log.tx_hash)
+            .and_then(|prev| match &prev.event {
+                ChainEvent::ResultsRelayed {
+                    results_hash: h,
+                    packed_results,
+                } if h == results_hash => Some(packed_results),
+                _ => None,
+            });
+        match relayed {
+            Some(packed) => from_relay.push((i, relayed_records(log, packed)?)),
+            None => from_input.push(i),
+        }
+    }
+    let fetched: Vec<(usize, Vec<EpochResult>)> = futures::stream::iter(from_input)
+        .map(|i| {
+            let log = &logs[i];
+            async move { read_batch(provider, log).await.map(|r| (i, r)) }
+        })
+        .buffered(CONCURRENCY)
+        .try_collect()
+        .await?;
+    for (i, batch) in fetched.into_iter().chain(from_relay) {
         if let ChainEvent::ResultsSubmitted { results, .. } = &mut logs[i].event {
             *results = batch;
         }
@@ -43,10 +61,45 @@ pub(super) async fn fill_results<P: Provider>(
     Ok(())
 }
 
+fn decode_error(log: &ChainLog, reason: String) -> IndexerError {
+    IndexerError::Decode {
+        block: log.block_number,
+        log_index: log.log_index,
+        reason,
+    }
+}
+
+/// The records of a relayed batch, checked against its `ResultsSubmitted`.
+fn relayed_records(log: &ChainLog, packed: &[u8]) -> Result<Vec<EpochResult>, IndexerError> {
+    let ChainEvent::ResultsSubmitted { results_hash, .. } = &log.event else {
+        unreachable!("only batches are read");
+    };
+    let found = keccak256(packed);
+    if found.0 != *results_hash {
+        // The contract emits the hash of the very bytes it logs: this is a node or binding fault.
+        return Err(decode_error(
+            log,
+            format!(
+                "ResultsRelayed records hash to {found}, the batch names {}",
+                B256::from(*results_hash)
+            ),
+        ));
+    }
+    unpack_results(packed).map_err(|_| {
+        decode_error(
+            log,
+            format!(
+                "ResultsRelayed holds {} bytes, not whole records",
+                packed.len()
+            ),
+        )
+    })
+}
+
 async fn read_batch<P: Provider>(
     provider: &P,
     log: &ChainLog,
-) -> Result<Vec<sla_protocol::aggregate::EpochResult>, IndexerError> {
+) -> Result<Vec<EpochResult>, IndexerError> {
     let ChainEvent::ResultsSubmitted {
         epoch,
         results_hash,
@@ -55,11 +108,6 @@ async fn read_batch<P: Provider>(
     else {
         unreachable!("only batches are read");
     };
-    let fail = |reason: String| IndexerError::Decode {
-        block: log.block_number,
-        log_index: log.log_index,
-        reason,
-    };
     let tx_hash = B256::from(log.tx_hash);
     let tx = provider
         .get_transaction_by_hash(tx_hash)
@@ -67,15 +115,18 @@ async fn read_batch<P: Provider>(
         .ok_or_else(|| {
             IndexerError::Inconsistent(format!("the node does not know transaction {tx_hash}"))
         })?;
-    let batch =
-        decode_submission(tx.input()).map_err(|e| fail(format!("transaction {tx_hash}: {e}")))?;
+    let batch = decode_submission(tx.input())
+        .map_err(|e| decode_error(log, format!("transaction {tx_hash}: {e}")))?;
     if batch.results_hash.0 != *results_hash || batch.epoch != *epoch {
-        return Err(fail(format!(
+        return Err(decode_error(
+            log,
+            format!(
             "transaction {tx_hash} submits epoch {} with results hash {}, its event names epoch {epoch} and {}",
             batch.epoch,
             batch.results_hash,
             B256::from(*results_hash)
-        )));
+        ),
+        ));
     }
     Ok(batch.results)
 }

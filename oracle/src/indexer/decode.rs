@@ -1,6 +1,7 @@
 //! Contract logs into the indexer's [`ChainEvent`]s: amounts as `u128` wei, terms as the
 //! protocol's `SlaTerms` (the conversions are `sla_contracts::convert`). A `ResultsSubmitted`
-//! comes out with no results: the indexer reads them from its transaction ([`super::batch`]).
+//! comes out with no results: the indexer reads them from its transaction or from the
+//! `ResultsRelayed` before it ([`super::batch`]).
 
 use alloy::primitives::U256;
 use alloy::rpc::types::Log;
@@ -133,6 +134,10 @@ pub fn decode_log(log: &Log) -> Result<Option<ChainLog>, IndexerError> {
             epoch: e.epoch,
             consumer: e.consumer,
             amount: wei(e.amount, "amount")?,
+        },
+        E::ResultsRelayed(e) => ChainEvent::ResultsRelayed {
+            results_hash: e.resultsHash.0,
+            packed_results: e.packedResults.to_vec(),
         },
         E::ResultsSubmitted(e) => ChainEvent::ResultsSubmitted {
             epoch: e.epoch,

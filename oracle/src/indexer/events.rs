@@ -136,8 +136,16 @@ pub enum ChainEvent {
         consumer: Address,
         amount: u128,
     },
-    /// `ResultsSubmitted`, with the batch's records read from the transaction's input (the
-    /// contract emits no event per result): `results` in record order.
+    /// `ResultsRelayed`: the records of the `ResultsSubmitted` that follows it in the same
+    /// transaction, repeated because that batch was relayed (not the transaction's input).
+    /// [`super::batch`] takes them; the mirror stores nothing of its own for it.
+    ResultsRelayed {
+        results_hash: [u8; 32],
+        packed_results: Vec<u8>,
+    },
+    /// `ResultsSubmitted`, with the batch's records read from the transaction's input, or from
+    /// the `ResultsRelayed` before it (the contract emits no event per result): `results` in
+    /// record order.
     ResultsSubmitted {
         epoch: u64,
         config_version: u64,

@@ -9,6 +9,7 @@ mod acceptance;
 mod confirmations;
 mod escrow;
 mod lifecycle;
+mod relay;
 mod reorg;
 mod restart;
 mod run;

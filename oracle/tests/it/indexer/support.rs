@@ -8,8 +8,10 @@ use alloy::{
     network::EthereumWallet,
     node_bindings::AnvilInstance,
     primitives::{Address, Bytes, B256, U256},
+    network::TransactionBuilder,
     providers::{DynProvider, Provider, ProviderBuilder},
-    rpc::types::TransactionReceipt,
+    rpc::types::{TransactionReceipt, TransactionRequest},
+    sol_types::SolCall,
     signers::local::PrivateKeySigner,
 };
 use sla_contracts::{
@@ -45,6 +47,8 @@ pub(super) const CONSUMER_B: usize = 4;
 /// Relays result batches (anyone may); used for nothing else, as each contract handle caches
 /// its account's nonce.
 pub(super) const RELAYER: usize = 5;
+/// Deploys and calls the relay contract of [`Chain::submit_relayed`]; nothing else.
+pub(super) const CONTRACT_RELAYER: usize = 7;
 pub(super) const SIGNER_B: usize = 8;
 pub(super) const ORACLE: usize = 9;
 
@@ -201,6 +205,64 @@ impl Chain {
         config_version: u64,
         results: &[EpochResult],
     ) -> TransactionReceipt {
+        let (packed, signatures) = self.signed_batch(epoch, config_version, results);
+        send!(self
+            .oracle_as(RELAYER)
+            .submitResults(epoch, packed, signatures))
+    }
+
+    /// Submits like [`Chain::submit`], but through a contract that forwards its input to the
+    /// oracle: the transaction's input is the relay's call, the batch an inner call, as anyone
+    /// may relay a signed batch they saw (e.g. in the mempool).
+    pub(super) async fn submit_relayed(
+        &self,
+        epoch: u64,
+        config_version: u64,
+        results: &[EpochResult],
+    ) -> TransactionReceipt {
+        let (packed, signatures) = self.signed_batch(epoch, config_version, results);
+        let input = SlaOracle::submitResultsCall {
+            epoch,
+            packedResults: packed,
+            signatures,
+        }
+        .abi_encode();
+        let signer: PrivateKeySigner = self.anvil.keys()[CONTRACT_RELAYER].clone().into();
+        let provider = ProviderBuilder::new()
+            .wallet(EthereumWallet::from(signer))
+            .connect_http(self.anvil.endpoint_url());
+        let deploy = TransactionRequest::default()
+            .with_deploy_code(forwarder_init_code(self.deployment.contract));
+        let deployed = provider
+            .send_transaction(deploy)
+            .await
+            .expect("deploy the relay")
+            .get_receipt()
+            .await
+            .expect("receipt");
+        let relay = deployed.contract_address.expect("the relay's address");
+        let call = TransactionRequest::default()
+            .with_to(relay)
+            .with_input(input)
+            .with_gas_limit(5_000_000);
+        let receipt = provider
+            .send_transaction(call)
+            .await
+            .expect("relay the batch")
+            .get_receipt()
+            .await
+            .expect("receipt");
+        assert!(receipt.status(), "the relayed batch reverted");
+        receipt
+    }
+
+    /// The packed records of `results` and the oracle's signature over them.
+    fn signed_batch(
+        &self,
+        epoch: u64,
+        config_version: u64,
+        results: &[EpochResult],
+    ) -> (Bytes, Vec<Bytes>) {
         let oracle: PrivateKeySigner = self.anvil.keys()[ORACLE].clone().into();
         let packed = pack_results(results);
         let digest = signing::batch_digest(
@@ -210,12 +272,33 @@ impl Chain {
             epoch,
             &packed,
         );
-        let signatures: Vec<Bytes> =
-            signing::sign_batch(std::slice::from_ref(&oracle), digest).expect("sign");
-        send!(self
-            .oracle_as(RELAYER)
-            .submitResults(epoch, packed, signatures))
+        let signatures = signing::sign_batch(std::slice::from_ref(&oracle), digest).expect("sign");
+        (packed, signatures)
     }
+}
+
+/// Creation code of a 46-byte contract that calls `target` with its own input and returns or
+/// reverts with the answer (hand-assembled: the test contracts are not exported as artifacts).
+fn forwarder_init_code(target: Address) -> Bytes {
+    let mut runtime = vec![
+        0x36, 0x5f, 0x5f, 0x37, // calldatacopy(0, 0, calldatasize)
+        0x5f, 0x5f, 0x36, 0x5f, 0x5f, // retSize 0, retOffset 0, argsSize, argsOffset 0, value 0
+        0x73, // push20 target
+    ];
+    runtime.extend_from_slice(target.as_slice());
+    runtime.extend_from_slice(&[
+        0x5a, 0xf1, // call(gas, target, 0, 0, calldatasize, 0, 0)
+        0x3d, 0x5f, 0x5f, 0x3e, // returndatacopy(0, 0, returndatasize)
+        0x60, 0x2a, 0x57, // jumpi(42, success)
+        0x3d, 0x5f, 0xfd, // revert(0, returndatasize)
+        0x5b, 0x3d, 0x5f, 0xf3, // 42: return(0, returndatasize)
+    ]);
+    assert_eq!(runtime.len(), 46);
+    assert_eq!(runtime[42], 0x5b, "the jump lands on its JUMPDEST");
+    // codecopy(0, 9, 46); return(0, 46): the 9 bytes of this prefix, then the runtime.
+    let mut init = vec![0x60, 46, 0x80, 0x60, 9, 0x5f, 0x39, 0x5f, 0xf3];
+    init.extend_from_slice(&runtime);
+    init.into()
 }
 
 /// The example terms: 10 MB/s up to 1 GB, 99.95 % over 30 days, 0.01 % errors, hourly reports.
