@@ -23,6 +23,7 @@ mod error;
 pub mod mirror;
 pub mod reports;
 pub mod retention;
+pub mod rollup_close;
 pub mod rollup_windows;
 pub mod rollups;
 mod rows;

@@ -1,12 +1,23 @@
 //! Closing epochs: the verdict of every open roll-up whose epoch ended more than the grace ago.
+//!
+//! Epochs close in order, each in chunks of [`CLOSE_CHUNK`] data units: per chunk one read of
+//! the data units' running uptime totals and one transaction that finalizes them all
+//! (`sla_storage::rollup_close`). The uptime window of a data unit is the difference of its
+//! running totals, so the close never reads the window's summaries. A crash between chunks
+//! leaves the rest of the epoch open, and the next run closes it: every verdict depends only on
+//! earlier epochs, which are closed before the chunk starts.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use sla_protocol::aggregate::{evaluate, EpochSummary, WindowSummary};
-use sla_storage::rollups::RollupWrite;
-use sla_storage::RollupStatus;
+use sla_protocol::aggregate::{evaluate_uptime_window, EpochSummary, SlaTerms, UptimeWindow};
+use sla_storage::rollup_close::{ClosedRollup, UptimeTotals};
+use sla_storage::{RollupStatus, StorageError};
 
 use super::{Aggregator, AggregatorError};
+
+/// Roll-ups finalized per transaction: large enough that commits are not the cost (~1 ms each),
+/// small enough that a chunk's rows and verdicts stay a few MB.
+const CLOSE_CHUNK: usize = 2_000;
 
 impl Aggregator {
     /// Finalizes, in epoch order, every open roll-up of an epoch closed by `now_ms`. Returns how
@@ -22,54 +33,83 @@ impl Aggregator {
             .copied()
             .collect();
         due.extend(self.stores.rollups.open_until(last_closed).await?);
-        // Earlier epochs first, so each window sees the summaries finalized before it.
-        let mut ordered: Vec<(u64, u64)> = due.into_iter().collect();
-        ordered.sort_by_key(|(unit, epoch)| (*epoch, *unit));
+        // Earlier epochs first, so each window sees the totals closed before it.
+        let mut by_epoch: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+        for (data_unit, epoch) in due {
+            by_epoch.entry(epoch).or_default().push(data_unit);
+        }
         let mut finalized = 0;
-        for (data_unit, epoch) in ordered {
-            let acc = match self.open.remove(&(data_unit, epoch)) {
-                Some(acc) => acc,
+        for (epoch, units) in by_epoch {
+            for chunk in units.chunks(CLOSE_CHUNK) {
+                finalized += self.close_chunk(epoch, chunk).await?;
+            }
+        }
+        Ok(finalized)
+    }
+
+    /// Finalizes the roll-ups of `units` (ascending) in `epoch`.
+    async fn close_chunk(&mut self, epoch: u64, units: &[u64]) -> Result<u64, AggregatorError> {
+        let mut closing: Vec<(u64, SlaTerms, EpochSummary)> = Vec::with_capacity(units.len());
+        for &data_unit in units {
+            let summary = match self.open.get(&(data_unit, epoch)) {
+                Some(acc) => acc.summary(),
+                // Not in memory: a roll-up saved before a restart.
                 None => match self.stores.rollups.state(data_unit, epoch).await? {
-                    Some(row) if row.status == RollupStatus::Open => row.accumulator,
+                    Some(row) if row.status == RollupStatus::Open => row.accumulator.summary(),
                     _ => continue,
                 },
             };
             let Some(terms) = self.terms_of(data_unit).await? else {
                 continue;
             };
-            let summary = acc.summary();
-            let epochs = &self.config.epochs;
-            let range = epochs.window(epoch, terms.window_epochs(epochs.epoch_len_s));
-            let mut summaries: Vec<EpochSummary> = self
-                .stores
-                .rollups
-                // The window's earlier epochs only (this one's summary is added below).
-                .of_data_unit(data_unit, *range.start(), epoch.saturating_sub(1))
-                .await?
-                .into_iter()
-                .filter(|r| r.epoch < epoch)
-                .map(|r| r.summary)
-                .collect();
-            summaries.push(summary.clone());
-            let window = WindowSummary::for_terms(
-                &self.config.epochs,
-                &terms,
-                data_unit,
-                epoch,
-                &summaries,
-            )?;
-            let verdict = evaluate(&terms, &summary, &window)?;
-            let row = RollupWrite {
-                accumulator: &acc,
-                summary: &summary,
-                status: RollupStatus::Final,
-                verdict: Some(&verdict),
-                updated_at_ms: sla_runtime::now_ms(),
-            };
-            self.stores.rollups.save(&[row], &[], None).await?;
-            finalized += 1;
+            closing.push((data_unit, terms, summary));
         }
-        Ok(finalized)
+        let epochs = self.config.epochs;
+        let windows: Vec<(u64, u64)> = closing
+            .iter()
+            .map(|(unit, terms, _)| {
+                let range = epochs.window(epoch, terms.window_epochs(epochs.epoch_len_s));
+                (*unit, *range.start())
+            })
+            .collect();
+        let prior = self.stores.rollups.prior_totals(epoch, &windows).await?;
+        let mut verdicts = Vec::with_capacity(closing.len());
+        let mut totals = Vec::with_capacity(closing.len());
+        for (data_unit, terms, summary) in &closing {
+            let p = prior.get(data_unit).copied().unwrap_or_default();
+            let through = p.through_previous.plus(&UptimeTotals::of_summary(summary));
+            let window = through
+                .minus(&p.before_window)
+                .ok_or_else(|| StorageError::Corrupt {
+                    table: "epoch_rollups",
+                    row: format!("data_unit={data_unit} epoch<{epoch}"),
+                    reason: "running uptime totals decrease from one closed epoch to a later one"
+                        .into(),
+                })?;
+            let uptime =
+                UptimeWindow::from_totals(&epochs, terms, *data_unit, epoch, window.as_pairs());
+            verdicts.push(evaluate_uptime_window(terms, summary, &uptime)?);
+            totals.push(through);
+        }
+        let rows: Vec<ClosedRollup<'_>> = closing
+            .iter()
+            .zip(&verdicts)
+            .zip(&totals)
+            .map(|(((data_unit, _, _), verdict), totals)| ClosedRollup {
+                data_unit: *data_unit,
+                verdict,
+                totals: *totals,
+            })
+            .collect();
+        let closed = self
+            .stores
+            .rollups
+            .close(epoch, &rows, sla_runtime::now_ms())
+            .await?;
+        for unit in units {
+            self.open.remove(&(*unit, epoch));
+        }
+        Ok(closed)
     }
 
     /// The latest epoch whose end plus the grace is at or before `now_ms`.

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::summary::{EpochSummary, MetricDiscrepancy};
+use super::uptime_window::UptimeWindow;
 use super::window::WindowSummary;
 use super::{
     AggregateError, Metric, SlaTerms, FLAG_DISPUTED, FLAG_NO_DATA, FLAG_PROVIDER_GAP, MAX_BPS,
@@ -209,6 +210,16 @@ pub fn evaluate(
     summary: &EpochSummary,
     window: &WindowSummary,
 ) -> Result<EpochVerdict, AggregateError> {
+    evaluate_uptime_window(terms, summary, &UptimeWindow::of(window))
+}
+
+/// [`evaluate`] with only the part of the window the verdict reads: the same verdict for the
+/// same window, built without the window's summaries ([`UptimeWindow::from_totals`]).
+pub fn evaluate_uptime_window(
+    terms: &SlaTerms,
+    summary: &EpochSummary,
+    window: &UptimeWindow,
+) -> Result<EpochVerdict, AggregateError> {
     if window.last_epoch != summary.epoch || window.data_unit != summary.data_unit {
         return Err(AggregateError::WindowMismatch {
             window: window.last_epoch,
@@ -322,12 +333,13 @@ fn judge_epoch_metric(terms: &SlaTerms, summary: &EpochSummary, metric: Metric) 
 
 /// Uptime: judged on the combined slots of the window ending at the epoch, and only blamed on an
 /// epoch that itself had down slots.
-fn judge_uptime(terms: &SlaTerms, summary: &EpochSummary, window: &WindowSummary) -> MetricVerdict {
+fn judge_uptime(terms: &SlaTerms, summary: &EpochSummary, window: &UptimeWindow) -> MetricVerdict {
     let metric = Metric::Uptime;
     let enforced = terms.enforces(metric);
     let min_slots = window.uptime_min_slots().max(1);
     let evidence = |role: Role| {
-        let (samples, value) = window.view(role).metric(metric);
+        let slots = window.view(role);
+        let (samples, value) = (slots.observed(), slots.uptime_bps().map(u64::from));
         let sufficient = samples >= min_slots;
         ViewEvidence {
             samples,
@@ -341,7 +353,7 @@ fn judge_uptime(terms: &SlaTerms, summary: &EpochSummary, window: &WindowSummary
     let consumer = evidence(Role::Consumer);
     let provider = evidence(Role::Provider);
     let samples = window.combined.observed();
-    let uptime = window.uptime_bps.map(u64::from);
+    let uptime = window.combined.uptime_bps().map(u64::from);
     let has_evidence = enforced && summary.combined.slots.observed() > 0 && samples >= min_slots;
     let violated = has_evidence
         && summary.combined.slots.down > 0

@@ -34,6 +34,7 @@ mod score;
 mod slots;
 mod summary;
 mod terms;
+mod uptime_window;
 mod view;
 mod window;
 mod wire;
@@ -42,8 +43,8 @@ pub use context::{AggregationContext, EpochConfig};
 pub use efficiency::{Efficiency, Resource, ResourceEfficiency};
 pub use epoch::{EpochAccumulator, SlotState};
 pub use evaluate::{
-    epoch_score, evaluate, next_reputation, EpochResult, EpochVerdict, EvidenceSource,
-    MetricVerdict, ViewEvidence,
+    epoch_score, evaluate, evaluate_uptime_window, next_reputation, EpochResult, EpochVerdict,
+    EvidenceSource, MetricVerdict, ViewEvidence,
 };
 pub use gauge_window::{Thresholds, WindowGauge, WindowGauges};
 pub use gauges::{CounterSummary, GaugeSlot, GaugeSummary};
@@ -57,6 +58,7 @@ pub use summary::{
     EPOCH_SUMMARY_TAG,
 };
 pub use terms::{Metric, SlaTerms, TermsError, EQUAL_WEIGHTS, MAX_PENALTY};
+pub use uptime_window::UptimeWindow;
 pub use view::{aggregate_records, ViewAccumulator, VIEW_ACCUMULATOR_TAG};
 pub use window::{MetricTrend, Trend, WindowSummary, WindowView};
 

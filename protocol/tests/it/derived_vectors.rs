@@ -6,8 +6,8 @@
 use crate::common::{bytes, load};
 use serde_json::{json, Value};
 use sla_protocol::aggregate::{
-    evaluate, AggregationContext, EpochAccumulator, EpochConfig, EpochSummary, SlaTerms, Trend,
-    WindowSummary, REPUTATION_START, RULES_VERSION,
+    evaluate, evaluate_uptime_window, AggregationContext, EpochAccumulator, EpochConfig,
+    EpochSummary, SlaTerms, Trend, UptimeWindow, WindowSummary, REPUTATION_START, RULES_VERSION,
 };
 use sla_protocol::merkle::{self, MerkleProof, MerkleTree};
 use sla_protocol::{Deployment, ReportHash, SignedReport, VerifiedReport};
@@ -234,6 +234,26 @@ fn aggregation_vectors_match() {
                 "{at}: window"
             );
             let verdict = evaluate(&terms, &summary, &window).expect("verdict");
+            // The aggregator's close judges from slot totals summed over the window instead
+            // of the window's summaries: the same window, the same verdict.
+            let range = config.window(epoch, terms.window_epochs(config.epoch_len_s));
+            let mut totals = [(0u64, 0u64); 3];
+            for s in summaries.iter().filter(|s| range.contains(&s.epoch)) {
+                for (t, slots) in
+                    totals
+                        .iter_mut()
+                        .zip([&s.combined.slots, &s.consumer.slots, &s.provider.slots])
+                {
+                    *t = (t.0 + slots.up, t.1 + slots.down);
+                }
+            }
+            let uptime = UptimeWindow::from_totals(&config, &terms, data_unit, epoch, totals);
+            assert_eq!(uptime, UptimeWindow::of(&window), "{at}: uptime window");
+            assert_eq!(
+                evaluate_uptime_window(&terms, &summary, &uptime).expect("verdict"),
+                verdict,
+                "{at}: verdict from totals"
+            );
             assert_eq!(
                 e["verdict"],
                 serde_json::to_value(&verdict).expect("json"),

@@ -5,6 +5,7 @@
 mod fixture;
 mod retention;
 mod retry;
+mod window_close;
 
 use sla_oracle::aggregator::Aggregator;
 use sla_protocol::aggregate::EpochAccumulator;

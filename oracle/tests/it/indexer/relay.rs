@@ -74,8 +74,11 @@ async fn a_batch_relayed_through_a_contract_is_mirrored_from_its_event() {
             .submit(epoch + 1, 1, &[epoch_result(ids[0], 0b1)])
             .await;
         assert!(
-            direct.inner.logs().iter().all(|l| l.topic0()
-                != Some(&SlaOracle::ResultsRelayed::SIGNATURE_HASH)),
+            direct
+                .inner
+                .logs()
+                .iter()
+                .all(|l| l.topic0() != Some(&SlaOracle::ResultsRelayed::SIGNATURE_HASH)),
             "a direct batch does not repeat its records"
         );
         chain
@@ -101,7 +104,10 @@ async fn a_batch_relayed_through_a_contract_is_mirrored_from_its_event() {
         let penalties = mirror.penalties(ids[1]).await.unwrap();
         assert_eq!(penalties.len(), 1);
         assert_eq!((penalties[0].epoch, penalties[0].amount), (epoch, PENALTY));
-        assert!(mirror.penalties(ids[2]).await.unwrap().is_empty(), "skipped");
+        assert!(
+            mirror.penalties(ids[2]).await.unwrap().is_empty(),
+            "skipped"
+        );
 
         // The bindings' reader (auditor, claim, devstack) agrees: three batches, five records,
         // the last one skipped.

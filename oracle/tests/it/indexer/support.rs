@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use alloy::{
     network::EthereumWallet,
+    network::TransactionBuilder,
     node_bindings::AnvilInstance,
     primitives::{Address, Bytes, B256, U256},
-    network::TransactionBuilder,
     providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::{TransactionReceipt, TransactionRequest},
-    sol_types::SolCall,
     signers::local::PrivateKeySigner,
+    sol_types::SolCall,
 };
 use sla_contracts::{
     anvil, deploy, pack_results, signing, DeployConfig, DeploymentFile,
@@ -282,7 +282,8 @@ impl Chain {
 fn forwarder_init_code(target: Address) -> Bytes {
     let mut runtime = vec![
         0x36, 0x5f, 0x5f, 0x37, // calldatacopy(0, 0, calldatasize)
-        0x5f, 0x5f, 0x36, 0x5f, 0x5f, // retSize 0, retOffset 0, argsSize, argsOffset 0, value 0
+        0x5f, 0x5f, 0x36, 0x5f,
+        0x5f, // retSize 0, retOffset 0, argsSize, argsOffset 0, value 0
         0x73, // push20 target
     ];
     runtime.extend_from_slice(target.as_slice());
