@@ -94,12 +94,12 @@ pub struct PriorTotals {
 }
 
 /// A roll-up the close finalizes.
-#[derive(Debug, Clone, Copy)]
-pub struct ClosedRollup<'a> {
+#[derive(Debug, Clone)]
+pub struct ClosedRollup {
     /// The data unit.
     pub data_unit: u64,
     /// Its verdict.
-    pub verdict: &'a EpochVerdict,
+    pub verdict: EpochVerdict,
     /// Its running totals, this epoch included.
     pub totals: UptimeTotals,
 }
@@ -216,12 +216,12 @@ impl RollupStore {
     pub async fn close(
         &self,
         epoch: u64,
-        closed: &[ClosedRollup<'_>],
+        closed: &[ClosedRollup],
         updated_at_ms: u64,
     ) -> Result<u64> {
         let mut verdicts = Vec::with_capacity(closed.len());
         for r in closed {
-            verdicts.push(serde_json::to_string(r.verdict).map_err(|e| {
+            verdicts.push(serde_json::to_string(&r.verdict).map_err(|e| {
                 corrupt(
                     "epoch_rollups",
                     format!("data_unit={} epoch={epoch}", r.data_unit),
@@ -237,6 +237,15 @@ impl RollupStore {
                 let dus: Vec<i64> = closed.iter().map(|r| r.data_unit as i64).collect();
                 let cols: Vec<[i64; 6]> = closed.iter().map(|r| r.totals.columns()).collect();
                 let col = |i: usize| cols.iter().map(|c| c[i]).collect::<Vec<i64>>();
+                // One primary-key probe per row. Knowing the array's length, the planner
+                // otherwise prefers a hash join over every open roll-up of the table, i.e. a
+                // scan of the whole epoch per chunk (measured: 85 µs per roll-up at 100,000
+                // data units instead of ~15).
+                for setting in ["enable_hashjoin", "enable_mergejoin"] {
+                    sqlx::query(&format!("SET LOCAL {setting} = off"))
+                        .execute(&mut *c)
+                        .await?;
+                }
                 updated = sqlx::query(
                     "UPDATE epoch_rollups r SET status = 'final', verdict_json = v.verdict, \
                      updated_at_ms = $2, cum_up = v.c0, cum_down = v.c1, cum_consumer_up = v.c2, \

@@ -12,6 +12,10 @@ pub enum AggregatorError {
     /// accumulators); it would recur.
     #[error("aggregation: {0}")]
     Aggregate(#[from] sla_protocol::aggregate::AggregateError),
+    /// A task writing a chunk of the epoch close panicked or was cancelled; its transaction did
+    /// not commit, so the run is retried.
+    #[error("an epoch close write task failed: {0}")]
+    WriteTask(String),
     /// A stored report's payload is not a valid v1 report; it would recur.
     #[error("stored report {id} does not decode: {source}")]
     CorruptReport {
@@ -24,8 +28,11 @@ pub enum AggregatorError {
 
 impl AggregatorError {
     /// Whether running again may succeed: storage errors (a busy, locked or unreachable
-    /// database) pass; the others come from the data and would recur.
+    /// database) and failed write tasks pass; the others come from the data and would recur.
     pub fn is_transient(&self) -> bool {
-        matches!(self, AggregatorError::Storage(_))
+        matches!(
+            self,
+            AggregatorError::Storage(_) | AggregatorError::WriteTask(_)
+        )
     }
 }

@@ -3,21 +3,30 @@
 //! Epochs close in order, each in chunks of [`CLOSE_CHUNK`] data units: per chunk one read of
 //! the data units' running uptime totals and one transaction that finalizes them all
 //! (`sla_storage::rollup_close`). The uptime window of a data unit is the difference of its
-//! running totals, so the close never reads the window's summaries. A crash between chunks
-//! leaves the rest of the epoch open, and the next run closes it: every verdict depends only on
-//! earlier epochs, which are closed before the chunk starts.
+//! running totals, so the close never reads the window's summaries. Up to [`CLOSE_WRITERS`]
+//! chunks of an epoch are written at once while the next is judged (the database's work per row
+//! is the cost, and it runs on another core); the next epoch starts when all are written, since
+//! its windows read this epoch's totals. A crash between chunks leaves the rest of the epoch
+//! open, and the next run closes it: every verdict depends only on earlier epochs, which are
+//! closed before the chunk starts.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use sla_protocol::aggregate::{evaluate_uptime_window, EpochSummary, SlaTerms, UptimeWindow};
 use sla_storage::rollup_close::{ClosedRollup, UptimeTotals};
 use sla_storage::{RollupStatus, StorageError};
+use tokio::task::JoinHandle;
 
 use super::{Aggregator, AggregatorError};
 
 /// Roll-ups finalized per transaction: large enough that commits are not the cost (~1 ms each),
 /// small enough that a chunk's rows and verdicts stay a few MB.
 const CLOSE_CHUNK: usize = 2_000;
+
+/// Chunk transactions in flight at once.
+const CLOSE_WRITERS: usize = 2;
+
+type Write = JoinHandle<Result<u64, StorageError>>;
 
 impl Aggregator {
     /// Finalizes, in epoch order, every open roll-up of an epoch closed by `now_ms`. Returns how
@@ -40,15 +49,55 @@ impl Aggregator {
         }
         let mut finalized = 0;
         for (epoch, units) in by_epoch {
+            let mut writes: VecDeque<Write> = VecDeque::new();
+            let mut failed: Option<AggregatorError> = None;
             for chunk in units.chunks(CLOSE_CHUNK) {
-                finalized += self.close_chunk(epoch, chunk).await?;
+                if writes.len() == CLOSE_WRITERS {
+                    match join(writes.pop_front().expect("full")).await {
+                        Ok(n) => finalized += n,
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                }
+                match self.judge_chunk(epoch, chunk).await {
+                    Ok(rows) => {
+                        let rollups = self.stores.rollups.clone();
+                        let at = sla_runtime::now_ms();
+                        writes.push_back(tokio::spawn(async move {
+                            rollups.close(epoch, &rows, at).await
+                        }));
+                    }
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+                for unit in chunk {
+                    self.open.remove(&(*unit, epoch));
+                }
+            }
+            // Every write of the epoch ends before the next epoch or the error is returned.
+            for write in writes {
+                match join(write).await {
+                    Ok(n) => finalized += n,
+                    Err(e) => failed = failed.or(Some(e)),
+                }
+            }
+            if let Some(e) = failed {
+                return Err(e);
             }
         }
         Ok(finalized)
     }
 
-    /// Finalizes the roll-ups of `units` (ascending) in `epoch`.
-    async fn close_chunk(&mut self, epoch: u64, units: &[u64]) -> Result<u64, AggregatorError> {
+    /// The verdicts and running totals of the open roll-ups of `units` (ascending) in `epoch`.
+    async fn judge_chunk(
+        &mut self,
+        epoch: u64,
+        units: &[u64],
+    ) -> Result<Vec<ClosedRollup>, AggregatorError> {
         let mut closing: Vec<(u64, SlaTerms, EpochSummary)> = Vec::with_capacity(units.len());
         for &data_unit in units {
             let summary = match self.open.get(&(data_unit, epoch)) {
@@ -73,8 +122,7 @@ impl Aggregator {
             })
             .collect();
         let prior = self.stores.rollups.prior_totals(epoch, &windows).await?;
-        let mut verdicts = Vec::with_capacity(closing.len());
-        let mut totals = Vec::with_capacity(closing.len());
+        let mut rows = Vec::with_capacity(closing.len());
         for (data_unit, terms, summary) in &closing {
             let p = prior.get(data_unit).copied().unwrap_or_default();
             let through = p.through_previous.plus(&UptimeTotals::of_summary(summary));
@@ -88,28 +136,13 @@ impl Aggregator {
                 })?;
             let uptime =
                 UptimeWindow::from_totals(&epochs, terms, *data_unit, epoch, window.as_pairs());
-            verdicts.push(evaluate_uptime_window(terms, summary, &uptime)?);
-            totals.push(through);
-        }
-        let rows: Vec<ClosedRollup<'_>> = closing
-            .iter()
-            .zip(&verdicts)
-            .zip(&totals)
-            .map(|(((data_unit, _, _), verdict), totals)| ClosedRollup {
+            rows.push(ClosedRollup {
                 data_unit: *data_unit,
-                verdict,
-                totals: *totals,
-            })
-            .collect();
-        let closed = self
-            .stores
-            .rollups
-            .close(epoch, &rows, sla_runtime::now_ms())
-            .await?;
-        for unit in units {
-            self.open.remove(&(*unit, epoch));
+                verdict: evaluate_uptime_window(terms, summary, &uptime)?,
+                totals: through,
+            });
         }
-        Ok(closed)
+        Ok(rows)
     }
 
     /// The latest epoch whose end plus the grace is at or before `now_ms`.
@@ -124,5 +157,15 @@ impl Aggregator {
         } else {
             current.checked_sub(1)
         }
+    }
+}
+
+/// The rows a chunk's write finalized.
+async fn join(write: Write) -> Result<u64, AggregatorError> {
+    match write.await {
+        Ok(result) => Ok(result?),
+        // The write task panicked or was cancelled: its transaction did not commit, and the
+        // next run closes what is still open.
+        Err(e) => Err(AggregatorError::WriteTask(e.to_string())),
     }
 }
