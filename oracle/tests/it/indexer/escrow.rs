@@ -13,24 +13,11 @@ async fn penalties_of_a_run_are_shared_out_in_record_order_until_the_stake_runs_
     for backend in backends() {
         let chain = Chain::start().await;
         let db = Db::new(&backend).await;
-        let provider = chain.oracle_as(PROVIDER);
         let consumer = chain.oracle_as(CONSUMER);
         let stranger = chain.oracle_as(CONSUMER_B);
 
         // A stake of 2.5 penalties and four data units of one provider.
-        send!(provider.registerProvider());
-        send!(provider.bond().value(U256::from(PENALTY * 5 / 2)));
-        let ids: Vec<u64> = (1..=4).map(|n| du(1, n)).collect();
-        for &id in &ids {
-            send!(consumer.requestAllocation(chain.address(PROVIDER), sla_terms()));
-            send!(provider.acceptAllocation(id));
-        }
-        let epoch = consumer
-            .getAllocation(ids[0])
-            .call()
-            .await
-            .unwrap()
-            .activeFromEpoch;
+        let (ids, epoch) = chain.provider_with_units(PENALTY * 5 / 2, 4).await;
         chain.advance_past(epoch).await;
         // du 1 complies; du 2, 3, 4 violate: 1 and 1 and 0.5 penalty; then nothing is left.
         let results = vec![

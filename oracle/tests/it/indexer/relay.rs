@@ -3,35 +3,19 @@
 //! `ResultsRelayed`, and the indexer and the bindings' reader take them from there
 //! (docs/indexer.md, "Relayed batches"). Before, such a batch stopped the indexer for good.
 
-use alloy::primitives::U256;
 use alloy::providers::Provider;
 use alloy::sol_types::SolEvent;
 use sla_contracts::applied::submitted_results;
 use sla_contracts::SlaOracle;
 
 use super::support::*;
-use crate::send;
 
 #[tokio::test]
 async fn a_batch_relayed_through_a_contract_is_mirrored_from_its_event() {
     for backend in backends() {
         let chain = Chain::start().await;
         let db = Db::new(&backend).await;
-        let provider = chain.oracle_as(PROVIDER);
-        let consumer = chain.oracle_as(CONSUMER);
-        send!(provider.registerProvider());
-        send!(provider.bond().value(U256::from(PENALTY * 3)));
-        let ids: Vec<u64> = (1..=3).map(|n| du(1, n)).collect();
-        for &id in &ids {
-            send!(consumer.requestAllocation(chain.address(PROVIDER), sla_terms()));
-            send!(provider.acceptAllocation(id));
-        }
-        let epoch = consumer
-            .getAllocation(ids[0])
-            .call()
-            .await
-            .unwrap()
-            .activeFromEpoch;
+        let (ids, epoch) = chain.provider_with_units(PENALTY * 3, 3).await;
         chain.advance_past(epoch).await;
 
         // Epoch e relayed (one violation), then e + 1 sent directly, then e relayed again with

@@ -256,6 +256,27 @@ impl Chain {
         receipt
     }
 
+    /// Registers `PROVIDER` with a bond of `bond` wei and `count` data units of `CONSUMER`
+    /// under [`sla_terms`], all accepted; returns their ids and the first epoch they are all
+    /// active in (not yet advanced past).
+    pub(super) async fn provider_with_units(&self, bond: u128, count: u64) -> (Vec<u64>, u64) {
+        let provider = self.oracle_as(PROVIDER);
+        let consumer = self.oracle_as(CONSUMER);
+        send!(provider.registerProvider());
+        send!(provider.bond().value(U256::from(bond)));
+        let ids: Vec<u64> = (1..=count).map(|n| du(1, n)).collect();
+        for &id in &ids {
+            send!(consumer.requestAllocation(self.address(PROVIDER), sla_terms()));
+            send!(provider.acceptAllocation(id));
+        }
+        let last = consumer
+            .getAllocation(ids[ids.len() - 1])
+            .call()
+            .await
+            .unwrap();
+        (ids, last.activeFromEpoch)
+    }
+
     /// The packed records of `results` and the oracle's signature over them.
     fn signed_batch(
         &self,
