@@ -11,6 +11,7 @@ use sla_protocol::aggregate::{EpochSummary, EpochVerdict};
 
 use crate::backend::Conn;
 use crate::error::{corrupt, Result};
+use crate::rollups::epoch_bind;
 use crate::RollupStore;
 
 /// Slots up and down, combined and per view: of one epoch, or summed over epochs.
@@ -132,10 +133,6 @@ type PriorRow = (
 
 fn opt_totals(c: [Option<i64>; 6]) -> UptimeTotals {
     UptimeTotals::from_columns(c.map(|v| v.unwrap_or(0)))
-}
-
-fn epoch_bind(epoch: u64) -> i64 {
-    epoch.min(i64::MAX as u64) as i64
 }
 
 impl RollupStore {

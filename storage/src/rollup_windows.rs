@@ -6,6 +6,7 @@ use sla_protocol::aggregate::EpochSummary;
 
 use crate::backend::on_conn;
 use crate::error::Result;
+use crate::rollups::epoch_bind;
 use crate::RollupStore;
 
 /// Counts of one roll-up, or their sum over a window.
@@ -72,10 +73,6 @@ fn counts((_, up, down, oc, fc, op, fp): CountsRow) -> WindowCounts {
     }
 }
 
-fn bind(epoch: u64) -> i64 {
-    epoch.min(i64::MAX as u64) as i64
-}
-
 impl RollupStore {
     /// Every data unit's counts summed over epochs `[from_epoch, to_epoch]` (open and closed
     /// roll-ups alike), by data unit; data units without a roll-up there are absent.
@@ -91,8 +88,8 @@ impl RollupStore {
         let mut conn = self.db.backend().read().await?;
         let rows: Vec<CountsRow> = on_conn!(conn.conn(), |c| {
             sqlx::query_as(&sql)
-                .bind(bind(from_epoch))
-                .bind(bind(to_epoch))
+                .bind(epoch_bind(from_epoch))
+                .bind(epoch_bind(to_epoch))
                 .fetch_all(c)
                 .await?
         });
@@ -114,8 +111,8 @@ impl RollupStore {
                  AND epoch >= $2 AND epoch <= $3 ORDER BY epoch",
             )
             .bind(data_unit as i64)
-            .bind(bind(from_epoch))
-            .bind(bind(to_epoch))
+            .bind(epoch_bind(from_epoch))
+            .bind(epoch_bind(to_epoch))
             .fetch_all(c)
             .await?
         });

@@ -170,7 +170,8 @@ impl RollupRow {
     }
 }
 
-fn epoch_bind(epoch: u64) -> i64 {
+/// An epoch as a BIGINT bind (epochs past `i64::MAX` do not occur; they read as the largest).
+pub(crate) fn epoch_bind(epoch: u64) -> i64 {
     epoch.min(i64::MAX as u64) as i64
 }
 

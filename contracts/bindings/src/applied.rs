@@ -94,27 +94,21 @@ pub fn decode_submission(input: &[u8]) -> Result<SubmittedBatch, SubmissionError
     })
 }
 
-/// The batch a `ResultsRelayed` log carries, if it is the one `event` names: the log just before
-/// a relayed batch's `ResultsSubmitted`, in the same transaction.
-pub fn relayed_batch(
-    relayed: &SlaOracle::ResultsRelayed,
-    event: &SlaOracle::ResultsSubmitted,
-) -> Result<SubmittedBatch, SubmissionError> {
-    let packed = &relayed.packedResults;
+/// The records of a relayed batch's `ResultsRelayed` log, checked against the `resultsHash` its
+/// `ResultsSubmitted` names (the indexer and [`submitted_results`] both read them this way).
+pub fn relayed_records(
+    packed: &[u8],
+    results_hash: B256,
+) -> Result<Vec<EpochResult>, SubmissionError> {
     let found = keccak256(packed);
-    if found != event.resultsHash || relayed.resultsHash != event.resultsHash {
+    if found != results_hash {
         return Err(SubmissionError::HashMismatch {
-            expected: event.resultsHash,
+            expected: results_hash,
             found,
         });
     }
-    let results = sla_protocol::aggregate::unpack_results(packed)
-        .map_err(|_| SubmissionError::Length(packed.len()))?;
-    Ok(SubmittedBatch {
-        epoch: event.epoch,
-        results_hash: found,
-        results,
-    })
+    sla_protocol::aggregate::unpack_results(packed)
+        .map_err(|_| SubmissionError::Length(packed.len()))
 }
 
 /// Decodes a batch and checks it is the one a `ResultsSubmitted` event names.
@@ -207,8 +201,12 @@ pub async fn submitted_results<P: Provider>(
                 continue;
             }
             let batch = match carried {
-                Some((_, records)) => relayed_batch(&records, &event)
-                    .map_err(|source| ReadError::Batch { tx_hash, source })?,
+                Some((_, records)) => SubmittedBatch {
+                    epoch: event.epoch,
+                    results_hash: event.resultsHash,
+                    results: relayed_records(&records.packedResults, event.resultsHash)
+                        .map_err(|source| ReadError::Batch { tx_hash, source })?,
+                },
                 None => batch_of(provider, tx_hash, &event).await?,
             };
             for result in batch.results {

@@ -6,11 +6,11 @@
 //! keccak256 must be the event's `resultsHash`.
 
 use alloy::consensus::Transaction as _;
-use alloy::primitives::{keccak256, B256};
+use alloy::primitives::B256;
 use alloy::providers::Provider;
 use futures::{StreamExt, TryStreamExt};
-use sla_contracts::applied::decode_submission;
-use sla_protocol::aggregate::{unpack_results, EpochResult};
+use sla_contracts::applied::{self, decode_submission};
+use sla_protocol::aggregate::EpochResult;
 
 use super::error::IndexerError;
 use super::events::{ChainEvent, ChainLog};
@@ -74,26 +74,9 @@ fn relayed_records(log: &ChainLog, packed: &[u8]) -> Result<Vec<EpochResult>, In
     let ChainEvent::ResultsSubmitted { results_hash, .. } = &log.event else {
         unreachable!("only batches are read");
     };
-    let found = keccak256(packed);
-    if found.0 != *results_hash {
-        // The contract emits the hash of the very bytes it logs: this is a node or binding fault.
-        return Err(decode_error(
-            log,
-            format!(
-                "ResultsRelayed records hash to {found}, the batch names {}",
-                B256::from(*results_hash)
-            ),
-        ));
-    }
-    unpack_results(packed).map_err(|_| {
-        decode_error(
-            log,
-            format!(
-                "ResultsRelayed holds {} bytes, not whole records",
-                packed.len()
-            ),
-        )
-    })
+    // The contract logs the very bytes it hashed: a failure is a node or binding fault.
+    applied::relayed_records(packed, B256::from(*results_hash))
+        .map_err(|e| decode_error(log, format!("ResultsRelayed: {e}")))
 }
 
 async fn read_batch<P: Provider>(
