@@ -4,7 +4,6 @@ pragma solidity ^0.8.28;
 import {ISlaOracle} from "./interfaces/ISlaOracle.sol";
 import {AllocationCore} from "./libraries/AllocationCore.sol";
 import {DataUnitIds} from "./libraries/DataUnitIds.sol";
-import {ResultCodec} from "./libraries/ResultCodec.sol";
 import {SlaTermsLib} from "./libraries/SlaTermsLib.sol";
 import {Allocations} from "./modules/Allocations.sol";
 import {EpochClock} from "./modules/EpochClock.sol";
@@ -78,11 +77,6 @@ contract SlaOracle is Allocations, ResultLedger, ReporterKeys, OracleSet {
     /// @inheritdoc ISlaOracle
     function resultBatchDigest(uint64 epoch, bytes calldata packedResults) external view returns (bytes32) {
         return _batchDigest(_configVersion, epoch, keccak256(packedResults));
-    }
-
-    /// @inheritdoc ISlaOracle
-    function packResults(EpochResult[] calldata results) external pure returns (bytes memory) {
-        return ResultCodec.packResults(results);
     }
 
     /// @inheritdoc ISlaOracle

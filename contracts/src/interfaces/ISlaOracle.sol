@@ -243,6 +243,25 @@ interface ISlaOracle {
         uint64 lastDataUnitId
     );
 
+    /// @notice Emitted when the admin binds a court (zero = none).
+    event CourtSet(address indexed court);
+
+    /// @notice Emitted when a decided case slashes `provider`: `amount` wei (`fromBonded` + `fromUnbonding`)
+    /// left its stake, each consumer's share in a {SlashCredited}.
+    event ProviderSlashed(
+        uint256 indexed caseId,
+        address indexed provider,
+        uint256 amount,
+        uint256 fromBonded,
+        uint256 fromUnbonding
+    );
+
+    /// @notice Emitted per consumer share of a case's slash, credited to its withdrawable balance.
+    event SlashCredited(uint256 indexed caseId, address indexed consumer, uint256 amount);
+
+    /// @notice Emitted when a decided case suspends `provider` until `until` (type(uint64).max = removed).
+    event ProviderSuspended(uint256 indexed caseId, address indexed provider, uint64 until);
+
     /// @notice Emitted when a provider's reputation changes. Consecutive results of the same provider in one
     /// batch are coalesced into one event; `newReputation` equals applying the rule result by result.
     event ReputationUpdated(address indexed provider, uint16 oldReputation, uint16 newReputation);
@@ -328,6 +347,13 @@ interface ISlaOracle {
     error AllocationRequestExpired(uint64 dataUnitId, uint64 expiresAt);
     /// @notice `provider` has made 2^32 - 1 allocations, all its data unit ids.
     error AllocationLimitReached(address provider);
+
+    /// @notice `caller` is not the bound court.
+    error NotCourt(address caller);
+    /// @notice `provider` is suspended until `until` and may not accept allocations.
+    error ProviderIsSuspended(address provider, uint64 until);
+    /// @notice `consumers` and `amounts` differ in length.
+    error LengthMismatch(uint256 consumers, uint256 amounts);
 
     /// @notice The all-zero reporter key.
     error ZeroKey();
@@ -551,8 +577,33 @@ interface ISlaOracle {
     /// config (`resultsHash = keccak256(packedResults)`).
     function resultBatchDigest(uint64 epoch, bytes calldata packedResults) external view returns (bytes32);
 
-    /// @notice The packed form {submitResults} takes: the 74-byte records of `results`, concatenated.
-    function packResults(EpochResult[] calldata results) external pure returns (bytes memory);
+    /*//////////////////////////////////////////////////////////////
+                                  COURT
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Binds the court (`SlaCourt`) whose decided cases may slash and suspend providers (admin role);
+    /// the zero address unbinds it.
+    function setCourt(address court_) external;
+
+    /// @notice The bound court; zero = none.
+    function court() external view returns (address);
+
+    /// @notice Court only: takes `sum(amounts)` from `provider`'s stake (bonded first, then unbonding) and
+    /// credits `amounts[i]` to `consumers[i]`'s withdrawable balance.
+    function slashForCase(
+        uint256 caseId,
+        address provider,
+        address[] calldata consumers,
+        uint256[] calldata amounts
+    ) external;
+
+    /// @notice Court only: bars `provider` from accepting allocations until `until` (unix seconds; a later
+    /// suspension never shortens an earlier one).
+    function suspendProvider(uint256 caseId, address provider, uint64 until) external;
+
+    /// @notice Until when `provider` may not accept allocations (unix seconds); 0 = never suspended,
+    /// type(uint64).max = removed.
+    function suspendedUntil(address provider) external view returns (uint64);
 
     /*//////////////////////////////////////////////////////////////
                                   PAUSE

@@ -5,17 +5,18 @@ import {ISlaOracle} from "../interfaces/ISlaOracle.sol";
 import {AllocationCore} from "../libraries/AllocationCore.sol";
 import {DataUnitIds} from "../libraries/DataUnitIds.sol";
 import {SlaTermsLib} from "../libraries/SlaTermsLib.sol";
+import {CourtHooks} from "./CourtHooks.sol";
 import {Profiles} from "./Profiles.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 /// @title Allocations
 /// @notice Data units: a consumer requests one under its own terms or a profile's, the provider accepts or
-/// declines before the request expires, and either side closes it.
+/// declines before the request expires (a suspended provider cannot accept), and either side closes it.
 /// @dev Storage is split by temperature: the core word (see {AllocationCore}) is read by violating results;
 /// the parties word (consumer + penalty) by penalty claims; timing, terms hash and terms only by lifecycle
 /// calls and views. Compliant results touch none of them. Profile allocations read their terms from the
 /// (immutable) profile. Ids are `providerId << 32 | n` ({DataUnitIds}).
-abstract contract Allocations is Profiles, Pausable {
+abstract contract Allocations is Profiles, CourtHooks, Pausable {
     using AllocationCore for uint256;
 
     /// @dev Read when a penalty is claimed and by views.
@@ -70,6 +71,7 @@ abstract contract Allocations is Profiles, Pausable {
     function acceptAllocation(uint64 dataUnitId) external whenNotPaused {
         uint256 core = _requireAllocationOfProvider(dataUnitId);
         _requireStatus(dataUnitId, core, AllocationStatus.Requested);
+        _requireNotSuspended(DataUnitIds.providerOf(dataUnitId));
         Timing storage timing = _allocationTiming[dataUnitId];
         uint48 expiresAt = timing.expiresAt;
         if (block.timestamp > expiresAt) revert AllocationRequestExpired(dataUnitId, expiresAt);

@@ -82,13 +82,6 @@ contract ResultCodecTest is Fixture {
         assertEq(ResultCodec.packResults(new ISlaOracle.EpochResult[](0)).length, 0, "no bytes");
     }
 
-    function test_ContractViews_MatchTheLibrary() public view {
-        ISlaOracle.EpochResult[] memory results = _random(keccak256("views"), 5);
-        bytes memory packed = ResultCodec.packResults(results);
-        assertEq(oracle.packResults(results), packed, "packResults");
-        assertEq(oracle.packResults(_example()), EXAMPLE, "example");
-    }
-
     function test_RevertWhen_UnpackedLengthIsNotAMultipleOf74() public {
         bytes memory packed = bytes.concat(EXAMPLE, hex"00");
         vm.expectRevert(abi.encodeWithSelector(ISlaOracle.InvalidResultsLength.selector, 149));

@@ -9,8 +9,8 @@ import {Vm} from "../utils/Vm.sol";
 /// keyed by `epoch << 64 | dataUnitId >> 7`. Two providers with 130 data units each, active from epoch 0.
 contract ResultLedgerTest is Fixture {
     uint256 internal constant UNITS = 130;
-    /// @dev `_resultStates` is at storage slot 13 (`forge inspect SlaOracle storageLayout`).
-    uint256 internal constant STATES_SLOT = 13;
+    /// @dev `_resultStates` is at storage slot 16 (`forge inspect SlaOracle storageLayout`).
+    uint256 internal constant STATES_SLOT = 16;
 
     uint32 internal pa;
     uint32 internal pb;
