@@ -103,7 +103,7 @@ interface ISlaCourt {
     /// the flag opens.
     event ProviderFlagged(uint256 indexed caseId, address indexed provider, FaultFlag flag);
 
-    /// @notice Emitted with {ProviderFlagged}: the case's validator set and its phases.
+    /// @notice Emitted just before {ProviderFlagged}: the case's validator set and its phases.
     event CaseOpened(uint256 indexed caseId, uint64 validatorSet, uint48 commitEnd, uint48 revealEnd);
 
     /// @notice Emitted when the provider attaches (or replaces) its rebuttal before the commit phase ends.
