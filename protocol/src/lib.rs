@@ -8,6 +8,7 @@
 pub mod acceptance;
 pub mod aggregate;
 pub mod codec;
+pub mod court;
 pub mod error;
 pub mod gauge;
 mod json_u128;

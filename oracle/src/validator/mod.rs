@@ -1,0 +1,194 @@
+//! The validator role: votes on the court's cases by the default rule
+//! ([`sla_protocol::court::default_vote`]) and decides cases whose reveal phase is over
+//! (docs/court.md). Each step reads the court and does what the phase calls for:
+//!
+//! - commit phase, no commitment yet: commit the default vote;
+//! - reveal phase, committed: reveal whatever was committed (by this role or by an operator's
+//!   `sla court commit --vote`), found by trying each vote against the commitment on chain;
+//! - after the reveal phase, undecided: decide (anyone may; the first one wins).
+//!
+//! Nothing is stored: the salt is derived from the validator's key and the case
+//! ([`sla_contracts::court::vote_salt`]), and the vote is read back from the commitment, so a
+//! restart at any point resumes where the chain stands.
+
+mod chain;
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+use alloy::primitives::{Address, B256, U256};
+use alloy::providers::DynProvider;
+use alloy::signers::local::PrivateKeySigner;
+use sla_contracts::court::vote_salt;
+use sla_protocol::court::{default_vote, Verdict};
+
+use crate::backoff::backoff;
+
+/// Where the court is and how often to look.
+#[derive(Debug, Clone)]
+pub struct ValidatorConfig {
+    /// The chain id (part of the salt).
+    pub chain_id: u64,
+    /// The `SlaCourt` contract.
+    pub court: Address,
+    /// The first block to read the court's events from (the deployment block).
+    pub from_block: u64,
+    /// Time between steps.
+    pub poll_interval: Duration,
+}
+
+/// What one step did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepReport {
+    /// Cases committed on, with the vote.
+    pub committed: Vec<(u64, Verdict)>,
+    /// Cases revealed on, with the vote.
+    pub revealed: Vec<(u64, Verdict)>,
+    /// Cases decided by this step's transaction.
+    pub decided: Vec<u64>,
+}
+
+/// A step that failed; the next step retries from what the chain shows.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidatorError {
+    /// A read or a transaction failed (RPC, revert, timeout); the message names the call.
+    #[error("{0}")]
+    Chain(String),
+    /// The commitment on chain matches no vote with this key's salt: it was made with another
+    /// salt (another tool), so this role cannot reveal it.
+    #[error("case {case}: the commitment on chain matches no vote with this validator's salt")]
+    UnknownCommitment {
+        /// The case.
+        case: u64,
+    },
+}
+
+/// The validator role of one key.
+pub struct Validator {
+    config: ValidatorConfig,
+    provider: DynProvider,
+    signer: PrivateKeySigner,
+    /// Cases seen decided: never read again.
+    decided: BTreeSet<u64>,
+    /// Whether this key is in each validator set version (sets never change once made).
+    membership: HashMap<u64, bool>,
+    /// The court's fault threshold (immutable).
+    threshold: Option<u16>,
+}
+
+impl Validator {
+    /// A validator sending from `signer` through `provider` (which must sign with that key).
+    pub fn new(config: ValidatorConfig, provider: DynProvider, signer: PrivateKeySigner) -> Self {
+        Validator {
+            config,
+            provider,
+            signer,
+            decided: BTreeSet::new(),
+            membership: HashMap::new(),
+            threshold: None,
+        }
+    }
+
+    /// The validator's address.
+    pub fn address(&self) -> Address {
+        self.signer.address()
+    }
+
+    /// Steps until `shutdown` completes, backing off after failures.
+    pub async fn run(mut self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut failures = 0;
+        loop {
+            let wait = match self.step().await {
+                Ok(report) => {
+                    failures = 0;
+                    if report != StepReport::default() {
+                        tracing::info!(?report, validator = %self.address(), "court step");
+                    }
+                    self.config.poll_interval
+                }
+                Err(err) => {
+                    failures += 1;
+                    tracing::warn!(error = %err, failures, "court step failed");
+                    backoff(self.config.poll_interval, failures)
+                }
+            };
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// One pass over the undecided cases.
+    pub async fn step(&mut self) -> Result<StepReport, ValidatorError> {
+        let court = chain::Court::new(self.config.court, &self.provider, self.config.from_block);
+        let threshold = match self.threshold {
+            Some(t) => t,
+            None => *self.threshold.insert(court.threshold().await?),
+        };
+        let count = court.case_count().await?;
+        let now = court.now().await?;
+        let me = self.address();
+        let mut report = StepReport::default();
+        for case in 1..=count {
+            if self.decided.contains(&case) {
+                continue;
+            }
+            let info = court.case(case).await?;
+            if info.verdict != 0 {
+                self.decided.insert(case);
+                continue;
+            }
+            if now >= info.reveal_end {
+                if court.decide(case).await? {
+                    report.decided.push(case);
+                }
+                self.decided.insert(case);
+                continue;
+            }
+            if !self.is_member(&court, info.validator_set).await? {
+                continue;
+            }
+            let salt = self.salt(case)?;
+            let stage = court.stage(case, me).await?;
+            if now < info.commit_end && stage == 0 {
+                let vote = default_vote(info.fault_rate_bps, threshold);
+                court.commit(case, commitment(case, vote, salt, me)).await?;
+                report.committed.push((case, vote));
+            } else if now >= info.commit_end && stage == 1 {
+                let committed = court.commitment(case, me).await?;
+                let vote = Verdict::ALL
+                    .into_iter()
+                    .find(|v| commitment(case, *v, salt, me) == committed)
+                    .ok_or(ValidatorError::UnknownCommitment { case })?;
+                court.reveal(case, vote, salt).await?;
+                report.revealed.push((case, vote));
+            }
+        }
+        Ok(report)
+    }
+
+    async fn is_member(
+        &mut self,
+        court: &chain::Court<'_>,
+        version: u64,
+    ) -> Result<bool, ValidatorError> {
+        if let Some(known) = self.membership.get(&version) {
+            return Ok(*known);
+        }
+        let member = court.validators(version).await?.contains(&self.address());
+        self.membership.insert(version, member);
+        Ok(member)
+    }
+
+    fn salt(&self, case: u64) -> Result<B256, ValidatorError> {
+        vote_salt(&self.signer, self.config.chain_id, self.config.court, case)
+            .map_err(|e| ValidatorError::Chain(format!("deriving the vote salt: {e}")))
+    }
+}
+
+/// `keccak256(abi.encode(caseId, vote, salt, validator))`, the contract's `commitmentOf`.
+fn commitment(case: u64, vote: Verdict, salt: B256, validator: Address) -> B256 {
+    sla_contracts::court::vote_commitment(U256::from(case), vote.code(), salt, validator)
+}
