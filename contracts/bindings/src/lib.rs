@@ -1,11 +1,12 @@
-//! Rust face of the SLA oracle's smart contract. It holds the alloy `sol!` bindings of `SlaOracle`
-//! generated from the committed forge artifact (`artifacts/SlaOracle.json`, written by
-//! `contracts/scripts/export-artifacts.sh` and checked for drift by `scripts/test-contracts.sh`), the
-//! deployment routine behind the `sla-deploy` binary, the [`DeploymentFile`] addresses file the services
-//! read, the packed wire form of result batches ([`pack_results`], [`unpack_results`]), the EIP-712
-//! signing of result batches that the oracle submits, the reading of applied results back from the
-//! calldata of `submitResults` transactions ([`applied`]), and a helper that finds the pinned anvil
-//! binary for tests and the dev stack.
+//! Rust face of the SLA oracle's smart contracts. It holds the alloy `sol!` bindings of `SlaOracle`
+//! and of `SlaCourt` generated from the committed forge artifacts (`artifacts/SlaOracle.json` and
+//! `artifacts/SlaCourt.json`, written by `contracts/scripts/export-artifacts.sh` and checked for drift
+//! by `scripts/test-contracts.sh`), the deployment routine behind the `sla-deploy` binary, the
+//! [`DeploymentFile`] addresses file the services read, the packed wire form of result batches
+//! ([`pack_results`], [`unpack_results`]), the EIP-712 signing of result batches that the oracle
+//! submits ([`signing`]) and of the court's fault flags and vote commitments ([`court`]), the reading
+//! of applied results back from the calldata of `submitResults` transactions ([`applied`]), and a
+//! helper that finds the pinned anvil binary for tests and the dev stack.
 //!
 //! The on-chain rules (units, reputation, penalties, skip-versus-revert) are specified in
 //! `docs/contracts.md`; the Rust side mirrors them and must not drift from them.
@@ -15,12 +16,14 @@
 pub mod anvil;
 pub mod applied;
 pub mod convert;
+pub mod court;
 mod deploy;
 mod deployment;
 pub mod results;
 pub mod signing;
 
-pub use deploy::{deploy, DeployConfig};
+pub use court_sol::{ISlaCourt, SlaCourt};
+pub use deploy::{deploy, CourtDeployConfig, DeployConfig};
 pub use deployment::DeploymentFile;
 pub use results::{pack_results, unpack_results, InvalidResultsLength, RECORD_SIZE};
 pub use sol::SlaOracle;
@@ -74,6 +77,22 @@ pub mod ISlaOracle {
     }
 }
 
+/// The `sol!` output for `SlaCourt`: the `SlaCourt` module (calls, events, errors, the contract
+/// instance) and the `ISlaCourt` module with the interface's structs. Verdicts are bare `u8`s (a
+/// JSON ABI carries no enum variants); [`court::Verdict`] names them. Documented in NatSpec
+/// in `contracts/src/interfaces/ISlaCourt.sol`. A module apart from [`sol`] for the same lint reason,
+/// and because both contracts declare items of the same names (`ZeroAddress`, `supportsInterface`,
+/// the role events and errors of `AccessControl`, ...) that must not meet in one namespace.
+#[allow(missing_docs)]
+mod court_sol {
+    alloy::sol!(
+        #[sol(rpc, all_derives)]
+        #[allow(missing_docs, clippy::too_many_arguments)]
+        SlaCourt,
+        "artifacts/SlaCourt.json"
+    );
+}
+
 /// What can go wrong while deploying, signing or reading deployment files.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -89,6 +108,9 @@ pub enum Error {
     /// The deployment transaction's receipt carries no contract address, or it reverted.
     #[error("deployment transaction {0} created no contract")]
     NotDeployed(alloy::primitives::B256),
+    /// A transaction of the deployment (named by the first field) was mined but reverted.
+    #[error("{0} reverted in transaction {1}")]
+    Reverted(&'static str, alloy::primitives::B256),
     /// Signing a result batch failed.
     #[error("signing error: {0}")]
     Signer(#[from] alloy::signers::Error),
