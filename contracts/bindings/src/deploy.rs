@@ -1,4 +1,4 @@
-//! Deploying `SlaOracle` to any JSON-RPC endpoint.
+//! Deploying `SlaOracle`, and `SlaCourt` bound to it, to any JSON-RPC endpoint.
 
 use alloy::{
     network::EthereumWallet,
@@ -8,7 +8,7 @@ use alloy::{
     transports::http::reqwest::Url,
 };
 
-use crate::{DeploymentFile, Error, ISlaOracle, Result, SlaOracle};
+use crate::{DeploymentFile, Error, ISlaCourt, ISlaOracle, Result, SlaCourt, SlaOracle};
 
 /// Constructor arguments of `SlaOracle`; `None` fields take the documented defaults.
 #[derive(Debug, Clone)]
@@ -29,10 +29,53 @@ pub struct DeployConfig {
     pub oracle_signers: Vec<Address>,
     /// Signatures needed per result batch.
     pub quorum: u8,
+    /// The court deployed beside the oracle; `None` deploys none (the oracle then has no court and
+    /// nothing can slash or suspend a provider). Default: `Some` of [`CourtDeployConfig::default`].
+    pub court: Option<CourtDeployConfig>,
+}
+
+/// Constructor arguments of `SlaCourt` (its immutable rules and first validator set); see
+/// `contracts/src/interfaces/ISlaCourt.sol` for each rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CourtDeployConfig {
+    /// Seconds from a case's opening during which its validators commit votes (and the provider may
+    /// attach a rebuttal); > 0.
+    pub commit_period: u32,
+    /// Seconds after the commit phase during which validators reveal; > 0.
+    pub reveal_period: u32,
+    /// Share of the validator set, in basis points, that must reveal the same verdict for it to win;
+    /// in (5000, 10000].
+    pub supermajority_bps: u16,
+    /// A flag's fault rate must be above this, in basis points; below 10000.
+    pub fault_threshold_bps: u16,
+    /// Share of the provider's stake a `Slash` verdict takes, in basis points; in (0, 10000].
+    pub slash_bps: u16,
+    /// Seconds a `Suspend` verdict bars the provider from accepting allocations; > 0.
+    pub suspension_period: u32,
+    /// The first validator set; default (empty): the oracle signers.
+    pub validators: Vec<Address>,
+}
+
+impl Default for CourtDeployConfig {
+    /// One-day commit and reveal phases; two thirds of the validators (6666 bps: 2 of 3 suffice) for
+    /// a verdict; flags above a 20 % fault rate; a slash takes 10 % of the stake; a suspension lasts
+    /// seven days; the oracle signers vote.
+    fn default() -> Self {
+        Self {
+            commit_period: 86_400,
+            reveal_period: 86_400,
+            supermajority_bps: 6666,
+            fault_threshold_bps: 2000,
+            slash_bps: 1000,
+            suspension_period: 7 * 86_400,
+            validators: Vec::new(),
+        }
+    }
 }
 
 impl Default for DeployConfig {
-    /// One-hour epochs, a two-hour submission window, one-day request TTL, one oracle, quorum 1.
+    /// One-hour epochs, a two-hour submission window, one-day request TTL, one oracle, quorum 1, a
+    /// court with [`CourtDeployConfig::default`].
     fn default() -> Self {
         Self {
             admin: None,
@@ -43,12 +86,15 @@ impl Default for DeployConfig {
             allocation_request_ttl: 86_400,
             oracle_signers: Vec::new(),
             quorum: 1,
+            court: Some(CourtDeployConfig::default()),
         }
     }
 }
 
 /// Deploys `SlaOracle` through `rpc_url`, paid and sent by `signer`, and returns what the services
-/// need to find and use it. Waits for the receipt.
+/// need to find and use it. With `config.court`, then deploys `SlaCourt` on it (same admin) and,
+/// when the deployer is the admin, binds it (`setCourt`); otherwise binding is the admin's to do
+/// (`setCourt(court)` on the oracle), as only the admin may. Waits for every receipt.
 pub async fn deploy(
     rpc_url: Url,
     signer: PrivateKeySigner,
@@ -106,6 +152,22 @@ pub async fn deploy(
     };
     let deploy_block = receipt.block_number.ok_or(Error::NotDeployed(deploy_tx))?;
 
+    let court = match &config.court {
+        Some(court) => {
+            let validators = if court.validators.is_empty() {
+                oracle_signers.clone()
+            } else {
+                court.validators.clone()
+            };
+            let address = deploy_court(&provider, contract, admin, court, validators).await?;
+            if admin == deployer {
+                bind_court(&provider, contract, address).await?;
+            }
+            Some(address)
+        }
+        None => None,
+    };
+
     Ok(DeploymentFile {
         chain_id,
         contract,
@@ -120,5 +182,48 @@ pub async fn deploy(
         allocation_request_ttl: config.allocation_request_ttl,
         oracle_signers,
         quorum: config.quorum,
+        court,
     })
+}
+
+/// Deploys `SlaCourt` for the oracle at `oracle` and returns its address.
+async fn deploy_court<P: Provider>(
+    provider: &P,
+    oracle: Address,
+    admin: Address,
+    court: &CourtDeployConfig,
+    validators: Vec<Address>,
+) -> Result<Address> {
+    let rules = ISlaCourt::CourtConfig {
+        commitPeriod: court.commit_period,
+        revealPeriod: court.reveal_period,
+        supermajorityBps: court.supermajority_bps,
+        faultThresholdBps: court.fault_threshold_bps,
+        slashBps: court.slash_bps,
+        suspensionPeriod: court.suspension_period,
+    };
+    let receipt = SlaCourt::deploy_builder(provider, oracle, admin, rules, validators)
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    match receipt.contract_address {
+        Some(address) if receipt.status() => Ok(address),
+        _ => Err(Error::NotDeployed(receipt.transaction_hash)),
+    }
+}
+
+/// Binds the court to the oracle (`setCourt`, sent by the admin).
+async fn bind_court<P: Provider>(provider: &P, oracle: Address, court: Address) -> Result<()> {
+    let receipt = SlaOracle::new(oracle, provider)
+        .setCourt(court)
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    if !receipt.status() {
+        // A transaction mined as reverted is not an error of `send`: say which one failed.
+        return Err(Error::Reverted("setCourt", receipt.transaction_hash));
+    }
+    Ok(())
 }

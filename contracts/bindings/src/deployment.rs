@@ -37,6 +37,11 @@ pub struct DeploymentFile {
     pub oracle_signers: Vec<Address>,
     /// The initial quorum.
     pub quorum: u8,
+    /// The `SlaCourt` deployed for the contract, if any (absent in files written before the court).
+    /// `sla-deploy` binds it when the deployer is the admin; otherwise the admin must call
+    /// `setCourt` on the contract before the court can slash or suspend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub court: Option<Address>,
 }
 
 impl DeploymentFile {

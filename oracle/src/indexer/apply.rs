@@ -257,6 +257,32 @@ async fn apply_log(
                 .ok_or_else(|| inconsistent(format!("balance overflows at {}", at())))?;
             m.insert_balance(consumer, balance, &origin).await?;
         }
+        ChainEvent::ProviderSlashed {
+            provider,
+            from_bonded,
+            from_unbonding,
+            ..
+        } => {
+            // Like a penalty's escrow, but owed at once: the shares follow as `SlashCredited`.
+            let mut state = provider_state(m, provider, at).await?;
+            let short = || inconsistent(format!("slash exceeds the mirrored stake at {}", at()));
+            state.bonded = state.bonded.checked_sub(*from_bonded).ok_or_else(short)?;
+            state.unbonding = state
+                .unbonding
+                .checked_sub(*from_unbonding)
+                .ok_or_else(short)?;
+            state.updated = origin;
+            m.insert_provider(&state).await?;
+        }
+        // A zero share (a flagged data unit without a consumer) changes no balance.
+        ChainEvent::SlashCredited { amount: 0, .. } => {}
+        ChainEvent::SlashCredited { consumer, amount } => {
+            let balance = m.balance(consumer).await?.unwrap_or(0);
+            let balance = balance
+                .checked_add(*amount)
+                .ok_or_else(|| inconsistent(format!("balance overflows at {}", at())))?;
+            m.insert_balance(consumer, balance, &origin).await?;
+        }
         ChainEvent::Withdrawn {
             account, amount, ..
         } => {

@@ -13,7 +13,7 @@ use super::error::IndexerError;
 use super::events::{ChainEvent, ChainLog, EventTerms};
 
 /// Decodes one log of the contract. `Ok(None)` for events the mirror has no use for
-/// (`RoleAdminChanged`, `EIP712DomainChanged`).
+/// (`RoleAdminChanged`, `EIP712DomainChanged`, `CourtSet`, `ProviderSuspended`).
 pub fn decode_log(log: &Log) -> Result<Option<ChainLog>, IndexerError> {
     let block = log.block_number.unwrap_or_default();
     let log_index = log.log_index.unwrap_or_default();
@@ -162,7 +162,21 @@ pub fn decode_log(log: &Log) -> Result<Option<ChainLog>, IndexerError> {
             account: e.account,
             sender: e.sender,
         },
-        E::RoleAdminChanged(_) | E::EIP712DomainChanged(_) => return Ok(None),
+        E::ProviderSlashed(e) => ChainEvent::ProviderSlashed {
+            provider: e.provider,
+            amount: wei(e.amount, "amount")?,
+            from_bonded: wei(e.fromBonded, "fromBonded")?,
+            from_unbonding: wei(e.fromUnbonding, "fromUnbonding")?,
+        },
+        E::SlashCredited(e) => ChainEvent::SlashCredited {
+            consumer: e.consumer,
+            amount: wei(e.amount, "amount")?,
+        },
+        // The mirror keeps no court binding and no suspensions: the oracle checks those itself.
+        E::RoleAdminChanged(_)
+        | E::EIP712DomainChanged(_)
+        | E::CourtSet(_)
+        | E::ProviderSuspended(_) => return Ok(None),
     };
     Ok(Some(ChainLog {
         block_number: block,

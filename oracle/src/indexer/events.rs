@@ -28,8 +28,9 @@ pub struct EventTerms {
     pub terms: SlaTerms,
 }
 
-/// The contract's events the mirror keeps (`RoleAdminChanged` and `EIP712DomainChanged` are
-/// decoded and dropped).
+/// The contract's events the mirror keeps (`RoleAdminChanged`, `EIP712DomainChanged`, and the
+/// court's `CourtSet` and `ProviderSuspended`, which change nothing the mirror holds, are decoded
+/// and dropped).
 #[allow(missing_docs)] // The fields are the events' own, documented in `ISlaOracle`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainEvent {
@@ -133,6 +134,19 @@ pub enum ChainEvent {
     PenaltyClaimed {
         data_unit: u64,
         epoch: u64,
+        consumer: Address,
+        amount: u128,
+    },
+    /// A decided court case took `amount` of the provider's stake (`ProviderSlashed`); the
+    /// consumers' shares follow as [`ChainEvent::SlashCredited`].
+    ProviderSlashed {
+        provider: Address,
+        amount: u128,
+        from_bonded: u128,
+        from_unbonding: u128,
+    },
+    /// A consumer's share of a slash, credited to its withdrawable balance (`SlashCredited`).
+    SlashCredited {
         consumer: Address,
         amount: u128,
     },

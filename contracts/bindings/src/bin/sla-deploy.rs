@@ -1,4 +1,5 @@
-//! `sla-deploy`: deploys `SlaOracle` to anvil or any JSON-RPC URL and writes the addresses file.
+//! `sla-deploy`: deploys `SlaOracle` (and `SlaCourt` bound to it) to anvil or any JSON-RPC URL and
+//! writes the addresses file.
 
 use std::{fmt, path::PathBuf, str::FromStr};
 
@@ -7,16 +8,16 @@ use alloy::{
 };
 use anyhow::Context;
 use clap::Parser;
-use sla_contracts::{deploy, DeployConfig};
+use sla_contracts::{deploy, CourtDeployConfig, DeployConfig};
 
 /// Deploy the SLA oracle contract and write the deployment file the services read.
 #[derive(Debug, Parser)]
 #[command(
     name = "sla-deploy",
     version,
-    about = "Deploys the SlaOracle contract to a JSON-RPC endpoint (anvil or any EVM chain) and \
-             writes the deployment file (chain id, contract, epoch timing) the ingest API, the \
-             oracle and the sla command read"
+    about = "Deploys the SlaOracle contract and its SlaCourt to a JSON-RPC endpoint (anvil or any \
+             EVM chain) and writes the deployment file (chain id, contracts, epoch timing) the \
+             ingest API, the oracle and the sla command read"
 )]
 struct Args {
     /// JSON-RPC endpoint of the chain.
@@ -49,6 +50,30 @@ struct Args {
     /// Signatures needed per result batch.
     #[arg(long, default_value_t = 1)]
     quorum: u8,
+    /// Deploy no court (nothing can then slash or suspend a provider).
+    #[arg(long)]
+    no_court: bool,
+    /// Court: seconds a case's validators have to commit their votes.
+    #[arg(long, default_value_t = CourtDeployConfig::default().commit_period)]
+    commit_period: u32,
+    /// Court: seconds after the commit phase to reveal them.
+    #[arg(long, default_value_t = CourtDeployConfig::default().reveal_period)]
+    reveal_period: u32,
+    /// Court: basis points of the validator set one verdict needs, in (5000, 10000].
+    #[arg(long, default_value_t = CourtDeployConfig::default().supermajority_bps)]
+    supermajority_bps: u16,
+    /// Court: a flag's fault rate must be above this (basis points).
+    #[arg(long, default_value_t = CourtDeployConfig::default().fault_threshold_bps)]
+    fault_threshold_bps: u16,
+    /// Court: basis points of the provider's stake a slash takes.
+    #[arg(long, default_value_t = CourtDeployConfig::default().slash_bps)]
+    slash_bps: u16,
+    /// Court: seconds a suspension bars the provider from accepting allocations.
+    #[arg(long, default_value_t = CourtDeployConfig::default().suspension_period)]
+    suspension_period: u32,
+    /// Court: a validator (repeat for several); default: the oracle signers.
+    #[arg(long = "validator")]
+    validators: Vec<Address>,
     /// Where to write the deployment file.
     #[arg(long, default_value = "deployment.json")]
     out: PathBuf,
@@ -77,6 +102,15 @@ impl FromStr for SecretKey {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let court = (!args.no_court).then_some(CourtDeployConfig {
+        commit_period: args.commit_period,
+        reveal_period: args.reveal_period,
+        supermajority_bps: args.supermajority_bps,
+        fault_threshold_bps: args.fault_threshold_bps,
+        slash_bps: args.slash_bps,
+        suspension_period: args.suspension_period,
+        validators: args.validators,
+    });
     let config = DeployConfig {
         admin: args.admin,
         genesis_time: args.genesis_time,
@@ -86,6 +120,7 @@ async fn main() -> anyhow::Result<()> {
         allocation_request_ttl: args.allocation_request_ttl,
         oracle_signers: args.oracle_signers,
         quorum: args.quorum,
+        court,
     };
     let deployment = deploy(args.rpc_url.clone(), args.private_key.0, &config)
         .await
@@ -98,5 +133,17 @@ async fn main() -> anyhow::Result<()> {
         deployment.deploy_block,
         args.out.display()
     );
+    if let Some(court) = deployment.court {
+        if deployment.admin == deployment.deployer {
+            println!("SlaCourt deployed at {court} and bound to the oracle");
+        } else {
+            // Only the admin may bind a court, and the deployer does not hold its key.
+            println!(
+                "SlaCourt deployed at {court}, not bound: the admin {} must call setCourt({court}) \
+                 on the oracle",
+                deployment.admin
+            );
+        }
+    }
     Ok(())
 }

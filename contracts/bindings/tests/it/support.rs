@@ -10,6 +10,7 @@ use alloy::{
 use sla_contracts::{
     anvil, deploy, signing, DeployConfig, DeploymentFile,
     ISlaOracle::{EpochResult, SlaTerms},
+    SlaCourt::{self, SlaCourtInstance},
     SlaOracle::{self, SlaOracleInstance},
 };
 
@@ -17,24 +18,32 @@ pub(crate) const EPOCH: u32 = 3600;
 pub(crate) const WINDOW: u32 = 7200;
 pub(crate) const PENALTY: u128 = 100_000_000_000_000_000; // 0.1 ether
 
-/// A running anvil with `SlaOracle` deployed; anvil stops when this is dropped.
+/// A running anvil with `SlaOracle` (and its court) deployed; anvil stops when this is dropped.
 pub(crate) struct Chain {
     pub anvil: AnvilInstance,
     pub deployment: DeploymentFile,
-    pub oracle_signer: PrivateKeySigner,
+    /// The oracle signer set, in the order given at deployment.
+    pub oracle_signers: Vec<PrivateKeySigner>,
 }
 
 impl Chain {
     /// Spawns anvil and deploys with one-hour epochs; account 0 deploys and is admin, account 9 is
     /// the single oracle signer.
     pub(crate) async fn start() -> Self {
+        Self::start_with_signers(&[9], 1).await
+    }
+
+    /// Like [`Chain::start`], with the anvil accounts `signers` as the oracle signers (and, by the
+    /// default court config, the court's validators) and `quorum`.
+    pub(crate) async fn start_with_signers(signers: &[usize], quorum: u8) -> Self {
         let anvil = anvil::spawn().unwrap_or_else(|e| panic!("cannot run the anvil tests: {e}"));
         let deployer = signer(&anvil, 0);
-        let oracle_signer = signer(&anvil, 9);
+        let oracle_signers: Vec<_> = signers.iter().map(|&i| signer(&anvil, i)).collect();
         let config = DeployConfig {
             epoch_length: EPOCH,
             submission_window: WINDOW,
-            oracle_signers: vec![oracle_signer.address()],
+            oracle_signers: oracle_signers.iter().map(|s| s.address()).collect(),
+            quorum,
             ..DeployConfig::default()
         };
         let deployment = deploy(anvil.endpoint_url(), deployer, &config)
@@ -43,18 +52,31 @@ impl Chain {
         Self {
             anvil,
             deployment,
-            oracle_signer,
+            oracle_signers,
         }
     }
 
     /// The contract, called from anvil account `index`.
     pub(crate) fn oracle_as(&self, index: usize) -> SlaOracleInstance<DynProvider> {
+        SlaOracle::new(self.deployment.contract, self.provider_as(index))
+    }
+
+    /// The court, called from anvil account `index`.
+    pub(crate) fn court_as(&self, index: usize) -> SlaCourtInstance<DynProvider> {
+        let court = self
+            .deployment
+            .court
+            .expect("the default deployment has a court");
+        SlaCourt::new(court, self.provider_as(index))
+    }
+
+    /// A provider that sends transactions from anvil account `index`.
+    pub(crate) fn provider_as(&self, index: usize) -> DynProvider {
         let wallet = EthereumWallet::from(signer(&self.anvil, index));
-        let provider = ProviderBuilder::new()
+        ProviderBuilder::new()
             .wallet(wallet)
             .connect_http(self.anvil.endpoint_url())
-            .erased();
-        SlaOracle::new(self.deployment.contract, provider)
+            .erased()
     }
 
     pub(crate) fn address(&self, index: usize) -> Address {
@@ -103,7 +125,7 @@ impl Chain {
             epoch,
             packed,
         );
-        signing::sign_batch(std::slice::from_ref(&self.oracle_signer), digest).expect("sign")
+        signing::sign_batch(&self.oracle_signers, digest).expect("sign")
     }
 }
 
