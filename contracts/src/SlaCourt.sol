@@ -341,36 +341,70 @@ contract SlaCourt is ISlaCourt, AccessControl, EIP712 {
         delete _openCases[provider];
         emit CaseDecided(caseId, provider, verdict, tally);
 
+        if (verdict == Verdict.NoAction) return verdict;
+        // An oracle that no longer binds this court refuses its hooks: the verdict stays on record,
+        // unenforced, rather than the case staying open for ever.
+        address bound = _ORACLE.court();
+        if (bound != address(this)) {
+            emit VerdictNotEnforced(caseId, bound);
+            return verdict;
+        }
         if (verdict == Verdict.Slash) {
-            _slash(caseId, provider, dataUnitIds, faults);
+            _slash(caseId, c, dataUnitIds, faults);
         } else if (verdict == Verdict.Suspend) {
             _ORACLE.suspendProvider(caseId, provider, uint64(block.timestamp) + _SUSPENSION_PERIOD);
-        } else if (verdict == Verdict.Remove) {
+        } else {
             _ORACLE.suspendProvider(caseId, provider, type(uint64).max);
         }
     }
 
     /// @dev Takes `slashBps` of the provider's stake and shares it between the consumers of the flagged data
     /// units pro rata to their faults, each share rounded down (the remainder, below one wei per data unit,
-    /// stays with the provider).
-    function _slash(uint256 caseId, address provider, uint64[] calldata ids, uint32[] calldata faults)
+    /// stays with the provider). A data unit whose allocation was not active during any flagged epoch (never
+    /// accepted, or closed before) has no share: its part stays with the provider too.
+    function _slash(uint256 caseId, CaseInfo storage c, uint64[] calldata ids, uint32[] calldata faults)
         private
     {
+        address provider = c.provider;
         ISlaOracle.ProviderInfo memory info = _ORACLE.providerInfo(provider);
         uint256 total = (uint256(info.bonded) + info.unbonding) * _SLASH_BPS / _BPS;
-        uint256 count = ids.length;
+        (address[] memory consumers, uint256[] memory amounts) = _shares(c, ids, faults, total);
+        _ORACLE.slashForCase(caseId, provider, consumers, amounts);
+    }
+
+    /// @dev The consumers owed a share of `total` and their shares, without zero shares.
+    function _shares(CaseInfo storage c, uint64[] calldata ids, uint32[] calldata faults, uint256 total)
+        private
+        view
+        returns (address[] memory consumers, uint256[] memory amounts)
+    {
         uint256 faultSum;
-        for (uint256 i; i < count; ++i) {
+        for (uint256 i; i < faults.length; ++i) {
             faultSum += faults[i];
         }
-        address[] memory consumers = new address[](count);
-        uint256[] memory amounts = new uint256[](count);
-        for (uint256 i; i < count; ++i) {
-            consumers[i] = _ORACLE.getAllocation(ids[i]).consumer;
-            // An id without an allocation has no consumer: its share stays with the provider.
-            if (consumers[i] != address(0)) amounts[i] = total * faults[i] / faultSum;
+        consumers = new address[](ids.length);
+        amounts = new uint256[](ids.length);
+        uint256 paid; // entries with a share, packed at the front
+        for (uint256 i; i < ids.length; ++i) {
+            uint256 amount = total * faults[i] / faultSum;
+            address consumer = amount == 0 ? address(0) : _consumerIfActive(c, ids[i]);
+            if (consumer == address(0)) continue;
+            consumers[paid] = consumer;
+            amounts[paid] = amount;
+            ++paid;
         }
-        _ORACLE.slashForCase(caseId, provider, consumers, amounts);
+        assembly ("memory-safe") {
+            mstore(consumers, paid)
+            mstore(amounts, paid)
+        }
+    }
+
+    /// @dev The consumer of `dataUnitId` if its allocation was active in any of the case's flagged epochs;
+    /// zero otherwise (never accepted: its first active epoch reads as type(uint64).max).
+    function _consumerIfActive(CaseInfo storage c, uint64 dataUnitId) private view returns (address) {
+        ISlaOracle.AllocationInfo memory a = _ORACLE.getAllocation(dataUnitId);
+        if (a.activeFromEpoch > c.toEpoch || a.closedEpoch < c.fromEpoch) return address(0);
+        return a.consumer;
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -110,6 +110,18 @@ pub struct OracleConfig {
     #[arg(long, env = "SLA_MAINTENANCE_INTERVAL_S", default_value_t = 3_600, value_parser = clap::value_parser!(u64).range(1..))]
     pub maintenance_interval_s: u64,
 
+    /// The validator role (docs/court.md): votes on the court's cases with this EVM key (hex), by
+    /// the default rule unless an operator committed first (`sla court commit --vote`), and
+    /// decides cases whose reveal phase is over. Unset: no validator role. The key must be in the
+    /// court's validator set to vote; a separate key from `--oracle-key`, whose nonces belong to
+    /// the submitter.
+    #[arg(long, env = "SLA_VALIDATOR_KEY", hide_env_values = true)]
+    pub validator_key: Option<String>,
+
+    /// Milliseconds between the validator role's passes over the open cases.
+    #[arg(long, env = "SLA_VALIDATOR_POLL_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(10..))]
+    pub validator_poll_ms: u64,
+
     /// Test hook: abort right after recording this submitter step (`signed` or `sent`).
     #[arg(long, env = "SLA_ORACLE_CRASH_AFTER", hide = true)]
     pub crash_after: Option<String>,
@@ -133,6 +145,7 @@ impl std::fmt::Debug for OracleConfig {
             .field("deployment", &self.deployment)
             .field("database_url", &self.database_url)
             .field("oracle_key", &"<hidden>")
+            .field("validator_key", &self.validator_key.as_ref().map(|_| "<hidden>"))
             .field("indexer", &self.indexer)
             .field("index_only", &self.index_only)
             .field("grace_ms", &self.grace_ms)

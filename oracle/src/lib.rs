@@ -13,3 +13,4 @@ pub mod indexer;
 pub mod maintenance;
 pub mod service;
 pub mod submitter;
+pub mod validator;

@@ -142,6 +142,16 @@ pub async fn run(
         },
     );
 
+    let validator = match &config.validator_key {
+        None => None,
+        Some(key) => Some(crate::validator::from_key(
+            key,
+            &deployment,
+            &config.rpc_url,
+            Duration::from_millis(config.validator_poll_ms),
+        )?),
+    };
+
     let registry = Arc::new(registry);
     let metrics_app = axum::Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -195,6 +205,17 @@ pub async fn run(
             async move {
                 submitter.run(poll, stopped).await;
                 ("submitter", Ok(()))
+            }
+        });
+    }
+
+    if let Some(validator) = validator {
+        tracing::info!(validator = %validator.address(), "validator role starting");
+        components.spawn({
+            let stopped = stopped();
+            async move {
+                validator.run(stopped).await;
+                ("validator", Ok(()))
             }
         });
     }

@@ -54,6 +54,21 @@ impl Verdict {
     }
 }
 
+impl From<Verdict> for u8 {
+    fn from(verdict: Verdict) -> u8 {
+        verdict.code()
+    }
+}
+
+impl TryFrom<u8> for Verdict {
+    /// The value, which names no verdict (0 is the contract's "not decided").
+    type Error = u8;
+
+    fn try_from(code: u8) -> Result<Self, u8> {
+        Verdict::from_code(code).ok_or(code)
+    }
+}
+
 impl fmt::Display for Verdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

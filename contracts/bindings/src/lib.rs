@@ -133,6 +133,9 @@ pub enum Error {
         /// The cause.
         source: serde_json::Error,
     },
+    /// A log the contract emitted does not decode as its event.
+    #[error("undecodable {0} log: {1}")]
+    Log(&'static str, String),
     /// The anvil binary was not found where it was looked for.
     #[error(
         "anvil binary not found at {0} (run contracts/scripts/setup.sh, or set ANVIL_BIN to an anvil binary)"

@@ -121,6 +121,10 @@ interface ISlaCourt {
     /// @notice Emitted once per case when it is decided; `verdict` is `NoAction` when none had a supermajority.
     event CaseDecided(uint256 indexed caseId, address indexed provider, Verdict verdict, uint8[5] tally);
 
+    /// @notice Emitted at the decision of a `Slash`, `Suspend` or `Remove` verdict when the oracle no longer binds
+    /// this court (it binds `boundCourt`): the verdict is recorded and not enforced.
+    event VerdictNotEnforced(uint256 indexed caseId, address boundCourt);
+
     /*//////////////////////////////////////////////////////////////
                                   ERRORS
     //////////////////////////////////////////////////////////////*/

@@ -49,7 +49,7 @@ interface ISlaOracle {
     /// (8-11), writeLatencyUs (12-15), uploadBps (16-23), downloadBps (24-31), uptimeBps (32-33), errorRateBps
     /// (34-35), operations (36-39), violations (40), flags (41), reportsRoot (42-73). A batch is the
     /// concatenation of its records, which is `abi.encodePacked` of the fields result after result; see
-    /// {packResults} (and `ResultCodec.unpackResults` off chain).
+    /// `ResultCodec.packResults`/`unpackResults` and docs/contracts.md, "Packed results".
     /// @param dataUnitId The allocation the result is for.
     /// @param readLatencyUs Mean read latency in microseconds.
     /// @param writeLatencyUs Mean write latency in microseconds.

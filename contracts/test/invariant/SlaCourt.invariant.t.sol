@@ -83,7 +83,9 @@ contract SlaCourtInvariantTest is Fixture {
     }
 
     function invariant_VotesCountOnlyOnceAndOnlyWithTheirCommitment() public view {
-        assertEq(handler.badVote(), 0, "a vote counted without its commitment or twice, or a valid one refused");
+        assertEq(
+            handler.badVote(), 0, "a vote counted without its commitment or twice, or a valid one refused"
+        );
         uint256 count = court.caseCount();
         for (uint256 id = 1; id <= count; ++id) {
             uint8[5] memory tally = court.getCase(id).tally;

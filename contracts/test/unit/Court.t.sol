@@ -5,6 +5,7 @@ import {SlaCourt} from "../../src/SlaCourt.sol";
 import {ISlaCourt} from "../../src/interfaces/ISlaCourt.sol";
 import {ISlaOracle} from "../../src/interfaces/ISlaOracle.sol";
 import {CourtFixture} from "../utils/CourtFixture.sol";
+import {Vm} from "../utils/Vm.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 
 /// @notice The court's configuration and validator sets, and the flags that open cases.
@@ -279,7 +280,9 @@ contract CourtVoteTest is CourtFixture {
         _toReveal(caseId);
         ISlaCourt.CaseInfo memory c = court.getCase(caseId);
         vm.expectRevert(
-            abi.encodeWithSelector(ISlaCourt.WrongPhase.selector, caseId, c.commitEnd, c.revealEnd, c.commitEnd)
+            abi.encodeWithSelector(
+                ISlaCourt.WrongPhase.selector, caseId, c.commitEnd, c.revealEnd, c.commitEnd
+            )
         );
         vm.prank(provider);
         court.attachRebuttal(caseId, keccak256("late"));
@@ -323,7 +326,9 @@ contract CourtVoteTest is CourtFixture {
         _toReveal(caseId);
         ISlaCourt.CaseInfo memory c = court.getCase(caseId);
         vm.expectRevert(
-            abi.encodeWithSelector(ISlaCourt.WrongPhase.selector, caseId, c.commitEnd, c.revealEnd, c.commitEnd)
+            abi.encodeWithSelector(
+                ISlaCourt.WrongPhase.selector, caseId, c.commitEnd, c.revealEnd, c.commitEnd
+            )
         );
         _commit(caseId, v2, ISlaCourt.Verdict.Slash);
     }
@@ -348,7 +353,9 @@ contract CourtVoteTest is CourtFixture {
         _commit(caseId, v2, ISlaCourt.Verdict.Slash);
         ISlaCourt.CaseInfo memory c = court.getCase(caseId);
         vm.expectRevert(
-            abi.encodeWithSelector(ISlaCourt.WrongPhase.selector, caseId, c.commitEnd, c.revealEnd, block.timestamp)
+            abi.encodeWithSelector(
+                ISlaCourt.WrongPhase.selector, caseId, c.commitEnd, c.revealEnd, block.timestamp
+            )
         );
         _reveal(caseId, v1, ISlaCourt.Verdict.Slash); // during the commit phase
 
@@ -368,7 +375,9 @@ contract CourtVoteTest is CourtFixture {
 
         vm.warp(c.revealEnd);
         vm.expectRevert(
-            abi.encodeWithSelector(ISlaCourt.WrongPhase.selector, caseId, c.commitEnd, c.revealEnd, c.revealEnd)
+            abi.encodeWithSelector(
+                ISlaCourt.WrongPhase.selector, caseId, c.commitEnd, c.revealEnd, c.revealEnd
+            )
         );
         _reveal(caseId, v1, ISlaCourt.Verdict.Slash);
         uint8[5] memory tally = court.getCase(caseId).tally;
@@ -457,7 +466,8 @@ contract CourtDecisionTest is CourtFixture {
     }
 
     function test_Decide_SplitVotesAreNoAction() public {
-        ISlaCourt.Verdict[3] memory votes = [ISlaCourt.Verdict.Slash, ISlaCourt.Verdict.Suspend, ISlaCourt.Verdict.Remove];
+        ISlaCourt.Verdict[3] memory votes =
+            [ISlaCourt.Verdict.Slash, ISlaCourt.Verdict.Suspend, ISlaCourt.Verdict.Remove];
         (, ISlaCourt.Verdict verdict) = _run(votes, 0x7);
         assertEq(uint256(verdict), uint256(ISlaCourt.Verdict.NoAction), "split");
         assertEq(oracle.suspendedUntil(provider), 0, "not suspended");
@@ -479,12 +489,16 @@ contract CourtDecisionTest is CourtFixture {
         _toReveal(caseId);
         ISlaCourt.CaseInfo memory c = court.getCase(caseId);
         vm.expectRevert(
-            abi.encodeWithSelector(ISlaCourt.WrongPhase.selector, caseId, c.commitEnd, c.revealEnd, c.commitEnd)
+            abi.encodeWithSelector(
+                ISlaCourt.WrongPhase.selector, caseId, c.commitEnd, c.revealEnd, c.commitEnd
+            )
         );
         _decide(caseId);
         vm.warp(c.revealEnd - 1);
         vm.expectRevert(
-            abi.encodeWithSelector(ISlaCourt.WrongPhase.selector, caseId, c.commitEnd, c.revealEnd, c.revealEnd - 1)
+            abi.encodeWithSelector(
+                ISlaCourt.WrongPhase.selector, caseId, c.commitEnd, c.revealEnd, c.revealEnd - 1
+            )
         );
         _decide(caseId);
 
@@ -501,6 +515,50 @@ contract CourtDecisionTest is CourtFixture {
         _decide(caseId);
         vm.expectRevert(abi.encodeWithSelector(ISlaCourt.UnknownCase.selector, 5));
         court.decide(5, flag.dataUnitIds, flag.faults);
+    }
+
+    function test_Decide_SlashSkipsDataUnitsNotActiveInTheFlaggedEpochs() public {
+        vm.prank(provider);
+        oracle.closeAllocation(unit2); // closed in epoch 3, after the flagged epochs 1-2: still counts
+        uint64 late = _activeAllocation(consumer2, provider); // active from epoch 3: flagged 1-2, no share
+        uint64 never = _requestAllocation(stranger, provider); // never accepted: no share
+        ISlaCourt.FaultFlag memory flag = _flag();
+        flag.dataUnitIds = new uint64[](4);
+        flag.faults = new uint32[](4);
+        (flag.dataUnitIds[0], flag.dataUnitIds[1], flag.dataUnitIds[2], flag.dataUnitIds[3]) =
+        (unit1, unit2, late, never);
+        (flag.faults[0], flag.faults[1], flag.faults[2], flag.faults[3]) = (1, 1, 1, 1);
+        uint256 caseId = court.flagProvider(flag, _signFlag(flag, _twoSigners()));
+        _commit(caseId, v1, ISlaCourt.Verdict.Slash);
+        _commit(caseId, v2, ISlaCourt.Verdict.Slash);
+        _toReveal(caseId);
+        _reveal(caseId, v1, ISlaCourt.Verdict.Slash);
+        _reveal(caseId, v2, ISlaCourt.Verdict.Slash);
+        _toDecision(caseId);
+        vm.recordLogs();
+        court.decide(caseId, flag.dataUnitIds, flag.faults);
+        uint256 share = BOND * SLASH / 10_000 / 4;
+        assertEq(oracle.withdrawableOf(consumer), share, "unit1");
+        assertEq(oracle.withdrawableOf(consumer2), share, "unit2 only, not the late unit");
+        assertEq(oracle.withdrawableOf(stranger), 0, "never accepted");
+        assertEq(oracle.providerInfo(provider).bonded, BOND - 2 * share, "the rest stays with the provider");
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        uint256 credits;
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics[0] == ISlaOracle.SlashCredited.selector) ++credits;
+        }
+        assertEq(credits, 2, "one credit per share paid, none of zero");
+    }
+
+    function test_Decide_RecordsButDoesNotEnforceWhenTheOracleUnboundTheCourt() public {
+        uint256 caseId = _voted(_all(ISlaCourt.Verdict.Remove), 0x7);
+        vm.prank(admin);
+        oracle.setCourt(stranger);
+        vm.expectEmit(address(court));
+        emit ISlaCourt.VerdictNotEnforced(caseId, stranger);
+        assertEq(uint256(_decide(caseId)), uint256(ISlaCourt.Verdict.Remove), "recorded");
+        assertEq(oracle.suspendedUntil(provider), 0, "not enforced");
+        assertEq(court.openCaseOf(provider), 0, "closed: the provider can be flagged again");
     }
 
     function test_RevertWhen_HooksAreCalledByAnyoneButTheCourt() public {
@@ -523,7 +581,9 @@ contract CourtDecisionTest is CourtFixture {
 
         vm.expectRevert(
             abi.encodeWithSelector(
-                IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, oracle.DEFAULT_ADMIN_ROLE()
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                stranger,
+                oracle.DEFAULT_ADMIN_ROLE()
             )
         );
         vm.prank(stranger);
@@ -554,9 +614,12 @@ contract CourtDecisionTest is CourtFixture {
 
     /// @dev Fuzz of the slash arithmetic: any stake, fraction and faults over up to 8 data units. Each consumer
     /// gets `floor(total * faults / sum)`, the stake loses exactly what they got, and no ether moves.
-    function testFuzz_SlashSharesAreFloorsOfTheProRataShare(uint96 stake, uint16 slashBps, uint32[8] memory raw, uint8 n)
-        public
-    {
+    function testFuzz_SlashSharesAreFloorsOfTheProRataShare(
+        uint96 stake,
+        uint16 slashBps,
+        uint32[8] memory raw,
+        uint8 n
+    ) public {
         slashBps = uint16(bound(slashBps, 1, 10_000));
         ISlaCourt.CourtConfig memory config = _courtConfig();
         config.slashBps = slashBps;
@@ -575,10 +638,15 @@ contract CourtDecisionTest is CourtFixture {
         }
         assertLe(paid, total, "never more than the fraction");
         assertLt(total - paid, f.ids.length + 1, "below one wei per data unit lost to rounding");
-        assertEq(oracle.providerInfo(f.provider).bonded, uint256(stake) - paid, "stake lost exactly what was paid");
+        assertEq(
+            oracle.providerInfo(f.provider).bonded, uint256(stake) - paid, "stake lost exactly what was paid"
+        );
     }
 
-    function _fuzzNetwork(uint96 stake, uint32[8] memory raw, uint256 count) internal returns (FuzzCase memory f) {
+    function _fuzzNetwork(uint96 stake, uint32[8] memory raw, uint256 count)
+        internal
+        returns (FuzzCase memory f)
+    {
         f.provider = makeAddr("fuzz provider");
         _registerProvider(f.provider, stake);
         f.ids = new uint64[](count);
@@ -597,6 +665,8 @@ contract CourtDecisionTest is CourtFixture {
     function _fuzzSlash(FuzzCase memory f) internal {
         ISlaCourt.FaultFlag memory flag = _flag();
         flag.provider = f.provider;
+        flag.fromEpoch = oracle.currentEpoch() - 2; // the allocations are active since before
+        flag.toEpoch = oracle.currentEpoch() - 1;
         flag.dataUnitIds = f.ids;
         flag.faults = f.faults;
         uint256 caseId = court.flagProvider(flag, _signFlag(flag, _twoSigners()));

@@ -190,7 +190,9 @@ abstract contract CourtFixture is Fixture {
         }
         _toReveal(caseId);
         for (uint256 i; i < 3; ++i) {
-            if (votes[i] != ISlaCourt.Verdict.None && (reveals >> i) & 1 == 1) _reveal(caseId, vs[i], votes[i]);
+            if (votes[i] != ISlaCourt.Verdict.None && (reveals >> i) & 1 == 1) {
+                _reveal(caseId, vs[i], votes[i]);
+            }
         }
         _toDecision(caseId);
     }

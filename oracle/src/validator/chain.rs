@@ -3,9 +3,7 @@
 use alloy::eips::BlockNumberOrTag;
 use alloy::primitives::{Address, B256, U256};
 use alloy::providers::{DynProvider, Provider};
-use alloy::rpc::types::Filter;
-use alloy::sol_types::SolEvent;
-use sla_contracts::SlaCourt;
+use sla_contracts::{court, SlaCourt};
 use sla_protocol::court::Verdict;
 
 use super::ValidatorError;
@@ -15,16 +13,16 @@ const RECEIPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120)
 
 /// A case's fields the role reads.
 pub(super) struct CaseView {
-    pub validator_set: u64,
-    pub fault_rate_bps: u16,
-    pub commit_end: u64,
-    pub reveal_end: u64,
-    pub verdict: u8,
+    pub(super) validator_set: u64,
+    pub(super) fault_rate_bps: u16,
+    pub(super) commit_end: u64,
+    pub(super) reveal_end: u64,
+    pub(super) verdict: u8,
 }
 
-pub(super) struct Court<'a> {
-    court: SlaCourt::SlaCourtInstance<&'a DynProvider>,
-    provider: &'a DynProvider,
+pub(super) struct Court {
+    court: SlaCourt::SlaCourtInstance<DynProvider>,
+    provider: DynProvider,
     from_block: u64,
 }
 
@@ -38,16 +36,16 @@ fn chain_err(what: &str) -> impl FnOnce(alloy::contract::Error) -> ValidatorErro
     }
 }
 
-impl<'a> Court<'a> {
-    pub fn new(address: Address, provider: &'a DynProvider, from_block: u64) -> Self {
+impl Court {
+    pub(super) fn new(address: Address, provider: DynProvider, from_block: u64) -> Self {
         Court {
-            court: SlaCourt::new(address, provider),
+            court: SlaCourt::new(address, provider.clone()),
             provider,
             from_block,
         }
     }
 
-    pub async fn threshold(&self) -> Result<u16, ValidatorError> {
+    pub(super) async fn threshold(&self) -> Result<u16, ValidatorError> {
         let config = self
             .court
             .courtConfig()
@@ -57,7 +55,7 @@ impl<'a> Court<'a> {
         Ok(config.faultThresholdBps)
     }
 
-    pub async fn case_count(&self) -> Result<u64, ValidatorError> {
+    pub(super) async fn case_count(&self) -> Result<u64, ValidatorError> {
         let count = self
             .court
             .caseCount()
@@ -68,7 +66,7 @@ impl<'a> Court<'a> {
     }
 
     /// The latest block's timestamp: the phases are judged by block time.
-    pub async fn now(&self) -> Result<u64, ValidatorError> {
+    pub(super) async fn now(&self) -> Result<u64, ValidatorError> {
         let block = self
             .provider
             .get_block_by_number(BlockNumberOrTag::Latest)
@@ -78,7 +76,7 @@ impl<'a> Court<'a> {
         Ok(block.header.timestamp)
     }
 
-    pub async fn case(&self, case: u64) -> Result<CaseView, ValidatorError> {
+    pub(super) async fn case(&self, case: u64) -> Result<CaseView, ValidatorError> {
         let c = self
             .court
             .getCase(U256::from(case))
@@ -94,7 +92,7 @@ impl<'a> Court<'a> {
         })
     }
 
-    pub async fn validators(&self, version: u64) -> Result<Vec<Address>, ValidatorError> {
+    pub(super) async fn validators(&self, version: u64) -> Result<Vec<Address>, ValidatorError> {
         self.court
             .validatorsOf(version)
             .call()
@@ -103,7 +101,7 @@ impl<'a> Court<'a> {
     }
 
     /// 0 nothing, 1 committed, 2 revealed.
-    pub async fn stage(&self, case: u64, validator: Address) -> Result<u8, ValidatorError> {
+    pub(super) async fn stage(&self, case: u64, validator: Address) -> Result<u8, ValidatorError> {
         let vote = self
             .court
             .voteOf(U256::from(case), validator)
@@ -114,61 +112,40 @@ impl<'a> Court<'a> {
     }
 
     /// The commitment `validator` made on `case`, from its `VoteCommitted` event.
-    pub async fn commitment(&self, case: u64, validator: Address) -> Result<B256, ValidatorError> {
-        let filter = Filter::new()
-            .address(*self.court.address())
-            .event_signature(SlaCourt::VoteCommitted::SIGNATURE_HASH)
-            .topic1(U256::from(case))
-            .topic2(validator.into_word())
-            .from_block(self.from_block);
-        let logs = self
-            .provider
-            .get_logs(&filter)
-            .await
-            .map_err(|e| ValidatorError::Chain(format!("VoteCommitted logs: {e}")))?;
-        let log = logs
-            .last()
-            .ok_or_else(|| ValidatorError::Chain(format!("case {case}: no VoteCommitted log")))?;
-        let event = log
-            .log_decode::<SlaCourt::VoteCommitted>()
-            .map_err(|e| ValidatorError::Chain(format!("VoteCommitted: {e}")))?;
-        Ok(event.inner.data.commitment)
+    pub(super) async fn commitment(&self, case: u64, validator: Address) -> Result<B256, ValidatorError> {
+        court::committed(
+            &self.provider,
+            *self.court.address(),
+            self.from_block,
+            case,
+            validator,
+        )
+        .await
+        .map_err(|e| ValidatorError::Chain(format!("VoteCommitted of case {case}: {e}")))?
+        .ok_or_else(|| ValidatorError::Chain(format!("case {case}: no VoteCommitted log")))
     }
 
-    /// The data units and faults of the flag that opened `case`, from its `ProviderFlagged`.
+    /// The data units and faults of the flag that opened `case`.
     async fn affected(&self, case: u64) -> Result<(Vec<u64>, Vec<u32>), ValidatorError> {
-        let filter = Filter::new()
-            .address(*self.court.address())
-            .event_signature(SlaCourt::ProviderFlagged::SIGNATURE_HASH)
-            .topic1(U256::from(case))
-            .from_block(self.from_block);
-        let logs = self
-            .provider
-            .get_logs(&filter)
+        let flag = court::flag_of(&self.provider, *self.court.address(), self.from_block, case)
             .await
-            .map_err(|e| ValidatorError::Chain(format!("ProviderFlagged logs: {e}")))?;
-        let log = logs
-            .first()
+            .map_err(|e| ValidatorError::Chain(format!("ProviderFlagged of case {case}: {e}")))?
             .ok_or_else(|| ValidatorError::Chain(format!("case {case}: no ProviderFlagged log")))?;
-        let event = log
-            .log_decode::<SlaCourt::ProviderFlagged>()
-            .map_err(|e| ValidatorError::Chain(format!("ProviderFlagged: {e}")))?;
-        let flag = event.inner.data.flag;
         Ok((flag.dataUnitIds, flag.faults))
     }
 
-    pub async fn commit(&self, case: u64, commitment: B256) -> Result<(), ValidatorError> {
+    pub(super) async fn commit(&self, case: u64, commitment: B256) -> Result<(), ValidatorError> {
         let call = self.court.commitVote(U256::from(case), commitment);
         self.send("commitVote", call).await
     }
 
-    pub async fn reveal(&self, case: u64, vote: Verdict, salt: B256) -> Result<(), ValidatorError> {
+    pub(super) async fn reveal(&self, case: u64, vote: Verdict, salt: B256) -> Result<(), ValidatorError> {
         let call = self.court.revealVote(U256::from(case), vote.code(), salt);
         self.send("revealVote", call).await
     }
 
     /// Decides `case`; `false` when another account decided it first.
-    pub async fn decide(&self, case: u64) -> Result<bool, ValidatorError> {
+    pub(super) async fn decide(&self, case: u64) -> Result<bool, ValidatorError> {
         let (ids, faults) = self.affected(case).await?;
         let call = self.court.decide(U256::from(case), ids, faults);
         match call.send().await {

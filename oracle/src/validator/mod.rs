@@ -17,9 +17,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use alloy::primitives::{Address, B256, U256};
-use alloy::providers::DynProvider;
+use alloy::network::EthereumWallet;
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
-use sla_contracts::court::vote_salt;
+use sla_contracts::court::{vote_commitment, vote_of_commitment, vote_salt};
 use sla_protocol::court::{default_vote, Verdict};
 
 use crate::backoff::backoff;
@@ -35,6 +36,36 @@ pub struct ValidatorConfig {
     pub from_block: u64,
     /// Time between steps.
     pub poll_interval: Duration,
+}
+
+/// The role for `key` (hex) on the court of `deployment`, sending through `rpc_url`.
+pub fn from_key(
+    key: &str,
+    deployment: &sla_contracts::DeploymentFile,
+    rpc_url: &str,
+    poll_interval: Duration,
+) -> anyhow::Result<Validator> {
+    let signer: PrivateKeySigner = key
+        .trim_start_matches("0x")
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--validator-key is not a private key: {e}"))?;
+    let court = deployment.court.ok_or_else(|| {
+        anyhow::anyhow!("--validator-key is given but the deployment file names no court")
+    })?;
+    let provider = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signer.clone()))
+        .connect_http(rpc_url.parse()?)
+        .erased();
+    Ok(Validator::new(
+        ValidatorConfig {
+            chain_id: deployment.chain_id,
+            court,
+            from_block: deployment.deploy_block,
+            poll_interval,
+        },
+        provider,
+        signer,
+    ))
 }
 
 /// What one step did.
@@ -64,6 +95,7 @@ pub enum ValidatorError {
 }
 
 /// The validator role of one key.
+#[derive(Debug)]
 pub struct Validator {
     config: ValidatorConfig,
     provider: DynProvider,
@@ -122,7 +154,11 @@ impl Validator {
 
     /// One pass over the undecided cases.
     pub async fn step(&mut self) -> Result<StepReport, ValidatorError> {
-        let court = chain::Court::new(self.config.court, &self.provider, self.config.from_block);
+        let court = chain::Court::new(
+            self.config.court,
+            self.provider.clone(),
+            self.config.from_block,
+        );
         let threshold = match self.threshold {
             Some(t) => t,
             None => *self.threshold.insert(court.threshold().await?),
@@ -154,13 +190,13 @@ impl Validator {
             let stage = court.stage(case, me).await?;
             if now < info.commit_end && stage == 0 {
                 let vote = default_vote(info.fault_rate_bps, threshold);
-                court.commit(case, commitment(case, vote, salt, me)).await?;
+                court
+                    .commit(case, vote_commitment(U256::from(case), vote, salt, me))
+                    .await?;
                 report.committed.push((case, vote));
             } else if now >= info.commit_end && stage == 1 {
                 let committed = court.commitment(case, me).await?;
-                let vote = Verdict::ALL
-                    .into_iter()
-                    .find(|v| commitment(case, *v, salt, me) == committed)
+                let vote = vote_of_commitment(case, salt, me, committed)
                     .ok_or(ValidatorError::UnknownCommitment { case })?;
                 court.reveal(case, vote, salt).await?;
                 report.revealed.push((case, vote));
@@ -171,7 +207,7 @@ impl Validator {
 
     async fn is_member(
         &mut self,
-        court: &chain::Court<'_>,
+        court: &chain::Court,
         version: u64,
     ) -> Result<bool, ValidatorError> {
         if let Some(known) = self.membership.get(&version) {
@@ -186,9 +222,4 @@ impl Validator {
         vote_salt(&self.signer, self.config.chain_id, self.config.court, case)
             .map_err(|e| ValidatorError::Chain(format!("deriving the vote salt: {e}")))
     }
-}
-
-/// `keccak256(abi.encode(caseId, vote, salt, validator))`, the contract's `commitmentOf`.
-fn commitment(case: u64, vote: Verdict, salt: B256, validator: Address) -> B256 {
-    sla_contracts::court::vote_commitment(U256::from(case), vote.code(), salt, validator)
 }

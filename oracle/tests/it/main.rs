@@ -4,3 +4,4 @@
 
 mod aggregator;
 mod indexer;
+mod validator;

@@ -131,7 +131,8 @@ contract SlaCourtHandler is Test {
         if (tamper % 8 == 2) salt = keccak256(abi.encode(salt)); // another salt
         ISlaCourt.CaseInfo memory c = court.getCase(caseId);
         bool allowed = mine.commitment != bytes32(0) && !mine.revealed && block.timestamp >= c.commitEnd
-            && block.timestamp < c.revealEnd && keccak256(abi.encode(caseId, v, salt, voter)) == mine.commitment;
+            && block.timestamp < c.revealEnd
+            && keccak256(abi.encode(caseId, v, salt, voter)) == mine.commitment;
         vm.prank(voter);
         try court.revealVote(caseId, v, salt) {
             if (!allowed) ++badVote;
@@ -157,7 +158,8 @@ contract SlaCourtHandler is Test {
             if (verdict == ISlaCourt.Verdict.Slash) ++slashes;
             if (verdict == ISlaCourt.Verdict.Suspend || verdict == ISlaCourt.Verdict.Remove) ++suspensions;
             ISlaOracle.ProviderInfo memory afterwards = oracle.providerInfo(c.provider);
-            uint256 taken = uint256(before.bonded) + before.unbonding - afterwards.bonded - afterwards.unbonding;
+            uint256 taken =
+                uint256(before.bonded) + before.unbonding - afterwards.bonded - afterwards.unbonding;
             if (verdict != ISlaCourt.Verdict.Slash && taken != 0) ++badDecision;
         } catch {
             if (allowed) ++badDecision;

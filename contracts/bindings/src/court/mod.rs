@@ -22,9 +22,13 @@
 
 use alloy::{
     primitives::{keccak256, Address, Bytes, B256, U256},
-    signers::local::PrivateKeySigner,
+    signers::{local::PrivateKeySigner, SignerSync},
     sol_types::{eip712_domain, Eip712Domain, SolStruct, SolValue},
 };
+
+mod logs;
+
+pub use logs::{committed, flag_of};
 
 use crate::{signing, ISlaCourt, Result};
 
@@ -47,44 +51,10 @@ mod typed {
     }
 }
 
-/// The court's verdicts and votes by name. The bindings take and return them as bare `u8`s (a JSON
-/// ABI carries no enum variants): convert with `u8::from` and `Verdict::try_from`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum Verdict {
-    /// Not a vote: a case not yet decided.
-    None = 0,
-    /// Nothing happens (also the verdict when no vote has a supermajority).
-    NoAction = 1,
-    /// `slashBps` of the provider's stake goes to the consumers of the flagged data units.
-    Slash = 2,
-    /// The provider accepts no allocation for `suspensionPeriod`.
-    Suspend = 3,
-    /// The provider accepts no allocation ever again.
-    Remove = 4,
-}
-
-impl From<Verdict> for u8 {
-    fn from(verdict: Verdict) -> Self {
-        verdict as u8
-    }
-}
-
-impl TryFrom<u8> for Verdict {
-    /// The value, which names no verdict.
-    type Error = u8;
-
-    fn try_from(value: u8) -> Result<Self, u8> {
-        Ok(match value {
-            0 => Self::None,
-            1 => Self::NoAction,
-            2 => Self::Slash,
-            3 => Self::Suspend,
-            4 => Self::Remove,
-            other => return Err(other),
-        })
-    }
-}
+/// The court's verdicts and votes, numbered as the contract's enum; the bindings take and return
+/// them as bare `u8`s (a JSON ABI carries no enum variants): convert with `u8::from` and
+/// `Verdict::try_from` (0, "not decided", is no verdict).
+pub use sla_protocol::court::Verdict;
 
 /// The EIP-712 domain of the court at `court` on `chain_id`.
 pub fn domain(chain_id: u64, court: Address) -> Eip712Domain {
@@ -139,8 +109,45 @@ pub fn sign_flag(signers: &[PrivateKeySigner], digest: B256) -> Result<Vec<Bytes
 /// validator is part of it so that no validator can copy another's commitment.
 pub fn vote_commitment(case_id: U256, vote: Verdict, salt: B256, validator: Address) -> B256 {
     // `abi.encode` of a `uint8` is one left-padded word, the same as of a `uint256` of its value.
-    let vote = U256::from(vote as u8);
+    let vote = U256::from(u8::from(vote));
     keccak256((case_id, vote, salt, validator).abi_encode())
+}
+
+/// The salt `signer` commits with on `case_id` of the court at `court`: `keccak256` of the
+/// signer's signature of `keccak256(abi.encode("sla-court-vote-salt", chainId, court, caseId))`.
+/// ECDSA signing here is deterministic (RFC 6979), so the salt is the same every time for the same
+/// key and case, and secret as long as the key is: a validator stores nothing between its commit
+/// and its reveal, and `sla court commit` and the oracle's validator role can each reveal what the
+/// other committed.
+pub fn vote_salt(
+    signer: &PrivateKeySigner,
+    chain_id: u64,
+    court: Address,
+    case_id: u64,
+) -> Result<B256> {
+    let message = keccak256(
+        (
+            "sla-court-vote-salt".to_string(),
+            U256::from(chain_id),
+            court,
+            U256::from(case_id),
+        )
+            .abi_encode_params(),
+    );
+    let signature = signer.sign_hash_sync(&message)?;
+    Ok(keccak256(signature.as_bytes()))
+}
+
+/// The vote whose commitment with `salt` is `commitment`, if any (there are four to try).
+pub fn vote_of_commitment(
+    case_id: u64,
+    salt: B256,
+    validator: Address,
+    commitment: B256,
+) -> Option<Verdict> {
+    Verdict::ALL
+        .into_iter()
+        .find(|v| vote_commitment(U256::from(case_id), *v, salt, validator) == commitment)
 }
 
 #[cfg(test)]
@@ -156,18 +163,22 @@ mod tests {
     }
 
     #[test]
-    fn verdicts_round_trip_through_their_solidity_values() {
-        for verdict in [
-            Verdict::None,
-            Verdict::NoAction,
-            Verdict::Slash,
-            Verdict::Suspend,
-            Verdict::Remove,
-        ] {
-            assert_eq!(Verdict::try_from(u8::from(verdict)), Ok(verdict));
-        }
-        assert_eq!(u8::from(Verdict::Slash), 2);
-        assert_eq!(Verdict::try_from(5), Err(5));
+    fn the_vote_salt_is_deterministic_and_per_key_and_case() {
+        let a = PrivateKeySigner::from_bytes(&B256::repeat_byte(1)).unwrap();
+        let b = PrivateKeySigner::from_bytes(&B256::repeat_byte(2)).unwrap();
+        let court = Address::repeat_byte(9);
+        let salt = vote_salt(&a, 1, court, 1).unwrap();
+        assert_eq!(salt, vote_salt(&a, 1, court, 1).unwrap(), "deterministic");
+        assert_ne!(salt, vote_salt(&b, 1, court, 1).unwrap(), "per key");
+        assert_ne!(salt, vote_salt(&a, 1, court, 2).unwrap(), "per case");
+        assert_ne!(salt, vote_salt(&a, 2, court, 1).unwrap(), "per chain");
+        let me = a.address();
+        let commitment = vote_commitment(U256::from(1), Verdict::Suspend, salt, me);
+        assert_eq!(
+            vote_of_commitment(1, salt, me, commitment),
+            Some(Verdict::Suspend)
+        );
+        assert_eq!(vote_of_commitment(2, salt, me, commitment), None);
     }
 
     #[test]
