@@ -112,9 +112,52 @@ pub enum Command {
     /// The probe agent: measures a storage endpoint and reports signed QoS records.
     #[command(subcommand)]
     Probe(ProbeCommand),
+    /// The court: fault cases, the validators' commit-reveal vote, rebuttals (docs/court.md).
+    #[command(subcommand)]
+    Court(CourtCommand),
     /// Re-verify on-chain results from the public API's reports: signatures, keys, summary,
     /// Merkle root and every field (exit 0 only on a full match; 1 on a mismatch; 2 on errors).
     Audit(AuditArgs),
+}
+
+/// `sla court …`: a case's state, the validator's vote, the decision, the provider's rebuttal.
+#[derive(Debug, Subcommand)]
+pub enum CourtCommand {
+    /// A case: the flag, its phases, the tally, the verdict, the default vote and (with a key)
+    /// where the sending validator's vote stands.
+    Show {
+        /// The case id.
+        case: u64,
+    },
+    /// Commit a vote (`commitVote`): by default the rule's vote on the flag's fault rate
+    /// (docs/court.md); `--vote` overrides it. The salt is derived from the key, so nothing is
+    /// stored and `sla court reveal` or the oracle's validator role with the same key reveals it.
+    Commit {
+        /// The case id.
+        case: u64,
+        /// no-action, slash, suspend or remove (default: the rule's vote).
+        #[arg(long)]
+        vote: Option<sla_protocol::court::Verdict>,
+    },
+    /// Reveal the sending validator's committed vote (`revealVote`), during the reveal phase.
+    Reveal {
+        /// The case id.
+        case: u64,
+    },
+    /// Decide a case once its reveal phase is over (`decide`; anyone may, once).
+    Decide {
+        /// The case id.
+        case: u64,
+    },
+    /// Attach a rebuttal to a case against the sending provider (`attachRebuttal`): the
+    /// keccak-256 of the document, which validators fetch from wherever the provider publishes it.
+    Rebut {
+        /// The case id.
+        case: u64,
+        /// The rebuttal document (its hash goes on chain, not the document).
+        #[arg(long)]
+        document: PathBuf,
+    },
 }
 
 /// `sla audit`: which data unit and epochs, and where the public read API is.

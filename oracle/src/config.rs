@@ -145,7 +145,10 @@ impl std::fmt::Debug for OracleConfig {
             .field("deployment", &self.deployment)
             .field("database_url", &self.database_url)
             .field("oracle_key", &"<hidden>")
-            .field("validator_key", &self.validator_key.as_ref().map(|_| "<hidden>"))
+            .field(
+                "validator_key",
+                &self.validator_key.as_ref().map(|_| "<hidden>"),
+            )
             .field("indexer", &self.indexer)
             .field("index_only", &self.index_only)
             .field("grace_ms", &self.grace_ms)

@@ -14,10 +14,11 @@ use alloy::network::EthereumWallet;
 use alloy::primitives::{Address, B256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionReceipt;
+use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolEvent;
 use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
-use sla_contracts::{DeploymentFile, SlaOracle};
+use sla_contracts::{DeploymentFile, SlaCourt, SlaOracle};
 
 use crate::args::ChainArgs;
 use crate::progress::Spinner;
@@ -26,6 +27,9 @@ use revert::ContractRevert;
 /// The contract instance type used throughout.
 pub type Contract = SlaOracle::SlaOracleInstance<DynProvider>;
 
+/// The court's instance type.
+pub type Court = SlaCourt::SlaCourtInstance<DynProvider>;
+
 /// A connection to the deployment named on the command line.
 #[derive(Debug, Clone)]
 pub struct Chain {
@@ -33,6 +37,9 @@ pub struct Chain {
     pub contract: Contract,
     /// The deployment file: chain id, contract address, deployment block.
     pub deployment: DeploymentFile,
+    /// The deployment's `SlaCourt`, if it has one.
+    court: Option<Court>,
+    signer: Option<PrivateKeySigner>,
     account: Option<Address>,
     confirmations: u64,
     timeout: Duration,
@@ -115,8 +122,12 @@ impl Chain {
             );
         }
         Ok(Chain {
+            court: deployment
+                .court
+                .map(|court| SlaCourt::new(court, provider.clone())),
             contract: SlaOracle::new(deployment.contract, provider),
             deployment,
+            signer: args.private_key.as_ref().map(|key| key.0.clone()),
             account,
             confirmations: args.confirmations.max(1),
             timeout: Duration::from_secs(args.tx_timeout.max(1)),
@@ -149,6 +160,22 @@ impl Chain {
     pub fn account(&self) -> anyhow::Result<Address> {
         self.account.ok_or_else(|| {
             anyhow!("no account: pass --private-key or set SLA_PRIVATE_KEY to send transactions")
+        })
+    }
+
+    /// The sending account's key (the court's vote salt is derived from it).
+    pub fn signer(&self) -> anyhow::Result<&PrivateKeySigner> {
+        self.signer.as_ref().ok_or_else(|| {
+            anyhow!("no account: pass --private-key or set SLA_PRIVATE_KEY to send transactions")
+        })
+    }
+
+    /// The deployment's court.
+    pub fn court(&self) -> anyhow::Result<&Court> {
+        self.court.as_ref().ok_or_else(|| {
+            anyhow!(
+                "the deployment file names no court (deployed without one, or before courts existed)"
+            )
         })
     }
 

@@ -9,8 +9,13 @@ use alloy::json_abi::{JsonAbi, Param};
 use alloy::primitives::Bytes;
 use serde_json::{json, Value};
 
-/// The artifact the bindings are generated from; only its ABI is used here.
-const ARTIFACT: &str = include_str!("../../../contracts/bindings/artifacts/SlaOracle.json");
+/// The artifacts the bindings are generated from; only their ABIs' errors are used here. The
+/// court's errors and the oracle's are told apart by their selectors (a court decision that the
+/// oracle refuses reverts with the oracle's error).
+const ARTIFACTS: [&str; 2] = [
+    include_str!("../../../contracts/bindings/artifacts/SlaOracle.json"),
+    include_str!("../../../contracts/bindings/artifacts/SlaCourt.json"),
+];
 
 /// Names of `ISlaOracle.AllocationStatus`, in declaration order.
 const ALLOCATION_STATUS: [&str; 6] = [
@@ -29,9 +34,16 @@ fn abi() -> &'static JsonAbi {
         struct Artifact {
             abi: JsonAbi,
         }
-        serde_json::from_str::<Artifact>(ARTIFACT)
-            .expect("the committed SlaOracle artifact has a valid ABI")
-            .abi
+        let mut merged = JsonAbi::new();
+        for artifact in ARTIFACTS {
+            let abi = serde_json::from_str::<Artifact>(artifact)
+                .expect("the committed artifacts have valid ABIs")
+                .abi;
+            for (name, errors) in abi.errors {
+                merged.errors.entry(name).or_default().extend(errors);
+            }
+        }
+        merged
     })
 }
 
@@ -81,7 +93,8 @@ impl ContractRevert {
         json!({ "name": self.name, "args": args })
     }
 
-    /// Decodes revert data: a custom error of `SlaOracle`, `Error(string)` or `Panic(uint256)`.
+    /// Decodes revert data: a custom error of `SlaOracle` or `SlaCourt`, `Error(string)` or
+    /// `Panic(uint256)`.
     pub fn decode(data: &[u8]) -> ContractRevert {
         if data.len() < 4 {
             return ContractRevert {

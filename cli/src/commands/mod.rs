@@ -2,6 +2,7 @@
 
 mod audit;
 mod claim;
+mod court;
 mod flows;
 mod key;
 mod probe;
@@ -35,6 +36,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Output> {
         Command::Consumer(cmd) => flows::consumer(cmd, &cli.chain).await,
         Command::Show(cmd) => show::run(cmd, &cli.chain).await,
         Command::Probe(cmd) => probe::run(cmd).await,
+        Command::Court(cmd) => court::run(cmd, &cli.chain).await,
         Command::Audit(cmd) => audit::run(cmd, &cli.chain).await,
     }
 }

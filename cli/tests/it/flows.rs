@@ -20,13 +20,13 @@ const DU1: &str = "4294967297";
 const DU2: &str = "4294967298";
 const ETHER: u128 = 1_000_000_000_000_000_000;
 
-struct Chain {
-    anvil: AnvilInstance,
+pub(crate) struct Chain {
+    pub(crate) anvil: AnvilInstance,
     deployment: tempfile::TempDir,
 }
 
 impl Chain {
-    async fn start() -> Chain {
+    pub(crate) async fn start() -> Chain {
         let anvil = sla_contracts::anvil::spawn().expect("anvil (run contracts/scripts/setup.sh)");
         let signer: PrivateKeySigner = anvil.keys()[0].clone().into();
         let deployment = deploy(anvil.endpoint_url(), signer, &DeployConfig::default())
@@ -42,7 +42,7 @@ impl Chain {
         }
     }
 
-    fn deployment_file(&self) -> String {
+    pub(crate) fn deployment_file(&self) -> String {
         self.deployment
             .path()
             .join("deployment.json")
@@ -50,16 +50,16 @@ impl Chain {
             .to_string()
     }
 
-    fn key(&self, account: usize) -> String {
+    pub(crate) fn key(&self, account: usize) -> String {
         format!("0x{}", hex::encode(self.anvil.keys()[account].to_bytes()))
     }
 
-    fn address(&self, account: usize) -> String {
+    pub(crate) fn address(&self, account: usize) -> String {
         self.anvil.addresses()[account].to_checksum(None)
     }
 
     /// `sla --json --rpc-url … --deployment … args…` as `account` (key from the environment).
-    fn run(&self, account: usize, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, account: usize, args: &[&str]) -> Output {
         sla()
             .arg("--json")
             .args(["--rpc-url", &self.anvil.endpoint()])
@@ -71,7 +71,7 @@ impl Chain {
     }
 
     /// Runs and expects success; returns the JSON output.
-    fn ok(&self, account: usize, args: &[&str]) -> Value {
+    pub(crate) fn ok(&self, account: usize, args: &[&str]) -> Value {
         let out = self.run(account, args);
         assert!(
             out.status.success(),
@@ -84,7 +84,7 @@ impl Chain {
     }
 
     /// Runs and expects a failure with one line on stderr; returns that line and the JSON error.
-    fn fails(&self, account: usize, args: &[&str]) -> (String, Value) {
+    pub(crate) fn fails(&self, account: usize, args: &[&str]) -> (String, Value) {
         let out = self.run(account, args);
         assert!(!out.status.success(), "sla {args:?} should fail");
         let err = stderr(&out);
@@ -94,7 +94,7 @@ impl Chain {
         (err.trim_end().to_owned(), json)
     }
 
-    async fn advance(&self, seconds: u64) {
+    pub(crate) async fn advance(&self, seconds: u64) {
         let provider = ProviderBuilder::new().connect_http(self.anvil.endpoint_url());
         let _: Value = provider
             .raw_request("evm_increaseTime".into(), (seconds,))
@@ -104,8 +104,8 @@ impl Chain {
     }
 }
 
-const PROVIDER: usize = 1;
-const CONSUMER: usize = 2;
+pub(crate) const PROVIDER: usize = 1;
+pub(crate) const CONSUMER: usize = 2;
 
 #[tokio::test]
 async fn provider_and_consumer_flows_run_end_to_end_with_json_output() {

@@ -4,6 +4,7 @@
 
 mod audit;
 mod checks;
+mod court;
 mod flows;
 mod gauges;
 mod helpers;

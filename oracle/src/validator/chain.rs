@@ -112,7 +112,11 @@ impl Court {
     }
 
     /// The commitment `validator` made on `case`, from its `VoteCommitted` event.
-    pub(super) async fn commitment(&self, case: u64, validator: Address) -> Result<B256, ValidatorError> {
+    pub(super) async fn commitment(
+        &self,
+        case: u64,
+        validator: Address,
+    ) -> Result<B256, ValidatorError> {
         court::committed(
             &self.provider,
             *self.court.address(),
@@ -139,7 +143,12 @@ impl Court {
         self.send("commitVote", call).await
     }
 
-    pub(super) async fn reveal(&self, case: u64, vote: Verdict, salt: B256) -> Result<(), ValidatorError> {
+    pub(super) async fn reveal(
+        &self,
+        case: u64,
+        vote: Verdict,
+        salt: B256,
+    ) -> Result<(), ValidatorError> {
         let call = self.court.revealVote(U256::from(case), vote.code(), salt);
         self.send("revealVote", call).await
     }

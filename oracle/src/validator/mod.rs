@@ -16,8 +16,8 @@ mod chain;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
-use alloy::primitives::{Address, B256, U256};
 use alloy::network::EthereumWallet;
+use alloy::primitives::{Address, B256, U256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 use sla_contracts::court::{vote_commitment, vote_of_commitment, vote_salt};

@@ -240,8 +240,8 @@ async fn the_role_commits_reveals_and_decides_by_the_default_rule() {
 async fn an_operators_override_is_revealed_as_committed() {
     let net = Net::start().await;
     let case = net.flag(9000).await; // above twice the threshold: the rule says Suspend
-    // The operator of validator 0 reads the rebuttal and commits NoAction by hand, with the salt
-    // the role derives (what `sla court commit --vote no-action` does).
+                                     // The operator of validator 0 reads the rebuttal and commits NoAction by hand, with the salt
+                                     // the role derives (what `sla court commit --vote no-action` does).
     let me = key(&net.anvil, VALIDATORS[0]);
     let salt = vote_salt(&me, net.deployment.chain_id, net.court, case).unwrap();
     let commitment = vote_commitment(U256::from(case), Verdict::NoAction, salt, me.address());
@@ -250,7 +250,11 @@ async fn an_operators_override_is_revealed_as_committed() {
 
     let mut v: Vec<Validator> = (0..3).map(|n| net.validator(n)).collect();
     let report = v[0].step().await.unwrap();
-    assert_eq!(report.committed, vec![], "already committed by the operator");
+    assert_eq!(
+        report.committed,
+        vec![],
+        "already committed by the operator"
+    );
     for validator in &mut v[1..] {
         assert_eq!(
             validator.step().await.unwrap().committed,

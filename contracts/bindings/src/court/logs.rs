@@ -24,7 +24,9 @@ pub async fn flag_of<P: Provider>(
     let Some(log) = provider.get_logs(&filter).await?.into_iter().next() else {
         return Ok(None);
     };
-    Ok(Some(decode::<SlaCourt::ProviderFlagged>(&log, "ProviderFlagged")?.flag))
+    Ok(Some(
+        decode::<SlaCourt::ProviderFlagged>(&log, "ProviderFlagged")?.flag,
+    ))
 }
 
 /// The commitment `validator` made on `case_id`, from its `VoteCommitted` event (`None`: it has
