@@ -17,6 +17,8 @@ use sla_contracts::{
 };
 use sla_oracle::validator::{Validator, ValidatorConfig};
 
+use crate::send;
+
 const ADMIN: usize = 0;
 const PROVIDER: usize = 1;
 const CONSUMERS: [usize; 2] = [2, 3];
@@ -43,20 +45,6 @@ fn wallet(anvil: &AnvilInstance, index: usize) -> DynProvider {
 
 fn key(anvil: &AnvilInstance, index: usize) -> PrivateKeySigner {
     anvil.keys()[index].clone().into()
-}
-
-macro_rules! send {
-    ($call:expr) => {{
-        let receipt = $call
-            .send()
-            .await
-            .expect("send")
-            .get_receipt()
-            .await
-            .expect("receipt");
-        assert!(receipt.status(), "transaction reverted");
-        receipt
-    }};
 }
 
 fn terms() -> SlaTerms {

@@ -13,3 +13,4 @@ mod relay;
 mod reorg;
 mod restart;
 mod run;
+mod slash;
