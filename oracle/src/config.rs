@@ -118,6 +118,13 @@ pub struct OracleConfig {
     #[arg(long, env = "SLA_VALIDATOR_KEY", hide_env_values = true)]
     pub validator_key: Option<String>,
 
+    /// With `--validator-key` and `--oracle-key`: how many closed epochs back a fault flag may
+    /// reach (docs/court.md, "Flags"). The role flags a provider whose fault rate over the epochs
+    /// since its last flag is above the court's threshold, signed with the oracle key (a flag then
+    /// needs a quorum of 1), sent with the validator key.
+    #[arg(long, env = "SLA_FLAG_WINDOW_EPOCHS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..))]
+    pub flag_window_epochs: u64,
+
     /// Milliseconds between the validator role's passes over the open cases.
     #[arg(long, env = "SLA_VALIDATOR_POLL_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(10..))]
     pub validator_poll_ms: u64,

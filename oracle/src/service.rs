@@ -144,12 +144,26 @@ pub async fn run(
 
     let validator = match &config.validator_key {
         None => None,
-        Some(key) => Some(crate::validator::from_key(
-            key,
-            &deployment,
-            &config.rpc_url,
-            Duration::from_millis(config.validator_poll_ms),
-        )?),
+        Some(key) => {
+            let validator = crate::validator::from_key(
+                key,
+                &deployment,
+                &config.rpc_url,
+                Duration::from_millis(config.validator_poll_ms),
+            )?;
+            // Flags need the oracle's roll-ups and its signing key.
+            Some(match (&oracle, &config.oracle_key) {
+                (Some((_, submitter)), Some(_)) => {
+                    validator.with_flagger(crate::validator::Flagger::new(
+                        &db,
+                        submitter.signer().clone(),
+                        deployment.contract,
+                        config.flag_window_epochs,
+                    ))
+                }
+                _ => validator,
+            })
+        }
     };
 
     let registry = Arc::new(registry);

@@ -1,5 +1,6 @@
-//! The court's verdicts (`ISlaCourt.Verdict`) and the default vote a validator casts on a fault
-//! flag (docs/court.md, "The default vote"). Every validator that runs this code on the same flag
+//! The court's verdicts (`ISlaCourt.Verdict`), the rule that says when a provider's closed epochs
+//! call for a fault flag and what it attests ([`flag_evidence`], docs/court.md, "Flags"), and the
+//! default vote a validator casts on a flag (docs/court.md, "The default vote"). Every validator that runs this code on the same flag
 //! and the same court rules votes the same way, so an honest set reaches a supermajority without
 //! talking; an operator who reads the provider's rebuttal and disagrees overrides the vote
 //! (`sla court commit --vote`).
@@ -8,6 +9,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::aggregate::EpochSummary;
 
 /// What a validator votes for and what a case decides, numbered as the contract's enum (0 is
 /// the contract's "not decided", never a vote).
@@ -108,6 +112,139 @@ pub fn default_vote(fault_rate_bps: u16, threshold_bps: u16) -> Verdict {
     }
 }
 
+/// Fewest checks a flag may rest on: below it a fault rate says too little (one failed check of
+/// three is 33 %).
+pub const MIN_FLAG_CHECKS: u64 = 100;
+
+/// Most data units one flag names (the court's `MAX_AFFECTED`).
+pub const MAX_FLAGGED_DATA_UNITS: usize = 64;
+
+/// One data unit's checks and faults in one closed epoch, both views together (the checks behind
+/// the "fault tolerance" score, docs/aggregation.md), and the root of the reports they came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EpochFaults {
+    /// The data unit.
+    pub data_unit: u64,
+    /// The epoch.
+    pub epoch: u64,
+    /// Checks of both views: every record, service operations and gauge samples alike.
+    pub checks: u64,
+    /// Of which not successful.
+    pub faults: u64,
+    /// The Merkle root of the reports counted (the result's `reportsRoot`).
+    pub reports_root: [u8; 32],
+}
+
+impl EpochFaults {
+    /// The checks and faults of a closed epoch's summary.
+    pub fn of(summary: &EpochSummary) -> EpochFaults {
+        EpochFaults {
+            data_unit: summary.data_unit,
+            epoch: summary.epoch,
+            checks: summary
+                .consumer
+                .checks
+                .saturating_add(summary.provider.checks),
+            faults: summary
+                .consumer
+                .faults
+                .saturating_add(summary.provider.faults),
+            reports_root: summary.reports_root,
+        }
+    }
+}
+
+/// What the oracle signers attest when they flag a provider (the court's `FaultFlag`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagEvidence {
+    /// First flagged epoch.
+    pub from_epoch: u64,
+    /// Last flagged epoch.
+    pub to_epoch: u64,
+    /// `floor(faults * 10000 / checks)` over every data unit and epoch given.
+    pub fault_rate_bps: u16,
+    /// [`evidence_root`] of the rows the rate was computed from.
+    pub evidence_root: [u8; 32],
+    /// The data units with faults, ascending; the [`MAX_FLAGGED_DATA_UNITS`] with the most faults
+    /// when there are more.
+    pub data_units: Vec<u64>,
+    /// Their faults over the flagged epochs (saturated to `u32::MAX`), in the same order.
+    pub faults: Vec<u32>,
+}
+
+/// The flag a provider's closed epochs `[from_epoch, to_epoch]` call for, if any: the fault rate
+/// of all the rows in that range (every data unit of the provider and epoch the oracle closed)
+/// must be above `threshold_bps`, over at least [`MIN_FLAG_CHECKS`] checks. Rows outside the
+/// range are ignored. Integer arithmetic only: the auditor recomputes the same flag from the
+/// same summaries.
+pub fn flag_evidence(
+    rows: &[EpochFaults],
+    from_epoch: u64,
+    to_epoch: u64,
+    threshold_bps: u16,
+) -> Option<FlagEvidence> {
+    let mut rows: Vec<EpochFaults> = rows
+        .iter()
+        .filter(|r| (from_epoch..=to_epoch).contains(&r.epoch))
+        .copied()
+        .collect();
+    rows.sort_by_key(|r| (r.data_unit, r.epoch));
+    let checks: u128 = rows.iter().map(|r| u128::from(r.checks)).sum();
+    let faults: u128 = rows
+        .iter()
+        .map(|r| u128::from(r.faults.min(r.checks)))
+        .sum();
+    if checks < u128::from(MIN_FLAG_CHECKS) {
+        return None;
+    }
+    let rate = u16::try_from(faults * 10_000 / checks).expect("faults <= checks");
+    if rate <= threshold_bps {
+        return None;
+    }
+    let mut per_unit: Vec<(u64, u64)> = Vec::new();
+    for r in &rows {
+        match per_unit.last_mut() {
+            Some((unit, sum)) if *unit == r.data_unit => *sum = sum.saturating_add(r.faults),
+            _ => per_unit.push((r.data_unit, r.faults)),
+        }
+    }
+    per_unit.retain(|(_, f)| *f > 0);
+    if per_unit.len() > MAX_FLAGGED_DATA_UNITS {
+        // The most faults first, the lower id on a tie; then back to id order.
+        per_unit.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        per_unit.truncate(MAX_FLAGGED_DATA_UNITS);
+        per_unit.sort_by_key(|(unit, _)| *unit);
+    }
+    Some(FlagEvidence {
+        from_epoch,
+        to_epoch,
+        fault_rate_bps: rate,
+        evidence_root: evidence_root(&rows),
+        data_units: per_unit.iter().map(|(unit, _)| *unit).collect(),
+        faults: per_unit
+            .iter()
+            .map(|(_, f)| u32::try_from(*f).unwrap_or(u32::MAX))
+            .collect(),
+    })
+}
+
+/// SHA-256 of the rows in (data unit, epoch) order, each as `data_unit ‖ epoch ‖ checks ‖
+/// faults` (8 bytes big-endian each) `‖ reports_root` (32 bytes): what a flag's rate rests on.
+/// An auditor recomputes each row from the reports under its `reports_root`.
+pub fn evidence_root(rows: &[EpochFaults]) -> [u8; 32] {
+    let mut sorted = rows.to_vec();
+    sorted.sort_by_key(|r| (r.data_unit, r.epoch));
+    let mut h = Sha256::new();
+    for r in &sorted {
+        h.update(r.data_unit.to_be_bytes());
+        h.update(r.epoch.to_be_bytes());
+        h.update(r.checks.to_be_bytes());
+        h.update(r.faults.to_be_bytes());
+        h.update(r.reports_root);
+    }
+    h.finalize().into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +262,60 @@ mod tests {
         // A zero threshold: any fault is above twice it.
         assert_eq!(default_vote(1, 0), Verdict::Suspend);
         assert_eq!(default_vote(0, 0), Verdict::NoAction);
+    }
+
+    fn row(data_unit: u64, epoch: u64, checks: u64, faults: u64) -> EpochFaults {
+        EpochFaults {
+            data_unit,
+            epoch,
+            checks,
+            faults,
+            reports_root: [data_unit as u8; 32],
+        }
+    }
+
+    #[test]
+    fn a_flag_needs_a_rate_above_the_threshold_over_enough_checks() {
+        let rows = [row(2, 5, 100, 30), row(1, 5, 100, 10), row(1, 6, 100, 0)];
+        assert_eq!(
+            flag_evidence(&rows, 5, 6, 2000),
+            None,
+            "40 of 300 is 13.33 %"
+        );
+        let flag = flag_evidence(&rows, 5, 6, 1000).expect("above 10 %");
+        assert_eq!(flag.fault_rate_bps, 1333);
+        assert_eq!(flag_evidence(&rows, 5, 6, 1333), None, "equal is not above");
+        assert_eq!(flag.data_units, vec![1, 2]);
+        assert_eq!(flag.faults, vec![10, 30]);
+        assert_eq!((flag.from_epoch, flag.to_epoch), (5, 6));
+        assert_eq!(flag.evidence_root, evidence_root(&rows));
+        // Fewer than MIN_FLAG_CHECKS checks: no flag, whatever the rate.
+        assert_eq!(flag_evidence(&[row(1, 5, 99, 99)], 5, 5, 0), None);
+        // Rows outside the range do not count.
+        assert_eq!(flag_evidence(&rows, 6, 6, 0), None, "100 checks, no fault");
+    }
+
+    #[test]
+    fn the_evidence_root_binds_every_row_whatever_their_order() {
+        let rows = [row(1, 5, 100, 10), row(2, 5, 100, 30)];
+        let swapped = [rows[1], rows[0]];
+        assert_eq!(evidence_root(&rows), evidence_root(&swapped));
+        let mut changed = rows;
+        changed[1].faults = 31;
+        assert_ne!(evidence_root(&rows), evidence_root(&changed));
+    }
+
+    #[test]
+    fn at_most_64_data_units_the_ones_with_most_faults() {
+        let rows: Vec<EpochFaults> = (1..=70).map(|u| row(u, 1, 100, u)).collect();
+        let flag = flag_evidence(&rows, 1, 1, 0).unwrap();
+        assert_eq!(flag.data_units.len(), MAX_FLAGGED_DATA_UNITS);
+        assert_eq!(
+            flag.data_units.first(),
+            Some(&7),
+            "units 1-6 have the fewest faults"
+        );
+        assert!(flag.data_units.windows(2).all(|w| w[0] < w[1]), "ascending");
     }
 
     #[test]

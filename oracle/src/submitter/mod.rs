@@ -133,6 +133,11 @@ impl Submitter {
         }
     }
 
+    /// The oracle key (the validator role signs fault flags with it, and never sends with it).
+    pub fn signer(&self) -> &PrivateKeySigner {
+        &self.signer
+    }
+
     /// The oracle account: signer of the batches and sender of the transactions.
     pub fn address(&self) -> Address {
         self.signer.address()

@@ -138,6 +138,37 @@ impl Court {
         Ok((flag.dataUnitIds, flag.faults))
     }
 
+    pub(super) fn address(&self) -> Address {
+        *self.court.address()
+    }
+
+    pub(super) async fn open_case_of(&self, provider: Address) -> Result<u64, ValidatorError> {
+        let case = self
+            .court
+            .openCaseOf(provider)
+            .call()
+            .await
+            .map_err(chain_err("openCaseOf"))?;
+        Ok(case.saturating_to())
+    }
+
+    pub(super) async fn next_flaggable(&self, provider: Address) -> Result<u64, ValidatorError> {
+        self.court
+            .nextFlaggableEpoch(provider)
+            .call()
+            .await
+            .map_err(chain_err("nextFlaggableEpoch"))
+    }
+
+    pub(super) async fn flag(
+        &self,
+        flag: sla_contracts::ISlaCourt::FaultFlag,
+        signatures: Vec<alloy::primitives::Bytes>,
+    ) -> Result<(), ValidatorError> {
+        let call = self.court.flagProvider(flag, signatures);
+        self.send("flagProvider", call).await
+    }
+
     pub(super) async fn commit(&self, case: u64, commitment: B256) -> Result<(), ValidatorError> {
         let call = self.court.commitVote(U256::from(case), commitment);
         self.send("commitVote", call).await

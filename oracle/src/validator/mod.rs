@@ -12,6 +12,9 @@
 //! restart at any point resumes where the chain stands.
 
 mod chain;
+mod flagger;
+
+pub use flagger::{fault_flag, Flagger};
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
@@ -77,6 +80,8 @@ pub struct StepReport {
     pub revealed: Vec<(u64, Verdict)>,
     /// Cases decided by this step's transaction.
     pub decided: Vec<u64>,
+    /// Providers flagged (with [`Validator::with_flagger`]).
+    pub flagged: Vec<Address>,
 }
 
 /// A step that failed; the next step retries from what the chain shows.
@@ -106,6 +111,7 @@ pub struct Validator {
     membership: HashMap<u64, bool>,
     /// The court's fault threshold (immutable).
     threshold: Option<u16>,
+    flagger: Option<Flagger>,
 }
 
 impl Validator {
@@ -118,7 +124,14 @@ impl Validator {
             decided: BTreeSet::new(),
             membership: HashMap::new(),
             threshold: None,
+            flagger: None,
         }
+    }
+
+    /// Also raises fault flags from the oracle's roll-ups, each pass before voting.
+    pub fn with_flagger(mut self, flagger: Flagger) -> Self {
+        self.flagger = Some(flagger);
+        self
     }
 
     /// The validator's address.
@@ -163,10 +176,15 @@ impl Validator {
             Some(t) => t,
             None => *self.threshold.insert(court.threshold().await?),
         };
+        let mut report = StepReport::default();
+        if let Some(flagger) = &self.flagger {
+            report.flagged = flagger
+                .step(&court, &self.provider, self.config.chain_id, threshold)
+                .await?;
+        }
         let count = court.case_count().await?;
         let now = court.now().await?;
         let me = self.address();
-        let mut report = StepReport::default();
         for case in 1..=count {
             if self.decided.contains(&case) {
                 continue;

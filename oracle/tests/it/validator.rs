@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use alloy::network::EthereumWallet;
 use alloy::node_bindings::AnvilInstance;
+use alloy::primitives::B256;
 use alloy::primitives::{keccak256, utils::parse_ether, Address, U256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
@@ -15,7 +16,12 @@ use sla_contracts::{
     anvil, deploy, CourtDeployConfig, DeployConfig, DeploymentFile, ISlaCourt::FaultFlag,
     ISlaOracle::SlaTerms, SlaCourt, SlaOracle,
 };
-use sla_oracle::validator::{Validator, ValidatorConfig};
+use sla_oracle::aggregator::{Aggregator, AggregatorConfig, AggregatorStores};
+use sla_oracle::indexer::{Indexer, IndexerConfig};
+use sla_oracle::validator::{Flagger, Validator, ValidatorConfig};
+use sla_protocol::acceptance::{Clock, Outcome};
+use sla_protocol::court::{evidence_root, EpochFaults};
+use sla_protocol::{sign_report, Operation, QosRecord, Report, ReportHash, Role, VerifiedReport};
 
 use crate::send;
 
@@ -270,4 +276,177 @@ async fn an_operators_override_is_revealed_as_committed() {
         .await
         .unwrap();
     assert!(until > 0, "suspended");
+}
+
+/// The consumer's signed reports of `unit` for `epochs`, one per epoch, 200 reads each of which
+/// `failed` fail.
+fn failing_epochs(
+    net: &Net,
+    key: &ed25519_dalek::SigningKey,
+    unit: u64,
+    epochs: std::ops::RangeInclusive<u64>,
+    failed: u64,
+) -> Vec<VerifiedReport> {
+    let deployment = net.deployment.deployment();
+    let mut prev = ReportHash::ZERO;
+    let mut out = Vec::new();
+    for (i, epoch) in epochs.enumerate() {
+        let start = net.deployment.epoch_end(epoch) * 1000 - u64::from(EPOCH) * 1000;
+        let records = (0..200u64)
+            .map(|n| {
+                let ts = start + n * 1000;
+                if n < failed {
+                    QosRecord::failure(ts, Operation::Read, 2_000, 503, "unavailable")
+                } else {
+                    QosRecord::success(ts, Operation::Read, 2_000, 4096)
+                }
+            })
+            .collect();
+        let report = Report {
+            deployment,
+            role: Role::Consumer,
+            reporter_key: key.verifying_key().to_bytes(),
+            data_unit: unit,
+            sequence: i as u64 + 1,
+            prev_hash: prev,
+            period_start_ms: start,
+            period_end_ms: start + u64::from(EPOCH) * 1000,
+            records,
+        };
+        let verified = sign_report(&report, key)
+            .unwrap()
+            .verify(&deployment)
+            .unwrap();
+        prev = verified.hash;
+        out.push(verified);
+    }
+    out
+}
+
+/// Reports → roll-ups → a flag → the validators' vote → a slash, all with the real parts: the
+/// consumer's reports of one data unit fault 30 % of their checks over two epochs, the indexer
+/// mirrors the chain, the aggregator closes the epochs, and the validator role with the oracle
+/// key flags the provider (30 % > the 20 % threshold), then votes slash by the rule.
+#[tokio::test]
+async fn the_role_flags_a_provider_from_its_closed_roll_ups() {
+    for backend in sla_storage::testing::backends() {
+        let net = Net::start().await;
+        let unit = net.units[0];
+        // The consumer's reporter key, registered on chain.
+        let reporter = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        let consumer = SlaOracle::new(net.deployment.contract, wallet(&net.anvil, CONSUMERS[0]));
+        send!(consumer.registerKey(reporter.verifying_key().to_bytes().into()));
+        let oracle = SlaOracle::new(net.deployment.contract, net.reader());
+        let accepted = oracle.currentEpoch().call().await.unwrap();
+        // Two whole epochs after the acceptance's, then one more so both are closed.
+        net.advance(4 * u64::from(EPOCH)).await;
+        let now = oracle.currentEpoch().call().await.unwrap();
+        let chain_now_ms = net.deployment.epoch_end(now) * 1000 - u64::from(EPOCH) * 1000;
+
+        let dir = tempfile::tempdir().unwrap();
+        let url = backend.fresh_url(dir.path(), "flags.sqlite").await.unwrap();
+        let db = sla_storage::Database::connect(&url).await.unwrap();
+        db.bind_deployment(&net.deployment.deployment())
+            .await
+            .unwrap();
+        let mut indexer = Indexer::new(
+            IndexerConfig {
+                confirmations: 0,
+                ..IndexerConfig::new(&net.deployment)
+            },
+            db.mirror(),
+            net.reader(),
+        );
+        indexer.sync().await.unwrap();
+        let reports = failing_epochs(&net, &reporter, unit, accepted + 1..=accepted + 2, 60);
+        // Each report arrives just after its epoch, within the grace.
+        for report in &reports {
+            let clock = Clock {
+                now_ms: report.report.period_end_ms + 500,
+                max_future_skew_ms: 60_000,
+            };
+            let outcomes = sla_storage::testing::ingest(&db, std::slice::from_ref(report), clock)
+                .await
+                .unwrap();
+            assert!(
+                matches!(outcomes[..], [Outcome::Accepted(_)]),
+                "{outcomes:?}"
+            );
+        }
+        let mut aggregator = Aggregator::new(
+            AggregatorStores::of(&db),
+            AggregatorConfig {
+                epochs: net.deployment.epochs().unwrap(),
+                grace_ms: 1_000,
+                page_size: 100,
+            },
+        );
+        let stats = aggregator.run_once(chain_now_ms).await.unwrap();
+        assert_eq!(
+            (stats.reports_read, stats.epochs_finalized),
+            (2, 2),
+            "{stats:?}"
+        );
+
+        let oracle_key = key(&net.anvil, ORACLE);
+        let flagger = Flagger::new(&db, oracle_key, net.deployment.contract, 24);
+        let mut v: Vec<Validator> = (0..3).map(|n| net.validator(n)).collect();
+        v[0] = net.validator(0).with_flagger(flagger.clone());
+        let report = v[0].step().await.expect("flag step");
+        assert_eq!(report.flagged, vec![net.anvil.addresses()[PROVIDER]]);
+        assert_eq!(
+            report.committed,
+            vec![(1, Verdict::Slash)],
+            "30 % is up to twice 20 %"
+        );
+
+        let info = net.case(1).await;
+        assert_eq!(info.faultRateBps, 3000, "60 of 200 in each epoch");
+        assert_eq!(
+            info.fromEpoch, 0,
+            "since the provider's first flaggable epoch"
+        );
+        assert_eq!(info.toEpoch, now - 1, "every closed epoch");
+        // The evidence root is the summaries' rows, as an auditor recomputes them.
+        let rows: Vec<EpochFaults> = db
+            .rollups()
+            .of_data_unit(unit, 0, now - 1)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| EpochFaults::of(&r.summary))
+            .collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(info.evidenceRoot, B256::from(evidence_root(&rows)));
+        let flag = court::flag_of(&net.reader(), net.court, 0, 1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(flag.dataUnitIds, vec![unit]);
+        assert_eq!(flag.faults, vec![120]);
+
+        // An open case: no second flag.
+        assert!(v[0].step().await.unwrap().flagged.is_empty());
+        for validator in &mut v[1..] {
+            validator.step().await.unwrap();
+        }
+        net.advance(u64::from(PHASE)).await;
+        for validator in &mut v {
+            validator.step().await.unwrap();
+        }
+        net.advance(u64::from(PHASE)).await;
+        assert_eq!(v[1].step().await.unwrap().decided, vec![1]);
+        let credited = oracle
+            .withdrawableOf(net.anvil.addresses()[CONSUMERS[0]])
+            .call()
+            .await
+            .unwrap();
+        assert_eq!(
+            credited,
+            parse_ether("1").unwrap(),
+            "10 % of the stake, all to the one unit"
+        );
+        // The flagged epochs are behind it: nothing new to flag.
+        assert!(v[0].step().await.unwrap().flagged.is_empty());
+    }
 }
