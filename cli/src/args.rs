@@ -149,6 +149,19 @@ pub enum CourtCommand {
         /// The case id.
         case: u64,
     },
+    /// Re-derive a case's flag from the public API's reports: every flagged epoch of every data
+    /// unit of the provider recomputed with the checks of `sla audit`, then the rate, data units,
+    /// faults and evidence root compared with the flag (exit 0 on a match, 1 on a mismatch).
+    Audit {
+        /// The case id.
+        case: u64,
+        /// Base URL of the ingest API's public read API, e.g. `http://127.0.0.1:8080`.
+        #[arg(long, env = "SLA_API_URL")]
+        api: Url,
+        /// Largest uptime window (in epochs) recomputed from reports; a longer window is refused.
+        #[arg(long, default_value_t = 168)]
+        max_window_epochs: u64,
+    },
     /// Attach a rebuttal to a case against the sending provider (`attachRebuttal`): the
     /// keccak-256 of the document, which validators fetch from wherever the provider publishes it.
     Rebut {

@@ -19,6 +19,7 @@
 //!    version 2, which no chain holds) against the recomputed one, byte for byte.
 
 pub mod api;
+pub mod flag;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

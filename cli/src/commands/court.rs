@@ -11,6 +11,8 @@ use sla_contracts::{ISlaCourt, SlaCourt};
 use sla_protocol::court::{default_vote, Verdict};
 
 use crate::args::{ChainArgs, CourtCommand};
+use crate::audit::api::Api;
+use crate::audit::flag::{audit_case, FlagAudit};
 use crate::chain::Chain;
 use crate::output::Output;
 
@@ -21,6 +23,17 @@ pub(super) async fn run(cmd: CourtCommand, args: &ChainArgs) -> anyhow::Result<O
         CourtCommand::Commit { case, vote } => commit(&chain, case, vote).await,
         CourtCommand::Reveal { case } => reveal(&chain, case).await,
         CourtCommand::Decide { case } => decide(&chain, case).await,
+        CourtCommand::Audit {
+            case,
+            api,
+            max_window_epochs,
+        } => {
+            let mut chain = chain;
+            chain.pin().await?;
+            let api = Api::new(api)?;
+            let audit = audit_case(&chain, &api, case, max_window_epochs).await?;
+            Ok(audit_output(&audit))
+        }
         CourtCommand::Rebut { case, document } => {
             let bytes = std::fs::read(&document)
                 .with_context(|| format!("reading {}", document.display()))?;
@@ -224,4 +237,51 @@ async fn decide(chain: &Chain, case: u64) -> anyhow::Result<Output> {
         ),
         out,
     ))
+}
+
+fn audit_output(a: &FlagAudit) -> Output {
+    let head = format!(
+        "case {}: flag of {} over epochs {}-{} ({} epoch(s) of data units with reports, {} checks)",
+        a.case, a.provider, a.epochs.0, a.epochs.1, a.rows, a.checks
+    );
+    let mut lines = vec![if a.is_match() {
+        format!(
+            "{head}: match (fault rate {} bps above the threshold {})",
+            a.expected.as_ref().map_or(0, |e| e.fault_rate_bps),
+            a.threshold_bps
+        )
+    } else {
+        format!("{head}: MISMATCH")
+    }];
+    for f in &a.report_failures {
+        lines.push(format!(
+            "  report {}: {} check failed: {}",
+            f.report, f.check, f.detail
+        ));
+    }
+    for m in &a.mismatches {
+        lines.push(format!(
+            "  {}: expected {}, on chain {}",
+            m.field, m.expected, m.on_chain
+        ));
+    }
+    let json = json!({
+        "case": a.case,
+        "provider": a.provider.to_checksum(None),
+        "from_epoch": a.epochs.0,
+        "to_epoch": a.epochs.1,
+        "threshold_bps": a.threshold_bps,
+        "rows": a.rows,
+        "checks": a.checks,
+        "match": a.is_match(),
+        "expected": a.expected.as_ref().map(|e| json!({
+            "fault_rate_bps": e.fault_rate_bps,
+            "data_unit_ids": e.data_units,
+            "faults": e.faults,
+            "evidence_root": alloy::primitives::B256::from(e.evidence_root).to_string(),
+        })),
+        "report_failures": a.report_failures,
+        "mismatches": a.mismatches,
+    });
+    Output::new(lines.join("\n"), json).with_exit_code(if a.is_match() { 0 } else { 1 })
 }

@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use alloy::primitives::{Bytes, B256, U256};
 use sla_contracts::ISlaOracle::EpochResult as ChainResult;
-use sla_contracts::{pack_results, signing, SlaOracle};
+use sla_contracts::{court, pack_results, signing, SlaCourt, SlaOracle};
 use sla_devstack::scenario::Scenario;
 use sla_devstack::stack::{Stack, StackOptions};
 use sla_devstack::summary;
 use sla_protocol::aggregate::{
     evaluate, AggregationContext, EpochAccumulator, EpochConfig, EpochResult, WindowSummary,
 };
+use sla_protocol::court::{flag_evidence, EpochFaults, FlagEvidence};
 use sla_protocol::{codec, SignedReport};
 use sla_storage::RollupStatus;
 use sqlx::Row;
@@ -312,8 +313,92 @@ async fn audit_matches_honest_results_and_names_tampered_withheld_and_wrong_ones
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--to-epoch"), "{err}");
 
+    // 5. The court: a flag of the failing provider computed as the oracle's flagger computes it
+    //    from its closed roll-ups, signed by the oracle (account 1), is what `sla court audit`
+    //    recomputes from the served reports; a false flag of the compliant provider is named.
+    let failing_provider = units[1].1;
+    // Every closed epoch of the failing unit so far (at least 100 checks).
+    let rollups = storage
+        .rollups()
+        .of_data_unit(bad_unit, 0, u64::MAX)
+        .await
+        .unwrap();
+    let rows: Vec<EpochFaults> = rollups
+        .iter()
+        .take_while(|r| r.verdict.is_some())
+        .map(|r| EpochFaults::of(&r.summary))
+        .collect();
+    let (from, to) = (rows[0].epoch, rows[rows.len() - 1].epoch);
+    let evidence = flag_evidence(&rows, from, to, 0)
+        .unwrap_or_else(|| panic!("enough checks and faults: {rows:?}"));
+    assert!(
+        evidence.fault_rate_bps > 2000,
+        "the failing provider faults above the default 20 %: {evidence:?}"
+    );
+    flag(&stack, failing_provider, &evidence).await;
+    let (code, out, err) = court_audit(&stack, 1).await;
+    assert_eq!(code, 0, "honest flag: {out}\n{err}");
+    assert!(
+        out.contains("case 1: flag of") && out.contains(": match"),
+        "{out}"
+    );
+
+    let mut false_flag = evidence.clone();
+    false_flag.data_units = vec![good_unit];
+    false_flag.faults = vec![50];
+    false_flag.fault_rate_bps = 5000;
+    flag(&stack, units[0].1, &false_flag).await;
+    let (code, out, err) = court_audit(&stack, 2).await;
+    assert_eq!(code, 1, "false flag: {out}\n{err}");
+    assert!(out.contains("case 2") && out.contains("MISMATCH"), "{out}");
+    assert!(out.contains("faultRateBps: expected"), "{out}");
+
     stack.stop().await;
     scenario.finish().await.unwrap();
+}
+
+/// Flags `provider` with `evidence`, signed by the stack's oracle (account 1), sent by account 0.
+async fn flag(stack: &Stack, provider: alloy::primitives::Address, evidence: &FlagEvidence) {
+    let court_address = stack.deployment.court.expect("the stack deploys a court");
+    let flag = sla_contracts::convert::fault_flag(provider, evidence);
+    let digest = court::flag_digest(stack.deployment.chain_id, court_address, 1, &flag);
+    let signatures = court::sign_flag(&[stack.accounts[1].clone()], digest).unwrap();
+    let receipt = SlaCourt::new(court_address, stack.account(0).unwrap().provider)
+        .flagProvider(flag, signatures)
+        .send()
+        .await
+        .expect("flagProvider is accepted")
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status(), "flagProvider reverted");
+}
+
+/// Runs `sla court audit CASE`; returns (exit code, stdout, stderr).
+async fn court_audit(stack: &Stack, case: u64) -> (i32, String, String) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_sla"))
+        .args(["--rpc-url", &stack.rpc_url, "--deployment"])
+        .arg(&stack.deployment_path)
+        .args([
+            "court",
+            "audit",
+            &case.to_string(),
+            "--api",
+            &stack.ingest_url,
+        ])
+        .output()
+        .await
+        .expect("the sla binary runs");
+    let result = (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    eprintln!(
+        "sla court audit {case} -> {}\n{}{}",
+        result.0, result.1, result.2
+    );
+    result
 }
 
 fn wrong_error_rate(honest: u16) -> u16 {

@@ -1,12 +1,28 @@
 //! Every conversion between the contract's `sol!` types and the protocol crate's types, written
-//! once: SLA terms (both ways), epoch results (both ways), and
+//! once: SLA terms (both ways), epoch results (both ways), the court's fault flag, and
 //! the deployment identity reports are bound to. Field for field; the contract's names are in
 //! camelCase, the protocol's in snake_case.
 
 use alloy::primitives::aliases::U96;
 use sla_protocol::aggregate::{EpochConfig, EpochResult, SlaTerms};
 
-use crate::{DeploymentFile, ISlaOracle};
+use alloy::primitives::Address;
+use sla_protocol::court::FlagEvidence;
+
+use crate::{DeploymentFile, ISlaCourt, ISlaOracle};
+
+/// The court's `FaultFlag` against `provider` that `evidence` calls for.
+pub fn fault_flag(provider: Address, evidence: &FlagEvidence) -> ISlaCourt::FaultFlag {
+    ISlaCourt::FaultFlag {
+        provider,
+        fromEpoch: evidence.from_epoch,
+        toEpoch: evidence.to_epoch,
+        faultRateBps: evidence.fault_rate_bps,
+        evidenceRoot: evidence.evidence_root.into(),
+        dataUnitIds: evidence.data_units.clone(),
+        faults: evidence.faults.clone(),
+    }
+}
 
 impl From<&SlaTerms> for ISlaOracle::SlaTerms {
     /// The contract's struct. A penalty above `uint96` (which `SlaTerms::validate` refuses)

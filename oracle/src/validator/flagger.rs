@@ -9,9 +9,10 @@
 use alloy::primitives::Address;
 use alloy::providers::DynProvider;
 use alloy::signers::local::PrivateKeySigner;
+use sla_contracts::convert::fault_flag;
 use sla_contracts::court::{flag_digest, sign_flag};
-use sla_contracts::{ISlaCourt, SlaOracle};
-use sla_protocol::court::{flag_evidence, EpochFaults, FlagEvidence};
+use sla_contracts::SlaOracle;
+use sla_protocol::court::{flag_evidence, EpochFaults};
 use sla_storage::{Database, MirrorStore, RollupStore};
 
 use super::chain::Court;
@@ -153,18 +154,5 @@ impl Flagger {
             flagged.push(account);
         }
         Ok(flagged)
-    }
-}
-
-/// The court's `FaultFlag` of `evidence` against `provider`.
-pub fn fault_flag(provider: Address, evidence: &FlagEvidence) -> ISlaCourt::FaultFlag {
-    ISlaCourt::FaultFlag {
-        provider,
-        fromEpoch: evidence.from_epoch,
-        toEpoch: evidence.to_epoch,
-        faultRateBps: evidence.fault_rate_bps,
-        evidenceRoot: evidence.evidence_root.into(),
-        dataUnitIds: evidence.data_units.clone(),
-        faults: evidence.faults.clone(),
     }
 }

@@ -14,7 +14,7 @@
 mod chain;
 mod flagger;
 
-pub use flagger::{fault_flag, Flagger};
+pub use flagger::Flagger;
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
