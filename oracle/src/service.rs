@@ -151,6 +151,9 @@ pub async fn run(
                 &config.rpc_url,
                 Duration::from_millis(config.validator_poll_ms),
             )?;
+            let metrics = crate::validator::ValidatorMetrics::default();
+            metrics.register(&mut registry);
+            let validator = validator.with_metrics(metrics);
             // Flags need the oracle's roll-ups and its signing key.
             Some(match (&oracle, &config.oracle_key) {
                 (Some((_, submitter)), Some(_)) => {

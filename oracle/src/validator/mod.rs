@@ -13,8 +13,10 @@
 
 mod chain;
 mod flagger;
+mod metrics;
 
 pub use flagger::Flagger;
+pub use metrics::ValidatorMetrics;
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
@@ -112,6 +114,7 @@ pub struct Validator {
     /// The court's fault threshold (immutable).
     threshold: Option<u16>,
     flagger: Option<Flagger>,
+    metrics: ValidatorMetrics,
 }
 
 impl Validator {
@@ -125,7 +128,14 @@ impl Validator {
             membership: HashMap::new(),
             threshold: None,
             flagger: None,
+            metrics: ValidatorMetrics::default(),
         }
+    }
+
+    /// Counts every pass in `metrics` (registered by the caller).
+    pub fn with_metrics(mut self, metrics: ValidatorMetrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Also raises fault flags from the oracle's roll-ups, each pass before voting.
@@ -147,6 +157,7 @@ impl Validator {
             let wait = match self.step().await {
                 Ok(report) => {
                     failures = 0;
+                    self.metrics.record(&report);
                     if report != StepReport::default() {
                         tracing::info!(?report, validator = %self.address(), "court step");
                     }
@@ -154,6 +165,7 @@ impl Validator {
                 }
                 Err(err) => {
                     failures += 1;
+                    self.metrics.failed_passes.inc();
                     tracing::warn!(error = %err, failures, "court step failed");
                     backoff(self.config.poll_interval, failures)
                 }
