@@ -7,7 +7,6 @@
 //! should have signed.
 
 use alloy::primitives::{Address, B256};
-use sla_contracts::court::flag_of;
 use sla_protocol::court::{flag_evidence, EpochFaults, FlagEvidence, MIN_FLAG_CHECKS};
 
 use super::api::Api;
@@ -63,14 +62,7 @@ pub async fn audit_case(
     max_window_epochs: u64,
 ) -> anyhow::Result<FlagAudit> {
     let court = chain.court()?;
-    let flag = flag_of(
-        court.provider(),
-        *court.address(),
-        chain.deployment.deploy_block,
-        case,
-    )
-    .await?
-    .ok_or_else(|| anyhow::anyhow!("case {case} does not exist"))?;
+    let flag = chain.court_flag(case).await?;
     let threshold_bps = chain
         .view("courtConfig", court.courtConfig())
         .await?

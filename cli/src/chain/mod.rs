@@ -179,6 +179,23 @@ impl Chain {
         })
     }
 
+    /// The flag that opened `case` (from its `ProviderFlagged` event), refused by name when the
+    /// case does not exist.
+    pub async fn court_flag(
+        &self,
+        case: u64,
+    ) -> anyhow::Result<sla_contracts::ISlaCourt::FaultFlag> {
+        let court = self.court()?;
+        sla_contracts::court::flag_of(
+            court.provider(),
+            *court.address(),
+            self.deployment.deploy_block,
+            case,
+        )
+        .await?
+        .ok_or_else(|| anyhow!("case {case} does not exist"))
+    }
+
     /// `account` if given, else the sending account.
     pub fn account_or(&self, account: Option<Address>) -> anyhow::Result<Address> {
         account.map(Ok).unwrap_or_else(|| self.account())

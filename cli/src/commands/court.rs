@@ -6,7 +6,7 @@
 use alloy::primitives::{keccak256, U256};
 use anyhow::{anyhow, bail, Context};
 use serde_json::json;
-use sla_contracts::court::{committed, flag_of, vote_commitment, vote_of_commitment, vote_salt};
+use sla_contracts::court::{committed, vote_commitment, vote_of_commitment, vote_salt};
 use sla_contracts::{ISlaCourt, SlaCourt};
 use sla_protocol::court::{default_vote, Verdict};
 
@@ -203,14 +203,7 @@ async fn reveal(chain: &Chain, case: u64) -> anyhow::Result<Output> {
 
 async fn decide(chain: &Chain, case: u64) -> anyhow::Result<Output> {
     let court = chain.court()?;
-    let flag = flag_of(
-        court.provider(),
-        *court.address(),
-        chain.deployment.deploy_block,
-        case,
-    )
-    .await?
-    .ok_or_else(|| anyhow!("case {case} does not exist"))?;
+    let flag = chain.court_flag(case).await?;
     let sent = chain
         .send(
             "decide",

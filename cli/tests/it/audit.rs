@@ -29,12 +29,20 @@ fn now_ms() -> u64 {
 
 /// Runs the `sla audit` binary; returns (exit code, stdout, stderr).
 async fn audit(stack: &Stack, data_unit: u64, epoch: u64, extra: &[&str]) -> (i32, String, String) {
+    let (unit, epoch) = (data_unit.to_string(), epoch.to_string());
+    let mut args = vec!["audit", "--data-unit", &unit, "--epoch", &epoch];
+    args.extend_from_slice(extra);
+    run_sla(stack, &args).await
+}
+
+/// Runs `sla ARGS --api <the stack's API>` against the stack's chain; returns (exit code,
+/// stdout, stderr), and prints them for the test's log.
+async fn run_sla(stack: &Stack, args: &[&str]) -> (i32, String, String) {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_sla"))
         .args(["--rpc-url", &stack.rpc_url, "--deployment"])
         .arg(&stack.deployment_path)
-        .args(["audit", "--data-unit", &data_unit.to_string()])
-        .args(["--epoch", &epoch.to_string(), "--api", &stack.ingest_url])
-        .args(extra)
+        .args(args)
+        .args(["--api", &stack.ingest_url])
         .output()
         .await
         .expect("the sla binary runs");
@@ -43,10 +51,7 @@ async fn audit(stack: &Stack, data_unit: u64, epoch: u64, extra: &[&str]) -> (i3
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     );
-    eprintln!(
-        "sla audit --data-unit {data_unit} --epoch {epoch} {extra:?} -> {}\n{}{}",
-        result.0, result.1, result.2
-    );
+    eprintln!("sla {args:?} -> {}\n{}{}", result.0, result.1, result.2);
     result
 }
 
@@ -376,29 +381,7 @@ async fn flag(stack: &Stack, provider: alloy::primitives::Address, evidence: &Fl
 
 /// Runs `sla court audit CASE`; returns (exit code, stdout, stderr).
 async fn court_audit(stack: &Stack, case: u64) -> (i32, String, String) {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_sla"))
-        .args(["--rpc-url", &stack.rpc_url, "--deployment"])
-        .arg(&stack.deployment_path)
-        .args([
-            "court",
-            "audit",
-            &case.to_string(),
-            "--api",
-            &stack.ingest_url,
-        ])
-        .output()
-        .await
-        .expect("the sla binary runs");
-    let result = (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    );
-    eprintln!(
-        "sla court audit {case} -> {}\n{}{}",
-        result.0, result.1, result.2
-    );
-    result
+    run_sla(stack, &["court", "audit", &case.to_string()]).await
 }
 
 fn wrong_error_rate(honest: u16) -> u16 {

@@ -3,13 +3,13 @@
 //! oracle. The Rust digest and commitment are checked against the court's views on the way.
 
 use alloy::{
-    primitives::{keccak256, utils::parse_ether, Address, B256, U256},
+    primitives::{aliases::U48, keccak256, utils::parse_ether, Address, B256, U256},
     providers::Provider,
     sol_types::SolEvent,
 };
 use sla_contracts::{
     court::{self, Verdict},
-    ISlaCourt::FaultFlag,
+    ISlaCourt::{CaseInfo, FaultFlag},
     SlaCourt::{CaseDecided, SlaCourtErrors},
     SlaOracle::SlaOracleErrors,
 };
@@ -39,23 +39,8 @@ impl Setup {
     async fn start() -> Self {
         let chain = Chain::start_with_signers(&SIGNERS, 2).await;
         let provider = chain.oracle_as(PROVIDER);
-        provider
-            .registerProvider()
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
-        provider
-            .bond()
-            .value(parse_ether("10").unwrap())
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
+        send(provider.registerProvider()).await;
+        send(provider.bond().value(parse_ether("10").unwrap())).await;
         let mut data_units = Vec::new();
         let mut active_from = 0;
         for consumer in CONSUMERS {
@@ -161,6 +146,12 @@ impl Setup {
             );
             send(court.commitVote(case_id, commitment)).await;
         }
+        self.advance_to(case_id, |case| case.commitEnd).await;
+    }
+
+    /// Moves chain time to the case's `phase_end` (its commit or reveal end).
+    async fn advance_to(&self, case_id: U256, phase_end: fn(&CaseInfo) -> U48) {
+        let chain = &self.chain;
         let case = chain
             .court_as(RELAYER)
             .getCase(case_id)
@@ -168,7 +159,7 @@ impl Setup {
             .await
             .unwrap();
         let now = chain.now().await;
-        chain.advance(case.commitEnd.to::<u64>() - now).await;
+        chain.advance(phase_end(&case).to::<u64>() - now).await;
     }
 
     /// The first two validators reveal `vote`; the third never does. Then time moves past the
@@ -183,14 +174,7 @@ impl Setup {
             )
             .await;
         }
-        let case = chain
-            .court_as(RELAYER)
-            .getCase(case_id)
-            .call()
-            .await
-            .unwrap();
-        let now = chain.now().await;
-        chain.advance(case.revealEnd.to::<u64>() - now).await;
+        self.advance_to(case_id, |case| case.revealEnd).await;
     }
 
     /// Anyone decides the case; returns the `CaseDecided` event.
