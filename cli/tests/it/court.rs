@@ -105,6 +105,9 @@ async fn a_case_runs_through_the_cli_with_an_override() {
     );
     assert_eq!(committed["vote"], "no-action");
     assert_eq!(committed["default_vote"], "slash");
+    // The gas target, on anvil's receipt (21,000 and calldata included).
+    let commit_gas = committed["gas_used"].as_u64().unwrap();
+    assert!(commit_gas <= 60_000, "commitVote used {commit_gas} gas");
     let (line, _) = chain.fails(VALIDATOR, &["court", "commit", &case]);
     assert!(line.contains("AlreadyCommitted"), "{line}");
     let (line, _) = chain.fails(VALIDATOR, &["court", "reveal", &case]);
@@ -118,6 +121,9 @@ async fn a_case_runs_through_the_cli_with_an_override() {
         revealed["vote"], "no-action",
         "the salt is derived again from the key"
     );
+    let reveal_gas = revealed["gas_used"].as_u64().unwrap();
+    assert!(reveal_gas <= 60_000, "revealVote used {reveal_gas} gas");
+    eprintln!("commitVote {commit_gas} gas, revealVote {reveal_gas} gas (anvil receipts)");
     let (line, _) = chain.fails(PROVIDER, &["court", "decide", &case]);
     assert!(
         line.contains("WrongPhase"),
