@@ -74,6 +74,7 @@ async fn seed(db: &Database, now_ms: u64) {
         bonded: 3 * PENALTY,
         unbonding: 0,
         unbonding_release_at: 0,
+        suspended_until: 0,
         updated: origin(),
     })
     .await

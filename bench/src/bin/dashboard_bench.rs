@@ -153,6 +153,7 @@ async fn seed(url: &str) -> anyhow::Result<()> {
             bonded: 1_000_000_000_000_000_000 + u128::from(p),
             unbonding: 0,
             unbonding_release_at: 0,
+            suspended_until: 0,
             updated: origin(2, 2),
         })
         .await?;

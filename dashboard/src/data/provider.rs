@@ -32,6 +32,12 @@ pub struct ProviderView {
     pub unbonding_wei: String,
     /// When the unbonding stake is released, Unix seconds (0: nothing unbonding).
     pub unbonding_release_at_s: u64,
+    /// Until when a court decision suspended it (no new allocations), Unix seconds; 0: never
+    /// suspended, or removed (see `removed`). Past values stay: a suspension that has ended.
+    pub suspended_until_s: u64,
+    /// Whether a court decision removed it for good: it accepts no allocation again
+    /// (docs/court.md).
+    pub removed: bool,
     /// Its withdrawable balance on chain, wei.
     pub withdrawable_wei: String,
     /// Compliance of its results over the last 30 days of epochs.
@@ -159,6 +165,12 @@ pub async fn provider(
         bonded_wei: wei(state.bonded),
         unbonding_wei: wei(state.unbonding),
         unbonding_release_at_s: state.unbonding_release_at,
+        suspended_until_s: if state.suspended_until == u64::MAX {
+            0
+        } else {
+            state.suspended_until
+        },
+        removed: state.suspended_until == u64::MAX,
         withdrawable_wei: wei(mirror.withdrawable(provider).await?),
         compliance: ComplianceShare::new(compliance.results, compliance.compliant),
         compliance_since_epoch: since,

@@ -91,6 +91,12 @@ pub(crate) async fn page(
                 (eth(&v.unbonding_wei))
                 @if v.unbonding_release_at_s > 0 { " (released " (words::utc(v.unbonding_release_at_s * 1_000)) ")" }
             }
+            @if v.removed || v.suspended_until_s > 0 {
+                dt { "Court decision" } dd data-field="suspension" {
+                    @if v.removed { "removed: accepts no allocation again" }
+                    @else { "suspended from new allocations until " (words::utc(v.suspended_until_s * 1_000)) }
+                }
+            }
             dt { "Withdrawable" } dd { (eth(&v.withdrawable_wei)) }
             dt { "Compliance, 30 days" } dd data-field="compliance" {
                 @match v.compliance.share_bps {

@@ -33,6 +33,7 @@ async fn seed_chain(app: &TestApp) {
         bonded: 1_000,
         unbonding: 0,
         unbonding_release_at: 0,
+        suspended_until: 0,
         updated: ChainOrigin {
             block_number: 2,
             log_index: Some(0),
@@ -183,6 +184,61 @@ async fn a_compliance_report_is_served_as_json_csv_and_html_and_bad_ranges_are_n
             assert_eq!(problem["field"].as_str(), field, "{path}: {body}");
         }
         app.stop().await;
+    })
+    .await;
+}
+
+/// A court decision on the provider shows on its page and in its JSON: a suspension's end, and
+/// a removal (the contract's `type(uint64).max`) as `removed`.
+#[tokio::test]
+async fn a_court_suspension_and_removal_show_on_the_provider_page() {
+    for_each_backend(|app, _| async move {
+        seed_chain(&app).await;
+        let json_path = format!("/v1/providers/{PROVIDER:#x}");
+        let page_path = format!("/dashboard/providers/{PROVIDER:#x}");
+        let (_, _, body) = get(&app, &json_path).await;
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            (v["suspended_until_s"].as_u64(), v["removed"].as_bool()),
+            (Some(0), Some(false))
+        );
+        let (_, _, page) = get(&app, &page_path).await;
+        assert!(
+            !page.contains("Court decision"),
+            "no row without a decision"
+        );
+
+        for (block, until) in [(50, 1_900_000_000u64), (51, u64::MAX)] {
+            let mut w = app.db.mirror().begin_write().await.unwrap();
+            let mut state = w.provider(&PROVIDER).await.unwrap().unwrap();
+            state.suspended_until = until;
+            state.updated = ChainOrigin {
+                block_number: block,
+                log_index: Some(0),
+                tx_hash: Some([block as u8; 32]),
+            };
+            w.insert_provider(&state).await.unwrap();
+            w.commit().await.unwrap();
+            let (status, _, body) = get(&app, &json_path).await;
+            assert_eq!(status, 200, "{body}");
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+            let (_, _, page) = get(&app, &page_path).await;
+            if until == u64::MAX {
+                assert_eq!(v["removed"], true, "{v}");
+                assert_eq!(v["suspended_until_s"], 0, "{v}");
+                assert!(
+                    page.contains("removed: accepts no allocation again"),
+                    "{page}"
+                );
+            } else {
+                assert_eq!(v["removed"], false, "{v}");
+                assert_eq!(v["suspended_until_s"], until, "{v}");
+                assert!(
+                    page.contains("suspended from new allocations until 2030-03-17"),
+                    "{page}"
+                );
+            }
+        }
     })
     .await;
 }

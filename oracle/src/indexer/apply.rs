@@ -177,9 +177,16 @@ async fn apply_log(
                 bonded: 0,
                 unbonding: 0,
                 unbonding_release_at: 0,
+                suspended_until: 0,
                 updated: origin,
             })
             .await?;
+        }
+        ChainEvent::ProviderSuspended { provider, until } => {
+            let mut state = provider_state(m, provider, at).await?;
+            state.suspended_until = *until;
+            state.updated = origin;
+            m.insert_provider(&state).await?;
         }
         ChainEvent::Bonded {
             provider, bonded, ..

@@ -13,7 +13,7 @@ use super::error::IndexerError;
 use super::events::{ChainEvent, ChainLog, EventTerms};
 
 /// Decodes one log of the contract. `Ok(None)` for events the mirror has no use for
-/// (`RoleAdminChanged`, `EIP712DomainChanged`, `CourtSet`, `ProviderSuspended`).
+/// (`RoleAdminChanged`, `EIP712DomainChanged`, `CourtSet`).
 pub fn decode_log(log: &Log) -> Result<Option<ChainLog>, IndexerError> {
     let block = log.block_number.unwrap_or_default();
     let log_index = log.log_index.unwrap_or_default();
@@ -172,11 +172,12 @@ pub fn decode_log(log: &Log) -> Result<Option<ChainLog>, IndexerError> {
             consumer: e.consumer,
             amount: wei(e.amount, "amount")?,
         },
-        // The mirror keeps no court binding and no suspensions: the oracle checks those itself.
-        E::RoleAdminChanged(_)
-        | E::EIP712DomainChanged(_)
-        | E::CourtSet(_)
-        | E::ProviderSuspended(_) => return Ok(None),
+        E::ProviderSuspended(e) => ChainEvent::ProviderSuspended {
+            provider: e.provider,
+            until: e.until,
+        },
+        // The mirror keeps no court binding: the contract checks it itself.
+        E::RoleAdminChanged(_) | E::EIP712DomainChanged(_) | E::CourtSet(_) => return Ok(None),
     };
     Ok(Some(ChainLog {
         block_number: block,

@@ -28,9 +28,8 @@ pub struct EventTerms {
     pub terms: SlaTerms,
 }
 
-/// The contract's events the mirror keeps (`RoleAdminChanged`, `EIP712DomainChanged`, and the
-/// court's `CourtSet` and `ProviderSuspended`, which change nothing the mirror holds, are decoded
-/// and dropped).
+/// The contract's events the mirror keeps (`RoleAdminChanged`, `EIP712DomainChanged` and the
+/// court binding's `CourtSet`, which change nothing the mirror holds, are decoded and dropped).
 #[allow(missing_docs)] // The fields are the events' own, documented in `ISlaOracle`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainEvent {
@@ -144,6 +143,12 @@ pub enum ChainEvent {
         amount: u128,
         from_bonded: u128,
         from_unbonding: u128,
+    },
+    /// A court decision bars the provider from accepting allocations until `until`, Unix seconds
+    /// (`u64::MAX`: removed) (`ProviderSuspended`).
+    ProviderSuspended {
+        provider: Address,
+        until: u64,
     },
     /// A consumer's share of a slash, credited to its withdrawable balance (`SlashCredited`).
     SlashCredited {

@@ -261,7 +261,7 @@ impl OracleConfigRow {
 }
 
 pub(super) const PROVIDER_COLUMNS: &str = "provider, provider_id, reputation, bonded, unbonding, \
-     unbonding_release_at, block_number, log_index, tx_hash";
+     unbonding_release_at, suspended_until, block_number, log_index, tx_hash";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ProviderRow {
@@ -271,8 +271,15 @@ pub(super) struct ProviderRow {
     bonded: String,
     unbonding: String,
     unbonding_release_at: i64,
+    suspended_until: i64,
     #[sqlx(flatten)]
     origin: OriginRow,
+}
+
+/// `suspended_until` as stored: the contract's type(uint64).max (removed) does not fit a BIGINT
+/// and is kept as i64::MAX, which no real time reaches.
+pub(super) fn suspended_until_bind(until: u64) -> i64 {
+    i64::try_from(until).unwrap_or(i64::MAX)
 }
 
 impl ProviderRow {
@@ -292,6 +299,11 @@ impl ProviderRow {
             bonded: at.wei("bonded", &self.bonded)?,
             unbonding: at.wei("unbonding", &self.unbonding)?,
             unbonding_release_at: self.unbonding_release_at as u64,
+            suspended_until: if self.suspended_until == i64::MAX {
+                u64::MAX
+            } else {
+                self.suspended_until as u64
+            },
             updated: self.origin.decode(at)?,
         })
     }

@@ -75,6 +75,9 @@ pub struct ProviderState {
     pub unbonding: u128,
     /// When the unbonding stake is released, Unix seconds (0: nothing unbonding).
     pub unbonding_release_at: u64,
+    /// Until when a court decision bars it from accepting allocations, Unix seconds (0: never
+    /// suspended; `u64::MAX`: removed for good).
+    pub suspended_until: u64,
     /// The last change.
     pub updated: ChainOrigin,
 }

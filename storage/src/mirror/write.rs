@@ -285,7 +285,7 @@ impl MirrorWrite {
             self,
             format!(
                 "INSERT INTO chain_provider_versions ({PROVIDER_COLUMNS}) \
-                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)"
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)"
             ),
             address_text(&p.provider),
             i64::from(p.provider_id),
@@ -293,6 +293,7 @@ impl MirrorWrite {
             p.bonded.to_string(),
             p.unbonding.to_string(),
             p.unbonding_release_at as i64,
+            super::rows::suspended_until_bind(p.suspended_until),
             block,
             log,
             tx,

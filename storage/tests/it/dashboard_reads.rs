@@ -79,6 +79,7 @@ fn provider(p: Address, id: u32, reputation: u16, bonded: u128, block: u64) -> P
         bonded,
         unbonding: 0,
         unbonding_release_at: 0,
+        suspended_until: 0,
         updated: origin(block),
     }
 }
@@ -239,5 +240,33 @@ async fn the_dashboard_reads_agree_on_both_databases() {
         assert_eq!(mirror.last_fact_block().await.unwrap(), Some(30), "{url}");
         assert_eq!(db.rollups().final_count().await.unwrap(), 0, "{url}");
         db.close().await;
+    }
+}
+
+/// A court's suspension round-trips on both databases, the contract's `type(uint64).max`
+/// (removed) included, which a BIGINT cannot hold as such.
+#[tokio::test]
+async fn a_providers_suspension_is_stored_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in sla_storage::testing::database_urls(dir.path(), "suspension.sqlite")
+        .await
+        .unwrap()
+    {
+        let db = Database::connect(&url).await.unwrap();
+        seed(&db).await;
+        for (block, until) in [(40, 1_900_000_000u64), (41, u64::MAX)] {
+            let mut w = db.mirror().begin_write().await.unwrap();
+            w.insert_provider(&ProviderState {
+                suspended_until: until,
+                ..provider(B, 2, 5_000, 10, block)
+            })
+            .await
+            .unwrap();
+            w.commit().await.unwrap();
+            let stored = db.mirror().provider(&B).await.unwrap().unwrap();
+            assert_eq!(stored.suspended_until, until, "{url}");
+        }
+        let a = db.mirror().provider(&A).await.unwrap().unwrap();
+        assert_eq!(a.suspended_until, 0, "never suspended: {url}");
     }
 }

@@ -1,6 +1,7 @@
-//! A court case decided `Slash` (docs/court.md) moves stake to consumers' withdrawable balances
-//! without a result: the indexer mirrors `ProviderSlashed` (stake down, bonded first) and each
-//! `SlashCredited` (balance up), and the mirror equals the contract's views on both backends.
+//! Court decisions (docs/court.md) change providers without a result: a `Slash` moves stake to
+//! consumers' withdrawable balances, mirrored from `ProviderSlashed` (stake down, bonded first)
+//! and each `SlashCredited` (balance up); a `Remove` is mirrored from `ProviderSuspended`. The
+//! mirror equals the contract's views on both backends.
 
 use alloy::primitives::{keccak256, U256};
 use alloy::signers::local::PrivateKeySigner;
@@ -47,7 +48,8 @@ async fn a_slash_by_the_court_is_mirrored() {
         chain.advance(DAY).await;
         send!(court.revealVote(U256::from(1), Verdict::Slash.into(), salt));
         chain.advance(DAY).await;
-        let receipt = send!(court.decide(U256::from(1), flag.dataUnitIds, flag.faults));
+        let receipt =
+            send!(court.decide(U256::from(1), flag.dataUnitIds.clone(), flag.faults.clone()));
         assert!(
             receipt
                 .decoded_log::<sla_contracts::SlaOracle::ProviderSlashed>()
@@ -57,6 +59,35 @@ async fn a_slash_by_the_court_is_mirrored() {
 
         let mut indexer = chain.indexer(&db.storage, 0);
         indexer.sync().await.unwrap();
+        assert_mirror_equals_chain(&chain, &db.storage, &[], &[PROVIDER, CONSUMER]).await;
+
+        // A second case, on the next epochs, removes the provider.
+        chain.advance_past(epoch + 3).await;
+        let second = FaultFlag {
+            fromEpoch: epoch + 2,
+            toEpoch: epoch + 3,
+            ..flag.clone()
+        };
+        let digest = court::flag_digest(chain.deployment.chain_id, court_address, 1, &second);
+        let signatures = court::sign_flag(std::slice::from_ref(&oracle_key), digest).unwrap();
+        send!(court.flagProvider(second.clone(), signatures));
+        let salt = vote_salt(&oracle_key, chain.deployment.chain_id, court_address, 2).unwrap();
+        let commitment =
+            vote_commitment(U256::from(2), Verdict::Remove, salt, oracle_key.address());
+        send!(court.commitVote(U256::from(2), commitment));
+        chain.advance(DAY).await;
+        send!(court.revealVote(U256::from(2), Verdict::Remove.into(), salt));
+        chain.advance(DAY).await;
+        send!(court.decide(U256::from(2), second.dataUnitIds, second.faults));
+        indexer.sync().await.unwrap();
+        let mirrored = db
+            .storage
+            .mirror()
+            .provider(&chain.address(PROVIDER))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(mirrored.suspended_until, u64::MAX, "removed for good");
         // 10 % of 2 ether: 0.1 from the bond, 0.1 from unbonding; both shares to the consumer.
         let info = chain
             .oracle_as(ADMIN)

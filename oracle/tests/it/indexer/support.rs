@@ -537,6 +537,11 @@ pub(super) async fn assert_mirror_equals_chain(
             assert_eq!(p.bonded, info.bonded, "bond of {account}");
             assert_eq!(p.unbonding, info.unbonding, "unbonding of {account}");
             assert_eq!(p.unbonding_release_at, info.unbondingReleaseAt);
+            assert_eq!(
+                p.suspended_until,
+                c.suspendedUntil(who).call().await.unwrap(),
+                "suspension of {account}"
+            );
         }
         let withdrawable = c.withdrawableOf(who).call().await.unwrap();
         assert_eq!(
