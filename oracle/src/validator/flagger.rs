@@ -18,6 +18,17 @@ use sla_storage::{Database, MirrorStore, RollupStore};
 use super::chain::Court;
 use super::ValidatorError;
 
+/// What one pass of the flagger judges against.
+struct Pass {
+    chain_id: u64,
+    config_version: u64,
+    threshold_bps: u16,
+    /// The current epoch on chain.
+    current: u64,
+    /// The last closed epoch.
+    last: u64,
+}
+
 /// What the flagger reads and signs with.
 #[derive(Debug, Clone)]
 pub struct Flagger {
@@ -92,13 +103,14 @@ impl Flagger {
     }
 
     /// One pass: flags every provider whose closed epochs call for it. Returns the providers
-    /// flagged.
+    /// flagged; a provider whose flag fails is named in `failed` and the others go on.
     pub(super) async fn step(
         &self,
         court: &Court,
         provider: &DynProvider,
         chain_id: u64,
         threshold_bps: u16,
+        failed: &mut Vec<String>,
     ) -> Result<Vec<Address>, ValidatorError> {
         let oracle = SlaOracle::new(self.oracle, provider.clone());
         let config = oracle
@@ -126,33 +138,54 @@ impl Flagger {
             .providers()
             .await
             .map_err(storage("providers"))?;
+        let pass = Pass {
+            chain_id,
+            config_version: config.configVersion,
+            threshold_bps,
+            current,
+            last,
+        };
         let mut flagged = Vec::new();
         for p in providers {
             let account = p.provider;
-            if court.open_case_of(account).await? != 0 {
-                continue;
+            match self.provider_step(court, account, &pass).await {
+                Ok(true) => flagged.push(account),
+                Ok(false) => {}
+                Err(err) => failed.push(format!("flag of {account}: {err}")),
             }
-            let from = court
-                .next_flaggable(account)
-                .await?
-                .max(current.saturating_sub(self.window_epochs));
-            if from > last {
-                continue;
-            }
-            let Some((to, rows)) = self.provider_rows(&account, from, last).await? else {
-                continue;
-            };
-            let Some(evidence) = flag_evidence(&rows, from, to, threshold_bps) else {
-                continue;
-            };
-            let flag = fault_flag(account, &evidence);
-            let digest = flag_digest(chain_id, court.address(), config.configVersion, &flag);
-            let signatures = sign_flag(std::slice::from_ref(&self.oracle_key), digest)
-                .map_err(|e| ValidatorError::Chain(format!("signing a flag: {e}")))?;
-            court.flag(flag, signatures).await?;
-            tracing::info!(provider = %account, from, to, rate_bps = evidence.fault_rate_bps, "provider flagged");
-            flagged.push(account);
         }
         Ok(flagged)
+    }
+
+    /// Flags `account` if its closed epochs call for it; `true` when it did.
+    async fn provider_step(
+        &self,
+        court: &Court,
+        account: Address,
+        pass: &Pass,
+    ) -> Result<bool, ValidatorError> {
+        if court.open_case_of(account).await? != 0 {
+            return Ok(false);
+        }
+        let from = court
+            .next_flaggable(account)
+            .await?
+            .max(pass.current.saturating_sub(self.window_epochs));
+        if from > pass.last {
+            return Ok(false);
+        }
+        let Some((to, rows)) = self.provider_rows(&account, from, pass.last).await? else {
+            return Ok(false);
+        };
+        let Some(evidence) = flag_evidence(&rows, from, to, pass.threshold_bps) else {
+            return Ok(false);
+        };
+        let flag = fault_flag(account, &evidence);
+        let digest = flag_digest(pass.chain_id, court.address(), pass.config_version, &flag);
+        let signatures = sign_flag(std::slice::from_ref(&self.oracle_key), digest)
+            .map_err(|e| ValidatorError::Chain(format!("signing a flag: {e}")))?;
+        court.flag(flag, signatures).await?;
+        tracing::info!(provider = %account, from, to, rate_bps = evidence.fault_rate_bps, "provider flagged");
+        Ok(true)
     }
 }

@@ -76,6 +76,7 @@ mod tests {
             revealed: vec![(3, Verdict::Suspend)],
             decided: vec![4],
             flagged: vec![Address::ZERO],
+            failed: vec![],
         });
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();

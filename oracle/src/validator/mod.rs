@@ -84,6 +84,9 @@ pub struct StepReport {
     pub decided: Vec<u64>,
     /// Providers flagged (with [`Validator::with_flagger`]).
     pub flagged: Vec<Address>,
+    /// Cases and providers whose step failed this pass, with why; the others went on, and these
+    /// are tried again on the next pass.
+    pub failed: Vec<String>,
 }
 
 /// A step that failed; the next step retries from what the chain shows.
@@ -158,6 +161,9 @@ impl Validator {
                 Ok(report) => {
                     failures = 0;
                     self.metrics.record(&report);
+                    for failure in &report.failed {
+                        tracing::warn!(%failure, "court step: one case or provider failed");
+                    }
                     if report != StepReport::default() {
                         tracing::info!(?report, validator = %self.address(), "court step");
                     }
@@ -191,48 +197,74 @@ impl Validator {
         let mut report = StepReport::default();
         if let Some(flagger) = &self.flagger {
             report.flagged = flagger
-                .step(&court, &self.provider, self.config.chain_id, threshold)
+                .step(
+                    &court,
+                    &self.provider,
+                    self.config.chain_id,
+                    threshold,
+                    &mut report.failed,
+                )
                 .await?;
         }
         let count = court.case_count().await?;
         let now = court.now().await?;
-        let me = self.address();
         for case in 1..=count {
             if self.decided.contains(&case) {
                 continue;
             }
-            let info = court.case(case).await?;
-            if info.verdict != 0 {
-                self.decided.insert(case);
-                continue;
-            }
-            if now >= info.reveal_end {
-                if court.decide(case).await? {
-                    report.decided.push(case);
-                }
-                self.decided.insert(case);
-                continue;
-            }
-            if !self.is_member(&court, info.validator_set).await? {
-                continue;
-            }
-            let salt = self.salt(case)?;
-            let stage = court.stage(case, me).await?;
-            if now < info.commit_end && stage == 0 {
-                let vote = default_vote(info.fault_rate_bps, threshold);
-                court
-                    .commit(case, vote_commitment(U256::from(case), vote, salt, me))
-                    .await?;
-                report.committed.push((case, vote));
-            } else if now >= info.commit_end && stage == 1 {
-                let committed = court.commitment(case, me).await?;
-                let vote = vote_of_commitment(case, salt, me, committed)
-                    .ok_or(ValidatorError::UnknownCommitment { case })?;
-                court.reveal(case, vote, salt).await?;
-                report.revealed.push((case, vote));
+            // One case that fails (a revert, a commit that missed its phase) must not stop the
+            // others: it is named in the report and tried again on the next pass.
+            if let Err(err) = self
+                .case_step(&court, case, now, threshold, &mut report)
+                .await
+            {
+                report.failed.push(format!("case {case}: {err}"));
             }
         }
         Ok(report)
+    }
+
+    /// What one undecided case calls for now, added to `report`.
+    async fn case_step(
+        &mut self,
+        court: &chain::Court,
+        case: u64,
+        now: u64,
+        threshold: u16,
+        report: &mut StepReport,
+    ) -> Result<(), ValidatorError> {
+        let me = self.address();
+        let info = court.case(case).await?;
+        if info.verdict != 0 {
+            self.decided.insert(case);
+            return Ok(());
+        }
+        if now >= info.reveal_end {
+            if court.decide(case).await? {
+                report.decided.push(case);
+            }
+            self.decided.insert(case);
+            return Ok(());
+        }
+        if !self.is_member(court, info.validator_set).await? {
+            return Ok(());
+        }
+        let salt = self.salt(case)?;
+        let stage = court.stage(case, me).await?;
+        if now < info.commit_end && stage == 0 {
+            let vote = default_vote(info.fault_rate_bps, threshold);
+            court
+                .commit(case, vote_commitment(U256::from(case), vote, salt, me))
+                .await?;
+            report.committed.push((case, vote));
+        } else if now >= info.commit_end && stage == 1 {
+            let committed = court.commitment(case, me).await?;
+            let vote = vote_of_commitment(case, salt, me, committed)
+                .ok_or(ValidatorError::UnknownCommitment { case })?;
+            court.reveal(case, vote, salt).await?;
+            report.revealed.push((case, vote));
+        }
+        Ok(())
     }
 
     async fn is_member(
