@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+/// @title ISlaPolicies
+/// @notice Penalty policies that both parties of an allocation agree on: penalty tiers by severity and grace.
+/// A policy softens the allocation's flat `penaltyPerEpoch`: a violating epoch costs only the share of it that
+/// the tier of its worst violated metric names, and the first `graceEpochs` violating epochs of any rolling
+/// window of `graceWindowEpochs` epochs cost nothing (they still lower reputation and raise alerts).
+///
+/// One party of an allocation (its consumer or its provider) proposes a policy; the other agrees to its hash;
+/// from the next epoch on the oracle judges the allocation's results with it, and it never changes. The
+/// oracle signers apply it: the share of the penalty they waive is in the result's flags (bits 1-7, see
+/// `SlaOracle.submitResults`), and auditors re-derive it from this contract's events and the reports.
+/// @dev A separate contract beside `SlaOracle` (which has no room left under the 24,576-byte limit): it reads
+/// allocations through `ISlaOracle.getAllocation` and `currentEpoch`. See docs/policy.md.
+interface ISlaPolicies {
+    /*//////////////////////////////////////////////////////////////
+                                  TYPES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice One penalty tier of a metric: a violating value that reaches `bound` costs `sharePct` percent of
+    /// the allocation's `penaltyPerEpoch`.
+    /// @param bound In the metric's unit (µs for latencies, bytes/s for speeds, basis points for uptime and
+    /// error rate). A value reaches it when it is `>= bound` for the metrics with a minimum (upload, download,
+    /// uptime) and `<= bound` for those with a maximum (read latency, write latency, error rate).
+    /// @param sharePct Percent of the penalty, 1..100. A tier with `sharePct == 0` is unused, and so is every
+    /// tier after it (its `bound` must then be 0).
+    struct Tier {
+        uint64 bound;
+        uint8 sharePct;
+    }
+
+    /// @notice A penalty policy.
+    /// @param tiers Per metric, in the order of `SlaTerms.weights` (read latency, write latency, upload,
+    /// download, uptime, error rate), up to {MAX_TIERS} tiers from the mildest to the most severe: bounds
+    /// strictly toward worse values (descending for minimums, ascending for maximums) and shares
+    /// non-decreasing. A violated metric whose value reaches no tier (or that has no tiers) costs 100 %.
+    /// @param graceEpochs Violating epochs per rolling window that cost nothing; 0 = no grace.
+    /// @param graceWindowEpochs The window's length in epochs, counting the judged epoch; `graceEpochs <
+    /// graceWindowEpochs` when grace is used, 0 when it is not.
+    struct Policy {
+        Tier[3][6] tiers;
+        uint16 graceEpochs;
+        uint16 graceWindowEpochs;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  EVENTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice `proposer` (the consumer or the provider) proposed `policy` for `dataUnitId`; it replaces any
+    /// earlier proposal for that data unit.
+    event PolicyProposed(
+        uint64 indexed dataUnitId, address indexed proposer, bytes32 indexed policyHash, Policy policy
+    );
+
+    /// @notice The other party agreed: the policy with `policyHash` (as proposed) judges `dataUnitId` from
+    /// `fromEpoch` on, for ever.
+    event PolicyAgreed(
+        uint64 indexed dataUnitId, address indexed agreedBy, bytes32 indexed policyHash, uint64 fromEpoch
+    );
+
+    /*//////////////////////////////////////////////////////////////
+                                  ERRORS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice A zero address where a contract is needed.
+    error ZeroAddress();
+    /// @notice The caller is neither the consumer nor the provider of the data unit.
+    error NotAllocationParty(uint64 dataUnitId, address caller);
+    /// @notice The allocation is not Requested or Active (it does not exist, was declined, expired or closed).
+    error AllocationNotOpen(uint64 dataUnitId);
+    /// @notice The data unit already has an agreed policy; it never changes.
+    error PolicyAlreadyAgreed(uint64 dataUnitId);
+    /// @notice Nothing is proposed for the data unit, or `policyHash` is not what was proposed.
+    error NoSuchProposal(uint64 dataUnitId, bytes32 policyHash);
+    /// @notice A party cannot agree to its own proposal.
+    error OwnProposal(uint64 dataUnitId);
+    /// @notice `tiers[metric][index].sharePct` is above 100.
+    error InvalidTierShare(uint256 metric, uint256 index, uint8 sharePct);
+    /// @notice `tiers[metric][index]` does not continue the tiers before it: its bound is not strictly toward
+    /// worse values, its share is below the previous tier's, or it is used after an unused tier, or unused
+    /// with a nonzero bound.
+    error InvalidTierOrder(uint256 metric, uint256 index);
+    /// @notice Grace with a window that cannot hold it: `graceEpochs >= graceWindowEpochs`, or a window
+    /// without grace.
+    error InvalidGrace(uint16 graceEpochs, uint16 graceWindowEpochs);
+
+    /*//////////////////////////////////////////////////////////////
+                                FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Tiers per metric.
+    function MAX_TIERS() external view returns (uint256);
+
+    /// @notice The `SlaOracle` whose allocations the policies belong to.
+    function oracle() external view returns (address);
+
+    /// @notice Reverts with the error naming the first rule `policy` breaks.
+    function validatePolicy(Policy calldata policy) external pure;
+
+    /// @notice `keccak256(abi.encode(policy))`.
+    function policyHash(Policy calldata policy) external pure returns (bytes32);
+
+    /// @notice Proposes `policy` for `dataUnitId` (its consumer or provider, while it is Requested or Active and
+    /// has no agreed policy); replaces the data unit's earlier proposal. Returns the policy's hash.
+    function proposePolicy(uint64 dataUnitId, Policy calldata policy) external returns (bytes32);
+
+    /// @notice Agrees to the proposal with `policyHash` (the party that did not propose it, while the
+    /// allocation is Requested or Active). It judges the data unit from the next epoch on.
+    function agreePolicy(uint64 dataUnitId, bytes32 policyHash) external;
+
+    /// @notice The pending proposal of a data unit: its hash and proposer (zero when none).
+    function proposalOf(uint64 dataUnitId) external view returns (bytes32 policyHash, address proposer);
+
+    /// @notice The agreed policy of a data unit: its hash (zero when none) and the first epoch it judges (the
+    /// epoch after the one in which it was agreed). The policy itself is in the `PolicyProposed` event with that
+    /// hash: it is not stored (18 tiers would cost 19 storage slots per proposal).
+    function policyOf(uint64 dataUnitId) external view returns (bytes32 policyHash, uint64 fromEpoch);
+}
