@@ -31,6 +31,9 @@ contract SlaOracle is Allocations, ResultLedger, ReporterKeys, OracleSet {
     /// @notice `EpochResult.flags` bit 0: no usable evidence; the result is recorded but changes nothing else.
     uint8 public constant FLAG_NO_DATA = 1;
 
+    /// @dev A whole, in the percent of a penalty that a result's flags waive (bits 1-7, at most 100).
+    uint256 private constant _PCT = 100;
+
     /// @dev Byte size of one packed result record (layout in {ResultCodec}).
     uint256 private constant _RECORD_SIZE = 74; // ResultCodec.RECORD_SIZE, as a literal for assembly
 
@@ -234,22 +237,39 @@ contract SlaOracle is Allocations, ResultLedger, ReporterKeys, OracleSet {
         assembly ("memory-safe") {
             verdict := shr(240, calldataload(add(cursor, 40)))
         }
-        if (verdict & 0xc0fe != 0) _revertUnknownBits(dataUnitId, verdict); // violations <= 0x3f, flags <= 1
-        if (verdict & FLAG_NO_DATA != 0) return _STATE_APPLIED; // recorded; nothing else changes
-        return _applyViolation(run, epoch, dataUnitId, verdict >> 8);
+        uint256 waivedPct;
+        if (verdict & 0xc0fe != 0) {
+            // Bits beyond a plain verdict: known only as a waiver (flags bits 1-7, at most 100 %) of a violation,
+            // without NO_DATA.
+            uint256 flags = verdict & 0xff;
+            if (verdict > 0x3fff || flags & FLAG_NO_DATA != 0 || flags > 2 * _PCT || verdict < 0x100) {
+                _revertUnknownBits(dataUnitId, verdict);
+            }
+            waivedPct = flags >> 1;
+        } else if (verdict & FLAG_NO_DATA != 0) {
+            return _STATE_APPLIED; // recorded; nothing else changes
+        }
+        return _applyViolation(run, epoch, dataUnitId, verdict >> 8, waivedPct);
     }
 
-    /// @dev A violating result: checks the allocation was active, scores it, and takes its penalty from what is
-    /// left of the stake. Returns the result's bitmap state.
-    function _applyViolation(Run memory run, uint64 epoch, uint64 dataUnitId, uint256 violations)
-        private
-        returns (uint256)
-    {
+    /// @dev A violating result: checks the allocation was active, scores it, and takes the penalty it owes (the
+    /// allocation's `penaltyPerEpoch` less the `waivedPct` percent a policy waives, rounded down) from what is
+    /// left of the stake. Returns the result's bitmap state: a penalty that is not the allocation's full one
+    /// is stored apart (state 3), as when the stake runs out.
+    function _applyViolation(
+        Run memory run,
+        uint64 epoch,
+        uint64 dataUnitId,
+        uint256 violations,
+        uint256 waivedPct
+    ) private returns (uint256) {
         uint256 core = _allocationCores[dataUnitId];
         if (!core.activeIn(epoch)) revert AllocationNotActiveInEpoch(dataUnitId, epoch);
         run.reputation =
             SlaTermsLib.nextReputation(run.reputation, SlaTermsLib.score(core.weights(), violations));
-        uint256 penalty = core.penalty();
+        uint256 full = core.penalty();
+        // < 2^84 * 100: no overflow. The share owed is rounded down, in the provider's favour.
+        uint256 penalty = waivedPct == 0 ? full : (full * (_PCT - waivedPct)) / _PCT;
         if (penalty == 0) return _STATE_APPLIED;
         if (run.stakeLeft == _STAKE_NOT_READ) run.stakeLeft = _slashableStake(run.providerId);
         uint256 taken = penalty < run.stakeLeft ? penalty : run.stakeLeft;
@@ -258,7 +278,7 @@ contract SlaOracle is Allocations, ResultLedger, ReporterKeys, OracleSet {
             run.stakeLeft -= taken;
             run.escrowed += taken;
         }
-        if (taken == penalty) return _STATE_OWED_FULL;
+        if (taken == full) return _STATE_OWED_FULL;
         _partialPenalties[_partialKey(epoch, dataUnitId)] = taken;
         return _STATE_OWED_PART;
     }

@@ -59,7 +59,10 @@ interface ISlaOracle {
     /// @param errorRateBps Error rate in basis points.
     /// @param operations Number of operations the summary was computed from.
     /// @param violations Bit i set = metric i violated, in the order of `SlaTerms.weights`.
-    /// @param flags Bit 0 `NO_DATA`: no usable evidence this epoch; reputation and bond stay untouched.
+    /// @param flags Bit 0 `NO_DATA`: no usable evidence this epoch; reputation and bond stay untouched (then the
+    /// other bits are 0). Bits 1-7 (`flags >> 1`, 0..100): the percent of `penaltyPerEpoch` that the data
+    /// unit's agreed policy waives for this violation (a penalty tier or grace, `ISlaPolicies`); only with
+    /// `violations != 0`. The penalty owed is `penaltyPerEpoch * (100 - waived) / 100`, rounded down.
     /// @param reportsRoot SHA-256 Merkle root of the signed reports the result was computed from.
     struct EpochResult {
         uint64 dataUnitId;
@@ -395,7 +398,8 @@ interface ISlaOracle {
     error AllocationNotActiveInEpoch(uint64 dataUnitId, uint64 epoch);
     /// @notice The result for `dataUnitId` sets violation bits above bit 5.
     error UnknownViolationBits(uint64 dataUnitId, uint8 violations);
-    /// @notice The result for `dataUnitId` sets flag bits above bit 0.
+    /// @notice The result for `dataUnitId` has flags that mean nothing: `NO_DATA` beside other bits, a waiver
+    /// above 100 %, or a waiver without a violation.
     error UnknownFlags(uint64 dataUnitId, uint8 flags);
     /// @notice Record `dataUnitId` follows `previous`: a batch's records must be in strictly ascending id order.
     error ResultsNotAscending(uint64 previous, uint64 dataUnitId);

@@ -68,6 +68,20 @@ contract GasTest is Fixture {
         _measure("batch 100, 10 % violating", _ids, 10_000, 100, 10, 2500);
     }
 
+    /// @dev A policy's tier (docs/policy.md): each violation owes 25 % of its penalty, an amount stored apart
+    /// (a fresh storage slot per tiered violation: ~22,100 gas, the price of keeping the result loop's code
+    /// within the size limit; GAS.md).
+    function test_Gas_Batch100_TenPercentViolating_Tiered() public {
+        _violationFlags = 75 << 1;
+        _measure("batch 100, 10 % violating, 25 % tier", _ids, 10_000, 100, 10, 4850);
+    }
+
+    /// @dev A policy's grace: each violation lowers reputation and owes nothing.
+    function test_Gas_Batch100_TenPercentViolating_InGrace() public {
+        _violationFlags = 100 << 1;
+        _measure("batch 100, 10 % violating, in grace", _ids, 10_000, 100, 10, 2480);
+    }
+
     function test_Gas_Batch1000_TenPercentViolating() public {
         _measure("batch 1000, 10 % violating", _ids, 10_000, 1000, 10, 2255);
     }
@@ -86,6 +100,9 @@ contract GasTest is Fixture {
         _measure("batch 100, resubmitted (all skipped)", _ids, 100, 100, 10, 2470);
     }
 
+    /// @dev The flags of the violating results of `_batch`: a policy's waiver (0: the flat penalty).
+    uint8 internal _violationFlags;
+
     /// @param violateEvery Every how many results one violates (metric 0); 0 = none.
     function _batch(uint64[] storage ids, uint256 from, uint256 n, uint256 violateEvery)
         internal
@@ -95,7 +112,7 @@ contract GasTest is Fixture {
         results = new ISlaOracle.EpochResult[](n);
         for (uint256 i; i < n; ++i) {
             uint8 violations = violateEvery != 0 && (from + i) % violateEvery == 0 ? 1 : 0;
-            results[i] = _result(ids[from + i], violations, 0);
+            results[i] = _result(ids[from + i], violations, violations != 0 ? _violationFlags : 0);
         }
     }
 

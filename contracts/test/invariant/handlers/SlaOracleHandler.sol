@@ -277,7 +277,7 @@ contract SlaOracleHandler is Test {
     }
 
     /// @dev The model: the first result of each (data unit, epoch) not applied before applies; no data
-    /// changes nothing else; each violation scores and owes `min(penalty, stake left)` in record order.
+    /// changes nothing else; each violation scores and owes `min(penalty less its waiver, stake left)` in record order.
     function _expect(uint64 epoch, ISlaOracle.EpochResult[] memory results)
         internal
         view
@@ -296,11 +296,12 @@ contract SlaOracleHandler is Test {
             if (ghost.applied(id, epoch)) continue; // ids are unique within a batch: only earlier batches
             x.isNew[i] = true;
             ++x.applied;
-            if (results[i].flags != 0) continue; // no data
+            if (results[i].flags == 1) continue; // no data
             uint256 k = (id >> 32) - 1;
             x.reputation[k] = (x.reputation[k] * 7 + _score(results[i].violations)) / 8;
             if (results[i].violations == 0) continue;
-            uint256 penalty = ghost.penaltyOf(id);
+            // A policy's waiver (flags bits 1-7) leaves the share of the penalty, rounded down.
+            uint256 penalty = ghost.penaltyOf(id) * (100 - (results[i].flags >> 1)) / 100;
             uint256 take = penalty < x.stakeLeft[k] ? penalty : x.stakeLeft[k];
             x.stakeLeft[k] -= take;
             x.taken[k] += take;
@@ -428,6 +429,9 @@ contract SlaOracleHandler is Test {
             if (violations != 0 && flags == 0) {
                 ISlaOracle.AllocationInfo memory info = oracle.getAllocation(id);
                 if (epoch < info.activeFromEpoch || epoch > info.closedEpoch) violations = 0;
+                // Half of the violations waive a share, as a policy's tier or grace does (0..100 %).
+                // forge-lint: disable-next-line(unsafe-typecast)
+                if (violations != 0 && (r >> 12) % 2 == 0) flags = uint8(((r >> 16) % 101) << 1);
             }
             results[i] = ISlaOracle.EpochResult({
                 dataUnitId: id,
