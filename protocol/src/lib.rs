@@ -14,6 +14,7 @@ pub mod gauge;
 mod json_u128;
 pub mod merkle;
 pub mod parties;
+pub mod policy;
 pub mod record;
 pub mod report;
 pub mod signing;

@@ -613,6 +613,7 @@ fn verdict(data_unit: u64, epoch: u64, violating: bool, weights: &[u16; 6]) -> E
         } else {
             0
         },
+        waived_pct: 0,
         reputation_score_input: Some(epoch_score(weights, violations)),
         metrics,
         discrepancies: Vec::new(),

@@ -10,6 +10,7 @@ use super::{
     AggregateError, Metric, SlaTerms, FLAG_DISPUTED, FLAG_NO_DATA, FLAG_PROVIDER_GAP, MAX_BPS,
     MIN_SAMPLES, ONCHAIN_FLAGS_MASK,
 };
+use crate::policy::WAIVER_SHIFT;
 use crate::report::Role;
 
 /// The contract's `ISlaOracle.EpochResult`, field for field.
@@ -36,7 +37,8 @@ pub struct EpochResult {
     /// Bit `i` set when metric `i` ([`Metric::ALL`]) is violated; bits 6 and 7 are never set,
     /// and under [`FLAG_NO_DATA`] it is 0 (`violations`).
     pub violations: u8,
-    /// Only the bits the contract knows ([`ONCHAIN_FLAGS_MASK`]).
+    /// Only the bits the contract knows: [`FLAG_NO_DATA`] ([`ONCHAIN_FLAGS_MASK`]), and in bits
+    /// 1-7 the percent of the penalty a policy waives ([`crate::policy`]).
     pub flags: u8,
     /// Merkle root of every report either view used ([`crate::merkle`]); hex in JSON
     /// (`reportsRoot`).
@@ -135,11 +137,17 @@ pub struct EpochVerdict {
     #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9a-f]{64}$"))]
     #[serde(with = "hex::serde")]
     pub reports_root: [u8; 32],
-    /// `penalty_per_epoch` when any metric is violated (and not NO_DATA), else 0. The contract
+    /// What a violation owes: `penalty_per_epoch` when any metric is violated (and not NO_DATA),
+    /// less the share a policy waives ([`crate::policy::owed_penalty`]), else 0. The contract
     /// caps it at the remaining bond.
     #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]+$"))]
     #[serde(with = "crate::json_u128")]
     pub penalty_wei: u128,
+    /// Percent of `penalty_per_epoch` the data unit's policy waives for this violation (a tier's
+    /// complement, or 100 in grace; [`crate::policy::AgreedPolicy::apply`]); 0 without a policy
+    /// or a violation. Written into the on-chain flags' bits 1-7. Absent in older JSON: 0.
+    #[serde(default)]
+    pub waived_pct: u8,
     /// The contract's `epochScore`; `None` under NO_DATA (the contract leaves reputation alone).
     pub reputation_score_input: Option<u16>,
     /// The verdict on each metric, in [`Metric::ALL`] order.
@@ -162,9 +170,14 @@ impl EpochVerdict {
             error_rate_bps: self.error_rate_bps,
             operations: self.operations,
             violations: self.violations,
-            flags: self.flags & ONCHAIN_FLAGS_MASK,
+            flags: self.flags & ONCHAIN_FLAGS_MASK | self.waived_pct << WAIVER_SHIFT,
             reports_root: self.reports_root,
         }
+    }
+
+    /// Whether the verdict is a violation the contract charges: violations and not NO_DATA.
+    pub fn violates(&self) -> bool {
+        self.violations != 0 && !self.is_no_data()
     }
 
     /// Whether [`FLAG_NO_DATA`] is set: no enforced metric was judged, so no penalty and no
@@ -272,6 +285,7 @@ pub fn evaluate_uptime_window(
         } else {
             0
         },
+        waived_pct: 0,
         reputation_score_input: (!no_data).then(|| epoch_score(&terms.weights, violations)),
         metrics,
         discrepancies: summary.discrepancies(),

@@ -9,6 +9,7 @@ mod aggregate;
 mod common;
 mod derived_vectors;
 mod fuzz_found;
+mod policy;
 mod props;
 mod roundtrip;
 mod strictness;
@@ -19,6 +20,9 @@ mod vectors;
 #[allow(dead_code)]
 #[path = "../../examples/gen_gauge_vectors.rs"]
 mod gen_gauge_vectors;
+#[allow(dead_code)]
+#[path = "../../examples/gen_policy_vectors.rs"]
+mod gen_policy_vectors;
 #[allow(dead_code)]
 #[path = "../../examples/gen_vectors.rs"]
 mod gen_vectors;

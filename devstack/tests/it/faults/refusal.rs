@@ -54,6 +54,7 @@ fn compliant_verdict(data_unit: u64, epoch: u64) -> EpochVerdict {
         operations: 24,
         reports_root: [7; 32],
         penalty_wei: 0,
+        waived_pct: 0,
         reputation_score_input: Some(10_000),
         metrics: Metric::ALL.map(|metric| MetricVerdict {
             metric,
