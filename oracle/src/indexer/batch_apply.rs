@@ -8,7 +8,9 @@
 //!   the data unit id). A run whose violating results (violations, no `NO_DATA` flag, a nonzero
 //!   penalty) took anything from the stake emitted one `PenaltiesEscrowed`, before the batch's
 //!   `ResultsSubmitted`. Within the run, in record order, each such result owes
-//!   `min(penaltyPerEpoch, what is left of the event's amount)`, and the event's `fromBonded`
+//!   `min(its penalty, what is left of the event's amount)`, where its penalty is
+//!   `penaltyPerEpoch` less the percent its flags waive (a policy's tier or grace, rounded down as
+//!   the contract does: `sla_protocol::policy::owed_penalty`), and the event's `fromBonded`
 //!   covers the first of them (the contract takes the run's total from the bond first). A run
 //!   with no event took nothing: the stake was empty.
 
@@ -16,6 +18,7 @@ use std::collections::VecDeque;
 
 use alloy::primitives::Address;
 use sla_protocol::aggregate::{EpochResult, FLAG_NO_DATA};
+use sla_protocol::policy::{owed_penalty, waived_pct_of_flags};
 use sla_storage::mirror::{ChainOrigin, MirroredPenalty, MirroredResult};
 use sla_storage::MirrorWrite;
 
@@ -103,7 +106,10 @@ pub(super) async fn apply_batch(
         }
         let at = || format!("block {}", origin.block_number);
         let version = allocation_version(m, result.data_unit_id, at).await?;
-        let penalty = version.allocation.terms.penalty_per_epoch;
+        let penalty = owed_penalty(
+            version.allocation.terms.penalty_per_epoch,
+            waived_pct_of_flags(result.flags),
+        );
         if penalty > 0 {
             run.push(Owing {
                 data_unit: result.data_unit_id,

@@ -9,6 +9,7 @@
 //! indexer's (`oracle/src/indexer/apply.rs`); this module stores and reads. `docs/indexer.md` has
 //! the details.
 
+mod policies;
 mod queries;
 pub(crate) mod rows;
 mod types;
@@ -25,6 +26,7 @@ pub use types::{
     ChainBlock, ChainOrigin, ContractConfig, MirrorCounts, MirroredAllocation, MirroredPenalty,
     MirroredResult, OracleConfig, Profile, ProviderState, ResultBatch,
 };
+pub use policies::{MirroredPolicy, PolicyProposal};
 pub use views::{Compliance, ProviderTotals, ReputationChange, REPUTATION_HISTORY};
 pub use write::MirrorWrite;
 

@@ -22,7 +22,7 @@ use crate::rows::address_text;
 /// Tables whose rows are all facts of one block: a rollback deletes those of later blocks.
 /// (`chain_allocation_versions` and `chain_key_versions` are handled apart, as the current rows
 /// in `allocations` and `reporter_keys` must be rebuilt from them.)
-const BLOCK_SCOPED_TABLES: [&str; 12] = [
+const BLOCK_SCOPED_TABLES: [&str; 14] = [
     "chain_blocks",
     "chain_contract",
     "chain_oracle_configs",
@@ -35,6 +35,8 @@ const BLOCK_SCOPED_TABLES: [&str; 12] = [
     "chain_penalties",
     "chain_result_batches",
     "chain_skipped_results",
+    "chain_policy_proposals",
+    "chain_policies",
 ];
 
 const UPSERT_ALLOCATION: &str = "INSERT INTO allocations (data_unit, consumer, provider, status, \
@@ -52,7 +54,7 @@ const UPSERT_KEY: &str = "INSERT INTO reporter_keys (public_key, account, valid_
 
 /// A writing transaction on the mirror.
 pub struct MirrorWrite {
-    tx: Tx,
+    pub(super) tx: Tx,
     /// How this backend locks the cursor row for the rest of the transaction.
     lock: &'static str,
 }
