@@ -197,6 +197,26 @@ contract PoliciesProtocolTest is PoliciesFixture {
         assertEq(pending, bytes32(0), "nothing stored");
     }
 
+    /// @dev `proposePolicy` hashes and emits the policy's calldata words as they are (`_encode`), which is
+    /// `abi.encode(policy)` only if none of the 38 words has dirty high bits: each must make the call revert.
+    function test_RevertWhen_PolicyCalldataHasDirtyBits() public {
+        uint64 id = _activeAllocation(consumer, provider);
+        bytes memory clean = abi.encodeCall(policies.proposePolicy, (id, _policy()));
+        for (uint256 word; word < 38; ++word) {
+            bytes memory dirty = bytes.concat(clean); // a copy
+            uint256 at = 4 + 32 + 32 * word; // after the selector and the id
+            dirty[at] = 0x80; // the top bit: above every field's width (uint8, uint16, uint64)
+            vm.prank(consumer);
+            (bool ok,) = address(policies).call(dirty);
+            assertTrue(!ok, "dirty word accepted");
+        }
+        (bytes32 pending,) = policies.proposalOf(id);
+        assertEq(pending, bytes32(0), "nothing proposed");
+        vm.prank(consumer);
+        (bool cleanOk,) = address(policies).call(clean);
+        assertTrue(cleanOk, "the clean call");
+    }
+
     /// @dev Open first, then party, then agreed, then the policy's rules.
     function test_ProposePolicy_ChecksInTheDocumentedOrder() public {
         ISlaPolicies.Policy memory bad = _policy();
