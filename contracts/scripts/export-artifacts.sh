@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the contracts (sources only) and writes the trimmed artifacts that the Rust bindings compile
-# from: contracts/bindings/artifacts/SlaOracle.json and SlaCourt.json (abi, bytecode, deployedBytecode).
+# from: contracts/bindings/artifacts/SlaOracle.json, SlaCourt.json and SlaPolicies.json (abi, bytecode,
+# deployedBytecode).
 # The build is deterministic (pinned solc, fixed optimizer settings, no metadata hash), so the committed
 # files can be checked for drift: `export-artifacts.sh --check` exits 1 if any differs from a fresh build.
 set -euo pipefail
@@ -8,7 +9,7 @@ set -euo pipefail
 CONTRACTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ARTIFACTS_DIR="$CONTRACTS_DIR/bindings/artifacts"
 # Every contract the bindings compile from; each gets the same trimming and the same check.
-CONTRACTS=(SlaOracle SlaCourt)
+CONTRACTS=(SlaOracle SlaCourt SlaPolicies)
 check=0
 [[ "${1:-}" == "--check" ]] && check=1
 

@@ -1,4 +1,5 @@
-//! Deploying `SlaOracle`, and `SlaCourt` bound to it, to any JSON-RPC endpoint.
+//! Deploying `SlaOracle`, `SlaPolicies` beside it and `SlaCourt` bound to it, to any JSON-RPC
+//! endpoint.
 
 use alloy::{
     network::EthereumWallet,
@@ -8,7 +9,9 @@ use alloy::{
     transports::http::reqwest::Url,
 };
 
-use crate::{DeploymentFile, Error, ISlaCourt, ISlaOracle, Result, SlaCourt, SlaOracle};
+use crate::{
+    DeploymentFile, Error, ISlaCourt, ISlaOracle, Result, SlaCourt, SlaOracle, SlaPolicies,
+};
 
 /// Constructor arguments of `SlaOracle`; `None` fields take the documented defaults.
 #[derive(Debug, Clone)]
@@ -29,6 +32,10 @@ pub struct DeployConfig {
     pub oracle_signers: Vec<Address>,
     /// Signatures needed per result batch.
     pub quorum: u8,
+    /// Whether to deploy `SlaPolicies` beside the oracle (it has no configuration of its own: it
+    /// reads the oracle's allocations). Without it the parties cannot agree on penalty policies and
+    /// every violating epoch costs the flat penalty. Default: `true`.
+    pub policies: bool,
     /// The court deployed beside the oracle; `None` deploys none (the oracle then has no court and
     /// nothing can slash or suspend a provider). Default: `Some` of [`CourtDeployConfig::default`].
     pub court: Option<CourtDeployConfig>,
@@ -74,8 +81,8 @@ impl Default for CourtDeployConfig {
 }
 
 impl Default for DeployConfig {
-    /// One-hour epochs, a two-hour submission window, one-day request TTL, one oracle, quorum 1, a
-    /// court with [`CourtDeployConfig::default`].
+    /// One-hour epochs, a two-hour submission window, one-day request TTL, one oracle, quorum 1,
+    /// `SlaPolicies`, a court with [`CourtDeployConfig::default`].
     fn default() -> Self {
         Self {
             admin: None,
@@ -86,13 +93,15 @@ impl Default for DeployConfig {
             allocation_request_ttl: 86_400,
             oracle_signers: Vec::new(),
             quorum: 1,
+            policies: true,
             court: Some(CourtDeployConfig::default()),
         }
     }
 }
 
 /// Deploys `SlaOracle` through `rpc_url`, paid and sent by `signer`, and returns what the services
-/// need to find and use it. With `config.court`, then deploys `SlaCourt` on it (same admin) and,
+/// need to find and use it. With `config.policies`, then deploys `SlaPolicies` for it. With
+/// `config.court`, then deploys `SlaCourt` on it (same admin) and,
 /// when the deployer is the admin, binds it (`setCourt`); otherwise binding is the admin's to do
 /// (`setCourt(court)` on the oracle), as only the admin may. Waits for every receipt.
 pub async fn deploy(
@@ -152,6 +161,11 @@ pub async fn deploy(
     };
     let deploy_block = receipt.block_number.ok_or(Error::NotDeployed(deploy_tx))?;
 
+    let policies = if config.policies {
+        Some(deploy_policies(&provider, contract).await?)
+    } else {
+        None
+    };
     let court = match &config.court {
         Some(court) => {
             let validators = if court.validators.is_empty() {
@@ -182,8 +196,22 @@ pub async fn deploy(
         allocation_request_ttl: config.allocation_request_ttl,
         oracle_signers,
         quorum: config.quorum,
+        policies,
         court,
     })
+}
+
+/// Deploys `SlaPolicies` for the oracle at `oracle` and returns its address.
+async fn deploy_policies<P: Provider>(provider: &P, oracle: Address) -> Result<Address> {
+    let receipt = SlaPolicies::deploy_builder(provider, oracle)
+        .send()
+        .await?
+        .get_receipt()
+        .await?;
+    match receipt.contract_address {
+        Some(address) if receipt.status() => Ok(address),
+        _ => Err(Error::NotDeployed(receipt.transaction_hash)),
+    }
 }
 
 /// Deploys `SlaCourt` for the oracle at `oracle` and returns its address.

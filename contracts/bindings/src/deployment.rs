@@ -37,6 +37,10 @@ pub struct DeploymentFile {
     pub oracle_signers: Vec<Address>,
     /// The initial quorum.
     pub quorum: u8,
+    /// The `SlaPolicies` deployed for the contract, if any (absent in files written before it, or
+    /// by `sla-deploy --no-policies`): where the parties' agreed penalty policies are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Address>,
     /// The `SlaCourt` deployed for the contract, if any (absent in files written before the court).
     /// `sla-deploy` binds it when the deployer is the admin; otherwise the admin must call
     /// `setCourt` on the contract before the court can slash or suspend.

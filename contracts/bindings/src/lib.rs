@@ -1,8 +1,9 @@
-//! Rust face of the SLA oracle's smart contracts. It holds the alloy `sol!` bindings of `SlaOracle`
-//! and of `SlaCourt` generated from the committed forge artifacts (`artifacts/SlaOracle.json` and
-//! `artifacts/SlaCourt.json`, written by `contracts/scripts/export-artifacts.sh` and checked for drift
-//! by `scripts/test-contracts.sh`), the deployment routine behind the `sla-deploy` binary, the
-//! [`DeploymentFile`] addresses file the services read, the packed wire form of result batches
+//! Rust face of the SLA oracle's smart contracts. It holds the alloy `sol!` bindings of `SlaOracle`,
+//! `SlaCourt` and `SlaPolicies` generated from the committed forge artifacts (`artifacts/SlaOracle.json`,
+//! `artifacts/SlaCourt.json` and `artifacts/SlaPolicies.json`, written by
+//! `contracts/scripts/export-artifacts.sh` and checked for drift by `scripts/test-contracts.sh`), the
+//! deployment routine behind the `sla-deploy` binary, the [`DeploymentFile`] addresses file the
+//! services read, the packed wire form of result batches
 //! ([`pack_results`], [`unpack_results`]), the EIP-712 signing of result batches that the oracle
 //! submits ([`signing`]) and of the court's fault flags and vote commitments ([`court`]), the reading
 //! of applied results back from the calldata of `submitResults` transactions ([`applied`]), and a
@@ -25,6 +26,7 @@ pub mod signing;
 pub use court_sol::{ISlaCourt, SlaCourt};
 pub use deploy::{deploy, CourtDeployConfig, DeployConfig};
 pub use deployment::DeploymentFile;
+pub use policies_sol::{ISlaPolicies, SlaPolicies};
 pub use results::{pack_results, unpack_results, InvalidResultsLength, RECORD_SIZE};
 pub use sol::SlaOracle;
 
@@ -90,6 +92,23 @@ mod court_sol {
         #[allow(missing_docs, clippy::too_many_arguments)]
         SlaCourt,
         "artifacts/SlaCourt.json"
+    );
+}
+
+/// The `sol!` output for `SlaPolicies`: the `SlaPolicies` module (calls, events, errors, the contract
+/// instance) and the `ISlaPolicies` module with the interface's structs (`Tier`, `Policy`). A policy's
+/// hash is `keccak256` of its ABI encoding (`SolValue::abi_encode` of an [`ISlaPolicies::Policy`]), as
+/// the contract's `policyHash` computes it; only hashes are stored, the policy itself is in the
+/// `PolicyProposed` event. Documented in NatSpec in `contracts/src/interfaces/ISlaPolicies.sol` and in
+/// `docs/policy.md`. A module of its own for the same reasons as [`court_sol`] (`ZeroAddress` is
+/// declared by all three contracts).
+#[allow(missing_docs)]
+mod policies_sol {
+    alloy::sol!(
+        #[sol(rpc, all_derives)]
+        #[allow(missing_docs, clippy::too_many_arguments)]
+        SlaPolicies,
+        "artifacts/SlaPolicies.json"
     );
 }
 

@@ -104,17 +104,17 @@ interface ISlaPolicies {
 
     /// @notice Proposes `policy` for `dataUnitId` (its consumer or provider, while it is Requested or Active and
     /// has no agreed policy); replaces the data unit's earlier proposal. Returns the policy's hash.
-    function proposePolicy(uint64 dataUnitId, Policy calldata policy) external returns (bytes32);
+    function proposePolicy(uint64 dataUnitId, Policy calldata policy) external returns (bytes32 policyHash_);
 
-    /// @notice Agrees to the proposal with `policyHash` (the party that did not propose it, while the
+    /// @notice Agrees to the proposal with `policyHash_` (the party that did not propose it, while the
     /// allocation is Requested or Active). It judges the data unit from the next epoch on.
-    function agreePolicy(uint64 dataUnitId, bytes32 policyHash) external;
+    function agreePolicy(uint64 dataUnitId, bytes32 policyHash_) external;
 
     /// @notice The pending proposal of a data unit: its hash and proposer (zero when none).
-    function proposalOf(uint64 dataUnitId) external view returns (bytes32 policyHash, address proposer);
+    function proposalOf(uint64 dataUnitId) external view returns (bytes32 policyHash_, address proposer);
 
     /// @notice The agreed policy of a data unit: its hash (zero when none) and the first epoch it judges (the
     /// epoch after the one in which it was agreed). The policy itself is in the `PolicyProposed` event with that
     /// hash: it is not stored (18 tiers would cost 19 storage slots per proposal).
-    function policyOf(uint64 dataUnitId) external view returns (bytes32 policyHash, uint64 fromEpoch);
+    function policyOf(uint64 dataUnitId) external view returns (bytes32 policyHash_, uint64 fromEpoch);
 }

@@ -1,5 +1,5 @@
-//! `sla-deploy`: deploys `SlaOracle` (and `SlaCourt` bound to it) to anvil or any JSON-RPC URL and
-//! writes the addresses file.
+//! `sla-deploy`: deploys `SlaOracle` (and `SlaPolicies` beside it, `SlaCourt` bound to it) to anvil
+//! or any JSON-RPC URL and writes the addresses file.
 
 use std::{fmt, path::PathBuf, str::FromStr};
 
@@ -15,8 +15,8 @@ use sla_contracts::{deploy, CourtDeployConfig, DeployConfig};
 #[command(
     name = "sla-deploy",
     version,
-    about = "Deploys the SlaOracle contract and its SlaCourt to a JSON-RPC endpoint (anvil or any \
-             EVM chain) and writes the deployment file (chain id, contracts, epoch timing) the \
+    about = "Deploys the SlaOracle contract, its SlaPolicies and its SlaCourt to a JSON-RPC endpoint \
+             (anvil or any EVM chain) and writes the deployment file (chain id, contracts, epoch timing) the \
              ingest API, the oracle and the sla command read"
 )]
 struct Args {
@@ -50,6 +50,10 @@ struct Args {
     /// Signatures needed per result batch.
     #[arg(long, default_value_t = 1)]
     quorum: u8,
+    /// Deploy no SlaPolicies (the parties then cannot agree on penalty policies: every violating
+    /// epoch costs the flat penalty).
+    #[arg(long)]
+    no_policies: bool,
     /// Deploy no court (nothing can then slash or suspend a provider).
     #[arg(long)]
     no_court: bool,
@@ -120,6 +124,7 @@ async fn main() -> anyhow::Result<()> {
         allocation_request_ttl: args.allocation_request_ttl,
         oracle_signers: args.oracle_signers,
         quorum: args.quorum,
+        policies: !args.no_policies,
         court,
     };
     let deployment = deploy(args.rpc_url.clone(), args.private_key.0, &config)
@@ -133,6 +138,9 @@ async fn main() -> anyhow::Result<()> {
         deployment.deploy_block,
         args.out.display()
     );
+    if let Some(policies) = deployment.policies {
+        println!("SlaPolicies deployed at {policies}");
+    }
     if let Some(court) = deployment.court {
         if deployment.admin == deployment.deployer {
             println!("SlaCourt deployed at {court} and bound to the oracle");

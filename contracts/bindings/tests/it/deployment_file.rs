@@ -11,6 +11,10 @@ async fn deployment_file_round_trips_and_matches_the_chain() {
     let read = DeploymentFile::read(&path).unwrap();
     assert_eq!(read, chain.deployment);
     assert!(read.court.is_some(), "the default deployment has a court");
+    assert!(
+        read.policies.is_some(),
+        "the default deployment has SlaPolicies"
+    );
 
     let oracle = chain.oracle_as(0);
     assert_eq!(oracle.epochLength().call().await.unwrap(), EPOCH);
@@ -44,10 +48,11 @@ fn reading_a_missing_file_names_it() {
 }
 
 #[test]
-fn a_file_written_before_the_court_reads_without_one() {
+fn a_file_written_before_the_court_and_policies_reads_without_them() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("deployment.json");
-    // A file of the shape sla-deploy wrote before the court existed: no `court` key.
+    // A file of the shape sla-deploy wrote before the court and SlaPolicies existed: no `court`
+    // or `policies` key.
     std::fs::write(
         &path,
         r#"{
@@ -70,8 +75,10 @@ fn a_file_written_before_the_court_reads_without_one() {
     .unwrap();
     let read = DeploymentFile::read(&path).unwrap();
     assert_eq!(read.court, None);
-    // And one without a court is written without the key, as before.
+    assert_eq!(read.policies, None);
+    // And one without them is written without the keys, as before.
     read.write(&path).unwrap();
     let written = std::fs::read_to_string(&path).unwrap();
     assert!(!written.contains("court"), "{written}");
+    assert!(!written.contains("policies"), "{written}");
 }

@@ -4,5 +4,6 @@
 mod court;
 mod deployment_file;
 mod gas;
+mod policies;
 mod roundtrip;
 mod support;

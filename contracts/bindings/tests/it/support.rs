@@ -12,6 +12,7 @@ use sla_contracts::{
     ISlaOracle::{EpochResult, SlaTerms},
     SlaCourt::{self, SlaCourtInstance},
     SlaOracle::{self, SlaOracleInstance},
+    SlaPolicies::{self, SlaPoliciesInstance},
 };
 
 pub(crate) const EPOCH: u32 = 3600;
@@ -68,6 +69,15 @@ impl Chain {
             .court
             .expect("the default deployment has a court");
         SlaCourt::new(court, self.provider_as(index))
+    }
+
+    /// The policies contract, called from anvil account `index`.
+    pub(crate) fn policies_as(&self, index: usize) -> SlaPoliciesInstance<DynProvider> {
+        let policies = self
+            .deployment
+            .policies
+            .expect("the default deployment has SlaPolicies");
+        SlaPolicies::new(policies, self.provider_as(index))
     }
 
     /// A provider that sends transactions from anvil account `index`.

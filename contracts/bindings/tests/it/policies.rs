@@ -1,0 +1,271 @@
+//! `SlaPolicies` on anvil: a consumer proposes a tiered policy for its allocation, the provider
+//! agrees to its hash, the agreement judges from the next epoch, the proposal event carries the
+//! whole policy back, and refusals decode to the interface's custom errors.
+
+use alloy::{
+    primitives::{keccak256, B256, U256},
+    providers::Provider,
+    rpc::types::TransactionReceipt,
+    sol_types::{SolEvent, SolValue},
+};
+use sla_contracts::{
+    anvil, deploy, DeployConfig,
+    ISlaPolicies::{Policy, Tier},
+    SlaPolicies::{PolicyAgreed, PolicyProposed, SlaPoliciesErrors},
+};
+
+use crate::support::{signer, terms, Chain};
+
+const PROVIDER: usize = 1;
+const CONSUMER: usize = 2;
+/// Most gas a first proposal of [`policy`] may cost (transaction gas, from the receipt): the
+/// 113,367 measured when it was written (docs/policy.md) plus ~2 %.
+const PROPOSE_GAS_BOUND: u64 = 115_700;
+/// Most gas an agreement may cost: the 50,818 measured plus ~2 %.
+const AGREE_GAS_BOUND: u64 = 51_900;
+
+/// The example policy: three read-latency tiers, two upload tiers, two free epochs a day.
+fn policy() -> Policy {
+    let mut tiers: [[Tier; 3]; 6] = Default::default();
+    tiers[0] = [
+        Tier {
+            bound: 60_000,
+            sharePct: 25,
+        },
+        Tier {
+            bound: 100_000,
+            sharePct: 50,
+        },
+        Tier {
+            bound: 200_000,
+            sharePct: 100,
+        },
+    ];
+    tiers[2][0] = Tier {
+        bound: 8_000_000,
+        sharePct: 20,
+    };
+    tiers[2][1] = Tier {
+        bound: 5_000_000,
+        sharePct: 40,
+    };
+    Policy {
+        tiers,
+        graceEpochs: 2,
+        graceWindowEpochs: 24,
+    }
+}
+
+/// A registered provider and one allocation the consumer requested from it (still Requested).
+async fn requested_allocation(chain: &Chain) -> u64 {
+    send(chain.oracle_as(PROVIDER).registerProvider()).await;
+    let oracle = chain.oracle_as(CONSUMER);
+    let provider = chain.address(PROVIDER);
+    let id = oracle
+        .requestAllocation(provider, terms())
+        .call()
+        .await
+        .unwrap();
+    send(oracle.requestAllocation(provider, terms())).await;
+    id
+}
+
+#[tokio::test]
+async fn the_consumer_proposes_the_provider_agrees_from_the_next_epoch() {
+    let chain = Chain::start().await;
+    let id = requested_allocation(&chain).await;
+    // Agree a few epochs in, so that the epoch a policy judges from is not trivially 1.
+    chain.advance_past(2).await;
+    let consumer = chain.policies_as(CONSUMER);
+    let provider = chain.policies_as(PROVIDER);
+    let policy = policy();
+
+    // The hash is keccak256 of the ABI encoding, in Rust as in the contract.
+    let hash = keccak256(policy.abi_encode());
+    assert_eq!(
+        consumer.policyHash(policy.clone()).call().await.unwrap(),
+        hash
+    );
+    consumer
+        .validatePolicy(policy.clone())
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(
+        consumer
+            .proposePolicy(id, policy.clone())
+            .call()
+            .await
+            .unwrap(),
+        hash,
+        "proposePolicy returns the hash"
+    );
+
+    let receipt = send(consumer.proposePolicy(id, policy.clone())).await;
+    let proposed: PolicyProposed = event(&receipt, *consumer.address());
+    assert_eq!(proposed.dataUnitId, id);
+    assert_eq!(proposed.proposer, chain.address(CONSUMER));
+    assert_eq!(proposed.policyHash, hash);
+    assert_eq!(
+        proposed.policy, policy,
+        "the event carries the whole policy"
+    );
+    assert_eq!(keccak256(proposed.policy.abi_encode()), hash);
+    let propose_gas = receipt.gas_used;
+    let pending = consumer.proposalOf(id).call().await.unwrap();
+    assert_eq!(
+        (pending.policyHash_, pending.proposer),
+        (hash, chain.address(CONSUMER))
+    );
+
+    let receipt = send(provider.agreePolicy(id, hash)).await;
+    let agree_gas = receipt.gas_used;
+    let epoch = epoch_of(&chain, &receipt).await;
+    assert!(epoch >= 3, "time moved past epoch 2");
+    let agreed: PolicyAgreed = event(&receipt, *provider.address());
+    assert_eq!(
+        (
+            agreed.dataUnitId,
+            agreed.agreedBy,
+            agreed.policyHash,
+            agreed.fromEpoch
+        ),
+        (id, chain.address(PROVIDER), hash, epoch + 1)
+    );
+    let judged = provider.policyOf(id).call().await.unwrap();
+    assert_eq!(
+        (judged.policyHash_, judged.fromEpoch),
+        (hash, epoch + 1),
+        "agreed in epoch e, it judges from e + 1"
+    );
+    let pending = provider.proposalOf(id).call().await.unwrap();
+    assert_eq!(
+        (pending.policyHash_, pending.proposer),
+        (B256::ZERO, alloy::primitives::Address::ZERO),
+        "the proposal is cleared"
+    );
+
+    // Once agreed, it never changes.
+    let Err(err) = provider.proposePolicy(id, policy).call().await else {
+        panic!("a policy was proposed after agreement");
+    };
+    match err.as_decoded_interface_error::<SlaPoliciesErrors>() {
+        Some(SlaPoliciesErrors::PolicyAlreadyAgreed(e)) => assert_eq!(e.dataUnitId, id),
+        other => panic!("expected PolicyAlreadyAgreed, got {other:?}"),
+    }
+
+    eprintln!("gas: proposePolicy {propose_gas}, agreePolicy {agree_gas}");
+    assert!(
+        propose_gas <= PROPOSE_GAS_BOUND,
+        "proposePolicy {propose_gas}"
+    );
+    assert!(agree_gas <= AGREE_GAS_BOUND, "agreePolicy {agree_gas}");
+}
+
+#[tokio::test]
+async fn an_invalid_policy_reverts_with_the_metric_and_tier_it_breaks() {
+    let chain = Chain::start().await;
+    let id = requested_allocation(&chain).await;
+    let consumer = chain.policies_as(CONSUMER);
+    // Upload has a minimum: a second tier with a higher bound is not toward worse values.
+    let mut invalid = policy();
+    invalid.tiers[2][1].bound = 9_000_000;
+    let Err(validated) = consumer.validatePolicy(invalid.clone()).call().await else {
+        panic!("an invalid policy validated");
+    };
+    let Err(proposed) = consumer.proposePolicy(id, invalid).call().await else {
+        panic!("an invalid policy was proposed");
+    };
+    for err in [validated, proposed] {
+        match err.as_decoded_interface_error::<SlaPoliciesErrors>() {
+            Some(SlaPoliciesErrors::InvalidTierOrder(e)) => {
+                assert_eq!((e.metric, e.index), (U256::from(2), U256::from(1)))
+            }
+            other => panic!("expected InvalidTierOrder, got {other:?}"),
+        }
+    }
+    // A share above 100 names its value too.
+    let mut invalid = policy();
+    invalid.tiers[0][2].sharePct = 101;
+    let Err(err) = consumer.validatePolicy(invalid).call().await else {
+        panic!("a share above 100 validated");
+    };
+    match err.as_decoded_interface_error::<SlaPoliciesErrors>() {
+        Some(SlaPoliciesErrors::InvalidTierShare(e)) => assert_eq!(
+            (e.metric, e.index, e.sharePct),
+            (U256::ZERO, U256::from(2), 101)
+        ),
+        other => panic!("expected InvalidTierShare, got {other:?}"),
+    }
+    // Nobody but the parties proposes.
+    let stranger = chain.policies_as(3);
+    let err = stranger
+        .proposePolicy(id, policy())
+        .call()
+        .await
+        .unwrap_err();
+    match err.as_decoded_interface_error::<SlaPoliciesErrors>() {
+        Some(SlaPoliciesErrors::NotAllocationParty(e)) => {
+            assert_eq!((e.dataUnitId, e.caller), (id, chain.address(3)))
+        }
+        other => panic!("expected NotAllocationParty, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_deployment_names_the_policies_contract_unless_told_not_to_deploy_it() {
+    let chain = Chain::start().await;
+    let policies = chain.policies_as(0);
+    assert_eq!(
+        policies.oracle().call().await.unwrap(),
+        chain.deployment.contract
+    );
+    assert_eq!(policies.MAX_TIERS().call().await.unwrap(), U256::from(3));
+
+    let anvil = anvil::spawn().expect("anvil");
+    let config = DeployConfig {
+        policies: false,
+        ..DeployConfig::default()
+    };
+    let deployment = deploy(anvil.endpoint_url(), signer(&anvil, 0), &config)
+        .await
+        .expect("deploy");
+    assert_eq!(deployment.policies, None);
+    assert!(deployment.court.is_some(), "the court is deployed still");
+}
+
+/// The one `E` log that `address` emitted in `receipt`.
+fn event<E: SolEvent>(receipt: &TransactionReceipt, address: alloy::primitives::Address) -> E {
+    let mut events = receipt
+        .inner
+        .logs()
+        .iter()
+        .filter(|l| l.address() == address)
+        .filter_map(|l| E::decode_log_data(l.data()).ok());
+    let found = events.next().expect("the event");
+    assert!(events.next().is_none(), "one event");
+    found
+}
+
+/// The oracle's epoch at the block that holds `receipt`.
+async fn epoch_of(chain: &Chain, receipt: &TransactionReceipt) -> u64 {
+    let number = receipt.block_number.expect("mined");
+    let block = chain
+        .provider_as(0)
+        .get_block_by_number(number.into())
+        .await
+        .unwrap()
+        .expect("the block");
+    chain.deployment.epoch_at(block.header.timestamp)
+}
+
+async fn send<P, D, N>(call: alloy::contract::CallBuilder<P, D, N>) -> TransactionReceipt
+where
+    P: Provider<N>,
+    D: alloy::contract::CallDecoder,
+    N: alloy::network::Network<ReceiptResponse = TransactionReceipt>,
+{
+    let receipt = call.send().await.unwrap().get_receipt().await.unwrap();
+    assert!(receipt.status());
+    receipt
+}
