@@ -280,6 +280,42 @@ impl RollupStore {
         rows.into_iter().map(RollupRow::into_domain).collect()
     }
 
+    /// The verdicts of a data unit's closed roll-ups (final, submitted or expired) for epochs in
+    /// `epochs`, by epoch: what a policy's grace counts (docs/policy.md).
+    pub async fn closed_verdicts(
+        &self,
+        data_unit: u64,
+        epochs: std::ops::Range<u64>,
+    ) -> Result<Vec<(u64, EpochVerdict)>> {
+        if epochs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.db.backend().read().await?;
+        let rows: Vec<(i64, Option<String>)> = on_conn!(conn.conn(), |c| {
+            sqlx::query_as(
+                "SELECT epoch, verdict_json FROM epoch_rollups WHERE data_unit = $1 \
+                 AND epoch >= $2 AND epoch < $3 AND status <> 'open' ORDER BY epoch",
+            )
+            .bind(data_unit as i64)
+            .bind(epoch_bind(epochs.start))
+            .bind(epoch_bind(epochs.end))
+            .fetch_all(c)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(e, verdict)| {
+                let row = format!("data_unit={data_unit} epoch={e}");
+                let at = At {
+                    table: "epoch_rollups",
+                    row: &row,
+                };
+                let verdict = verdict
+                    .ok_or_else(|| corrupt("epoch_rollups", &row, "closed without a verdict"))?;
+                Ok((e as u64, at.json("verdict_json", &verdict)?))
+            })
+            .collect()
+    }
+
     /// Open roll-ups that changed after `since_ms`, by data unit: what the time-to-breach
     /// alert reads of the epochs in progress (through the `(status, epoch)` index).
     pub async fn open_changed_since(&self, since_ms: u64) -> Result<Vec<Rollup>> {

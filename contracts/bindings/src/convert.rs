@@ -1,5 +1,6 @@
 //! Every conversion between the contract's `sol!` types and the protocol crate's types, written
-//! once: SLA terms (both ways), epoch results (both ways), the court's fault flag, and
+//! once: SLA terms (both ways), epoch results (both ways), penalty policies (both ways), the
+//! court's fault flag, and
 //! the deployment identity reports are bound to. Field for field; the contract's names are in
 //! camelCase, the protocol's in snake_case.
 
@@ -8,8 +9,39 @@ use sla_protocol::aggregate::{EpochConfig, EpochResult, SlaTerms};
 
 use alloy::primitives::Address;
 use sla_protocol::court::FlagEvidence;
+use sla_protocol::policy::{Policy, Tier};
 
-use crate::{DeploymentFile, ISlaCourt, ISlaOracle};
+use crate::{DeploymentFile, ISlaCourt, ISlaOracle, ISlaPolicies};
+
+impl From<&Policy> for ISlaPolicies::Policy {
+    fn from(p: &Policy) -> Self {
+        ISlaPolicies::Policy {
+            tiers: p.tiers.map(|metric| {
+                metric.map(|t| ISlaPolicies::Tier {
+                    bound: t.bound,
+                    sharePct: t.share_pct,
+                })
+            }),
+            graceEpochs: p.grace_epochs,
+            graceWindowEpochs: p.grace_window_epochs,
+        }
+    }
+}
+
+impl From<&ISlaPolicies::Policy> for Policy {
+    fn from(p: &ISlaPolicies::Policy) -> Self {
+        Policy {
+            tiers: p.tiers.clone().map(|metric| {
+                metric.map(|t| Tier {
+                    bound: t.bound,
+                    share_pct: t.sharePct,
+                })
+            }),
+            grace_epochs: p.graceEpochs,
+            grace_window_epochs: p.graceWindowEpochs,
+        }
+    }
+}
 
 /// The court's `FaultFlag` against `provider` that `evidence` calls for.
 pub fn fault_flag(provider: Address, evidence: &FlagEvidence) -> ISlaCourt::FaultFlag {
@@ -161,5 +193,26 @@ mod tests {
         let sol = ISlaOracle::EpochResult::from(&result);
         assert_eq!(sol.reportsRoot, B256::repeat_byte(0xaa));
         assert_eq!(EpochResult::from(&sol), result);
+    }
+
+    #[test]
+    fn policies_round_trip_field_for_field() {
+        let mut policy = Policy {
+            grace_epochs: 2,
+            grace_window_epochs: 7,
+            ..Policy::default()
+        };
+        for (m, metric) in policy.tiers.iter_mut().enumerate() {
+            for (i, tier) in metric.iter_mut().enumerate() {
+                *tier = Tier {
+                    bound: (m * 10 + i) as u64 + u64::MAX / 2,
+                    share_pct: (m * 3 + i) as u8,
+                };
+            }
+        }
+        let sol = ISlaPolicies::Policy::from(&policy);
+        assert_eq!(sol.tiers[5][2].bound, 52 + u64::MAX / 2);
+        assert_eq!(sol.tiers[5][2].sharePct, 17);
+        assert_eq!(Policy::from(&sol), policy);
     }
 }

@@ -9,10 +9,20 @@
 //! its windows read this epoch's totals. A crash between chunks leaves the rest of the epoch
 //! open, and the next run closes it: every verdict depends only on earlier epochs, which are
 //! closed before the chunk starts.
+//!
+//! A data unit with an agreed penalty policy (docs/policy.md) has its verdict judged under it:
+//! the waiver of its tier or grace, grace counting the violating verdicts of the epochs before it
+//! in its window, which are closed (and stored) before it. An epoch is closed only once the
+//! mirror has read the chain up to the epoch's start, so that every policy agreed before the
+//! epoch (those that judge it) is known: otherwise a lagging indexer would make the verdict
+//! depend on when it ran.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use sla_protocol::aggregate::{evaluate_uptime_window, EpochSummary, SlaTerms, UptimeWindow};
+use sla_protocol::aggregate::{
+    evaluate_uptime_window, EpochSummary, EpochVerdict, SlaTerms, UptimeWindow,
+};
+use sla_protocol::policy::AgreedPolicy;
 use sla_storage::rollup_close::{ClosedRollup, UptimeTotals};
 use sla_storage::{RollupStatus, StorageError};
 use tokio::task::JoinHandle;
@@ -48,7 +58,20 @@ impl Aggregator {
             by_epoch.entry(epoch).or_default().push(data_unit);
         }
         let mut finalized = 0;
+        let policies: BTreeMap<u64, AgreedPolicy> = self
+            .stores
+            .mirror
+            .agreed_policies()
+            .await?
+            .into_iter()
+            .map(|(unit, p)| (unit, p.agreed()))
+            .collect();
+        let mirrored_ms = self.stores.mirror.cursor().await?.map(|c| c.timestamp_ms);
         for (epoch, units) in by_epoch {
+            let starts_ms = self.config.epochs.bounds_ms(epoch).map_or(u64::MAX, |(s, _)| s);
+            if mirrored_ms.is_some_and(|ms| ms < starts_ms) {
+                break; // the mirror has not read up to this epoch: a policy could be missing
+            }
             let mut writes: VecDeque<Write> = VecDeque::new();
             let mut failed: Option<AggregatorError> = None;
             for chunk in units.chunks(CLOSE_CHUNK) {
@@ -61,7 +84,7 @@ impl Aggregator {
                         }
                     }
                 }
-                match self.judge_chunk(epoch, chunk).await {
+                match self.judge_chunk(epoch, chunk, &policies).await {
                     Ok(rows) => {
                         let rollups = self.stores.rollups.clone();
                         let at = sla_runtime::now_ms();
@@ -97,6 +120,7 @@ impl Aggregator {
         &mut self,
         epoch: u64,
         units: &[u64],
+        policies: &BTreeMap<u64, AgreedPolicy>,
     ) -> Result<Vec<ClosedRollup>, AggregatorError> {
         let mut closing: Vec<(u64, SlaTerms, EpochSummary)> = Vec::with_capacity(units.len());
         for &data_unit in units {
@@ -136,13 +160,42 @@ impl Aggregator {
                 })?;
             let uptime =
                 UptimeWindow::from_totals(&epochs, terms, *data_unit, epoch, window.as_pairs());
+            let verdict = evaluate_uptime_window(terms, summary, &uptime)?;
+            let verdict = match policies.get(data_unit) {
+                Some(policy) => self.under_policy(policy, verdict).await?,
+                None => verdict,
+            };
             rows.push(ClosedRollup {
                 data_unit: *data_unit,
-                verdict: evaluate_uptime_window(terms, summary, &uptime)?,
+                verdict,
                 totals: through,
             });
         }
         Ok(rows)
+    }
+
+    /// `verdict` judged under its data unit's policy: grace counts the violating verdicts of
+    /// the closed epochs of its window before it.
+    async fn under_policy(
+        &self,
+        policy: &AgreedPolicy,
+        verdict: EpochVerdict,
+    ) -> Result<EpochVerdict, AggregatorError> {
+        if !verdict.violates() || verdict.epoch < policy.from_epoch {
+            return Ok(verdict);
+        }
+        let prior = match policy.grace_lookback(verdict.epoch) {
+            Some(epochs) => self
+                .stores
+                .rollups
+                .closed_verdicts(verdict.data_unit, epochs)
+                .await?
+                .iter()
+                .filter(|(_, v)| v.violates())
+                .count() as u64,
+            None => 0,
+        };
+        Ok(policy.apply(verdict, prior))
     }
 
     /// The latest epoch whose end plus the grace is at or before `now_ms`.

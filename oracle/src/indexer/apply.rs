@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use alloy::primitives::Address;
 use sla_protocol::parties::{Allocation, AllocationStatus, ReporterKey};
 use sla_storage::mirror::{
-    ChainBlock, ChainOrigin, ContractConfig, MirroredAllocation, OracleConfig, Profile,
-    ProviderState, ResultBatch,
+    ChainBlock, ChainOrigin, ContractConfig, MirroredAllocation, MirroredPolicy, OracleConfig,
+    PolicyProposal, Profile, ProviderState, ResultBatch,
 };
 use sla_storage::MirrorWrite;
 
@@ -179,6 +179,47 @@ async fn apply_log(
                 unbonding_release_at: 0,
                 suspended_until: 0,
                 updated: origin,
+            })
+            .await?;
+        }
+        ChainEvent::PolicyProposed {
+            data_unit,
+            proposer,
+            policy_hash,
+            policy,
+        } => {
+            m.insert_policy_proposal(&PolicyProposal {
+                data_unit: *data_unit,
+                proposer: *proposer,
+                policy_hash: *policy_hash,
+                policy: *policy,
+                origin,
+            })
+            .await?;
+        }
+        ChainEvent::PolicyAgreed {
+            data_unit,
+            agreed_by,
+            policy_hash,
+            from_epoch,
+        } => {
+            // The contract agrees only to a pending proposal, whose event came first.
+            let policy = m
+                .policy_proposal(*data_unit, policy_hash)
+                .await?
+                .ok_or_else(|| {
+                    inconsistent(format!(
+                        "PolicyAgreed at {} names no proposal of data unit {data_unit}",
+                        at()
+                    ))
+                })?;
+            m.insert_agreed_policy(&MirroredPolicy {
+                data_unit: *data_unit,
+                policy_hash: *policy_hash,
+                from_epoch: *from_epoch,
+                agreed_by: *agreed_by,
+                policy,
+                origin,
             })
             .await?;
         }

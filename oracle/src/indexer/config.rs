@@ -11,6 +11,9 @@ use sla_contracts::DeploymentFile;
 pub struct IndexerConfig {
     /// The `SlaOracle` contract whose events are mirrored.
     pub contract: Address,
+    /// The `SlaPolicies` contract beside it whose policies are mirrored (docs/policy.md); `None`
+    /// for a deployment without one.
+    pub policies: Option<Address>,
     /// The first block read (the deployment block) when the database has no cursor yet.
     pub start_block: u64,
     /// A block is mirrored once `head - block >= confirmations` (0: the head itself).
@@ -41,6 +44,7 @@ impl IndexerConfig {
     pub fn new(deployment: &DeploymentFile) -> Self {
         IndexerConfig {
             contract: deployment.contract,
+            policies: deployment.policies,
             start_block: deployment.deploy_block,
             confirmations: Self::DEFAULT_CONFIRMATIONS,
             max_block_range: Self::DEFAULT_MAX_BLOCK_RANGE,

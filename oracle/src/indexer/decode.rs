@@ -8,23 +8,63 @@ use alloy::rpc::types::Log;
 use alloy::sol_types::SolEventInterface;
 use sla_contracts::ISlaOracle;
 use sla_contracts::SlaOracle::SlaOracleEvents as E;
+use sla_contracts::SlaPolicies::SlaPoliciesEvents as P;
 
 use super::error::IndexerError;
 use super::events::{ChainEvent, ChainLog, EventTerms};
 
+/// The position of a log, or the error that names a log without one.
+fn position(log: &Log) -> Result<(u64, u64, [u8; 32]), IndexerError> {
+    match (log.block_number, log.log_index, log.transaction_hash) {
+        (Some(block), Some(index), Some(tx)) => Ok((block, index, tx.0)),
+        _ => Err(IndexerError::Decode {
+            block: log.block_number.unwrap_or_default(),
+            log_index: log.log_index.unwrap_or_default(),
+            reason: "the node returned a log without its position".into(),
+        }),
+    }
+}
+
+/// Decodes one log of the `SlaPolicies` contract (docs/policy.md).
+pub fn decode_policies_log(log: &Log) -> Result<Option<ChainLog>, IndexerError> {
+    let (block, log_index, tx_hash) = position(log)?;
+    let event = P::decode_log(&log.inner)
+        .map_err(|e| IndexerError::Decode {
+            block,
+            log_index,
+            reason: e.to_string(),
+        })?
+        .data;
+    let event = match event {
+        P::PolicyProposed(e) => ChainEvent::PolicyProposed {
+            data_unit: e.dataUnitId,
+            proposer: e.proposer,
+            policy_hash: e.policyHash.0,
+            policy: (&e.policy).into(),
+        },
+        P::PolicyAgreed(e) => ChainEvent::PolicyAgreed {
+            data_unit: e.dataUnitId,
+            agreed_by: e.agreedBy,
+            policy_hash: e.policyHash.0,
+            from_epoch: e.fromEpoch,
+        },
+    };
+    Ok(Some(ChainLog {
+        block_number: block,
+        log_index,
+        tx_hash,
+        event,
+    }))
+}
+
 /// Decodes one log of the contract. `Ok(None)` for events the mirror has no use for
 /// (`RoleAdminChanged`, `EIP712DomainChanged`, `CourtSet`).
 pub fn decode_log(log: &Log) -> Result<Option<ChainLog>, IndexerError> {
-    let block = log.block_number.unwrap_or_default();
-    let log_index = log.log_index.unwrap_or_default();
+    let (block, log_index, tx_hash) = position(log)?;
     let fail = |reason: String| IndexerError::Decode {
         block,
         log_index,
         reason,
-    };
-    let (Some(_), Some(_), Some(tx_hash)) = (log.block_number, log.log_index, log.transaction_hash)
-    else {
-        return Err(fail("the node returned a log without its position".into()));
     };
     let event = E::decode_log(&log.inner)
         .map_err(|e| fail(e.to_string()))?
@@ -182,7 +222,7 @@ pub fn decode_log(log: &Log) -> Result<Option<ChainLog>, IndexerError> {
     Ok(Some(ChainLog {
         block_number: block,
         log_index,
-        tx_hash: tx_hash.0,
+        tx_hash,
         event,
     }))
 }

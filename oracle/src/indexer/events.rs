@@ -4,6 +4,7 @@
 
 use alloy::primitives::Address;
 use sla_protocol::aggregate::{EpochResult, SlaTerms};
+use sla_protocol::policy::Policy;
 use sla_storage::mirror::ChainBlock;
 
 /// One decoded event of the contract, with its position on the chain.
@@ -173,6 +174,21 @@ pub enum ChainEvent {
         skipped: u64,
         submitter: Address,
         results: Vec<EpochResult>,
+    },
+    /// `SlaPolicies.PolicyProposed`: a party of `data_unit` proposed `policy` (docs/policy.md).
+    PolicyProposed {
+        data_unit: u64,
+        proposer: Address,
+        policy_hash: [u8; 32],
+        policy: Policy,
+    },
+    /// `SlaPolicies.PolicyAgreed`: the other party agreed to the proposal with `policy_hash`; it
+    /// judges `data_unit` from `from_epoch` on.
+    PolicyAgreed {
+        data_unit: u64,
+        agreed_by: Address,
+        policy_hash: [u8; 32],
+        from_epoch: u64,
     },
     Paused {
         account: Address,

@@ -41,7 +41,7 @@ use sla_storage::MirrorStore;
 use tracing::{debug, error, info, warn};
 
 pub use config::{is_development_chain, IndexerArgs, IndexerConfig};
-pub use decode::decode_log;
+pub use decode::{decode_log, decode_policies_log};
 pub use error::IndexerError;
 pub use events::{ApplyOutcome, ChainEvent, ChainLog, ChainRange, EventTerms};
 pub use metrics::IndexerMetrics;
@@ -219,8 +219,10 @@ impl<P: Provider> Indexer<P> {
             }
         }
 
+        let mut addresses = vec![self.config.contract];
+        addresses.extend(self.config.policies);
         let filter = Filter::new()
-            .address(self.config.contract)
+            .address(addresses)
             .from_block(from)
             .to_block(to);
         let logs = match self.provider.get_logs(&filter).await {
@@ -257,7 +259,12 @@ impl<P: Provider> Indexer<P> {
             if log.block_timestamp.is_none() && !missing_time.contains(&number) {
                 missing_time.push(number);
             }
-            if let Some(decoded) = decode_log(log)? {
+            let decoded = if Some(log.address()) == self.config.policies {
+                decode_policies_log(log)?
+            } else {
+                decode_log(log)?
+            };
+            if let Some(decoded) = decoded {
                 chain_logs.push(decoded);
             }
         }
