@@ -110,7 +110,8 @@ interface ISlaPolicies {
     /// allocation is Requested or Active). It judges the data unit from the next epoch on.
     function agreePolicy(uint64 dataUnitId, bytes32 policyHash_) external;
 
-    /// @notice The pending proposal of a data unit: its hash and proposer (zero when none).
+    /// @notice The pending proposal of a data unit: its hash and proposer (zero when none, and once a policy is
+    /// agreed: agreement clears it).
     function proposalOf(uint64 dataUnitId) external view returns (bytes32 policyHash_, address proposer);
 
     /// @notice The agreed policy of a data unit: its hash (zero when none) and the first epoch it judges (the
