@@ -30,7 +30,7 @@ fn tier(bound: u64, share_pct: u8) -> Tier {
 
 /// Cloud-style credits: uptime [99 %, 99.95 %) 10 %, [95 %, 99 %) 25 %, below 100 %; read
 /// latency up to 60 ms 10 %, up to 100 ms 50 %, above 100 %; the other metrics flat.
-pub fn cloud_policy() -> Policy {
+fn cloud_policy() -> Policy {
     let mut p = Policy::default();
     p.tiers[Metric::Uptime.index()] = [tier(9900, 10), tier(9500, 25), Tier::default()];
     p.tiers[Metric::ReadLatency.index()] = [tier(60_000, 10), tier(100_000, 50), Tier::default()];
@@ -38,7 +38,7 @@ pub fn cloud_policy() -> Policy {
 }
 
 /// The cloud policy with grace: the first violating epoch of any 4 costs nothing.
-pub fn graced_policy() -> Policy {
+fn graced_policy() -> Policy {
     Policy {
         grace_epochs: 1,
         grace_window_epochs: 4,
@@ -213,7 +213,7 @@ fn invalid() -> Vec<(&'static str, Policy, PolicyError, Value)> {
 }
 
 /// The vector file's text.
-pub fn policy_vectors_json() -> String {
+pub(crate) fn policy_vectors_json() -> String {
     let cases: Vec<Value> = cases()
         .into_iter()
         .map(|c| {

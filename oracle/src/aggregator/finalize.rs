@@ -68,7 +68,11 @@ impl Aggregator {
             .collect();
         let mirrored_ms = self.stores.mirror.cursor().await?.map(|c| c.timestamp_ms);
         for (epoch, units) in by_epoch {
-            let starts_ms = self.config.epochs.bounds_ms(epoch).map_or(u64::MAX, |(s, _)| s);
+            let starts_ms = self
+                .config
+                .epochs
+                .bounds_ms(epoch)
+                .map_or(u64::MAX, |(s, _)| s);
             if mirrored_ms.is_some_and(|ms| ms < starts_ms) {
                 break; // the mirror has not read up to this epoch: a policy could be missing
             }

@@ -4,4 +4,5 @@
 
 mod aggregator;
 mod indexer;
+mod policy;
 mod validator;

@@ -145,8 +145,9 @@ pub struct EpochVerdict {
     pub penalty_wei: u128,
     /// Percent of `penalty_per_epoch` the data unit's policy waives for this violation (a tier's
     /// complement, or 100 in grace; [`crate::policy::AgreedPolicy::apply`]); 0 without a policy
-    /// or a violation. Written into the on-chain flags' bits 1-7. Absent in older JSON: 0.
-    #[serde(default)]
+    /// or a violation. Written into the on-chain flags' bits 1-7. Absent from JSON when 0 (so
+    /// verdicts without a policy read as before).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub waived_pct: u8,
     /// The contract's `epochScore`; `None` under NO_DATA (the contract leaves reputation alone).
     pub reputation_score_input: Option<u16>,
@@ -290,6 +291,10 @@ pub fn evaluate_uptime_window(
         metrics,
         discrepancies: summary.discrepancies(),
     })
+}
+
+fn is_zero(v: &u8) -> bool {
+    *v == 0
 }
 
 fn narrow_u32(v: u64) -> u32 {

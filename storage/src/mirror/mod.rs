@@ -22,11 +22,11 @@ use sla_protocol::parties::{Allocation, AllocationStatus, ReporterKey};
 use crate::error::Result;
 use crate::Database;
 
+pub use policies::{MirroredPolicy, PolicyProposal};
 pub use types::{
     ChainBlock, ChainOrigin, ContractConfig, MirrorCounts, MirroredAllocation, MirroredPenalty,
     MirroredResult, OracleConfig, Profile, ProviderState, ResultBatch,
 };
-pub use policies::{MirroredPolicy, PolicyProposal};
 pub use views::{Compliance, ProviderTotals, ReputationChange, REPUTATION_HISTORY};
 pub use write::MirrorWrite;
 
