@@ -115,6 +115,9 @@ pub enum Command {
     /// The court: fault cases, the validators' commit-reveal vote, rebuttals (docs/court.md).
     #[command(subcommand)]
     Court(CourtCommand),
+    /// Penalty policies: tiers by severity and grace, agreed by both parties (docs/policy.md).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Re-verify on-chain results from the public API's reports: signatures, keys, summary,
     /// Merkle root and every field (exit 0 only on a full match; 1 on a mismatch; 2 on errors).
     Audit(AuditArgs),
@@ -170,6 +173,37 @@ pub enum CourtCommand {
         /// The rebuttal document (its hash goes on chain, not the document).
         #[arg(long)]
         document: PathBuf,
+    },
+}
+
+/// `sla policy …`: propose, agree to and show a data unit's penalty policy.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Propose a policy for a data unit as its consumer or provider (`proposePolicy`); it is
+    /// checked here first with the contract's rules. Prints its hash, which the other party agrees to.
+    Propose {
+        /// The data unit (allocation id).
+        #[arg(long)]
+        data_unit: u64,
+        /// The policy as JSON (docs/policy.md, "The policy as JSON").
+        #[arg(long)]
+        policy: PathBuf,
+    },
+    /// Agree, as the other party, to the pending proposal with this hash (`agreePolicy`): it
+    /// judges the data unit from the next epoch on, for ever.
+    Agree {
+        /// The data unit (allocation id).
+        #[arg(long)]
+        data_unit: u64,
+        /// The proposal's hash (0x…), as `sla policy show` or `sla policy propose` print it.
+        #[arg(long)]
+        hash: alloy::primitives::B256,
+    },
+    /// A data unit's pending proposal and agreed policy, with the policy itself.
+    Show {
+        /// The data unit (allocation id).
+        #[arg(long)]
+        data_unit: u64,
     },
 }
 

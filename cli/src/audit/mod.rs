@@ -14,7 +14,10 @@
 //!    verdict, the summaries of the earlier epochs of the uptime window, recomputed the same way;
 //! 4. the Merkle root of the reports used against the on-chain `reportsRoot`, and each report's
 //!    Merkle proof as served by the API against the on-chain root;
-//! 5. the verdict (`evaluate`, `EpochVerdict::epoch_result`) against every field on chain.
+//! 5. the verdict (`evaluate`, `EpochVerdict::epoch_result`) against every field on chain; for a
+//!    data unit with an agreed penalty policy (docs/policy.md), the verdict under it: the waiver
+//!    of its tier or grace (grace counts the violating verdicts of the window's earlier epochs,
+//!    recomputed the same way), which is in the on-chain flags.
 //! 6. the epoch summary the API serves (its gauges, fault rates and every other value of rules
 //!    version 2, which no chain holds) against the recomputed one, byte for byte.
 
@@ -30,9 +33,10 @@ use sla_contracts::applied::{applied_results_of, AppliedResult};
 use sla_protocol::acceptance::{check_key, Rejection};
 use sla_protocol::aggregate::{
     evaluate, AggregationContext, EpochAccumulator, EpochConfig, EpochResult, EpochSummary,
-    SlaTerms, WindowSummary,
+    EpochVerdict, SlaTerms, WindowSummary,
 };
 use sla_protocol::parties::ReporterKey;
+use sla_protocol::policy::AgreedPolicy;
 use sla_protocol::{merkle, ReportHash, Role, SignedReport};
 
 use crate::chain::Chain;
@@ -146,6 +150,10 @@ pub struct Auditor {
     /// What `keyInfo` says about each reporter key (`None`: registered by nobody).
     keys: HashMap<[u8; 32], Option<ReporterKey>>,
     summaries: BTreeMap<u64, Option<EpochSummary>>,
+    /// Whether each earlier epoch's verdict violates, for a policy's grace.
+    violating: BTreeMap<u64, bool>,
+    /// The data unit's agreed penalty policy, read from the chain (`None`: none).
+    pub policy: Option<AgreedPolicy>,
     max_window_epochs: u64,
 }
 
@@ -177,6 +185,17 @@ impl Auditor {
         let deployment = chain.deployment.deployment();
         let results = applied_results(&chain, data_unit).await?;
         let uncounted = api.uncounted(data_unit).await?;
+        let policy = match chain.deployment.policies {
+            Some(address) => sla_contracts::policies::agreed_policy_of(
+                chain.contract.provider(),
+                address,
+                chain.deployment.deploy_block,
+                data_unit,
+            )
+            .await
+            .context("reading the data unit's penalty policy")?,
+            None => None,
+        };
         Ok(Auditor {
             chain,
             api,
@@ -190,6 +209,8 @@ impl Auditor {
             uncounted,
             keys: HashMap::new(),
             summaries: BTreeMap::new(),
+            violating: BTreeMap::new(),
+            policy,
             max_window_epochs,
         })
     }
@@ -353,6 +374,62 @@ impl Auditor {
         Ok(s)
     }
 
+    /// The verdict of `epoch` whose summary is `summary`, before any policy: its uptime window's
+    /// earlier summaries are recomputed (cached).
+    async fn verdict_of(
+        &mut self,
+        epoch: u64,
+        summary: &EpochSummary,
+    ) -> anyhow::Result<EpochVerdict> {
+        let window_epochs = self.terms.window_epochs(self.epochs.epoch_len_s);
+        let mut summaries = vec![summary.clone()];
+        for e in self
+            .epochs
+            .window(epoch, window_epochs)
+            .filter(|e| *e != epoch)
+        {
+            if let Some(s) = self.window_summary(e).await? {
+                summaries.push(s);
+            }
+        }
+        let window =
+            WindowSummary::for_terms(&self.epochs, &self.terms, self.data_unit, epoch, &summaries)
+                .map_err(|e| anyhow::anyhow!("uptime window of epoch {epoch}: {e}"))?;
+        evaluate(&self.terms, summary, &window)
+            .map_err(|e| anyhow::anyhow!("verdict of epoch {epoch}: {e}"))
+    }
+
+    /// Whether an earlier epoch's verdict violates (no report counts for it: no verdict, as the
+    /// oracle keeps no roll-up of it), cached.
+    async fn violates(&mut self, epoch: u64) -> anyhow::Result<bool> {
+        if let Some(v) = self.violating.get(&epoch) {
+            return Ok(*v);
+        }
+        let v = match self.window_summary(epoch).await? {
+            Some(summary) => self.verdict_of(epoch, &summary).await?.violates(),
+            None => false,
+        };
+        self.violating.insert(epoch, v);
+        Ok(v)
+    }
+
+    /// `verdict` under the data unit's policy, as the aggregator judges it.
+    async fn under_policy(&mut self, verdict: EpochVerdict) -> anyhow::Result<EpochVerdict> {
+        let Some(policy) = self.policy else {
+            return Ok(verdict);
+        };
+        if !verdict.violates() || verdict.epoch < policy.from_epoch {
+            return Ok(verdict);
+        }
+        let mut prior = 0;
+        for e in policy.grace_lookback(verdict.epoch).into_iter().flatten() {
+            if self.violates(e).await? {
+                prior += 1;
+            }
+        }
+        Ok(policy.apply(verdict, prior))
+    }
+
     /// Audits one epoch.
     pub async fn audit(&mut self, epoch: u64) -> anyhow::Result<EpochAudit> {
         let window_epochs = self.terms.window_epochs(self.epochs.epoch_len_s);
@@ -370,17 +447,8 @@ impl Auditor {
             (!current.used.is_empty()).then(|| current.summary.clone()),
         );
         let range = self.epochs.window(epoch, window_epochs);
-        let mut summaries = vec![current.summary.clone()];
-        for e in range.clone().filter(|e| *e != epoch) {
-            if let Some(s) = self.window_summary(e).await? {
-                summaries.push(s);
-            }
-        }
-        let window =
-            WindowSummary::for_terms(&self.epochs, &self.terms, self.data_unit, epoch, &summaries)
-                .map_err(|e| anyhow::anyhow!("uptime window of epoch {epoch}: {e}"))?;
-        let verdict = evaluate(&self.terms, &current.summary, &window)
-            .map_err(|e| anyhow::anyhow!("verdict of epoch {epoch}: {e}"))?;
+        let verdict = self.verdict_of(epoch, &current.summary).await?;
+        let verdict = self.under_policy(verdict).await?;
         let expected = verdict.epoch_result();
         let root = merkle::root(&current.used);
         debug_assert_eq!(root, expected.reports_root);

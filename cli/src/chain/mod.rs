@@ -18,7 +18,7 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolEvent;
 use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
-use sla_contracts::{DeploymentFile, SlaCourt, SlaOracle};
+use sla_contracts::{DeploymentFile, SlaCourt, SlaOracle, SlaPolicies};
 
 use crate::args::ChainArgs;
 use crate::progress::Spinner;
@@ -30,6 +30,9 @@ pub type Contract = SlaOracle::SlaOracleInstance<DynProvider>;
 /// The court's instance type.
 pub type Court = SlaCourt::SlaCourtInstance<DynProvider>;
 
+/// The penalty policies contract's instance type.
+pub type Policies = SlaPolicies::SlaPoliciesInstance<DynProvider>;
+
 /// A connection to the deployment named on the command line.
 #[derive(Debug, Clone)]
 pub struct Chain {
@@ -39,6 +42,8 @@ pub struct Chain {
     pub deployment: DeploymentFile,
     /// The deployment's `SlaCourt`, if it has one.
     court: Option<Court>,
+    /// The deployment's `SlaPolicies`, if it has one.
+    policies: Option<Policies>,
     signer: Option<PrivateKeySigner>,
     account: Option<Address>,
     confirmations: u64,
@@ -125,6 +130,9 @@ impl Chain {
             court: deployment
                 .court
                 .map(|court| SlaCourt::new(court, provider.clone())),
+            policies: deployment
+                .policies
+                .map(|policies| SlaPolicies::new(policies, provider.clone())),
             contract: SlaOracle::new(deployment.contract, provider),
             deployment,
             signer: args.private_key.as_ref().map(|key| key.0.clone()),
@@ -175,6 +183,15 @@ impl Chain {
         self.court.as_ref().ok_or_else(|| {
             anyhow!(
                 "the deployment file names no court (deployed without one, or before courts existed)"
+            )
+        })
+    }
+
+    /// The deployment's penalty policies contract.
+    pub fn policies(&self) -> anyhow::Result<&Policies> {
+        self.policies.as_ref().ok_or_else(|| {
+            anyhow!(
+                "the deployment file names no policies contract (deployed with --no-policies, or before policies existed)"
             )
         })
     }

@@ -10,11 +10,12 @@ use alloy::primitives::Bytes;
 use serde_json::{json, Value};
 
 /// The artifacts the bindings are generated from; only their ABIs' errors are used here. The
-/// court's errors and the oracle's are told apart by their selectors (a court decision that the
-/// oracle refuses reverts with the oracle's error).
-const ARTIFACTS: [&str; 2] = [
+/// contracts' errors are told apart by their selectors (a court decision that the oracle refuses
+/// reverts with the oracle's error; `ZeroAddress`, declared by all three, is one error).
+const ARTIFACTS: [&str; 3] = [
     include_str!("../../../contracts/bindings/artifacts/SlaOracle.json"),
     include_str!("../../../contracts/bindings/artifacts/SlaCourt.json"),
+    include_str!("../../../contracts/bindings/artifacts/SlaPolicies.json"),
 ];
 
 /// Names of `ISlaOracle.AllocationStatus`, in declaration order.
@@ -93,7 +94,7 @@ impl ContractRevert {
         json!({ "name": self.name, "args": args })
     }
 
-    /// Decodes revert data: a custom error of `SlaOracle` or `SlaCourt`, `Error(string)` or
+    /// Decodes revert data: a custom error of `SlaOracle`, `SlaCourt` or `SlaPolicies`, `Error(string)` or
     /// `Panic(uint256)`.
     pub fn decode(data: &[u8]) -> ContractRevert {
         if data.len() < 4 {

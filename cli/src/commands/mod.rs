@@ -5,6 +5,7 @@ mod claim;
 mod court;
 mod flows;
 mod key;
+mod policy;
 mod probe;
 mod show;
 
@@ -37,6 +38,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Output> {
         Command::Show(cmd) => show::run(cmd, &cli.chain).await,
         Command::Probe(cmd) => probe::run(cmd).await,
         Command::Court(cmd) => court::run(cmd, &cli.chain).await,
+        Command::Policy(cmd) => policy::run(cmd, &cli.chain).await,
         Command::Audit(cmd) => audit::run(cmd, &cli.chain).await,
     }
 }

@@ -10,4 +10,5 @@ mod gauges;
 mod helpers;
 mod keys;
 mod nginx;
+mod policy;
 mod probe;

@@ -20,6 +20,7 @@ pub mod convert;
 pub mod court;
 mod deploy;
 mod deployment;
+pub mod policies;
 pub mod results;
 pub mod signing;
 

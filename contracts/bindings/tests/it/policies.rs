@@ -145,6 +145,35 @@ async fn the_consumer_proposes_the_provider_agrees_from_the_next_epoch() {
         "the proposal is cleared"
     );
 
+    // Read back as an auditor does: the hash from policyOf, the policy from the event.
+    let read = sla_contracts::policies::agreed_policy_of(
+        &chain.provider_as(PROVIDER),
+        *provider.address(),
+        0,
+        id,
+    )
+    .await
+    .unwrap()
+    .expect("agreed");
+    assert_eq!(read.from_epoch, epoch + 1);
+    assert_eq!(
+        sla_contracts::ISlaPolicies::Policy::from(&read.policy),
+        policy
+    );
+    assert_eq!(sla_contracts::policies::policy_hash(&read.policy), hash.0);
+    assert!(
+        sla_contracts::policies::agreed_policy_of(
+            &chain.provider_as(PROVIDER),
+            *provider.address(),
+            0,
+            id + 1
+        )
+        .await
+        .unwrap()
+        .is_none(),
+        "nothing agreed for another data unit"
+    );
+
     // Once agreed, it never changes.
     let Err(err) = provider.proposePolicy(id, policy).call().await else {
         panic!("a policy was proposed after agreement");
