@@ -3,6 +3,7 @@
 //! the whole stack for the auditor (`audit`), and Prometheus node_exporter for the gauges.
 
 mod audit;
+mod audit_policy;
 mod checks;
 mod court;
 mod flows;
