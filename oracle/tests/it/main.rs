@@ -4,5 +4,6 @@
 
 mod aggregator;
 mod indexer;
+mod on_anvil;
 mod policy;
 mod validator;

@@ -6,11 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use alloy::network::EthereumWallet;
-use alloy::node_bindings::AnvilInstance;
 use alloy::primitives::{utils::parse_ether, U256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
-use alloy::signers::local::PrivateKeySigner;
+use alloy::providers::DynProvider;
 use sla_contracts::{
     anvil, deploy, DeployConfig, DeploymentFile, ISlaOracle::SlaTerms, ISlaPolicies, SlaOracle,
     SlaPolicies,
@@ -21,8 +18,9 @@ use sla_oracle::submitter::{Submitter, SubmitterConfig, SubmitterMetrics, Submit
 use sla_protocol::acceptance::{Clock, Outcome};
 use sla_protocol::aggregate::Metric;
 use sla_protocol::policy::{Policy, Tier};
-use sla_protocol::{sign_report, Operation, QosRecord, Report, ReportHash, Role, VerifiedReport};
+use sla_protocol::{Operation, QosRecord, VerifiedReport};
 
+use crate::on_anvil::{advance, consumer_reports, reader, wallet};
 use crate::send;
 
 const ADMIN: usize = 0;
@@ -32,20 +30,6 @@ const ORACLE: usize = 9;
 const EPOCH: u32 = 3600;
 /// 0.1 ether per violating epoch.
 const PENALTY: u128 = 100_000_000_000_000_000;
-
-fn wallet(anvil: &AnvilInstance, index: usize) -> DynProvider {
-    let signer: PrivateKeySigner = anvil.keys()[index].clone().into();
-    ProviderBuilder::new()
-        .wallet(EthereumWallet::from(signer))
-        .connect_http(anvil.endpoint_url())
-        .erased()
-}
-
-fn reader(anvil: &AnvilInstance) -> DynProvider {
-    ProviderBuilder::new()
-        .connect_http(anvil.endpoint_url())
-        .erased()
-}
 
 /// Read latency at most 50 ms, nothing else enforced.
 fn terms() -> SlaTerms {
@@ -86,15 +70,6 @@ fn policy(grace: u16) -> Policy {
     p
 }
 
-async fn advance(anvil: &AnvilInstance, secs: u64) {
-    let provider = reader(anvil);
-    let _: serde_json::Value = provider
-        .raw_request("evm_increaseTime".into(), (secs,))
-        .await
-        .unwrap();
-    let _: serde_json::Value = provider.raw_request("evm_mine".into(), ()).await.unwrap();
-}
-
 /// The consumer's signed reports of `unit`, one per epoch of `latencies` (from `first`): 20
 /// reads at that latency, µs.
 fn reports(
@@ -104,31 +79,21 @@ fn reports(
     first: u64,
     latencies: &[u32],
 ) -> Vec<VerifiedReport> {
-    let binding = deployment.deployment();
-    let mut prev = ReportHash::ZERO;
-    let mut out = Vec::new();
-    for (i, latency) in latencies.iter().enumerate() {
-        let epoch = first + i as u64;
-        let start = deployment.epoch_end(epoch) * 1000 - u64::from(EPOCH) * 1000;
-        let records = (0..20u64)
-            .map(|n| QosRecord::success(start + n * 1000, Operation::Read, *latency, 4096))
-            .collect();
-        let report = Report {
-            deployment: binding,
-            role: Role::Consumer,
-            reporter_key: key.verifying_key().to_bytes(),
-            data_unit: unit,
-            sequence: i as u64 + 1,
-            prev_hash: prev,
-            period_start_ms: start,
-            period_end_ms: start + u64::from(EPOCH) * 1000,
-            records,
-        };
-        let verified = sign_report(&report, key).unwrap().verify(&binding).unwrap();
-        prev = verified.hash;
-        out.push(verified);
-    }
-    out
+    let latency = |epoch: u64| latencies[(epoch - first) as usize];
+    consumer_reports(
+        deployment,
+        key,
+        unit,
+        first..first + latencies.len() as u64,
+        |start| {
+            let epoch = deployment.epochs().unwrap().epoch_of(start).unwrap();
+            (0..20u64)
+                .map(|n| {
+                    QosRecord::success(start + n * 1000, Operation::Read, latency(epoch), 4096)
+                })
+                .collect()
+        },
+    )
 }
 
 /// Unit A (tiers only): the agreement's own epoch is still flat, then 55 ms (10 %), 80 ms

@@ -5,12 +5,10 @@
 
 use std::time::Duration;
 
-use alloy::network::EthereumWallet;
 use alloy::node_bindings::AnvilInstance;
 use alloy::primitives::B256;
 use alloy::primitives::{keccak256, utils::parse_ether, Address, U256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
-use alloy::signers::local::PrivateKeySigner;
+use alloy::providers::DynProvider;
 use sla_contracts::court::{self, vote_commitment, vote_salt, Verdict};
 use sla_contracts::{
     anvil, deploy, CourtDeployConfig, DeployConfig, DeploymentFile, ISlaCourt::FaultFlag,
@@ -21,8 +19,9 @@ use sla_oracle::indexer::{Indexer, IndexerConfig};
 use sla_oracle::validator::{Flagger, Validator, ValidatorConfig};
 use sla_protocol::acceptance::{Clock, Outcome};
 use sla_protocol::court::{evidence_root, EpochFaults};
-use sla_protocol::{sign_report, Operation, QosRecord, Report, ReportHash, Role, VerifiedReport};
+use sla_protocol::{Operation, QosRecord, VerifiedReport};
 
+use crate::on_anvil::{advance, consumer_reports, key, reader, wallet};
 use crate::send;
 
 const ADMIN: usize = 0;
@@ -39,18 +38,6 @@ struct Net {
     deployment: DeploymentFile,
     court: Address,
     units: Vec<u64>,
-}
-
-fn wallet(anvil: &AnvilInstance, index: usize) -> DynProvider {
-    let signer: PrivateKeySigner = anvil.keys()[index].clone().into();
-    ProviderBuilder::new()
-        .wallet(EthereumWallet::from(signer))
-        .connect_http(anvil.endpoint_url())
-        .erased()
-}
-
-fn key(anvil: &AnvilInstance, index: usize) -> PrivateKeySigner {
-    anvil.keys()[index].clone().into()
 }
 
 fn terms() -> SlaTerms {
@@ -129,18 +116,11 @@ impl Net {
     }
 
     fn reader(&self) -> DynProvider {
-        ProviderBuilder::new()
-            .connect_http(self.anvil.endpoint_url())
-            .erased()
+        reader(&self.anvil)
     }
 
     async fn advance(&self, secs: u64) {
-        let provider = self.reader();
-        let _: serde_json::Value = provider
-            .raw_request("evm_increaseTime".into(), (secs,))
-            .await
-            .unwrap();
-        let _: serde_json::Value = provider.raw_request("evm_mine".into(), ()).await.unwrap();
+        advance(&self.anvil, secs).await
     }
 
     /// Flags the provider over the epochs after the last flagged one (closing them first) at
@@ -287,12 +267,8 @@ fn failing_epochs(
     epochs: std::ops::RangeInclusive<u64>,
     failed: u64,
 ) -> Vec<VerifiedReport> {
-    let deployment = net.deployment.deployment();
-    let mut prev = ReportHash::ZERO;
-    let mut out = Vec::new();
-    for (i, epoch) in epochs.enumerate() {
-        let start = net.deployment.epoch_end(epoch) * 1000 - u64::from(EPOCH) * 1000;
-        let records = (0..200u64)
+    consumer_reports(&net.deployment, key, unit, epochs, |start| {
+        (0..200u64)
             .map(|n| {
                 let ts = start + n * 1000;
                 if n < failed {
@@ -301,26 +277,8 @@ fn failing_epochs(
                     QosRecord::success(ts, Operation::Read, 2_000, 4096)
                 }
             })
-            .collect();
-        let report = Report {
-            deployment,
-            role: Role::Consumer,
-            reporter_key: key.verifying_key().to_bytes(),
-            data_unit: unit,
-            sequence: i as u64 + 1,
-            prev_hash: prev,
-            period_start_ms: start,
-            period_end_ms: start + u64::from(EPOCH) * 1000,
-            records,
-        };
-        let verified = sign_report(&report, key)
-            .unwrap()
-            .verify(&deployment)
-            .unwrap();
-        prev = verified.hash;
-        out.push(verified);
-    }
-    out
+            .collect()
+    })
 }
 
 /// Reports → roll-ups → a flag → the validators' vote → a slash, all with the real parts: the
