@@ -203,13 +203,56 @@ pub fn verdict(terms: &SlaTerms, v: &EpochVerdict) -> Vec<String> {
         .iter()
         .filter_map(|m| metric_verdict(terms, m))
         .collect();
-    out.push(if v.violations != 0 {
+    out.push(if v.violations != 0 && v.waived_pct == 100 {
+        "in the penalty policy's grace: no penalty".to_owned()
+    } else if v.violations != 0 && v.waived_pct != 0 {
+        format!(
+            "penalty {} ({} % of the epoch's penalty: the policy's tier)",
+            eth(v.penalty_wei),
+            100 - u16::from(v.waived_pct)
+        )
+    } else if v.violations != 0 {
         format!("penalty {}", eth(v.penalty_wei))
     } else if v.is_no_data() {
         "no data from either side: no penalty".to_owned()
     } else {
         "every enforced term met: no penalty".to_owned()
     });
+    out
+}
+
+/// A penalty policy in words: each metric's tiers (in the metric's unit), then the grace.
+pub fn policy(policy: &sla_protocol::policy::Policy) -> Vec<String> {
+    let mut out = Vec::new();
+    for metric in Metric::ALL {
+        let tiers: Vec<String> = policy.tiers[metric.index()]
+            .iter()
+            .take_while(|t| t.share_pct != 0)
+            .map(|t| {
+                let reach = match metric {
+                    Metric::Upload | Metric::Download | Metric::Uptime => "at least",
+                    _ => "at most",
+                };
+                format!("{reach} {}: {} %", value(metric, t.bound), t.share_pct)
+            })
+            .collect();
+        if !tiers.is_empty() {
+            out.push(format!(
+                "{} violated: {}; beyond: 100 % of the penalty",
+                metric.as_str().replace('_', " "),
+                tiers.join(", ")
+            ));
+        }
+    }
+    if policy.grace_epochs != 0 {
+        out.push(format!(
+            "the first {} violating epoch(s) of any {} cost nothing",
+            policy.grace_epochs, policy.grace_window_epochs
+        ));
+    }
+    if out.is_empty() {
+        out.push("no tiers and no grace: every violating epoch costs the whole penalty".into());
+    }
     out
 }
 

@@ -44,6 +44,8 @@ pub struct DataUnitView {
     pub terms_hash: String,
     /// The terms in words.
     pub terms_words: Vec<String>,
+    /// The penalty policy both parties agreed (docs/policy.md), if any.
+    pub policy: Option<PolicyLine>,
     /// Compliant, at risk, violating, no data or inactive.
     pub status: SlaStatus,
     /// Why, in words.
@@ -78,6 +80,20 @@ pub struct DataUnitView {
     pub gauges: super::metrics::GaugePanel,
 }
 
+/// A data unit's agreed penalty policy.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PolicyLine {
+    /// keccak256 of the ABI-encoded policy, `0x` hex.
+    pub policy_hash: String,
+    /// The first epoch it judges.
+    pub from_epoch: u64,
+    /// The policy, field for field.
+    #[schema(value_type = Object)]
+    pub policy: sla_protocol::policy::Policy,
+    /// The policy in words.
+    pub words: Vec<String>,
+}
+
 /// One epoch of a data unit.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EpochLine {
@@ -106,8 +122,10 @@ pub struct VerdictLine {
     pub violations: Vec<&'static str>,
     /// `no_data`, `disputed`, `provider_gap`.
     pub flags: Vec<&'static str>,
-    /// Penalty, wei.
+    /// Penalty owed, wei: the term's, less the share the penalty policy waives.
     pub penalty_wei: String,
+    /// Percent of the term's penalty the penalty policy waives (100: grace; 0: none).
+    pub waived_pct: u8,
     /// Window uptime, basis points.
     pub uptime_bps: u16,
     /// Error rate, basis points.
@@ -243,6 +261,12 @@ pub async fn data_unit(
         .newest_of_data_unit(data_unit, REPORTS_PER_REPORTER)
         .await?;
     let withdrawable = mirror.withdrawable(&allocation.consumer).await?;
+    let policy = mirror.agreed_policy(data_unit).await?.map(|p| PolicyLine {
+        policy_hash: format!("0x{}", hex::encode(p.policy_hash)),
+        from_epoch: p.from_epoch,
+        words: words::policy(&p.policy),
+        policy: p.policy,
+    });
     let reporters = status::reporters(&allocation, &newest, now_ms);
     let (status, reasons) = status::judge(&allocation, &epochs, &rollups, &reporters);
 
@@ -285,6 +309,7 @@ pub async fn data_unit(
         terms_words: words::terms(&allocation.terms),
         terms_hash: format!("0x{}", hex::encode(allocation.terms_hash)),
         terms: allocation.terms.clone(),
+        policy,
         status,
         reasons,
         reporters,
@@ -367,6 +392,7 @@ fn verdict_line(terms: &SlaTerms, v: &EpochVerdict) -> VerdictLine {
         violations: words::violated(v.violations),
         flags,
         penalty_wei: wei(v.penalty_wei),
+        waived_pct: v.waived_pct,
         uptime_bps: v.uptime_bps,
         error_rate_bps: v.error_rate_bps,
         read_latency_us: v.read_latency_us,

@@ -54,6 +54,12 @@ pub(crate) async fn page(
                 h2 id="terms" { "Terms" }
                 ul id="terms-words" { @for w in &v.terms_words { li { (w) } } }
                 p.hint { "terms hash " code.hash title=(v.terms_hash) { (super::short(&v.terms_hash)) } }
+                @if let Some(p) = &v.policy {
+                    h3 { "Penalty policy" }
+                    p.hint { "Agreed by both parties; it judges epochs from " (p.from_epoch) " on." }
+                    ul id="policy-words" { @for w in &p.words { li { (w) } } }
+                    p.hint { "policy hash " code.hash title=(p.policy_hash) { (super::short(&p.policy_hash)) } }
+                }
             }
         }
         section aria-labelledby="observed" {

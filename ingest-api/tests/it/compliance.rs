@@ -242,3 +242,75 @@ async fn a_court_suspension_and_removal_show_on_the_provider_page() {
     })
     .await;
 }
+
+/// An agreed penalty policy shows on the data unit's page, in words, and in its JSON.
+#[tokio::test]
+async fn an_agreed_penalty_policy_shows_on_the_data_unit_page() {
+    use sla_protocol::policy::{Policy, Tier};
+    use sla_storage::mirror::{MirroredPolicy, PolicyProposal};
+    for_each_backend(|app, _| async move {
+        seed_chain(&app).await;
+        let json_path = format!("/v1/data-units/{DATA_UNIT}");
+        let page_path = format!("/dashboard/data-units/{DATA_UNIT}");
+        let (_, _, page) = get(&app, &page_path).await;
+        assert!(!page.contains("Penalty policy"), "no section without one");
+        let (_, _, body) = get(&app, &json_path).await;
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["policy"], serde_json::Value::Null, "{v}");
+
+        let mut policy = Policy {
+            grace_epochs: 2,
+            grace_window_epochs: 24,
+            ..Policy::default()
+        };
+        policy.tiers[4][0] = Tier {
+            bound: 9900,
+            share_pct: 10,
+        };
+        let origin = ChainOrigin {
+            block_number: 60,
+            log_index: Some(0),
+            tx_hash: Some([60; 32]),
+        };
+        let mut w = app.db.mirror().begin_write().await.unwrap();
+        w.insert_policy_proposal(&PolicyProposal {
+            data_unit: DATA_UNIT,
+            proposer: CONSUMER,
+            policy_hash: [7; 32],
+            policy,
+            origin,
+        })
+        .await
+        .unwrap();
+        w.insert_agreed_policy(&MirroredPolicy {
+            data_unit: DATA_UNIT,
+            policy_hash: [7; 32],
+            from_epoch: 12,
+            agreed_by: PROVIDER,
+            policy,
+            origin,
+        })
+        .await
+        .unwrap();
+        w.commit().await.unwrap();
+
+        let (status, _, body) = get(&app, &json_path).await;
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["policy"]["from_epoch"], 12, "{v}");
+        assert_eq!(v["policy"]["policy_hash"], format!("0x{}", "07".repeat(32)));
+        assert_eq!(v["policy"]["policy"]["tiers"][4][0]["share_pct"], 10);
+        let (_, _, page) = get(&app, &page_path).await;
+        assert!(page.contains("Penalty policy"), "{page}");
+        assert!(
+            page.contains("uptime violated: at least 99"),
+            "the tier in words: {page}"
+        );
+        assert!(
+            page.contains("the first 2 violating epoch(s) of any 24 cost nothing"),
+            "{page}"
+        );
+        assert!(page.contains("judges epochs from 12 on"), "{page}");
+    })
+    .await;
+}
