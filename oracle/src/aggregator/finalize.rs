@@ -18,6 +18,7 @@
 //! depend on when it ran.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
 
 use sla_protocol::aggregate::{
     evaluate_uptime_window, EpochSummary, EpochVerdict, SlaTerms, UptimeWindow,
@@ -58,15 +59,9 @@ impl Aggregator {
             by_epoch.entry(epoch).or_default().push(data_unit);
         }
         let mut finalized = 0;
-        let policies: BTreeMap<u64, AgreedPolicy> = self
-            .stores
-            .mirror
-            .agreed_policies()
-            .await?
-            .into_iter()
-            .map(|(unit, p)| (unit, p.agreed()))
-            .collect();
-        let mirrored_ms = self.stores.mirror.cursor().await?.map(|c| c.timestamp_ms);
+        let cursor = self.stores.mirror.cursor().await?;
+        let mirrored_ms = cursor.map(|c| c.timestamp_ms);
+        let policies = self.policies_at(cursor.map(|c| (c.number, c.hash))).await?;
         for (epoch, units) in by_epoch {
             let starts_ms = self
                 .config
@@ -88,7 +83,7 @@ impl Aggregator {
                         }
                     }
                 }
-                match self.judge_chunk(epoch, chunk, &policies).await {
+                match self.judge_chunk(epoch, chunk, policies.as_ref()).await {
                     Ok(rows) => {
                         let rollups = self.stores.rollups.clone();
                         let at = sla_runtime::now_ms();
@@ -176,6 +171,31 @@ impl Aggregator {
             });
         }
         Ok(rows)
+    }
+
+    /// The agreed policies as of the mirror's cursor `block` (number and hash): read again only
+    /// when it moved, as they change only with mirrored events.
+    async fn policies_at(
+        &mut self,
+        block: Option<(u64, [u8; 32])>,
+    ) -> Result<Arc<BTreeMap<u64, AgreedPolicy>>, AggregatorError> {
+        // Without a cursor (no indexer writes this mirror) there is nothing to key on: read.
+        if let (Some(block), Some((Some(at), policies))) = (block, &self.policies) {
+            if *at == block {
+                return Ok(policies.clone());
+            }
+        }
+        let policies: Arc<BTreeMap<u64, AgreedPolicy>> = Arc::new(
+            self.stores
+                .mirror
+                .agreed_policies()
+                .await?
+                .into_iter()
+                .map(|(unit, p)| (unit, p.agreed()))
+                .collect(),
+        );
+        self.policies = Some((block, policies.clone()));
+        Ok(policies)
     }
 
     /// `verdict` judged under its data unit's policy: grace counts the violating verdicts of

@@ -14,9 +14,11 @@ mod error;
 mod finalize;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sla_protocol::aggregate::{EpochAccumulator, EpochConfig, SlaTerms};
+use sla_protocol::policy::AgreedPolicy;
 use sla_storage::{MirrorStore, ReportStore, RollupStore};
 
 pub use error::AggregatorError;
@@ -80,6 +82,9 @@ pub struct Aggregator {
     config: AggregatorConfig,
     open: BTreeMap<(u64, u64), EpochAccumulator>,
     terms: HashMap<u64, SlaTerms>,
+    /// The agreed penalty policies by data unit, as of the mirror's cursor (block number and
+    /// hash) they were read at: read again only when the cursor moved.
+    policies: Option<(Option<(u64, [u8; 32])>, Arc<BTreeMap<u64, AgreedPolicy>>)>,
 }
 
 impl Aggregator {
@@ -91,6 +96,7 @@ impl Aggregator {
             config,
             open: BTreeMap::new(),
             terms: HashMap::new(),
+            policies: None,
         }
     }
 
