@@ -183,3 +183,79 @@ async fn a_reorg_to_a_shorter_chain_is_rolled_back_too() {
         assert_mirror_equals_chain(&chain, &db.storage, &[key_of(1), key_of(2)], &[CONSUMER]).await;
     }
 }
+
+/// A reorg that drops a policy's agreement drops it from the mirror (and the proposal with it
+/// when that goes too); the new chain's agreement of another policy is what stays.
+#[tokio::test]
+async fn a_reorg_rolls_back_an_agreed_policy() {
+    use alloy::providers::Provider as _;
+    use sla_contracts::{ISlaPolicies, SlaPolicies};
+    use sla_protocol::policy::{Policy, Tier};
+    for backend in backends() {
+        let chain = Chain::start().await;
+        let db = Db::new(&backend).await;
+        let (ids, _) = chain.provider_with_units(10u128.pow(18), 1).await;
+        let unit = ids[0];
+        let policies = chain.deployment.policies.expect("deployed");
+        let as_party = |index: usize| {
+            let signer: alloy::signers::local::PrivateKeySigner =
+                chain.anvil.keys()[index].clone().into();
+            SlaPolicies::new(
+                policies,
+                alloy::providers::ProviderBuilder::new()
+                    .wallet(alloy::network::EthereumWallet::from(signer))
+                    .connect_http(chain.anvil.endpoint_url())
+                    .erased(),
+            )
+        };
+        let (consumer, provider) = (as_party(CONSUMER), as_party(PROVIDER));
+        let policy = |share: u8| {
+            let mut p = Policy::default();
+            p.tiers[0][0] = Tier {
+                bound: 60_000,
+                share_pct: share,
+            };
+            p
+        };
+        let mut indexer = chain.indexer(&db.storage, 0);
+        indexer.sync().await.unwrap();
+
+        let snapshot = chain.snapshot().await;
+        let first = ISlaPolicies::Policy::from(&policy(10));
+        let hash = consumer
+            .proposePolicy(unit, first.clone())
+            .call()
+            .await
+            .unwrap();
+        send!(consumer.proposePolicy(unit, first));
+        send!(provider.agreePolicy(unit, hash));
+        indexer.sync().await.unwrap();
+        let mirrored = db.storage.mirror().agreed_policy(unit).await.unwrap();
+        assert_eq!(mirrored.map(|p| p.policy), Some(policy(10)));
+
+        // The chain goes back and agrees another policy instead (with new wallets: the old ones
+        // would keep the reverted nonces).
+        chain.revert(snapshot).await;
+        let (consumer, provider) = (as_party(CONSUMER), as_party(PROVIDER));
+        let second = ISlaPolicies::Policy::from(&policy(40));
+        let hash = consumer
+            .proposePolicy(unit, second.clone())
+            .call()
+            .await
+            .unwrap();
+        send!(consumer.proposePolicy(unit, second));
+        send!(provider.agreePolicy(unit, hash));
+        chain.mine(2).await;
+        indexer.sync().await.unwrap();
+        assert_eq!(indexer.metrics().reorgs(), 1);
+        let mirrored = db
+            .storage
+            .mirror()
+            .agreed_policy(unit)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(mirrored.policy, policy(40), "the new chain's policy");
+        assert_eq!(mirrored.policy_hash, hash.0);
+    }
+}
