@@ -28,7 +28,7 @@ use sla_storage::rollup_close::{ClosedRollup, UptimeTotals};
 use sla_storage::{RollupStatus, StorageError};
 use tokio::task::JoinHandle;
 
-use super::{Aggregator, AggregatorError};
+use super::{Aggregator, AggregatorError, CursorKey, Policies};
 
 /// Roll-ups finalized per transaction: large enough that commits are not the cost (~1 ms each),
 /// small enough that a chunk's rows and verdicts stay a few MB.
@@ -175,17 +175,14 @@ impl Aggregator {
 
     /// The agreed policies as of the mirror's cursor `block` (number and hash): read again only
     /// when it moved, as they change only with mirrored events.
-    async fn policies_at(
-        &mut self,
-        block: Option<(u64, [u8; 32])>,
-    ) -> Result<Arc<BTreeMap<u64, AgreedPolicy>>, AggregatorError> {
+    async fn policies_at(&mut self, block: Option<CursorKey>) -> Result<Policies, AggregatorError> {
         // Without a cursor (no indexer writes this mirror) there is nothing to key on: read.
         if let (Some(block), Some((Some(at), policies))) = (block, &self.policies) {
             if *at == block {
                 return Ok(policies.clone());
             }
         }
-        let policies: Arc<BTreeMap<u64, AgreedPolicy>> = Arc::new(
+        let policies: Policies = Arc::new(
             self.stores
                 .mirror
                 .agreed_policies()

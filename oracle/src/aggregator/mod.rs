@@ -74,6 +74,12 @@ impl AggregatorStores {
     }
 }
 
+/// A mirror cursor: block number and hash.
+pub(crate) type CursorKey = (u64, [u8; 32]);
+
+/// The agreed penalty policies by data unit.
+pub(crate) type Policies = Arc<BTreeMap<u64, AgreedPolicy>>;
+
 /// The aggregator's state between runs: accumulators of open epochs stay in memory (they are
 /// also saved, so a restart reloads them), terms are cached per data unit.
 #[derive(Debug)]
@@ -82,9 +88,9 @@ pub struct Aggregator {
     config: AggregatorConfig,
     open: BTreeMap<(u64, u64), EpochAccumulator>,
     terms: HashMap<u64, SlaTerms>,
-    /// The agreed penalty policies by data unit, as of the mirror's cursor (block number and
-    /// hash) they were read at: read again only when the cursor moved.
-    policies: Option<(Option<(u64, [u8; 32])>, Arc<BTreeMap<u64, AgreedPolicy>>)>,
+    /// The agreed penalty policies by data unit, as of the mirror's cursor they were read at:
+    /// read again only when the cursor moved.
+    policies: Option<(Option<CursorKey>, Policies)>,
 }
 
 impl Aggregator {

@@ -5,7 +5,7 @@ use alloy::network::EthereumWallet;
 use alloy::node_bindings::AnvilInstance;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
-use sla_contracts::DeploymentFile;
+use sla_contracts::{DeploymentFile, ISlaOracle::SlaTerms};
 use sla_protocol::{sign_report, QosRecord, Report, ReportHash, Role, VerifiedReport};
 
 /// A provider whose wallet signs as anvil's account `index` (one per account: each keeps its
@@ -70,4 +70,25 @@ pub(crate) fn consumer_reports(
         out.push(verified);
     }
     out
+}
+
+/// 0.1 ether, the penalty per violating epoch of [`read_latency_terms`].
+pub(crate) const PENALTY: u128 = 100_000_000_000_000_000;
+
+/// Read latency at most 50 ms, nothing else enforced, [`PENALTY`] per violating epoch, hourly
+/// reports.
+pub(crate) fn read_latency_terms() -> SlaTerms {
+    SlaTerms {
+        maxReadLatencyUs: 50_000,
+        maxWriteLatencyUs: 0,
+        minUploadBps: 0,
+        minDownloadBps: 0,
+        speedSizeBound: 0,
+        minUptimeBps: 0,
+        uptimeWindow: 0,
+        maxErrorRateBps: 10_000,
+        reportingInterval: 3600,
+        penaltyPerEpoch: alloy::primitives::Uint::from(PENALTY),
+        weights: [10_000, 0, 0, 0, 0, 0],
+    }
 }

@@ -9,8 +9,7 @@ use std::time::Duration;
 use alloy::primitives::{utils::parse_ether, U256};
 use alloy::providers::DynProvider;
 use sla_contracts::{
-    anvil, deploy, DeployConfig, DeploymentFile, ISlaOracle::SlaTerms, ISlaPolicies, SlaOracle,
-    SlaPolicies,
+    anvil, deploy, DeployConfig, DeploymentFile, ISlaPolicies, SlaOracle, SlaPolicies,
 };
 use sla_oracle::aggregator::{Aggregator, AggregatorConfig, AggregatorStores};
 use sla_oracle::indexer::{Indexer, IndexerConfig};
@@ -20,7 +19,7 @@ use sla_protocol::aggregate::Metric;
 use sla_protocol::policy::{Policy, Tier};
 use sla_protocol::{Operation, QosRecord, VerifiedReport};
 
-use crate::on_anvil::{advance, consumer_reports, reader, wallet};
+use crate::on_anvil::{advance, consumer_reports, read_latency_terms, reader, wallet, PENALTY};
 use crate::send;
 
 const ADMIN: usize = 0;
@@ -28,25 +27,6 @@ const PROVIDER: usize = 1;
 const CONSUMERS: [usize; 2] = [2, 3];
 const ORACLE: usize = 9;
 const EPOCH: u32 = 3600;
-/// 0.1 ether per violating epoch.
-const PENALTY: u128 = 100_000_000_000_000_000;
-
-/// Read latency at most 50 ms, nothing else enforced.
-fn terms() -> SlaTerms {
-    SlaTerms {
-        maxReadLatencyUs: 50_000,
-        maxWriteLatencyUs: 0,
-        minUploadBps: 0,
-        minDownloadBps: 0,
-        speedSizeBound: 0,
-        minUptimeBps: 0,
-        uptimeWindow: 0,
-        maxErrorRateBps: 10_000,
-        reportingInterval: 3600,
-        penaltyPerEpoch: alloy::primitives::Uint::from(PENALTY),
-        weights: [10_000, 0, 0, 0, 0, 0],
-    }
-}
 
 /// Read latency up to 60 ms costs 10 %, up to 100 ms 50 %, above it 100 %; `grace` violating
 /// epochs of any 3 cost nothing.
@@ -140,11 +120,11 @@ async fn tiers_and_grace_move_exactly_the_policys_amounts() {
         for (n, consumer_wallet) in consumer_wallets.iter().enumerate() {
             let oracle = SlaOracle::new(deployment.contract, consumer_wallet.clone());
             let id = oracle
-                .requestAllocation(provider_account, terms())
+                .requestAllocation(provider_account, read_latency_terms())
                 .call()
                 .await
                 .unwrap();
-            send!(oracle.requestAllocation(provider_account, terms()));
+            send!(oracle.requestAllocation(provider_account, read_latency_terms()));
             send!(provider.acceptAllocation(id));
             // The consumer proposes, the provider agrees by hash.
             let proposed = ISlaPolicies::Policy::from(&policy(n as u16));

@@ -11,8 +11,8 @@ use alloy::primitives::{keccak256, utils::parse_ether, Address, U256};
 use alloy::providers::DynProvider;
 use sla_contracts::court::{self, vote_commitment, vote_salt, Verdict};
 use sla_contracts::{
-    anvil, deploy, CourtDeployConfig, DeployConfig, DeploymentFile, ISlaCourt::FaultFlag,
-    ISlaOracle::SlaTerms, SlaCourt, SlaOracle,
+    anvil, deploy, CourtDeployConfig, DeployConfig, DeploymentFile, ISlaCourt::FaultFlag, SlaCourt,
+    SlaOracle,
 };
 use sla_oracle::aggregator::{Aggregator, AggregatorConfig, AggregatorStores};
 use sla_oracle::indexer::{Indexer, IndexerConfig};
@@ -21,7 +21,7 @@ use sla_protocol::acceptance::{Clock, Outcome};
 use sla_protocol::court::{evidence_root, EpochFaults};
 use sla_protocol::{Operation, QosRecord, VerifiedReport};
 
-use crate::on_anvil::{advance, consumer_reports, key, reader, wallet};
+use crate::on_anvil::{advance, consumer_reports, key, read_latency_terms, reader, wallet};
 use crate::send;
 
 const ADMIN: usize = 0;
@@ -38,22 +38,6 @@ struct Net {
     deployment: DeploymentFile,
     court: Address,
     units: Vec<u64>,
-}
-
-fn terms() -> SlaTerms {
-    SlaTerms {
-        maxReadLatencyUs: 50_000,
-        maxWriteLatencyUs: 0,
-        minUploadBps: 0,
-        minDownloadBps: 0,
-        speedSizeBound: 0,
-        minUptimeBps: 0,
-        uptimeWindow: 0,
-        maxErrorRateBps: 10_000,
-        reportingInterval: 3600,
-        penaltyPerEpoch: alloy::primitives::Uint::from(10u64.pow(17)),
-        weights: [10_000, 0, 0, 0, 0, 0],
-    }
 }
 
 impl Net {
@@ -85,11 +69,11 @@ impl Net {
         for consumer in CONSUMERS {
             let oracle = SlaOracle::new(deployment.contract, wallet(&anvil, consumer));
             let id = oracle
-                .requestAllocation(anvil.addresses()[PROVIDER], terms())
+                .requestAllocation(anvil.addresses()[PROVIDER], read_latency_terms())
                 .call()
                 .await
                 .unwrap();
-            send!(oracle.requestAllocation(anvil.addresses()[PROVIDER], terms()));
+            send!(oracle.requestAllocation(anvil.addresses()[PROVIDER], read_latency_terms()));
             send!(provider.acceptAllocation(id));
             units.push(id);
         }
