@@ -31,6 +31,7 @@ pub const WAIVER_SHIFT: u8 = 1;
 /// `share_pct` percent of the penalty. `share_pct == 0` marks an unused tier.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Tier {
     /// In the metric's unit (µs, bytes/s or basis points).
     pub bound: u64,
@@ -38,9 +39,11 @@ pub struct Tier {
     pub share_pct: u8,
 }
 
-/// A penalty policy (`ISlaPolicies.Policy`), field for field.
+/// A penalty policy (`ISlaPolicies.Policy`), field for field. In JSON every field is required
+/// and an unknown one is refused: a misspelt `grace_epochs` must not silently mean no grace.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Policy {
     /// Per metric in [`Metric::ALL`] order, the tiers from the mildest to the most severe.
     pub tiers: [[Tier; MAX_TIERS]; 6],

@@ -105,6 +105,18 @@ fn policy_json_names_every_field() {
 }
 
 #[test]
+fn policy_json_refuses_unknown_and_missing_fields() {
+    let mut v = serde_json::to_value(Policy::default()).expect("json");
+    v["grace_epoch"] = 1.into();
+    let err = serde_json::from_value::<Policy>(v).expect_err("a misspelt field");
+    assert!(err.to_string().contains("grace_epoch"), "{err}");
+    let mut v = serde_json::to_value(Policy::default()).expect("json");
+    v.as_object_mut().unwrap().remove("grace_window_epochs");
+    let err = serde_json::from_value::<Policy>(v).expect_err("a missing field");
+    assert!(err.to_string().contains("grace_window_epochs"), "{err}");
+}
+
+#[test]
 fn grace_lookback_starts_at_the_policy_and_ends_before_the_epoch() {
     let agreed = AgreedPolicy {
         policy: Policy {
