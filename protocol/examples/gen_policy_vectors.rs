@@ -42,6 +42,8 @@ fn graced_policy() -> Policy {
     Policy {
         grace_epochs: 1,
         grace_window_epochs: 4,
+        maintenance_notice_s: 0,
+        maintenance_allowance_s: 0,
         ..cloud_policy()
     }
 }
@@ -149,6 +151,11 @@ fn invalid() -> Vec<(&'static str, Policy, PolicyError, Value)> {
         grace_window_epochs: 4,
         ..Policy::default()
     };
+    let maintenance = Policy {
+        maintenance_notice_s: 3600,
+        maintenance_allowance_s: 30 * 24 * 3600 + 1,
+        ..Policy::default()
+    };
     let order_err = |metric, index| PolicyError::InvalidTierOrder { metric, index };
     vec![
         (
@@ -209,6 +216,15 @@ fn invalid() -> Vec<(&'static str, Policy, PolicyError, Value)> {
             },
             json!({"error": "InvalidGrace", "args": [0, 4]}),
         ),
+        (
+            "allowance-above-30-days",
+            maintenance,
+            PolicyError::InvalidMaintenanceTerms {
+                notice_s: 3600,
+                allowance_s: 2_592_001,
+            },
+            json!({"error": "InvalidMaintenanceTerms", "args": [3600, 2_592_001]}),
+        ),
     ]
 }
 
@@ -257,7 +273,7 @@ pub(crate) fn policy_vectors_json() -> String {
         .collect();
     let file = json!({
         "version": 1,
-        "description": "Penalty policies (docs/policy.md): what a violation costs under a policy's tiers and grace, and the error each invalid policy gives. values are the verdict's metric values in the order read latency (us), write latency (us), upload (B/s), download (B/s), uptime (bp), error rate (bp); prior_violating counts the violating epochs of the grace window before the judged one; flags is the on-chain flags byte (waived percent << 1); owed_wei is what the contract takes from the stake (before the stake cap) and 0 for a compliant result. Error args are the contract error's arguments (metric index, tier index, share / grace, window).",
+        "description": "Penalty policies (docs/policy.md): what a violation costs under a policy's tiers and grace, and the error each invalid policy gives. values are the verdict's metric values in the order read latency (us), write latency (us), upload (B/s), download (B/s), uptime (bp), error rate (bp); prior_violating counts the violating epochs of the grace window before the judged one; flags is the on-chain flags byte (waived percent << 1); owed_wei is what the contract takes from the stake (before the stake cap) and 0 for a compliant result. Error args are the contract error's arguments (metric index, tier index, share / grace, window / notice, allowance).",
         "cases": cases,
         "invalid_policies": invalid,
     });

@@ -27,6 +27,10 @@ pub const FULL_PCT: u8 = 100;
 /// The bit of `EpochResult.flags` where the waived percent starts (`flags >> 1`).
 pub const WAIVER_SHIFT: u8 = 1;
 
+/// The period a maintenance allowance is for (`ISlaPolicies.MAINTENANCE_PERIOD`): 30 days, in
+/// seconds. A window counts against the period its start is in (`start / MAINTENANCE_PERIOD_S`).
+pub const MAINTENANCE_PERIOD_S: u32 = 30 * 24 * 3600;
+
 /// One tier of a metric (`ISlaPolicies.Tier`): a violating value that reaches `bound` costs
 /// `share_pct` percent of the penalty. `share_pct == 0` marks an unused tier.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -40,7 +44,8 @@ pub struct Tier {
 }
 
 /// A penalty policy (`ISlaPolicies.Policy`), field for field. In JSON every field is required
-/// and an unknown one is refused: a misspelt `grace_epochs` must not silently mean no grace.
+/// but the maintenance terms (absent: no maintenance) and an unknown one is refused: a misspelt
+/// `grace_epochs` must not silently mean no grace.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -51,6 +56,15 @@ pub struct Policy {
     pub grace_epochs: u16,
     /// The window's length in epochs, counting the judged epoch; 0 without grace.
     pub grace_window_epochs: u16,
+    /// How long before it starts a maintenance window must be announced, in seconds (at most
+    /// [`MAINTENANCE_PERIOD_S`]). Absent in JSON: 0.
+    #[serde(default)]
+    pub maintenance_notice_s: u32,
+    /// The total length of the maintenance windows a provider may announce per
+    /// [`MAINTENANCE_PERIOD_S`], in seconds; 0 = none (also when absent in JSON: a policy that
+    /// says nothing about maintenance allows none).
+    #[serde(default)]
+    pub maintenance_allowance_s: u32,
 }
 
 /// A policy in force for a data unit: it judges the epochs from `from_epoch` on.
@@ -94,6 +108,15 @@ pub enum PolicyError {
         grace_epochs: u16,
         /// `grace_window_epochs`.
         grace_window_epochs: u16,
+    },
+    /// `InvalidMaintenanceTerms(notice, allowance)`: a notice or allowance above
+    /// [`MAINTENANCE_PERIOD_S`].
+    #[error("maintenance notice {notice_s} s and allowance {allowance_s} s: each must be at most {MAINTENANCE_PERIOD_S} s (30 days)")]
+    InvalidMaintenanceTerms {
+        /// `maintenance_notice_s`.
+        notice_s: u32,
+        /// `maintenance_allowance_s`.
+        allowance_s: u32,
     },
 }
 
@@ -146,6 +169,13 @@ impl Policy {
             return Err(PolicyError::InvalidGrace {
                 grace_epochs: g,
                 grace_window_epochs: w,
+            });
+        }
+        let (notice_s, allowance_s) = (self.maintenance_notice_s, self.maintenance_allowance_s);
+        if notice_s > MAINTENANCE_PERIOD_S || allowance_s > MAINTENANCE_PERIOD_S {
+            return Err(PolicyError::InvalidMaintenanceTerms {
+                notice_s,
+                allowance_s,
             });
         }
         Ok(())

@@ -24,6 +24,8 @@ fn policy() -> Policy {
     let mut p = Policy {
         grace_epochs: 1,
         grace_window_epochs: 3,
+        maintenance_notice_s: 0,
+        maintenance_allowance_s: 0,
         ..Policy::default()
     };
     for metric in sla_protocol::aggregate::Metric::ALL {

@@ -39,6 +39,9 @@ impl From<&ISlaPolicies::Policy> for Policy {
             }),
             grace_epochs: p.graceEpochs,
             grace_window_epochs: p.graceWindowEpochs,
+            // Until the contract's Policy carries the maintenance terms (branch maint-contract).
+            maintenance_notice_s: 0,
+            maintenance_allowance_s: 0,
         }
     }
 }

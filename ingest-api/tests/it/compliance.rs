@@ -261,6 +261,8 @@ async fn an_agreed_penalty_policy_shows_on_the_data_unit_page() {
         let mut policy = Policy {
             grace_epochs: 2,
             grace_window_epochs: 24,
+            maintenance_notice_s: 0,
+            maintenance_allowance_s: 0,
             ..Policy::default()
         };
         policy.tiers[4][0] = Tier {

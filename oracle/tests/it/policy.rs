@@ -34,6 +34,8 @@ fn policy(grace: u16) -> Policy {
     let mut p = Policy {
         grace_epochs: grace,
         grace_window_epochs: if grace == 0 { 0 } else { 3 },
+        maintenance_notice_s: 0,
+        maintenance_allowance_s: 0,
         ..Policy::default()
     };
     p.tiers[Metric::ReadLatency.index()] = [

@@ -8,6 +8,7 @@ use serde_json::Value;
 use sla_protocol::aggregate::Metric;
 use sla_protocol::policy::{
     owed_penalty, waived_pct_of_flags, AgreedPolicy, Policy, PolicyError, Tier,
+    MAINTENANCE_PERIOD_S,
 };
 
 use crate::common::load;
@@ -83,6 +84,13 @@ fn policy_vectors_match() {
                 "InvalidGrace",
                 vec![u64::from(grace_epochs), u64::from(grace_window_epochs)],
             ),
+            PolicyError::InvalidMaintenanceTerms {
+                notice_s,
+                allowance_s,
+            } => (
+                "InvalidMaintenanceTerms",
+                vec![u64::from(notice_s), u64::from(allowance_s)],
+            ),
         };
         assert_eq!(case["expected"]["error"], contract_error, "{name}");
         let expected: Vec<u64> = serde_json::from_value(case["expected"]["args"].clone()).unwrap();
@@ -102,6 +110,23 @@ fn policy_json_names_every_field() {
     assert_eq!(v["tiers"][4][0]["share_pct"], 10);
     assert_eq!(v["grace_epochs"], 0);
     assert_eq!(v["grace_window_epochs"], 0);
+    assert_eq!(v["maintenance_notice_s"], 0);
+    assert_eq!(v["maintenance_allowance_s"], 0);
+}
+
+#[test]
+fn policy_json_without_maintenance_terms_allows_no_maintenance() {
+    let mut v = serde_json::to_value(Policy::default()).expect("json");
+    let map = v.as_object_mut().unwrap();
+    map.remove("maintenance_notice_s");
+    map.remove("maintenance_allowance_s");
+    let policy: Policy = serde_json::from_value(v).expect("maintenance terms are optional");
+    assert_eq!(policy.maintenance_allowance_s, 0);
+    let too_long = Policy {
+        maintenance_allowance_s: MAINTENANCE_PERIOD_S + 1,
+        ..Policy::default()
+    };
+    assert!(too_long.validate().is_err());
 }
 
 #[test]
@@ -122,6 +147,8 @@ fn grace_lookback_starts_at_the_policy_and_ends_before_the_epoch() {
         policy: Policy {
             grace_epochs: 2,
             grace_window_epochs: 5,
+            maintenance_notice_s: 0,
+            maintenance_allowance_s: 0,
             ..Policy::default()
         },
         from_epoch: 10,
@@ -147,6 +174,8 @@ fn grace_waives_exactly_the_first_violations_of_the_window() {
         policy: Policy {
             grace_epochs: 2,
             grace_window_epochs: 5,
+            maintenance_notice_s: 0,
+            maintenance_allowance_s: 0,
             ..Policy::default()
         },
         from_epoch: 0,
@@ -196,6 +225,8 @@ fn arb_policy() -> impl Strategy<Value = Policy> {
             tiers: [t0, t1, t2, t3, t4, t5],
             grace_epochs: grace,
             grace_window_epochs: if grace == 0 { 0 } else { grace + 3 },
+            maintenance_notice_s: 0,
+            maintenance_allowance_s: 0,
         })
 }
 
