@@ -1,6 +1,7 @@
 //! Both views of one data unit in one epoch.
 
 use super::context::AggregationContext;
+use super::maintenance::Exclusions;
 use super::slots::{word_mask, words};
 use super::summary::{CombinedSlots, EpochSummary};
 use super::view::ViewAccumulator;
@@ -57,6 +58,18 @@ impl EpochAccumulator {
         hash: ReportHash,
     ) -> Result<bool, AggregateError> {
         self.view_mut(report.role).add_report(report, hash)
+    }
+
+    /// Adds a report to the view of its role without its records inside `excluded`; see
+    /// [`ViewAccumulator::add_report_except`].
+    pub fn add_report_except(
+        &mut self,
+        report: &Report,
+        hash: ReportHash,
+        excluded: &Exclusions,
+    ) -> Result<bool, AggregateError> {
+        self.view_mut(report.role)
+            .add_report_except(report, hash, excluded)
     }
 
     /// Adds a verified report to the view of its role.

@@ -10,6 +10,7 @@ use super::gauge_window::Thresholds;
 use super::gauges::{GaugeAccumulator, GaugeSlot};
 use super::kind::OpKind;
 use super::latency::LatencyMultiset;
+use super::maintenance::Exclusions;
 use super::slots::{ratio_bps, word_mask, words, SlotBitmap, SlotCounts};
 use super::summary::{speed_bps, OpSummary, SpeedSummary, ViewSummary};
 use super::wire::{Put, Reader};
@@ -280,6 +281,17 @@ impl ViewAccumulator {
         report: &Report,
         hash: ReportHash,
     ) -> Result<bool, AggregateError> {
+        self.add_report_except(report, hash, &Exclusions::default())
+    }
+
+    /// [`Self::add_report`] without the records that `excluded` (announced maintenance) holds:
+    /// the report still counts as used and its period still covers its slots.
+    pub fn add_report_except(
+        &mut self,
+        report: &Report,
+        hash: ReportHash,
+        excluded: &Exclusions,
+    ) -> Result<bool, AggregateError> {
         if report.data_unit != self.ctx.data_unit() {
             return Err(AggregateError::WrongDataUnit {
                 expected: self.ctx.data_unit(),
@@ -299,8 +311,16 @@ impl ViewAccumulator {
             return Ok(false);
         }
         self.add_report_hash(hash);
-        for record in &report.records {
-            self.add_record(record);
+        if excluded.is_empty() {
+            for record in &report.records {
+                self.add_record(record);
+            }
+        } else {
+            for record in &report.records {
+                if !excluded.excludes(record.timestamp_ms) {
+                    self.add_record(record);
+                }
+            }
         }
         Ok(true)
     }

@@ -9,6 +9,7 @@ mod aggregate;
 mod common;
 mod derived_vectors;
 mod fuzz_found;
+mod maintenance;
 mod policy;
 mod props;
 mod roundtrip;
@@ -20,6 +21,9 @@ mod vectors;
 #[allow(dead_code)]
 #[path = "../../examples/gen_gauge_vectors.rs"]
 mod gen_gauge_vectors;
+#[allow(dead_code)]
+#[path = "../../examples/gen_maintenance_vectors.rs"]
+mod gen_maintenance_vectors;
 #[allow(dead_code)]
 #[path = "../../examples/gen_policy_vectors.rs"]
 mod gen_policy_vectors;

@@ -75,7 +75,7 @@ pub(super) fn spread(
         .collect()
 }
 
-pub(super) fn report(role: Role, epoch: u64, records: Vec<QosRecord>) -> Report {
+pub(crate) fn report(role: Role, epoch: u64, records: Vec<QosRecord>) -> Report {
     let (start, end) = config().bounds_ms(epoch).unwrap();
     Report {
         deployment: Deployment {
