@@ -9,6 +9,7 @@
 //! indexer's (`oracle/src/indexer/apply.rs`); this module stores and reads. `docs/indexer.md` has
 //! the details.
 
+mod maintenance;
 mod policies;
 mod queries;
 pub(crate) mod rows;
@@ -22,6 +23,7 @@ use sla_protocol::parties::{Allocation, AllocationStatus, ReporterKey};
 use crate::error::Result;
 use crate::Database;
 
+pub use maintenance::AnnouncedWindow;
 pub use policies::{MirroredPolicy, PolicyProposal};
 pub use types::{
     ChainBlock, ChainOrigin, ContractConfig, MirrorCounts, MirroredAllocation, MirroredPenalty,

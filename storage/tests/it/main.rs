@@ -10,6 +10,7 @@ mod concurrent_open;
 mod dashboard_reads;
 mod deployment_binding;
 mod lean_indexes;
+mod maintenance;
 mod report_partitions;
 mod retention;
 mod subscriptions;
