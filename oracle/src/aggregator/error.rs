@@ -24,6 +24,17 @@ pub enum AggregatorError {
         /// Why its payload does not decode.
         source: sla_protocol::DecodeError,
     },
+    /// A report that an open roll-up counted is no longer stored, so the roll-up cannot be
+    /// recounted without the records of a maintenance window; it would recur.
+    #[error("report {hash} counted in data unit {data_unit}'s epoch {epoch} is no longer stored")]
+    MissingReport {
+        /// The data unit.
+        data_unit: u64,
+        /// The epoch.
+        epoch: u64,
+        /// The report's hash.
+        hash: sla_protocol::ReportHash,
+    },
 }
 
 impl AggregatorError {

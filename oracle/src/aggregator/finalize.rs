@@ -15,13 +15,15 @@
 //! in its window, which are closed (and stored) before it. An epoch is closed only once the
 //! mirror has read the chain up to the epoch's start, so that every policy agreed before the
 //! epoch (those that judge it) is known: otherwise a lagging indexer would make the verdict
-//! depend on when it ran.
+//! depend on when it ran. The same wait makes every maintenance window that touches the epoch
+//! known (the contract takes a window only before the epoch it starts in): a data unit with
+//! windows is recounted without their records before it is judged (`maintenance.rs`).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use sla_protocol::aggregate::{
-    evaluate_uptime_window, EpochSummary, EpochVerdict, SlaTerms, UptimeWindow,
+    evaluate_uptime_window, EpochSummary, EpochVerdict, MaintenanceWindow, SlaTerms, UptimeWindow,
 };
 use sla_protocol::policy::AgreedPolicy;
 use sla_storage::rollup_close::{ClosedRollup, UptimeTotals};
@@ -71,6 +73,7 @@ impl Aggregator {
             if mirrored_ms.is_some_and(|ms| ms < starts_ms) {
                 break; // the mirror has not read up to this epoch: a policy could be missing
             }
+            let maintenance = self.maintenance_during(epoch).await?;
             let mut writes: VecDeque<Write> = VecDeque::new();
             let mut failed: Option<AggregatorError> = None;
             for chunk in units.chunks(CLOSE_CHUNK) {
@@ -83,7 +86,10 @@ impl Aggregator {
                         }
                     }
                 }
-                match self.judge_chunk(epoch, chunk, policies.as_ref()).await {
+                match self
+                    .judge_chunk(epoch, chunk, policies.as_ref(), &maintenance)
+                    .await
+                {
                     Ok(rows) => {
                         let rollups = self.stores.rollups.clone();
                         let at = sla_runtime::now_ms();
@@ -120,14 +126,26 @@ impl Aggregator {
         epoch: u64,
         units: &[u64],
         policies: &BTreeMap<u64, AgreedPolicy>,
+        maintenance: &BTreeMap<u64, Vec<MaintenanceWindow>>,
     ) -> Result<Vec<ClosedRollup>, AggregatorError> {
         let mut closing: Vec<(u64, SlaTerms, EpochSummary)> = Vec::with_capacity(units.len());
         for &data_unit in units {
-            let summary = match self.open.get(&(data_unit, epoch)) {
-                Some(acc) => acc.summary(),
+            let windows = maintenance.get(&data_unit);
+            let summary = match (self.open.get(&(data_unit, epoch)), windows) {
+                (Some(acc), None) => acc.summary(),
+                (Some(acc), Some(windows)) => {
+                    let acc = acc.clone();
+                    self.recount_excluding(&acc, windows).await?.summary()
+                }
                 // Not in memory: a roll-up saved before a restart.
-                None => match self.stores.rollups.state(data_unit, epoch).await? {
-                    Some(row) if row.status == RollupStatus::Open => row.accumulator.summary(),
+                (None, _) => match self.stores.rollups.state(data_unit, epoch).await? {
+                    Some(row) if row.status == RollupStatus::Open => match windows {
+                        Some(windows) => self
+                            .recount_excluding(&row.accumulator, windows)
+                            .await?
+                            .summary(),
+                        None => row.accumulator.summary(),
+                    },
                     _ => continue,
                 },
             };
@@ -171,6 +189,23 @@ impl Aggregator {
             });
         }
         Ok(rows)
+    }
+
+    /// The maintenance windows in force during `epoch`, by data unit (docs/policy.md).
+    async fn maintenance_during(
+        &self,
+        epoch: u64,
+    ) -> Result<BTreeMap<u64, Vec<MaintenanceWindow>>, AggregatorError> {
+        let Some((start_ms, end_ms)) = self.config.epochs.bounds_ms(epoch) else {
+            return Ok(BTreeMap::new());
+        };
+        // Seconds covering the epoch's milliseconds (an epoch starts on a whole second).
+        let windows = self
+            .stores
+            .mirror
+            .maintenance_in_force(start_ms / 1000, end_ms.div_ceil(1000))
+            .await?;
+        Ok(windows)
     }
 
     /// The agreed policies as of the mirror's cursor `block` (number and hash): read again only

@@ -12,6 +12,7 @@
 mod counting;
 mod error;
 mod finalize;
+mod maintenance;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

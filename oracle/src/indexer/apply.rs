@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 
 use alloy::primitives::Address;
+use sla_protocol::aggregate::MaintenanceWindow;
 use sla_protocol::parties::{Allocation, AllocationStatus, ReporterKey};
 use sla_storage::mirror::{
-    ChainBlock, ChainOrigin, ContractConfig, MirroredAllocation, MirroredPolicy, OracleConfig,
-    PolicyProposal, Profile, ProviderState, ResultBatch,
+    AnnouncedWindow, ChainBlock, ChainOrigin, ContractConfig, MirroredAllocation, MirroredPolicy,
+    OracleConfig, PolicyProposal, Profile, ProviderState, ResultBatch,
 };
 use sla_storage::MirrorWrite;
 
@@ -222,6 +223,28 @@ async fn apply_log(
                 origin,
             })
             .await?;
+        }
+        ChainEvent::MaintenanceAnnounced {
+            data_unit,
+            index,
+            start_s,
+            end_s,
+        } => {
+            m.insert_maintenance_window(&AnnouncedWindow {
+                data_unit: *data_unit,
+                index: *index,
+                window: MaintenanceWindow {
+                    start_s: *start_s,
+                    end_s: *end_s,
+                },
+                cancelled: false,
+                origin,
+            })
+            .await?;
+        }
+        ChainEvent::MaintenanceCancelled { data_unit, index } => {
+            m.insert_maintenance_cancellation(*data_unit, *index, &origin)
+                .await?;
         }
         ChainEvent::ProviderSuspended { provider, until } => {
             let mut state = provider_state(m, provider, at).await?;

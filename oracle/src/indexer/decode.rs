@@ -25,6 +25,16 @@ fn position(log: &Log) -> Result<(u64, u64, [u8; 32]), IndexerError> {
     }
 }
 
+/// A `uint256` the contract only ever fills from a list length (so below 2^64), or the error
+/// that names the log.
+fn u256_to_u64(v: U256, block: u64, log_index: u64, field: &str) -> Result<u64, IndexerError> {
+    u64::try_from(v).map_err(|_| IndexerError::Decode {
+        block,
+        log_index,
+        reason: format!("{field} {v} does not fit in 64 bits"),
+    })
+}
+
 /// Decodes one log of the `SlaPolicies` contract (docs/policy.md).
 pub fn decode_policies_log(log: &Log) -> Result<Option<ChainLog>, IndexerError> {
     let (block, log_index, tx_hash) = position(log)?;
@@ -47,6 +57,16 @@ pub fn decode_policies_log(log: &Log) -> Result<Option<ChainLog>, IndexerError> 
             agreed_by: e.agreedBy,
             policy_hash: e.policyHash.0,
             from_epoch: e.fromEpoch,
+        },
+        P::MaintenanceAnnounced(e) => ChainEvent::MaintenanceAnnounced {
+            data_unit: e.dataUnitId,
+            index: u256_to_u64(e.index, block, log_index, "index")?,
+            start_s: e.start,
+            end_s: e.end,
+        },
+        P::MaintenanceCancelled(e) => ChainEvent::MaintenanceCancelled {
+            data_unit: e.dataUnitId,
+            index: u256_to_u64(e.index, block, log_index, "index")?,
         },
     };
     Ok(Some(ChainLog {

@@ -190,6 +190,19 @@ pub enum ChainEvent {
         policy_hash: [u8; 32],
         from_epoch: u64,
     },
+    /// `SlaPolicies.MaintenanceAnnounced`: the provider announced window `index` of
+    /// `data_unit`, `[start_s, end_s)` (docs/policy.md).
+    MaintenanceAnnounced {
+        data_unit: u64,
+        index: u64,
+        start_s: u64,
+        end_s: u64,
+    },
+    /// `SlaPolicies.MaintenanceCancelled`: window `index` of `data_unit` no longer holds.
+    MaintenanceCancelled {
+        data_unit: u64,
+        index: u64,
+    },
     Paused {
         account: Address,
     },

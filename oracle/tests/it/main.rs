@@ -4,6 +4,7 @@
 
 mod aggregator;
 mod indexer;
+mod maintenance;
 mod on_anvil;
 mod policy;
 mod validator;
