@@ -118,6 +118,10 @@ pub enum Command {
     /// Penalty policies: tiers by severity and grace, agreed by both parties (docs/policy.md).
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Maintenance windows: announced by the provider ahead of time, within the policy's notice
+    /// and allowance; records inside them do not count (docs/policy.md).
+    #[command(subcommand)]
+    Maintenance(MaintenanceCommand),
     /// Re-verify on-chain results from the public API's reports: signatures, keys, summary,
     /// Merkle root and every field (exit 0 only on a full match; 1 on a mismatch; 2 on errors).
     Audit(AuditArgs),
@@ -205,6 +209,76 @@ pub enum PolicyCommand {
         #[arg(long)]
         data_unit: u64,
     },
+}
+
+/// `sla maintenance …`: announce, cancel and list a data unit's maintenance windows.
+#[derive(Debug, Subcommand)]
+pub enum MaintenanceCommand {
+    /// Announce one window for one or more data units, as their provider
+    /// (`announceMaintenance`): at least the policy's notice ahead, in an epoch that has not
+    /// begun, not overlapping an earlier window, within the allowance per 30 days.
+    Announce {
+        /// A data unit (allocation id); repeat for several (one transaction: all or none).
+        #[arg(long = "data-unit", required = true)]
+        data_units: Vec<u64>,
+        /// When it starts: Unix seconds or a UTC time such as 2026-12-07T02:30:00Z.
+        #[arg(long, value_parser = parse_utc)]
+        start: u64,
+        /// How long it lasts: a number with a unit, s, m, h or d (`45m`, `2h`).
+        #[arg(long, value_parser = parse_duration)]
+        duration: u64,
+    },
+    /// Cancel a window that has not yet become binding (the epoch it starts in has not begun),
+    /// as the provider (`cancelMaintenance`); its time returns to the allowance.
+    Cancel {
+        /// The data unit (allocation id).
+        #[arg(long)]
+        data_unit: u64,
+        /// The window's index, as `sla maintenance list` prints it.
+        #[arg(long)]
+        index: u64,
+    },
+    /// A data unit's windows (cancelled ones marked), its maintenance terms and the allowance
+    /// used in the current 30-day period.
+    List {
+        /// The data unit (allocation id).
+        #[arg(long)]
+        data_unit: u64,
+    },
+}
+
+/// A time argument: Unix seconds, or `YYYY-MM-DDTHH:MM:SSZ` (UTC).
+pub fn parse_utc(s: &str) -> Result<u64, String> {
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(secs);
+    }
+    let bad = || format!("{s:?} is neither Unix seconds nor a UTC time like 2026-12-07T02:30:00Z");
+    let t = s.strip_suffix('Z').ok_or_else(bad)?;
+    let (date, time) = t.split_once('T').ok_or_else(bad)?;
+    let fields: Vec<i64> = date
+        .split('-')
+        .chain(time.split(':'))
+        .map(|f| f.parse::<i64>().map_err(|_| bad()))
+        .collect::<Result<_, _>>()?;
+    let parts: [i64; 6] = fields.try_into().map_err(|_| bad())?;
+    sla_runtime::utc_secs(parts).ok_or_else(bad)
+}
+
+/// A duration argument in seconds: a positive number followed by `s`, `m`, `h` or `d`.
+pub fn parse_duration(s: &str) -> Result<u64, String> {
+    let bad = || format!("{s:?} is not a duration like 45m, 2h or 90s");
+    let unit = match s.chars().last() {
+        Some('s') => 1,
+        Some('m') => 60,
+        Some('h') => 3_600,
+        Some('d') => 86_400,
+        _ => return Err(bad()),
+    };
+    let n: u64 = s[..s.len() - 1].parse().map_err(|_| bad())?;
+    match n.checked_mul(unit) {
+        Some(secs) if secs > 0 => Ok(secs),
+        _ => Err(bad()),
+    }
 }
 
 /// `sla audit`: which data unit and epochs, and where the public read API is.

@@ -17,7 +17,9 @@
 //! 5. the verdict (`evaluate`, `EpochVerdict::epoch_result`) against every field on chain; for a
 //!    data unit with an agreed penalty policy (docs/policy.md), the verdict under it: the waiver
 //!    of its tier or grace (grace counts the violating verdicts of the window's earlier epochs,
-//!    recomputed the same way), which is in the on-chain flags.
+//!    recomputed the same way), which is in the on-chain flags. Records inside the data unit's
+//!    announced maintenance windows (`maintenanceWindows`, those not cancelled) are not counted,
+//!    as the oracle does (docs/policy.md).
 //! 6. the epoch summary the API serves (its gauges, fault rates and every other value of rules
 //!    version 2, which no chain holds) against the recomputed one, byte for byte.
 
@@ -33,7 +35,7 @@ use sla_contracts::applied::{applied_results_of, AppliedResult};
 use sla_protocol::acceptance::{check_key, Rejection};
 use sla_protocol::aggregate::{
     evaluate, AggregationContext, EpochAccumulator, EpochConfig, EpochResult, EpochSummary,
-    EpochVerdict, SlaTerms, WindowSummary,
+    EpochVerdict, Exclusions, MaintenanceWindow, SlaTerms, WindowSummary,
 };
 use sla_protocol::parties::ReporterKey;
 use sla_protocol::policy::AgreedPolicy;
@@ -154,6 +156,8 @@ pub struct Auditor {
     violating: BTreeMap<u64, bool>,
     /// The data unit's agreed penalty policy, read from the chain (`None`: none).
     pub policy: Option<AgreedPolicy>,
+    /// The data unit's maintenance windows that were not cancelled, read from the chain.
+    pub maintenance: Vec<MaintenanceWindow>,
     max_window_epochs: u64,
 }
 
@@ -196,6 +200,21 @@ impl Auditor {
             .context("reading the data unit's penalty policy")?,
             None => None,
         };
+        // The windows as they stand now: a window can be cancelled only before the epoch it
+        // starts in begins, so for any epoch that has results this is what the oracle saw.
+        let maintenance = match chain.deployment.policies {
+            Some(address) => sla_contracts::policies::maintenance_windows_of(
+                chain.contract.provider(),
+                address,
+                data_unit,
+            )
+            .await
+            .context("reading the data unit's maintenance windows")?
+            .iter()
+            .filter_map(|w| w.counted())
+            .collect(),
+            None => Vec::new(),
+        };
         Ok(Auditor {
             chain,
             api,
@@ -211,6 +230,7 @@ impl Auditor {
             summaries: BTreeMap::new(),
             violating: BTreeMap::new(),
             policy,
+            maintenance,
             max_window_epochs,
         })
     }
@@ -242,6 +262,7 @@ impl Auditor {
             .map_err(|e| anyhow::anyhow!("epoch {epoch}: {e}"))?;
         let (start_ms, end_ms) = (ctx.start_ms(), ctx.end_ms());
         let served = self.api.reports(self.data_unit, start_ms, end_ms).await?;
+        let excluded = Exclusions::for_epoch(&ctx, &self.maintenance);
         let mut acc = EpochAccumulator::new(ctx);
         let mut out = Recomputed {
             served: served.len(),
@@ -262,15 +283,17 @@ impl Auditor {
                     detail,
                 }),
                 Ok(None) => {}
-                Ok(Some(verified)) => match acc.add_verified(&verified) {
-                    Ok(true) => out.used.push(verified.hash),
-                    Ok(false) => {}
-                    Err(e) => out.failures.push(ReportFailure {
-                        report: report.hash.clone(),
-                        check: "aggregate",
-                        detail: e.to_string(),
-                    }),
-                },
+                Ok(Some(verified)) => {
+                    match acc.add_report_except(&verified.report, verified.hash, &excluded) {
+                        Ok(true) => out.used.push(verified.hash),
+                        Ok(false) => {}
+                        Err(e) => out.failures.push(ReportFailure {
+                            report: report.hash.clone(),
+                            check: "aggregate",
+                            detail: e.to_string(),
+                        }),
+                    }
+                }
             }
         }
         out.used.sort();

@@ -5,6 +5,7 @@ mod claim;
 mod court;
 mod flows;
 mod key;
+mod maintenance;
 mod policy;
 mod probe;
 mod show;
@@ -39,6 +40,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Output> {
         Command::Probe(cmd) => probe::run(cmd).await,
         Command::Court(cmd) => court::run(cmd, &cli.chain).await,
         Command::Policy(cmd) => policy::run(cmd, &cli.chain).await,
+        Command::Maintenance(cmd) => maintenance::run(cmd, &cli.chain).await,
         Command::Audit(cmd) => audit::run(cmd, &cli.chain).await,
     }
 }

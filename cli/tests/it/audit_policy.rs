@@ -2,7 +2,9 @@
 //! ingest API, the oracle with its indexer, aggregator and submitter, all in process): the
 //! failing provider's consumer proposes tiers and grace, the provider agrees, and every result the
 //! oracle puts on chain afterwards carries the waiver the rule gives (re-derived here from the
-//! on-chain verdicts alone), owes exactly the share, and the auditor re-derives it: a match.
+//! on-chain verdicts alone), owes exactly the share, and the auditor re-derives it: a match. The
+//! provider also announces maintenance over one of those epochs: the oracle counts none of its
+//! records (NO_DATA on chain) and the auditor, excluding the same window, matches it too.
 
 use std::time::Duration;
 
@@ -25,7 +27,7 @@ fn policy() -> Policy {
         grace_epochs: 1,
         grace_window_epochs: 3,
         maintenance_notice_s: 0,
-        maintenance_allowance_s: 0,
+        maintenance_allowance_s: 3_600,
         ..Policy::default()
     };
     for metric in sla_protocol::aggregate::Metric::ALL {
@@ -85,6 +87,22 @@ async fn audit_rederives_the_waivers_of_an_agreed_policy() {
         .unwrap();
     assert!(receipt.status());
     let from = by_provider.policyOf(unit).call().await.unwrap().fromEpoch;
+    // The provider announces maintenance over the whole of the policy's third epoch: every
+    // record of it goes uncounted, so it has no evidence (NO_DATA), and the auditor must
+    // exclude the same records to match.
+    let maintained = from + 2;
+    let oracle = SlaOracle::new(stack.deployment.contract, by_provider.provider().clone());
+    let genesis = oracle.genesisTime().call().await.unwrap();
+    let start = genesis + maintained * u64::from(EPOCH_LENGTH);
+    let receipt = by_provider
+        .announceMaintenance(vec![unit], start, start + u64::from(EPOCH_LENGTH))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status());
 
     // Wait for JUDGED results of epochs the policy judges.
     let storage = sla_storage::Database::connect(&stack.database_url)
@@ -129,6 +147,10 @@ async fn audit_rederives_the_waivers_of_an_agreed_policy() {
             .iter()
             .any(|a| a.result.epoch == epoch && a.result.result.violations != 0)
     };
+    assert!(
+        applied.iter().any(|a| a.result.epoch == maintained),
+        "the maintained epoch {maintained} is among the judged ones"
+    );
     let mut waivers = Vec::new();
     for a in &applied {
         let (epoch, r) = (a.result.epoch, &a.result.result);
@@ -138,6 +160,13 @@ async fn audit_rederives_the_waivers_of_an_agreed_policy() {
             .await
             .unwrap()
             .penaltyOwed;
+        if epoch == maintained {
+            assert_eq!(
+                (r.flags & 1, r.violations),
+                (1, 0),
+                "epoch {epoch} is all maintenance: no data, no violation"
+            );
+        }
         if r.violations == 0 || r.flags & 1 != 0 {
             assert_eq!(
                 r.flags >> 1,

@@ -10,6 +10,7 @@ mod flows;
 mod gauges;
 mod helpers;
 mod keys;
+mod maintenance;
 mod nginx;
 mod policy;
 mod probe;
