@@ -5,12 +5,13 @@ import {ISlaOracle} from "./interfaces/ISlaOracle.sol";
 import {ISlaPolicies} from "./interfaces/ISlaPolicies.sol";
 
 /// @title SlaPolicies
-/// @notice Penalty policies (tiers by severity, grace) that both parties of an allocation agree on; see
-/// {ISlaPolicies} and docs/policy.md.
-/// @dev Beside {SlaOracle}, which it reads through {ISlaOracle-getAllocation} and {ISlaOracle-currentEpoch} and
-/// never writes to: the oracle has no room left, and a policy changes nothing on chain. The signers apply it
-/// off chain and auditors re-derive it from the events here. Only hashes are stored; the policy itself is in
-/// {PolicyProposed}.
+/// @notice Penalty policies (tiers by severity, grace, maintenance terms) that both parties of an allocation
+/// agree on, and the maintenance windows their providers announce under them; see {ISlaPolicies} and
+/// docs/policy.md.
+/// @dev Beside {SlaOracle}, which it reads through {ISlaOracle-getAllocation} and {ISlaOracle-currentEpoch} (and
+/// its epoch clock, once, at construction) and never writes to: the oracle has no room left, and a policy changes nothing on chain. The signers apply it
+/// off chain and auditors re-derive it from the events here. Only hashes (and the two maintenance terms, which
+/// {announceMaintenance} enforces) are stored; the policy itself is in {PolicyProposed}.
 ///
 /// Checks, in this order, first failing wins:
 /// - {proposePolicy}: the allocation is Requested (not expired) or Active ({AllocationNotOpen}, also for an
@@ -19,9 +20,19 @@ import {ISlaPolicies} from "./interfaces/ISlaPolicies.sol";
 /// - {agreePolicy}: open ({AllocationNotOpen}), party ({NotAllocationParty}), not agreed
 ///   ({PolicyAlreadyAgreed}), a proposal pending with exactly `policyHash_` ({NoSuchProposal}), and proposed by
 ///   the other party ({OwnProposal}).
+/// - {announceMaintenance}: a window that ends after it starts ({InvalidMaintenanceWindow}) and a nonempty list
+///   ({NoDataUnits}); then per data unit, in the list's order: open ({AllocationNotOpen}), the caller is its
+///   provider ({NotProvider}), an agreed policy with an allowance ({NoMaintenanceTerms}), the notice and the
+///   next epoch ({MaintenanceTooLate}), after its latest window ({MaintenanceOverlap}), the period's allowance
+///   ({MaintenanceOverAllowance}).
+/// - {cancelMaintenance}: the caller is the provider ({NotProvider}, whatever the allocation's status), the
+///   window exists and is not cancelled ({NoSuchMaintenance}), its epoch has not begun ({MaintenanceLocked}).
 contract SlaPolicies is ISlaPolicies {
     /// @notice Tiers per metric (the `3` in `Policy.tiers`).
     uint256 public constant MAX_TIERS = 3;
+
+    /// @inheritdoc ISlaPolicies
+    uint256 public constant MAINTENANCE_PERIOD = 30 days;
 
     /// @dev Metrics in the order of `SlaTerms.weights`; 2..4 (upload, download, uptime) have a minimum, the
     /// others a maximum.
@@ -29,27 +40,56 @@ contract SlaPolicies is ISlaPolicies {
     uint256 private constant _FIRST_MINIMUM = 2;
     uint256 private constant _LAST_MINIMUM = 4;
     uint8 private constant _MAX_SHARE = 100;
-    /// @dev Bytes of a policy's ABI encoding: 6 * 3 tiers of two words, then the two grace words.
-    uint256 private constant _POLICY_SIZE = (6 * 3 * 2 + 2) * 32;
+    /// @dev Bytes of a policy's ABI encoding: 6 * 3 tiers of two words, then the two grace words and the two
+    /// maintenance words.
+    uint256 private constant _POLICY_SIZE = (6 * 3 * 2 + 4) * 32;
 
     /// @dev A data unit's proposal and agreement share one record: an agreement keeps the proposal's hash
-    /// (slot 0) and rewrites slot 1 from (proposer, 0) to (0, fromEpoch), so agreeing writes no new slot.
-    /// States: nothing (all zero); pending (`proposer != 0`, `fromEpoch == 0`); agreed (`fromEpoch != 0`,
-    /// which is at least 1 as it is an epoch after the current one).
+    /// (slot 0) and its maintenance terms, and rewrites `party` from the proposer to the first epoch judged,
+    /// so agreeing writes no new slot. Slot 1 is `party` (160 bits), the two terms (32 each) and `agreed`;
+    /// `party` is a proposer or an epoch by `agreed`, as an address and a 64-bit epoch plus the terms do not
+    /// fit one slot together (and a record never needs both). States: nothing (all zero); pending (`!agreed`,
+    /// `party` the proposer's address, the terms the proposal's); agreed (`agreed`, `party` the epoch,
+    /// the terms the agreed policy's).
     struct Record {
         bytes32 policyHash;
-        address proposer;
-        uint64 fromEpoch;
+        uint160 party;
+        uint32 maintenanceNoticeSecs;
+        uint32 maintenanceAllowanceSecs;
+        bool agreed;
+    }
+
+    /// @dev A data unit's maintenance windows. `count` and `lastEnd` share a slot, so an announcement writes
+    /// three slots: them, the window's and its period's `used`.
+    /// @param count Windows announced so far, cancelled ones included: the next window's index.
+    /// @param lastEnd The end of the latest window that is not cancelled; 0 when there is none. As windows never
+    /// overlap and are kept in time order, it is the largest end of the windows that count.
+    /// @param windows By index.
+    /// @param used Per period (`start / MAINTENANCE_PERIOD`), the seconds of the windows that start in it and are
+    /// not cancelled.
+    struct Schedule {
+        uint64 count;
+        uint64 lastEnd;
+        mapping(uint256 index => MaintenanceWindow) windows;
+        mapping(uint64 period => uint64) used;
     }
 
     ISlaOracle private immutable _ORACLE;
+    /// @dev The oracle's epoch clock, read once at construction: it is immutable there too (`EpochClock`), and
+    /// the maintenance rules need it on every call (three external calls each time otherwise).
+    uint64 private immutable _GENESIS_TIME;
+    uint32 private immutable _EPOCH_LENGTH;
 
     mapping(uint64 dataUnitId => Record) private _records;
+    mapping(uint64 dataUnitId => Schedule) private _schedules;
 
-    /// @param oracle_ The {SlaOracle} whose allocations the policies belong to.
+    /// @param oracle_ The {SlaOracle} whose allocations the policies belong to; its epoch clock is read here, so
+    /// it must be deployed first.
     constructor(address oracle_) {
         if (oracle_ == address(0)) revert ZeroAddress();
         _ORACLE = ISlaOracle(oracle_);
+        _GENESIS_TIME = ISlaOracle(oracle_).genesisTime();
+        _EPOCH_LENGTH = ISlaOracle(oracle_).epochLength();
     }
 
     /// @inheritdoc ISlaPolicies
@@ -65,12 +105,14 @@ contract SlaPolicies is ISlaPolicies {
     function proposePolicy(uint64 dataUnitId, Policy calldata policy) external returns (bytes32 policyHash_) {
         _requireOpenParty(dataUnitId);
         Record storage record = _records[dataUnitId];
-        if (record.fromEpoch != 0) revert PolicyAlreadyAgreed(dataUnitId);
+        if (record.agreed) revert PolicyAlreadyAgreed(dataUnitId);
         _validate(policy);
         bytes memory encoded = _encode(policy);
         policyHash_ = keccak256(encoded);
         record.policyHash = policyHash_;
-        record.proposer = msg.sender; // fromEpoch is 0: checked above
+        // One write of slot 1; `agreed` stays false (checked above).
+        (record.party, record.maintenanceNoticeSecs, record.maintenanceAllowanceSecs) =
+        (uint160(msg.sender), policy.maintenanceNoticeSecs, policy.maintenanceAllowanceSecs);
         _emitProposed(dataUnitId, policyHash_, encoded);
     }
 
@@ -78,8 +120,8 @@ contract SlaPolicies is ISlaPolicies {
     function agreePolicy(uint64 dataUnitId, bytes32 policyHash_) external {
         _requireOpenParty(dataUnitId);
         Record storage record = _records[dataUnitId];
-        (address proposer, uint64 agreedFrom) = (record.proposer, record.fromEpoch);
-        if (agreedFrom != 0) revert PolicyAlreadyAgreed(dataUnitId);
+        (address proposer, bool agreed) = (address(record.party), record.agreed);
+        if (agreed) revert PolicyAlreadyAgreed(dataUnitId);
         // A zero proposer means nothing is pending (the stored hash is then zero too, which must not match a
         // zero `policyHash_`).
         if (proposer == address(0) || record.policyHash != policyHash_) {
@@ -89,8 +131,8 @@ contract SlaPolicies is ISlaPolicies {
         // Agreed during epoch e, it judges from e + 1: the epoch under way may already have reports and
         // violations counted under the flat penalty, and an epoch is judged by one rule throughout.
         uint64 fromEpoch = _ORACLE.currentEpoch() + 1;
-        record.proposer = address(0);
-        record.fromEpoch = fromEpoch;
+        // The maintenance terms stay: the proposal's are the agreed policy's.
+        (record.party, record.agreed) = (fromEpoch, true);
         emit PolicyAgreed(dataUnitId, msg.sender, policyHash_, fromEpoch);
     }
 
@@ -108,8 +150,8 @@ contract SlaPolicies is ISlaPolicies {
         return keccak256(abi.encode(policy));
     }
 
-    /// @dev Metrics 0..5, each tier 0..2, then grace; first failing rule wins. Per tier: its share
-    /// ({InvalidTierShare}), then its place after the tiers before it ({InvalidTierOrder}).
+    /// @dev Metrics 0..5, each tier 0..2, then grace, then the maintenance terms; first failing rule wins. Per
+    /// tier: its share ({InvalidTierShare}), then its place after the tiers before it ({InvalidTierOrder}).
     function _validate(Policy calldata policy) private pure {
         for (uint256 m; m < _METRICS; ++m) {
             _validateTiers(m, policy.tiers[m]);
@@ -118,6 +160,13 @@ contract SlaPolicies is ISlaPolicies {
         uint16 window = policy.graceWindowEpochs;
         // No grace needs no window; grace needs a window longer than itself, or every epoch would be free.
         if (grace == 0 ? window != 0 : grace >= window) revert InvalidGrace(grace, window);
+        uint32 notice = policy.maintenanceNoticeSecs;
+        uint32 allowance = policy.maintenanceAllowanceSecs;
+        // A notice longer than a period would be an allowance nobody can plan; an allowance longer than a period
+        // would be a period of maintenance and more.
+        if (notice > MAINTENANCE_PERIOD || allowance > MAINTENANCE_PERIOD) {
+            revert InvalidMaintenanceTerms(notice, allowance);
+        }
     }
 
     /// @dev One metric's tiers: used tiers first (share 1..100), bounds strictly toward worse values
@@ -149,7 +198,7 @@ contract SlaPolicies is ISlaPolicies {
     }
 
     /// @dev `abi.encode(policy)`, copied from calldata as it is: a policy is a static struct, so its
-    /// encoding is its 38 calldata words, and every one of them is clean once {_validate} has read each field
+    /// encoding is its 40 calldata words, and every one of them is clean once {_validate} has read each field
     /// (reading a calldata value with dirty high bits reverts). `abi.encode` and `emit` would each rebuild
     /// the policy in memory element by element (18 tier structs) first: about 13,000 gas for the two.
     function _encode(Policy calldata policy) private pure returns (bytes memory encoded) {
@@ -169,22 +218,156 @@ contract SlaPolicies is ISlaPolicies {
     }
 
     /*//////////////////////////////////////////////////////////////
+                               MAINTENANCE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ISlaPolicies
+    function announceMaintenance(uint64[] calldata dataUnitIds, uint64 start, uint64 end) external {
+        if (end <= start) revert InvalidMaintenanceWindow(start, end);
+        if (dataUnitIds.length == 0) revert NoDataUnits();
+        // Never in the epoch under way, whatever the notice: see {_announce}. Before genesis the oracle's
+        // current epoch is 0 too, so this is the start of epoch 1 at the earliest.
+        uint256 nextEpochStart = _epochStart(_epochAt(block.timestamp) + 1);
+        for (uint256 i; i < dataUnitIds.length; ++i) {
+            _announce(dataUnitIds[i], start, end, nextEpochStart);
+        }
+    }
+
+    /// @inheritdoc ISlaPolicies
+    function cancelMaintenance(uint64 dataUnitId, uint256 index) external {
+        // No status check: a provider may still cancel a future window of an allocation that has ended.
+        if (msg.sender != _ORACLE.getAllocation(dataUnitId).provider) {
+            revert NotProvider(dataUnitId, msg.sender);
+        }
+        Schedule storage schedule = _schedules[dataUnitId];
+        if (index >= schedule.count) revert NoSuchMaintenance(dataUnitId, index);
+        MaintenanceWindow storage window = schedule.windows[index];
+        (uint64 start, uint64 end, bool cancelled) = (window.start, window.end, window.cancelled);
+        if (cancelled) revert NoSuchMaintenance(dataUnitId, index);
+        // Once its epoch has begun the oracle may be judging it: from then on the window is what it is.
+        if (block.timestamp >= _epochStart(_epochAt(start))) revert MaintenanceLocked(dataUnitId, index);
+        window.cancelled = true;
+        schedule.used[_periodOf(start)] -= end - start;
+        // Only the latest window that counts ends at `lastEnd` (windows that count never overlap); every window
+        // after it is cancelled, so the new latest is the first one before it that is not.
+        if (end == schedule.lastEnd) schedule.lastEnd = _lastEndBefore(schedule, index);
+        emit MaintenanceCancelled(dataUnitId, index);
+    }
+
+    /// @dev One data unit of {announceMaintenance}, its checks in the documented order.
+    ///
+    /// Notice: the window starts at `earliest = max(now + notice, nextEpochStart)` or later. The second term is
+    /// why a window must be on chain before the epoch in which it starts begins: the oracle closes an epoch only
+    /// once its mirror of the chain has reached the epoch's start, so it always knows every window that touches
+    /// an epoch it judges, and a late indexer cannot change a verdict.
+    ///
+    /// Allowance: a window counts whole against the period its start is in, even if it runs into the next one:
+    /// one number per window, known when it is announced, and a window's share never depends on where a period
+    /// boundary falls inside it.
+    function _announce(uint64 dataUnitId, uint64 start, uint64 end, uint256 nextEpochStart) private {
+        _requireOpenProvider(dataUnitId);
+        uint32 allowance = _requireNotice(dataUnitId, start, nextEpochStart);
+        Schedule storage schedule = _schedules[dataUnitId];
+        (uint64 index, uint64 lastEnd) = (schedule.count, schedule.lastEnd);
+        if (start < lastEnd) revert MaintenanceOverlap(dataUnitId, start, lastEnd);
+        _spendAllowance(schedule, dataUnitId, start, end - start, allowance); // end > start: checked by the caller
+        schedule.windows[index] = MaintenanceWindow({start: start, end: end, cancelled: false});
+        (schedule.count, schedule.lastEnd) = (index + 1, end);
+        emit MaintenanceAnnounced(dataUnitId, index, start, end);
+    }
+
+    /// @dev Reverts unless `dataUnitId` has an agreed policy with an allowance and `start` is at the earliest
+    /// start its notice and `nextEpochStart` leave; returns the allowance.
+    function _requireNotice(uint64 dataUnitId, uint64 start, uint256 nextEpochStart)
+        private
+        view
+        returns (uint32 allowance)
+    {
+        Record storage record = _records[dataUnitId];
+        (bool agreed, uint32 notice) = (record.agreed, record.maintenanceNoticeSecs);
+        allowance = record.maintenanceAllowanceSecs;
+        // A pending proposal's terms are in the record too: they count only once agreed.
+        if (!agreed || allowance == 0) revert NoMaintenanceTerms(dataUnitId);
+        uint256 earliest = block.timestamp + notice;
+        if (earliest < nextEpochStart) earliest = nextEpochStart;
+        if (start < earliest) revert MaintenanceTooLate(dataUnitId, start, _saturatingUint64(earliest));
+    }
+
+    /// @dev Adds `length` seconds to the allowance used in the period of `start`; reverts if that goes beyond
+    /// `allowance`.
+    function _spendAllowance(
+        Schedule storage schedule,
+        uint64 dataUnitId,
+        uint64 start,
+        uint64 length,
+        uint32 allowance
+    ) private {
+        uint64 period = _periodOf(start);
+        uint64 used = schedule.used[period];
+        if (uint256(used) + length > allowance) {
+            revert MaintenanceOverAllowance(dataUnitId, used, length, allowance);
+        }
+        schedule.used[period] = used + length; // at most the allowance: no overflow
+    }
+
+    /// @dev The end of the latest window before `index` that is not cancelled; 0 when there is none. Walks over
+    /// the provider's own cancelled windows only, and stops at the first one that counts.
+    function _lastEndBefore(Schedule storage schedule, uint256 index) private view returns (uint64) {
+        while (index != 0) {
+            MaintenanceWindow storage window = schedule.windows[--index];
+            if (!window.cancelled) return window.end;
+        }
+        return 0;
+    }
+
+    /*//////////////////////////////////////////////////////////////
                                   VIEWS
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc ISlaPolicies
     function proposalOf(uint64 dataUnitId) external view returns (bytes32 policyHash_, address proposer) {
         Record storage record = _records[dataUnitId];
-        proposer = record.proposer;
-        // After agreement slot 0 holds the agreed hash: it is no longer a proposal.
-        if (proposer != address(0)) policyHash_ = record.policyHash;
+        // After agreement slot 0 holds the agreed hash and `party` an epoch: it is no longer a proposal. With
+        // nothing proposed both are zero.
+        if (!record.agreed) (policyHash_, proposer) = (record.policyHash, address(record.party));
     }
 
     /// @inheritdoc ISlaPolicies
     function policyOf(uint64 dataUnitId) external view returns (bytes32 policyHash_, uint64 fromEpoch) {
         Record storage record = _records[dataUnitId];
-        fromEpoch = record.fromEpoch;
-        if (fromEpoch != 0) policyHash_ = record.policyHash;
+        // `party` is the epoch once agreed, which fits 64 bits: it was written from one.
+        if (record.agreed) (policyHash_, fromEpoch) = (record.policyHash, uint64(record.party));
+    }
+
+    /// @inheritdoc ISlaPolicies
+    function maintenanceTermsOf(uint64 dataUnitId)
+        external
+        view
+        returns (uint32 noticeSecs, uint32 allowanceSecs)
+    {
+        Record storage record = _records[dataUnitId];
+        // A pending proposal's terms are not terms yet.
+        if (record.agreed) {
+            (noticeSecs, allowanceSecs) = (record.maintenanceNoticeSecs, record.maintenanceAllowanceSecs);
+        }
+    }
+
+    /// @inheritdoc ISlaPolicies
+    function maintenanceWindows(uint64 dataUnitId)
+        external
+        view
+        returns (MaintenanceWindow[] memory windows)
+    {
+        Schedule storage schedule = _schedules[dataUnitId];
+        windows = new MaintenanceWindow[](schedule.count);
+        for (uint256 i; i < windows.length; ++i) {
+            windows[i] = schedule.windows[i];
+        }
+    }
+
+    /// @inheritdoc ISlaPolicies
+    function maintenanceUsed(uint64 dataUnitId, uint64 period) external view returns (uint64) {
+        return _schedules[dataUnitId].used[period];
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -195,15 +378,49 @@ contract SlaPolicies is ISlaPolicies {
     /// as Expired) or Active, and the caller is its consumer or provider. An unknown id reads as status None:
     /// not open.
     function _requireOpenParty(uint64 dataUnitId) private view {
-        ISlaOracle.AllocationInfo memory info = _ORACLE.getAllocation(dataUnitId);
+        ISlaOracle.AllocationInfo memory info = _openAllocation(dataUnitId);
+        if (msg.sender != info.consumer && msg.sender != info.provider) {
+            revert NotAllocationParty(dataUnitId, msg.sender);
+        }
+    }
+
+    /// @dev Reverts unless `dataUnitId` is open (as in {_requireOpenParty}) and the caller is its provider.
+    function _requireOpenProvider(uint64 dataUnitId) private view {
+        if (msg.sender != _openAllocation(dataUnitId).provider) revert NotProvider(dataUnitId, msg.sender);
+    }
+
+    /// @dev The allocation of `dataUnitId`; reverts unless it is Requested (and not past its expiry, which the
+    /// oracle's view reports as Expired) or Active. An unknown id reads as status None: not open.
+    function _openAllocation(uint64 dataUnitId) private view returns (ISlaOracle.AllocationInfo memory info) {
+        info = _ORACLE.getAllocation(dataUnitId);
         if (
             info.status != ISlaOracle.AllocationStatus.Requested
                 && info.status != ISlaOracle.AllocationStatus.Active
         ) {
             revert AllocationNotOpen(dataUnitId);
         }
-        if (msg.sender != info.consumer && msg.sender != info.provider) {
-            revert NotAllocationParty(dataUnitId, msg.sender);
-        }
+    }
+
+    /// @dev The oracle's epoch at `timestamp`: `EpochClock._epochAt`, 0 before genesis.
+    function _epochAt(uint256 timestamp) private view returns (uint256) {
+        return timestamp < _GENESIS_TIME ? 0 : (timestamp - _GENESIS_TIME) / _EPOCH_LENGTH;
+    }
+
+    /// @dev The first second of `epoch`.
+    function _epochStart(uint256 epoch) private view returns (uint256) {
+        return _GENESIS_TIME + epoch * _EPOCH_LENGTH;
+    }
+
+    /// @dev The allowance period of a window that starts at `start` (see {MAINTENANCE_PERIOD}).
+    function _periodOf(uint64 start) private pure returns (uint64) {
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return uint64(start / MAINTENANCE_PERIOD); // at most `start`
+    }
+
+    /// @dev `value` as a uint64, the largest one when it does not fit (an earliest start past the uint64 range,
+    /// which only an absurd genesis time can give: the window's start, a uint64, is then below it anyway).
+    function _saturatingUint64(uint256 value) private pure returns (uint64) {
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return value > type(uint64).max ? type(uint64).max : uint64(value);
     }
 }

@@ -24,6 +24,8 @@ impl From<&Policy> for ISlaPolicies::Policy {
             }),
             graceEpochs: p.grace_epochs,
             graceWindowEpochs: p.grace_window_epochs,
+            maintenanceNoticeSecs: p.maintenance_notice_s,
+            maintenanceAllowanceSecs: p.maintenance_allowance_s,
         }
     }
 }
@@ -39,9 +41,8 @@ impl From<&ISlaPolicies::Policy> for Policy {
             }),
             grace_epochs: p.graceEpochs,
             grace_window_epochs: p.graceWindowEpochs,
-            // Until the contract's Policy carries the maintenance terms (branch maint-contract).
-            maintenance_notice_s: 0,
-            maintenance_allowance_s: 0,
+            maintenance_notice_s: p.maintenanceNoticeSecs,
+            maintenance_allowance_s: p.maintenanceAllowanceSecs,
         }
     }
 }
@@ -203,6 +204,8 @@ mod tests {
         let mut policy = Policy {
             grace_epochs: 2,
             grace_window_epochs: 7,
+            maintenance_notice_s: 86_400,
+            maintenance_allowance_s: u32::MAX, // the conversion, not validation
             ..Policy::default()
         };
         for (m, metric) in policy.tiers.iter_mut().enumerate() {
@@ -216,6 +219,10 @@ mod tests {
         let sol = ISlaPolicies::Policy::from(&policy);
         assert_eq!(sol.tiers[5][2].bound, 52 + u64::MAX / 2);
         assert_eq!(sol.tiers[5][2].sharePct, 17);
+        assert_eq!(
+            (sol.maintenanceNoticeSecs, sol.maintenanceAllowanceSecs),
+            (86_400, u32::MAX)
+        );
         assert_eq!(Policy::from(&sol), policy);
     }
 }

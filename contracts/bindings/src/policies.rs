@@ -1,11 +1,14 @@
 //! Penalty policies read back from the chain (docs/policy.md): the contract stores only an agreed
 //! policy's hash and first epoch; the policy itself is in the `PolicyProposed` event with that
-//! hash, which is fetched and checked against the hash here.
+//! hash, which is fetched and checked against the hash here. Also the maintenance windows that
+//! providers announce under a policy's maintenance terms, as the contract lists them.
 
 use alloy::primitives::{keccak256, Address, U256};
 use alloy::providers::Provider;
 use alloy::rpc::types::Filter;
 use alloy::sol_types::{SolEvent, SolValue};
+use serde::{Deserialize, Serialize};
+use sla_protocol::aggregate;
 use sla_protocol::policy::{AgreedPolicy, Policy};
 
 use crate::{Error, ISlaPolicies, Result, SlaPolicies};
@@ -63,4 +66,53 @@ pub async fn agreed_policy_of<P: Provider>(
         policy,
         from_epoch: agreed.fromEpoch,
     }))
+}
+
+/// One maintenance window of a data unit, as `SlaPolicies.maintenanceWindows` lists it: the
+/// Unix seconds `[start_s, end_s)`, at `index` in the data unit's list (the index
+/// `MaintenanceAnnounced` named and `cancelMaintenance` takes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MaintenanceWindow {
+    /// Its position in the data unit's list, from 0, in the order of announcement (which is
+    /// also time order: a window starts at or after the end of the latest one not cancelled).
+    pub index: u64,
+    /// Its first second.
+    pub start_s: u64,
+    /// The second after its last (`end_s > start_s`).
+    pub end_s: u64,
+    /// Cancelled by the provider before its epoch began: it excludes nothing.
+    pub cancelled: bool,
+}
+
+impl MaintenanceWindow {
+    /// The window as the aggregation excludes records by it; `None` when it is cancelled.
+    pub fn counted(&self) -> Option<aggregate::MaintenanceWindow> {
+        (!self.cancelled).then_some(aggregate::MaintenanceWindow {
+            start_s: self.start_s,
+            end_s: self.end_s,
+        })
+    }
+}
+
+/// Every maintenance window announced for `data_unit` (`maintenanceWindows`), cancelled ones
+/// included, by index. Empty for a data unit without windows, and for an unknown one.
+pub async fn maintenance_windows_of<P: Provider>(
+    provider: &P,
+    policies: Address,
+    data_unit: u64,
+) -> Result<Vec<MaintenanceWindow>> {
+    let windows = SlaPolicies::new(policies, provider)
+        .maintenanceWindows(data_unit)
+        .call()
+        .await?;
+    Ok(windows
+        .into_iter()
+        .zip(0u64..)
+        .map(|(w, index)| MaintenanceWindow {
+            index,
+            start_s: w.start,
+            end_s: w.end,
+            cancelled: w.cancelled,
+        })
+        .collect())
 }

@@ -2,10 +2,12 @@
 pragma solidity ^0.8.28;
 
 /// @title ISlaPolicies
-/// @notice Penalty policies that both parties of an allocation agree on: penalty tiers by severity and grace.
-/// A policy softens the allocation's flat `penaltyPerEpoch`: a violating epoch costs only the share of it that
-/// the tier of its worst violated metric names, and the first `graceEpochs` violating epochs of any rolling
-/// window of `graceWindowEpochs` epochs cost nothing (they still lower reputation and raise alerts).
+/// @notice Penalty policies that both parties of an allocation agree on: penalty tiers by severity, grace and
+/// maintenance terms. A policy softens the allocation's flat `penaltyPerEpoch`: a violating epoch costs only the
+/// share of it that the tier of its worst violated metric names, and the first `graceEpochs` violating epochs of
+/// any rolling window of `graceWindowEpochs` epochs cost nothing (they still lower reputation and raise alerts).
+/// Its maintenance terms let the provider announce maintenance windows ({announceMaintenance}): at least
+/// `maintenanceNoticeSecs` ahead, at most `maintenanceAllowanceSecs` of them per {MAINTENANCE_PERIOD}.
 ///
 /// One party of an allocation (its consumer or its provider) proposes a policy; the other agrees to its hash;
 /// from the next epoch on the oracle judges the allocation's results with it, and it never changes. The
@@ -38,10 +40,28 @@ interface ISlaPolicies {
     /// @param graceEpochs Violating epochs per rolling window that cost nothing; 0 = no grace.
     /// @param graceWindowEpochs The window's length in epochs, counting the judged epoch; `graceEpochs <
     /// graceWindowEpochs` when grace is used, 0 when it is not.
+    /// @param maintenanceNoticeSecs How long before it starts a maintenance window must be announced, in seconds;
+    /// at most {MAINTENANCE_PERIOD}.
+    /// @param maintenanceAllowanceSecs The total length of the maintenance windows the provider may announce per
+    /// {MAINTENANCE_PERIOD}, in seconds; at most {MAINTENANCE_PERIOD}; 0 = no maintenance allowed.
     struct Policy {
         Tier[3][6] tiers;
         uint16 graceEpochs;
         uint16 graceWindowEpochs;
+        uint32 maintenanceNoticeSecs;
+        uint32 maintenanceAllowanceSecs;
+    }
+
+    /// @notice A maintenance window the provider of a data unit announced: it covers the Unix seconds
+    /// `[start, end)`.
+    /// @param start The first second of the window (Unix time).
+    /// @param end The first second after it (Unix time); `end > start`.
+    /// @param cancelled The provider cancelled it before it was locked ({cancelMaintenance}); it counts for
+    /// nothing.
+    struct MaintenanceWindow {
+        uint64 start;
+        uint64 end;
+        bool cancelled;
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -59,6 +79,13 @@ interface ISlaPolicies {
     event PolicyAgreed(
         uint64 indexed dataUnitId, address indexed agreedBy, bytes32 indexed policyHash, uint64 fromEpoch
     );
+
+    /// @notice The provider of `dataUnitId` announced a maintenance window `[start, end)` (Unix seconds); it is
+    /// at `index` in the data unit's list ({maintenanceWindows}).
+    event MaintenanceAnnounced(uint64 indexed dataUnitId, uint256 index, uint64 start, uint64 end);
+
+    /// @notice The provider of `dataUnitId` cancelled the maintenance window at `index`.
+    event MaintenanceCancelled(uint64 indexed dataUnitId, uint256 index);
 
     /*//////////////////////////////////////////////////////////////
                                   ERRORS
@@ -85,6 +112,30 @@ interface ISlaPolicies {
     /// @notice Grace with a window that cannot hold it: `graceEpochs >= graceWindowEpochs`, or a window
     /// without grace.
     error InvalidGrace(uint16 graceEpochs, uint16 graceWindowEpochs);
+    /// @notice Maintenance terms beyond one {MAINTENANCE_PERIOD}: a notice or an allowance above it.
+    error InvalidMaintenanceTerms(uint32 noticeSecs, uint32 allowanceSecs);
+    /// @notice An announcement that lists no data unit.
+    error NoDataUnits();
+    /// @notice A maintenance window that ends at or before its start.
+    error InvalidMaintenanceWindow(uint64 start, uint64 end);
+    /// @notice The caller is not the provider of the data unit.
+    error NotProvider(uint64 dataUnitId, address caller);
+    /// @notice The data unit has no agreed policy, or its agreed policy allows no maintenance (allowance 0).
+    error NoMaintenanceTerms(uint64 dataUnitId);
+    /// @notice A maintenance window that starts before `earliest`: the agreed notice from now, and never before
+    /// the next epoch's start.
+    error MaintenanceTooLate(uint64 dataUnitId, uint64 start, uint64 earliest);
+    /// @notice A maintenance window that starts before `lastEnd`, the end of the data unit's latest window that is
+    /// not cancelled: windows are kept in time order and never overlap.
+    error MaintenanceOverlap(uint64 dataUnitId, uint64 start, uint64 lastEnd);
+    /// @notice A maintenance window of `requested` seconds on top of the `used` seconds of its period's windows
+    /// goes beyond the agreed `allowance` per period.
+    error MaintenanceOverAllowance(uint64 dataUnitId, uint64 used, uint64 requested, uint32 allowance);
+    /// @notice The data unit has no maintenance window at `index`, or it is already cancelled.
+    error NoSuchMaintenance(uint64 dataUnitId, uint256 index);
+    /// @notice The maintenance window at `index` can no longer be cancelled: the epoch in which it starts has
+    /// begun.
+    error MaintenanceLocked(uint64 dataUnitId, uint256 index);
 
     /*//////////////////////////////////////////////////////////////
                                 FUNCTIONS
@@ -92,6 +143,11 @@ interface ISlaPolicies {
 
     /// @notice Tiers per metric.
     function MAX_TIERS() external view returns (uint256);
+
+    /// @notice The period, in seconds (30 days, 2,592,000 s), of a policy's maintenance allowance. Periods are
+    /// counted from Unix time 0: period `p` covers the seconds `[p * MAINTENANCE_PERIOD, (p + 1) *
+    /// MAINTENANCE_PERIOD)`, and a window belongs to the period of its start.
+    function MAINTENANCE_PERIOD() external view returns (uint256);
 
     /// @notice The `SlaOracle` whose allocations the policies belong to.
     function oracle() external view returns (address);
@@ -118,4 +174,34 @@ interface ISlaPolicies {
     /// epoch after the one in which it was agreed). The policy itself is in the `PolicyProposed` event with that
     /// hash: it is not stored (18 tiers would cost 19 storage slots per proposal).
     function policyOf(uint64 dataUnitId) external view returns (bytes32 policyHash_, uint64 fromEpoch);
+
+    /// @notice The maintenance terms of the agreed policy of a data unit (zeros when none is agreed).
+    function maintenanceTermsOf(uint64 dataUnitId)
+        external
+        view
+        returns (uint32 noticeSecs, uint32 allowanceSecs);
+
+    /// @notice The provider announces the maintenance window `[start, end)` (Unix seconds) for each data unit in
+    /// `dataUnitIds` (one data unit, or all of its data units: the list is the caller's choice). Each data unit
+    /// must be the caller's, Requested or Active, with an agreed policy that allows maintenance; the window must
+    /// start no earlier than the policy's notice from now and than the next epoch's start, after the data unit's
+    /// latest window, and fit in the allowance of the period it starts in. All or nothing: the first data unit
+    /// that refuses reverts the whole call. Emits {MaintenanceAnnounced} per data unit.
+    /// @dev A window must be on chain before the epoch in which it starts begins: the oracle closes an epoch only
+    /// once its mirror of the chain has reached the epoch's start, so it always knows every window that touches an
+    /// epoch it judges.
+    function announceMaintenance(uint64[] calldata dataUnitIds, uint64 start, uint64 end) external;
+
+    /// @notice The provider cancels the maintenance window at `index` of `dataUnitId`, until the epoch in which it
+    /// starts begins; its length goes back to its period's allowance. A window cannot be moved or resized:
+    /// cancel it and announce another, within the notice and the allowance. Emits {MaintenanceCancelled}.
+    function cancelMaintenance(uint64 dataUnitId, uint256 index) external;
+
+    /// @notice Every maintenance window announced for a data unit, cancelled ones included, in the order of their
+    /// indexes (which is also their time order).
+    function maintenanceWindows(uint64 dataUnitId) external view returns (MaintenanceWindow[] memory);
+
+    /// @notice The seconds of maintenance windows of `dataUnitId` that start in `period` (see
+    /// {MAINTENANCE_PERIOD}), cancelled ones excluded.
+    function maintenanceUsed(uint64 dataUnitId, uint64 period) external view returns (uint64);
 }

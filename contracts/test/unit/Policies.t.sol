@@ -11,8 +11,13 @@ contract PoliciesProtocolTest is PoliciesFixture {
     function test_Constructor_StoresTheOracle() public {
         assertEq(policies.oracle(), address(oracle), "oracle");
         assertEq(policies.MAX_TIERS(), 3, "max tiers");
+        assertEq(policies.MAINTENANCE_PERIOD(), 30 days, "maintenance period");
+        assertEq(policies.MAINTENANCE_PERIOD(), PERIOD, "2,592,000 s");
         vm.expectRevert(abi.encodeWithSelector(ISlaPolicies.ZeroAddress.selector));
         new SlaPolicies(address(0));
+        // The oracle's epoch clock is read at construction: an address without an oracle is refused.
+        vm.expectRevert();
+        new SlaPolicies(stranger);
     }
 
     function test_ProposePolicy_ByTheConsumerStoresItsHashAndEmitsThePolicy() public {
@@ -198,14 +203,14 @@ contract PoliciesProtocolTest is PoliciesFixture {
     }
 
     /// @dev `proposePolicy` hashes and emits the policy's calldata words as they are (`_encode`), which is
-    /// `abi.encode(policy)` only if none of the 38 words has dirty high bits: each must make the call revert.
+    /// `abi.encode(policy)` only if none of the 40 words has dirty high bits: each must make the call revert.
     function test_RevertWhen_PolicyCalldataHasDirtyBits() public {
         uint64 id = _activeAllocation(consumer, provider);
         bytes memory clean = abi.encodeCall(policies.proposePolicy, (id, _policy()));
-        for (uint256 word; word < 38; ++word) {
+        for (uint256 word; word < 40; ++word) {
             bytes memory dirty = bytes.concat(clean); // a copy
             uint256 at = 4 + 32 + 32 * word; // after the selector and the id
-            dirty[at] = 0x80; // the top bit: above every field's width (uint8, uint16, uint64)
+            dirty[at] = 0x80; // the top bit: above every field's width (uint8, uint16, uint32, uint64)
             vm.prank(consumer);
             (bool ok,) = address(policies).call(dirty);
             assertTrue(!ok, "dirty word accepted");
@@ -453,6 +458,26 @@ contract PoliciesValidationTest is PoliciesFixture {
         policies.validatePolicy(ok);
     }
 
+    function test_RevertWhen_MaintenanceTermsExceedAPeriod() public {
+        uint32[2][4] memory bad =
+            [[PERIOD + 1, 0], [uint32(0), PERIOD + 1], [PERIOD + 1, PERIOD + 1], [type(uint32).max, 1]];
+        for (uint256 k; k < bad.length; ++k) {
+            ISlaPolicies.Policy memory p = _policy();
+            (p.maintenanceNoticeSecs, p.maintenanceAllowanceSecs) = (bad[k][0], bad[k][1]);
+            _expectInvalid(
+                p, abi.encodeWithSelector(ISlaPolicies.InvalidMaintenanceTerms.selector, bad[k][0], bad[k][1])
+            );
+        }
+        // Up to a period each; a notice without an allowance is harmless (no maintenance).
+        uint32[2][4] memory ok = [[PERIOD, PERIOD], [uint32(0), 0], [PERIOD, 0], [uint32(0), 1]];
+        for (uint256 k; k < ok.length; ++k) {
+            ISlaPolicies.Policy memory p = _policy();
+            (p.maintenanceNoticeSecs, p.maintenanceAllowanceSecs) = (ok[k][0], ok[k][1]);
+            policies.validatePolicy(p);
+            assertEq(_referenceError(p), "", "reference agrees");
+        }
+    }
+
     function test_ValidatePolicy_FirstFailingRuleWins() public {
         // Metric 1 before metric 5, whatever the error.
         ISlaPolicies.Policy memory p = _policy();
@@ -470,25 +495,31 @@ contract PoliciesValidationTest is PoliciesFixture {
         p.tiers[4][0].sharePct = 101;
         p.graceEpochs = 0;
         _expectInvalid(p, abi.encodeWithSelector(ISlaPolicies.InvalidTierShare.selector, 4, 0, 101));
+        // Grace before the maintenance terms.
+        p = _policy();
+        p.graceEpochs = 0;
+        p.maintenanceAllowanceSecs = PERIOD + 1;
+        _expectInvalid(p, abi.encodeWithSelector(ISlaPolicies.InvalidGrace.selector, 0, 24));
     }
 
     function test_PolicyHash_IsTheKeccakOfTheAbiEncoding() public view {
         ISlaPolicies.Policy memory p = _policy();
         assertEq(policies.policyHash(p), keccak256(abi.encode(p)), "example");
         ISlaPolicies.Policy memory empty;
-        assertEq(policies.policyHash(empty), keccak256(new bytes(38 * 32)), "38 zero words");
+        assertEq(policies.policyHash(empty), keccak256(new bytes(40 * 32)), "40 zero words");
     }
 
-    /// @dev Any policy, valid or not, hashes as `keccak256(abi.encode(p))`; it is 38 static words.
+    /// @dev Any policy, valid or not, hashes as `keccak256(abi.encode(p))`; it is 40 static words.
     function testFuzz_PolicyHash(ISlaPolicies.Policy memory p) public view {
         bytes memory encoded = abi.encode(p);
-        assertEq(encoded.length, 38 * 32, "static encoding");
+        assertEq(encoded.length, 40 * 32, "static encoding");
         assertEq(policies.policyHash(p), keccak256(encoded), "hash");
     }
 
     /// @dev Random policies built valid (0..3 used tiers per metric, bounds toward worse values, shares
     /// non-decreasing, grace that fits) and then broken at random (about one tier in sixteen gets a random
-    /// share or bound, a bound equal to the tier before, or is made unused; grace is random half the time), so
+    /// share or bound, a bound equal to the tier before, or is made unused; grace is random half the time; the
+    /// maintenance terms are zero, valid, around the bound or random, a quarter of the time each), so
     /// that valid policies and every rule are hit often: the contract accepts exactly what the reference
     /// accepts and otherwise reverts with the same error and arguments. `proposePolicy` agrees too.
     function testFuzz_ValidatePolicyMatchesTheReference(uint256 seed) public {
@@ -542,6 +573,18 @@ contract PoliciesValidationTest is PoliciesFixture {
         } else if (g % 4 == 1) {
             p.graceWindowEpochs = uint16(2 + (g >> 8) % 100);
             p.graceEpochs = uint16(1 + (g >> 16) % (p.graceWindowEpochs - 1));
+        }
+        uint256 r = _draw(seed, n++);
+        uint256 kind = r % 4; // 0: no maintenance
+        if (kind == 1) {
+            (p.maintenanceNoticeSecs, p.maintenanceAllowanceSecs) =
+            (uint32((r >> 8) % (PERIOD + 1)), uint32((r >> 40) % (PERIOD + 1)));
+        } else if (kind == 2) {
+            // Around the bound: a period minus one, exactly one, plus one.
+            (p.maintenanceNoticeSecs, p.maintenanceAllowanceSecs) =
+            (PERIOD - 1 + uint32((r >> 8) % 3), PERIOD - 1 + uint32((r >> 16) % 3));
+        } else if (kind == 3) {
+            (p.maintenanceNoticeSecs, p.maintenanceAllowanceSecs) = (uint32(r >> 8), uint32(r >> 40));
         }
     }
 

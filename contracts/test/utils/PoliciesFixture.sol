@@ -8,8 +8,14 @@ import {Fixture} from "./Fixture.sol";
 /// @notice {Fixture}'s oracle with a {SlaPolicies} beside it, a registered provider (no bond: policies need
 /// none), example policies, and a reference implementation of the validation rules written independently of
 /// the contract (it compares each used tier with the one right before it instead of carrying state along).
+/// The maintenance windows' reference rules are in `Maintenance.t.sol`.
 abstract contract PoliciesFixture is Fixture {
     uint256 internal constant METRICS = 6;
+    /// @dev `MAINTENANCE_PERIOD`, written out: 30 days.
+    uint32 internal constant PERIOD = 2_592_000;
+    /// @dev The example policy's maintenance terms: a day's notice, four hours a period.
+    uint32 internal constant NOTICE = 1 days;
+    uint32 internal constant ALLOWANCE = 4 hours;
 
     SlaPolicies internal policies;
 
@@ -21,7 +27,8 @@ abstract contract PoliciesFixture is Fixture {
 
     // ----------------------------------------------------------------- policies
 
-    /// @dev A valid policy with tiers on four metrics (one, two and three tiers) and two free epochs per day.
+    /// @dev A valid policy with tiers on four metrics (one, two and three tiers), two free epochs per day, and
+    /// maintenance of up to {ALLOWANCE} a period announced {NOTICE} ahead.
     function _policy() internal pure returns (ISlaPolicies.Policy memory p) {
         // Read latency (a maximum): bounds ascending.
         p.tiers[0][0] = ISlaPolicies.Tier({bound: 60_000, sharePct: 25});
@@ -38,16 +45,19 @@ abstract contract PoliciesFixture is Fixture {
         p.tiers[5][0] = ISlaPolicies.Tier({bound: 5, sharePct: 30});
         p.graceEpochs = 2;
         p.graceWindowEpochs = 24;
+        p.maintenanceNoticeSecs = NOTICE;
+        p.maintenanceAllowanceSecs = ALLOWANCE;
     }
 
-    /// @dev Another valid policy: grace only.
+    /// @dev Another valid policy: grace only (no maintenance).
     function _gracePolicy() internal pure returns (ISlaPolicies.Policy memory p) {
         p.graceEpochs = 1;
         p.graceWindowEpochs = 7;
     }
 
     /// @dev A valid policy with every tier used: three tiers on each metric, shares up to 100, bounds at the
-    /// ends of their range (zero too, as a first tier of a maximum), the longest grace.
+    /// ends of their range (zero too, as a first tier of a maximum), the longest grace, the longest notice and
+    /// allowance.
     function _fullPolicy() internal pure returns (ISlaPolicies.Policy memory p) {
         for (uint256 m; m < METRICS; ++m) {
             bool minimum = _isMinimum(m);
@@ -57,6 +67,8 @@ abstract contract PoliciesFixture is Fixture {
         }
         p.graceEpochs = type(uint16).max - 1;
         p.graceWindowEpochs = type(uint16).max;
+        p.maintenanceNoticeSecs = PERIOD;
+        p.maintenanceAllowanceSecs = PERIOD;
     }
 
     function _hash(ISlaPolicies.Policy memory p) internal pure returns (bytes32) {
@@ -107,6 +119,11 @@ abstract contract PoliciesFixture is Fixture {
         uint16 w = p.graceWindowEpochs;
         bool graceOk = (g == 0 && w == 0) || (g > 0 && g < w);
         if (!graceOk) return abi.encodeWithSelector(ISlaPolicies.InvalidGrace.selector, g, w);
+        uint32 notice = p.maintenanceNoticeSecs;
+        uint32 allowance = p.maintenanceAllowanceSecs;
+        if (notice > PERIOD || allowance > PERIOD) {
+            return abi.encodeWithSelector(ISlaPolicies.InvalidMaintenanceTerms.selector, notice, allowance);
+        }
         return "";
     }
 

@@ -1,6 +1,7 @@
 //! `SlaPolicies` on anvil: a consumer proposes a tiered policy for its allocation, the provider
 //! agrees to its hash, the agreement judges from the next epoch, the proposal event carries the
-//! whole policy back, and refusals decode to the interface's custom errors.
+//! whole policy back, the provider announces and cancels maintenance windows under the policy's
+//! terms, and refusals decode to the interface's custom errors.
 
 use alloy::{
     primitives::{keccak256, B256, U256},
@@ -9,22 +10,37 @@ use alloy::{
     sol_types::{SolEvent, SolValue},
 };
 use sla_contracts::{
-    anvil, deploy, DeployConfig,
+    anvil, deploy,
+    policies::MaintenanceWindow,
+    DeployConfig,
     ISlaPolicies::{Policy, Tier},
-    SlaPolicies::{PolicyAgreed, PolicyProposed, SlaPoliciesErrors},
+    SlaPolicies::{
+        MaintenanceAnnounced, MaintenanceCancelled, PolicyAgreed, PolicyProposed, SlaPoliciesErrors,
+    },
 };
+use sla_protocol::policy::MAINTENANCE_PERIOD_S;
 
 use crate::support::{signer, terms, Chain};
 
 const PROVIDER: usize = 1;
 const CONSUMER: usize = 2;
 /// Most gas a first proposal of [`policy`] may cost (transaction gas, from the receipt): the
-/// 113,367 measured when it was written (docs/policy.md) plus ~2 %.
-const PROPOSE_GAS_BOUND: u64 = 115_700;
-/// Most gas an agreement may cost: the 50,818 measured plus ~2 %.
-const AGREE_GAS_BOUND: u64 = 51_900;
+/// 115,348 measured (contracts/GAS.md) plus ~2 %.
+const PROPOSE_GAS_BOUND: u64 = 117_700;
+/// Most gas an agreement may cost: the 51,112 measured plus ~2 %.
+const AGREE_GAS_BOUND: u64 = 52_200;
+/// Most gas a data unit's first maintenance window may cost: the 114,024 measured plus ~2 %.
+const ANNOUNCE_GAS_BOUND: u64 = 116_400;
+/// Most gas cancelling a data unit's latest window may cost: the 60,324 measured plus ~2 %.
+const CANCEL_GAS_BOUND: u64 = 61_600;
 
-/// The example policy: three read-latency tiers, two upload tiers, two free epochs a day.
+/// The example policy's maintenance notice: half an epoch.
+const NOTICE: u32 = 1800;
+/// The example policy's maintenance allowance per period: four hours.
+const ALLOWANCE: u32 = 4 * 3600;
+
+/// The example policy: three read-latency tiers, two upload tiers, two free epochs a day,
+/// maintenance of up to [`ALLOWANCE`] a period announced [`NOTICE`] ahead.
 fn policy() -> Policy {
     let mut tiers: [[Tier; 3]; 6] = Default::default();
     tiers[0] = [
@@ -53,6 +69,8 @@ fn policy() -> Policy {
         tiers,
         graceEpochs: 2,
         graceWindowEpochs: 24,
+        maintenanceNoticeSecs: NOTICE,
+        maintenanceAllowanceSecs: ALLOWANCE,
     }
 }
 
@@ -242,6 +260,166 @@ async fn an_invalid_policy_reverts_with_the_metric_and_tier_it_breaks() {
 }
 
 #[tokio::test]
+async fn the_provider_announces_and_cancels_maintenance_windows_under_the_agreed_terms() {
+    let chain = Chain::start().await;
+    let id = requested_allocation(&chain).await;
+    let consumer = chain.policies_as(CONSUMER);
+    let provider = chain.policies_as(PROVIDER);
+    let reader = chain.provider_as(0);
+    let address = *provider.address();
+    assert_eq!(
+        provider.MAINTENANCE_PERIOD().call().await.unwrap(),
+        U256::from(MAINTENANCE_PERIOD_S),
+        "the protocol's period is the contract's"
+    );
+
+    // Nothing agreed: no terms, no windows.
+    let now = chain.now().await;
+    let start = chain
+        .deployment
+        .epoch_end(chain.deployment.epoch_at(now) + 1);
+    match reverted(provider.announceMaintenance(vec![id], start, start + 3600)).await {
+        SlaPoliciesErrors::NoMaintenanceTerms(e) => assert_eq!(e.dataUnitId, id),
+        other => panic!("expected NoMaintenanceTerms, got {other:?}"),
+    }
+    send(consumer.proposePolicy(id, policy())).await;
+    send(provider.agreePolicy(id, keccak256(policy().abi_encode()))).await;
+    let terms = provider.maintenanceTermsOf(id).call().await.unwrap();
+    assert_eq!((terms.noticeSecs, terms.allowanceSecs), (NOTICE, ALLOWANCE));
+
+    // A window at the start of the epoch after next: past the notice (half an epoch) and the next
+    // epoch's start however many seconds the next blocks add.
+    let receipt = send(provider.announceMaintenance(vec![id], start, start + 3600)).await;
+    let announce_gas = receipt.gas_used;
+    let announced: MaintenanceAnnounced = event(&receipt, address);
+    assert_eq!(
+        (
+            announced.dataUnitId,
+            announced.index,
+            announced.start,
+            announced.end
+        ),
+        (id, U256::ZERO, start, start + 3600)
+    );
+    let period = start / u64::from(MAINTENANCE_PERIOD_S);
+    assert_eq!(
+        provider.maintenanceUsed(id, period).call().await.unwrap(),
+        3600
+    );
+
+    // A second window, cancelled: it stays listed, and its hour goes back to the allowance.
+    send(provider.announceMaintenance(vec![id], start + 7200, start + 10_800)).await;
+    let receipt = send(provider.cancelMaintenance(id, U256::from(1))).await;
+    let cancel_gas = receipt.gas_used;
+    let cancelled: MaintenanceCancelled = event(&receipt, address);
+    assert_eq!((cancelled.dataUnitId, cancelled.index), (id, U256::from(1)));
+    let windows = sla_contracts::policies::maintenance_windows_of(&reader, address, id)
+        .await
+        .unwrap();
+    assert_eq!(
+        windows,
+        vec![
+            MaintenanceWindow {
+                index: 0,
+                start_s: start,
+                end_s: start + 3600,
+                cancelled: false
+            },
+            MaintenanceWindow {
+                index: 1,
+                start_s: start + 7200,
+                end_s: start + 10_800,
+                cancelled: true
+            },
+        ]
+    );
+    assert_eq!(
+        windows
+            .iter()
+            .filter_map(MaintenanceWindow::counted)
+            .collect::<Vec<_>>(),
+        vec![sla_protocol::aggregate::MaintenanceWindow {
+            start_s: start,
+            end_s: start + 3600
+        }],
+        "only the window that is not cancelled excludes records"
+    );
+    assert_eq!(
+        provider.maintenanceUsed(id, period).call().await.unwrap(),
+        3600
+    );
+    assert!(
+        sla_contracts::policies::maintenance_windows_of(&reader, address, id + 1)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no windows for another data unit"
+    );
+
+    // Refusals decode to the named errors with their arguments.
+    match reverted(provider.announceMaintenance(vec![id], start + 1800, start + 5400)).await {
+        SlaPoliciesErrors::MaintenanceOverlap(e) => {
+            assert_eq!(
+                (e.dataUnitId, e.start, e.lastEnd),
+                (id, start + 1800, start + 3600)
+            )
+        }
+        other => panic!("expected MaintenanceOverlap, got {other:?}"),
+    }
+    match reverted(provider.announceMaintenance(vec![id], start + 3600, start + 3600 + 4 * 3600))
+        .await
+    {
+        SlaPoliciesErrors::MaintenanceOverAllowance(e) => assert_eq!(
+            (e.dataUnitId, e.used, e.requested, e.allowance),
+            (id, 3600, 4 * 3600, ALLOWANCE)
+        ),
+        other => panic!("expected MaintenanceOverAllowance, got {other:?}"),
+    }
+    let now = chain.now().await;
+    match reverted(provider.announceMaintenance(vec![id], now, now + 60)).await {
+        SlaPoliciesErrors::MaintenanceTooLate(e) => {
+            assert_eq!((e.dataUnitId, e.start), (id, now));
+            assert!(e.earliest >= now + u64::from(NOTICE), "{}", e.earliest);
+        }
+        other => panic!("expected MaintenanceTooLate, got {other:?}"),
+    }
+    match reverted(consumer.announceMaintenance(vec![id], start + 3600, start + 7200)).await {
+        SlaPoliciesErrors::NotProvider(e) => {
+            assert_eq!((e.dataUnitId, e.caller), (id, chain.address(CONSUMER)))
+        }
+        other => panic!("expected NotProvider, got {other:?}"),
+    }
+    match reverted(provider.cancelMaintenance(id, U256::from(1))).await {
+        SlaPoliciesErrors::NoSuchMaintenance(e) => {
+            assert_eq!((e.dataUnitId, e.index), (id, U256::from(1)))
+        }
+        other => panic!("expected NoSuchMaintenance, got {other:?}"),
+    }
+    // Once the window's epoch has begun it is locked.
+    chain
+        .advance_past(chain.deployment.epoch_at(start) - 1)
+        .await;
+    match reverted(provider.cancelMaintenance(id, U256::ZERO)).await {
+        SlaPoliciesErrors::MaintenanceLocked(e) => {
+            assert_eq!((e.dataUnitId, e.index), (id, U256::ZERO))
+        }
+        other => panic!("expected MaintenanceLocked, got {other:?}"),
+    }
+
+    eprintln!(
+        "gas: announceMaintenance (first window) {announce_gas}, cancelMaintenance {cancel_gas}"
+    );
+    assert!(
+        announce_gas <= ANNOUNCE_GAS_BOUND,
+        "announceMaintenance {announce_gas}"
+    );
+    assert!(
+        cancel_gas <= CANCEL_GAS_BOUND,
+        "cancelMaintenance {cancel_gas}"
+    );
+}
+
+#[tokio::test]
 async fn the_deployment_names_the_policies_contract_unless_told_not_to_deploy_it() {
     let chain = Chain::start().await;
     let policies = chain.policies_as(0);
@@ -274,6 +452,20 @@ fn event<E: SolEvent>(receipt: &TransactionReceipt, address: alloy::primitives::
     let found = events.next().expect("the event");
     assert!(events.next().is_none(), "one event");
     found
+}
+
+/// The `SlaPolicies` error that `call` reverts with, as an `eth_call`.
+async fn reverted<P, D, N>(call: alloy::contract::CallBuilder<P, D, N>) -> SlaPoliciesErrors
+where
+    P: Provider<N>,
+    D: alloy::contract::CallDecoder,
+    N: alloy::network::Network,
+{
+    let Err(err) = call.call().await else {
+        panic!("the call did not revert");
+    };
+    err.as_decoded_interface_error::<SlaPoliciesErrors>()
+        .unwrap_or_else(|| panic!("not an SlaPolicies error: {err}"))
 }
 
 /// The oracle's epoch at the block that holds `receipt`.
