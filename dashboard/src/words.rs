@@ -253,6 +253,7 @@ pub fn policy(policy: &sla_protocol::policy::Policy) -> Vec<String> {
     if out.is_empty() {
         out.push("no tiers and no grace: every violating epoch costs the whole penalty".into());
     }
+    out.push(policy.maintenance_text());
     out
 }
 

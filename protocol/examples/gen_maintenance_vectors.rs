@@ -13,6 +13,8 @@
 //! Deterministic: no clock, no randomness. `maintenance_vectors_file_is_up_to_date`
 //! (protocol/tests/it) checks the committed file.
 
+use std::ops::Range;
+
 use serde_json::{json, Value};
 use sla_protocol::aggregate::{
     evaluate, AggregationContext, EpochAccumulator, EpochConfig, Exclusions, MaintenanceWindow,
@@ -44,16 +46,12 @@ pub(crate) fn config() -> EpochConfig {
     EpochConfig::new(GENESIS_S, 3_600).expect("epoch clock")
 }
 
-/// One read per slot of `slots`, `offset` ms into each, failed in `failing`.
-fn reads(
-    slots: std::ops::Range<u64>,
-    offset: u64,
-    failing: &[std::ops::Range<u64>],
-) -> Vec<QosRecord> {
+/// One read per slot of `slots`, `offset` ms into each, failed in the slots of `failing`.
+fn reads(slots: Range<u64>, offset: u64, failing: Range<u64>) -> Vec<QosRecord> {
     slots
         .map(|s| {
             let at = START + s * SLOT + offset;
-            if failing.iter().any(|f| f.contains(&s)) {
+            if failing.contains(&s) {
                 QosRecord::failure(at, Operation::Read, 900_000, 503, "service unavailable")
             } else {
                 QosRecord::success(at, Operation::Read, 20_000, 4_096)
@@ -103,8 +101,14 @@ pub(crate) fn derive(reports: &[Report], windows: &[MaintenanceWindow]) -> Value
             .expect("report of the data unit");
     }
     let summary = acc.summary();
-    let window = WindowSummary::for_terms(&config, &terms(), DATA_UNIT, 0, &[summary.clone()])
-        .expect("window");
+    let window = WindowSummary::for_terms(
+        &config,
+        &terms(),
+        DATA_UNIT,
+        0,
+        std::slice::from_ref(&summary),
+    )
+    .expect("window");
     let verdict = evaluate(&terms(), &summary, &window).expect("verdict");
     json!({
         "combined": summary.combined.slots,
@@ -136,14 +140,14 @@ fn cases() -> Vec<Case> {
         Case {
             name: "downtime-inside-a-window",
             description: "the consumer's reads fail in slots 10-19 and the window is exactly those ten minutes: 50 up, 10 down without it; 50 up, 0 down with it",
-            reports: vec![report(C, reads(0..60, 1_000, &[10..20]))],
+            reports: vec![report(C, reads(0..60, 1_000, 10..20))],
             windows: vec![window(600, 1_200)],
             stated: [((50, 10), UPTIME | ERRORS), ((50, 0), 0)],
         },
         Case {
             name: "downtime-outside-a-window",
             description: "the same failures with the window announced for slots 30-39: nothing inside it fails, so nothing changes but the ten slots it removes",
-            reports: vec![report(C, reads(0..60, 1_000, &[10..20]))],
+            reports: vec![report(C, reads(0..60, 1_000, 10..20))],
             windows: vec![window(1_800, 2_400)],
             stated: [((50, 10), UPTIME | ERRORS), ((40, 10), UPTIME | ERRORS)],
         },
@@ -153,7 +157,7 @@ fn cases() -> Vec<Case> {
             reports: vec![report(
                 C,
                 [
-                    reads(0..60, 30_000, &[]),
+                    reads(0..60, 30_000, 0..0),
                     vec![
                         QosRecord::failure(START + 600_000 - 1, Operation::Read, 1, 503, "x"),
                         QosRecord::failure(START + 600_000, Operation::Read, 1, 503, "x"),
@@ -171,7 +175,7 @@ fn cases() -> Vec<Case> {
             reports: vec![report(
                 C,
                 [
-                    reads(0..60, 1_000, &[]),
+                    reads(0..60, 1_000, 0..0),
                     (0..20)
                         .map(|i| {
                             QosRecord::failure(START + 5 * SLOT + 2_000 + i, Operation::Read, 1, 500, "x")
@@ -187,8 +191,8 @@ fn cases() -> Vec<Case> {
             name: "window-from-the-previous-epoch",
             description: "a window that began an hour earlier and ends 5 minutes into the epoch, and one in the next epoch (ignored); the provider admits downtime in slots 0-4",
             reports: vec![
-                report(C, reads(0..60, 1_000, &[])),
-                report(P, reads(0..60, 2_000, &[0..5])),
+                report(C, reads(0..60, 1_000, 0..0)),
+                report(P, reads(0..60, 2_000, 0..5)),
             ],
             windows: vec![window(0, 300).shifted_back(3_600), window(3_600, 4_000)],
             stated: [((55, 5), UPTIME | ERRORS), ((55, 0), 0)],

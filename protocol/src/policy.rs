@@ -212,6 +212,29 @@ impl Policy {
     pub fn has_grace(&self) -> bool {
         self.grace_epochs != 0
     }
+
+    /// The maintenance terms in words, as the CLI and the dashboard show them.
+    pub fn maintenance_text(&self) -> String {
+        if self.maintenance_allowance_s == 0 {
+            return "no maintenance windows: every slot counts".into();
+        }
+        format!(
+            "maintenance windows announced at least {} ahead, up to {} per 30 days, count neither for nor against the provider",
+            duration_text(self.maintenance_notice_s),
+            duration_text(self.maintenance_allowance_s)
+        )
+    }
+}
+
+/// Seconds in the largest unit that divides them: `2 h`, `90 min`, `45 s`.
+pub fn duration_text(secs: u32) -> String {
+    match secs {
+        0 => "0 s".into(),
+        s if s.is_multiple_of(86_400) => format!("{} d", s / 86_400),
+        s if s.is_multiple_of(3_600) => format!("{} h", s / 3_600),
+        s if s.is_multiple_of(60) => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
 }
 
 impl AgreedPolicy {

@@ -135,8 +135,8 @@ impl Rules {
             evaluations.extend(self.gauges.look(db, &ctx, &units).await?);
         }
         // Events are muted by the span they are about; conditions by now. The windows are the
-        // file's and those providers declared (in force within the last 32 days: the spans of
-        // the events a look can still raise).
+        // file's, those providers declared and those announced on chain (in force within the
+        // last 32 days: the spans of the events a look can still raise).
         let mut windows = config.maintenance.clone();
         let since = now_ms.saturating_sub(32 * 86_400_000);
         for w in db
@@ -151,6 +151,27 @@ impl Rules {
                 until_ms: w.until_ms,
                 reason: w.reason,
             });
+        }
+        // And those announced on chain (docs/policy.md): their records do not count against
+        // the provider, so neither should an alert about them.
+        for (data_unit, announced) in db
+            .mirror()
+            .maintenance_in_force(since / 1000, now_ms / 1000 + 1)
+            .await?
+        {
+            let Some(allocation) = self.allocations.get(&data_unit) else {
+                continue;
+            };
+            for w in announced {
+                let (from_ms, until_ms) = w.bounds_ms();
+                windows.push(maintenance::Window {
+                    provider: Some(allocation.provider),
+                    data_unit: Some(data_unit),
+                    from_ms,
+                    until_ms,
+                    reason: "maintenance announced on chain".into(),
+                });
+            }
         }
         let windows = &windows;
         let before = raised.len();

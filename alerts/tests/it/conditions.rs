@@ -1,8 +1,9 @@
 //! The condition rules on both databases, through `Rules::look` at chosen times: a data unit
 //! whose epoch in progress is failing raises the burn-rate alerts of every window and a
 //! time-to-breach forecast before the epoch closes; a thin bond raises `bond-cover`, a key
-//! about to end `key-expiry`; a data unit in a maintenance window (of the configuration file, or
-//! declared by its provider through the signed API's store) raises nothing but its penalty; a restarted
+//! about to end `key-expiry`; a data unit in a maintenance window (of the configuration file,
+//! declared by its provider through the signed API's store, or announced on chain) raises nothing
+//! but its penalty; a restarted
 //! process raises nothing again; once the failures stop, every burn-rate condition resolves
 //! once.
 
@@ -66,12 +67,12 @@ async fn seed(db: &Database, now_ms: u64) {
     })
     .await
     .unwrap();
-    // Bond of 3 epochs' penalties for 3 data units: 1 epoch of cover, 24 wanted.
+    // Bond of 4 epochs' penalties for 4 data units: 1 epoch of cover, 24 wanted.
     w.insert_provider(&ProviderState {
         provider: PROVIDER,
         provider_id: 1,
         reputation: 10_000,
-        bonded: 3 * PENALTY,
+        bonded: 4 * PENALTY,
         unbonding: 0,
         unbonding_release_at: 0,
         suspended_until: 0,
@@ -79,7 +80,7 @@ async fn seed(db: &Database, now_ms: u64) {
     })
     .await
     .unwrap();
-    for data_unit in [1, 2, 3] {
+    for data_unit in [1, 2, 3, 4] {
         w.upsert_current_allocation(&Allocation {
             data_unit,
             consumer: CONSUMER,
@@ -102,6 +103,19 @@ async fn seed(db: &Database, now_ms: u64) {
         amount: PENALTY,
         from_bonded: PENALTY,
         from_unbonding: 0,
+        origin: origin(),
+    })
+    .await
+    .unwrap();
+    // Data unit 4: a window its provider announced on chain (as the indexer mirrors it).
+    w.insert_maintenance_window(&sla_storage::mirror::AnnouncedWindow {
+        data_unit: 4,
+        index: 0,
+        window: sla_protocol::aggregate::MaintenanceWindow {
+            start_s: now_ms / 1000 - 60,
+            end_s: now_ms / 1000 + 3_600,
+        },
+        cancelled: false,
         origin: origin(),
     })
     .await
@@ -234,6 +248,7 @@ async fn burn_forecast_cover_and_expiry_fire_once_and_resolve_muted_by_maintenan
         epoch_in_progress(&db, now, 1, true).await;
         epoch_in_progress(&db, now, 2, true).await;
         epoch_in_progress(&db, now, 3, true).await;
+        epoch_in_progress(&db, now, 4, true).await;
         let config = config(now);
         let mut rules = Rules::start(&db, &config).await.unwrap();
 
@@ -254,7 +269,7 @@ async fn burn_forecast_cover_and_expiry_fire_once_and_resolve_muted_by_maintenan
         assert_eq!(
             keys(&first),
             want,
-            "{url}: data unit 2 is muted by maintenance"
+            "{url}: data units 2, 3 and 4 are muted by maintenance"
         );
 
         let burn = first

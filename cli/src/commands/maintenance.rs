@@ -6,7 +6,7 @@ use alloy::primitives::U256;
 use anyhow::bail;
 use serde_json::json;
 use sla_contracts::policies::maintenance_windows_of;
-use sla_protocol::policy::MAINTENANCE_PERIOD_S;
+use sla_protocol::policy::{duration_text, MAINTENANCE_PERIOD_S};
 
 use crate::args::{ChainArgs, MaintenanceCommand};
 use crate::chain::Chain;
@@ -99,9 +99,9 @@ async fn list(chain: &Chain, data_unit: u64) -> anyhow::Result<Output> {
     } else {
         format!(
             "data unit {data_unit}: windows announced at least {} ahead, {} of {} used in this 30-day period",
-            minutes_text(u64::from(terms.noticeSecs)),
+            duration_text(terms.noticeSecs),
             minutes_text(used),
-            minutes_text(u64::from(terms.allowanceSecs)),
+            duration_text(terms.allowanceSecs),
         )
     }];
     for w in &windows {
@@ -132,11 +132,7 @@ fn list_of(units: &[u64]) -> String {
         .join(", ")
 }
 
-/// Seconds as whole minutes when they are, else seconds: `90 min`, `45 s`.
+/// Seconds in words (`90 min`); every figure here is within 30 days.
 fn minutes_text(secs: u64) -> String {
-    if secs % 60 == 0 {
-        format!("{} min", secs / 60)
-    } else {
-        format!("{secs} s")
-    }
+    duration_text(u32::try_from(secs).unwrap_or(u32::MAX))
 }

@@ -119,7 +119,7 @@ async fn show(chain: &Chain, data_unit: u64) -> anyhow::Result<Output> {
     Ok(Output::new(human, out))
 }
 
-/// The policy in words: each metric's tiers, then the grace.
+/// The policy in words: each metric's tiers, the grace, then the maintenance terms.
 fn describe(policy: &Policy) -> String {
     let mut parts = Vec::new();
     for metric in sla_protocol::aggregate::Metric::ALL {
@@ -139,8 +139,8 @@ fn describe(policy: &Policy) -> String {
         ));
     }
     if parts.is_empty() {
-        "no tiers, no grace (the flat penalty)".into()
-    } else {
-        parts.join("; ")
+        parts.push("no tiers, no grace (the flat penalty)".into());
     }
+    parts.push(policy.maintenance_text());
+    parts.join("; ")
 }

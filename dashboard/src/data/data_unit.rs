@@ -46,6 +46,8 @@ pub struct DataUnitView {
     pub terms_words: Vec<String>,
     /// The penalty policy both parties agreed (docs/policy.md), if any.
     pub policy: Option<PolicyLine>,
+    /// The maintenance windows the provider announced (docs/policy.md), by index.
+    pub maintenance: Vec<MaintenanceLine>,
     /// Compliant, at risk, violating, no data or inactive.
     pub status: SlaStatus,
     /// Why, in words.
@@ -92,6 +94,40 @@ pub struct PolicyLine {
     pub policy: sla_protocol::policy::Policy,
     /// The policy in words.
     pub words: Vec<String>,
+}
+
+/// One announced maintenance window of a data unit.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MaintenanceLine {
+    /// Its index on chain (what `sla maintenance cancel` takes).
+    pub index: u64,
+    /// Its start, Unix ms.
+    pub start_ms: u64,
+    /// Its end (exclusive), Unix ms.
+    pub end_ms: u64,
+    /// `cancelled`, `upcoming`, `in progress` or `over`.
+    pub state: &'static str,
+}
+
+impl MaintenanceLine {
+    fn of(w: &sla_storage::mirror::AnnouncedWindow, now_ms: u64) -> Self {
+        let (start_ms, end_ms) = w.window.bounds_ms();
+        let state = if w.cancelled {
+            "cancelled"
+        } else if now_ms < start_ms {
+            "upcoming"
+        } else if now_ms < end_ms {
+            "in progress"
+        } else {
+            "over"
+        };
+        MaintenanceLine {
+            index: w.index,
+            start_ms,
+            end_ms,
+            state,
+        }
+    }
 }
 
 /// One epoch of a data unit.
@@ -267,6 +303,12 @@ pub async fn data_unit(
         words: words::policy(&p.policy),
         policy: p.policy,
     });
+    let maintenance = mirror
+        .maintenance_windows(data_unit)
+        .await?
+        .iter()
+        .map(|w| MaintenanceLine::of(w, now_ms))
+        .collect();
     let reporters = status::reporters(&allocation, &newest, now_ms);
     let (status, reasons) = status::judge(&allocation, &epochs, &rollups, &reporters);
 
@@ -310,6 +352,7 @@ pub async fn data_unit(
         terms_hash: format!("0x{}", hex::encode(allocation.terms_hash)),
         terms: allocation.terms.clone(),
         policy,
+        maintenance,
         status,
         reasons,
         reporters,

@@ -60,6 +60,17 @@ pub(crate) async fn page(
                     ul id="policy-words" { @for w in &p.words { li { (w) } } }
                     p.hint { "policy hash " code.hash title=(p.policy_hash) { (super::short(&p.policy_hash)) } }
                 }
+                @if !v.maintenance.is_empty() {
+                    h3 { "Maintenance windows" }
+                    p.hint { "Announced by the provider ahead of time: records inside a window do not count, so its minutes are neither up nor down." }
+                    ul id="maintenance" {
+                        @for w in &v.maintenance {
+                            li data-state=(w.state) {
+                                "#" (w.index) " " (words::utc(w.start_ms)) " to " (words::utc(w.end_ms)) " (" (w.state) ")"
+                            }
+                        }
+                    }
+                }
             }
         }
         section aria-labelledby="observed" {

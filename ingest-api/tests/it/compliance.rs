@@ -243,11 +243,13 @@ async fn a_court_suspension_and_removal_show_on_the_provider_page() {
     .await;
 }
 
-/// An agreed penalty policy shows on the data unit's page, in words, and in its JSON.
+/// An agreed penalty policy and the announced maintenance windows show on the data unit's
+/// page, in words, and in its JSON.
 #[tokio::test]
 async fn an_agreed_penalty_policy_shows_on_the_data_unit_page() {
+    use sla_protocol::aggregate::MaintenanceWindow;
     use sla_protocol::policy::{Policy, Tier};
-    use sla_storage::mirror::{MirroredPolicy, PolicyProposal};
+    use sla_storage::mirror::{AnnouncedWindow, MirroredPolicy, PolicyProposal};
     for_each_backend(|app, _| async move {
         seed_chain(&app).await;
         let json_path = format!("/v1/data-units/{DATA_UNIT}");
@@ -313,6 +315,41 @@ async fn an_agreed_penalty_policy_shows_on_the_data_unit_page() {
             "{page}"
         );
         assert!(page.contains("judges epochs from 12 on"), "{page}");
+        assert!(page.contains("no maintenance windows"), "{page}");
+        assert!(!page.contains("Maintenance windows"), "no windows, no list");
+
+        // Windows announced (one cancelled) show with their state, on the page and in JSON.
+        let now_s = sla_runtime::now_ms() / 1000;
+        let mut w = app.db.mirror().begin_write().await.unwrap();
+        for (index, start_s) in [(0u64, now_s + 7_200), (1, now_s + 10_800)] {
+            w.insert_maintenance_window(&AnnouncedWindow {
+                data_unit: DATA_UNIT,
+                index,
+                window: MaintenanceWindow {
+                    start_s,
+                    end_s: start_s + 1_800,
+                },
+                cancelled: false,
+                origin,
+            })
+            .await
+            .unwrap();
+        }
+        w.insert_maintenance_cancellation(DATA_UNIT, 1, &origin)
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        let (_, _, body) = get(&app, &json_path).await;
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["maintenance"][0]["state"], "upcoming", "{v}");
+        assert_eq!(v["maintenance"][0]["start_ms"], (now_s + 7_200) * 1000);
+        assert_eq!(v["maintenance"][1]["state"], "cancelled", "{v}");
+        let (_, _, page) = get(&app, &page_path).await;
+        assert!(page.contains("Maintenance windows"), "{page}");
+        assert!(
+            page.contains("(upcoming)") && page.contains("(cancelled)"),
+            "{page}"
+        );
     })
     .await;
 }

@@ -127,6 +127,19 @@ fn policy_json_without_maintenance_terms_allows_no_maintenance() {
         ..Policy::default()
     };
     assert!(too_long.validate().is_err());
+    assert_eq!(
+        policy.maintenance_text(),
+        "no maintenance windows: every slot counts"
+    );
+    let allowed = Policy {
+        maintenance_notice_s: 86_400,
+        maintenance_allowance_s: 5_400,
+        ..Policy::default()
+    };
+    assert_eq!(
+        allowed.maintenance_text(),
+        "maintenance windows announced at least 1 d ahead, up to 90 min per 30 days, count neither for nor against the provider"
+    );
 }
 
 #[test]
