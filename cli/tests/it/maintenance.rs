@@ -82,33 +82,38 @@ async fn windows_are_announced_listed_and_cancelled_and_every_rule_is_named() {
     let next = epoch_start(current + 1);
     let later = epoch_start(current + 2);
     let at = |secs: u64| secs.to_string();
-    let announce = |account: usize, start: &str, duration: &str| {
-        chain.run(
-            account,
-            &[
-                "maintenance",
-                "announce",
-                "--data-unit",
-                &unit,
-                "--start",
-                start,
-                "--duration",
-                duration,
-            ],
-        )
-    };
-    let fails = |account: usize, start: String, duration: &str| {
-        let args = [
+    let args = |start: &str, duration: &str| {
+        [
             "maintenance",
             "announce",
             "--data-unit",
             &unit,
             "--start",
-            &start,
+            start,
             "--duration",
             duration,
-        ];
-        chain.fails(account, &args).0
+        ]
+        .map(str::to_owned)
+    };
+    let announce = |account: usize, start: &str, duration: &str| {
+        chain.run(
+            account,
+            &args(start, duration).each_ref().map(String::as_str),
+        )
+    };
+    let announced = |start: &str, duration: &str| {
+        chain.ok(
+            PROVIDER,
+            &args(start, duration).each_ref().map(String::as_str),
+        )
+    };
+    let fails = |account: usize, start: String, duration: &str| {
+        chain
+            .fails(
+                account,
+                &args(&start, duration).each_ref().map(String::as_str),
+            )
+            .0
     };
 
     // Bad arguments: refused before anything is sent.
@@ -137,21 +142,9 @@ async fn windows_are_announced_listed_and_cancelled_and_every_rule_is_named() {
     assert!(line.contains("MaintenanceOverAllowance"), "{line}");
 
     // A good window, then one that overlaps it.
-    let announced = chain.ok(
-        PROVIDER,
-        &[
-            "maintenance",
-            "announce",
-            "--data-unit",
-            &unit,
-            "--start",
-            &at(later),
-            "--duration",
-            "90m",
-        ],
-    );
-    assert_eq!(announced["start_s"], later);
-    assert_eq!(announced["end_s"], later + 5_400);
+    let first = announced(&at(later), "90m");
+    assert_eq!(first["start_s"], later);
+    assert_eq!(first["end_s"], later + 5_400);
     let line = fails(PROVIDER, at(later + 5_399), "10m");
     assert!(line.contains("MaintenanceOverlap"), "{line}");
     // Within the allowance only 30 minutes remain.
@@ -192,19 +185,7 @@ async fn windows_are_announced_listed_and_cancelled_and_every_rule_is_named() {
     );
     let listed = chain.ok(PROVIDER, &["maintenance", "list", "--data-unit", &unit]);
     assert_eq!(listed["windows"][0]["cancelled"], true);
-    chain.ok(
-        PROVIDER,
-        &[
-            "maintenance",
-            "announce",
-            "--data-unit",
-            &unit,
-            "--start",
-            &at(later),
-            "--duration",
-            "2h",
-        ],
-    );
+    announced(&at(later), "2h");
     // Once its epoch has begun, a window is binding: it cannot be cancelled.
     chain.advance(later - genesis - current * length).await;
     let (line, _) = chain.fails(

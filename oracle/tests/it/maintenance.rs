@@ -4,29 +4,24 @@
 //! window, and the contract takes nothing for downtime inside it and the penalty for the same
 //! downtime outside it (docs/policy.md).
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use alloy::primitives::{utils::parse_ether, U256};
-use sla_contracts::{
-    anvil, deploy, DeployConfig, ISlaOracle::SlaTerms, ISlaPolicies, SlaOracle, SlaPolicies,
-};
-use sla_oracle::aggregator::{Aggregator, AggregatorConfig, AggregatorStores};
-use sla_oracle::indexer::{Indexer, IndexerConfig};
-use sla_oracle::submitter::{Submitter, SubmitterConfig, SubmitterMetrics, SubmitterStores};
+use sla_contracts::{anvil, ISlaOracle::SlaTerms, ISlaPolicies, SlaOracle, SlaPolicies};
 use sla_protocol::acceptance::{Clock, Outcome};
 use sla_protocol::aggregate::{MaintenanceWindow, SLOT_LEN_MS};
 use sla_protocol::policy::Policy;
 use sla_protocol::{Operation, QosRecord};
 
-use crate::on_anvil::{advance, consumer_reports, reader, wallet, PENALTY};
+use crate::on_anvil::{
+    advance, aggregator, consumer_reports, deploy_hourly, indexer, reader, submitter, wallet, HOUR,
+    PENALTY,
+};
 use crate::send;
 
 const ADMIN: usize = 0;
 const PROVIDER: usize = 1;
 const CONSUMER: usize = 2;
 const ORACLE: usize = 9;
-const EPOCH: u32 = 3600;
+const EPOCH: u32 = HOUR;
 
 /// Uptime at least 99 % over one epoch, errors at most 5 %, [`PENALTY`] per violating epoch.
 fn uptime_terms() -> SlaTerms {
@@ -78,19 +73,7 @@ fn minutes(start: u64) -> Vec<QosRecord> {
 async fn downtime_inside_a_window_costs_nothing_and_outside_it_the_penalty() {
     for backend in sla_storage::testing::backends() {
         let anvil = anvil::spawn().expect("anvil");
-        let config = DeployConfig {
-            epoch_length: EPOCH,
-            submission_window: 8 * EPOCH,
-            oracle_signers: vec![anvil.addresses()[ORACLE]],
-            ..DeployConfig::default()
-        };
-        let deployment = deploy(
-            anvil.endpoint_url(),
-            anvil.keys()[ADMIN].clone().into(),
-            &config,
-        )
-        .await
-        .expect("deploy");
+        let deployment = deploy_hourly(&anvil, ADMIN, ORACLE).await;
         let policies_address = deployment.policies.expect("a policies contract");
         let provider_account = anvil.addresses()[PROVIDER];
         let provider_wallet = wallet(&anvil, PROVIDER);
@@ -145,14 +128,7 @@ async fn downtime_inside_a_window_costs_nothing_and_outside_it_the_penalty() {
             .unwrap();
         let db = sla_storage::Database::connect(&url).await.unwrap();
         db.bind_deployment(&deployment.deployment()).await.unwrap();
-        let mut indexer = Indexer::new(
-            IndexerConfig {
-                confirmations: 0,
-                ..IndexerConfig::new(&deployment)
-            },
-            db.mirror(),
-            reader(&anvil),
-        );
+        let mut indexer = indexer(&anvil, &deployment, &db);
         indexer.sync().await.unwrap();
         let mirrored = db.mirror().maintenance_windows(unit).await.unwrap();
         assert_eq!(mirrored.len(), 2, "{mirrored:?}");
@@ -175,15 +151,7 @@ async fn downtime_inside_a_window_costs_nothing_and_outside_it_the_penalty() {
                 "{outcomes:?}"
             );
         }
-        let epochs = deployment.epochs().unwrap();
-        let mut aggregator = Aggregator::new(
-            AggregatorStores::of(&db),
-            AggregatorConfig {
-                epochs,
-                grace_ms: 1_000,
-                page_size: 100,
-            },
-        );
+        let mut aggregator = aggregator(&deployment, &db);
         let stats = aggregator.run_once(now_ms).await.unwrap();
         assert_eq!(stats.epochs_finalized, 3, "{stats:?}");
         // The roll-up kept for the window's epoch is the recounted one: what the verdict judged.
@@ -207,24 +175,7 @@ async fn downtime_inside_a_window_costs_nothing_and_outside_it_the_penalty() {
             .expect("roll-up");
         assert_eq!(outside.summary.combined.slots.down, 20);
 
-        let mut submitter = Submitter::new(
-            SubmitterConfig {
-                chain_id: deployment.chain_id,
-                contract: deployment.contract,
-                epochs,
-                submission_window_s: u64::from(deployment.submission_window),
-                confirmations: 1,
-                max_batch: 100,
-                stuck_after: Duration::from_secs(60),
-                fee_bump_percent: 20,
-                max_fee_ceiling: 1_000_000_000_000,
-                crash_after: None,
-            },
-            wallet(&anvil, ORACLE),
-            anvil.keys()[ORACLE].clone().into(),
-            SubmitterStores::of(&db),
-            Arc::new(SubmitterMetrics::default()),
-        );
+        let mut submitter = submitter(&anvil, &deployment, &db, ORACLE);
         for _ in 0..6 {
             submitter.tick(now_ms).await.unwrap();
             advance(&anvil, 1).await;

@@ -1,11 +1,18 @@
 //! What the anvil tests of the oracle's roles share: wallets of anvil's accounts, moving the
-//! chain's clock, and the consumer's signed report chain of a data unit, one report per epoch.
+//! chain's clock, the consumer's signed report chain of a data unit, one report per epoch, and
+//! an hourly deployment with the oracle's roles over one database.
 
 use alloy::network::EthereumWallet;
 use alloy::node_bindings::AnvilInstance;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
-use sla_contracts::{DeploymentFile, ISlaOracle::SlaTerms};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sla_contracts::{deploy, DeployConfig, DeploymentFile, ISlaOracle::SlaTerms};
+use sla_oracle::aggregator::{Aggregator, AggregatorConfig, AggregatorStores};
+use sla_oracle::indexer::{Indexer, IndexerConfig};
+use sla_oracle::submitter::{Submitter, SubmitterConfig, SubmitterMetrics, SubmitterStores};
 use sla_protocol::{sign_report, QosRecord, Report, ReportHash, Role, VerifiedReport};
 
 /// A provider whose wallet signs as anvil's account `index` (one per account: each keeps its
@@ -91,4 +98,80 @@ pub(crate) fn read_latency_terms() -> SlaTerms {
         penaltyPerEpoch: alloy::primitives::Uint::from(PENALTY),
         weights: [10_000, 0, 0, 0, 0, 0],
     }
+}
+
+/// Seconds per epoch of [`deploy_hourly`].
+pub(crate) const HOUR: u32 = 3600;
+
+/// The contracts, deployed by anvil's account `admin` with hour-long epochs, eight epochs to
+/// submit, and account `oracle` the one oracle signer.
+pub(crate) async fn deploy_hourly(
+    anvil: &AnvilInstance,
+    admin: usize,
+    oracle: usize,
+) -> DeploymentFile {
+    let config = DeployConfig {
+        epoch_length: HOUR,
+        submission_window: 8 * HOUR,
+        oracle_signers: vec![anvil.addresses()[oracle]],
+        ..DeployConfig::default()
+    };
+    deploy(anvil.endpoint_url(), key(anvil, admin), &config)
+        .await
+        .expect("deploy")
+}
+
+/// The indexer of `deployment` into `db`'s mirror, at depth 0.
+pub(crate) fn indexer(
+    anvil: &AnvilInstance,
+    deployment: &DeploymentFile,
+    db: &sla_storage::Database,
+) -> Indexer<DynProvider> {
+    Indexer::new(
+        IndexerConfig {
+            confirmations: 0,
+            ..IndexerConfig::new(deployment)
+        },
+        db.mirror(),
+        reader(anvil),
+    )
+}
+
+/// The aggregator of `db`, closing epochs a second after their end.
+pub(crate) fn aggregator(deployment: &DeploymentFile, db: &sla_storage::Database) -> Aggregator {
+    Aggregator::new(
+        AggregatorStores::of(db),
+        AggregatorConfig {
+            epochs: deployment.epochs().unwrap(),
+            grace_ms: 1_000,
+            page_size: 100,
+        },
+    )
+}
+
+/// The submitter of `db`'s final roll-ups, signing as anvil's account `oracle`.
+pub(crate) fn submitter(
+    anvil: &AnvilInstance,
+    deployment: &DeploymentFile,
+    db: &sla_storage::Database,
+    oracle: usize,
+) -> Submitter {
+    Submitter::new(
+        SubmitterConfig {
+            chain_id: deployment.chain_id,
+            contract: deployment.contract,
+            epochs: deployment.epochs().unwrap(),
+            submission_window_s: u64::from(deployment.submission_window),
+            confirmations: 1,
+            max_batch: 100,
+            stuck_after: Duration::from_secs(60),
+            fee_bump_percent: 20,
+            max_fee_ceiling: 1_000_000_000_000,
+            crash_after: None,
+        },
+        wallet(anvil, oracle),
+        key(anvil, oracle),
+        SubmitterStores::of(db),
+        Arc::new(SubmitterMetrics::default()),
+    )
 }

@@ -3,30 +3,25 @@
 //! the submitter sends the results, and the contract takes exactly the tier's share (or nothing
 //! in grace) from the bond; the mirror's penalties equal the chain's.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use alloy::primitives::{utils::parse_ether, U256};
 use alloy::providers::DynProvider;
-use sla_contracts::{
-    anvil, deploy, DeployConfig, DeploymentFile, ISlaPolicies, SlaOracle, SlaPolicies,
-};
-use sla_oracle::aggregator::{Aggregator, AggregatorConfig, AggregatorStores};
-use sla_oracle::indexer::{Indexer, IndexerConfig};
-use sla_oracle::submitter::{Submitter, SubmitterConfig, SubmitterMetrics, SubmitterStores};
+use sla_contracts::{anvil, DeploymentFile, ISlaPolicies, SlaOracle, SlaPolicies};
 use sla_protocol::acceptance::{Clock, Outcome};
 use sla_protocol::aggregate::Metric;
 use sla_protocol::policy::{Policy, Tier};
 use sla_protocol::{Operation, QosRecord, VerifiedReport};
 
-use crate::on_anvil::{advance, consumer_reports, read_latency_terms, reader, wallet, PENALTY};
+use crate::on_anvil::{
+    advance, aggregator, consumer_reports, deploy_hourly, indexer, read_latency_terms, reader,
+    submitter, wallet, HOUR, PENALTY,
+};
 use crate::send;
 
 const ADMIN: usize = 0;
 const PROVIDER: usize = 1;
 const CONSUMERS: [usize; 2] = [2, 3];
 const ORACLE: usize = 9;
-const EPOCH: u32 = 3600;
+const EPOCH: u32 = HOUR;
 
 /// Read latency up to 60 ms costs 10 %, up to 100 ms 50 %, above it 100 %; `grace` violating
 /// epochs of any 3 cost nothing.
@@ -85,19 +80,7 @@ fn reports(
 async fn tiers_and_grace_move_exactly_the_policys_amounts() {
     for backend in sla_storage::testing::backends() {
         let anvil = anvil::spawn().expect("anvil");
-        let config = DeployConfig {
-            epoch_length: EPOCH,
-            submission_window: 8 * EPOCH,
-            oracle_signers: vec![anvil.addresses()[ORACLE]],
-            ..DeployConfig::default()
-        };
-        let deployment = deploy(
-            anvil.endpoint_url(),
-            anvil.keys()[ADMIN].clone().into(),
-            &config,
-        )
-        .await
-        .expect("deploy");
+        let deployment = deploy_hourly(&anvil, ADMIN, ORACLE).await;
         let policies_address = deployment.policies.expect("a policies contract");
         let provider_account = anvil.addresses()[PROVIDER];
         // One wallet per account: each keeps its own nonce.
@@ -166,14 +149,7 @@ async fn tiers_and_grace_move_exactly_the_policys_amounts() {
             .unwrap();
         let db = sla_storage::Database::connect(&url).await.unwrap();
         db.bind_deployment(&deployment.deployment()).await.unwrap();
-        let mut indexer = Indexer::new(
-            IndexerConfig {
-                confirmations: 0,
-                ..IndexerConfig::new(&deployment)
-            },
-            db.mirror(),
-            reader(&anvil),
-        );
+        let mut indexer = indexer(&anvil, &deployment, &db);
         indexer.sync().await.unwrap();
         let mirrored = db
             .mirror()
@@ -212,36 +188,11 @@ async fn tiers_and_grace_move_exactly_the_policys_amounts() {
                 "{outcomes:?}"
             );
         }
-        let epochs = deployment.epochs().unwrap();
-        let mut aggregator = Aggregator::new(
-            AggregatorStores::of(&db),
-            AggregatorConfig {
-                epochs,
-                grace_ms: 1_000,
-                page_size: 100,
-            },
-        );
+        let mut aggregator = aggregator(&deployment, &db);
         let stats = aggregator.run_once(now_ms).await.unwrap();
         assert_eq!(stats.epochs_finalized, 7, "{stats:?}");
 
-        let mut submitter = Submitter::new(
-            SubmitterConfig {
-                chain_id: deployment.chain_id,
-                contract: deployment.contract,
-                epochs,
-                submission_window_s: u64::from(deployment.submission_window),
-                confirmations: 1,
-                max_batch: 100,
-                stuck_after: Duration::from_secs(60),
-                fee_bump_percent: 20,
-                max_fee_ceiling: 1_000_000_000_000,
-                crash_after: None,
-            },
-            wallet(&anvil, ORACLE),
-            anvil.keys()[ORACLE].clone().into(),
-            SubmitterStores::of(&db),
-            Arc::new(SubmitterMetrics::default()),
-        );
+        let mut submitter = submitter(&anvil, &deployment, &db, ORACLE);
         for _ in 0..6 {
             submitter.tick(now_ms).await.unwrap();
             advance(&anvil, 1).await;
