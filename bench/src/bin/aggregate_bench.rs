@@ -14,11 +14,12 @@ use clap::Parser;
 use ed25519_dalek::SigningKey;
 use sla_oracle::aggregator::{Aggregator, AggregatorConfig, AggregatorStores};
 use sla_protocol::acceptance::{Clock, Outcome};
-use sla_protocol::aggregate::{EpochConfig, SlaTerms};
+use sla_protocol::aggregate::{EpochConfig, MaintenanceWindow, SlaTerms};
 use sla_protocol::parties::{Allocation, AllocationStatus, ReporterKey};
 use sla_protocol::{
     sign_report, Deployment, Operation, QosRecord, Report, ReportHash, Role, VerifiedReport,
 };
+use sla_storage::mirror::{AnnouncedWindow, ChainOrigin};
 use sla_storage::testing::{seed_allocation, seed_key, CONSUMER, PROVIDER};
 use sla_storage::Database;
 
@@ -44,6 +45,10 @@ struct Args {
     /// writes.
     #[arg(long)]
     gauges: bool,
+    /// Every data unit has a maintenance window of ten minutes in every epoch, so the close
+    /// recounts every roll-up without the records inside it (docs/policy.md).
+    #[arg(long)]
+    maintenance: bool,
 }
 
 const EPOCH_LEN_S: u32 = 3600;
@@ -144,6 +149,42 @@ async fn store(storage: &Database, chains: &mut Chains, from: u64, to: u64) -> a
     Ok(())
 }
 
+/// A mirrored maintenance window over minutes 10-19 of every epoch the reports touch, for every
+/// data unit (as the indexer writes them).
+async fn announce_windows(
+    storage: &Database,
+    data_units: u64,
+    start_ms: u64,
+    minutes: u64,
+) -> anyhow::Result<()> {
+    let epoch_s = u64::from(EPOCH_LEN_S);
+    let first = start_ms / 1000 / epoch_s;
+    let last = (start_ms / 1000 + minutes * 60) / epoch_s;
+    let mut w = storage.mirror().begin_write().await?;
+    for unit in 1..=data_units {
+        for (index, epoch) in (first..=last).enumerate() {
+            let start_s = epoch * epoch_s + 600;
+            w.insert_maintenance_window(&AnnouncedWindow {
+                data_unit: unit,
+                index: index as u64,
+                window: MaintenanceWindow {
+                    start_s,
+                    end_s: start_s + 600,
+                },
+                cancelled: false,
+                origin: ChainOrigin {
+                    block_number: 1,
+                    log_index: Some(index as u64),
+                    tx_hash: None,
+                },
+            })
+            .await?;
+        }
+    }
+    w.commit().await?;
+    Ok(())
+}
+
 fn now_ms() -> u64 {
     sla_runtime::now_ms()
 }
@@ -209,6 +250,10 @@ async fn main() -> anyhow::Result<()> {
     let incremental = aggregator.run_once(now_ms()).await?;
     let incremental_s = started.elapsed().as_secs_f64();
 
+    if args.maintenance {
+        announce_windows(&storage, args.data_units, start_ms, total_minutes).await?;
+    }
+
     // Close every epoch: verdicts with rolling windows from the stored summaries.
     let closing = AggregatorConfig {
         grace_ms: 0,
@@ -227,7 +272,8 @@ async fn main() -> anyhow::Result<()> {
                       "records_per_s": (full.records_counted as f64 / full_s).round() },
             "incremental": { "records": incremental.records_counted, "reports": incremental.reports_read,
                              "seconds": incremental_s, "ratio_to_full": incremental_s / full_s },
-            "finalize": { "epochs": finalized.epochs_finalized, "seconds": finalize_s },
+            "finalize": { "epochs": finalized.epochs_finalized, "seconds": finalize_s,
+                          "maintenance": args.maintenance },
         })
     );
     Ok(())

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use sla_protocol::aggregate::{
-    EpochConfig, EpochVerdict, Metric, OpKind, SlaTerms, SlotState, ViewSummary, FLAG_DISPUTED,
-    FLAG_NO_DATA, FLAG_PROVIDER_GAP,
+    EpochConfig, EpochVerdict, MaintenanceWindow, Metric, OpKind, SlaTerms, SlotState, ViewSummary,
+    FLAG_DISPUTED, FLAG_NO_DATA, FLAG_PROVIDER_GAP, SLOT_LEN_MS,
 };
 use sla_protocol::{codec, Role};
 use sla_storage::mirror::{MirroredPenalty, MirroredResult};
@@ -228,6 +228,9 @@ pub struct Timeline {
     pub slots: Vec<SlotState>,
     /// How many of each.
     pub counts: BTreeMap<&'static str, u64>,
+    /// The slots that overlap a maintenance window not cancelled, ascending: their records
+    /// inside it do not count (docs/policy.md).
+    pub maintenance_slots: Vec<u32>,
 }
 
 /// A report as listed on the page.
@@ -303,9 +306,8 @@ pub async fn data_unit(
         words: words::policy(&p.policy),
         policy: p.policy,
     });
-    let maintenance = mirror
-        .maintenance_windows(data_unit)
-        .await?
+    let windows = mirror.maintenance_windows(data_unit).await?;
+    let maintenance = windows
         .iter()
         .map(|w| MaintenanceLine::of(w, now_ms))
         .collect();
@@ -316,12 +318,15 @@ pub async fn data_unit(
         .timeline_epoch
         .or_else(|| rollups.last().map(|r| r.epoch));
     let timeline = match timeline_epoch {
-        Some(epoch) => source
-            .db
-            .rollups()
-            .state(data_unit, epoch)
-            .await?
-            .map(|s| timeline(epoch, s.accumulator.slot_timeline())),
+        Some(epoch) => source.db.rollups().state(data_unit, epoch).await?.map(|s| {
+            let in_force: Vec<_> = windows
+                .iter()
+                .filter(|w| !w.cancelled)
+                .map(|w| w.window)
+                .collect();
+            let maintenance = maintenance_slots(&epochs, epoch, &in_force);
+            timeline(epoch, s.accumulator.slot_timeline(), maintenance)
+        }),
         None => None,
     };
     let lines = epoch_lines(&allocation.terms, &epochs, &rollups, &results, &penalties);
@@ -372,7 +377,21 @@ pub async fn data_unit(
     }))
 }
 
-fn timeline(epoch: u64, slots: Vec<SlotState>) -> Timeline {
+/// The slots of `epoch` that overlap one of `windows`.
+fn maintenance_slots(epochs: &EpochConfig, epoch: u64, windows: &[MaintenanceWindow]) -> Vec<u32> {
+    let Some((start_ms, end_ms)) = epochs.bounds_ms(epoch) else {
+        return Vec::new();
+    };
+    (0..epochs.slots_per_epoch())
+        .filter(|&i| {
+            let from = start_ms + u64::from(i) * SLOT_LEN_MS;
+            let to = (from + SLOT_LEN_MS).min(end_ms);
+            windows.iter().any(|w| w.overlaps_ms(from, to))
+        })
+        .collect()
+}
+
+fn timeline(epoch: u64, slots: Vec<SlotState>, maintenance_slots: Vec<u32>) -> Timeline {
     let mut counts = BTreeMap::new();
     for s in &slots {
         *counts.entry(s.as_str()).or_insert(0) += 1;
@@ -381,6 +400,7 @@ fn timeline(epoch: u64, slots: Vec<SlotState>) -> Timeline {
         epoch,
         slots,
         counts,
+        maintenance_slots,
     }
 }
 
@@ -649,4 +669,31 @@ fn report_lines(epochs: &EpochConfig, data_unit: u64, reports: &[StoredReport]) 
             .then(a.role.as_str().cmp(b.role.as_str()))
     });
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maintenance_slots_are_those_a_window_overlaps() {
+        let epochs = EpochConfig::new(1_000_000, 3_600).unwrap();
+        let start_s = 1_000_000 + 5 * 3_600;
+        let windows = [
+            // Minutes 10 to 19 of epoch 5, and the first half second of minute 20 is not in it.
+            MaintenanceWindow {
+                start_s: start_s + 600,
+                end_s: start_s + 1_200,
+            },
+            // From the previous epoch into its first minute.
+            MaintenanceWindow {
+                start_s: start_s - 30,
+                end_s: start_s + 1,
+            },
+        ];
+        let mut expected = vec![0];
+        expected.extend(10..20);
+        assert_eq!(maintenance_slots(&epochs, 5, &windows), expected);
+        assert_eq!(maintenance_slots(&epochs, 6, &windows), Vec::<u32>::new());
+    }
 }

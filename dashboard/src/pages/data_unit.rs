@@ -85,9 +85,14 @@ pub(crate) async fn page(
                 p.hint { "One cell per minute of the epoch, both views combined: "
                     @for (name, n) in &t.counts { (n) " " (name) " · " }
                     "U up, D down, Q quiet (reported, no operations), S silent (no report), ! disputed (provider up, consumer down)." }
+                @if !t.maintenance_slots.is_empty() {
+                    p.hint { "Outlined in blue: minutes in an announced maintenance window, whose records do not count once the epoch is judged." }
+                }
                 ol.slots id="slot-timeline" {
                     @for (i, s) in t.slots.iter().enumerate() {
-                        li class={ "slot " (s.as_str()) } title={ "slot " (i) ": " (s.as_str()) } data-state=(s.as_str()) {
+                        @let maint = t.maintenance_slots.binary_search(&(i as u32)).is_ok();
+                        li class={ "slot " (s.as_str()) @if maint { " maintenance" } }
+                            title={ "slot " (i) ": " (s.as_str()) @if maint { " (maintenance)" } } data-state=(s.as_str()) {
                             (match s.as_str() { "up" => "U", "down" => "D", "quiet" => "Q", "silent" => "S", _ => "!" })
                         }
                     }

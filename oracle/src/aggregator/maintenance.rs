@@ -8,10 +8,16 @@
 //! exactly the windows that touch the epoch. Recounting again after a crash gives the same
 //! accumulator: the reports are the same, identified by hash.
 
+use std::collections::BTreeSet;
+
 use sla_protocol::aggregate::{EpochAccumulator, Exclusions, MaintenanceWindow};
-use sla_protocol::codec;
+use sla_protocol::{codec, ReportHash};
+use sla_storage::reports::ReportQuery;
 use sla_storage::rollups::RollupWrite;
 use sla_storage::RollupStatus;
+
+/// Reports read per query when recounting.
+const RECOUNT_PAGE: u32 = 1_000;
 
 use super::{Aggregator, AggregatorError};
 
@@ -26,28 +32,45 @@ impl Aggregator {
         let ctx = *counted.context();
         let excluded = Exclusions::for_epoch(&ctx, windows);
         let mut recounted = EpochAccumulator::new(ctx);
-        let hashes = counted
+        // The reports it counted, and only those (not the late ones stored since): read a page
+        // at a time over the epoch, as the public API serves them.
+        let mut wanted: BTreeSet<ReportHash> = counted
             .consumer
             .report_hashes()
-            .chain(counted.provider.report_hashes());
-        for hash in hashes {
-            let stored =
-                self.stores
-                    .reports
-                    .by_hash(hash)
-                    .await?
-                    .ok_or(AggregatorError::MissingReport {
-                        data_unit: ctx.data_unit(),
-                        epoch: ctx.epoch(),
-                        hash: *hash,
-                    })?;
-            let report = codec::decode(&stored.payload).map_err(|source| {
-                AggregatorError::CorruptReport {
-                    id: stored.id,
-                    source,
-                }
-            })?;
-            recounted.add_report_except(&report, stored.hash, &excluded)?;
+            .chain(counted.provider.report_hashes())
+            .copied()
+            .collect();
+        let mut after_id = 0;
+        while !wanted.is_empty() {
+            let page = self
+                .stores
+                .reports
+                .of_data_unit(&ReportQuery {
+                    data_unit: ctx.data_unit(),
+                    from_ms: ctx.start_ms(),
+                    to_ms: ctx.end_ms(),
+                    after_id,
+                    limit: RECOUNT_PAGE,
+                })
+                .await?;
+            let Some(last) = page.last() else { break };
+            after_id = last.id;
+            for stored in page.iter().filter(|r| wanted.remove(&r.hash)) {
+                let report = codec::decode(&stored.payload).map_err(|source| {
+                    AggregatorError::CorruptReport {
+                        id: stored.id,
+                        source,
+                    }
+                })?;
+                recounted.add_report_except(&report, stored.hash, &excluded)?;
+            }
+        }
+        if let Some(hash) = wanted.first() {
+            return Err(AggregatorError::MissingReport {
+                data_unit: ctx.data_unit(),
+                epoch: ctx.epoch(),
+                hash: *hash,
+            });
         }
         recounted.compact();
         let summary = recounted.summary();
