@@ -183,12 +183,13 @@ async fn every_alert_arrives_signed_once_per_key_across_a_down_receiver_and_a_ki
             assert_eq!(s.refused, 4, "{url}");
             assert_eq!(s.bad_signatures, 0, "{url}");
             // At least once: a kill between the receiver's answer and our record of it may send
-            // an alert again, with the same key (the receiver drops it); never more than that.
-            assert!(
-                s.acknowledged.len() <= expected.len() + 1,
-                "{url}: {}",
-                s.acknowledged.len()
-            );
+            // again, with the same key (the receiver drops it), each alert that was in flight
+            // (deliveries run several at a time); never more than once again.
+            let mut times: std::collections::BTreeMap<&str, usize> = Default::default();
+            for (key, _) in &s.acknowledged {
+                *times.entry(key.as_str()).or_default() += 1;
+            }
+            assert!(times.values().all(|&n| n <= 2), "{url}: {times:?}");
             for (key, body) in &s.acknowledged {
                 let alert: serde_json::Value = serde_json::from_str(body).unwrap();
                 assert_eq!(alert["alert_key"], key.as_str());

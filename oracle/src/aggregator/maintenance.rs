@@ -16,10 +16,10 @@ use sla_storage::reports::ReportQuery;
 use sla_storage::rollups::RollupWrite;
 use sla_storage::RollupStatus;
 
+use super::{Aggregator, AggregatorError};
+
 /// Reports read per query when recounting.
 const RECOUNT_PAGE: u32 = 1_000;
-
-use super::{Aggregator, AggregatorError};
 
 impl Aggregator {
     /// `counted` (the open roll-up of its data unit and epoch) recounted without the records
