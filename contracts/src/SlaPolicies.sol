@@ -6,12 +6,14 @@ import {ISlaPolicies} from "./interfaces/ISlaPolicies.sol";
 
 /// @title SlaPolicies
 /// @notice Penalty policies (tiers by severity, grace, maintenance terms) that both parties of an allocation
-/// agree on, and the maintenance windows their providers announce under them; see {ISlaPolicies} and
+/// agree on (proposed by one, agreed by the other, or offered on an SLA profile by its provider and adopted by
+/// the consumer), and the maintenance windows their providers announce under them; see {ISlaPolicies} and
 /// docs/policy.md.
-/// @dev Beside {SlaOracle}, which it reads through {ISlaOracle-getAllocation} and {ISlaOracle-currentEpoch} (and
-/// its epoch clock, once, at construction) and never writes to: the oracle has no room left, and a policy changes nothing on chain. The signers apply it
-/// off chain and auditors re-derive it from the events here. Only hashes (and the two maintenance terms, which
-/// {announceMaintenance} enforces) are stored; the policy itself is in {PolicyProposed}.
+/// @dev Beside {SlaOracle}, which it reads through {ISlaOracle-getAllocation}, {ISlaOracle-getProfile} and
+/// {ISlaOracle-currentEpoch} (and its epoch clock, once, at construction) and never writes to: the oracle has
+/// no room left, and a policy changes nothing on chain. The signers apply it off chain and auditors re-derive
+/// it from the events here. Only hashes (and the two maintenance terms, which {announceMaintenance} enforces)
+/// are stored; the policy itself is in {PolicyProposed} or {ProfilePolicyOffered}.
 ///
 /// Checks, in this order, first failing wins:
 /// - {proposePolicy}: the allocation is Requested (not expired) or Active ({AllocationNotOpen}, also for an
@@ -20,6 +22,12 @@ import {ISlaPolicies} from "./interfaces/ISlaPolicies.sol";
 /// - {agreePolicy}: open ({AllocationNotOpen}), party ({NotAllocationParty}), not agreed
 ///   ({PolicyAlreadyAgreed}), a proposal pending with exactly `policyHash_` ({NoSuchProposal}), and proposed by
 ///   the other party ({OwnProposal}).
+/// - {offerProfilePolicy}: the caller is the profile's provider ({NotProfileProvider}, also for an unknown
+///   profile), the profile is not retired ({ProfileRetired}), then the policy's rules ({validatePolicy}).
+/// - {adoptProfilePolicy}: open ({AllocationNotOpen}), the caller is the consumer ({NotConsumer}), not agreed
+///   ({PolicyAlreadyAgreed}), the allocation's profile currently offers exactly `policyHash_`
+///   ({NoSuchProfilePolicy}, also for an allocation not made from a profile). Not whether the profile was
+///   retired since: retiring stops new allocations, not the terms of those already made from it.
 /// - {announceMaintenance}: a window that ends after it starts ({InvalidMaintenanceWindow}) and a nonempty list
 ///   ({NoDataUnits}); then per data unit, in the list's order: open ({AllocationNotOpen}), the caller is its
 ///   provider ({NotProvider}), an agreed policy with an allowance ({NoMaintenanceTerms}), the notice and the
@@ -59,6 +67,15 @@ contract SlaPolicies is ISlaPolicies {
         bool agreed;
     }
 
+    /// @dev A profile's current offer: the policy's hash, and its maintenance terms, which an adoption copies
+    /// into the data unit's {Record} (the policy itself is only in the event). Two slots: the hash fills one,
+    /// and the terms cannot join it without truncating the hash.
+    struct Offer {
+        bytes32 policyHash;
+        uint32 maintenanceNoticeSecs;
+        uint32 maintenanceAllowanceSecs;
+    }
+
     /// @dev A data unit's maintenance windows. `count` and `lastEnd` share a slot, so an announcement writes
     /// three slots: them, the window's and its period's `used`.
     /// @param count Windows announced so far, cancelled ones included: the next window's index.
@@ -82,6 +99,7 @@ contract SlaPolicies is ISlaPolicies {
 
     mapping(uint64 dataUnitId => Record) private _records;
     mapping(uint64 dataUnitId => Schedule) private _schedules;
+    mapping(uint64 profileId => Offer) private _offers;
 
     /// @param oracle_ The {SlaOracle} whose allocations the policies belong to; its epoch clock is read here, so
     /// it must be deployed first.
@@ -113,7 +131,7 @@ contract SlaPolicies is ISlaPolicies {
         // One write of slot 1; `agreed` stays false (checked above).
         (record.party, record.maintenanceNoticeSecs, record.maintenanceAllowanceSecs) =
         (uint160(msg.sender), policy.maintenanceNoticeSecs, policy.maintenanceAllowanceSecs);
-        _emitProposed(dataUnitId, policyHash_, encoded);
+        _emitPolicy(PolicyProposed.selector, dataUnitId, policyHash_, encoded);
     }
 
     /// @inheritdoc ISlaPolicies
@@ -133,6 +151,55 @@ contract SlaPolicies is ISlaPolicies {
         uint64 fromEpoch = _ORACLE.currentEpoch() + 1;
         // The maintenance terms stay: the proposal's are the agreed policy's.
         (record.party, record.agreed) = (fromEpoch, true);
+        emit PolicyAgreed(dataUnitId, msg.sender, policyHash_, fromEpoch);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                             PROFILE POLICIES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ISlaPolicies
+    function offerProfilePolicy(uint64 profileId, Policy calldata policy)
+        external
+        returns (bytes32 policyHash_)
+    {
+        ISlaOracle.ProfileInfo memory profile = _ORACLE.getProfile(profileId);
+        // An unknown profile reads as provider zero, which no caller is.
+        if (msg.sender != profile.provider) revert NotProfileProvider(profileId, msg.sender);
+        if (profile.retired) revert ProfileRetired(profileId);
+        _validate(policy);
+        bytes memory encoded = _encode(policy);
+        policyHash_ = keccak256(encoded);
+        // Replaces the earlier offer whole; adoptions copied what they needed of it into their own records.
+        _offers[profileId] = Offer({
+            policyHash: policyHash_,
+            maintenanceNoticeSecs: policy.maintenanceNoticeSecs,
+            maintenanceAllowanceSecs: policy.maintenanceAllowanceSecs
+        });
+        _emitPolicy(ProfilePolicyOffered.selector, profileId, policyHash_, encoded);
+    }
+
+    /// @inheritdoc ISlaPolicies
+    function adoptProfilePolicy(uint64 dataUnitId, bytes32 policyHash_) external {
+        ISlaOracle.AllocationInfo memory info = _openAllocation(dataUnitId);
+        if (msg.sender != info.consumer) revert NotConsumer(dataUnitId, msg.sender);
+        Record storage record = _records[dataUnitId];
+        if (record.agreed) revert PolicyAlreadyAgreed(dataUnitId);
+        uint64 profileId = info.profileId;
+        Offer storage offer = _offers[profileId];
+        // No offer is ever stored for profile 0 (nobody is its provider), and a profile without an offer reads as
+        // hash zero: refusing a zero `policyHash_` refuses both, and the allocation's provider, who made the
+        // profile, consented by offering the hash that matches.
+        if (policyHash_ == bytes32(0) || offer.policyHash != policyHash_) {
+            revert NoSuchProfilePolicy(dataUnitId, profileId, policyHash_);
+        }
+        // As in {agreePolicy}: from the next epoch on.
+        uint64 fromEpoch = _ORACLE.currentEpoch() + 1;
+        // The record's whole state, as an agreement leaves it: the hash, the epoch in place of the proposer (so a
+        // pending proposal is gone), the offer's terms.
+        record.policyHash = policyHash_;
+        (record.party, record.maintenanceNoticeSecs, record.maintenanceAllowanceSecs, record.agreed) =
+        (fromEpoch, offer.maintenanceNoticeSecs, offer.maintenanceAllowanceSecs, true);
         emit PolicyAgreed(dataUnitId, msg.sender, policyHash_, fromEpoch);
     }
 
@@ -208,12 +275,13 @@ contract SlaPolicies is ISlaPolicies {
         }
     }
 
-    /// @dev `emit PolicyProposed(dataUnitId, msg.sender, hash, policy)` with the policy's encoding from
-    /// {_encode}: the event's data is exactly that encoding (its one non-indexed field is static).
-    function _emitProposed(uint64 dataUnitId, bytes32 hash, bytes memory encoded) private {
-        bytes32 topic0 = PolicyProposed.selector;
+    /// @dev `emit PolicyProposed(id, msg.sender, hash, policy)` or `emit ProfilePolicyOffered(id, msg.sender,
+    /// hash, policy)` (by `topic0`: both have the same shape, a 64-bit id, the caller and the hash indexed)
+    /// with the policy's encoding from {_encode}: the event's data is exactly that encoding (its one
+    /// non-indexed field is static).
+    function _emitPolicy(bytes32 topic0, uint64 id, bytes32 hash, bytes memory encoded) private {
         assembly ("memory-safe") {
-            log4(add(encoded, 0x20), _POLICY_SIZE, topic0, dataUnitId, caller(), hash)
+            log4(add(encoded, 0x20), _POLICY_SIZE, topic0, id, caller(), hash)
         }
     }
 
@@ -323,6 +391,11 @@ contract SlaPolicies is ISlaPolicies {
     /*//////////////////////////////////////////////////////////////
                                   VIEWS
     //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ISlaPolicies
+    function profilePolicyOf(uint64 profileId) external view returns (bytes32 policyHash_) {
+        policyHash_ = _offers[profileId].policyHash;
+    }
 
     /// @inheritdoc ISlaPolicies
     function proposalOf(uint64 dataUnitId) external view returns (bytes32 policyHash_, address proposer) {

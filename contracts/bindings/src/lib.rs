@@ -100,7 +100,7 @@ mod court_sol {
 /// instance) and the `ISlaPolicies` module with the interface's structs (`Tier`, `Policy`). A policy's
 /// hash is `keccak256` of its ABI encoding (`SolValue::abi_encode` of an [`ISlaPolicies::Policy`]), as
 /// the contract's `policyHash` computes it; only hashes are stored, the policy itself is in the
-/// `PolicyProposed` event. Documented in NatSpec in `contracts/src/interfaces/ISlaPolicies.sol` and in
+/// `PolicyProposed` event (or, for a profile's offer, `ProfilePolicyOffered`). Documented in NatSpec in `contracts/src/interfaces/ISlaPolicies.sol` and in
 /// `docs/policy.md`. A module of its own for the same reasons as [`court_sol`] (`ZeroAddress` is
 /// declared by all three contracts).
 #[allow(missing_docs)]

@@ -10,7 +10,10 @@ pragma solidity ^0.8.28;
 /// `maintenanceNoticeSecs` ahead, at most `maintenanceAllowanceSecs` of them per {MAINTENANCE_PERIOD}.
 ///
 /// One party of an allocation (its consumer or its provider) proposes a policy; the other agrees to its hash;
-/// from the next epoch on the oracle judges the allocation's results with it, and it never changes. The
+/// from the next epoch on the oracle judges the allocation's results with it, and it never changes. Or the
+/// provider offers a policy on one of its SLA profiles ({offerProfilePolicy}), and the consumer of an
+/// allocation made from that profile adopts it by hash ({adoptProfilePolicy}): an agreement too, the offer
+/// being the provider's consent. The
 /// oracle signers apply it: the share of the penalty they waive is in the result's flags (bits 1-7, see
 /// `SlaOracle.submitResults`), and auditors re-derive it from this contract's events and the reports.
 /// @dev A separate contract beside `SlaOracle` (which has no room left under the 24,576-byte limit): it reads
@@ -80,6 +83,13 @@ interface ISlaPolicies {
         uint64 indexed dataUnitId, address indexed agreedBy, bytes32 indexed policyHash, uint64 fromEpoch
     );
 
+    /// @notice `provider` offered `policy` on its SLA profile `profileId`: the consumers of allocations made
+    /// from the profile may adopt it ({adoptProfilePolicy}). It replaces the profile's earlier offer (data units
+    /// that adopted that one keep it).
+    event ProfilePolicyOffered(
+        uint64 indexed profileId, address indexed provider, bytes32 indexed policyHash, Policy policy
+    );
+
     /// @notice The provider of `dataUnitId` announced a maintenance window `[start, end)` (Unix seconds); it is
     /// at `index` in the data unit's list ({maintenanceWindows}).
     event MaintenanceAnnounced(uint64 indexed dataUnitId, uint256 index, uint64 start, uint64 end);
@@ -103,6 +113,15 @@ interface ISlaPolicies {
     error NoSuchProposal(uint64 dataUnitId, bytes32 policyHash);
     /// @notice A party cannot agree to its own proposal.
     error OwnProposal(uint64 dataUnitId);
+    /// @notice The caller is not the provider of SLA profile `profileId` (an unknown profile has none).
+    error NotProfileProvider(uint64 profileId, address caller);
+    /// @notice SLA profile `profileId` is retired: no new policy can be offered on it.
+    error ProfileRetired(uint64 profileId);
+    /// @notice The caller is not the consumer of the data unit.
+    error NotConsumer(uint64 dataUnitId, address caller);
+    /// @notice The data unit's allocation was not made from an SLA profile (`profileId` 0), or that profile's
+    /// current offer is not `policyHash` (there is none, or it was replaced).
+    error NoSuchProfilePolicy(uint64 dataUnitId, uint64 profileId, bytes32 policyHash);
     /// @notice `tiers[metric][index].sharePct` is above 100.
     error InvalidTierShare(uint256 metric, uint256 index, uint8 sharePct);
     /// @notice `tiers[metric][index]` does not continue the tiers before it: its bound is not strictly toward
@@ -166,13 +185,34 @@ interface ISlaPolicies {
     /// allocation is Requested or Active). It judges the data unit from the next epoch on.
     function agreePolicy(uint64 dataUnitId, bytes32 policyHash_) external;
 
+    /// @notice The provider of SLA profile `profileId` (not retired) offers `policy` on it, replacing the
+    /// profile's earlier offer; data units that adopted that one keep it. Validated as {proposePolicy}'s.
+    /// Returns the policy's hash. Emits {ProfilePolicyOffered}, which holds the policy: only its hash and
+    /// maintenance terms are stored.
+    function offerProfilePolicy(uint64 profileId, Policy calldata policy)
+        external
+        returns (bytes32 policyHash_);
+
+    /// @notice The consumer of `dataUnitId` (Requested or Active, no agreed policy) adopts the policy with
+    /// `policyHash_` that the provider currently offers on the SLA profile the allocation was made from. It is
+    /// agreed as by {agreePolicy}: it judges the data unit from the next epoch on, its maintenance terms apply,
+    /// any pending proposal is dropped, and {PolicyAgreed} is emitted (`agreedBy` the consumer). The profile may
+    /// have been retired since the offer: only the offer's hash is checked.
+    function adoptProfilePolicy(uint64 dataUnitId, bytes32 policyHash_) external;
+
+    /// @notice The hash of the policy currently offered on SLA profile `profileId` (zero when none). The policy
+    /// itself is in the {ProfilePolicyOffered} event with that hash.
+    function profilePolicyOf(uint64 profileId) external view returns (bytes32 policyHash_);
+
     /// @notice The pending proposal of a data unit: its hash and proposer (zero when none, and once a policy is
     /// agreed: agreement clears it).
     function proposalOf(uint64 dataUnitId) external view returns (bytes32 policyHash_, address proposer);
 
     /// @notice The agreed policy of a data unit: its hash (zero when none) and the first epoch it judges (the
-    /// epoch after the one in which it was agreed). The policy itself is in the `PolicyProposed` event with that
-    /// hash: it is not stored (18 tiers would cost 19 storage slots per proposal).
+    /// epoch after the one in which it was agreed or adopted). The policy itself is in the `PolicyProposed` event
+    /// of the data unit with that hash, or, for an adopted profile policy, in the `ProfilePolicyOffered` event of
+    /// the allocation's profile with that hash: it is not stored (18 tiers would cost 19 storage slots per
+    /// proposal).
     function policyOf(uint64 dataUnitId) external view returns (bytes32 policyHash_, uint64 fromEpoch);
 
     /// @notice The maintenance terms of the agreed policy of a data unit (zeros when none is agreed).

@@ -1,7 +1,8 @@
 //! `SlaPolicies` on anvil: a consumer proposes a tiered policy for its allocation, the provider
 //! agrees to its hash, the agreement judges from the next epoch, the proposal event carries the
 //! whole policy back, the provider announces and cancels maintenance windows under the policy's
-//! terms, and refusals decode to the interface's custom errors.
+//! terms, a provider offers a policy on its SLA profile and the consumer of an allocation from it
+//! adopts it, and refusals decode to the interface's custom errors.
 
 use alloy::{
     primitives::{keccak256, B256, U256},
@@ -14,8 +15,10 @@ use sla_contracts::{
     policies::MaintenanceWindow,
     DeployConfig,
     ISlaPolicies::{Policy, Tier},
+    SlaOracle, SlaPolicies,
     SlaPolicies::{
-        MaintenanceAnnounced, MaintenanceCancelled, PolicyAgreed, PolicyProposed, SlaPoliciesErrors,
+        MaintenanceAnnounced, MaintenanceCancelled, PolicyAgreed, PolicyProposed,
+        ProfilePolicyOffered, SlaPoliciesErrors,
     },
 };
 use sla_protocol::policy::MAINTENANCE_PERIOD_S;
@@ -25,14 +28,19 @@ use crate::support::{signer, terms, Chain};
 const PROVIDER: usize = 1;
 const CONSUMER: usize = 2;
 /// Most gas a first proposal of [`policy`] may cost (transaction gas, from the receipt): the
-/// 115,348 measured (contracts/GAS.md) plus ~2 %.
+/// 115,312 measured (contracts/GAS.md) plus ~2 %.
 const PROPOSE_GAS_BOUND: u64 = 117_700;
-/// Most gas an agreement may cost: the 51,112 measured plus ~2 %.
+/// Most gas an agreement may cost: the 51,134 measured plus ~2 %.
 const AGREE_GAS_BOUND: u64 = 52_200;
 /// Most gas a data unit's first maintenance window may cost: the 114,024 measured plus ~2 %.
 const ANNOUNCE_GAS_BOUND: u64 = 116_400;
 /// Most gas cancelling a data unit's latest window may cost: the 60,324 measured plus ~2 %.
 const CANCEL_GAS_BOUND: u64 = 61_600;
+
+/// Most gas a profile's first offer of [`policy`] may cost: the 118,151 measured plus ~2 %.
+const OFFER_GAS_BOUND: u64 = 120_500;
+/// Most gas an adoption (nothing proposed before) may cost: the 92,461 measured plus ~2 %.
+const ADOPT_GAS_BOUND: u64 = 94_300;
 
 /// The example policy's maintenance notice: half an epoch.
 const NOTICE: u32 = 1800;
@@ -416,6 +424,169 @@ async fn the_provider_announces_and_cancels_maintenance_windows_under_the_agreed
     assert!(
         cancel_gas <= CANCEL_GAS_BOUND,
         "cancelMaintenance {cancel_gas}"
+    );
+}
+
+#[tokio::test]
+async fn the_consumer_adopts_the_policy_its_providers_profile_offers() {
+    let chain = Chain::start().await;
+    // Each party sends to both contracts: one provider (one nonce cache) per party.
+    let as_provider = chain.provider_as(PROVIDER);
+    let as_consumer = chain.provider_as(CONSUMER);
+    let oracle_provider = SlaOracle::new(chain.deployment.contract, as_provider.clone());
+    let oracle_consumer = SlaOracle::new(chain.deployment.contract, as_consumer.clone());
+    let address = *chain.policies_as(0).address();
+    let provider = SlaPolicies::new(address, as_provider);
+    let consumer = SlaPolicies::new(address, as_consumer);
+    send(oracle_provider.registerProvider()).await;
+    let reader = chain.provider_as(0);
+
+    let profile_id = oracle_provider
+        .publishProfile(terms())
+        .call()
+        .await
+        .unwrap();
+    send(oracle_provider.publishProfile(terms())).await;
+    assert_eq!(
+        sla_contracts::policies::profile_policy_of(&reader, address, 0, profile_id)
+            .await
+            .unwrap(),
+        None,
+        "no offer yet"
+    );
+
+    // The provider offers the example policy on its profile; the event carries it whole.
+    let policy = policy();
+    let hash = keccak256(policy.abi_encode());
+    let receipt = send(provider.offerProfilePolicy(profile_id, policy.clone())).await;
+    let offer_gas = receipt.gas_used;
+    let offered: ProfilePolicyOffered = event(&receipt, address);
+    assert_eq!(
+        (offered.profileId, offered.provider, offered.policyHash),
+        (profile_id, chain.address(PROVIDER), hash)
+    );
+    assert_eq!(offered.policy, policy, "the event carries the whole policy");
+    assert_eq!(
+        provider.profilePolicyOf(profile_id).call().await.unwrap(),
+        hash
+    );
+    let (read_hash, read_policy) =
+        sla_contracts::policies::profile_policy_of(&reader, address, 0, profile_id)
+            .await
+            .unwrap()
+            .expect("offered");
+    assert_eq!(read_hash, hash.0);
+    assert_eq!(
+        sla_contracts::ISlaPolicies::Policy::from(&read_policy),
+        policy
+    );
+
+    // Only the profile's provider offers.
+    match reverted(consumer.offerProfilePolicy(profile_id, policy.clone())).await {
+        SlaPoliciesErrors::NotProfileProvider(e) => assert_eq!(
+            (e.profileId, e.caller),
+            (profile_id, chain.address(CONSUMER))
+        ),
+        other => panic!("expected NotProfileProvider, got {other:?}"),
+    }
+
+    // The consumer allocates from the profile, the provider accepts, a few epochs go by.
+    let id = oracle_consumer
+        .requestAllocationFromProfile(profile_id)
+        .call()
+        .await
+        .unwrap();
+    send(oracle_consumer.requestAllocationFromProfile(profile_id)).await;
+    send(oracle_provider.acceptAllocation(id)).await;
+    chain.advance_past(2).await;
+
+    // A hash that is not on offer names the data unit, its profile and the hash.
+    let other = keccak256(b"not on offer");
+    match reverted(consumer.adoptProfilePolicy(id, other)).await {
+        SlaPoliciesErrors::NoSuchProfilePolicy(e) => assert_eq!(
+            (e.dataUnitId, e.profileId, e.policyHash),
+            (id, profile_id, other)
+        ),
+        other => panic!("expected NoSuchProfilePolicy, got {other:?}"),
+    }
+    match reverted(provider.adoptProfilePolicy(id, hash)).await {
+        SlaPoliciesErrors::NotConsumer(e) => {
+            assert_eq!((e.dataUnitId, e.caller), (id, chain.address(PROVIDER)))
+        }
+        other => panic!("expected NotConsumer, got {other:?}"),
+    }
+
+    // Adopted by hash: agreed from the next epoch, with the offer's maintenance terms.
+    let receipt = send(consumer.adoptProfilePolicy(id, hash)).await;
+    let adopt_gas = receipt.gas_used;
+    let epoch = epoch_of(&chain, &receipt).await;
+    let agreed: PolicyAgreed = event(&receipt, address);
+    assert_eq!(
+        (
+            agreed.dataUnitId,
+            agreed.agreedBy,
+            agreed.policyHash,
+            agreed.fromEpoch
+        ),
+        (id, chain.address(CONSUMER), hash, epoch + 1)
+    );
+    let terms = provider.maintenanceTermsOf(id).call().await.unwrap();
+    assert_eq!((terms.noticeSecs, terms.allowanceSecs), (NOTICE, ALLOWANCE));
+
+    // Read back as an auditor does: no proposal of the data unit has the hash, its profile's
+    // offer does.
+    let read = sla_contracts::policies::agreed_policy_of(&reader, address, 0, id)
+        .await
+        .unwrap()
+        .expect("agreed");
+    assert_eq!(read.from_epoch, epoch + 1);
+    assert_eq!(
+        sla_contracts::ISlaPolicies::Policy::from(&read.policy),
+        policy
+    );
+    assert_eq!(sla_contracts::policies::policy_hash(&read.policy), hash.0);
+
+    // A new offer replaces the old for later adoptions; the adopted policy stays.
+    let mut grace_only = Policy::default();
+    (grace_only.graceEpochs, grace_only.graceWindowEpochs) = (1, 7);
+    let newer = keccak256(grace_only.abi_encode());
+    send(provider.offerProfilePolicy(profile_id, grace_only.clone())).await;
+    let (current, _) = sla_contracts::policies::profile_policy_of(&reader, address, 0, profile_id)
+        .await
+        .unwrap()
+        .expect("offered");
+    assert_eq!(current, newer.0);
+    let read = sla_contracts::policies::agreed_policy_of(&reader, address, 0, id)
+        .await
+        .unwrap()
+        .expect("agreed");
+    assert_eq!(
+        sla_contracts::ISlaPolicies::Policy::from(&read.policy),
+        policy,
+        "the adopted offer, not the current one"
+    );
+    let later = oracle_consumer
+        .requestAllocationFromProfile(profile_id)
+        .call()
+        .await
+        .unwrap();
+    send(oracle_consumer.requestAllocationFromProfile(profile_id)).await;
+    match reverted(consumer.adoptProfilePolicy(later, hash)).await {
+        SlaPoliciesErrors::NoSuchProfilePolicy(e) => assert_eq!(
+            (e.dataUnitId, e.profileId, e.policyHash),
+            (later, profile_id, hash)
+        ),
+        other => panic!("expected NoSuchProfilePolicy, got {other:?}"),
+    }
+
+    eprintln!("gas: offerProfilePolicy {offer_gas}, adoptProfilePolicy {adopt_gas}");
+    assert!(
+        offer_gas <= OFFER_GAS_BOUND,
+        "offerProfilePolicy {offer_gas}"
+    );
+    assert!(
+        adopt_gas <= ADOPT_GAS_BOUND,
+        "adoptProfilePolicy {adopt_gas}"
     );
 }
 
