@@ -203,7 +203,28 @@ pub enum PolicyCommand {
         #[arg(long)]
         hash: alloy::primitives::B256,
     },
-    /// A data unit's pending proposal and agreed policy, with the policy itself.
+    /// Offer a policy on one of your SLA profiles, as its provider (`offerProfilePolicy`); it
+    /// replaces an earlier offer. A consumer of an allocation from the profile adopts it by hash.
+    Offer {
+        /// The profile id.
+        #[arg(long)]
+        profile: u64,
+        /// The policy as JSON (docs/policy.md, "The policy as JSON").
+        #[arg(long)]
+        policy: PathBuf,
+    },
+    /// Adopt, as the consumer of an allocation made from a profile, the policy offered on that
+    /// profile (`adoptProfilePolicy`): it judges the data unit from the next epoch on, for ever.
+    Adopt {
+        /// The data unit (allocation id).
+        #[arg(long)]
+        data_unit: u64,
+        /// The offer's hash (0x…), as `sla policy show` or `sla policy offer` print it.
+        #[arg(long)]
+        hash: alloy::primitives::B256,
+    },
+    /// A data unit's pending proposal, its profile's offer and its agreed policy, with the
+    /// policy itself.
     Show {
         /// The data unit (allocation id).
         #[arg(long)]

@@ -1,7 +1,8 @@
 //! `sla policy …`: a data unit's penalty policy (docs/policy.md). One party proposes a policy
 //! from a JSON file (checked here with the contract's rules first, so a bad file is refused in
-//! one line without a transaction), the other agrees to its hash, and `show` reads the pending
-//! proposal and the agreed policy back from the chain.
+//! one line without a transaction) and the other agrees to its hash; or a provider offers a
+//! policy on a profile and the consumer of an allocation from it adopts it by hash. `show` reads
+//! the pending proposal, the profile's offer and the agreed policy back from the chain.
 
 use alloy::primitives::B256;
 use anyhow::{bail, Context};
@@ -18,18 +19,75 @@ pub(super) async fn run(cmd: PolicyCommand, args: &ChainArgs) -> anyhow::Result<
     let chain = Chain::connect(args).await?;
     match cmd {
         PolicyCommand::Propose { data_unit, policy } => {
-            let text = std::fs::read_to_string(&policy)
-                .with_context(|| format!("reading {}", policy.display()))?;
-            let parsed: Policy = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not a policy", policy.display()))?;
-            if let Err(e) = parsed.validate() {
-                bail!("{}: {e}", policy.display());
-            }
+            let parsed = read_policy(&policy)?;
             propose(&chain, data_unit, &parsed).await
         }
+        PolicyCommand::Offer { profile, policy } => {
+            let parsed = read_policy(&policy)?;
+            offer(&chain, profile, &parsed).await
+        }
+        PolicyCommand::Adopt { data_unit, hash } => adopt(&chain, data_unit, hash).await,
         PolicyCommand::Agree { data_unit, hash } => agree(&chain, data_unit, hash).await,
         PolicyCommand::Show { data_unit } => show(&chain, data_unit).await,
     }
+}
+
+/// A policy file, checked with the contract's rules: a bad one is refused in one line before
+/// anything is sent.
+fn read_policy(path: &std::path::Path) -> anyhow::Result<Policy> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let parsed: Policy = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a policy", path.display()))?;
+    if let Err(e) = parsed.validate() {
+        bail!("{}: {e}", path.display());
+    }
+    Ok(parsed)
+}
+
+async fn offer(chain: &Chain, profile: u64, policy: &Policy) -> anyhow::Result<Output> {
+    let policies = chain.policies()?;
+    let sent = chain
+        .send(
+            "offerProfilePolicy",
+            policies.offerProfilePolicy(profile, ISlaPolicies::Policy::from(policy)),
+        )
+        .await?;
+    let hash = B256::from(policy_hash(policy));
+    let mut out = sent.json();
+    out["profile_id"] = json!(profile);
+    out["policy_hash"] = json!(hash.to_string());
+    Ok(Output::new(
+        format!(
+            "offered policy {hash} on profile {profile}; a consumer of an allocation from it adopts \
+             it with `sla policy adopt --data-unit N --hash {hash}`{}",
+            sent.human_suffix()
+        ),
+        out,
+    ))
+}
+
+async fn adopt(chain: &Chain, data_unit: u64, hash: B256) -> anyhow::Result<Output> {
+    let policies = chain.policies()?;
+    let sent = chain
+        .send(
+            "adoptProfilePolicy",
+            policies.adoptProfilePolicy(data_unit, hash),
+        )
+        .await?;
+    let judged = chain.view("policyOf", policies.policyOf(data_unit)).await?;
+    let mut out = sent.json();
+    out["data_unit"] = json!(data_unit);
+    out["policy_hash"] = json!(hash.to_string());
+    out["from_epoch"] = json!(judged.fromEpoch);
+    Ok(Output::new(
+        format!(
+            "adopted the profile's policy {hash} for data unit {data_unit}: it judges epochs from {} on{}",
+            judged.fromEpoch,
+            sent.human_suffix()
+        ),
+        out,
+    ))
 }
 
 async fn propose(chain: &Chain, data_unit: u64, policy: &Policy) -> anyhow::Result<Output> {
@@ -86,6 +144,25 @@ async fn show(chain: &Chain, data_unit: u64) -> anyhow::Result<Output> {
         data_unit,
     )
     .await?;
+    let allocation = chain
+        .view("getAllocation", chain.contract.getAllocation(data_unit))
+        .await?;
+    let offered = if allocation.profileId == 0 {
+        None
+    } else {
+        let hash = chain
+            .view(
+                "profilePolicyOf",
+                policies.profilePolicyOf(allocation.profileId),
+            )
+            .await?;
+        (!hash.is_zero()).then(|| {
+            json!({
+                "profile_id": allocation.profileId,
+                "policy_hash": hash.to_string(),
+            })
+        })
+    };
     let proposal = (!pending.policyHash_.is_zero()).then(|| {
         json!({
             "policy_hash": pending.policyHash_.to_string(),
@@ -95,6 +172,7 @@ async fn show(chain: &Chain, data_unit: u64) -> anyhow::Result<Output> {
     let out = json!({
         "data_unit": data_unit,
         "proposal": proposal,
+        "profile_offer": offered,
         "agreed": agreed.map(|a| json!({
             "policy_hash": B256::from(policy_hash(&a.policy)).to_string(),
             "from_epoch": a.from_epoch,
@@ -111,6 +189,11 @@ async fn show(chain: &Chain, data_unit: u64) -> anyhow::Result<Output> {
         (None, Some(_)) => format!(
             "data unit {data_unit}: no agreed policy; proposal {} by {} is pending",
             pending.policyHash_, pending.proposer
+        ),
+        (None, None) if offered.is_some() => format!(
+            "data unit {data_unit}: no agreed policy; its profile {} offers policy {} (adopt it with `sla policy adopt --data-unit {data_unit} --hash …`)",
+            allocation.profileId,
+            offered.as_ref().map_or(String::new(), |o| o["policy_hash"].as_str().unwrap_or_default().to_owned()),
         ),
         (None, None) => format!(
             "data unit {data_unit}: no policy and no proposal (every violation costs the flat penalty)"

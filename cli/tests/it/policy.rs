@@ -114,3 +114,96 @@ async fn a_policy_is_proposed_agreed_and_shown() {
     );
     assert!(line.contains("PolicyAlreadyAgreed"), "{line}");
 }
+
+#[tokio::test]
+async fn a_profiles_policy_is_offered_and_adopted_by_its_consumer() {
+    let chain = Chain::start().await;
+    chain.ok(PROVIDER, &["provider", "register"]);
+    let profile = chain.ok(
+        PROVIDER,
+        &[
+            "provider",
+            "profile",
+            "publish",
+            "--max-read-latency-us",
+            "50000",
+            "--penalty-per-epoch",
+            "0.01ether",
+        ],
+    );
+    let profile_id = profile["profile_id"].as_u64().unwrap().to_string();
+    let offered_policy = policy(10, 50);
+    let file = write(&offered_policy);
+    let path = file.path().to_str().unwrap();
+    // Only the profile's provider offers on it.
+    let (line, _) = chain.fails(
+        CONSUMER,
+        &[
+            "policy",
+            "offer",
+            "--profile",
+            &profile_id,
+            "--policy",
+            path,
+        ],
+    );
+    assert!(line.contains("NotProfileProvider"), "{line}");
+    let offered = chain.ok(
+        PROVIDER,
+        &[
+            "policy",
+            "offer",
+            "--profile",
+            &profile_id,
+            "--policy",
+            path,
+        ],
+    );
+    let hash = offered["policy_hash"].as_str().unwrap().to_owned();
+
+    let allocated = chain.ok(
+        CONSUMER,
+        &["consumer", "allocate", "--profile", &profile_id],
+    );
+    let unit = allocated["data_unit_id"].as_u64().unwrap().to_string();
+    let shown = chain.ok(CONSUMER, &["policy", "show", "--data-unit", &unit]);
+    assert_eq!(
+        shown["profile_offer"]["policy_hash"],
+        hash.as_str(),
+        "{shown}"
+    );
+    assert_eq!(shown["agreed"], serde_json::Value::Null);
+
+    // The provider cannot adopt for the consumer; a hash that is not the offer's is refused.
+    let (line, _) = chain.fails(
+        PROVIDER,
+        &["policy", "adopt", "--data-unit", &unit, "--hash", &hash],
+    );
+    assert!(line.contains("NotConsumer"), "{line}");
+    let other = format!("0x{}", "11".repeat(32));
+    let (line, _) = chain.fails(
+        CONSUMER,
+        &["policy", "adopt", "--data-unit", &unit, "--hash", &other],
+    );
+    assert!(line.contains("NoSuchProfilePolicy"), "{line}");
+
+    let adopted = chain.ok(
+        CONSUMER,
+        &["policy", "adopt", "--data-unit", &unit, "--hash", &hash],
+    );
+    assert!(adopted["from_epoch"].as_u64().unwrap() >= 1);
+    let shown = chain.ok(PROVIDER, &["policy", "show", "--data-unit", &unit]);
+    assert_eq!(shown["agreed"]["policy_hash"], hash.as_str());
+    let mut expected = offered_policy;
+    expected["maintenance_notice_s"] = 0.into();
+    expected["maintenance_allowance_s"] = 0.into();
+    assert_eq!(
+        shown["agreed"]["policy"], expected,
+        "read back from the profile's offer"
+    );
+    let (line, _) = chain.fails(
+        CONSUMER,
+        &["policy", "adopt", "--data-unit", &unit, "--hash", &hash],
+    );
+    assert!(line.contains("PolicyAlreadyAgreed"), "{line}");
+}

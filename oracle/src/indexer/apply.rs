@@ -9,7 +9,7 @@ use sla_protocol::aggregate::MaintenanceWindow;
 use sla_protocol::parties::{Allocation, AllocationStatus, ReporterKey};
 use sla_storage::mirror::{
     AnnouncedWindow, ChainBlock, ChainOrigin, ContractConfig, MirroredAllocation, MirroredPolicy,
-    OracleConfig, PolicyProposal, Profile, ProviderState, ResultBatch,
+    OracleConfig, PolicyProposal, Profile, ProfilePolicyOffer, ProviderState, ResultBatch,
 };
 use sla_storage::MirrorWrite;
 
@@ -198,22 +198,39 @@ async fn apply_log(
             })
             .await?;
         }
+        ChainEvent::ProfilePolicyOffered {
+            profile_id,
+            provider,
+            policy_hash,
+            policy,
+        } => {
+            m.insert_profile_policy_offer(&ProfilePolicyOffer {
+                profile_id: *profile_id,
+                provider: *provider,
+                policy_hash: *policy_hash,
+                policy: *policy,
+                origin,
+            })
+            .await?;
+        }
         ChainEvent::PolicyAgreed {
             data_unit,
             agreed_by,
             policy_hash,
             from_epoch,
         } => {
-            // The contract agrees only to a pending proposal, whose event came first.
-            let policy = m
-                .policy_proposal(*data_unit, policy_hash)
-                .await?
-                .ok_or_else(|| {
-                    inconsistent(format!(
-                        "PolicyAgreed at {} names no proposal of data unit {data_unit}",
-                        at()
-                    ))
-                })?;
+            // The contract agrees only to a pending proposal or to the offer of the allocation's
+            // profile, whose event came first.
+            let policy = match m.policy_proposal(*data_unit, policy_hash).await? {
+                Some(policy) => Some(policy),
+                None => m.profile_policy_offer(policy_hash).await?,
+            }
+            .ok_or_else(|| {
+                inconsistent(format!(
+                    "PolicyAgreed at {} names no proposal of data unit {data_unit} and no profile offer",
+                    at()
+                ))
+            })?;
             m.insert_agreed_policy(&MirroredPolicy {
                 data_unit: *data_unit,
                 policy_hash: *policy_hash,

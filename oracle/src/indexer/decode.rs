@@ -58,6 +58,12 @@ pub fn decode_policies_log(log: &Log) -> Result<Option<ChainLog>, IndexerError> 
             policy_hash: e.policyHash.0,
             from_epoch: e.fromEpoch,
         },
+        P::ProfilePolicyOffered(e) => ChainEvent::ProfilePolicyOffered {
+            profile_id: e.profileId,
+            provider: e.provider,
+            policy_hash: e.policyHash.0,
+            policy: (&e.policy).into(),
+        },
         P::MaintenanceAnnounced(e) => ChainEvent::MaintenanceAnnounced {
             data_unit: e.dataUnitId,
             index: u256_to_u64(e.index, block, log_index, "index")?,

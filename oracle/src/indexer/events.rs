@@ -190,6 +190,14 @@ pub enum ChainEvent {
         policy_hash: [u8; 32],
         from_epoch: u64,
     },
+    /// `SlaPolicies.ProfilePolicyOffered`: `provider` offers `policy` on its profile; a
+    /// consumer of an allocation from it adopts it by hash (a `PolicyAgreed`).
+    ProfilePolicyOffered {
+        profile_id: u64,
+        provider: Address,
+        policy_hash: [u8; 32],
+        policy: Policy,
+    },
     /// `SlaPolicies.MaintenanceAnnounced`: the provider announced window `index` of
     /// `data_unit`, `[start_s, end_s)` (docs/policy.md).
     MaintenanceAnnounced {

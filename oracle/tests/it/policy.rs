@@ -264,3 +264,60 @@ async fn tiers_and_grace_move_exactly_the_policys_amounts() {
         );
     }
 }
+
+/// A policy offered on a profile and adopted by the consumer of an allocation from it is
+/// mirrored as the data unit's agreed policy (the indexer finds it in the profile's offer), on
+/// SQLite and PostgreSQL.
+#[tokio::test]
+async fn a_policy_adopted_from_a_profile_is_mirrored_as_agreed() {
+    for backend in sla_storage::testing::backends() {
+        let anvil = anvil::spawn().expect("anvil");
+        let deployment = deploy_hourly(&anvil, ADMIN, ORACLE).await;
+        let policies_address = deployment.policies.expect("a policies contract");
+        let provider_wallet = wallet(&anvil, PROVIDER);
+        let consumer_wallet = wallet(&anvil, CONSUMERS[0]);
+        let provider = SlaOracle::new(deployment.contract, provider_wallet.clone());
+        let consumer = SlaOracle::new(deployment.contract, consumer_wallet.clone());
+        send!(provider.registerProvider());
+        let profile = provider
+            .publishProfile(read_latency_terms())
+            .call()
+            .await
+            .unwrap();
+        send!(provider.publishProfile(read_latency_terms()));
+        let offered = ISlaPolicies::Policy::from(&policy(1));
+        let by_provider = SlaPolicies::new(policies_address, provider_wallet);
+        let hash = by_provider
+            .offerProfilePolicy(profile, offered.clone())
+            .call()
+            .await
+            .unwrap();
+        send!(by_provider.offerProfilePolicy(profile, offered));
+        let unit = consumer
+            .requestAllocationFromProfile(profile)
+            .call()
+            .await
+            .unwrap();
+        send!(consumer.requestAllocationFromProfile(profile));
+        let by_consumer = SlaPolicies::new(policies_address, consumer_wallet);
+        send!(by_consumer.adoptProfilePolicy(unit, hash));
+
+        let dir = tempfile::tempdir().unwrap();
+        let url = backend
+            .fresh_url(dir.path(), "adopted.sqlite")
+            .await
+            .unwrap();
+        let db = sla_storage::Database::connect(&url).await.unwrap();
+        db.bind_deployment(&deployment.deployment()).await.unwrap();
+        indexer(&anvil, &deployment, &db).sync().await.unwrap();
+        let mirrored = db
+            .mirror()
+            .agreed_policy(unit)
+            .await
+            .unwrap()
+            .expect("the adopted policy is mirrored");
+        assert_eq!(mirrored.policy, policy(1));
+        assert_eq!(mirrored.policy_hash, hash.0);
+        assert_eq!(mirrored.agreed_by, anvil.addresses()[CONSUMERS[0]]);
+    }
+}

@@ -24,7 +24,7 @@ use crate::error::Result;
 use crate::Database;
 
 pub use maintenance::AnnouncedWindow;
-pub use policies::{MirroredPolicy, PolicyProposal};
+pub use policies::{MirroredPolicy, PolicyProposal, ProfilePolicyOffer};
 pub use types::{
     ChainBlock, ChainOrigin, ContractConfig, MirrorCounts, MirroredAllocation, MirroredPenalty,
     MirroredResult, OracleConfig, Profile, ProviderState, ResultBatch,

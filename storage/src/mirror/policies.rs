@@ -1,5 +1,6 @@
-//! Penalty policies mirrored from the `SlaPolicies` contract (docs/policy.md): the proposals with
-//! their whole policy, and the one agreed policy of a data unit, which the aggregator judges by.
+//! Penalty policies mirrored from the `SlaPolicies` contract (docs/policy.md): the proposals and
+//! the profiles' offers with their whole policy, and the one agreed policy of a data unit (agreed
+//! to a proposal or adopted from its profile's offer), which the aggregator judges by.
 
 use std::collections::BTreeMap;
 
@@ -45,6 +46,22 @@ pub struct MirroredPolicy {
     pub origin: ChainOrigin,
 }
 
+/// A `ProfilePolicyOffered`: a provider's policy on one of its SLA profiles, which the
+/// consumer of an allocation from the profile adopts by hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfilePolicyOffer {
+    /// The profile.
+    pub profile_id: u64,
+    /// Its provider.
+    pub provider: Address,
+    /// `keccak256(abi.encode(policy))`, as the event says.
+    pub policy_hash: [u8; 32],
+    /// The policy.
+    pub policy: Policy,
+    /// The event.
+    pub origin: ChainOrigin,
+}
+
 impl MirroredPolicy {
     /// The policy and the epoch it judges from, as the aggregation rules take them.
     pub fn agreed(&self) -> AgreedPolicy {
@@ -55,9 +72,8 @@ impl MirroredPolicy {
     }
 }
 
-fn policy_json(table: &'static str, data_unit: u64, policy: &Policy) -> Result<String> {
-    serde_json::to_string(policy)
-        .map_err(|e| corrupt(table, format!("data_unit={data_unit}"), e.to_string()))
+fn policy_json(table: &'static str, id: u64, policy: &Policy) -> Result<String> {
+    serde_json::to_string(policy).map_err(|e| corrupt(table, format!("id={id}"), e.to_string()))
 }
 
 #[derive(sqlx::FromRow)]
@@ -143,6 +159,48 @@ impl MirrorWrite {
         let row = format!("data_unit={data_unit}");
         let at = At {
             table: "chain_policy_proposals",
+            row: &row,
+        };
+        json.map(|j| at.json("policy_json", &j)).transpose()
+    }
+
+    /// Records a policy offered on a profile.
+    pub async fn insert_profile_policy_offer(&mut self, p: &ProfilePolicyOffer) -> Result<()> {
+        let json = policy_json("chain_profile_policies", p.profile_id, &p.policy)?;
+        let (block, log, tx) = origin_binds(&p.origin);
+        on_conn!(self.tx.conn(), |c| {
+            sqlx::query(
+                "INSERT INTO chain_profile_policies (profile_id, provider, policy_hash, \
+                 policy_json, block_number, log_index, tx_hash) VALUES ($1,$2,$3,$4,$5,$6,$7)",
+            )
+            .bind(p.profile_id as i64)
+            .bind(address_text(&p.provider))
+            .bind(p.policy_hash.as_slice())
+            .bind(json)
+            .bind(block)
+            .bind(log)
+            .bind(tx)
+            .execute(&mut *c)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The policy of the newest profile offer with `policy_hash` (a hash names one policy,
+    /// whichever profile offered it).
+    pub async fn profile_policy_offer(&mut self, policy_hash: &[u8; 32]) -> Result<Option<Policy>> {
+        let json: Option<String> = on_conn!(self.tx.conn(), |c| {
+            sqlx::query_scalar(
+                "SELECT policy_json FROM chain_profile_policies WHERE policy_hash = $1 \
+                 ORDER BY block_number DESC, log_index DESC LIMIT 1",
+            )
+            .bind(policy_hash.as_slice())
+            .fetch_optional(&mut *c)
+            .await?
+        });
+        let row = format!("policy_hash={}", hex::encode(policy_hash));
+        let at = At {
+            table: "chain_profile_policies",
             row: &row,
         };
         json.map(|j| at.json("policy_json", &j)).transpose()

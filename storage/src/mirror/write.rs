@@ -22,7 +22,7 @@ use crate::rows::address_text;
 /// Tables whose rows are all facts of one block: a rollback deletes those of later blocks.
 /// (`chain_allocation_versions` and `chain_key_versions` are handled apart, as the current rows
 /// in `allocations` and `reporter_keys` must be rebuilt from them.)
-const BLOCK_SCOPED_TABLES: [&str; 16] = [
+const BLOCK_SCOPED_TABLES: [&str; 17] = [
     "chain_blocks",
     "chain_contract",
     "chain_oracle_configs",
@@ -37,6 +37,7 @@ const BLOCK_SCOPED_TABLES: [&str; 16] = [
     "chain_skipped_results",
     "chain_policy_proposals",
     "chain_policies",
+    "chain_profile_policies",
     "chain_maintenance_windows",
     "chain_maintenance_cancellations",
 ];
