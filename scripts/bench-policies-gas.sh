@@ -7,6 +7,9 @@
 # replacement by the other party, two agreements. proposePolicy min = the replacement, median = the
 # example's first proposal, max = the full policy's.
 #
+# `PoliciesRulesGasTest` (its own run): a first proposal of a full policy with four metric rules (every
+# word of the policy used) and its agreement.
+#
 # `ProfilePoliciesGasTest` (its own run too: its setUp publishes two profiles, makes two allocations from
 # the first and proposes on one): a first offer of the example policy and of a full one on two profiles, a
 # replacement of the first, two adoptions. offerProfilePolicy min = the replacement, median = the example's
@@ -30,5 +33,6 @@ report() {
 }
 
 report '^PoliciesGasTest$' 'proposePolicy|agreePolicy'
+report '^PoliciesRulesGasTest$' 'proposePolicy'
 report ProfilePoliciesGasTest 'offerProfilePolicy|adoptProfilePolicy'
 report MaintenanceGasTest 'announceMaintenance|cancelMaintenance'

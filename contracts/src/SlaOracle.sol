@@ -238,11 +238,12 @@ contract SlaOracle is Allocations, ResultLedger, ReporterKeys, OracleSet {
             verdict := shr(240, calldataload(add(cursor, 40)))
         }
         uint256 waivedPct;
-        if (verdict & 0xc0fe != 0) {
-            // Bits beyond a plain verdict: known only as a waiver (flags bits 1-7, at most 100 %) of a violation,
-            // without NO_DATA.
+        // Known violation bits: 0-5 the six metrics, 6 the policy's metric rules (SlaTermsLib.VIOLATION_RULES).
+        if (verdict & 0x80fe != 0) {
+            // Bits beyond a plain verdict: violation bit 7 is unknown; flags bits 1-7 are known only as a waiver
+            // (at most 100 %) of a violation, without NO_DATA.
             uint256 flags = verdict & 0xff;
-            if (verdict > 0x3fff || flags & FLAG_NO_DATA != 0 || flags > 2 * _PCT || verdict < 0x100) {
+            if (verdict > 0x7fff || flags & FLAG_NO_DATA != 0 || flags > 2 * _PCT || verdict < 0x100) {
                 _revertUnknownBits(dataUnitId, verdict);
             }
             waivedPct = flags >> 1;
@@ -296,7 +297,7 @@ contract SlaOracle is Allocations, ResultLedger, ReporterKeys, OracleSet {
     function _revertUnknownBits(uint64 dataUnitId, uint256 verdict) private pure {
         // forge-lint: disable-next-line(unsafe-typecast)
         uint8 violations = uint8(verdict >> 8);
-        if (violations > 0x3f) revert UnknownViolationBits(dataUnitId, violations);
+        if (violations > 0x7f) revert UnknownViolationBits(dataUnitId, violations);
         // forge-lint: disable-next-line(unsafe-typecast)
         revert UnknownFlags(dataUnitId, uint8(verdict));
     }

@@ -254,16 +254,44 @@ pub fn policy(policy: &sla_protocol::policy::Policy) -> Vec<String> {
         out.push("no tiers and no grace: every violating epoch costs the whole penalty".into());
     }
     out.push(policy.maintenance_text());
+    out.extend(
+        policy
+            .used_rules()
+            .map(|r| format!("metric rule: {}", r.text())),
+    );
     out
 }
 
 /// The metrics whose bits are set in `violations`, by name.
 pub fn violated(violations: u8) -> Vec<&'static str> {
-    Metric::ALL
+    let mut names: Vec<&'static str> = Metric::ALL
         .iter()
         .filter(|m| violations & m.bit() != 0)
         .map(|m| m.as_str())
-        .collect()
+        .collect();
+    if violations & sla_protocol::policy::VIOLATION_RULES != 0 {
+        names.push("metric_rules");
+    }
+    names
+}
+
+/// One metric rule's verdict in words: `metric rule disk_free_bp mean ≥ 1000 (50 % of the
+/// penalty): 1266 on the provider's samples, kept`.
+pub fn rule_verdict(r: &sla_protocol::policy::RuleVerdict) -> String {
+    use sla_protocol::aggregate::EvidenceSource;
+    let rule = r.rule.text();
+    let Some(value) = r.value else {
+        return format!(
+            "metric rule {rule}: no sample of {} this epoch, not judged",
+            r.rule.gauge.text()
+        );
+    };
+    let source = match r.source {
+        EvidenceSource::Consumer => "the consumer's",
+        _ => "the provider's",
+    };
+    let outcome = if r.violated { "violated" } else { "kept" };
+    format!("metric rule {rule}: {value} on {source} samples, {outcome}")
 }
 
 /// Unix ms as a UTC date and time: `2026-12-03 13:45:02 UTC`.
@@ -320,6 +348,36 @@ pub fn gauge(unit: sla_protocol::gauge::GaugeUnit, v: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metric_rules_read_as_sentences() {
+        use sla_protocol::aggregate::EvidenceSource;
+        use sla_protocol::policy::{GaugeName, MetricRule, RuleVerdict};
+        let rule = MetricRule {
+            gauge: GaugeName::try_from("gpu0.temp_millicelsius").unwrap(),
+            aggregation: 5,
+            comparator: 2,
+            level: 85_000,
+            threshold: 5,
+            share_pct: 25,
+        };
+        let verdict = |value, violated| RuleVerdict {
+            index: 0,
+            rule,
+            source: EvidenceSource::Provider,
+            value,
+            violated,
+        };
+        assert_eq!(
+            rule_verdict(&verdict(Some(7), true)),
+            "metric rule gpu0.temp_millicelsius slots above 85000 ≤ 5 (25 % of the penalty): 7 on the provider's samples, violated"
+        );
+        assert_eq!(
+            rule_verdict(&verdict(None, false)),
+            "metric rule gpu0.temp_millicelsius slots above 85000 ≤ 5 (25 % of the penalty): no sample of gpu0.temp_millicelsius this epoch, not judged"
+        );
+        assert_eq!(violated(0x50), ["uptime", "metric_rules"]);
+    }
 
     #[test]
     fn amounts_and_ratios_read_as_people_write_them() {

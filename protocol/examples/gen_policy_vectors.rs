@@ -15,7 +15,9 @@
 
 use serde_json::{json, Value};
 use sla_protocol::aggregate::Metric;
-use sla_protocol::policy::{owed_penalty, AgreedPolicy, Policy, PolicyError, Tier, WAIVER_SHIFT};
+use sla_protocol::policy::{
+    owed_penalty, AgreedPolicy, GaugeName, MetricRule, Policy, PolicyError, Tier, WAIVER_SHIFT,
+};
 
 fn main() {
     print!("{}", policy_vectors_json());
@@ -225,7 +227,79 @@ fn invalid() -> Vec<(&'static str, Policy, PolicyError, Value)> {
             },
             json!({"error": "InvalidMaintenanceTerms", "args": [3600, 2_592_001]}),
         ),
+        (
+            "rule-after-an-unused-one",
+            with_rules(&[disk_rule(), MetricRule::default(), disk_rule()]),
+            PolicyError::InvalidRuleOrder { index: 2 },
+            json!({"error": "InvalidRuleOrder", "args": [2]}),
+        ),
+        (
+            "rule-gauge-uppercase",
+            with_rules(&[MetricRule {
+                gauge: GaugeName::try_from("Disk_free_bp").expect("short"),
+                ..disk_rule()
+            }]),
+            PolicyError::InvalidRuleGauge { index: 0 },
+            json!({"error": "InvalidRuleGauge", "args": [0]}),
+        ),
+        (
+            "rule-aggregation-unknown",
+            with_rules(&[
+                disk_rule(),
+                MetricRule {
+                    aggregation: 7,
+                    ..disk_rule()
+                },
+            ]),
+            PolicyError::InvalidRuleAggregation {
+                index: 1,
+                aggregation: 7,
+            },
+            json!({"error": "InvalidRuleAggregation", "args": [1, 7]}),
+        ),
+        (
+            "rule-level-on-a-mean",
+            with_rules(&[MetricRule {
+                level: -5,
+                ..disk_rule()
+            }]),
+            PolicyError::InvalidRuleLevel {
+                index: 0,
+                level: -5,
+            },
+            json!({"error": "InvalidRuleLevel", "args": [0, -5]}),
+        ),
+        (
+            "rule-share-above-100",
+            with_rules(&[MetricRule {
+                share_pct: 101,
+                ..disk_rule()
+            }]),
+            PolicyError::InvalidRuleShare {
+                index: 0,
+                share_pct: 101,
+            },
+            json!({"error": "InvalidRuleShare", "args": [0, 101]}),
+        ),
     ]
+}
+
+/// "disk free, mean, at least 10 %, half the penalty".
+fn disk_rule() -> MetricRule {
+    MetricRule {
+        gauge: GaugeName::try_from("disk_free_bp").expect("short"),
+        aggregation: 1,
+        comparator: 1,
+        level: 0,
+        threshold: 1_000,
+        share_pct: 50,
+    }
+}
+
+fn with_rules(rules: &[MetricRule]) -> Policy {
+    let mut p = Policy::default();
+    p.rules[..rules.len()].copy_from_slice(rules);
+    p
 }
 
 /// The vector file's text.
@@ -238,7 +312,8 @@ pub(crate) fn policy_vectors_json() -> String {
                 policy: c.policy,
                 from_epoch: c.from_epoch,
             };
-            let waived = agreed.waived_pct(c.epoch, c.violations, &c.values, c.prior_violating);
+            let waived =
+                agreed.waived_pct(c.epoch, c.violations, &c.values, &[], c.prior_violating);
             assert_eq!(waived, c.waived_pct, "{}: waived percent", c.name);
             let owed = if c.violations == 0 {
                 0
@@ -273,7 +348,7 @@ pub(crate) fn policy_vectors_json() -> String {
         .collect();
     let file = json!({
         "version": 1,
-        "description": "Penalty policies (docs/policy.md): what a violation costs under a policy's tiers and grace, and the error each invalid policy gives. values are the verdict's metric values in the order read latency (us), write latency (us), upload (B/s), download (B/s), uptime (bp), error rate (bp); prior_violating counts the violating epochs of the grace window before the judged one; flags is the on-chain flags byte (waived percent << 1); owed_wei is what the contract takes from the stake (before the stake cap) and 0 for a compliant result. Error args are the contract error's arguments (metric index, tier index, share / grace, window / notice, allowance).",
+        "description": "Penalty policies (docs/policy.md): what a violation costs under a policy's tiers and grace, and the error each invalid policy gives. values are the verdict's metric values in the order read latency (us), write latency (us), upload (B/s), download (B/s), uptime (bp), error rate (bp); prior_violating counts the violating epochs of the grace window before the judged one; flags is the on-chain flags byte (waived percent << 1); owed_wei is what the contract takes from the stake (before the stake cap) and 0 for a compliant result. Error args are the contract error's arguments (metric index, tier index, share / grace, window / notice, allowance / rule index, code, level or share).",
         "cases": cases,
         "invalid_policies": invalid,
     });

@@ -79,6 +79,8 @@ pub struct Recomputed {
     pub failures: Vec<ReportFailure>,
     /// The epoch summary of the reports used (an empty one when none is).
     pub summary: EpochSummary,
+    /// The accumulator of the reports used: metric rules read gauges' slot ranges from it.
+    pub accumulator: EpochAccumulator,
 }
 
 /// The audit of one epoch.
@@ -270,6 +272,7 @@ impl Auditor {
             used: Vec::new(),
             failures: Vec::new(),
             summary: acc.summary(),
+            accumulator: EpochAccumulator::new(ctx),
         };
         for report in &served {
             if self.uncounted.contains(&(report.id, epoch)) {
@@ -298,6 +301,7 @@ impl Auditor {
         }
         out.used.sort();
         out.summary = acc.summary();
+        out.accumulator = acc;
         Ok(out)
     }
 
@@ -428,19 +432,39 @@ impl Auditor {
         if let Some(v) = self.violating.get(&epoch) {
             return Ok(*v);
         }
-        let v = match self.window_summary(epoch).await? {
-            Some(summary) => self.verdict_of(epoch, &summary).await?.violates(),
-            None => false,
+        let v = match self.policy {
+            // Rules read the accumulator, which the summaries' cache does not keep.
+            Some(policy) if policy.judges_rules(epoch) => {
+                let r = self.recompute(epoch).await?;
+                if r.used.is_empty() {
+                    false
+                } else {
+                    let verdict = self.verdict_of(epoch, &r.summary).await?;
+                    policy
+                        .judge_rules(verdict, &r.accumulator, &self.terms)
+                        .violates()
+                }
+            }
+            _ => match self.window_summary(epoch).await? {
+                Some(summary) => self.verdict_of(epoch, &summary).await?.violates(),
+                None => false,
+            },
         };
         self.violating.insert(epoch, v);
         Ok(v)
     }
 
-    /// `verdict` under the data unit's policy, as the aggregator judges it.
-    async fn under_policy(&mut self, verdict: EpochVerdict) -> anyhow::Result<EpochVerdict> {
+    /// `verdict` under the data unit's policy, as the aggregator judges it: its metric rules on
+    /// `acc`, then its tiers and grace.
+    async fn under_policy(
+        &mut self,
+        verdict: EpochVerdict,
+        acc: &EpochAccumulator,
+    ) -> anyhow::Result<EpochVerdict> {
         let Some(policy) = self.policy else {
             return Ok(verdict);
         };
+        let verdict = policy.judge_rules(verdict, acc, &self.terms);
         if !verdict.violates() || verdict.epoch < policy.from_epoch {
             return Ok(verdict);
         }
@@ -471,7 +495,7 @@ impl Auditor {
         );
         let range = self.epochs.window(epoch, window_epochs);
         let verdict = self.verdict_of(epoch, &current.summary).await?;
-        let verdict = self.under_policy(verdict).await?;
+        let verdict = self.under_policy(verdict, &current.accumulator).await?;
         let expected = verdict.epoch_result();
         let root = merkle::root(&current.used);
         debug_assert_eq!(root, expected.reports_root);

@@ -202,7 +202,8 @@ async fn show(chain: &Chain, data_unit: u64) -> anyhow::Result<Output> {
     Ok(Output::new(human, out))
 }
 
-/// The policy in words: each metric's tiers, the grace, then the maintenance terms.
+/// The policy in words: each metric's tiers, the grace, the maintenance terms, then the metric
+/// rules.
 fn describe(policy: &Policy) -> String {
     let mut parts = Vec::new();
     for metric in sla_protocol::aggregate::Metric::ALL {
@@ -225,5 +226,6 @@ fn describe(policy: &Policy) -> String {
         parts.push("no tiers, no grace (the flat penalty)".into());
     }
     parts.push(policy.maintenance_text());
+    parts.extend(policy.used_rules().map(|r| format!("rule {}", r.text())));
     parts.join("; ")
 }

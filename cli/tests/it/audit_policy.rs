@@ -4,7 +4,10 @@
 //! oracle puts on chain afterwards carries the waiver the rule gives (re-derived here from the
 //! on-chain verdicts alone), owes exactly the share, and the auditor re-derives it: a match. The
 //! provider also announces maintenance over one of those epochs: the oracle counts none of its
-//! records (NO_DATA on chain) and the auditor, excluding the same window, matches it too.
+//! records (NO_DATA on chain) and the auditor, excluding the same window, matches it too. The
+//! policy also has a metric rule over the provider's GPU temperature, which the failing provider's
+//! agent reports hot: every judged epoch with samples carries violation bit 6, and the auditor
+//! re-derives it from the same samples.
 
 use std::time::Duration;
 
@@ -13,7 +16,7 @@ use sla_contracts::{ISlaPolicies, SlaOracle, SlaPolicies};
 use sla_devstack::scenario::Scenario;
 use sla_devstack::stack::{Stack, StackOptions};
 use sla_devstack::summary;
-use sla_protocol::policy::{Policy, Tier};
+use sla_protocol::policy::{GaugeName, MetricRule, Policy, Tier, VIOLATION_RULES};
 
 const EPOCH_LENGTH: u32 = 8;
 const PENALTY: u64 = 300_000_000_000_000_000;
@@ -21,7 +24,8 @@ const PENALTY: u64 = 300_000_000_000_000_000;
 const JUDGED: usize = 4;
 
 /// Every violated metric reaches its one tier (bounds at the extremes): 25 % of the penalty; the
-/// first violating epoch of any 3 is free.
+/// first violating epoch of any 3 is free; a GPU above 85 °C at any sample breaks a rule worth
+/// 25 % too (the failing agent reports 88 °C and more).
 fn policy() -> Policy {
     let mut p = Policy {
         grace_epochs: 1,
@@ -42,6 +46,14 @@ fn policy() -> Policy {
             share_pct: 25,
         };
     }
+    p.rules[0] = MetricRule {
+        gauge: GaugeName::try_from("gpu0.temp_millicelsius").unwrap(),
+        aggregation: 3, // max
+        comparator: 2,  // at most
+        level: 0,
+        threshold: 85_000,
+        share_pct: 25,
+    };
     p
 }
 
@@ -175,6 +187,11 @@ async fn audit_rederives_the_waivers_of_an_agreed_policy() {
             );
             continue;
         }
+        assert!(
+            r.violations & VIOLATION_RULES != 0,
+            "epoch {epoch}: the hot GPU breaks the rule (violations {:#b})",
+            r.violations
+        );
         let prior = (epoch.saturating_sub(2).max(from)..epoch)
             .filter(|e| violating(*e))
             .count();

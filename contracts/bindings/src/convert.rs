@@ -9,7 +9,7 @@ use sla_protocol::aggregate::{EpochConfig, EpochResult, SlaTerms};
 
 use alloy::primitives::Address;
 use sla_protocol::court::FlagEvidence;
-use sla_protocol::policy::{Policy, Tier};
+use sla_protocol::policy::{GaugeName, MetricRule, Policy, Tier};
 
 use crate::{DeploymentFile, ISlaCourt, ISlaOracle, ISlaPolicies};
 
@@ -26,6 +26,14 @@ impl From<&Policy> for ISlaPolicies::Policy {
             graceWindowEpochs: p.grace_window_epochs,
             maintenanceNoticeSecs: p.maintenance_notice_s,
             maintenanceAllowanceSecs: p.maintenance_allowance_s,
+            rules: p.rules.map(|r| ISlaPolicies::MetricRule {
+                gauge: r.gauge.0.into(),
+                aggregation: r.aggregation,
+                comparator: r.comparator,
+                level: r.level,
+                threshold: r.threshold,
+                sharePct: r.share_pct,
+            }),
         }
     }
 }
@@ -43,6 +51,14 @@ impl From<&ISlaPolicies::Policy> for Policy {
             grace_window_epochs: p.graceWindowEpochs,
             maintenance_notice_s: p.maintenanceNoticeSecs,
             maintenance_allowance_s: p.maintenanceAllowanceSecs,
+            rules: p.rules.clone().map(|r| MetricRule {
+                gauge: GaugeName(r.gauge.0),
+                aggregation: r.aggregation,
+                comparator: r.comparator,
+                level: r.level,
+                threshold: r.threshold,
+                share_pct: r.sharePct,
+            }),
         }
     }
 }
@@ -216,7 +232,21 @@ mod tests {
                 };
             }
         }
+        for (i, rule) in policy.rules.iter_mut().enumerate() {
+            *rule = MetricRule {
+                gauge: GaugeName::try_from(format!("gauge_{i}").as_str()).unwrap(),
+                aggregation: 1 + i as u8,
+                comparator: 2,
+                level: -(i as i64) - 1,
+                threshold: i64::MAX - i as i64,
+                share_pct: 90 + i as u8,
+            };
+        }
         let sol = ISlaPolicies::Policy::from(&policy);
+        assert_eq!(sol.rules[3].gauge.0[..7], *b"gauge_3");
+        assert_eq!(sol.rules[3].level, -4);
+        assert_eq!(sol.rules[2].aggregation, 3);
+        assert_eq!(sol.rules[1].sharePct, 91);
         assert_eq!(sol.tiers[5][2].bound, 52 + u64::MAX / 2);
         assert_eq!(sol.tiers[5][2].sharePct, 17);
         assert_eq!(

@@ -58,11 +58,16 @@ interface ISlaOracle {
     /// @param uptimeBps Uptime in basis points over the terms' uptime window.
     /// @param errorRateBps Error rate in basis points.
     /// @param operations Number of operations the summary was computed from.
-    /// @param violations Bit i set = metric i violated, in the order of `SlaTerms.weights`.
+    /// @param violations Bits 0-5: bit i set = metric i violated, in the order of `SlaTerms.weights`. Bit 6: at
+    /// least one metric rule of the data unit's agreed policy (`ISlaPolicies.MetricRule`) violated; set by the
+    /// oracle signers, who judge the rules off chain (the contract checks no value against a bit, as for the
+    /// metrics). Any of them makes the result a violation; bit 6 halves its score (`SlaTermsLib.score`). Bit 7
+    /// is unknown ({UnknownViolationBits}).
     /// @param flags Bit 0 `NO_DATA`: no usable evidence this epoch; reputation and bond stay untouched (then the
     /// other bits are 0). Bits 1-7 (`flags >> 1`, 0..100): the percent of `penaltyPerEpoch` that the data
-    /// unit's agreed policy waives for this violation (a penalty tier or grace, `ISlaPolicies`); only with
-    /// `violations != 0`. The penalty owed is `penaltyPerEpoch * (100 - waived) / 100`, rounded down.
+    /// unit's agreed policy waives for this violation (a penalty tier, grace or a metric rule's share,
+    /// `ISlaPolicies`); only with `violations != 0`. The penalty owed is `penaltyPerEpoch * (100 - waived) /
+    /// 100`, rounded down.
     /// @param reportsRoot SHA-256 Merkle root of the signed reports the result was computed from.
     struct EpochResult {
         uint64 dataUnitId;
@@ -396,7 +401,8 @@ interface ISlaOracle {
     error SignersNotAscending(address previous, address signer);
     /// @notice Allocation `dataUnitId` was not active during `epoch` (not yet accepted, or closed before it).
     error AllocationNotActiveInEpoch(uint64 dataUnitId, uint64 epoch);
-    /// @notice The result for `dataUnitId` sets violation bits above bit 5.
+    /// @notice The result for `dataUnitId` sets violation bit 7 (bits 0-5 are the metrics, bit 6 the policy's
+    /// metric rules).
     error UnknownViolationBits(uint64 dataUnitId, uint8 violations);
     /// @notice The result for `dataUnitId` has flags that mean nothing: `NO_DATA` beside other bits, a waiver
     /// above 100 %, or a waiver without a violation.

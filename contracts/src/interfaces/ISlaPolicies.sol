@@ -2,12 +2,15 @@
 pragma solidity ^0.8.28;
 
 /// @title ISlaPolicies
-/// @notice Penalty policies that both parties of an allocation agree on: penalty tiers by severity, grace and
-/// maintenance terms. A policy softens the allocation's flat `penaltyPerEpoch`: a violating epoch costs only the
-/// share of it that the tier of its worst violated metric names, and the first `graceEpochs` violating epochs of
-/// any rolling window of `graceWindowEpochs` epochs cost nothing (they still lower reputation and raise alerts).
+/// @notice Penalty policies that both parties of an allocation agree on: penalty tiers by severity, grace,
+/// maintenance terms and metric rules over gauges. A policy softens the allocation's flat `penaltyPerEpoch`: a
+/// violating epoch costs only the share of it that the tier of its worst violated metric names, and the first
+/// `graceEpochs` violating epochs of any rolling window of `graceWindowEpochs` epochs cost nothing (they still
+/// lower reputation and raise alerts).
 /// Its maintenance terms let the provider announce maintenance windows ({announceMaintenance}): at least
-/// `maintenanceNoticeSecs` ahead, at most `maintenanceAllowanceSecs` of them per {MAINTENANCE_PERIOD}.
+/// `maintenanceNoticeSecs` ahead, at most `maintenanceAllowanceSecs` of them per {MAINTENANCE_PERIOD}. Its
+/// metric rules (up to {MAX_RULES}) judge gauges, values the reports carry beside the six metrics: a violated
+/// rule is a violation of the epoch too (bit 6 of the result's `violations`, `SlaOracle`).
 ///
 /// One party of an allocation (its consumer or its provider) proposes a policy; the other agrees to its hash;
 /// from the next epoch on the oracle judges the allocation's results with it, and it never changes. Or the
@@ -35,6 +38,32 @@ interface ISlaPolicies {
         uint8 sharePct;
     }
 
+    /// @notice A metric rule over a gauge (docs/policy.md, "Metric rules"): a condition on the values a data
+    /// unit's reports give a named gauge during an epoch, which the oracle signers judge off chain as they judge
+    /// the six metrics. When a rule is violated the epoch is violating: the result sets bit 6 of its
+    /// `violations` (`SlaOracle.submitResults`), which halves the epoch's score, and the rule's `sharePct` is the
+    /// share of the penalty its violation costs (the signers apply it through the result's waiver, flags bits
+    /// 1-7). The contract checks a rule's form only ({validatePolicy}), never a verdict.
+    /// @param gauge The gauge's name: 1..32 bytes of `a-z`, `0-9`, `_`, `.`, `:` and `-`, left-aligned, the
+    /// bytes after it zero. Zero = an unused rule (every other field 0 too); used rules come first.
+    /// @param aggregation How the epoch's values of the gauge are reduced to one: 1 mean, 2 min, 3 max, 4 last,
+    /// 5 the number of slots whose value is above `level`, 6 the number of slots whose value is below `level`.
+    /// @param comparator 1: the aggregate must be `>= threshold` ("at least"); 2: it must be `<= threshold`
+    /// ("at most"). The rule is violated when the aggregate is not.
+    /// @param level Aggregations 5 and 6: the gauge value each slot is compared with; 0 for aggregations 1..4.
+    /// @param threshold What the aggregate is compared with, in the gauge's unit (a number of slots for
+    /// aggregations 5 and 6).
+    /// @param sharePct Percent of the allocation's `penaltyPerEpoch` that a violation of this rule costs,
+    /// 0..100; 0 = a warning: it lowers reputation and is never paid.
+    struct MetricRule {
+        bytes32 gauge;
+        uint8 aggregation;
+        uint8 comparator;
+        int64 level;
+        int64 threshold;
+        uint8 sharePct;
+    }
+
     /// @notice A penalty policy.
     /// @param tiers Per metric, in the order of `SlaTerms.weights` (read latency, write latency, upload,
     /// download, uptime, error rate), up to {MAX_TIERS} tiers from the mildest to the most severe: bounds
@@ -47,12 +76,15 @@ interface ISlaPolicies {
     /// at most {MAINTENANCE_PERIOD}.
     /// @param maintenanceAllowanceSecs The total length of the maintenance windows the provider may announce per
     /// {MAINTENANCE_PERIOD}, in seconds; at most {MAINTENANCE_PERIOD}; 0 = no maintenance allowed.
+    /// @param rules Up to {MAX_RULES} metric rules, the used ones first (then unused ones, all zero); none = no
+    /// metric rules. Rules may repeat each other.
     struct Policy {
         Tier[3][6] tiers;
         uint16 graceEpochs;
         uint16 graceWindowEpochs;
         uint32 maintenanceNoticeSecs;
         uint32 maintenanceAllowanceSecs;
+        MetricRule[4] rules;
     }
 
     /// @notice A maintenance window the provider of a data unit announced: it covers the Unix seconds
@@ -133,6 +165,20 @@ interface ISlaPolicies {
     error InvalidGrace(uint16 graceEpochs, uint16 graceWindowEpochs);
     /// @notice Maintenance terms beyond one {MAINTENANCE_PERIOD}: a notice or an allowance above it.
     error InvalidMaintenanceTerms(uint32 noticeSecs, uint32 allowanceSecs);
+    /// @notice `rules[index]` is out of place: unused (a zero gauge) with another field nonzero, or used after an
+    /// unused rule.
+    error InvalidRuleOrder(uint256 index);
+    /// @notice `rules[index].gauge` is not a gauge name: 1..32 bytes of `a-z`, `0-9`, `_`, `.`, `:` and `-`,
+    /// left-aligned, with only zero bytes after the name (a zero byte inside it is refused).
+    error InvalidRuleGauge(uint256 index);
+    /// @notice `rules[index].aggregation` is not one of 1..6.
+    error InvalidRuleAggregation(uint256 index, uint8 aggregation);
+    /// @notice `rules[index].comparator` is neither 1 (at least) nor 2 (at most).
+    error InvalidRuleComparator(uint256 index, uint8 comparator);
+    /// @notice `rules[index].level` is nonzero with an aggregation (1..4) that compares no slot with a level.
+    error InvalidRuleLevel(uint256 index, int64 level);
+    /// @notice `rules[index].sharePct` is above 100.
+    error InvalidRuleShare(uint256 index, uint8 sharePct);
     /// @notice An announcement that lists no data unit.
     error NoDataUnits();
     /// @notice A maintenance window that ends at or before its start.
@@ -163,6 +209,9 @@ interface ISlaPolicies {
     /// @notice Tiers per metric.
     function MAX_TIERS() external view returns (uint256);
 
+    /// @notice Metric rules per policy.
+    function MAX_RULES() external view returns (uint256);
+
     /// @notice The period, in seconds (30 days, 2,592,000 s), of a policy's maintenance allowance. Periods are
     /// counted from Unix time 0: period `p` covers the seconds `[p * MAINTENANCE_PERIOD, (p + 1) *
     /// MAINTENANCE_PERIOD)`, and a window belongs to the period of its start.
@@ -171,7 +220,8 @@ interface ISlaPolicies {
     /// @notice The `SlaOracle` whose allocations the policies belong to.
     function oracle() external view returns (address);
 
-    /// @notice Reverts with the error naming the first rule `policy` breaks.
+    /// @notice Reverts with the error naming the first check `policy` fails: the tiers metric by metric, then
+    /// grace, the maintenance terms, and the metric rules one by one.
     function validatePolicy(Policy calldata policy) external pure;
 
     /// @notice `keccak256(abi.encode(policy))`.
@@ -211,8 +261,8 @@ interface ISlaPolicies {
     /// @notice The agreed policy of a data unit: its hash (zero when none) and the first epoch it judges (the
     /// epoch after the one in which it was agreed or adopted). The policy itself is in the `PolicyProposed` event
     /// of the data unit with that hash, or, for an adopted profile policy, in the `ProfilePolicyOffered` event of
-    /// the allocation's profile with that hash: it is not stored (18 tiers would cost 19 storage slots per
-    /// proposal).
+    /// the allocation's profile with that hash: it is not stored (18 tiers and 4 rules would cost 27 storage
+    /// slots per proposal).
     function policyOf(uint64 dataUnitId) external view returns (bytes32 policyHash_, uint64 fromEpoch);
 
     /// @notice The maintenance terms of the agreed policy of a data unit (zeros when none is agreed).

@@ -16,6 +16,9 @@ library SlaTermsLib {
     uint256 internal constant WEIGHT_BITS = 14;
     /// @notice Largest penalty per epoch: it is stored in 84 bits beside the allocation's other hot fields.
     uint256 internal constant MAX_PENALTY = (1 << 84) - 1;
+    /// @notice `EpochResult.violations` bit 6: at least one metric rule of the data unit's agreed policy
+    /// (`ISlaPolicies.MetricRule`) is violated. Bits 0-5 are the metrics; bit 7 is unknown.
+    uint256 internal constant VIOLATION_RULES = 0x40;
 
     /// @notice Reverts with the error naming the first rule `terms` break.
     function validate(ISlaOracle.SlaTerms calldata terms) internal pure {
@@ -51,9 +54,12 @@ library SlaTermsLib {
         }
     }
 
-    /// @notice The epoch score: the sum of the weights of the metrics not violated, in [0, 10000].
+    /// @notice The epoch score, in [0, 10000]: the sum of the weights of the metrics not violated, halved
+    /// (rounded down) when a metric rule is violated too. Nothing violated scores 10000; only a rule, 5000 (the
+    /// weights sum to 10000).
     /// @param packedWeights Weights as packed by {packWeights}.
-    /// @param violations Bit i set = metric i violated.
+    /// @param violations Bit i set (i in 0..5) = metric i violated; bit 6 ({VIOLATION_RULES}) set = at least
+    /// one metric rule of the data unit's agreed policy violated. Bit 7 is ignored (the oracle refuses it).
     function score(uint256 packedWeights, uint256 violations) internal pure returns (uint256 s) {
         if (violations == 0) return MAX_BPS;
         // Assembly: this runs once per violating result inside the result loop.
@@ -63,6 +69,7 @@ library SlaTermsLib {
                     s := add(s, and(shr(mul(14, i), packedWeights), 0x3fff))
                 }
             }
+            s := shr(and(shr(6, violations), 1), s) // halved when bit 6 (VIOLATION_RULES) is set
         }
     }
 

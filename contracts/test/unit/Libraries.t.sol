@@ -41,6 +41,43 @@ contract LibrariesTest is Test {
         else assertEq(s, expected, "sum of the weights not violated");
     }
 
+    /// @dev Bit 6 (a metric rule violated) halves the sum of the weights of the metrics not violated, rounded
+    /// down; bit 7 is ignored (the oracle refuses it before scoring). Against a reference that sums the weights
+    /// as plain integers.
+    function testFuzz_Score_RuleBitHalvesTheSum(uint16[6] memory weights, uint8 violations) public pure {
+        weights = _bounded(weights);
+        uint256 expected;
+        for (uint256 i; i < 6; ++i) {
+            if (violations & (1 << i) == 0) expected += weights[i];
+        }
+        if (violations & 0x40 != 0) expected = expected / 2;
+        uint256 s = SlaTermsLib.score(SlaTermsLib.packWeights(weights), violations);
+        if (violations & 0x7f == 0) {
+            // Nothing (or only the ignored bit 7) violated: 10000 when nothing at all, the plain sum otherwise.
+            assertEq(s, violations == 0 ? 10_000 : expected, "no known bit");
+        } else {
+            assertEq(s, expected, "(sum of the weights not violated) >> (bit 6)");
+        }
+    }
+
+    function test_Score_RuleBit() public pure {
+        uint16[6] memory weights = [uint16(2000), 1000, 1500, 1500, 2500, 1500];
+        uint256 packed = SlaTermsLib.packWeights(weights);
+        assertEq(SlaTermsLib.score(packed, 0x40), 5000, "bit 6 alone: 10000 >> 1");
+        assertEq(SlaTermsLib.score(packed, 0x41), 4000, "bits 0 and 6: (10000 - 2000) >> 1");
+        assertEq(SlaTermsLib.score(packed, 0x50), 3750, "bits 4 and 6: (10000 - 2500) >> 1");
+        assertEq(SlaTermsLib.score(packed, 0x7f), 0, "everything");
+        assertEq(SlaTermsLib.score(packed, 0x7e), 1000, "only metric 0 kept: 2000 >> 1");
+        // Rounded down: an odd sum.
+        weights = [uint16(3333), 3333, 3334, 0, 0, 0];
+        packed = SlaTermsLib.packWeights(weights);
+        assertEq(SlaTermsLib.score(packed, 0x42), 3333, "(3333 + 3334) >> 1 = 3333");
+        assertEq(SlaTermsLib.score(packed, 0x41), 3333, "(3333 + 3334) >> 1");
+        assertEq(SlaTermsLib.score(packed, 0x44), 3333, "6666 >> 1");
+        assertEq(SlaTermsLib.score(packed, 0x46), 1666, "3333 >> 1, rounded down");
+        assertEq(SlaTermsLib.VIOLATION_RULES, 0x40, "bit 6");
+    }
+
     function test_Score_OfTheMaximalWeights() public pure {
         uint16[6] memory weights = [uint16(10_000), 0, 0, 0, 0, 0];
         uint256 packed = SlaTermsLib.packWeights(weights);

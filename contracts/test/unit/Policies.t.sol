@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {SlaPolicies} from "../../src/SlaPolicies.sol";
 import {ISlaPolicies} from "../../src/interfaces/ISlaPolicies.sol";
 import {PoliciesFixture} from "../utils/PoliciesFixture.sol";
+import {Vm} from "../utils/Vm.sol";
 
 /// @notice Proposing and agreeing: both directions, replacement, the epoch a policy judges from, and every
 /// refusal in the documented order of checks.
@@ -11,6 +12,7 @@ contract PoliciesProtocolTest is PoliciesFixture {
     function test_Constructor_StoresTheOracle() public {
         assertEq(policies.oracle(), address(oracle), "oracle");
         assertEq(policies.MAX_TIERS(), 3, "max tiers");
+        assertEq(policies.MAX_RULES(), 4, "max rules");
         assertEq(policies.MAINTENANCE_PERIOD(), 30 days, "maintenance period");
         assertEq(policies.MAINTENANCE_PERIOD(), PERIOD, "2,592,000 s");
         vm.expectRevert(abi.encodeWithSelector(ISlaPolicies.ZeroAddress.selector));
@@ -33,6 +35,36 @@ contract PoliciesProtocolTest is PoliciesFixture {
         (bytes32 agreed, uint64 fromEpoch) = policies.policyOf(id);
         assertEq(agreed, bytes32(0), "nothing agreed");
         assertEq(fromEpoch, 0, "no epoch");
+    }
+
+    /// @dev Every field used (18 tiers, grace, maintenance, 4 rules at the ends of their ranges): the event's
+    /// data is exactly `abi.encode(policy)` (64 words) and decodes back to the policy; its hash is the returned
+    /// one, `policyHash` and `keccak256(abi.encode(policy))`.
+    function test_ProposePolicy_AFullPolicyWithFourRulesRoundTrips() public {
+        uint64 id = _requestAllocation(consumer, provider);
+        ISlaPolicies.Policy memory p = _fullPolicyWithRules();
+        bytes32 hash = keccak256(abi.encode(p));
+        assertEq(policies.policyHash(p), hash, "policyHash");
+        vm.expectEmit(address(policies));
+        emit ISlaPolicies.PolicyProposed(id, consumer, hash, p);
+        vm.recordLogs();
+        assertEq(_propose(consumer, id, p), hash, "returned hash");
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(logs.length, 1, "one event");
+        assertEq(logs[0].topics[0], ISlaPolicies.PolicyProposed.selector, "PolicyProposed");
+        assertEq(logs[0].topics[3], hash, "hash topic");
+        assertEq(logs[0].data, abi.encode(p), "data: the policy's encoding");
+        assertEq(logs[0].data.length, 64 * 32, "64 words");
+        ISlaPolicies.Policy memory decoded = abi.decode(logs[0].data, (ISlaPolicies.Policy));
+        assertEq(keccak256(abi.encode(decoded)), hash, "decodes back");
+        assertEq(decoded.rules[0].gauge, _gauge("abcdefghijklmnopqrstuvwxyz012345"), "rule 0's gauge");
+        assertTrue(decoded.rules[1].level == type(int64).max, "rule 1's level");
+        assertTrue(decoded.rules[3].threshold == type(int64).min, "rule 3's threshold");
+        (bytes32 pending,) = policies.proposalOf(id);
+        assertEq(pending, hash, "pending hash");
+        _agree(provider, id, hash);
+        (bytes32 agreed,) = policies.policyOf(id);
+        assertEq(agreed, hash, "agreed");
     }
 
     function test_AgreePolicy_ConsumerProposesProviderAgrees() public {
@@ -203,11 +235,16 @@ contract PoliciesProtocolTest is PoliciesFixture {
     }
 
     /// @dev `proposePolicy` hashes and emits the policy's calldata words as they are (`_encode`), which is
-    /// `abi.encode(policy)` only if none of the 40 words has dirty high bits: each must make the call revert.
+    /// `abi.encode(policy)` only if none of the 64 words has dirty high bits: each must make the call revert.
+    /// The rules' gauges are whole words (`bytes32`): no bit of theirs is dirty. The int64 fields of the
+    /// policy with rules are negative and positive: a top bit set breaks their sign extension either way.
     function test_RevertWhen_PolicyCalldataHasDirtyBits() public {
         uint64 id = _activeAllocation(consumer, provider);
-        bytes memory clean = abi.encodeCall(policies.proposePolicy, (id, _policy()));
-        for (uint256 word; word < 40; ++word) {
+        ISlaPolicies.Policy memory p = _rulesPolicy();
+        p.rules[2] = _rule("level.and.threshold", SLOTS_BELOW, AT_LEAST, -5, -7, 1);
+        bytes memory clean = abi.encodeCall(policies.proposePolicy, (id, p));
+        for (uint256 word; word < POLICY_WORDS; ++word) {
+            if (word >= RULES_WORD && (word - RULES_WORD) % 6 == 0) continue; // a gauge
             bytes memory dirty = bytes.concat(clean); // a copy
             uint256 at = 4 + 32 + 32 * word; // after the selector and the id
             dirty[at] = 0x80; // the top bit: above every field's width (uint8, uint16, uint32, uint64)
@@ -478,6 +515,257 @@ contract PoliciesValidationTest is PoliciesFixture {
         }
     }
 
+    // ----------------------------------------------------------------- metric rules
+
+    function _ruleError(bytes4 selector, uint256 i) internal pure returns (bytes memory) {
+        return abi.encodeWithSelector(selector, i);
+    }
+
+    function test_ValidatePolicy_AcceptsMetricRules() public view {
+        policies.validatePolicy(_rulesPolicy());
+        ISlaPolicies.Policy memory full = _fullPolicyWithRules();
+        policies.validatePolicy(full);
+        assertEq(_referenceError(full), "", "reference agrees");
+        // Rules without tiers, one rule, duplicates (nothing compares rules), any threshold.
+        ISlaPolicies.Policy memory p;
+        p.rules[0] = _rule("x", LAST, AT_LEAST, 0, type(int64).min, 0);
+        policies.validatePolicy(p);
+        p.rules[1] = p.rules[0];
+        p.rules[2] = p.rules[0];
+        p.rules[3] = p.rules[0];
+        policies.validatePolicy(p);
+        assertEq(_referenceError(p), "", "duplicates");
+    }
+
+    function test_RevertWhen_AnUnusedRuleHasAField() public {
+        // Each field but the gauge, nonzero on an unused rule: rule 0 of a policy without rules, then rules 2 and
+        // 3 after the two used ones of the example with rules.
+        uint256[3] memory indexes = [uint256(0), 2, 3];
+        for (uint256 field; field < 5; ++field) {
+            for (uint256 k; k < indexes.length; ++k) {
+                uint256 i = indexes[k];
+                ISlaPolicies.Policy memory p = i == 0 ? _policy() : _rulesPolicy();
+                ISlaPolicies.MetricRule memory r = p.rules[i]; // a reference: changes go into `p`
+                if (field == 0) r.aggregation = 1;
+                else if (field == 1) r.comparator = 2;
+                else if (field == 2) r.level = -1;
+                else if (field == 3) r.threshold = 1;
+                else r.sharePct = 1;
+                _expectInvalid(p, _ruleOrder(i));
+            }
+        }
+    }
+
+    function test_RevertWhen_AUsedRuleFollowsAnUnusedOne() public {
+        ISlaPolicies.Policy memory p;
+        p.rules[1] = _rule("queue.depth", MEAN, AT_MOST, 0, 100, 50);
+        _expectInvalid(p, _ruleOrder(1));
+        p = _rulesPolicy(); // rules 0 and 1 used, 2 unused
+        p.rules[3] = _rule("queue.depth", MEAN, AT_MOST, 0, 100, 50);
+        _expectInvalid(p, _ruleOrder(3));
+        // Even when the late rule is otherwise invalid: its place is checked first.
+        p.rules[3].gauge = _gauge("Queue");
+        p.rules[3].aggregation = 0;
+        _expectInvalid(p, _ruleOrder(3));
+    }
+
+    function test_ValidatePolicy_GaugeNames() public view {
+        string[7] memory valid = [
+            "a",
+            "0",
+            "abcdefghijklmnopqrstuvwxyz012345", // 32 bytes: no zero byte at all
+            "6789_.:-",
+            "-",
+            "disk:used_pct",
+            "net.rx-bytes"
+        ];
+        for (uint256 k; k < valid.length; ++k) {
+            ISlaPolicies.Policy memory p = _rulesPolicy();
+            p.rules[1].gauge = _gauge(valid[k]);
+            policies.validatePolicy(p);
+            assertEq(_referenceError(p), "", "reference agrees");
+        }
+    }
+
+    function test_RevertWhen_AGaugeIsNotAName() public {
+        bytes32[12] memory invalid = [
+            _gauge("Disk"), // uppercase
+            _gauge("diskZ"),
+            _gauge("disk used"), // a space
+            _gauge("disk/used"), // '/', between '.' and '0'
+            _gauge("disk;"), // ';', after ':'
+            _gauge("a@"),
+            _gauge("a["),
+            _gauge("a`"), // just before 'a'
+            _gauge("a{"), // just after 'z'
+            bytes32(bytes.concat("ab", bytes1(0), "c")), // a zero byte inside the name
+            bytes32(uint256(0x61)), // right-aligned: zero bytes before the name
+            bytes32(type(uint256).max) // 0xff bytes
+        ];
+        for (uint256 k; k < invalid.length; ++k) {
+            ISlaPolicies.Policy memory p = _rulesPolicy();
+            p.rules[1].gauge = invalid[k];
+            _expectInvalid(p, _ruleError(ISlaPolicies.InvalidRuleGauge.selector, 1));
+        }
+        // A 32-byte name with one bad character at the end.
+        ISlaPolicies.Policy memory q = _rulesPolicy();
+        q.rules[0].gauge = _gauge("abcdefghijklmnopqrstuvwxyz01234A");
+        _expectInvalid(q, _ruleError(ISlaPolicies.InvalidRuleGauge.selector, 0));
+    }
+
+    /// @dev Every byte value as a one-character name, and in the middle and at the end of a longer one: valid
+    /// exactly for a-z, 0-9, '_', '.', ':', '-' (zero ends the name: in the middle it leaves a nonzero byte after
+    /// the end, at the end it is padding).
+    function test_ValidatePolicy_EachByteAsAGaugeCharacter() public {
+        uint256 accepted;
+        for (uint256 c = 1; c < 256; ++c) {
+            bytes1 b = bytes1(uint8(c));
+            bool ok = _isGaugeChar(b);
+            if (ok) ++accepted;
+            bytes32[3] memory names = [
+                bytes32(b),
+                bytes32(bytes.concat("q", b, "z")),
+                bytes32(bytes.concat("abcdefghijklmnopqrstuvwxyz01234", b))
+            ];
+            for (uint256 k; k < names.length; ++k) {
+                ISlaPolicies.Policy memory p;
+                p.rules[0] = _rule("x", MEAN, AT_LEAST, 0, 0, 0);
+                p.rules[0].gauge = names[k];
+                if (ok) {
+                    policies.validatePolicy(p);
+                    assertEq(_referenceError(p), "", "reference accepts");
+                } else {
+                    _expectInvalid(p, _ruleError(ISlaPolicies.InvalidRuleGauge.selector, 0));
+                }
+            }
+        }
+        assertEq(accepted, 26 + 10 + 4, "a-z, 0-9 and four punctuation marks");
+        // The zero byte: in the middle it is refused, at the end it is padding (a 31-byte name).
+        ISlaPolicies.Policy memory q;
+        q.rules[0] = _rule("x", MEAN, AT_LEAST, 0, 0, 0);
+        q.rules[0].gauge = bytes32(bytes.concat("q", bytes1(0), "z"));
+        _expectInvalid(q, _ruleError(ISlaPolicies.InvalidRuleGauge.selector, 0));
+        q.rules[0].gauge = bytes32(bytes.concat("abcdefghijklmnopqrstuvwxyz01234", bytes1(0)));
+        policies.validatePolicy(q);
+    }
+
+    /// @dev Names from random bytes: each of the first `length` bytes an allowed character or (one in eight) any
+    /// byte, zero after them, and (one in eight) one random byte anywhere: the contract's word-at-a-time check
+    /// agrees with the reference's byte-by-byte one.
+    function testFuzz_GaugeNameMatchesTheReference(uint256 seed, uint256 length) public {
+        length = bound(length, 0, 32);
+        bytes memory alphabet = "abcdefghijklmnopqrstuvwxyz0123456789_.:-";
+        bytes memory name = new bytes(32);
+        for (uint256 k; k < length; ++k) {
+            uint256 r = uint256(keccak256(abi.encode(seed, k)));
+            name[k] = r % 8 == 0 ? bytes1(uint8(r >> 8)) : alphabet[(r >> 8) % alphabet.length];
+        }
+        uint256 t = uint256(keccak256(abi.encode(seed, "anywhere")));
+        if (t % 8 == 0) name[(t >> 8) % 32] = bytes1(uint8(t >> 16));
+        ISlaPolicies.Policy memory p;
+        p.rules[0] = _rule("x", MEAN, AT_LEAST, 0, 0, 0);
+        p.rules[0].gauge = bytes32(name);
+        bytes memory expected = _referenceError(p);
+        if (expected.length != 0) vm.expectRevert(expected);
+        policies.validatePolicy(p);
+    }
+
+    function test_RevertWhen_AnAggregationIsUnknown() public {
+        uint8[3] memory bad = [uint8(0), 7, 255];
+        for (uint256 k; k < bad.length; ++k) {
+            ISlaPolicies.Policy memory p = _rulesPolicy();
+            p.rules[0].aggregation = bad[k];
+            _expectInvalid(p, abi.encodeWithSelector(ISlaPolicies.InvalidRuleAggregation.selector, 0, bad[k]));
+        }
+        for (uint8 a = MEAN; a <= SLOTS_BELOW; ++a) {
+            ISlaPolicies.Policy memory p = _rulesPolicy();
+            p.rules[0].aggregation = a; // level 0: valid with every aggregation
+            policies.validatePolicy(p);
+        }
+    }
+
+    function test_RevertWhen_AComparatorIsUnknown() public {
+        uint8[3] memory bad = [uint8(0), 3, 255];
+        for (uint256 k; k < bad.length; ++k) {
+            ISlaPolicies.Policy memory p = _rulesPolicy();
+            p.rules[1].comparator = bad[k];
+            _expectInvalid(p, abi.encodeWithSelector(ISlaPolicies.InvalidRuleComparator.selector, 1, bad[k]));
+        }
+        ISlaPolicies.Policy memory ok = _rulesPolicy();
+        ok.rules[0].comparator = AT_LEAST;
+        ok.rules[1].comparator = AT_MOST;
+        policies.validatePolicy(ok);
+        (ok.rules[0].comparator, ok.rules[1].comparator) = (AT_MOST, AT_LEAST);
+        policies.validatePolicy(ok);
+    }
+
+    function test_RevertWhen_ALevelIsSetWithoutSlots() public {
+        int64[3] memory levels = [int64(1), -1, type(int64).min];
+        for (uint8 a = MEAN; a <= LAST; ++a) {
+            for (uint256 k; k < levels.length; ++k) {
+                ISlaPolicies.Policy memory p = _rulesPolicy();
+                p.rules[0].aggregation = a;
+                p.rules[0].level = levels[k];
+                _expectInvalid(
+                    p, abi.encodeWithSelector(ISlaPolicies.InvalidRuleLevel.selector, 0, levels[k])
+                );
+            }
+        }
+        // Aggregations 5 and 6 take any level, zero included.
+        int64[4] memory any = [int64(0), 1, type(int64).min, type(int64).max];
+        for (uint8 a = SLOTS_ABOVE; a <= SLOTS_BELOW; ++a) {
+            for (uint256 k; k < any.length; ++k) {
+                ISlaPolicies.Policy memory p = _rulesPolicy();
+                p.rules[0].aggregation = a;
+                p.rules[0].level = any[k];
+                policies.validatePolicy(p);
+                assertEq(_referenceError(p), "", "reference agrees");
+            }
+        }
+    }
+
+    function test_RevertWhen_ARuleShareIsAbove100() public {
+        uint8[2] memory bad = [uint8(101), 255];
+        for (uint256 k; k < bad.length; ++k) {
+            ISlaPolicies.Policy memory p = _rulesPolicy();
+            p.rules[1].sharePct = bad[k];
+            _expectInvalid(p, abi.encodeWithSelector(ISlaPolicies.InvalidRuleShare.selector, 1, bad[k]));
+        }
+        ISlaPolicies.Policy memory ok = _rulesPolicy();
+        ok.rules[0].sharePct = 100;
+        ok.rules[1].sharePct = 0; // a warning
+        policies.validatePolicy(ok);
+    }
+
+    /// @dev Within a rule: place, gauge, aggregation, comparator, level, share; rule 0 before rule 1; the
+    /// maintenance terms (and so everything before them) before any rule.
+    function test_ValidatePolicy_RulesInTheDocumentedOrder() public {
+        ISlaPolicies.Policy memory p = _rulesPolicy();
+        ISlaPolicies.MetricRule memory r = p.rules[1];
+        (r.gauge, r.aggregation, r.comparator, r.level, r.sharePct) = (_gauge("A"), 0, 0, 1, 101);
+        _expectInvalid(p, _ruleError(ISlaPolicies.InvalidRuleGauge.selector, 1));
+        r.gauge = _gauge("a");
+        _expectInvalid(p, abi.encodeWithSelector(ISlaPolicies.InvalidRuleAggregation.selector, 1, 0));
+        r.aggregation = MEAN;
+        _expectInvalid(p, abi.encodeWithSelector(ISlaPolicies.InvalidRuleComparator.selector, 1, 0));
+        r.comparator = AT_MOST;
+        _expectInvalid(p, abi.encodeWithSelector(ISlaPolicies.InvalidRuleLevel.selector, 1, 1));
+        r.level = 0;
+        _expectInvalid(p, abi.encodeWithSelector(ISlaPolicies.InvalidRuleShare.selector, 1, 101));
+        // Rule 0 before rule 1, whatever the errors.
+        p.rules[0].sharePct = 200;
+        _expectInvalid(p, abi.encodeWithSelector(ISlaPolicies.InvalidRuleShare.selector, 0, 200));
+        // The maintenance terms before the rules, grace before them, the tiers before grace.
+        p.maintenanceAllowanceSecs = PERIOD + 1;
+        _expectInvalid(
+            p, abi.encodeWithSelector(ISlaPolicies.InvalidMaintenanceTerms.selector, NOTICE, PERIOD + 1)
+        );
+        p.graceEpochs = 0;
+        _expectInvalid(p, abi.encodeWithSelector(ISlaPolicies.InvalidGrace.selector, 0, 24));
+        p.tiers[1][0].bound = 1;
+        _expectInvalid(p, _order(1, 0));
+    }
+
     function test_ValidatePolicy_FirstFailingRuleWins() public {
         // Metric 1 before metric 5, whatever the error.
         ISlaPolicies.Policy memory p = _policy();
@@ -506,13 +794,15 @@ contract PoliciesValidationTest is PoliciesFixture {
         ISlaPolicies.Policy memory p = _policy();
         assertEq(policies.policyHash(p), keccak256(abi.encode(p)), "example");
         ISlaPolicies.Policy memory empty;
-        assertEq(policies.policyHash(empty), keccak256(new bytes(40 * 32)), "40 zero words");
+        assertEq(policies.policyHash(empty), keccak256(new bytes(64 * 32)), "64 zero words");
+        p = _fullPolicyWithRules();
+        assertEq(policies.policyHash(p), keccak256(abi.encode(p)), "full, with rules");
     }
 
-    /// @dev Any policy, valid or not, hashes as `keccak256(abi.encode(p))`; it is 40 static words.
+    /// @dev Any policy, valid or not, hashes as `keccak256(abi.encode(p))`; it is 64 static words.
     function testFuzz_PolicyHash(ISlaPolicies.Policy memory p) public view {
         bytes memory encoded = abi.encode(p);
-        assertEq(encoded.length, 40 * 32, "static encoding");
+        assertEq(encoded.length, 64 * 32, "static encoding");
         assertEq(policies.policyHash(p), keccak256(encoded), "hash");
     }
 
@@ -521,7 +811,11 @@ contract PoliciesValidationTest is PoliciesFixture {
     /// share or bound, a bound equal to the tier before, or is made unused; grace is random half the time; the
     /// maintenance terms are zero, valid, around the bound or random, a quarter of the time each), so
     /// that valid policies and every rule are hit often: the contract accepts exactly what the reference
-    /// accepts and otherwise reverts with the same error and arguments. `proposePolicy` agrees too.
+    /// accepts and otherwise reverts with the same error and arguments. `proposePolicy` agrees too. Metric
+    /// rules are checked last, so half of the policies take the example's valid tiers, grace and
+    /// maintenance terms; each has 0..4 valid rules (random names of 1..32 allowed characters, any
+    /// aggregation, comparator, level where it counts slots, threshold and share), then about one rule in
+    /// four is broken ({_breakRule}).
     function testFuzz_ValidatePolicyMatchesTheReference(uint256 seed) public {
         ISlaPolicies.Policy memory p = _randomPolicy(seed);
         bytes memory expected = _referenceError(p);
@@ -586,6 +880,64 @@ contract PoliciesValidationTest is PoliciesFixture {
         } else if (kind == 3) {
             (p.maintenanceNoticeSecs, p.maintenanceAllowanceSecs) = (uint32(r >> 8), uint32(r >> 40));
         }
+        if (_draw(seed, n++) % 2 == 0) p = _policy(); // valid up to the rules
+        uint256 used = _draw(seed, n++) % (RULES + 1);
+        for (uint256 i; i < used; ++i) {
+            p.rules[i] = _randomRule(_draw(seed, n++));
+        }
+        for (uint256 i; i < RULES; ++i) {
+            uint256 b = _draw(seed, n++);
+            if (b % 4 == 0) _breakRule(p.rules[i], b >> 8);
+        }
+    }
+
+    /// @dev A valid rule from the bits of `r`.
+    function _randomRule(uint256 r) internal pure returns (ISlaPolicies.MetricRule memory rule) {
+        bytes memory alphabet = "abcdefghijklmnopqrstuvwxyz0123456789_.:-";
+        bytes memory name = new bytes(1 + r % 32);
+        uint256 c = uint256(keccak256(abi.encode(r, "name")));
+        for (uint256 k; k < name.length; ++k) {
+            name[k] = alphabet[(c >> (6 * k)) % alphabet.length];
+        }
+        rule.gauge = bytes32(name);
+        rule.aggregation = uint8(1 + (r >> 8) % 6);
+        rule.comparator = uint8(1 + (r >> 16) % 2);
+        if (rule.aggregation >= SLOTS_ABOVE) rule.level = int64(uint64(r >> 24));
+        rule.threshold = int64(uint64(r >> 88));
+        rule.sharePct = uint8((r >> 152) % 101);
+    }
+
+    /// @dev Breaks `rule` (a reference: the change goes into the policy) from `r`, one way of nine (the last four
+    /// twice as likely, as an earlier failure hides them): a random byte in its name, a zero byte inside it, an
+    /// uppercase letter, no gauge (the rest stays: stray fields, or a valid unused rule if it was unused), all
+    /// zero (unused: any later used rule is out of place), a random aggregation, comparator, level or share.
+    function _breakRule(ISlaPolicies.MetricRule memory rule, uint256 r) internal pure {
+        uint256 kind = r % 13;
+        uint256 pos = (r >> 8) % 32;
+        bytes memory name = abi.encodePacked(rule.gauge);
+        if (kind == 0) {
+            name[pos] = bytes1(uint8(r >> 16));
+            rule.gauge = bytes32(name);
+        } else if (kind == 1) {
+            name[pos] = 0;
+            rule.gauge = bytes32(name);
+        } else if (kind == 2) {
+            name[pos] = bytes1(uint8(0x41 + (r >> 16) % 26));
+            rule.gauge = bytes32(name);
+        } else if (kind == 3) {
+            rule.gauge = 0;
+        } else if (kind == 4) {
+            (rule.gauge, rule.aggregation, rule.comparator, rule.level, rule.threshold, rule.sharePct) =
+            (0, 0, 0, 0, 0, 0);
+        } else if (kind <= 6) {
+            rule.aggregation = uint8(r >> 16);
+        } else if (kind <= 8) {
+            rule.comparator = uint8(r >> 16);
+        } else if (kind <= 10) {
+            rule.level = int64(uint64(r >> 16));
+        } else {
+            rule.sharePct = uint8(r >> 16);
+        }
     }
 
     function _draw(uint256 seed, uint256 n) internal pure returns (uint256) {
@@ -606,5 +958,18 @@ contract PoliciesGasTest is PoliciesFixture {
         _agree(consumer, b, _propose(provider, b, _policy()));
         (bytes32 agreed,) = policies.policyOf(b);
         assertEq(agreed, _hash(_policy()), "agreed");
+    }
+}
+
+/// @notice A first proposal of a full policy with four metric rules (18 tiers, grace, maintenance terms, 4 rules:
+/// every word of the policy used), and its agreement, for the gas report: its own contract, so that
+/// {PoliciesGasTest}'s min, median and max keep their meaning. Run:
+/// `scripts/forge.sh test --match-contract '^PoliciesRulesGasTest$' --gas-report` (contracts/GAS.md).
+contract PoliciesRulesGasTest is PoliciesFixture {
+    function test_Gas_ProposeAgreeFullPolicyWithRules() public {
+        uint64 id = _activeAllocation(consumer, provider);
+        _agree(provider, id, _propose(consumer, id, _fullPolicyWithRules()));
+        (bytes32 agreed,) = policies.policyOf(id);
+        assertEq(agreed, _hash(_fullPolicyWithRules()), "agreed");
     }
 }

@@ -118,6 +118,20 @@ contract ProfilePoliciesTest is ProfilePoliciesFixture {
         _assertAgreed(early, first, 1, NOTICE, ALLOWANCE);
     }
 
+    /// @dev A policy with metric rules is offered and adopted as any other: the event holds it whole.
+    function test_OfferProfilePolicy_WithMetricRules() public {
+        uint64 profileId = _publish(provider);
+        ISlaPolicies.Policy memory p = _fullPolicyWithRules();
+        bytes32 hash = keccak256(abi.encode(p));
+        vm.expectEmit(address(policies));
+        emit ISlaPolicies.ProfilePolicyOffered(profileId, provider, hash, p);
+        assertEq(_offer(provider, profileId, p), hash, "returned hash");
+        uint64 id = _activeFrom(consumer, profileId);
+        _adopt(consumer, id, hash);
+        (bytes32 agreed,) = policies.policyOf(id);
+        assertEq(agreed, hash, "adopted");
+    }
+
     function test_OfferProfilePolicy_TheSamePolicyAgain() public {
         uint64 profileId = _publish(provider);
         bytes32 hash = _offer(provider, profileId, _gracePolicy());
@@ -177,15 +191,26 @@ contract ProfilePoliciesTest is ProfilePoliciesFixture {
             abi.encodeWithSelector(ISlaPolicies.InvalidMaintenanceTerms.selector, NOTICE, PERIOD + 1)
         );
         _offer(provider, profileId, p);
+        p = _rulesPolicy();
+        p.rules[1].gauge = _gauge("Disk");
+        vm.expectRevert(abi.encodeWithSelector(ISlaPolicies.InvalidRuleGauge.selector, 1));
+        _offer(provider, profileId, p);
+        p = _rulesPolicy();
+        p.rules[3] = p.rules[0]; // after the unused rule 2
+        vm.expectRevert(abi.encodeWithSelector(ISlaPolicies.InvalidRuleOrder.selector, 3));
+        _offer(provider, profileId, p);
         assertEq(policies.profilePolicyOf(profileId), bytes32(0), "nothing offered");
     }
 
     /// @dev As for `proposePolicy`: the offer's hash and event are its calldata words as they are, so a dirty
-    /// word must make the call revert.
+    /// word must make the call revert (the rules' gauges are whole words: none of their bits is dirty).
     function test_RevertWhen_OfferCalldataHasDirtyBits() public {
         uint64 profileId = _publish(provider);
-        bytes memory clean = abi.encodeCall(policies.offerProfilePolicy, (profileId, _policy()));
-        for (uint256 word; word < 40; ++word) {
+        ISlaPolicies.Policy memory p = _rulesPolicy();
+        p.rules[2] = _rule("negative", SLOTS_ABOVE, AT_LEAST, -3, -1, 10);
+        bytes memory clean = abi.encodeCall(policies.offerProfilePolicy, (profileId, p));
+        for (uint256 word; word < POLICY_WORDS; ++word) {
+            if (word >= RULES_WORD && (word - RULES_WORD) % 6 == 0) continue; // a gauge
             bytes memory dirty = bytes.concat(clean);
             dirty[4 + 32 + 32 * word] = 0x80;
             vm.prank(provider);

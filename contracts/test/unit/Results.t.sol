@@ -29,12 +29,14 @@ contract ResultsTest is Fixture {
         list[1] = b;
     }
 
-    /// @dev The score of `violations` under `_terms()` weights.
+    /// @dev The score of `violations` under `_terms()` weights: the weights of the metrics not violated, halved
+    /// when bit 6 (a metric rule) is set.
     function _score(uint8 violations) internal pure returns (uint256 s) {
         uint16[6] memory weights = _terms().weights;
         for (uint256 i; i < 6; ++i) {
             if (violations & (1 << i) == 0) s += weights[i];
         }
+        if (violations & 0x40 != 0) s /= 2;
     }
 
     function _next(uint256 reputation, uint8 violations) internal pure returns (uint256) {
@@ -220,6 +222,73 @@ contract ResultsTest is Fixture {
         assertTrue(applied, "applied");
         assertEq(owed, PENALTY, "owed to the consumer");
         assertEq(address(oracle).balance, 1 ether, "value conserved: stake + escrow");
+    }
+
+    /// @dev Bit 6 alone (a metric rule of the policy, no metric): a violation like any other, the flat penalty
+    /// escrowed, scored as half of the full weight (5000, whatever the weights).
+    function test_SubmitResults_RuleViolationAloneIsAViolation() public {
+        _submit(0, _one(_result(id, 0, 0))); // 5625, so that a score of 5000 moves it
+        vm.warp(_epochEnd(1));
+        uint256 expected = (uint256(5625) * 7 + 5000) / 8; // 5546
+        vm.expectEmit(address(oracle));
+        emit ISlaOracle.PenaltiesEscrowed(provider, 1, PENALTY, PENALTY, 0);
+        vm.expectEmit(address(oracle));
+        emit ISlaOracle.ReputationUpdated(provider, 5625, uint16(expected));
+        _submit(1, _one(_result(id, 0x40, 0)));
+        assertEq(expected, 5546, "(5625 * 7 + 5000) / 8");
+        assertEq(oracle.reputationOf(provider), expected, "reputation");
+        assertEq(_owed(id, 1), PENALTY, "the flat penalty owed");
+        assertEq(oracle.providerInfo(provider).bonded, 1 ether - PENALTY, "moved from the bond");
+        assertEq(_claim(id, 1), PENALTY, "claimed");
+        assertEq(oracle.withdrawableOf(consumer), PENALTY, "credited to the consumer");
+        assertEq(address(oracle).balance, 1 ether, "value conserved");
+    }
+
+    /// @dev Bits 0 and 6: the weights of the other metrics (10000 - 2000), halved.
+    function test_SubmitResults_MetricAndRuleViolationHalvesTheScore() public {
+        _submit(0, _one(_result(id, 0x41, 0)));
+        assertEq(_score(0x41), 4000, "(10000 - 2000) >> 1");
+        assertEq(oracle.reputationOf(provider), (uint256(5000) * 7 + 4000) / 8, "reputation");
+        assertEq(_owed(id, 0), PENALTY, "one penalty, however many bits");
+        // Every bit: all six metrics and a rule score 0.
+        vm.warp(_epochEnd(1));
+        _submit(1, _one(_result(id, 0x7f, 0)));
+        assertEq(oracle.reputationOf(provider), ((uint256(5000) * 7 + 4000) / 8) * 7 / 8, "score 0");
+    }
+
+    /// @dev Bit 6 beside NO_DATA is no data, as any violation bit is: recorded, nothing else changes.
+    function test_SubmitResults_RuleViolationWithNoDataIsNoData() public {
+        _submit(0, _one(_result(id, 0x40, 1)));
+        assertTrue(_applied(id, 0), "recorded");
+        assertEq(oracle.reputationOf(provider), 5000, "reputation untouched");
+        assertEq(_owed(id, 0), 0, "nothing owed");
+    }
+
+    /// @dev Any weights: bit 6 alone scores 5000, and with other bits half the weights not violated.
+    function testFuzz_SubmitResults_RuleBitScoresHalf(uint16[6] memory weights, uint8 violations) public {
+        uint256 sum;
+        for (uint256 i; i < 5; ++i) {
+            weights[i] = uint16(bound(weights[i], 0, 10_000 - sum));
+            sum += weights[i];
+        }
+        weights[5] = uint16(10_000 - sum);
+        violations = uint8(bound(violations, 0, 0x3f)) | 0x40;
+        ISlaOracle.SlaTerms memory terms = _terms();
+        terms.weights = weights;
+        vm.prank(consumer);
+        uint64 other = oracle.requestAllocation(provider, terms);
+        vm.prank(provider);
+        oracle.acceptAllocation(other);
+        vm.warp(_epochEnd(1));
+        uint256 kept;
+        for (uint256 i; i < 6; ++i) {
+            if (violations & (1 << i) == 0) kept += weights[i];
+        }
+        _submit(1, _one(_result(other, violations, 0)));
+        assertEq(
+            oracle.reputationOf(provider), (uint256(5000) * 7 + (kept >> 1)) / 8, "half the weights kept"
+        );
+        if (violations == 0x40) assertEq(kept >> 1, 5000, "bit 6 alone: 5000");
     }
 
     function test_SubmitResults_AllViolatedScoresZero() public {
@@ -578,10 +647,10 @@ contract ResultsTest is Fixture {
                 if (mask & (1 << k) == 0) continue;
                 uint256 r = uint256(keccak256(abi.encode(seed, b, k)));
                 uint8 flags = (r >> 8) % 5 == 0 ? 1 : 0;
-                results[size++] = _result(pool[k], uint8((r >> 16) % 64), flags);
+                results[size++] = _result(pool[k], uint8((r >> 16) % 128), flags);
                 if (seen[epoch][k]) continue;
                 seen[epoch][k] = true;
-                if (flags == 0) rep[k / 3] = _next(rep[k / 3], uint8((r >> 16) % 64));
+                if (flags == 0) rep[k / 3] = _next(rep[k / 3], uint8((r >> 16) % 128));
             }
             _submit(epoch, results);
             for (uint256 p; p < 3; ++p) {
@@ -671,7 +740,7 @@ contract ResultsTest is Fixture {
     }
 
     function testFuzz_Reputation_FollowsTheRule(uint8 violations, uint256 rounds) public {
-        violations = uint8(bound(violations, 0, 0x3f));
+        violations = uint8(bound(violations, 0, 0x7f));
         rounds = bound(rounds, 1, 12);
         uint256 expected = 5000;
         for (uint256 e; e < rounds; ++e) {
@@ -1028,11 +1097,20 @@ contract ResultsTest is Fixture {
         assertEq(oracle.providerInfo(provider).bonded, 1 ether, "no value moved");
     }
 
-    function test_RevertWhen_ViolationBitsAboveTheSixMetrics() public {
-        bytes memory packed = _pack(_one(_result(id, 0x40, 0)));
-        bytes[] memory sigs = _sign(0, packed);
-        vm.expectRevert(abi.encodeWithSelector(ISlaOracle.UnknownViolationBits.selector, id, 0x40));
-        oracle.submitResults(0, packed, sigs);
+    /// @dev Bits 0-5 are the metrics, bit 6 the policy's metric rules; bit 7 means nothing, alone or with any
+    /// other bit, with or without a waiver or NO_DATA.
+    function test_RevertWhen_ViolationBitSeven() public {
+        uint8[5] memory bad = [uint8(0x80), 0xc0, 0x81, 0xff, 0xbf];
+        uint8[3] memory flags = [uint8(0), 50 << 1, 1];
+        for (uint256 k; k < bad.length; ++k) {
+            for (uint256 f; f < flags.length; ++f) {
+                bytes memory packed = _pack(_one(_result(id, bad[k], flags[f])));
+                bytes[] memory sigs = _sign(0, packed);
+                vm.expectRevert(abi.encodeWithSelector(ISlaOracle.UnknownViolationBits.selector, id, bad[k]));
+                oracle.submitResults(0, packed, sigs);
+            }
+        }
+        assertFalse(_applied(id, 0), "nothing recorded");
     }
 
     function test_RevertWhen_UnknownFlagBits() public {

@@ -47,6 +47,47 @@ contract WaiversTest is Fixture {
         assertEq(oracle.reputationOf(provider), (uint256(5000) * 7 + 7500) / 8, "still scored");
     }
 
+    /// @dev A metric rule's violation (bit 6) at a 25 % share: 75 % waived, 25 % owed and moved, scored 5000.
+    function test_Waiver_OnARuleViolation() public {
+        vm.expectEmit(address(oracle));
+        emit ISlaOracle.PenaltiesEscrowed(provider, 0, PENALTY / 4, PENALTY / 4, 0);
+        _submit(0, _one(_result(id, 0x40, _waive(75))));
+        assertEq(_owed(id, 0), PENALTY / 4, "a quarter owed");
+        assertEq(oracle.providerInfo(provider).bonded, 1 ether - PENALTY / 4, "a quarter taken");
+        assertEq(oracle.reputationOf(provider), (uint256(5000) * 7 + 5000) / 8, "scored 5000");
+        assertEq(_claim(id, 0), PENALTY / 4, "claimed");
+        assertEq(oracle.withdrawableOf(consumer), PENALTY / 4, "credited to the consumer");
+    }
+
+    /// @dev A waiver of 25 % on a rule violation: 75 % of the penalty moves, with a metric violated too or not.
+    function test_Waiver_QuarterWaivedOnARuleViolation() public {
+        uint64 second = _activeAllocation(consumer, provider);
+        vm.warp(_epochEnd(1));
+        ISlaOracle.EpochResult[] memory results = new ISlaOracle.EpochResult[](2);
+        results[0] = _result(id, 0x40, _waive(25));
+        results[1] = _result(second, 0x41, _waive(25));
+        _submit(1, results);
+        assertEq(_owed(id, 1), PENALTY * 75 / 100, "rule only: 75 % owed");
+        assertEq(_owed(second, 1), PENALTY * 75 / 100, "metric and rule: 75 % owed");
+        assertEq(oracle.providerInfo(provider).bonded, 1 ether - 2 * (PENALTY * 75 / 100), "both taken");
+        uint256 afterFirst = (uint256(5000) * 7 + 5000) / 8;
+        uint256 afterSecond = (afterFirst * 7 + (10_000 - 2000) / 2) / 8;
+        assertEq(oracle.reputationOf(provider), afterSecond, "5000, then (10000 - 2000) / 2");
+    }
+
+    /// @dev A rule violation in grace, or a warning rule's only violation (share 0, all waived): owes nothing,
+    /// still scored.
+    function test_Waiver_RuleViolationFullyWaivedOwesNothing() public {
+        _submit(0, _one(_result(id, 0x40, _waive(100))));
+        assertTrue(_applied(id, 0), "applied");
+        assertEq(_owed(id, 0), 0, "nothing owed");
+        assertEq(oracle.providerInfo(provider).bonded, 1 ether, "stake untouched");
+        _submit(0, _one(_result(id, 0, 0))); // already applied: skipped
+        vm.warp(_epochEnd(1));
+        _submit(1, _one(_result(id, 0, 0)));
+        assertEq(oracle.reputationOf(provider), (uint256(5000) * 7 + 10_000) / 8, "5000, then 10000");
+    }
+
     function test_Waiver_ZeroIsTheFlatPenalty() public {
         _submit(0, _one(_result(id, 1, _waive(0))));
         assertEq(_owed(id, 0), PENALTY, "full penalty");
@@ -128,11 +169,19 @@ contract WaiversTest is Fixture {
         _expectUnknownFlags(_result(id, 1, _waive(101)), _waive(101));
     }
 
+    /// @dev Bit 7 is unknown, beside a waiver too (bit 6, a metric rule, is known: see the tests above).
     function test_RevertWhen_WaiverWithUnknownViolationBits() public {
-        bytes memory packed = _pack(_one(_result(id, 0x41, _waive(10))));
-        bytes[] memory sigs = _sign(0, packed);
-        vm.expectRevert(abi.encodeWithSelector(ISlaOracle.UnknownViolationBits.selector, id, 0x41));
-        oracle.submitResults(0, packed, sigs);
+        uint8[3] memory bad = [uint8(0x81), 0xc1, 0x80];
+        for (uint256 k; k < bad.length; ++k) {
+            bytes memory packed = _pack(_one(_result(id, bad[k], _waive(10))));
+            bytes[] memory sigs = _sign(0, packed);
+            vm.expectRevert(abi.encodeWithSelector(ISlaOracle.UnknownViolationBits.selector, id, bad[k]));
+            oracle.submitResults(0, packed, sigs);
+        }
+    }
+
+    function test_RevertWhen_WaiverAbove100PercentOnARuleViolation() public {
+        _expectUnknownFlags(_result(id, 0x40, _waive(101)), _waive(101));
     }
 
     function _expectUnknownFlags(ISlaOracle.EpochResult memory r, uint8 flags) internal {

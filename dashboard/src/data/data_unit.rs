@@ -462,7 +462,11 @@ fn verdict_line(terms: &SlaTerms, v: &EpochVerdict) -> VerdictLine {
         write_latency_us: v.write_latency_us,
         upload_bps: v.upload_bps,
         download_bps: v.download_bps,
-        explanation: words::verdict(terms, v),
+        explanation: {
+            let mut lines = words::verdict(terms, v);
+            lines.extend(v.rules.iter().map(words::rule_verdict));
+            lines
+        },
     }
 }
 

@@ -617,5 +617,6 @@ fn verdict(data_unit: u64, epoch: u64, violating: bool, weights: &[u16; 6]) -> E
         reputation_score_input: Some(epoch_score(weights, violations)),
         metrics,
         discrepancies: Vec::new(),
+        rules: Vec::new(),
     }
 }

@@ -17,13 +17,16 @@
 //! epoch (those that judge it) is known: otherwise a lagging indexer would make the verdict
 //! depend on when it ran. The same wait makes every maintenance window that touches the epoch
 //! known (the contract takes a window only before the epoch it starts in): a data unit with
-//! windows is recounted without their records before it is judged (`maintenance.rs`).
+//! windows is recounted without their records before it is judged (`maintenance.rs`). A policy's
+//! metric rules are judged on the (recounted) accumulator before its tiers and grace price the
+//! verdict.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use sla_protocol::aggregate::{
-    evaluate_uptime_window, EpochSummary, EpochVerdict, MaintenanceWindow, SlaTerms, UptimeWindow,
+    evaluate_uptime_window, EpochAccumulator, EpochSummary, EpochVerdict, MaintenanceWindow,
+    SlaTerms, UptimeWindow,
 };
 use sla_protocol::policy::AgreedPolicy;
 use sla_storage::rollup_close::{ClosedRollup, UptimeTotals};
@@ -128,43 +131,65 @@ impl Aggregator {
         policies: &BTreeMap<u64, AgreedPolicy>,
         maintenance: &BTreeMap<u64, Vec<MaintenanceWindow>>,
     ) -> Result<Vec<ClosedRollup>, AggregatorError> {
-        let mut closing: Vec<(u64, SlaTerms, EpochSummary)> = Vec::with_capacity(units.len());
+        let mut closing: Vec<Closing> = Vec::with_capacity(units.len());
         for &data_unit in units {
             let windows = maintenance.get(&data_unit);
-            let summary = match (self.open.get(&(data_unit, epoch)), windows) {
-                (Some(acc), None) => acc.summary(),
-                (Some(acc), Some(windows)) => {
+            // Metric rules read the gauges' slot ranges, which only the accumulator holds: keep
+            // it (after any recount) for the data units whose policy judges rules.
+            let rules = policies
+                .get(&data_unit)
+                .is_some_and(|p| p.judges_rules(epoch));
+            let (summary, kept) = match self.open.get(&(data_unit, epoch)) {
+                Some(acc) if windows.is_none() && !rules => (acc.summary(), None),
+                Some(acc) => {
                     let acc = acc.clone();
-                    self.recount_excluding(&acc, windows).await?.summary()
+                    let acc = match windows {
+                        Some(windows) => self.recount_excluding(&acc, windows).await?,
+                        None => acc,
+                    };
+                    (acc.summary(), rules.then_some(acc))
                 }
                 // Not in memory: a roll-up saved before a restart.
-                (None, _) => match self.stores.rollups.state(data_unit, epoch).await? {
-                    Some(row) if row.status == RollupStatus::Open => match windows {
-                        Some(windows) => self
-                            .recount_excluding(&row.accumulator, windows)
-                            .await?
-                            .summary(),
-                        None => row.accumulator.summary(),
-                    },
+                None => match self.stores.rollups.state(data_unit, epoch).await? {
+                    Some(row) if row.status == RollupStatus::Open => {
+                        let acc = match windows {
+                            Some(windows) => {
+                                self.recount_excluding(&row.accumulator, windows).await?
+                            }
+                            None => row.accumulator,
+                        };
+                        (acc.summary(), rules.then_some(acc))
+                    }
                     _ => continue,
                 },
             };
             let Some(terms) = self.terms_of(data_unit).await? else {
                 continue;
             };
-            closing.push((data_unit, terms, summary));
+            closing.push(Closing {
+                data_unit,
+                terms,
+                summary,
+                accumulator: kept,
+            });
         }
         let epochs = self.config.epochs;
         let windows: Vec<(u64, u64)> = closing
             .iter()
-            .map(|(unit, terms, _)| {
-                let range = epochs.window(epoch, terms.window_epochs(epochs.epoch_len_s));
-                (*unit, *range.start())
+            .map(|c| {
+                let range = epochs.window(epoch, c.terms.window_epochs(epochs.epoch_len_s));
+                (c.data_unit, *range.start())
             })
             .collect();
         let prior = self.stores.rollups.prior_totals(epoch, &windows).await?;
         let mut rows = Vec::with_capacity(closing.len());
-        for (data_unit, terms, summary) in &closing {
+        for Closing {
+            data_unit,
+            terms,
+            summary,
+            accumulator,
+        } in &closing
+        {
             let p = prior.get(data_unit).copied().unwrap_or_default();
             let through = p.through_previous.plus(&UptimeTotals::of_summary(summary));
             let window = through
@@ -179,7 +204,10 @@ impl Aggregator {
                 UptimeWindow::from_totals(&epochs, terms, *data_unit, epoch, window.as_pairs());
             let verdict = evaluate_uptime_window(terms, summary, &uptime)?;
             let verdict = match policies.get(data_unit) {
-                Some(policy) => self.under_policy(policy, verdict).await?,
+                Some(policy) => {
+                    self.under_policy(policy, verdict, accumulator.as_ref(), terms)
+                        .await?
+                }
                 None => verdict,
             };
             rows.push(ClosedRollup {
@@ -230,13 +258,20 @@ impl Aggregator {
         Ok(policies)
     }
 
-    /// `verdict` judged under its data unit's policy: grace counts the violating verdicts of
-    /// the closed epochs of its window before it.
+    /// `verdict` judged under its data unit's policy: its metric rules on `accumulator` (kept
+    /// for the data units whose policy has rules), then the waiver of its tiers or grace, grace
+    /// counting the violating verdicts of the closed epochs of its window before it.
     async fn under_policy(
         &self,
         policy: &AgreedPolicy,
         verdict: EpochVerdict,
+        accumulator: Option<&EpochAccumulator>,
+        terms: &SlaTerms,
     ) -> Result<EpochVerdict, AggregatorError> {
+        let verdict = match accumulator {
+            Some(acc) => policy.judge_rules(verdict, acc, terms),
+            None => verdict,
+        };
         if !verdict.violates() || verdict.epoch < policy.from_epoch {
             return Ok(verdict);
         }
@@ -267,6 +302,15 @@ impl Aggregator {
             current.checked_sub(1)
         }
     }
+}
+
+/// An open roll-up being closed: its terms, its summary and, when its policy judges metric
+/// rules, its accumulator.
+struct Closing {
+    data_unit: u64,
+    terms: SlaTerms,
+    summary: EpochSummary,
+    accumulator: Option<EpochAccumulator>,
 }
 
 /// The rows a chunk's write finalized.

@@ -7,4 +7,5 @@ mod indexer;
 mod maintenance;
 mod on_anvil;
 mod policy;
+mod rules;
 mod validator;

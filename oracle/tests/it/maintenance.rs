@@ -5,15 +5,14 @@
 //! downtime outside it (docs/policy.md).
 
 use alloy::primitives::{utils::parse_ether, U256};
-use sla_contracts::{anvil, ISlaOracle::SlaTerms, ISlaPolicies, SlaOracle, SlaPolicies};
-use sla_protocol::acceptance::{Clock, Outcome};
+use sla_contracts::{anvil, SlaOracle};
 use sla_protocol::aggregate::{MaintenanceWindow, SLOT_LEN_MS};
 use sla_protocol::policy::Policy;
 use sla_protocol::{Operation, QosRecord};
 
 use crate::on_anvil::{
-    advance, aggregator, consumer_reports, deploy_hourly, indexer, reader, submitter, wallet, HOUR,
-    PENALTY,
+    advance, aggregator, allocation_with_policy, consumer_reports, deploy_hourly, indexer,
+    ingest_all, reader, submitter, uptime_terms, Agreed, HOUR, PENALTY,
 };
 use crate::send;
 
@@ -22,23 +21,6 @@ const PROVIDER: usize = 1;
 const CONSUMER: usize = 2;
 const ORACLE: usize = 9;
 const EPOCH: u32 = HOUR;
-
-/// Uptime at least 99 % over one epoch, errors at most 5 %, [`PENALTY`] per violating epoch.
-fn uptime_terms() -> SlaTerms {
-    SlaTerms {
-        maxReadLatencyUs: 0,
-        maxWriteLatencyUs: 0,
-        minUploadBps: 0,
-        minDownloadBps: 0,
-        speedSizeBound: 0,
-        minUptimeBps: 9_900,
-        uptimeWindow: EPOCH,
-        maxErrorRateBps: 500,
-        reportingInterval: 3600,
-        penaltyPerEpoch: alloy::primitives::Uint::from(PENALTY),
-        weights: [0, 0, 0, 0, 5_000, 5_000],
-    }
-}
 
 /// No tiers, no grace: 10 minutes' notice and two hours of maintenance per 30 days.
 fn policy() -> Policy {
@@ -74,37 +56,22 @@ async fn downtime_inside_a_window_costs_nothing_and_outside_it_the_penalty() {
     for backend in sla_storage::testing::backends() {
         let anvil = anvil::spawn().expect("anvil");
         let deployment = deploy_hourly(&anvil, ADMIN, ORACLE).await;
-        let policies_address = deployment.policies.expect("a policies contract");
         let provider_account = anvil.addresses()[PROVIDER];
-        let provider_wallet = wallet(&anvil, PROVIDER);
-        let consumer_wallet = wallet(&anvil, CONSUMER);
-        let provider = SlaOracle::new(deployment.contract, provider_wallet.clone());
-        let by_provider = SlaPolicies::new(policies_address, provider_wallet);
-        let consumer = SlaOracle::new(deployment.contract, consumer_wallet.clone());
-        let by_consumer = SlaPolicies::new(policies_address, consumer_wallet);
-        send!(provider.registerProvider());
-        send!(provider.bond().value(parse_ether("10").unwrap()));
         let reporter = ed25519_dalek::SigningKey::from_bytes(&[21; 32]);
-        send!(consumer.registerKey(reporter.verifying_key().to_bytes().into()));
-        advance(&anvil, u64::from(EPOCH)).await;
-
-        let unit = consumer
-            .requestAllocation(provider_account, uptime_terms())
-            .call()
-            .await
-            .unwrap();
-        send!(consumer.requestAllocation(provider_account, uptime_terms()));
-        send!(provider.acceptAllocation(unit));
-        let proposed = ISlaPolicies::Policy::from(&policy());
-        let hash = by_consumer
-            .proposePolicy(unit, proposed.clone())
-            .call()
-            .await
-            .unwrap();
-        send!(by_consumer.proposePolicy(unit, proposed));
-        send!(by_provider.agreePolicy(unit, hash));
+        let Agreed {
+            unit,
+            agreed_epoch: agreed,
+            by_provider,
+        } = allocation_with_policy(
+            &anvil,
+            &deployment,
+            (PROVIDER, CONSUMER),
+            uptime_terms(500),
+            &policy(),
+            &reporter,
+        )
+        .await;
         let chain = SlaOracle::new(deployment.contract, reader(&anvil));
-        let agreed = chain.currentEpoch().call().await.unwrap();
         let (before, inside, cancelled) = (agreed + 1, agreed + 2, agreed + 3);
         let start_s = |epoch: u64| deployment.epoch_end(epoch) - u64::from(EPOCH);
         let down = |epoch: u64| MaintenanceWindow {
@@ -138,19 +105,8 @@ async fn downtime_inside_a_window_costs_nothing_and_outside_it_the_penalty() {
             "{mirrored:?}"
         );
 
-        for report in consumer_reports(&deployment, &reporter, unit, before..=cancelled, minutes) {
-            let clock = Clock {
-                now_ms: report.report.period_end_ms + 500,
-                max_future_skew_ms: 60_000,
-            };
-            let outcomes = sla_storage::testing::ingest(&db, std::slice::from_ref(&report), clock)
-                .await
-                .unwrap();
-            assert!(
-                matches!(outcomes[..], [Outcome::Accepted(_)]),
-                "{outcomes:?}"
-            );
-        }
+        let reports = consumer_reports(&deployment, &reporter, unit, before..=cancelled, minutes);
+        ingest_all(&db, &reports).await;
         let mut aggregator = aggregator(&deployment, &db);
         let stats = aggregator.run_once(now_ms).await.unwrap();
         assert_eq!(stats.epochs_finalized, 3, "{stats:?}");

@@ -1,6 +1,7 @@
 //! What the anvil tests of the oracle's roles share: wallets of anvil's accounts, moving the
-//! chain's clock, the consumer's signed report chain of a data unit, one report per epoch, and
-//! an hourly deployment with the oracle's roles over one database.
+//! chain's clock, the consumer's signed report chain of a data unit, one report per epoch, an
+//! hourly deployment with the oracle's roles over one database, an allocation with an agreed
+//! policy, and ingesting reports as the API would.
 
 use alloy::network::EthereumWallet;
 use alloy::node_bindings::AnvilInstance;
@@ -9,10 +10,16 @@ use alloy::signers::local::PrivateKeySigner;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sla_contracts::{deploy, DeployConfig, DeploymentFile, ISlaOracle::SlaTerms};
+use alloy::primitives::utils::parse_ether;
+use sla_contracts::{
+    deploy, DeployConfig, DeploymentFile, ISlaOracle::SlaTerms, ISlaPolicies, SlaOracle,
+    SlaPolicies,
+};
 use sla_oracle::aggregator::{Aggregator, AggregatorConfig, AggregatorStores};
 use sla_oracle::indexer::{Indexer, IndexerConfig};
 use sla_oracle::submitter::{Submitter, SubmitterConfig, SubmitterMetrics, SubmitterStores};
+use sla_protocol::acceptance::{Clock, Outcome};
+use sla_protocol::policy::Policy;
 use sla_protocol::{sign_report, QosRecord, Report, ReportHash, Role, VerifiedReport};
 
 /// A provider whose wallet signs as anvil's account `index` (one per account: each keeps its
@@ -100,6 +107,24 @@ pub(crate) fn read_latency_terms() -> SlaTerms {
     }
 }
 
+/// Uptime at least 99 % over one hour-long epoch, errors at most `max_error_rate_bps`,
+/// [`PENALTY`] per violating epoch; uptime and errors weigh half each.
+pub(crate) fn uptime_terms(max_error_rate_bps: u16) -> SlaTerms {
+    SlaTerms {
+        maxReadLatencyUs: 0,
+        maxWriteLatencyUs: 0,
+        minUploadBps: 0,
+        minDownloadBps: 0,
+        speedSizeBound: 0,
+        minUptimeBps: 9_900,
+        uptimeWindow: HOUR,
+        maxErrorRateBps: max_error_rate_bps,
+        reportingInterval: 3600,
+        penaltyPerEpoch: alloy::primitives::Uint::from(PENALTY),
+        weights: [0, 0, 0, 0, 5_000, 5_000],
+    }
+}
+
 /// Seconds per epoch of [`deploy_hourly`].
 pub(crate) const HOUR: u32 = 3600;
 
@@ -174,4 +199,80 @@ pub(crate) fn submitter(
         SubmitterStores::of(db),
         Arc::new(SubmitterMetrics::default()),
     )
+}
+
+/// An active allocation with an agreed policy ([`allocation_with_policy`]).
+pub(crate) struct Agreed {
+    /// The data unit.
+    pub unit: u64,
+    /// The epoch of the agreement: the policy judges from the next one.
+    pub agreed_epoch: u64,
+    /// `SlaPolicies` as the provider.
+    pub by_provider: SlaPolicies::SlaPoliciesInstance<DynProvider>,
+}
+
+/// Anvil's account `provider` registered and bonded with 10 ether; account `consumer` with
+/// `reporter` registered, an epoch later requesting an allocation of `terms` that the provider
+/// accepts; `policy` proposed by the provider and agreed by the consumer.
+pub(crate) async fn allocation_with_policy(
+    anvil: &AnvilInstance,
+    deployment: &DeploymentFile,
+    (provider, consumer): (usize, usize),
+    terms: SlaTerms,
+    policy: &Policy,
+    reporter: &ed25519_dalek::SigningKey,
+) -> Agreed {
+    let policies = deployment.policies.expect("a policies contract");
+    let provider_account = anvil.addresses()[provider];
+    let provider_wallet = wallet(anvil, provider);
+    let consumer_wallet = wallet(anvil, consumer);
+    let as_provider = SlaOracle::new(deployment.contract, provider_wallet.clone());
+    let by_provider = SlaPolicies::new(policies, provider_wallet);
+    let as_consumer = SlaOracle::new(deployment.contract, consumer_wallet.clone());
+    let by_consumer = SlaPolicies::new(policies, consumer_wallet);
+    crate::send!(as_provider.registerProvider());
+    crate::send!(as_provider.bond().value(parse_ether("10").unwrap()));
+    crate::send!(as_consumer.registerKey(reporter.verifying_key().to_bytes().into()));
+    // Keys valid for whole epochs: registered an epoch before the reports begin.
+    advance(anvil, u64::from(deployment.epoch_length)).await;
+    let request = as_consumer.requestAllocation(provider_account, terms);
+    let unit = request.call().await.unwrap();
+    crate::send!(request);
+    crate::send!(as_provider.acceptAllocation(unit));
+    let proposed = ISlaPolicies::Policy::from(policy);
+    let hash = by_provider
+        .proposePolicy(unit, proposed.clone())
+        .call()
+        .await
+        .unwrap();
+    crate::send!(by_provider.proposePolicy(unit, proposed));
+    crate::send!(by_consumer.agreePolicy(unit, hash));
+    let agreed_epoch = SlaOracle::new(deployment.contract, reader(anvil))
+        .currentEpoch()
+        .call()
+        .await
+        .unwrap();
+    Agreed {
+        unit,
+        agreed_epoch,
+        by_provider,
+    }
+}
+
+/// Stores `reports` as the ingest API would, each just after its period ends; every one must
+/// be accepted.
+pub(crate) async fn ingest_all(db: &sla_storage::Database, reports: &[VerifiedReport]) {
+    for report in reports {
+        let clock = Clock {
+            now_ms: report.report.period_end_ms + 500,
+            max_future_skew_ms: 60_000,
+        };
+        let outcomes = sla_storage::testing::ingest(db, std::slice::from_ref(report), clock)
+            .await
+            .unwrap();
+        assert!(
+            matches!(outcomes[..], [Outcome::Accepted(_)]),
+            "{outcomes:?}"
+        );
+    }
 }

@@ -10,7 +10,7 @@ use super::{
     AggregateError, Metric, SlaTerms, FLAG_DISPUTED, FLAG_NO_DATA, FLAG_PROVIDER_GAP, MAX_BPS,
     MIN_SAMPLES, ONCHAIN_FLAGS_MASK,
 };
-use crate::policy::WAIVER_SHIFT;
+use crate::policy::{RuleVerdict, VIOLATION_RULES, WAIVER_SHIFT};
 use crate::report::Role;
 
 /// The contract's `ISlaOracle.EpochResult`, field for field.
@@ -34,8 +34,9 @@ pub struct EpochResult {
     pub error_rate_bps: u16,
     /// Service operations of both views, saturated to `u32::MAX` (`operations`).
     pub operations: u32,
-    /// Bit `i` set when metric `i` ([`Metric::ALL`]) is violated; bits 6 and 7 are never set,
-    /// and under [`FLAG_NO_DATA`] it is 0 (`violations`).
+    /// Bit `i` set when metric `i` ([`Metric::ALL`]) is violated, bit 6 when a metric rule of
+    /// the data unit's policy is ([`crate::policy::VIOLATION_RULES`]); bit 7 is never set, and
+    /// under [`FLAG_NO_DATA`] it is 0 (`violations`).
     pub violations: u8,
     /// Only the bits the contract knows: [`FLAG_NO_DATA`] ([`ONCHAIN_FLAGS_MASK`]), and in bits
     /// 1-7 the percent of the penalty a policy waives ([`crate::policy`]).
@@ -115,7 +116,7 @@ pub struct EpochVerdict {
     pub data_unit: u64,
     /// The epoch judged.
     pub epoch: u64,
-    /// Bit `i` = `Metric::ALL[i]` violated.
+    /// Bit `i` = `Metric::ALL[i]` violated; bit 6 = a metric rule violated.
     pub violations: u8,
     /// All flag bits: [`FLAG_NO_DATA`], [`FLAG_DISPUTED`], [`FLAG_PROVIDER_GAP`].
     pub flags: u8,
@@ -156,6 +157,10 @@ pub struct EpochVerdict {
     /// The consumer's and the provider's value of every metric in this epoch, side by side
     /// ([`EpochSummary::discrepancies`]), in [`Metric::ALL`] order.
     pub discrepancies: Vec<MetricDiscrepancy>,
+    /// The verdict on each metric rule of the data unit's policy, in the policy's order
+    /// ([`crate::policy::AgreedPolicy::judge_rules`]); empty (and absent from JSON) without rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RuleVerdict>,
 }
 
 impl EpochVerdict {
@@ -197,8 +202,8 @@ impl EpochVerdict {
 }
 
 /// The contract's `epochScore`: 10000 when nothing is violated, else the sum of the weights of
-/// the metrics not violated (bits above 5 are ignored, as the contract's loop does). Saturates at
-/// `u16::MAX`, which valid weights (sum 10000) never reach.
+/// the metrics not violated, halved (rounded down) when a metric rule is violated (bit 6); bit 7
+/// is ignored. Saturates at `u16::MAX`, which valid weights (sum 10000) never reach.
 pub fn epoch_score(weights: &[u16; 6], violations: u8) -> u16 {
     if violations == 0 {
         return MAX_BPS;
@@ -207,6 +212,11 @@ pub fn epoch_score(weights: &[u16; 6], violations: u8) -> u16 {
         .filter(|i| violations >> i & 1 == 0)
         .map(|i| u32::from(weights[i]))
         .sum();
+    let sum = if violations & VIOLATION_RULES != 0 {
+        sum >> 1
+    } else {
+        sum
+    };
     u16::try_from(sum).unwrap_or(u16::MAX)
 }
 
@@ -290,6 +300,7 @@ pub fn evaluate_uptime_window(
         reputation_score_input: (!no_data).then(|| epoch_score(&terms.weights, violations)),
         metrics,
         discrepancies: summary.discrepancies(),
+        rules: Vec::new(),
     })
 }
 

@@ -26,7 +26,7 @@ mod efficiency;
 mod epoch;
 mod evaluate;
 mod gauge_window;
-mod gauges;
+pub(crate) mod gauges;
 mod kind;
 mod latency;
 mod maintenance;

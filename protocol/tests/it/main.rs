@@ -13,6 +13,7 @@ mod maintenance;
 mod policy;
 mod props;
 mod roundtrip;
+mod rules;
 mod strictness;
 mod vectors;
 
@@ -27,6 +28,9 @@ mod gen_maintenance_vectors;
 #[allow(dead_code)]
 #[path = "../../examples/gen_policy_vectors.rs"]
 mod gen_policy_vectors;
+#[allow(dead_code)]
+#[path = "../../examples/gen_rules_vectors.rs"]
+mod gen_rules_vectors;
 #[allow(dead_code)]
 #[path = "../../examples/gen_vectors.rs"]
 mod gen_vectors;

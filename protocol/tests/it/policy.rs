@@ -42,6 +42,7 @@ fn policy_vectors_match() {
             case["epoch"].as_u64().expect("epoch"),
             violations,
             &values,
+            &[],
             case["prior_violating"].as_u64().expect("prior"),
         );
         let expected = &case["expected"];
@@ -64,36 +65,52 @@ fn policy_vectors_match() {
         let name = case["name"].as_str().expect("name");
         let policy: Policy = serde_json::from_value(case["policy"].clone()).expect("policy");
         let error = policy.validate().expect_err(name);
-        let (contract_error, args): (&str, Vec<u64>) = match error {
+        let (contract_error, args): (&str, Vec<i64>) = match error {
             PolicyError::InvalidTierShare {
                 metric,
                 index,
                 share_pct,
             } => (
                 "InvalidTierShare",
-                vec![metric.index() as u64, index as u64, u64::from(share_pct)],
+                vec![metric.index() as i64, index as i64, i64::from(share_pct)],
             ),
             PolicyError::InvalidTierOrder { metric, index } => (
                 "InvalidTierOrder",
-                vec![metric.index() as u64, index as u64],
+                vec![metric.index() as i64, index as i64],
             ),
             PolicyError::InvalidGrace {
                 grace_epochs,
                 grace_window_epochs,
             } => (
                 "InvalidGrace",
-                vec![u64::from(grace_epochs), u64::from(grace_window_epochs)],
+                vec![i64::from(grace_epochs), i64::from(grace_window_epochs)],
             ),
             PolicyError::InvalidMaintenanceTerms {
                 notice_s,
                 allowance_s,
             } => (
                 "InvalidMaintenanceTerms",
-                vec![u64::from(notice_s), u64::from(allowance_s)],
+                vec![i64::from(notice_s), i64::from(allowance_s)],
             ),
+            PolicyError::InvalidRuleOrder { index } => ("InvalidRuleOrder", vec![index as i64]),
+            PolicyError::InvalidRuleGauge { index } => ("InvalidRuleGauge", vec![index as i64]),
+            PolicyError::InvalidRuleAggregation { index, aggregation } => (
+                "InvalidRuleAggregation",
+                vec![index as i64, i64::from(aggregation)],
+            ),
+            PolicyError::InvalidRuleComparator { index, comparator } => (
+                "InvalidRuleComparator",
+                vec![index as i64, i64::from(comparator)],
+            ),
+            PolicyError::InvalidRuleLevel { index, level } => {
+                ("InvalidRuleLevel", vec![index as i64, level])
+            }
+            PolicyError::InvalidRuleShare { index, share_pct } => {
+                ("InvalidRuleShare", vec![index as i64, i64::from(share_pct)])
+            }
         };
         assert_eq!(case["expected"]["error"], contract_error, "{name}");
-        let expected: Vec<u64> = serde_json::from_value(case["expected"]["args"].clone()).unwrap();
+        let expected: Vec<i64> = serde_json::from_value(case["expected"]["args"].clone()).unwrap();
         assert_eq!(args, expected, "{name}");
     }
 }
@@ -194,10 +211,14 @@ fn grace_waives_exactly_the_first_violations_of_the_window() {
         from_epoch: 0,
     };
     let values = [0; 6];
-    assert_eq!(agreed.waived_pct(7, 1, &values, 0), 100);
-    assert_eq!(agreed.waived_pct(7, 1, &values, 1), 100);
-    assert_eq!(agreed.waived_pct(7, 1, &values, 2), 0, "grace used up");
-    assert_eq!(agreed.waived_pct(7, 0, &values, 0), 0, "nothing violated");
+    assert_eq!(agreed.waived_pct(7, 1, &values, &[], 0), 100);
+    assert_eq!(agreed.waived_pct(7, 1, &values, &[], 1), 100);
+    assert_eq!(agreed.waived_pct(7, 1, &values, &[], 2), 0, "grace used up");
+    assert_eq!(
+        agreed.waived_pct(7, 0, &values, &[], 0),
+        0,
+        "nothing violated"
+    );
 }
 
 /// Valid tiers for `metric`: up to three distinct bounds toward worse values, shares
@@ -240,6 +261,7 @@ fn arb_policy() -> impl Strategy<Value = Policy> {
             grace_window_epochs: if grace == 0 { 0 } else { grace + 3 },
             maintenance_notice_s: 0,
             maintenance_allowance_s: 0,
+            rules: Default::default(),
         })
 }
 
@@ -268,6 +290,6 @@ proptest! {
         let agreed = AgreedPolicy { policy, from_epoch: 0 };
         let mut values = [0u64; 6];
         values[metric] = worse;
-        prop_assert!(agreed.waived_pct(3, m.bit(), &values, 99) <= 100);
+        prop_assert!(agreed.waived_pct(3, m.bit(), &values, &[], 99) <= 100);
     }
 }

@@ -425,7 +425,8 @@ contract SlaOracleHandler is Test {
             uint256 r = uint256(keccak256(abi.encode(seed, i, "result")));
             uint64 id = ids[i];
             uint8 flags = uint8((r >> 6) % 4 == 0 ? 1 : 0);
-            uint8 violations = uint8((r >> 9) % 2 == 0 ? r % 64 : 0);
+            // Bits 0-5 (metrics) from r's low bits; bit 6 (a metric rule) from a bit of its own.
+            uint8 violations = uint8((r >> 9) % 2 == 0 ? (r % 64) | (((r >> 30) & 1) << 6) : 0);
             if (violations != 0 && flags == 0) {
                 ISlaOracle.AllocationInfo memory info = oracle.getAllocation(id);
                 if (epoch < info.activeFromEpoch || epoch > info.closedEpoch) violations = 0;
@@ -466,10 +467,12 @@ contract SlaOracleHandler is Test {
         }
     }
 
+    /// @dev The weights of the metrics not violated, halved (rounded down) when bit 6, a metric rule, is set.
     function _score(uint8 violations) internal view returns (uint256 s) {
         for (uint256 i; i < 6; ++i) {
             if (violations & (1 << i) == 0) s += WEIGHTS[i];
         }
+        if (violations & 0x40 != 0) s /= 2;
     }
 
     /// @dev Accounts whose withdrawable balance a claim could touch: providers, consumers, the claimer.

@@ -68,6 +68,7 @@ fn compliant_verdict(data_unit: u64, epoch: u64) -> EpochVerdict {
             value: 0,
         }),
         discrepancies: Vec::new(),
+        rules: Vec::new(),
     }
 }
 

@@ -13,8 +13,13 @@ fn epoch_score_sums_the_weights_of_metrics_not_violated() {
     assert_eq!(epoch_score(&W, 0b00_0001), 8_000);
     assert_eq!(epoch_score(&W, 0b10_0000), 9_000);
     assert_eq!(epoch_score(&W, 0b01_0100), 6_500);
-    // Bits above 5 are ignored by the contract's loop (the contract also refuses them).
-    assert_eq!(epoch_score(&W, 0b1100_0000), 10_000);
+    // Bit 6 (a metric rule violated) halves the score, rounded down; bit 7 is ignored (the
+    // contract refuses it).
+    assert_eq!(epoch_score(&W, 0b0100_0000), 5_000);
+    assert_eq!(epoch_score(&W, 0b1100_0000), 5_000);
+    assert_eq!(epoch_score(&W, 0b1000_0000), 10_000);
+    assert_eq!(epoch_score(&W, 0b0100_0001), 4_000);
+    assert_eq!(epoch_score(&[1, 0, 0, 0, 0, 0], 0b0100_0010), 0);
     // No violations is always a full score, as in the contract, whatever the weights.
     assert_eq!(epoch_score(&[0; 6], 0), 10_000);
     assert_eq!(epoch_score(&[u16::MAX; 6], 0b1), u16::MAX);
@@ -59,7 +64,8 @@ proptest! {
         w[5] = 10_000 - prev;
         let s = epoch_score(&w, v);
         prop_assert!(s <= 10_000);
-        let expect: u16 = if v == 0 { 10_000 } else { (0..6).filter(|i| v >> i & 1 == 0).map(|i| w[i]).sum() };
+        let sum: u16 = (0..6).filter(|i| v >> i & 1 == 0).map(|i| w[i]).sum();
+        let expect = if v == 0 { 10_000 } else if v & 0x40 != 0 { sum / 2 } else { sum };
         prop_assert_eq!(s, expect);
     }
 }

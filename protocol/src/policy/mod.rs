@@ -1,7 +1,9 @@
-//! Penalty policies (`ISlaPolicies`, docs/policy.md): penalty tiers by severity and grace, agreed
-//! by both parties of an allocation. A policy never changes a verdict's violations, only what a
-//! violation costs: the percent of `penalty_per_epoch` it waives, which the oracle writes into the
-//! result's flags (bits 1-7) and the contract subtracts, rounded down in the provider's favour.
+//! Penalty policies (`ISlaPolicies`, docs/policy.md): penalty tiers by severity, grace,
+//! maintenance terms and metric rules, agreed by both parties of an allocation. A policy never
+//! changes the verdict on the six metrics, only what a violation costs: the percent of
+//! `penalty_per_epoch` it waives, which the oracle writes into the result's flags (bits 1-7) and
+//! the contract subtracts, rounded down in the provider's favour. Its metric rules ([`rules`])
+//! add their own verdicts, and violation bit 6 when one is violated.
 //!
 //! The rules, which the oracle and the auditor both run:
 //! - **Tiers.** A violated metric costs the share of the first of its tiers whose bound its value
@@ -12,11 +14,22 @@
 //!   violating epochs of the `grace_window_epochs` epochs that end with it, counting only epochs
 //!   from the policy's `from_epoch` on. A violating epoch is one whose verdict has violations and
 //!   is not NO_DATA, whatever its waiver; an epoch without a verdict does not violate.
+//! - **Metric rules.** A violated rule costs its own share; a result costs the largest share of
+//!   its violated metrics and rules.
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::aggregate::{EpochVerdict, Metric};
+use crate::aggregate::{
+    epoch_score, EpochAccumulator, EpochVerdict, Metric, SlaTerms, FLAG_NO_DATA,
+};
+
+mod rules;
+
+pub use rules::{
+    Aggregation, Comparator, GaugeName, MetricRule, RuleVerdict, MAX_RULES, MAX_RULE_GAUGE_LEN,
+    VIOLATION_RULES,
+};
 
 /// Tiers per metric (`ISlaPolicies.MAX_TIERS`).
 pub const MAX_TIERS: usize = 3;
@@ -65,6 +78,15 @@ pub struct Policy {
     /// says nothing about maintenance allows none).
     #[serde(default)]
     pub maintenance_allowance_s: u32,
+    /// Metric rules over gauges, the used ones first ([`MetricRule`], docs/policy.md "Metric
+    /// rules"). In JSON a list of up to [`MAX_RULES`]; absent: none.
+    #[serde(
+        default,
+        with = "rules::rules_list",
+        skip_serializing_if = "rules::rules_list::none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<MetricRule>))]
+    pub rules: [MetricRule; MAX_RULES],
 }
 
 /// A policy in force for a data unit: it judges the epochs from `from_epoch` on.
@@ -117,6 +139,53 @@ pub enum PolicyError {
         notice_s: u32,
         /// `maintenance_allowance_s`.
         allowance_s: u32,
+    },
+    /// `InvalidRuleOrder(index)`: an unused rule with a field set, or a used rule after an
+    /// unused one.
+    #[error("metric rule {index}: used rules come first, and an unused rule (no gauge) has every field 0")]
+    InvalidRuleOrder {
+        /// The rule's index.
+        index: usize,
+    },
+    /// `InvalidRuleGauge(index)`: a gauge name that is not 1 to 32 bytes of `[a-z0-9_.:-]`.
+    #[error("metric rule {index}: the gauge name must be 1 to 32 bytes of a-z, 0-9, '_', '.', ':' or '-'")]
+    InvalidRuleGauge {
+        /// The rule's index.
+        index: usize,
+    },
+    /// `InvalidRuleAggregation(index, aggregation)`: an aggregation code not in 1..=6.
+    #[error("metric rule {index}: aggregation {aggregation} is not one of 1 mean, 2 min, 3 max, 4 last, 5 slots_above, 6 slots_below")]
+    InvalidRuleAggregation {
+        /// The rule's index.
+        index: usize,
+        /// The code.
+        aggregation: u8,
+    },
+    /// `InvalidRuleComparator(index, comparator)`: a comparator code not 1 or 2.
+    #[error("metric rule {index}: comparator {comparator} is not 1 (at_least) or 2 (at_most)")]
+    InvalidRuleComparator {
+        /// The rule's index.
+        index: usize,
+        /// The code.
+        comparator: u8,
+    },
+    /// `InvalidRuleLevel(index, level)`: a level on an aggregation that does not count slots.
+    #[error(
+        "metric rule {index}: level {level} is only for slots_above and slots_below; it must be 0"
+    )]
+    InvalidRuleLevel {
+        /// The rule's index.
+        index: usize,
+        /// The level.
+        level: i64,
+    },
+    /// `InvalidRuleShare(index, share)`: a share above 100.
+    #[error("metric rule {index}: share {share_pct} % is above 100 %")]
+    InvalidRuleShare {
+        /// The rule's index.
+        index: usize,
+        /// Its share.
+        share_pct: u8,
     },
 }
 
@@ -178,7 +247,63 @@ impl Policy {
                 allowance_s,
             });
         }
+        self.validate_rules()
+    }
+
+    /// The contract's rule checks: rules 0..3 in order, per rule its place, gauge, aggregation,
+    /// comparator, level and share.
+    fn validate_rules(&self) -> Result<(), PolicyError> {
+        let mut ended = false;
+        for (index, rule) in self.rules.iter().enumerate() {
+            if rule.gauge.is_empty() {
+                if !rule.is_unused() {
+                    return Err(PolicyError::InvalidRuleOrder { index });
+                }
+                ended = true;
+                continue;
+            }
+            if ended {
+                return Err(PolicyError::InvalidRuleOrder { index });
+            }
+            if !rule.gauge.is_valid() {
+                return Err(PolicyError::InvalidRuleGauge { index });
+            }
+            let Some(aggregation) = Aggregation::of_code(rule.aggregation) else {
+                return Err(PolicyError::InvalidRuleAggregation {
+                    index,
+                    aggregation: rule.aggregation,
+                });
+            };
+            if Comparator::of_code(rule.comparator).is_none() {
+                return Err(PolicyError::InvalidRuleComparator {
+                    index,
+                    comparator: rule.comparator,
+                });
+            }
+            if rule.level != 0 && !aggregation.counts_slots() {
+                return Err(PolicyError::InvalidRuleLevel {
+                    index,
+                    level: rule.level,
+                });
+            }
+            if rule.share_pct > FULL_PCT {
+                return Err(PolicyError::InvalidRuleShare {
+                    index,
+                    share_pct: rule.share_pct,
+                });
+            }
+        }
         Ok(())
+    }
+
+    /// The used metric rules, in order.
+    pub fn used_rules(&self) -> impl Iterator<Item = &MetricRule> {
+        self.rules.iter().take_while(|r| !r.gauge.is_empty())
+    }
+
+    /// Whether the policy has a metric rule.
+    pub fn has_rules(&self) -> bool {
+        self.used_rules().next().is_some()
     }
 
     /// The percent of the penalty a violation of `metric` with `value` costs: the share of the
@@ -198,14 +323,18 @@ impl Policy {
     }
 
     /// The percent a verdict's violations cost: the largest share of its violated metrics
-    /// (100 when `values` reach no tier); 0 when nothing is violated.
-    pub fn share_pct(&self, violations: u8, values: &[u64; 6]) -> u8 {
-        Metric::ALL
+    /// (100 when `values` reach no tier) and of its violated metric `rules`; 0 when nothing is
+    /// violated.
+    pub fn share_pct(&self, violations: u8, values: &[u64; 6], rules: &[RuleVerdict]) -> u8 {
+        let metrics = Metric::ALL
             .iter()
             .filter(|m| violations & m.bit() != 0)
-            .map(|&m| self.tier_share_pct(m, values[m.index()]))
-            .max()
-            .unwrap_or(0)
+            .map(|&m| self.tier_share_pct(m, values[m.index()]));
+        let rules = rules
+            .iter()
+            .filter(|r| r.violated)
+            .map(|r| r.rule.share_pct.min(FULL_PCT));
+        metrics.chain(rules).max().unwrap_or(0)
     }
 
     /// Whether the policy has grace.
@@ -258,6 +387,7 @@ impl AgreedPolicy {
         epoch: u64,
         violations: u8,
         values: &[u64; 6],
+        rules: &[RuleVerdict],
         prior_violating: u64,
     ) -> u8 {
         if epoch < self.from_epoch || violations == 0 {
@@ -266,7 +396,49 @@ impl AgreedPolicy {
         if self.policy.has_grace() && prior_violating < u64::from(self.policy.grace_epochs) {
             return FULL_PCT;
         }
-        FULL_PCT - self.policy.share_pct(violations, values)
+        FULL_PCT - self.policy.share_pct(violations, values, rules)
+    }
+
+    /// Whether the policy's metric rules judge `epoch`: it has rules and judges the epoch.
+    pub fn judges_rules(&self, epoch: u64) -> bool {
+        epoch >= self.from_epoch && self.policy.has_rules()
+    }
+
+    /// `verdict` with the policy's metric rules judged on the epoch's accumulator `acc` (both
+    /// views, maintenance windows already left out): their verdicts in `verdict.rules`, bit 6 of
+    /// the violations when one is violated, and the score and penalty that follow. A rule judged
+    /// on a sample is evidence: it clears NO_DATA. Unchanged when the policy has no rules or does
+    /// not judge the epoch. Run before [`Self::apply`], which prices the violations.
+    pub fn judge_rules(
+        &self,
+        mut verdict: EpochVerdict,
+        acc: &EpochAccumulator,
+        terms: &SlaTerms,
+    ) -> EpochVerdict {
+        if !self.judges_rules(verdict.epoch) {
+            return verdict;
+        }
+        verdict.rules = self
+            .policy
+            .used_rules()
+            .enumerate()
+            .map(|(i, rule)| rule.judge(i, acc))
+            .collect();
+        if verdict.rules.iter().any(|r| r.value.is_some()) {
+            verdict.flags &= !FLAG_NO_DATA;
+        }
+        if verdict.rules.iter().any(|r| r.violated) {
+            verdict.violations |= VIOLATION_RULES;
+        }
+        if !verdict.is_no_data() {
+            verdict.reputation_score_input = Some(epoch_score(&terms.weights, verdict.violations));
+            verdict.penalty_wei = if verdict.violations != 0 {
+                terms.penalty_per_epoch
+            } else {
+                0
+            };
+        }
+        verdict
     }
 
     /// `verdict` judged under this policy: its waiver and the penalty it then owes (the
@@ -277,7 +449,13 @@ impl AgreedPolicy {
             return verdict;
         }
         let values = verdict.metrics.map(|m| m.value);
-        let waived = self.waived_pct(verdict.epoch, verdict.violations, &values, prior_violating);
+        let waived = self.waived_pct(
+            verdict.epoch,
+            verdict.violations,
+            &values,
+            &verdict.rules,
+            prior_violating,
+        );
         verdict.penalty_wei = owed_penalty(verdict.penalty_wei, waived);
         verdict.waived_pct = waived;
         verdict
