@@ -51,11 +51,12 @@ contract SlaPolicies is ISlaPolicies {
     uint256 private constant _FIRST_MINIMUM = 2;
     uint256 private constant _LAST_MINIMUM = 4;
     uint8 private constant _MAX_SHARE = 100;
-    /// @dev `MetricRule.aggregation`: 1 mean, 2 min, 3 max, 4 last (no level), then the two that count the
-    /// slots above or below the rule's level.
+    /// @dev `MetricRule.aggregation`: 1 mean, 2 min, 3 max, 4 last (no level), the two that count the slots
+    /// above or below the rule's level, then 7 the fault rate of the gauge's checks (no level).
     uint8 private constant _AGGREGATION_MEAN = 1;
     uint8 private constant _AGGREGATION_SLOTS_ABOVE = 5;
     uint8 private constant _AGGREGATION_SLOTS_BELOW = 6;
+    uint8 private constant _AGGREGATION_FAULT_RATE = 7;
     /// @dev `MetricRule.comparator`: the aggregate must be at least, or at most, the threshold.
     uint8 private constant _COMPARATOR_AT_LEAST = 1;
     uint8 private constant _COMPARATOR_AT_MOST = 2;
@@ -282,7 +283,7 @@ contract SlaPolicies is ISlaPolicies {
     }
 
     /// @dev The metric rules, each in turn: an unused rule (zero gauge) must be all zero and every rule after it
-    /// unused ({InvalidRuleOrder}); a used one needs a gauge name ({InvalidRuleGauge}), an aggregation 1..6
+    /// unused ({InvalidRuleOrder}); a used one needs a gauge name ({InvalidRuleGauge}), an aggregation 1..7
     /// ({InvalidRuleAggregation}), a comparator 1 or 2 ({InvalidRuleComparator}), a zero level unless it counts
     /// slots against it ({InvalidRuleLevel}) and a share up to 100 ({InvalidRuleShare}), in that order. Rules may
     /// repeat each other: nothing compares them.
@@ -321,13 +322,15 @@ contract SlaPolicies is ISlaPolicies {
             }
             if (unused) revert InvalidRuleOrder(i);
             if (!_isGaugeName(gauge)) revert InvalidRuleGauge(i);
-            if (aggregation < _AGGREGATION_MEAN || aggregation > _AGGREGATION_SLOTS_BELOW) {
+            if (aggregation < _AGGREGATION_MEAN || aggregation > _AGGREGATION_FAULT_RATE) {
                 revert InvalidRuleAggregation(i, aggregation);
             }
             if (comparator != _COMPARATOR_AT_LEAST && comparator != _COMPARATOR_AT_MOST) {
                 revert InvalidRuleComparator(i, comparator);
             }
-            if (aggregation < _AGGREGATION_SLOTS_ABOVE && level != 0) revert InvalidRuleLevel(i, level);
+            bool countsSlots =
+                aggregation == _AGGREGATION_SLOTS_ABOVE || aggregation == _AGGREGATION_SLOTS_BELOW;
+            if (!countsSlots && level != 0) revert InvalidRuleLevel(i, level);
             if (share > _MAX_SHARE) revert InvalidRuleShare(i, share);
         }
     }

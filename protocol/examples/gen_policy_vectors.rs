@@ -247,15 +247,15 @@ fn invalid() -> Vec<(&'static str, Policy, PolicyError, Value)> {
             with_rules(&[
                 disk_rule(),
                 MetricRule {
-                    aggregation: 7,
+                    aggregation: 8,
                     ..disk_rule()
                 },
             ]),
             PolicyError::InvalidRuleAggregation {
                 index: 1,
-                aggregation: 7,
+                aggregation: 8,
             },
-            json!({"error": "InvalidRuleAggregation", "args": [1, 7]}),
+            json!({"error": "InvalidRuleAggregation", "args": [1, 8]}),
         ),
         (
             "rule-level-on-a-mean",

@@ -126,8 +126,10 @@ fn rule(
 
 const MEAN: u8 = 1;
 const MIN: u8 = 2;
+const MAX: u8 = 3;
 const LAST: u8 = 4;
 const SLOTS_ABOVE: u8 = 5;
+const FAULT_RATE: u8 = 7;
 const AT_LEAST: u8 = 1;
 const AT_MOST: u8 = 2;
 const UPTIME: u8 = 1 << 4;
@@ -215,6 +217,34 @@ fn cases() -> Vec<Case> {
                 rule("kes_periods_remaining_count", LAST, AT_LEAST, 0, 10, 30),
             ],
             stated: (vec![(Some(800), false), (Some(9), true)], RULES),
+        },
+        Case {
+            name: "fault-rate",
+            description: "the GPU exporter times out in 4 of 64 checks: fault rate floor(4 * 10000 / 64) = 625 bp > 500 (the allocation's own fault threshold, 40 %); the failed checks are no samples, so the max rule still reads 90000",
+            reports: vec![
+                healthy(),
+                report(
+                    P,
+                    [
+                        gpu(),
+                        (0..4)
+                            .map(|i| {
+                                let op = Operation::Custom {
+                                    name: "gpu0.temp_millicelsius".into(),
+                                    value: 0,
+                                };
+                                QosRecord::failure(START + i * 15 * SLOT + 45_000, op, 5_000_000, 5, "exporter timed out")
+                            })
+                            .collect(),
+                    ]
+                    .concat(),
+                ),
+            ],
+            rules: vec![
+                rule("gpu0.temp_millicelsius", FAULT_RATE, AT_MOST, 0, 500, 40),
+                rule("gpu0.temp_millicelsius", MAX, AT_MOST, 0, 95_000, 100),
+            ],
+            stated: (vec![(Some(625), true), (Some(90_000), false)], RULES),
         },
         Case {
             name: "gauges-only",
@@ -308,7 +338,7 @@ fn case_json(c: &Case) -> Value {
 pub(crate) fn rules_vectors_json() -> String {
     let t = terms();
     let file = json!({
-        "description": "Metric rules (docs/policy.md, \"Metric rules\"): each rule reduces one epoch's samples of its gauge (the provider's view when it has a sample, else the consumer's; no sample: no verdict) with its aggregation (1 mean rounded towards negative infinity, 2 min, 3 max, 4 last, 5 slots whose greatest sample is above level, 6 slots whose least sample is below level) and compares it with threshold (1 at least, 2 at most). A violated rule sets violation bit 6, halves the epoch score (rounded down) and costs its share_pct; the result costs the largest share of its violated metrics and rules (flags bits 1-7 = 100 - share). A judged rule clears NO_DATA. Epoch 0 of a clock with genesis_s and one-hour epochs (60 slots); each report covers the whole epoch; the policy has no tiers and no grace and judges from epoch 0.",
+        "description": "Metric rules (docs/policy.md, \"Metric rules\"): each rule reduces one epoch's samples of its gauge (the provider's view when it has a sample, else the consumer's; no sample: no verdict) with its aggregation (1 mean rounded towards negative infinity, 2 min, 3 max, 4 last, 5 slots whose greatest sample is above level, 6 slots whose least sample is below level, 7 the fault rate of its checks in basis points, floor(failed * 10000 / checks), judged on the view with a check of it) and compares it with threshold (1 at least, 2 at most). A violated rule sets violation bit 6, halves the epoch score (rounded down) and costs its share_pct; the result costs the largest share of its violated metrics and rules (flags bits 1-7 = 100 - share). A judged rule clears NO_DATA. Epoch 0 of a clock with genesis_s and one-hour epochs (60 slots); each report covers the whole epoch; the policy has no tiers and no grace and judges from epoch 0.",
         "genesis_s": GENESIS_S,
         "epoch_len_s": 3600,
         "data_unit": DATA_UNIT,

@@ -47,12 +47,14 @@ interface ISlaPolicies {
     /// @param gauge The gauge's name: 1..32 bytes of `a-z`, `0-9`, `_`, `.`, `:` and `-`, left-aligned, the
     /// bytes after it zero. Zero = an unused rule (every other field 0 too); used rules come first.
     /// @param aggregation How the epoch's values of the gauge are reduced to one: 1 mean, 2 min, 3 max, 4 last,
-    /// 5 the number of slots whose value is above `level`, 6 the number of slots whose value is below `level`.
+    /// 5 the number of slots whose value is above `level`, 6 the number of slots whose value is below `level`,
+    /// 7 the fault rate of the gauge's checks in basis points (failed checks among all, rounded down): a fault
+    /// threshold of the allocation's own.
     /// @param comparator 1: the aggregate must be `>= threshold` ("at least"); 2: it must be `<= threshold`
     /// ("at most"). The rule is violated when the aggregate is not.
-    /// @param level Aggregations 5 and 6: the gauge value each slot is compared with; 0 for aggregations 1..4.
+    /// @param level Aggregations 5 and 6: the gauge value each slot is compared with; 0 for the others.
     /// @param threshold What the aggregate is compared with, in the gauge's unit (a number of slots for
-    /// aggregations 5 and 6).
+    /// aggregations 5 and 6, basis points for 7).
     /// @param sharePct Percent of the allocation's `penaltyPerEpoch` that a violation of this rule costs,
     /// 0..100; 0 = a warning: it lowers reputation and is never paid.
     struct MetricRule {
@@ -171,11 +173,11 @@ interface ISlaPolicies {
     /// @notice `rules[index].gauge` is not a gauge name: 1..32 bytes of `a-z`, `0-9`, `_`, `.`, `:` and `-`,
     /// left-aligned, with only zero bytes after the name (a zero byte inside it is refused).
     error InvalidRuleGauge(uint256 index);
-    /// @notice `rules[index].aggregation` is not one of 1..6.
+    /// @notice `rules[index].aggregation` is not one of 1..7.
     error InvalidRuleAggregation(uint256 index, uint8 aggregation);
     /// @notice `rules[index].comparator` is neither 1 (at least) nor 2 (at most).
     error InvalidRuleComparator(uint256 index, uint8 comparator);
-    /// @notice `rules[index].level` is nonzero with an aggregation (1..4) that compares no slot with a level.
+    /// @notice `rules[index].level` is nonzero with an aggregation (1..4, 7) that compares no slot with a level.
     error InvalidRuleLevel(uint256 index, int64 level);
     /// @notice `rules[index].sharePct` is above 100.
     error InvalidRuleShare(uint256 index, uint8 sharePct);

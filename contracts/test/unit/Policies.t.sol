@@ -671,13 +671,13 @@ contract PoliciesValidationTest is PoliciesFixture {
     }
 
     function test_RevertWhen_AnAggregationIsUnknown() public {
-        uint8[3] memory bad = [uint8(0), 7, 255];
+        uint8[3] memory bad = [uint8(0), 8, 255];
         for (uint256 k; k < bad.length; ++k) {
             ISlaPolicies.Policy memory p = _rulesPolicy();
             p.rules[0].aggregation = bad[k];
             _expectInvalid(p, abi.encodeWithSelector(ISlaPolicies.InvalidRuleAggregation.selector, 0, bad[k]));
         }
-        for (uint8 a = MEAN; a <= SLOTS_BELOW; ++a) {
+        for (uint8 a = MEAN; a <= FAULT_RATE; ++a) {
             ISlaPolicies.Policy memory p = _rulesPolicy();
             p.rules[0].aggregation = a; // level 0: valid with every aggregation
             policies.validatePolicy(p);
@@ -701,7 +701,8 @@ contract PoliciesValidationTest is PoliciesFixture {
 
     function test_RevertWhen_ALevelIsSetWithoutSlots() public {
         int64[3] memory levels = [int64(1), -1, type(int64).min];
-        for (uint8 a = MEAN; a <= LAST; ++a) {
+        for (uint8 a = MEAN; a <= FAULT_RATE; ++a) {
+            if (a == SLOTS_ABOVE || a == SLOTS_BELOW) continue;
             for (uint256 k; k < levels.length; ++k) {
                 ISlaPolicies.Policy memory p = _rulesPolicy();
                 p.rules[0].aggregation = a;
@@ -900,7 +901,7 @@ contract PoliciesValidationTest is PoliciesFixture {
             name[k] = alphabet[(c >> (6 * k)) % alphabet.length];
         }
         rule.gauge = bytes32(name);
-        rule.aggregation = uint8(1 + (r >> 8) % 6);
+        rule.aggregation = uint8(1 + (r >> 8) % 7);
         rule.comparator = uint8(1 + (r >> 16) % 2);
         if (rule.aggregation >= SLOTS_ABOVE) rule.level = int64(uint64(r >> 24));
         rule.threshold = int64(uint64(r >> 88));

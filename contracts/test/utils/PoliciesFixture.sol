@@ -20,6 +20,7 @@ abstract contract PoliciesFixture is Fixture {
     uint8 internal constant LAST = 4;
     uint8 internal constant SLOTS_ABOVE = 5;
     uint8 internal constant SLOTS_BELOW = 6;
+    uint8 internal constant FAULT_RATE = 7;
     uint8 internal constant AT_LEAST = 1;
     uint8 internal constant AT_MOST = 2;
     /// @dev A policy's ABI encoding: 18 tiers of two words, grace and maintenance (four), 4 rules of six.
@@ -194,7 +195,7 @@ abstract contract PoliciesFixture is Fixture {
             if (!_isGaugeNameReference(r.gauge)) {
                 return abi.encodeWithSelector(ISlaPolicies.InvalidRuleGauge.selector, i);
             }
-            if (r.aggregation < MEAN || r.aggregation > SLOTS_BELOW) {
+            if (r.aggregation < MEAN || r.aggregation > FAULT_RATE) {
                 return abi.encodeWithSelector(ISlaPolicies.InvalidRuleAggregation.selector, i, r.aggregation);
             }
             if (r.comparator != AT_LEAST && r.comparator != AT_MOST) {

@@ -108,17 +108,22 @@ pub enum Aggregation {
     SlotsAbove = 5,
     /// 6: the number of one-minute slots whose least sample is below `level`.
     SlotsBelow = 6,
+    /// 7: the fault rate of the gauge's checks, basis points: failed checks (records with
+    /// `success = false`) among all its records, `floor(failed * 10000 / checks)`. An allocation's
+    /// own fault threshold ("the exporter of this gauge fails at most 5 % of the time").
+    FaultRate = 7,
 }
 
 impl Aggregation {
     /// Every aggregation, by code.
-    pub const ALL: [Aggregation; 6] = [
+    pub const ALL: [Aggregation; 7] = [
         Aggregation::Mean,
         Aggregation::Min,
         Aggregation::Max,
         Aggregation::Last,
         Aggregation::SlotsAbove,
         Aggregation::SlotsBelow,
+        Aggregation::FaultRate,
     ];
 
     /// The aggregation of a contract code; `None` for an unknown one.
@@ -127,7 +132,7 @@ impl Aggregation {
     }
 
     /// The JSON names, for errors.
-    pub const NAMES: &'static str = "mean, min, max, last, slots_above, slots_below";
+    pub const NAMES: &'static str = "mean, min, max, last, slots_above, slots_below, fault_rate";
 
     /// Whether it counts slots against `level` (the others need `level == 0`).
     pub fn counts_slots(self) -> bool {
@@ -143,6 +148,7 @@ impl Aggregation {
             Aggregation::Last => "last",
             Aggregation::SlotsAbove => "slots_above",
             Aggregation::SlotsBelow => "slots_below",
+            Aggregation::FaultRate => "fault_rate",
         }
     }
 }
@@ -214,10 +220,20 @@ impl MetricRule {
         *self == MetricRule::default()
     }
 
-    /// The aggregate of this rule's gauge in `view`; `None` when the view has no sample of it.
+    /// The aggregate of this rule's gauge in `view`; `None` when the view has no sample of it
+    /// (for the fault rate: no check of it, failed or not).
     fn aggregate(&self, view: &ViewAccumulator) -> Option<i64> {
         let name = std::str::from_utf8(self.gauge.as_bytes()).ok()?;
-        let gauge = &view.custom.get(name)?.gauge;
+        let custom = view.custom.get(name)?;
+        let aggregation = Aggregation::of_code(self.aggregation)?;
+        if aggregation == Aggregation::FaultRate {
+            let (checks, failed) = (custom.op.total, custom.op.failed);
+            return (checks > 0).then(|| {
+                (u128::from(failed) * u128::from(crate::aggregate::MAX_BPS) / u128::from(checks))
+                    as i64
+            });
+        }
+        let gauge = &custom.gauge;
         if gauge.count == 0 {
             return None;
         }
@@ -225,7 +241,8 @@ impl MetricRule {
             let (above, below) = gauge.slots_beyond(thresholds);
             above.or(below).map(|n| n as i64)
         };
-        match Aggregation::of_code(self.aggregation)? {
+        match aggregation {
+            Aggregation::FaultRate => None, // answered above
             Aggregation::Mean => Some(crate::aggregate::gauges::mean(
                 gauge.sum,
                 gauge.count,

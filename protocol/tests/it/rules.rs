@@ -80,13 +80,13 @@ fn validation_names_the_first_broken_rule_in_the_contracts_order() {
         ),
         (
             vec![MetricRule {
-                aggregation: 7,
+                aggregation: 8,
                 comparator: 9,
                 ..ok
             }],
             PolicyError::InvalidRuleAggregation {
                 index: 0,
-                aggregation: 7,
+                aggregation: 8,
             },
         ),
         (
@@ -220,6 +220,20 @@ fn sample(epoch: u64, offset_ms: u64, name: &str, value: i64) -> QosRecord {
     QosRecord::success(epoch_start_ms(epoch) + offset_ms, op, 1, 0)
 }
 
+fn failed_check(epoch: u64, offset_ms: u64, name: &str) -> QosRecord {
+    let op = Operation::Custom {
+        name: name.into(),
+        value: 0,
+    };
+    QosRecord::failure(
+        epoch_start_ms(epoch) + offset_ms,
+        op,
+        1,
+        5,
+        "exporter timed out",
+    )
+}
+
 proptest! {
     /// A rule's value is the naive reduction of the deciding view's samples: the provider's when
     /// it has one, else the consumer's; its verdict is the comparison.
@@ -227,29 +241,40 @@ proptest! {
     fn a_rule_is_the_naive_reduction_of_the_deciding_view(
         provider in prop::collection::vec((0u64..3_600_000, -5_000i64..5_000), 0..40),
         consumer in prop::collection::vec((0u64..3_600_000, -5_000i64..5_000), 0..40),
-        aggregation in 1u8..=6,
+        provider_failed in prop::collection::vec(0u64..3_600_000, 0..6),
+        consumer_failed in prop::collection::vec(0u64..3_600_000, 0..6),
+        aggregation in 1u8..=7,
         comparator in 1u8..=2,
         level in -3_000i64..3_000,
         threshold in -3_000i64..3_000,
     ) {
         let epoch = 1;
         let name = "temp_millicelsius";
-        let level = if aggregation >= 5 { level } else { 0 };
+        let level = if aggregation == 5 || aggregation == 6 { level } else { 0 };
         let r = MetricRule { gauge: GaugeName::try_from(name).unwrap(), aggregation, comparator, level, threshold, share_pct: 10 };
         let mut acc = EpochAccumulator::new(ctx(epoch));
-        let to_records = |s: &[(u64, i64)]| s.iter().map(|&(o, v)| sample(epoch, o, name, v)).collect::<Vec<_>>();
-        acc.add_report(&report(Role::Provider, epoch, to_records(&provider)), hash_of(1)).unwrap();
-        acc.add_report(&report(Role::Consumer, epoch, to_records(&consumer)), hash_of(2)).unwrap();
+        let to_records = |s: &[(u64, i64)], failed: &[u64]| {
+            s.iter()
+                .map(|&(o, v)| sample(epoch, o, name, v))
+                .chain(failed.iter().map(|&o| failed_check(epoch, o, name)))
+                .collect::<Vec<_>>()
+        };
+        acc.add_report(&report(Role::Provider, epoch, to_records(&provider, &provider_failed)), hash_of(1)).unwrap();
+        acc.add_report(&report(Role::Consumer, epoch, to_records(&consumer, &consumer_failed)), hash_of(2)).unwrap();
         let verdict = r.judge(0, &acc);
-        let (source, deciding) = if !provider.is_empty() {
-            (EvidenceSource::Provider, &provider)
-        } else if !consumer.is_empty() {
-            (EvidenceSource::Consumer, &consumer)
+        // A fault-rate rule counts checks (failed ones too); the others, samples.
+        let evidence = |samples: &Vec<(u64, i64)>, failed: &Vec<u64>| {
+            if aggregation == 7 { samples.len() + failed.len() } else { samples.len() }
+        };
+        let (source, deciding, failed) = if evidence(&provider, &provider_failed) > 0 {
+            (EvidenceSource::Provider, &provider, &provider_failed)
+        } else if evidence(&consumer, &consumer_failed) > 0 {
+            (EvidenceSource::Consumer, &consumer, &consumer_failed)
         } else {
-            (EvidenceSource::None, &provider)
+            (EvidenceSource::None, &provider, &provider_failed)
         };
         prop_assert_eq!(verdict.source, source);
-        let expected = (!deciding.is_empty()).then(|| {
+        let expected = (evidence(deciding, failed) > 0).then(|| {
             let values = deciding.iter().map(|s| s.1);
             let slot_extremes = |pick_max: bool| {
                 let mut slots = std::collections::BTreeMap::<u64, i64>::new();
@@ -266,7 +291,8 @@ proptest! {
                 // The latest sample; of two at the same instant, the greater.
                 4 => deciding.iter().map(|&(o, v)| (o, v)).max().unwrap().1,
                 5 => slot_extremes(true).values().filter(|&&m| m > level).count() as i64,
-                _ => slot_extremes(false).values().filter(|&&m| m < level).count() as i64,
+                6 => slot_extremes(false).values().filter(|&&m| m < level).count() as i64,
+                _ => (failed.len() * 10_000 / (failed.len() + deciding.len())) as i64,
             }
         });
         prop_assert_eq!(verdict.value, expected);
