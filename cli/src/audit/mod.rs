@@ -31,7 +31,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use alloy::primitives::{Address, B256};
 use anyhow::{bail, Context};
 use serde::Serialize;
-use sla_contracts::applied::{applied_results_of, AppliedResult};
+use sla_contracts::applied::{applied_submissions_of, AppliedResult, SubmittedResult};
+use sla_contracts::signers::{
+    batch_signatures, signer_problems, signer_sets, BatchSignatures, SignerSet,
+};
 use sla_protocol::acceptance::{check_key, Rejection};
 use sla_protocol::aggregate::{
     evaluate, AggregationContext, EpochAccumulator, EpochConfig, EpochResult, EpochSummary,
@@ -112,6 +115,25 @@ pub struct EpochAudit {
     pub summary_mismatch: Option<String>,
     /// Epochs of the uptime window recomputed for the verdict.
     pub window: (u64, u64),
+    /// Who signed the batch that applied the on-chain result; `None` without a result.
+    pub signers: Option<SignerAudit>,
+}
+
+/// The signatures of the batch that applied an epoch's result, checked against the signer set
+/// of the config version it was signed under (docs/contracts.md, "Who signed a batch").
+#[derive(Debug, Clone)]
+pub struct SignerAudit {
+    /// The batch's transaction.
+    pub tx_hash: B256,
+    /// `ResultsSubmitted.configVersion`.
+    pub config_version: u64,
+    /// That version's signer set, if any `OracleConfigSet` set it.
+    pub set: Option<SignerSet>,
+    /// The recovered signers (`None`: a relayed batch, whose signatures its transaction's input
+    /// does not hold).
+    pub signed_by: Option<Vec<Address>>,
+    /// What breaks the contract's rule; empty when the signatures satisfy it.
+    pub problems: Vec<String>,
 }
 
 impl EpochAudit {
@@ -123,6 +145,7 @@ impl EpochAudit {
             && self.root_mismatch.is_none()
             && self.field_mismatches.is_empty()
             && self.summary_mismatch.is_none()
+            && self.signers.as_ref().is_none_or(|s| s.problems.is_empty())
     }
 
     /// No report counts for the epoch and the chain holds no result for it: the oracle keeps no
@@ -150,6 +173,12 @@ pub struct Auditor {
     pub epochs: EpochConfig,
     deployment: sla_protocol::Deployment,
     results: BTreeMap<u64, AppliedResult>,
+    /// Each applied result's transaction and signer set version, by epoch.
+    submissions: BTreeMap<u64, SubmittedResult>,
+    /// Every signer set the contract had, by version.
+    signer_sets: BTreeMap<u64, SignerSet>,
+    /// The signatures of each batch read so far, by transaction.
+    batch_signatures: HashMap<B256, Result<BatchSignatures, String>>,
     uncounted: BTreeSet<(i64, u64)>,
     /// What `keyInfo` says about each reporter key (`None`: registered by nobody).
     keys: HashMap<[u8; 32], Option<ReporterKey>>,
@@ -189,7 +218,19 @@ impl Auditor {
         let epochs = EpochConfig::new(genesis, epoch_len)
             .map_err(|e| anyhow::anyhow!("epoch configuration on chain: {e}"))?;
         let deployment = chain.deployment.deployment();
-        let results = applied_results(&chain, data_unit).await?;
+        let submissions = applied_submissions(&chain, data_unit).await?;
+        let results = submissions
+            .iter()
+            .map(|(epoch, s)| (*epoch, s.applied))
+            .collect();
+        let signer_sets = signer_sets(
+            chain.contract.provider(),
+            chain.deployment.contract,
+            chain.deployment.deploy_block,
+            chain.block(),
+        )
+        .await
+        .context("reading the oracle's signer sets")?;
         let uncounted = api.uncounted(data_unit).await?;
         let policy = match chain.deployment.policies {
             Some(address) => sla_contracts::policies::agreed_policy_of(
@@ -227,6 +268,9 @@ impl Auditor {
             epochs,
             deployment,
             results,
+            submissions,
+            signer_sets,
+            batch_signatures: HashMap::new(),
             uncounted,
             keys: HashMap::new(),
             summaries: BTreeMap::new(),
@@ -529,6 +573,10 @@ impl Auditor {
             }
             field_mismatches = compare(&expected, applied);
         }
+        let signers = match self.submissions.get(&epoch).cloned() {
+            Some(submission) => Some(self.signers_of(&submission).await?),
+            None => None,
+        };
         let summary_mismatch = match self.api.served_summary(self.data_unit, epoch).await? {
             Some((encoding, served))
                 if encoding != hex::encode(current.summary.encode())
@@ -551,6 +599,48 @@ impl Auditor {
             field_mismatches,
             summary_mismatch,
             window: (*range.start(), *range.end()),
+            signers,
+        })
+    }
+
+    /// The signer audit of the batch that applied `submission` (each batch read once).
+    async fn signers_of(&mut self, submission: &SubmittedResult) -> anyhow::Result<SignerAudit> {
+        let (tx_hash, version) = (submission.tx_hash, submission.config_version);
+        let signatures = if submission.relayed {
+            Ok(BatchSignatures::Relayed)
+        } else if let Some(known) = self.batch_signatures.get(&tx_hash) {
+            known.clone()
+        } else {
+            let read = batch_signatures(
+                self.chain.contract.provider(),
+                self.chain.deployment.chain_id,
+                self.chain.deployment.contract,
+                tx_hash,
+                version,
+                submission.results_hash,
+            )
+            .await
+            .with_context(|| format!("reading the signatures of batch {tx_hash}"))?;
+            self.batch_signatures.insert(tx_hash, read.clone());
+            read
+        };
+        let set = self.signer_sets.get(&version).cloned();
+        let (signed_by, problems) = match signatures {
+            Err(e) => (None, vec![e]),
+            Ok(s) => {
+                let problems = signer_problems(version, set.as_ref(), &s);
+                match s {
+                    BatchSignatures::Recovered(r) => (Some(r), problems),
+                    _ => (None, problems),
+                }
+            }
+        };
+        Ok(SignerAudit {
+            tx_hash,
+            config_version: version,
+            set,
+            signed_by,
+            problems,
         })
     }
 }
@@ -590,14 +680,14 @@ fn summary_difference(served: &EpochSummary, recomputed: &EpochSummary) -> Strin
     )
 }
 
-/// Every result of `data_unit` applied since the deployment block, by epoch: read from the
-/// calldata of the `submitResults` transactions whose `ResultsSubmitted` id range holds the data
-/// unit (the contract emits no event per result).
-async fn applied_results(
+/// Every result of `data_unit` applied since the deployment block, by epoch, with its
+/// transaction: read from the calldata of the `submitResults` transactions whose
+/// `ResultsSubmitted` id range holds the data unit (the contract emits no event per result).
+async fn applied_submissions(
     chain: &Chain,
     data_unit: u64,
-) -> anyhow::Result<BTreeMap<u64, AppliedResult>> {
-    let applied = applied_results_of(
+) -> anyhow::Result<BTreeMap<u64, SubmittedResult>> {
+    let applied = applied_submissions_of(
         chain.contract.provider(),
         chain.deployment.contract,
         chain.deployment.deploy_block,
@@ -606,7 +696,7 @@ async fn applied_results(
     )
     .await
     .context("reading the submitted result batches")?;
-    Ok(applied.into_iter().map(|a| (a.epoch, a)).collect())
+    Ok(applied.into_iter().map(|s| (s.applied.epoch, s)).collect())
 }
 
 /// The fields of `expected` that differ on chain, with the contract's field names.

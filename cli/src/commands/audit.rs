@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::args::{AuditArgs, ChainArgs};
 use crate::audit::api::Api;
-use crate::audit::{Auditor, EpochAudit};
+use crate::audit::{Auditor, EpochAudit, SignerAudit};
 use crate::chain::Chain;
 use crate::output::Output;
 
@@ -54,10 +54,11 @@ fn human(data_unit: u64, a: &EpochAudit) -> String {
     }
     if a.is_match() {
         return format!(
-            "{head}: match ({} reports used of {} served, root {})",
+            "{head}: match ({} reports used of {} served, root {}{})",
             a.used,
             a.served,
-            hex::encode(a.expected.reports_root)
+            hex::encode(a.expected.reports_root),
+            a.signers.as_ref().map(signed_words).unwrap_or_default()
         );
     }
     let mut lines = vec![format!("{head}: MISMATCH")];
@@ -89,7 +90,34 @@ fn human(data_unit: u64, a: &EpochAudit) -> String {
             m.field, m.expected, m.on_chain
         ));
     }
+    for p in a.signers.iter().flat_map(|s| &s.problems) {
+        lines.push(format!("  signatures: {p}"));
+    }
     lines.join("\n")
+}
+
+/// `; signed by 0x…, 0x… (2 of config version 1's 3, quorum 2)`, or for a relayed batch the
+/// version alone.
+fn signed_words(s: &SignerAudit) -> String {
+    let of_set = s.set.as_ref().map_or(String::new(), |set| {
+        format!("'s {}, quorum {}", set.signers.len(), set.quorum)
+    });
+    match &s.signed_by {
+        Some(signers) => format!(
+            "; signed by {} ({} of config version {}{of_set})",
+            signers
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            signers.len(),
+            s.config_version
+        ),
+        None => format!(
+            "; relayed batch under config version {}{of_set}: its signatures are not in the transaction's input",
+            s.config_version
+        ),
+    }
 }
 
 fn epoch_json(a: &EpochAudit) -> Value {
@@ -138,5 +166,15 @@ fn epoch_json(a: &EpochAudit) -> Value {
         })),
         "field_mismatches": a.field_mismatches,
         "summary_mismatch": a.summary_mismatch,
+        "signers": a.signers.as_ref().map(|s| json!({
+            "tx_hash": s.tx_hash.to_string(),
+            "config_version": s.config_version,
+            "signer_set": s.set.as_ref().map(|set| json!({
+                "signers": set.signers.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                "quorum": set.quorum,
+            })),
+            "signed_by": s.signed_by.as_ref().map(|v| v.iter().map(|a| a.to_string()).collect::<Vec<_>>()),
+            "problems": s.problems,
+        })),
     })
 }

@@ -141,6 +141,22 @@ async fn audit_matches_honest_results_and_names_tampered_withheld_and_wrong_ones
         doc["epochs"][0]["on_chain"]["violations"], 0,
         "the failing provider's epoch is a violation that the auditor confirms: {doc:#}"
     );
+    // Who signed it, recovered from the batch's transaction: the dev stack's one oracle signer
+    // (account 1), a member of config version 1 (quorum 1).
+    let signers = &doc["epochs"][0]["signers"];
+    let oracle = stack.account(1).unwrap().signer.address().to_string();
+    assert_eq!(signers["config_version"], 1, "{signers:#}");
+    assert_eq!(
+        signers["signed_by"],
+        serde_json::json!([oracle]),
+        "{signers:#}"
+    );
+    assert_eq!(
+        signers["signer_set"]["signers"],
+        serde_json::json!([oracle])
+    );
+    assert_eq!(signers["signer_set"]["quorum"], 1);
+    assert_eq!(signers["problems"], serde_json::json!([]));
 
     // A quiet epoch, before the data unit's first report: nothing counted, nothing on chain,
     // nothing to enforce: not a mismatch.

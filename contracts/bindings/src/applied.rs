@@ -137,6 +137,13 @@ pub struct SubmittedResult {
     pub tx_hash: B256,
     /// Its block.
     pub block_number: u64,
+    /// The signer set version the batch was signed under (`ResultsSubmitted.configVersion`).
+    pub config_version: u64,
+    /// keccak256 of the batch's `packedResults` (`ResultsSubmitted.resultsHash`).
+    pub results_hash: B256,
+    /// Whether the batch came through a relay (its records in `ResultsRelayed`): its signatures
+    /// are then not in the transaction's input.
+    pub relayed: bool,
 }
 
 /// Every result submitted to `contract` in blocks `from_block..=to_block` (the latest when
@@ -154,80 +161,96 @@ pub async fn submitted_results<P: Provider>(
     only: Option<u64>,
     seen: &mut HashSet<(u64, u64)>,
 ) -> Result<Vec<SubmittedResult>, ReadError> {
+    let filter = Filter::new().address(contract).event_signature(vec![
+        SlaOracle::ResultsSubmitted::SIGNATURE_HASH,
+        SlaOracle::ResultsRelayed::SIGNATURE_HASH,
+    ]);
+    let logs = logs_in_chunks(provider, filter, from_block, to_block).await?;
+    let mut out = Vec::new();
+    // A relayed batch's records, held until the `ResultsSubmitted` that follows them.
+    let mut relayed: Option<(B256, SlaOracle::ResultsRelayed)> = None;
+    for log in logs {
+        let (Some(tx_hash), Some(block_number)) = (log.transaction_hash, log.block_number) else {
+            return Err(ReadError::Incomplete(
+                "a log without its transaction or block",
+            ));
+        };
+        if log.topic0() == Some(&SlaOracle::ResultsRelayed::SIGNATURE_HASH) {
+            let records = log
+                .log_decode::<SlaOracle::ResultsRelayed>()
+                .map_err(|e| ReadError::Decode(e.to_string()))?
+                .inner
+                .data;
+            relayed = Some((tx_hash, records));
+            continue;
+        }
+        let event = log
+            .log_decode::<SlaOracle::ResultsSubmitted>()
+            .map_err(|e| ReadError::Decode(e.to_string()))?
+            .inner
+            .data;
+        let carried = relayed
+            .take()
+            .filter(|(tx, r)| *tx == tx_hash && r.resultsHash == event.resultsHash);
+        if only.is_some_and(|d| d < event.firstDataUnitId || d > event.lastDataUnitId) {
+            continue;
+        }
+        let relayed = carried.is_some();
+        let batch = match carried {
+            Some((_, records)) => SubmittedBatch {
+                epoch: event.epoch,
+                results_hash: event.resultsHash,
+                results: relayed_records(&records.packedResults, event.resultsHash)
+                    .map_err(|source| ReadError::Batch { tx_hash, source })?,
+            },
+            None => batch_of(provider, tx_hash, &event).await?,
+        };
+        for result in batch.results {
+            if only.is_some_and(|d| d != result.data_unit_id) {
+                continue;
+            }
+            let was_applied = seen.insert((result.data_unit_id, batch.epoch));
+            out.push(SubmittedResult {
+                applied: AppliedResult {
+                    epoch: batch.epoch,
+                    result,
+                },
+                was_applied,
+                tx_hash,
+                block_number,
+                config_version: event.configVersion,
+                results_hash: event.resultsHash,
+                relayed,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The logs of `filter` in blocks `from_block..=to_block` (the latest when `None`), in chain
+/// order: one `eth_getLogs` per [`LOG_CHUNK`] blocks, as nodes cap a query's range.
+pub(crate) async fn logs_in_chunks<P: Provider>(
+    provider: &P,
+    filter: Filter,
+    from_block: u64,
+    to_block: Option<u64>,
+) -> Result<Vec<alloy::rpc::types::Log>, ReadError> {
     let latest = match to_block {
         Some(b) => b,
         None => provider.get_block_number().await?,
     };
-    let mut out = Vec::new();
+    let mut logs = Vec::new();
     let mut from = from_block;
     while from <= latest {
         let to = from.saturating_add(LOG_CHUNK - 1).min(latest);
-        let filter = Filter::new()
-            .address(contract)
-            .event_signature(vec![
-                SlaOracle::ResultsSubmitted::SIGNATURE_HASH,
-                SlaOracle::ResultsRelayed::SIGNATURE_HASH,
-            ])
-            .from_block(from)
-            .to_block(to);
-        let logs = provider.get_logs(&filter).await?;
-        // A relayed batch's records, held until the `ResultsSubmitted` that follows them.
-        let mut relayed: Option<(B256, SlaOracle::ResultsRelayed)> = None;
-        for log in logs {
-            let (Some(tx_hash), Some(block_number)) = (log.transaction_hash, log.block_number)
-            else {
-                return Err(ReadError::Incomplete(
-                    "a log without its transaction or block",
-                ));
-            };
-            if log.topic0() == Some(&SlaOracle::ResultsRelayed::SIGNATURE_HASH) {
-                let records = log
-                    .log_decode::<SlaOracle::ResultsRelayed>()
-                    .map_err(|e| ReadError::Decode(e.to_string()))?
-                    .inner
-                    .data;
-                relayed = Some((tx_hash, records));
-                continue;
-            }
-            let event = log
-                .log_decode::<SlaOracle::ResultsSubmitted>()
-                .map_err(|e| ReadError::Decode(e.to_string()))?
-                .inner
-                .data;
-            let carried = relayed
-                .take()
-                .filter(|(tx, r)| *tx == tx_hash && r.resultsHash == event.resultsHash);
-            if only.is_some_and(|d| d < event.firstDataUnitId || d > event.lastDataUnitId) {
-                continue;
-            }
-            let batch = match carried {
-                Some((_, records)) => SubmittedBatch {
-                    epoch: event.epoch,
-                    results_hash: event.resultsHash,
-                    results: relayed_records(&records.packedResults, event.resultsHash)
-                        .map_err(|source| ReadError::Batch { tx_hash, source })?,
-                },
-                None => batch_of(provider, tx_hash, &event).await?,
-            };
-            for result in batch.results {
-                if only.is_some_and(|d| d != result.data_unit_id) {
-                    continue;
-                }
-                let was_applied = seen.insert((result.data_unit_id, batch.epoch));
-                out.push(SubmittedResult {
-                    applied: AppliedResult {
-                        epoch: batch.epoch,
-                        result,
-                    },
-                    was_applied,
-                    tx_hash,
-                    block_number,
-                });
-            }
-        }
+        logs.extend(
+            provider
+                .get_logs(&filter.clone().from_block(from).to_block(to))
+                .await?,
+        );
         from = to + 1;
     }
-    Ok(out)
+    Ok(logs)
 }
 
 /// The results of `data_unit` applied since the deployment block `deploy_block`, up to
@@ -239,6 +262,23 @@ pub async fn applied_results_of<P: Provider>(
     to_block: Option<u64>,
     data_unit: u64,
 ) -> Result<Vec<AppliedResult>, ReadError> {
+    Ok(
+        applied_submissions_of(provider, contract, deploy_block, to_block, data_unit)
+            .await?
+            .into_iter()
+            .map(|s| s.applied)
+            .collect(),
+    )
+}
+
+/// [`applied_results_of`] with each result's transaction, block and signer set version.
+pub async fn applied_submissions_of<P: Provider>(
+    provider: &P,
+    contract: Address,
+    deploy_block: u64,
+    to_block: Option<u64>,
+    data_unit: u64,
+) -> Result<Vec<SubmittedResult>, ReadError> {
     let submitted = submitted_results(
         provider,
         contract,
@@ -248,11 +288,7 @@ pub async fn applied_results_of<P: Provider>(
         &mut HashSet::new(),
     )
     .await?;
-    Ok(submitted
-        .into_iter()
-        .filter(|s| s.was_applied)
-        .map(|s| s.applied)
-        .collect())
+    Ok(submitted.into_iter().filter(|s| s.was_applied).collect())
 }
 
 /// The batch a `ResultsSubmitted` event of transaction `tx_hash` names, read from its input.

@@ -22,6 +22,7 @@ mod deploy;
 mod deployment;
 pub mod policies;
 pub mod results;
+pub mod signers;
 pub mod signing;
 
 pub use court_sol::{ISlaCourt, SlaCourt};

@@ -6,4 +6,5 @@ mod deployment_file;
 mod gas;
 mod policies;
 mod roundtrip;
+mod signers;
 mod support;
