@@ -110,7 +110,7 @@ pub fn app_with_dashboard(
         state.metrics.clone(),
     );
     let api = Router::new()
-        .route("/v1/reports", post(ingest::post_report))
+        .route("/v1/reports", post(ingest::post_report).get(read::feed))
         .route("/v1/reports/batch", post(ingest::post_batch))
         .route("/v1/reports/{hash}", get(read::get_report))
         .route("/v1/data-units/{id}/reports", get(read::list_reports))
@@ -183,15 +183,15 @@ pub fn app_with_dashboard(
 }
 
 /// Axum answers a route called with the wrong method `405` with an empty body: the same as
-/// problem+json, with an `Allow` header naming the methods the route takes (the two ingest
-/// routes POST, the subscription and maintenance collections GET and POST, their items DELETE,
-/// everything else GET).
+/// problem+json, with an `Allow` header naming the methods the route takes (the batch ingest
+/// route POST; the reports, subscription and maintenance collections GET and POST, their items
+/// DELETE, everything else GET).
 async fn method_not_allowed_as_problem(request: Request, next: Next) -> Response {
     let method = request.method().to_string();
     let path = request.uri().path();
     let allow = match path {
-        "/v1/reports" | "/v1/reports/batch" => "POST",
-        "/v1/alert-subscriptions" | "/v1/maintenance-windows" => "GET, POST",
+        "/v1/reports/batch" => "POST",
+        "/v1/reports" | "/v1/alert-subscriptions" | "/v1/maintenance-windows" => "GET, POST",
         _ if path.starts_with("/v1/alert-subscriptions/")
             || path.starts_with("/v1/maintenance-windows/") =>
         {

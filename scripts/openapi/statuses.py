@@ -169,6 +169,8 @@ def drive_reports(api: Api, own: str) -> None:
     api.call("GET", f"/v1/reports/{h}", 200, base=own)
     api.call("GET", f"/v1/reports/{'0' * 64}", 404, base=own)
     api.call("GET", "/v1/reports/xyz", 400, base=own)
+    api.call("GET", "/v1/reports?after=0&limit=2", 200, base=own)
+    api.call("GET", "/v1/reports?after=-1", 400, base=own)
     api.call("GET", f"/v1/reporters/{key.hex()}/data-units/{DATA_UNIT}", 200, base=own)
     api.call("GET", f"/v1/reporters/{'0' * 64}/data-units/{DATA_UNIT}", 404, base=own)
     api.call("GET", f"/v1/reporters/xyz/data-units/{DATA_UNIT}", 400, base=own)

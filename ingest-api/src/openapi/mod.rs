@@ -30,6 +30,7 @@ use crate::routes::{ingest, maintenance, ops, read, rollups, subscriptions};
         ingest::post_report,
         ingest::post_batch,
         read::get_report,
+        read::feed,
         read::list_reports,
         read::reporter_status,
         read::equivocations,

@@ -1,4 +1,5 @@
-//! The public read API: reports with their signed bytes (so anyone can re-verify them), a data
+//! The public read API: reports with their signed bytes (so anyone can re-verify them), every
+//! report in arrival order (the feed another node or a mirror follows with a cursor), a data
 //! unit's reports by time, and reporter status.
 
 use axum::extract::State;
@@ -141,6 +142,69 @@ pub async fn list_reports(
         data_unit,
         reports: reports.iter().map(ReportView::from).collect(),
         next: next.flatten(),
+    }))
+}
+
+/// The query of [`feed`]: a cursor and a page.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct FeedQuery {
+    /// Reports stored after the one with this id: the `next` of the previous page (default 0:
+    /// from the first).
+    #[param(minimum = 0)]
+    pub after: Option<i64>,
+    /// Page size, 1..=1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+}
+
+/// One page of the feed of every stored report, in arrival order.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReportFeed {
+    reports: Vec<ReportView>,
+    /// The `after` of the next page; `null` on the last page (follow it again later for what
+    /// arrives meanwhile).
+    next: Option<i64>,
+    /// The id of the newest report this server holds: how far behind the cursor is.
+    last_id: i64,
+}
+
+/// Every stored report, in arrival order, a page at a time: what another oracle node or a mirror
+/// follows with its own cursor. Ids ascend in commit order (one group commit at a time per
+/// database), so a cursor never skips a report that is committed later.
+#[utoipa::path(get, path = "/v1/reports", tag = "reports",
+    params(FeedQuery),
+    responses((status = 200, body = ReportFeed)))]
+pub async fn feed(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<FeedQuery>,
+) -> Result<Json<ReportFeed>, ApiError> {
+    let limit = q.limit.unwrap_or(100);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(ApiError::Malformed {
+            field: "limit".into(),
+            detail: format!("`limit` must be between 1 and {MAX_PAGE}"),
+        });
+    }
+    let after = q.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::Malformed {
+            field: "after".into(),
+            detail: "`after` must be 0 or a report id (the `next` of a page)".into(),
+        });
+    }
+    // The newest id first: a report committed between the two reads is then in the page (or the
+    // next), never counted in `last_id` before it can be fetched.
+    let last_id = state.reports.last_id().await?;
+    let reports = state.reports.after(after, limit).await?;
+    let next = (reports.len() == limit as usize)
+        .then(|| reports.last().map(|r| r.id))
+        .flatten();
+    Ok(Json(ReportFeed {
+        reports: reports.iter().map(ReportView::from).collect(),
+        next,
+        last_id: last_id.max(reports.last().map_or(0, |r| r.id)),
     }))
 }
 

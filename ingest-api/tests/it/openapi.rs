@@ -9,6 +9,7 @@ use crate::helpers::*;
 /// Every route of the router (`app.rs` and the dashboard's `api_router`), by method.
 const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/reports"),
+    ("get", "/v1/reports"),
     ("post", "/v1/reports/batch"),
     ("get", "/v1/reports/{hash}"),
     ("get", "/v1/data-units/{id}/reports"),

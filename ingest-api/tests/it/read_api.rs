@@ -192,3 +192,69 @@ async fn health_readiness_and_metrics_are_served() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_feed_serves_every_report_in_arrival_order_from_a_cursor() {
+    for_each_backend(|app, _| async move {
+        let start = past_hour(10);
+        let (consumer, provider) = (consumer().chain(3, start), provider().chain(2, start));
+        let posted = [
+            &consumer[0],
+            &provider[0],
+            &consumer[1],
+            &consumer[2],
+            &provider[1],
+        ];
+        for signed in posted {
+            assert_eq!(app.post(signed).await.0, 201);
+        }
+        let get = |path: String| {
+            let app = &app;
+            async move {
+                let response = app.http.get(app.url(&path)).send().await.unwrap();
+                let status = response.status().as_u16();
+                (status, response.json::<serde_json::Value>().await.unwrap())
+            }
+        };
+        // A page at a time, two per page: every report once, in the order they arrived.
+        let (mut hashes, mut ids, mut after, mut last_id) = (Vec::new(), Vec::new(), 0i64, 0);
+        loop {
+            let (status, page) = get(format!("/v1/reports?limit=2&after={after}")).await;
+            assert_eq!(status, 200, "{page}");
+            for r in page["reports"].as_array().unwrap() {
+                hashes.push(r["hash"].as_str().unwrap().to_owned());
+                ids.push(r["id"].as_i64().unwrap());
+            }
+            last_id = page["last_id"].as_i64().unwrap();
+            match page["next"].as_i64() {
+                Some(next) => after = next,
+                None => break,
+            }
+        }
+        let expected: Vec<String> = posted.iter().map(|s| s.hash().to_hex()).collect();
+        assert_eq!(hashes, expected);
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+        assert_eq!(last_id, *ids.last().unwrap(), "the cursor has caught up");
+        // From the newest id: nothing yet, and where the feed stands.
+        let (_, tail) = get(format!("/v1/reports?after={last_id}")).await;
+        assert_eq!(tail["reports"].as_array().unwrap().len(), 0);
+        assert!(tail["next"].is_null());
+        assert_eq!(tail["last_id"], last_id);
+        // Bad cursors and pages are refused, each by name.
+        for (query, field) in [
+            ("limit=0", "limit"),
+            ("limit=1001", "limit"),
+            ("after=-1", "after"),
+            ("after=x", "after"),
+        ] {
+            let (status, problem) = get(format!("/v1/reports?{query}")).await;
+            assert_eq!(status, 400, "{query}: {problem}");
+            assert!(
+                problem.to_string().contains(field),
+                "{query}: the refusal names `{field}`: {problem}"
+            );
+        }
+        app.stop().await;
+    })
+    .await;
+}
