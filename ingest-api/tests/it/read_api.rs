@@ -217,20 +217,19 @@ async fn the_feed_serves_every_report_in_arrival_order_from_a_cursor() {
             }
         };
         // A page at a time, two per page: every report once, in the order they arrived.
-        let (mut hashes, mut ids, mut after, mut last_id) = (Vec::new(), Vec::new(), 0i64, 0);
-        loop {
+        let (mut hashes, mut ids, mut after) = (Vec::new(), Vec::new(), 0i64);
+        let last_id = loop {
             let (status, page) = get(format!("/v1/reports?limit=2&after={after}")).await;
             assert_eq!(status, 200, "{page}");
             for r in page["reports"].as_array().unwrap() {
                 hashes.push(r["hash"].as_str().unwrap().to_owned());
                 ids.push(r["id"].as_i64().unwrap());
             }
-            last_id = page["last_id"].as_i64().unwrap();
             match page["next"].as_i64() {
                 Some(next) => after = next,
-                None => break,
+                None => break page["last_id"].as_i64().unwrap(),
             }
-        }
+        };
         let expected: Vec<String> = posted.iter().map(|s| s.hash().to_hex()).collect();
         assert_eq!(hashes, expected);
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
