@@ -204,10 +204,11 @@ pub fn verdict(terms: &SlaTerms, v: &EpochVerdict) -> Vec<String> {
         .filter_map(|m| metric_verdict(terms, m))
         .collect();
     out.push(if v.violations != 0 && v.waived_pct == 100 {
-        "in the penalty policy's grace: no penalty".to_owned()
+        "waived in full by the penalty policy (its grace, or a rule that only warns): no penalty"
+            .to_owned()
     } else if v.violations != 0 && v.waived_pct != 0 {
         format!(
-            "penalty {} ({} % of the epoch's penalty: the policy's tier)",
+            "penalty {} ({} % of the epoch's penalty: the policy's tier or metric rule)",
             eth(v.penalty_wei),
             100 - u16::from(v.waived_pct)
         )
