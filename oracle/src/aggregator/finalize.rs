@@ -135,12 +135,13 @@ impl Aggregator {
         for &data_unit in units {
             let windows = maintenance.get(&data_unit);
             // Metric rules read the gauges' slot ranges, which only the accumulator holds: keep
-            // it (after any recount) for the data units whose policy judges rules.
+            // a recounted or stored one for the data units whose policy judges rules (one still
+            // in memory unchanged is read there, without a copy).
             let rules = policies
                 .get(&data_unit)
                 .is_some_and(|p| p.judges_rules(epoch));
             let (summary, kept) = match self.open.get(&(data_unit, epoch)) {
-                Some(acc) if windows.is_none() && !rules => (acc.summary(), None),
+                Some(acc) if windows.is_none() => (acc.summary(), None),
                 Some(acc) => {
                     let acc = acc.clone();
                     let acc = match windows {
@@ -205,7 +206,10 @@ impl Aggregator {
             let verdict = evaluate_uptime_window(terms, summary, &uptime)?;
             let verdict = match policies.get(data_unit) {
                 Some(policy) => {
-                    self.under_policy(policy, verdict, accumulator.as_ref(), terms)
+                    let accumulator = accumulator
+                        .as_ref()
+                        .or_else(|| self.open.get(&(*data_unit, epoch)));
+                    self.under_policy(policy, verdict, accumulator, terms)
                         .await?
                 }
                 None => verdict,
@@ -305,7 +309,8 @@ impl Aggregator {
 }
 
 /// An open roll-up being closed: its terms, its summary and, when its policy judges metric
-/// rules, its accumulator.
+/// rules and the accumulator is not the one in memory (recounted, or read from the store), that
+/// accumulator.
 struct Closing {
     data_unit: u64,
     terms: SlaTerms,
