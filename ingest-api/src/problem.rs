@@ -156,7 +156,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported-media-type",
             ApiError::Malformed { .. } => "malformed",
             ApiError::Invalid(e) => e.rule(),
-            ApiError::Rejected(r) => rejection_rule(r),
+            ApiError::Rejected(r) => r.rule(),
             ApiError::MirrorEmpty => "data-unit-unknown",
             ApiError::Unstorable { .. } => "unstorable",
             ApiError::NotFound(_) => "not-found",
@@ -292,22 +292,6 @@ fn rejection_status(r: &Rejection) -> StatusCode {
         | Rejection::DataUnitNotActive { .. }
         | Rejection::PeriodInFuture { .. }
         | Rejection::PeriodOverlapsPrevious { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-    }
-}
-
-/// The stable rule name of a rejection by the acceptance rules, e.g. `sequence-gap`.
-pub fn rejection_rule(r: &Rejection) -> &'static str {
-    match r {
-        Rejection::DataUnitUnknown => "data-unit-unknown",
-        Rejection::DataUnitNotActive { .. } => "data-unit-not-active",
-        Rejection::KeyNotRegistered => "key-not-registered",
-        Rejection::KeyNotValidForPeriod { .. } => "key-not-valid-for-period",
-        Rejection::KeyNotOfParty { .. } => "key-not-of-party",
-        Rejection::PeriodInFuture { .. } => "period-in-future",
-        Rejection::PeriodOverlapsPrevious { .. } => "period-overlaps-previous",
-        Rejection::SequenceGap { .. } => "sequence-gap",
-        Rejection::PrevHashMismatch { .. } => "prev-hash-mismatch",
-        Rejection::Equivocation { .. } => "equivocation",
     }
 }
 

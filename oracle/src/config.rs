@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
+use crate::exchange::Peer;
 use crate::indexer::IndexerArgs;
 
 /// Configuration of `sla-oracle`.
@@ -129,6 +130,58 @@ pub struct OracleConfig {
     #[arg(long, env = "SLA_VALIDATOR_POLL_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(10..))]
     pub validator_poll_ms: u64,
 
+    /// A peer of the committee whose reports this node pulls and judges (docs/committee.md,
+    /// "Report exchange"): `NAME=URL`, the URL the base of the peer's ingest API. Repeat the
+    /// flag for each peer (`SLA_PEERS`: comma-separated). None: no exchange.
+    #[arg(long = "peer", env = "SLA_PEERS", value_delimiter = ',')]
+    pub peers: Vec<Peer>,
+
+    /// Milliseconds between two pulls of a peer whose feed had nothing new.
+    #[arg(long, env = "SLA_EXCHANGE_POLL_MS", default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(10..))]
+    pub exchange_poll_ms: u64,
+
+    /// Reports asked for per page of a peer's feed (the feed serves at most 1,000). A page whose
+    /// answer is larger than `--exchange-max-page-bytes` is asked for again in halves.
+    #[arg(long, env = "SLA_EXCHANGE_PAGE", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=1_000))]
+    pub exchange_page: u32,
+
+    /// Largest answer read from a peer's feed, bytes.
+    #[arg(long, env = "SLA_EXCHANGE_MAX_PAGE_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub exchange_max_page_bytes: usize,
+
+    /// Longest a pull of a peer may take, milliseconds; past it the pull fails (`unreachable`)
+    /// and is retried.
+    #[arg(long, env = "SLA_EXCHANGE_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub exchange_timeout_ms: u64,
+
+    /// Longest a report refused for what may be this node's lag (its data unit or key not
+    /// mirrored yet, its period ahead of this clock, an earlier report of its chain not here
+    /// yet) stops a peer's cursor, milliseconds; past it the report is refused for good and
+    /// counted against the peer. Keep it above the indexer's lag behind the chain.
+    #[arg(long, env = "SLA_EXCHANGE_HOLD_MS", default_value_t = 120_000)]
+    pub exchange_hold_ms: u64,
+
+    /// How far past this node's clock a pulled report's period may end, milliseconds (the same
+    /// flag and default as the ingest API's).
+    #[arg(long, env = "SLA_MAX_FUTURE_SKEW_MS", default_value_t = 60_000)]
+    pub max_future_skew_ms: u64,
+
+    /// How far back a peer may date a report it serves, milliseconds: a pulled report counts as
+    /// arrived when the peer says it did, but no earlier than this before this node's clock.
+    /// With peers, the aggregator waits as long past an epoch's close before its verdicts, so
+    /// that reports that reached any node by the close count everywhere. Keep it above the time
+    /// a report takes to spread through the committee (a few polls).
+    #[arg(
+        long,
+        env = "SLA_EXCHANGE_ARRIVAL_ALLOWANCE_MS",
+        default_value_t = 10_000
+    )]
+    pub exchange_arrival_allowance_ms: u64,
+
+    /// Most records a pulled report may hold (the same flag and default as the ingest API's).
+    #[arg(long, env = "SLA_MAX_RECORDS_PER_REPORT", default_value_t = 10_000)]
+    pub max_records_per_report: usize,
+
     /// Test hook: abort right after recording this submitter step (`signed` or `sent`).
     #[arg(long, env = "SLA_ORACLE_CRASH_AFTER", hide = true)]
     pub crash_after: Option<String>,
@@ -161,6 +214,7 @@ impl std::fmt::Debug for OracleConfig {
             .field("grace_ms", &self.grace_ms)
             .field("max_batch", &self.max_batch)
             .field("records_retention_days", &self.records_retention_days)
+            .field("peers", &self.peers)
             .finish_non_exhaustive()
     }
 }

@@ -89,7 +89,14 @@ pub async fn run(
                     grace_ms,
                     page_size: 1_000,
                 },
-            );
+            )
+            // With peers, reports that reached another node by an epoch's close may arrive
+            // here up to the allowance later: the verdicts wait for them.
+            .with_settle(if config.peers.is_empty() {
+                0
+            } else {
+                config.exchange_arrival_allowance_ms
+            });
             let submitter = Submitter::new(
                 SubmitterConfig {
                     chain_id,
@@ -169,6 +176,34 @@ pub async fn run(
         }
     };
 
+    // The report exchange: one puller per peer (docs/committee.md).
+    let exchange_metrics = crate::exchange::ExchangeMetrics::default();
+    exchange_metrics.register(&mut registry);
+    let exchange_config = crate::exchange::ExchangeConfig {
+        peers: config.peers.clone(),
+        deployment: deployment.deployment(),
+        poll: Duration::from_millis(config.exchange_poll_ms),
+        page: config.exchange_page,
+        max_page_bytes: config.exchange_max_page_bytes,
+        timeout: Duration::from_millis(config.exchange_timeout_ms),
+        hold_ms: config.exchange_hold_ms,
+        max_future_skew_ms: config.max_future_skew_ms,
+        max_records_per_report: config.max_records_per_report,
+        arrival_allowance_ms: config.exchange_arrival_allowance_ms,
+    };
+    let pullers = config
+        .peers
+        .iter()
+        .map(|peer| {
+            crate::exchange::PeerPuller::new(
+                peer.clone(),
+                exchange_config.clone(),
+                &db,
+                exchange_metrics.clone(),
+            )
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+
     let registry = Arc::new(registry);
     let metrics_app = axum::Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -233,6 +268,17 @@ pub async fn run(
             async move {
                 validator.run(stopped).await;
                 ("validator", Ok(()))
+            }
+        });
+    }
+
+    for puller in pullers {
+        tracing::info!(peer = %puller.peer().name, url = %puller.peer().url, "following a peer's reports");
+        components.spawn({
+            let stopped = stopped();
+            async move {
+                puller.run(stopped).await;
+                ("report exchange", Ok(()))
             }
         });
     }

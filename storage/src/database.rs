@@ -93,6 +93,11 @@ impl Database {
         crate::RetentionStore::new(self.clone())
     }
 
+    /// The report exchange's cursor in each peer's feed (docs/committee.md).
+    pub fn peers(&self) -> crate::PeerStore {
+        crate::PeerStore::new(self.clone())
+    }
+
     /// The submitter's transactions.
     pub fn txs(&self) -> TxStore {
         TxStore::new(self.clone())

@@ -7,7 +7,8 @@
 //! the report reads), [`MirrorStore`] (the chain mirror and its unit of work [`MirrorWrite`]),
 //! [`RollupStore`], [`TxStore`], [`RetentionStore`] (partitions of `records`, retention of
 //! settled records, export of signed reports), the alert outbox and
-//! [`SubscriptionStore`] (alert subscriptions and maintenance windows). Values cross this boundary typed (the protocol's
+//! [`SubscriptionStore`] (alert subscriptions and maintenance windows), [`PeerStore`] (the report
+//! exchange's cursor per peer). Values cross this boundary typed (the protocol's
 //! `Allocation`, `SlaTerms`, `EpochSummary`, `EpochVerdict`, alloy `Address`es); a stored value
 //! that does not decode is an error naming its table and row. No rule is decided here: the group
 //! commit judges a batch with the rules its caller passes (the protocol's
@@ -21,6 +22,7 @@ mod backend;
 mod database;
 mod error;
 pub mod mirror;
+pub mod peers;
 pub mod reports;
 pub mod retention;
 pub mod rollup_close;
@@ -36,6 +38,7 @@ pub use alerts::{AlertStore, ConditionState, NewAlert, OutboxAlert};
 pub use database::Database;
 pub use error::{Result, StorageError};
 pub use mirror::{MirrorStore, MirrorWrite};
+pub use peers::{PeerCursor, PeerStore};
 pub use reports::{ReportStore, StoredReport};
 pub use retention::RetentionStore;
 pub use rollup_windows::WindowCounts;

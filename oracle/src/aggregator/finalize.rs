@@ -293,9 +293,10 @@ impl Aggregator {
         Ok(policy.apply(verdict, prior))
     }
 
-    /// The latest epoch whose end plus the grace is at or before `now_ms`.
+    /// The latest epoch whose end plus the grace (plus the settle time) is at or before `now_ms`.
     fn last_closed_epoch(&self, now_ms: u64) -> Option<u64> {
-        let cutoff_s = now_ms.checked_sub(self.config.grace_ms)? / 1000;
+        let cutoff_s =
+            now_ms.checked_sub(self.config.grace_ms.saturating_add(self.settle_ms))? / 1000;
         let epochs = &self.config.epochs;
         let current = epochs.epoch_at_s(cutoff_s);
         // `current` is still running at the cutoff unless the cutoff is exactly its end.

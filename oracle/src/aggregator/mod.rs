@@ -92,6 +92,8 @@ pub struct Aggregator {
     /// The agreed penalty policies by data unit, as of the mirror's cursor they were read at:
     /// read again only when the cursor moved.
     policies: Option<(Option<CursorKey>, Policies)>,
+    /// How long after an epoch closed its verdicts wait, ms (see [`Aggregator::with_settle`]).
+    settle_ms: u64,
 }
 
 impl Aggregator {
@@ -104,7 +106,18 @@ impl Aggregator {
             open: BTreeMap::new(),
             terms: HashMap::new(),
             policies: None,
+            settle_ms: 0,
         }
+    }
+
+    /// Waits `settle_ms` past an epoch's close (its end plus the grace) before its verdicts:
+    /// in a committee, reports that arrived at another node before the close may reach this one
+    /// up to the exchange's arrival allowance later, dated when they first arrived
+    /// (docs/committee.md). Which reports count does not change: those that arrived by the
+    /// close.
+    pub fn with_settle(mut self, settle_ms: u64) -> Self {
+        self.settle_ms = settle_ms;
+        self
     }
 
     /// How it cuts time.

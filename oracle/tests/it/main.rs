@@ -3,6 +3,7 @@
 //! PostgreSQL.
 
 mod aggregator;
+mod exchange;
 mod indexer;
 mod maintenance;
 mod on_anvil;

@@ -96,6 +96,23 @@ pub enum Rejection {
 }
 
 impl Rejection {
+    /// A stable machine-readable name of the rule (the problem `type` suffix of the ingest API,
+    /// and the `reason` label of the report exchange's refusals).
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Rejection::DataUnitUnknown => "data-unit-unknown",
+            Rejection::DataUnitNotActive { .. } => "data-unit-not-active",
+            Rejection::KeyNotRegistered => "key-not-registered",
+            Rejection::KeyNotValidForPeriod { .. } => "key-not-valid-for-period",
+            Rejection::KeyNotOfParty { .. } => "key-not-of-party",
+            Rejection::PeriodInFuture { .. } => "period-in-future",
+            Rejection::PeriodOverlapsPrevious { .. } => "period-overlaps-previous",
+            Rejection::SequenceGap { .. } => "sequence-gap",
+            Rejection::PrevHashMismatch { .. } => "prev-hash-mismatch",
+            Rejection::Equivocation { .. } => "equivocation",
+        }
+    }
+
     /// Whether the refusal depends on the head of the reporter's report chain (a writer that
     /// judged against a cached head must confirm it against a fresh one before answering).
     pub fn depends_on_report_chain(&self) -> bool {

@@ -19,6 +19,9 @@ pub(crate) enum IngestTx {
 pub(crate) struct NewReport<'a> {
     pub(crate) report_chain_id: i64,
     pub(crate) verified: &'a VerifiedReport,
+    /// When it arrived, Unix ms: this server's clock, or for a report another node of the
+    /// committee served, the arrival the exchange settled on (docs/committee.md).
+    pub(crate) received_at_ms: i64,
 }
 
 impl IngestTx {
@@ -37,15 +40,11 @@ impl IngestTx {
         }
     }
 
-    /// Inserts `reports` and their records, stamped `received_at_ms`, in the backend's bulk form.
-    pub(crate) async fn insert_reports(
-        &mut self,
-        reports: &[NewReport<'_>],
-        received_at_ms: i64,
-    ) -> Result<()> {
+    /// Inserts `reports` and their records in the backend's bulk form.
+    pub(crate) async fn insert_reports(&mut self, reports: &[NewReport<'_>]) -> Result<()> {
         match self {
-            IngestTx::Sqlite(t) => sqlite::insert_reports(t.conn(), reports, received_at_ms).await,
-            IngestTx::Postgres(t) => postgres::insert_reports(t, reports, received_at_ms).await,
+            IngestTx::Sqlite(t) => sqlite::insert_reports(t.conn(), reports).await,
+            IngestTx::Postgres(t) => postgres::insert_reports(t, reports).await,
         }
     }
 

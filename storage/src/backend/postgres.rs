@@ -101,7 +101,6 @@ const COPY_RECORDS: &str = "COPY records (report_id, data_unit, role, timestamp_
 pub(crate) async fn insert_reports(
     conn: &mut PgConnection,
     reports: &[NewReport<'_>],
-    received_at_ms: i64,
 ) -> Result<()> {
     let ids = reserve_report_ids(conn, reports.len()).await?;
     let bytes = reports
@@ -119,7 +118,7 @@ pub(crate) async fn insert_reports(
             .int8(r.sequence as i64)
             .bytea(&v.hash.0)
             .int8(r.data_unit as i64)
-            .int8(received_at_ms);
+            .int8(new.received_at_ms);
         report_rows
             .row(13)
             .int8(id)
@@ -134,7 +133,7 @@ pub(crate) async fn insert_reports(
             .int8(r.records.len() as i64)
             .bytea(&v.signed.payload)
             .bytea(&v.signed.signature)
-            .int8(received_at_ms);
+            .int8(new.received_at_ms);
         for rec in &r.records {
             record_rows
                 .row(14)

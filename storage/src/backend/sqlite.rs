@@ -235,7 +235,6 @@ async fn checkpoint_in_background(
 pub(crate) async fn insert_reports(
     conn: &mut SqliteConnection,
     reports: &[NewReport<'_>],
-    received_at_ms: i64,
 ) -> Result<()> {
     let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM reports")
         .fetch_one(&mut *conn)
@@ -256,7 +255,7 @@ pub(crate) async fn insert_reports(
         })
         .collect();
     let statements = chunks(&numbered)
-        .map(|chunk| insert_report_rows(chunk, received_at_ms))
+        .map(insert_report_rows)
         .chain(chunks(&records).map(insert_record_rows));
     execute_pipelined(conn, statements).await
 }
@@ -282,10 +281,7 @@ async fn execute_pipelined<'a>(
     Ok(())
 }
 
-fn insert_report_rows<'a>(
-    chunk: &'a [(i64, &'a NewReport<'a>)],
-    received_at_ms: i64,
-) -> QueryBuilder<'a, Sqlite> {
+fn insert_report_rows<'a>(chunk: &'a [(i64, &'a NewReport<'a>)]) -> QueryBuilder<'a, Sqlite> {
     let mut qb = QueryBuilder::<Sqlite>::new(
         "INSERT INTO reports (id, report_chain_id, hash, reporter_key, role, data_unit, \
          sequence, period_start_ms, period_end_ms, record_count, payload, signature, \
@@ -305,7 +301,7 @@ fn insert_report_rows<'a>(
             .push_bind(r.records.len() as i64)
             .push_bind(v.signed.payload.as_slice())
             .push_bind(v.signed.signature.as_slice())
-            .push_bind(received_at_ms);
+            .push_bind(new.received_at_ms);
     });
     qb
 }

@@ -10,7 +10,7 @@ use sla_protocol::acceptance::{Clock, Outcome};
 use sla_protocol::VerifiedReport;
 
 use super::context::{judge, Rules, WriterCache};
-use super::write::write_plan;
+use super::write::{write_plan, Arrivals};
 use super::ReportStore;
 use crate::backend::{Backend, IngestTx};
 use crate::error::{Result, StorageError};
@@ -42,26 +42,60 @@ impl ReportStore {
         clock: Clock,
         rules: Rules,
     ) -> Result<Vec<Ingested>> {
+        self.ingest_with(batch, None, clock, rules).await
+    }
+
+    /// [`ReportStore::ingest`] of reports another node served, each stored with its own arrival
+    /// time from `arrived_at_ms` (in batch order) rather than `clock`'s: the report exchange's
+    /// (docs/committee.md, "When a report arrived"). `clock` still judges the rules.
+    ///
+    /// # Panics
+    /// If `arrived_at_ms` and `batch` differ in length.
+    pub async fn ingest_arrived(
+        &self,
+        batch: &[VerifiedReport],
+        arrived_at_ms: &[u64],
+        clock: Clock,
+        rules: Rules,
+    ) -> Result<Vec<Ingested>> {
+        assert_eq!(batch.len(), arrived_at_ms.len(), "one arrival per report");
+        self.ingest_with(batch, Some(arrived_at_ms), clock, rules)
+            .await
+    }
+
+    async fn ingest_with(
+        &self,
+        batch: &[VerifiedReport],
+        arrived_at_ms: Option<&[u64]>,
+        clock: Clock,
+        rules: Rules,
+    ) -> Result<Vec<Ingested>> {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
         // One group commit at a time per process: the cache is the writer's.
         let mut cache = self.db.writer_cache().lock().await;
-        self.ingest_part(&mut cache, batch, clock, rules).await
+        self.ingest_part(&mut cache, batch, arrived_at_ms, clock, rules)
+            .await
     }
 
     fn ingest_part<'a>(
         &'a self,
         cache: &'a mut WriterCache,
         batch: &'a [VerifiedReport],
+        arrived_at_ms: Option<&'a [u64]>,
         clock: Clock,
         rules: Rules,
     ) -> Part<'a> {
         Box::pin(async move {
             let backend = self.db.backend();
             let mut attempt = 0;
+            let arrivals = Arrivals {
+                now_ms: clock.now_ms,
+                each: arrived_at_ms,
+            };
             loop {
-                match commit_once(backend, cache, batch, clock, rules).await {
+                match commit_once(backend, cache, batch, arrivals, clock, rules).await {
                     Ok(outcomes) => return Ok(outcomes.into_iter().map(Ok).collect()),
                     // Another writer advanced a report chain meanwhile: judge again with fresh
                     // heads (the report is then a duplicate, an equivocation or next in line).
@@ -77,9 +111,19 @@ impl ReportStore {
                             );
                             return Ok(vec![Err(err)]);
                         }
-                        let (first, second) = batch.split_at(batch.len() / 2);
-                        let mut outcomes = self.ingest_part(cache, first, clock, rules).await?;
-                        outcomes.extend(self.ingest_part(cache, second, clock, rules).await?);
+                        let half = batch.len() / 2;
+                        let (first, second) = batch.split_at(half);
+                        let (first_at, second_at) = match arrived_at_ms {
+                            Some(at) => (Some(&at[..half]), Some(&at[half..])),
+                            None => (None, None),
+                        };
+                        let mut outcomes = self
+                            .ingest_part(cache, first, first_at, clock, rules)
+                            .await?;
+                        outcomes.extend(
+                            self.ingest_part(cache, second, second_at, clock, rules)
+                                .await?,
+                        );
                         return Ok(outcomes);
                     }
                     Err(err) => return Err(err),
@@ -95,13 +139,14 @@ async fn commit_once(
     backend: &Backend,
     cache: &mut WriterCache,
     batch: &[VerifiedReport],
+    arrivals: Arrivals<'_>,
     clock: Clock,
     rules: Rules,
 ) -> Result<Vec<Outcome>> {
     let attempted = async {
         let mut tx = IngestTx::begin(backend).await?;
         let plan = judge(backend, &mut tx.conn(), cache, batch, clock, rules).await?;
-        let ids = write_plan(&mut tx, &cache.report_chain_ids, batch, &plan, clock.now_ms).await?;
+        let ids = write_plan(&mut tx, &cache.report_chain_ids, batch, &plan, arrivals).await?;
         tx.commit().await?;
         Ok::<_, StorageError>((plan, ids))
     }

@@ -11,16 +11,32 @@ use sla_protocol::VerifiedReport;
 use crate::backend::{chunks, on_conn, row_placeholders, Conn, IngestTx, NewReport};
 use crate::error::{corrupt, Result};
 
-/// Writes what `plan` says, stamped `received_at_ms`. Returns the ids of the report chains the
-/// inserts use, for the cache once the transaction has committed.
+/// When the reports of a batch arrived.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Arrivals<'a> {
+    /// The writer's clock: the arrival of every report, unless `each` says otherwise, and the
+    /// time equivocation evidence is kept at.
+    pub now_ms: u64,
+    /// Each report's own arrival, in batch order (reports another node served).
+    pub each: Option<&'a [u64]>,
+}
+
+impl Arrivals<'_> {
+    fn of(&self, index: usize) -> i64 {
+        self.each.map_or(self.now_ms, |each| each[index]) as i64
+    }
+}
+
+/// Writes what `plan` says, each report stamped with its arrival. Returns the ids of the report
+/// chains the inserts use, for the cache once the transaction has committed.
 pub(super) async fn write_plan(
     tx: &mut IngestTx,
     cached_ids: &HashMap<ReportChain, i64>,
     batch: &[VerifiedReport],
     plan: &Plan,
-    received_at_ms: u64,
+    arrivals: Arrivals<'_>,
 ) -> Result<HashMap<ReportChain, i64>> {
-    let now = received_at_ms as i64;
+    let now = arrivals.now_ms as i64;
     let chain_ids = report_chain_ids(&mut tx.conn(), cached_ids, batch, plan).await?;
     if !plan.inserts.is_empty() {
         let reports: Vec<NewReport<'_>> = plan
@@ -31,10 +47,11 @@ pub(super) async fn write_plan(
                 NewReport {
                     report_chain_id: chain_ids[&ReportChain::of(&verified.report)],
                     verified,
+                    received_at_ms: arrivals.of(index),
                 }
             })
             .collect();
-        tx.insert_reports(&reports, now).await?;
+        tx.insert_reports(&reports).await?;
     }
     for (index, accepted_hash) in &plan.equivocations {
         let v = &batch[*index];

@@ -12,23 +12,23 @@ use sla_protocol::{
 use sla_storage::testing::{seed_allocation, seed_key};
 use sla_storage::Database;
 
-pub(super) const DATA_UNIT: u64 = 9;
-pub(super) const EPOCH_LEN_S: u32 = 600;
+pub(crate) const DATA_UNIT: u64 = 9;
+pub(crate) const EPOCH_LEN_S: u32 = 600;
 const CONSUMER: Address = Address::repeat_byte(0xc1);
 const PROVIDER: Address = Address::repeat_byte(0xb1);
 
-pub(super) fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     sla_runtime::now_ms()
 }
 
-pub(super) fn deployment() -> Deployment {
+pub(crate) fn deployment() -> Deployment {
     Deployment {
         chain_id: 31337,
         contract: [0xab; 20],
     }
 }
 
-pub(super) fn terms() -> SlaTerms {
+pub(crate) fn terms() -> SlaTerms {
     SlaTerms {
         max_read_latency_us: 50_000,
         max_write_latency_us: 80_000,
@@ -44,20 +44,20 @@ pub(super) fn terms() -> SlaTerms {
     }
 }
 
-fn key(role: Role) -> SigningKey {
+pub(crate) fn key(role: Role) -> SigningKey {
     SigningKey::from_bytes(&[if role == Role::Consumer { 31 } else { 32 }; 32])
 }
 
-pub(super) use sla_storage::testing::{backends, Backend};
+pub(crate) use sla_storage::testing::{backends, Backend};
 
-pub(super) struct Fixture {
+pub(crate) struct Fixture {
     pub storage: Database,
     pub url: String,
     _dir: tempfile::TempDir,
 }
 
 impl Fixture {
-    pub(super) async fn new(backend: &Backend) -> Fixture {
+    pub(crate) async fn new(backend: &Backend) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let url = backend.fresh_url(dir.path(), "agg.sqlite").await.unwrap();
         let storage = Database::connect(&url).await.unwrap();
@@ -89,20 +89,20 @@ impl Fixture {
     }
 
     /// The aggregator's stores on this database.
-    pub(super) fn stores(&self) -> AggregatorStores {
+    pub(crate) fn stores(&self) -> AggregatorStores {
         AggregatorStores::of(&self.storage)
     }
 
-    pub(super) fn epoch_config() -> EpochConfig {
+    pub(crate) fn epoch_config() -> EpochConfig {
         EpochConfig::new(0, EPOCH_LEN_S).unwrap()
     }
 
     /// Reports of the last day count (the tests ingest reports of past epochs).
-    pub(super) fn config(&self) -> AggregatorConfig {
+    pub(crate) fn config(&self) -> AggregatorConfig {
         self.config_with_grace(24 * 3_600_000)
     }
 
-    pub(super) fn config_with_grace(&self, grace_ms: u64) -> AggregatorConfig {
+    pub(crate) fn config_with_grace(&self, grace_ms: u64) -> AggregatorConfig {
         AggregatorConfig {
             epochs: Self::epoch_config(),
             grace_ms,
@@ -111,13 +111,13 @@ impl Fixture {
     }
 
     /// An epoch that ended about `hours` hours ago.
-    pub(super) fn epoch_ended_hours_ago(&self, hours: u64) -> u64 {
+    pub(crate) fn epoch_ended_hours_ago(&self, hours: u64) -> u64 {
         let now_s = now_ms() / 1000;
         (now_s - hours * 3600) / u64::from(EPOCH_LEN_S) - 1
     }
 
     /// Serves the ingest API's read side on this database; returns its base URL.
-    pub(super) async fn serve_api(&self) -> String {
+    pub(crate) async fn serve_api(&self) -> String {
         use clap::Parser;
         let config = sla_ingest_api::Config::parse_from([
             "sla-ingest-api",
@@ -138,7 +138,7 @@ impl Fixture {
         format!("http://{addr}")
     }
 
-    pub(super) async fn ingest(&self, reports: &[VerifiedReport]) {
+    pub(crate) async fn ingest(&self, reports: &[VerifiedReport]) {
         let clock = Clock {
             now_ms: now_ms(),
             max_future_skew_ms: 60_000,
@@ -184,7 +184,7 @@ fn signed(
 
 /// Consumer and provider chains over `epochs` consecutive epochs ending two hours ago, with
 /// half-epoch periods (so some reports straddle nothing and others are per half-epoch).
-pub(super) fn scenario_reports(epochs: u64) -> Vec<VerifiedReport> {
+pub(crate) fn scenario_reports(epochs: u64) -> Vec<VerifiedReport> {
     let first_epoch = (now_ms() / 1000 - 7200) / u64::from(EPOCH_LEN_S) - epochs;
     let half = u64::from(EPOCH_LEN_S) * 500;
     let mut out = Vec::new();
@@ -213,7 +213,7 @@ pub(super) fn scenario_reports(epochs: u64) -> Vec<VerifiedReport> {
 
 /// `count` reports of `role` in `epoch`, every read failing, starting at `sequence` (a later
 /// start gets a placeholder previous hash: re-chain it with [`chain_after`]).
-pub(super) fn failing_reports(
+pub(crate) fn failing_reports(
     role: Role,
     epoch: u64,
     sequence: u64,
@@ -239,7 +239,7 @@ pub(super) fn failing_reports(
 }
 
 /// Re-signs `next` so that it chains to `previous`.
-pub(super) fn chain_after(previous: &VerifiedReport, next: VerifiedReport) -> VerifiedReport {
+pub(crate) fn chain_after(previous: &VerifiedReport, next: VerifiedReport) -> VerifiedReport {
     let mut report = next.report.clone();
     report.sequence = previous.report.sequence + 1;
     report.prev_hash = previous.hash;

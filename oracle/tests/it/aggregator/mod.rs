@@ -2,7 +2,7 @@
 //! identical summaries on both and in the pure functions (catalogue 14), incremental runs equal
 //! a full run, late reports inside the grace count and after it are marked not counted.
 
-mod fixture;
+pub(crate) mod fixture;
 mod retention;
 mod retry;
 mod window_close;
