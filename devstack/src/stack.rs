@@ -27,6 +27,11 @@ pub struct StackOptions {
     pub grace_ms: u64,
     /// Run the oracle inside this process (otherwise the caller starts `sla-oracle` itself).
     pub oracle_in_process: bool,
+    /// anvil's accounts (by index) that form the contract's signer set; account 1 alone by
+    /// default, several for a committee.
+    pub oracle_signers: Vec<usize>,
+    /// Signatures a result batch needs.
+    pub quorum: u8,
 }
 
 impl StackOptions {
@@ -40,6 +45,8 @@ impl StackOptions {
             confirmations: 1,
             grace_ms: 3_000,
             oracle_in_process: true,
+            oracle_signers: vec![1],
+            quorum: 1,
         }
     }
 }
@@ -99,8 +106,12 @@ impl Stack {
                 epoch_length: options.epoch_length,
                 submission_window: 3_600,
                 allocation_request_ttl: 3_600,
-                oracle_signers: vec![accounts[1].address()],
-                quorum: 1,
+                oracle_signers: options
+                    .oracle_signers
+                    .iter()
+                    .map(|&i| accounts[i].address())
+                    .collect(),
+                quorum: options.quorum,
                 ..DeployConfig::default()
             },
         )

@@ -182,6 +182,25 @@ pub struct OracleConfig {
     #[arg(long, env = "SLA_MAX_RECORDS_PER_REPORT", default_value_t = 10_000)]
     pub max_records_per_report: usize,
 
+    /// The committee file (docs/committee.md, "Configuration"): where each member's ingest API
+    /// and committee endpoint are, by signer address. With it this node is a committee member:
+    /// it pulls the other members' reports, leads the rounds it is scheduled for, signs others'
+    /// proposals it agrees with, and sends results only with a quorum of signatures. The members
+    /// and the quorum are the contract's signer set (`setOracleConfig`).
+    #[arg(long, env = "SLA_COMMITTEE")]
+    pub committee: Option<PathBuf>,
+
+    /// Address of the committee endpoint, which takes the leaders' proposals (with
+    /// `--committee`).
+    #[arg(long, env = "SLA_COMMITTEE_LISTEN", default_value = "127.0.0.1:9465")]
+    pub committee_listen: SocketAddr,
+
+    /// Test hook: a byzantine committee member, comma-separated behaviours (`sign-tampered`:
+    /// signs tampered results as a follower; `ignore-reporter:HEX`: counts no report of this
+    /// reporter key). Never set in production.
+    #[arg(long, env = "SLA_TEST_BYZANTINE", hide = true)]
+    pub test_byzantine: Option<String>,
+
     /// Test hook: abort right after recording this submitter step (`signed` or `sent`).
     #[arg(long, env = "SLA_ORACLE_CRASH_AFTER", hide = true)]
     pub crash_after: Option<String>,

@@ -9,6 +9,7 @@
 
 pub mod aggregator;
 mod backoff;
+pub mod committee;
 pub mod config;
 pub mod exchange;
 pub mod indexer;

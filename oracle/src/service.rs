@@ -72,15 +72,44 @@ pub async fn run(
     let confirmations = indexer_config.confirmations;
     let indexer =
         Indexer::new(indexer_config, db.mirror(), provider.clone()).with_metrics(indexer_metrics);
+    let signer: Option<PrivateKeySigner> = config
+        .oracle_key
+        .as_deref()
+        .map(|key| {
+            key.trim_start_matches("0x")
+                .parse()
+                .map_err(|e| anyhow::anyhow!("--oracle-key is not a private key: {e}"))
+        })
+        .transpose()?;
+    // The committee (docs/committee.md): the other members are peers of the report exchange.
+    let committee_file = match (&config.committee, &signer) {
+        (None, _) => None,
+        (Some(_), None) => anyhow::bail!("--committee needs --oracle-key (the member's signer)"),
+        (Some(path), Some(signer)) => {
+            let file = crate::committee::CommitteeFile::read(path)?;
+            anyhow::ensure!(
+                file.member(signer.address()).is_some(),
+                "committee file {}: this node's signer {} is not a member",
+                path.display(),
+                signer.address()
+            );
+            Some(file)
+        }
+    };
+    let mut peers = config.peers.clone();
+    if let (Some(file), Some(signer)) = (&committee_file, &signer) {
+        for peer in file.peers_of(signer.address()) {
+            if !peers.iter().any(|p| p.name == peer.name) {
+                peers.push(peer);
+            }
+        }
+    }
+    let mut committee_parts = None;
     // The aggregator and the submitter, unless the indexer runs alone.
-    let oracle = match (&config.oracle_key, config.index_only) {
+    let oracle = match (signer, config.index_only) {
         (_, true) => None,
         (None, false) => anyhow::bail!("--oracle-key is required unless --index-only is given"),
-        (Some(key), false) => {
-            let signer: PrivateKeySigner = key
-                .trim_start_matches("0x")
-                .parse()
-                .map_err(|e| anyhow::anyhow!("--oracle-key is not a private key: {e}"))?;
+        (Some(signer), false) => {
             let grace_ms = config.grace_ms(deployment.epoch_length);
             let aggregator = Aggregator::new(
                 AggregatorStores::of(&db),
@@ -92,12 +121,16 @@ pub async fn run(
             )
             // With peers, reports that reached another node by an epoch's close may arrive
             // here up to the allowance later: the verdicts wait for them.
-            .with_settle(if config.peers.is_empty() {
+            .with_settle(if peers.is_empty() {
                 0
             } else {
                 config.exchange_arrival_allowance_ms
             });
-            let submitter = Submitter::new(
+            let aggregator = match crate::committee::byzantine_ignored_reporter(&config) {
+                Some(key) => aggregator.with_ignored_reporter(key),
+                None => aggregator,
+            };
+            let mut submitter = Submitter::new(
                 SubmitterConfig {
                     chain_id,
                     contract: deployment.contract,
@@ -115,6 +148,33 @@ pub async fn run(
                 SubmitterStores::of(&db),
                 submitter_metrics,
             );
+            if let Some(file) = committee_file {
+                let (to_submitter, batches) = tokio::sync::mpsc::unbounded_channel();
+                submitter = submitter.with_committee(batches);
+                let metrics = crate::committee::CommitteeMetrics::default();
+                metrics.register(&mut registry);
+                let committee = crate::committee::Committee::new(
+                    submitter.signer().clone(),
+                    crate::committee::CommitteeConfig {
+                        chain_id,
+                        contract: deployment.contract,
+                        epochs,
+                        grace_ms,
+                        settle_ms: config.exchange_arrival_allowance_ms,
+                        submission_window_s: u64::from(deployment.submission_window),
+                        max_batch: config.max_batch.max(1),
+                        byzantine_signatures: config
+                            .test_byzantine
+                            .as_deref()
+                            .is_some_and(|h| h.split(',').any(|h| h == "sign-tampered")),
+                    },
+                    file,
+                    crate::committee::CommitteeStores::of(&db),
+                    metrics,
+                    to_submitter,
+                )?;
+                committee_parts = Some(Arc::new(committee));
+            }
             tracing::info!(
                 oracle = %submitter.address(),
                 contract = %deployment.contract,
@@ -180,7 +240,7 @@ pub async fn run(
     let exchange_metrics = crate::exchange::ExchangeMetrics::default();
     exchange_metrics.register(&mut registry);
     let exchange_config = crate::exchange::ExchangeConfig {
-        peers: config.peers.clone(),
+        peers: peers.clone(),
         deployment: deployment.deployment(),
         poll: Duration::from_millis(config.exchange_poll_ms),
         page: config.exchange_page,
@@ -191,8 +251,7 @@ pub async fn run(
         max_records_per_report: config.max_records_per_report,
         arrival_allowance_ms: config.exchange_arrival_allowance_ms,
     };
-    let pullers = config
-        .peers
+    let pullers = peers
         .iter()
         .map(|peer| {
             crate::exchange::PeerPuller::new(
@@ -272,6 +331,28 @@ pub async fn run(
         });
     }
 
+    if let Some(committee) = committee_parts {
+        let listener = tokio::net::TcpListener::bind(config.committee_listen).await?;
+        println!("committee endpoint on {}", listener.local_addr()?);
+        tracing::info!(member = %committee.address(), listen = %listener.local_addr()?, "committee member starting");
+        components.spawn({
+            let stopped = stopped();
+            let app = crate::committee::router(committee.clone());
+            async move {
+                let served = axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .await;
+                ("committee endpoint", served.map_err(anyhow::Error::from))
+            }
+        });
+        components.spawn({
+            let stopped = stopped();
+            async move {
+                committee.run(Duration::from_millis(250), stopped).await;
+                ("committee", Ok(()))
+            }
+        });
+    }
     for puller in pullers {
         tracing::info!(peer = %puller.peer().name, url = %puller.peer().url, "following a peer's reports");
         components.spawn({

@@ -5,6 +5,7 @@
 //! behind nginx on one PostgreSQL database, one of them killed mid-stream (`replicas`; no anvil).
 
 mod alerts;
+mod committee;
 mod dashboard;
 mod e2e;
 mod faults;

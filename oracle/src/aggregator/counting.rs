@@ -38,6 +38,16 @@ impl Aggregator {
                 })?;
                 stats.reports_read += 1;
                 since_save += 1;
+                if self.ignored_reporter == Some(report.reporter_key) {
+                    uncounted.push(UncountedReport {
+                        report_id: stored.id,
+                        data_unit: report.data_unit,
+                        epoch: 0,
+                        reason: "ignored (test hook: a byzantine node)".into(),
+                    });
+                    stats.reports_not_counted += 1;
+                    continue;
+                }
                 let Some(terms) = self.terms_of(report.data_unit).await? else {
                     uncounted.push(UncountedReport {
                         report_id: stored.id,

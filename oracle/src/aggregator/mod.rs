@@ -94,6 +94,8 @@ pub struct Aggregator {
     policies: Option<(Option<CursorKey>, Policies)>,
     /// How long after an epoch closed its verdicts wait, ms (see [`Aggregator::with_settle`]).
     settle_ms: u64,
+    /// Test hook: a reporter whose reports are never counted (a byzantine committee member).
+    ignored_reporter: Option<[u8; 32]>,
 }
 
 impl Aggregator {
@@ -107,7 +109,15 @@ impl Aggregator {
             terms: HashMap::new(),
             policies: None,
             settle_ms: 0,
+            ignored_reporter: None,
         }
+    }
+
+    /// Test hook: counts no report of `reporter_key`, as a byzantine committee member that
+    /// leaves a reporter out of its results would. Never in production.
+    pub fn with_ignored_reporter(mut self, reporter_key: [u8; 32]) -> Self {
+        self.ignored_reporter = Some(reporter_key);
+        self
     }
 
     /// Waits `settle_ms` past an epoch's close (its end plus the grace) before its verdicts:

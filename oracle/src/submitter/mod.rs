@@ -72,6 +72,9 @@ pub struct Submitter {
     wallet: EthereumWallet,
     stores: SubmitterStores,
     metrics: Arc<SubmitterMetrics>,
+    /// In a committee: the batches the rounds this node led gathered a quorum for. The
+    /// submitter then sends those and plans nothing of its own.
+    committee: Option<tokio::sync::mpsc::UnboundedReceiver<crate::committee::SignedBatch>>,
 }
 
 /// The stores the submitter reads and writes: its own transactions, the final roll-ups it puts
@@ -130,7 +133,18 @@ impl Submitter {
             wallet,
             stores,
             metrics,
+            committee: None,
         }
+    }
+
+    /// Sends the batches a committee round gathered (received on `batches`) instead of
+    /// planning its own: in a committee, results go on chain only with a quorum of signers.
+    pub fn with_committee(
+        mut self,
+        batches: tokio::sync::mpsc::UnboundedReceiver<crate::committee::SignedBatch>,
+    ) -> Self {
+        self.committee = Some(batches);
+        self
     }
 
     /// The oracle key (the validator role signs fault flags with it, and never sends with it).
@@ -147,7 +161,11 @@ impl Submitter {
     pub async fn tick(&mut self, now_ms: u64) -> Result<(), SubmitterError> {
         let head = self.head().await?;
         self.follow_up(&head, now_ms).await?;
-        self.plan_and_send(&head, now_ms).await?;
+        if self.committee.is_some() {
+            self.send_committee_batches(now_ms).await?;
+        } else {
+            self.plan_and_send(&head, now_ms).await?;
+        }
         self.metrics
             .observe(&self.stores.txs, &self.config, &head)
             .await;

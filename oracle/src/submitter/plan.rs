@@ -105,13 +105,36 @@ impl Submitter {
         );
         let signatures = signing::sign_batch(std::slice::from_ref(&self.signer), digest)
             .map_err(|e| SubmitterError::Signing(e.to_string()))?;
+        let keys = results.iter().map(|r| (r.data_unit_id, epoch)).collect();
+        self.record_signed(
+            epoch,
+            packed.to_vec(),
+            config_version,
+            &signatures,
+            keys,
+            now_ms,
+        )
+        .await
+    }
+
+    /// Records a planned transaction for a signed batch.
+    async fn record_signed(
+        &self,
+        epoch: u64,
+        packed: Vec<u8>,
+        config_version: u64,
+        signatures: &[alloy::primitives::Bytes],
+        results: Vec<(u64, u64)>,
+        now_ms: u64,
+    ) -> Result<OracleTx, SubmitterError> {
+        let count = results.len();
         let nonce = self.next_nonce().await?;
         let mut tx = OracleTx {
             id: 0,
             nonce,
             epoch,
             state: TxState::Planned,
-            packed_results: packed.to_vec(),
+            packed_results: packed,
             config_version,
             signatures: signatures.iter().flat_map(|s| s.to_vec()).collect(),
             raw_tx: None,
@@ -125,11 +148,59 @@ impl Submitter {
             error: None,
             created_at_ms: now_ms,
             updated_at_ms: now_ms,
-            results: results.iter().map(|r| (r.data_unit_id, epoch)).collect(),
+            results,
         };
         tx.id = self.stores.txs.insert(&tx).await?;
-        tracing::info!(id = tx.id, nonce, epoch, results = results.len(), "planned");
+        tracing::info!(id = tx.id, nonce, epoch, results = count, "planned");
         Ok(tx)
+    }
+
+    /// Sends the batches committee rounds handed over, each under the configuration version
+    /// its signatures were made for: one whose version is no longer the contract's is dropped
+    /// unsent (its results stay final for the next round).
+    pub(super) async fn send_committee_batches(
+        &mut self,
+        now_ms: u64,
+    ) -> Result<(), SubmitterError> {
+        let mut batches = Vec::new();
+        if let Some(rx) = self.committee.as_mut() {
+            while let Ok(batch) = rx.try_recv() {
+                batches.push(batch);
+            }
+        }
+        if batches.is_empty() {
+            return Ok(());
+        }
+        let oracle = SlaOracle::new(self.config.contract, &self.provider);
+        let version = oracle
+            .oracleConfig()
+            .call()
+            .await
+            .map_err(|e| SubmitterError::Rpc(e.to_string()))?
+            .configVersion;
+        for batch in batches {
+            if batch.config_version != version {
+                tracing::warn!(
+                    epoch = batch.epoch,
+                    signed_under = batch.config_version,
+                    current = version,
+                    "a committee batch signed under an old signer set; dropped unsent"
+                );
+                continue;
+            }
+            let tx = self
+                .record_signed(
+                    batch.epoch,
+                    batch.packed,
+                    batch.config_version,
+                    &batch.signatures,
+                    batch.results,
+                    now_ms,
+                )
+                .await?;
+            self.sign_and_send(tx, now_ms).await?;
+        }
+        Ok(())
     }
 
     /// The next nonce: above every nonce this service holds, and not below what the chain has

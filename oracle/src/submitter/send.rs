@@ -82,10 +82,14 @@ impl Submitter {
                 tx.error = Some(reason);
                 tx.updated_at_ms = now_ms;
                 self.stores.txs.update(&tx).await?;
-                self.stores
-                    .rollups
-                    .set_status(&tx.results, RollupStatus::Expired)
-                    .await?;
+                // In a committee the results stay final: the next round proposes them again
+                // (the signer set may have changed under the batch).
+                if self.committee.is_none() {
+                    self.stores
+                        .rollups
+                        .set_status(&tx.results, RollupStatus::Expired)
+                        .await?;
+                }
                 return Ok(());
             }
             Err(e) => return Err(e),

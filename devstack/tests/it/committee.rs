@@ -1,0 +1,537 @@
+//! A committee of four oracle nodes, quorum three (docs/committee.md), on a real anvil: each node
+//! its own `sla-devstack-oracle` process and its own SQLite database, nodes 1 to 3 their own
+//! `sla-devstack-ingest-api` process (node 0's ingest API is the stack's, in this process). The
+//! sample reporters post to node 0 only. Three phases, one run:
+//!
+//! 1. All honest: every result lands once, equal to every node's own roll-up of the same epoch
+//!    (so the reports posted to node 0 reached all, dated alike), and every landed batch carries
+//!    a quorum of the contract's signers.
+//! 2. Node 3 killed (`kill -9`, oracle and ingest API) for several epochs, one of which it was
+//!    scheduled to lead: results still land. Restarted, it catches up: it pulls the reports it
+//!    missed and holds the landed results as its own.
+//! 3. Node 3 restarted as a byzantine node: as a follower it signs tampered results, as a leader
+//!    it leaves one reporter's reports out. None of its signatures is in a landed batch; the
+//!    honest followers refuse its proposals naming the left-out report, and the next leader's
+//!    round lands with that report counted.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use alloy::primitives::Address;
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use sla_contracts::applied::applied_submissions_of;
+use sla_contracts::signers::{batch_signatures, BatchSignatures};
+use sla_devstack::scenario::Scenario;
+use sla_devstack::stack::{free_port, Stack, StackOptions};
+use sla_oracle::committee::schedule;
+use sla_storage::Database;
+
+const EPOCH_LENGTH: u32 = 10;
+const NODES: usize = 4;
+/// anvil's accounts that sign (2 to 5 are the scenario's providers and consumers).
+const SIGNER_ACCOUNTS: [usize; NODES] = [1, 6, 7, 8];
+const QUORUM: u8 = 3;
+const ROUND_TIMEOUT_MS: u64 = 3_000;
+
+/// A child process, killed (SIGKILL) and reaped when dropped; its log's tail is printed if the
+/// test fails.
+struct Proc {
+    name: String,
+    child: Child,
+    log: PathBuf,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(30).collect();
+            eprintln!("--- last lines of {} ({}):", self.name, self.log.display());
+            for line in tail.into_iter().rev() {
+                eprintln!("{line}");
+            }
+        }
+    }
+}
+
+fn spawn(name: &str, program: &str, args: &[String], env: &[(&str, String)], log: &Path) -> Proc {
+    let mut out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("log file");
+    writeln!(out, "=== {name} starts").unwrap();
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().expect("log file"))
+        .stderr(out);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    Proc {
+        name: name.to_owned(),
+        child: command
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {name}: {e}")),
+        log: log.to_owned(),
+    }
+}
+
+/// One member of the committee.
+struct Node {
+    index: usize,
+    account: usize,
+    database_url: String,
+    api_url: String,
+    api_port: u16,
+    committee_port: u16,
+    metrics_port: u16,
+    ingest: Option<Proc>,
+    oracle: Option<Proc>,
+}
+
+impl Node {
+    fn start_ingest(&mut self, stack: &Stack) {
+        if self.index == 0 {
+            return; // the stack's own ingest API
+        }
+        let log = stack
+            .data_dir()
+            .join(format!("node-{}-ingest.log", self.index));
+        let args = [
+            "--listen".to_owned(),
+            format!("127.0.0.1:{}", self.api_port),
+            "--database-url".into(),
+            self.database_url.clone(),
+            "--deployment".into(),
+            stack.deployment_path.display().to_string(),
+        ];
+        self.ingest = Some(spawn(
+            &format!("node {} ingest API", self.index),
+            env!("CARGO_BIN_EXE_sla-devstack-ingest-api"),
+            &args,
+            &[],
+            &log,
+        ));
+    }
+
+    fn start_oracle(&mut self, stack: &Stack, committee_file: &Path, byzantine: Option<String>) {
+        let mut args = stack.oracle_args(&format!("127.0.0.1:{}", self.metrics_port));
+        args.remove(0);
+        let set = |args: &mut Vec<String>, flag: &str, value: String| {
+            let i = args.iter().position(|a| a == flag).expect("flag present");
+            args[i + 1] = value;
+        };
+        set(
+            &mut args,
+            "--oracle-key",
+            hex::encode(stack.accounts[self.account].to_bytes()),
+        );
+        set(&mut args, "--database-url", self.database_url.clone());
+        args.extend([
+            "--committee".into(),
+            committee_file.display().to_string(),
+            "--committee-listen".into(),
+            format!("127.0.0.1:{}", self.committee_port),
+            "--exchange-poll-ms".into(),
+            "250".into(),
+            "--exchange-arrival-allowance-ms".into(),
+            "3000".into(),
+        ]);
+        let env: Vec<(&str, String)> = byzantine
+            .map(|b| vec![("SLA_TEST_BYZANTINE", b)])
+            .unwrap_or_default();
+        let log = stack
+            .data_dir()
+            .join(format!("node-{}-oracle.log", self.index));
+        self.oracle = Some(spawn(
+            &format!("node {} oracle", self.index),
+            env!("CARGO_BIN_EXE_sla-devstack-oracle"),
+            &args,
+            &env,
+            &log,
+        ));
+    }
+
+    /// `kill -9` both processes.
+    fn kill(&mut self) {
+        self.oracle = None;
+        self.ingest = None;
+    }
+
+    async fn metric(&self, name: &str) -> f64 {
+        let url = format!("http://127.0.0.1:{}/metrics", self.metrics_port);
+        let Ok(answer) = reqwest::get(url).await else {
+            return 0.0;
+        };
+        let text = answer.text().await.unwrap_or_default();
+        text.lines()
+            .filter(|l| l.starts_with(name))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+}
+
+/// What landed on chain for the scenario's data units: per (data unit, epoch), the result and
+/// its batch's transaction, configuration version and results hash.
+type Landed = BTreeMap<(u64, u64), sla_contracts::applied::SubmittedResult>;
+
+async fn landed(stack: &Stack, chain: &DynProvider, units: &[u64]) -> Landed {
+    let mut out = BTreeMap::new();
+    for &unit in units {
+        let submitted = applied_submissions_of(
+            chain,
+            stack.deployment.contract,
+            stack.deployment.deploy_block,
+            None,
+            unit,
+        )
+        .await
+        .expect("read the submitted results");
+        for s in submitted {
+            let key = (unit, s.applied.epoch);
+            // Recorded once: a second submission of the same result is skipped by the contract.
+            if s.was_applied {
+                assert!(out.insert(key, s).is_none(), "{key:?} applied twice");
+            }
+        }
+    }
+    out
+}
+
+/// Waits until at least `count` epochs after `after` have landed for every unit.
+async fn wait_landed(
+    stack: &Stack,
+    chain: &DynProvider,
+    units: &[u64],
+    after: u64,
+    count: usize,
+    scenario: &mut Scenario,
+    what: &str,
+) -> Landed {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(40 + 15 * count as u64);
+    loop {
+        let landed = landed(stack, chain, units).await;
+        if units
+            .iter()
+            .all(|u| landed.keys().filter(|(d, e)| d == u && *e > after).count() >= count)
+        {
+            return landed;
+        }
+        scenario.reporters_running().await.unwrap();
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: results did not land: {:?}",
+            landed.keys().collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// The signers of each landed batch (by transaction), recovered from its calldata.
+async fn signers_of(
+    stack: &Stack,
+    chain: &DynProvider,
+    landed: &Landed,
+) -> BTreeMap<String, Vec<Address>> {
+    let mut out = BTreeMap::new();
+    for s in landed.values() {
+        let key = s.tx_hash.to_string();
+        if out.contains_key(&key) {
+            continue;
+        }
+        let recovered = batch_signatures(
+            chain,
+            stack.deployment.chain_id,
+            stack.deployment.contract,
+            s.tx_hash,
+            s.config_version,
+            s.results_hash,
+        )
+        .await
+        .expect("read the transaction")
+        .expect("a submitResults batch");
+        let BatchSignatures::Recovered(addresses) = recovered else {
+            panic!("batch {key}: {recovered:?}");
+        };
+        out.insert(key, addresses);
+    }
+    out
+}
+
+/// Every node's own result for `(data unit, epoch)` comes to equal the landed one (at once, or
+/// once it caught up: a node whose reports arrived late adopts the landed set when its reports
+/// give the landed root).
+async fn assert_all_nodes_agree(nodes: &[Node], landed: &Landed, keys: &[(u64, u64)]) {
+    for node in nodes {
+        let rollups = Database::connect(&node.database_url)
+            .await
+            .unwrap()
+            .rollups();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        for key in keys {
+            let chain = landed[key].applied.result.pack();
+            loop {
+                let rollup = rollups.get(key.0, key.1).await.unwrap();
+                let own = rollup
+                    .and_then(|r| r.verdict)
+                    .map(|v| v.epoch_result().pack());
+                if own == Some(chain) {
+                    break;
+                }
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "node {}: its result for {key:?} is not the one that landed: {own:?}",
+                    node.index
+                );
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+}
+
+fn committee_file(stack: &Stack, nodes: &[Node]) -> PathBuf {
+    let members: Vec<serde_json::Value> = nodes
+        .iter()
+        .map(|n| {
+            serde_json::json!({
+                "name": format!("node-{}", n.index),
+                "address": stack.accounts[n.account].address().to_string(),
+                "api": n.api_url,
+                "committee": format!("http://127.0.0.1:{}", n.committee_port),
+            })
+        })
+        .collect();
+    let path = stack.data_dir().join("committee.json");
+    std::fs::write(
+        &path,
+        serde_json::to_vec_pretty(&serde_json::json!({
+            "members": members,
+            "round_timeout_ms": ROUND_TIMEOUT_MS,
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_nodes_quorum_three_land_every_result_once_through_a_crash_and_a_byzantine_node() {
+    sla_devstack::stack::log_to_test_output();
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = StackOptions::new(dir.path());
+    options.epoch_length = EPOCH_LENGTH;
+    options.oracle_in_process = false;
+    options.oracle_signers = SIGNER_ACCOUNTS.to_vec();
+    options.quorum = QUORUM;
+    let stack = Stack::start(options)
+        .await
+        .expect("stack starts (is anvil installed? run contracts/scripts/setup.sh)");
+    let chain = ProviderBuilder::new()
+        .connect_http(stack.rpc_url.parse().unwrap())
+        .erased();
+    let signer_set: BTreeSet<Address> = SIGNER_ACCOUNTS
+        .iter()
+        .map(|&a| stack.accounts[a].address())
+        .collect();
+
+    let mut nodes: Vec<Node> = (0..NODES)
+        .map(|i| {
+            let api_port = free_port().unwrap();
+            Node {
+                index: i,
+                account: SIGNER_ACCOUNTS[i],
+                database_url: if i == 0 {
+                    stack.database_url.clone()
+                } else {
+                    format!(
+                        "sqlite:{}",
+                        stack.data_dir().join(format!("node-{i}.sqlite")).display()
+                    )
+                },
+                api_url: if i == 0 {
+                    stack.ingest_url.clone()
+                } else {
+                    format!("http://127.0.0.1:{api_port}")
+                },
+                api_port,
+                committee_port: free_port().unwrap(),
+                metrics_port: free_port().unwrap(),
+                ingest: None,
+                oracle: None,
+            }
+        })
+        .collect();
+    let file = committee_file(&stack, &nodes);
+    for node in &mut nodes {
+        node.start_ingest(&stack);
+        node.start_oracle(&stack, &file, None);
+    }
+    // The reporters post to node 0 only.
+    let mut scenario = Scenario::start(&stack, 300_000_000_000_000_000)
+        .await
+        .unwrap();
+    let units: Vec<u64> = scenario.units().iter().map(|u| u.0).collect();
+
+    // Phase 1: all honest.
+    let landed1 = wait_landed(&stack, &chain, &units, 0, 2, &mut scenario, "all honest").await;
+    let keys: Vec<(u64, u64)> = landed1.keys().copied().collect();
+    assert_all_nodes_agree(&nodes, &landed1, &keys).await;
+    for (tx, signers) in signers_of(&stack, &chain, &landed1).await {
+        assert!(
+            signers.len() >= usize::from(QUORUM),
+            "batch {tx}: {signers:?}"
+        );
+        assert!(
+            signers.iter().all(|s| signer_set.contains(s)),
+            "batch {tx}: {signers:?}"
+        );
+    }
+    assert!(
+        nodes[1].metric("sla_exchange_reports_fetched_total").await > 0.0,
+        "node 1 pulled node 0's reports"
+    );
+
+    // Phase 2: node 3 killed for several epochs, one of which it was to lead.
+    let last1 = landed1.keys().map(|k| k.1).max().unwrap();
+    nodes[3].kill();
+    let signers: Vec<Address> = signer_set.iter().copied().collect();
+    let node3 = stack.accounts[SIGNER_ACCOUNTS[3]].address();
+    let landed2 = wait_landed(
+        &stack,
+        &chain,
+        &units,
+        last1,
+        4,
+        &mut scenario,
+        "node 3 down",
+    )
+    .await;
+    let led_by_3: Vec<u64> = landed2
+        .keys()
+        .map(|k| k.1)
+        .filter(|&e| e > last1 && schedule::leader(&signers, e, 0) == Some(node3))
+        .collect();
+    assert!(
+        !led_by_3.is_empty(),
+        "some epoch landed while its first leader, node 3, was down"
+    );
+    nodes[3].start_ingest(&stack);
+    nodes[3].start_oracle(&stack, &file, None);
+    let keys2: Vec<(u64, u64)> = landed2.keys().filter(|k| k.1 > last1).copied().collect();
+    // Node 3 catches up: every report of node 0 pulled, the results it missed computed alike.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let db0 = Database::connect(&nodes[0].database_url).await.unwrap();
+    let db3 = Database::connect(&nodes[3].database_url).await.unwrap();
+    loop {
+        let behind = db0
+            .reports()
+            .counts()
+            .await
+            .unwrap()
+            .reports
+            .saturating_sub(db3.reports().counts().await.unwrap().reports);
+        let mut missing = 0;
+        for key in &keys2 {
+            if db3
+                .rollups()
+                .get(key.0, key.1)
+                .await
+                .unwrap()
+                .and_then(|r| r.verdict)
+                .is_none()
+            {
+                missing += 1;
+            }
+        }
+        // Reporters keep posting: a few reports behind is the exchange's poll, not a gap.
+        if behind <= 4 && missing == 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "node 3 did not catch up: {behind} reports behind, {missing} verdicts missing"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_all_nodes_agree(&nodes, &landed2, &keys2).await;
+
+    // Phase 3: node 3 byzantine, leaving the compliant unit's consumer out and signing tampered
+    // results.
+    let last2 = landed2.keys().map(|k| k.1).max().unwrap();
+    let dropped_key = hex::encode(scenario.compliant.consumer_key.verifying_key().to_bytes());
+    nodes[3].oracle = None;
+    nodes[3].start_oracle(
+        &stack,
+        &file,
+        Some(format!("sign-tampered,ignore-reporter:{dropped_key}")),
+    );
+    let landed3 = wait_landed(
+        &stack,
+        &chain,
+        &units,
+        last2 + 1,
+        4,
+        &mut scenario,
+        "node 3 byzantine",
+    )
+    .await;
+    let keys3: Vec<(u64, u64)> = landed3
+        .keys()
+        .filter(|k| k.1 > last2 + 1)
+        .copied()
+        .collect();
+    assert_all_nodes_agree(&nodes[..3], &landed3, &keys3).await;
+    let phase3: Landed = keys3.iter().map(|k| (*k, landed3[k])).collect();
+    for (tx, signers) in signers_of(&stack, &chain, &phase3).await {
+        assert!(
+            !signers.contains(&node3),
+            "batch {tx}: the byzantine node's signature landed"
+        );
+        assert!(
+            signers.len() >= usize::from(QUORUM),
+            "batch {tx}: {signers:?}"
+        );
+    }
+    let led_by_byzantine = keys3
+        .iter()
+        .any(|&(_, e)| schedule::leader(&signers, e, 0) == Some(node3));
+    assert!(
+        led_by_byzantine,
+        "an epoch the byzantine node was to lead landed"
+    );
+    let mut refused = 0.0;
+    for node in &nodes[..3] {
+        refused += node
+            .metric("sla_committee_proposals_refused_total{reason=\"omits-report\"}")
+            .await;
+    }
+    assert!(
+        refused >= 1.0,
+        "the honest followers refused the proposal that left a report out"
+    );
+    // The compliant unit's results count its consumer's reports: a consumer view in every one.
+    for key in keys3.iter().filter(|k| k.0 == scenario.compliant.data_unit) {
+        let rollup = db0.rollups().get(key.0, key.1).await.unwrap().unwrap();
+        assert_eq!(
+            landed3[key].applied.result.reports_root,
+            rollup.reports_root
+        );
+        assert!(rollup.summary.consumer.reports > 0, "{key:?}: {rollup:?}");
+    }
+
+    for node in &mut nodes {
+        node.kill();
+    }
+    stack.stop().await;
+    scenario.finish().await.unwrap();
+}
