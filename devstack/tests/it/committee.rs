@@ -6,10 +6,12 @@
 //! 1. All honest: every result lands once, equal to every node's own roll-up of the same epoch
 //!    (so the reports posted to node 0 reached all, dated alike), and every landed batch carries
 //!    a quorum of the contract's signers.
-//! 2. Node 3 killed (`kill -9`, oracle and ingest API) for several epochs, one of which it was
+//! 2. Node 2 cut off from the others for several epochs (its peer traffic, both ways, through
+//!    gates that drop every connection): the others keep landing results; healed, it catches up.
+//! 3. Node 3 killed (`kill -9`, oracle and ingest API) for several epochs, one of which it was
 //!    scheduled to lead: results still land. Restarted, it catches up: it pulls the reports it
 //!    missed and holds the landed results as its own.
-//! 3. Node 3 restarted as a byzantine node: as a follower it signs tampered results, as a leader
+//! 4. Node 3 restarted as a byzantine node: as a follower it signs tampered results, as a leader
 //!    it leaves one reporter's reports out. None of its signatures is in a landed batch; the
 //!    honest followers refuse its proposals naming the left-out report, and the next leader's
 //!    round lands with that report counted.
@@ -28,6 +30,7 @@ use sla_devstack::scenario::Scenario;
 use sla_devstack::stack::{free_port, Stack, StackOptions};
 use sla_oracle::committee::schedule;
 use sla_storage::Database;
+use tokio::sync::watch;
 
 const EPOCH_LENGTH: u32 = 10;
 const NODES: usize = 4;
@@ -91,7 +94,6 @@ struct Node {
     index: usize,
     account: usize,
     database_url: String,
-    api_url: String,
     api_port: u16,
     committee_port: u16,
     metrics_port: u16,
@@ -299,19 +301,55 @@ async fn assert_all_nodes_agree(nodes: &[Node], landed: &Landed, keys: &[(u64, u
     }
 }
 
-fn committee_file(stack: &Stack, nodes: &[Node]) -> PathBuf {
+/// A TCP forwarder to `target_port` on loopback that the test can cut: while `open` is false,
+/// new connections are dropped and those in progress are cut. Returns its port.
+async fn gate(target_port: u16, open: watch::Receiver<bool>) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            let mut open = open.clone();
+            if !*open.borrow() {
+                continue; // dropped: the peer sees the connection reset
+            }
+            tokio::spawn(async move {
+                let Ok(mut outbound) =
+                    tokio::net::TcpStream::connect(("127.0.0.1", target_port)).await
+                else {
+                    return;
+                };
+                tokio::select! {
+                    _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                    _ = open.wait_for(|o| !*o) => {}
+                }
+            });
+        }
+    });
+    port
+}
+
+/// Where one member reaches another: its API's and committee endpoint's ports.
+type Route = (u16, u16);
+
+fn committee_file(
+    stack: &Stack,
+    nodes: &[Node],
+    name: &str,
+    route: impl Fn(&Node) -> Route,
+) -> PathBuf {
     let members: Vec<serde_json::Value> = nodes
         .iter()
         .map(|n| {
+            let (api, committee) = route(n);
             serde_json::json!({
                 "name": format!("node-{}", n.index),
                 "address": stack.accounts[n.account].address().to_string(),
-                "api": n.api_url,
-                "committee": format!("http://127.0.0.1:{}", n.committee_port),
+                "api": format!("http://127.0.0.1:{api}"),
+                "committee": format!("http://127.0.0.1:{committee}"),
             })
         })
         .collect();
-    let path = stack.data_dir().join("committee.json");
+    let path = stack.data_dir().join(name);
     std::fs::write(
         &path,
         serde_json::to_vec_pretty(&serde_json::json!({
@@ -325,7 +363,8 @@ fn committee_file(stack: &Stack, nodes: &[Node]) -> PathBuf {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn four_nodes_quorum_three_land_every_result_once_through_a_crash_and_a_byzantine_node() {
+async fn four_nodes_quorum_three_land_every_result_once_through_a_partition_a_crash_and_a_byzantine_node(
+) {
     sla_devstack::stack::log_to_test_output();
     let dir = tempfile::tempdir().unwrap();
     let mut options = StackOptions::new(dir.path());
@@ -358,12 +397,17 @@ async fn four_nodes_quorum_three_land_every_result_once_through_a_crash_and_a_by
                         stack.data_dir().join(format!("node-{i}.sqlite")).display()
                     )
                 },
-                api_url: if i == 0 {
-                    stack.ingest_url.clone()
+                api_port: if i == 0 {
+                    stack
+                        .ingest_url
+                        .rsplit(':')
+                        .next()
+                        .unwrap()
+                        .parse()
+                        .unwrap()
                 } else {
-                    format!("http://127.0.0.1:{api_port}")
+                    api_port
                 },
-                api_port,
                 committee_port: free_port().unwrap(),
                 metrics_port: free_port().unwrap(),
                 ingest: None,
@@ -371,10 +415,39 @@ async fn four_nodes_quorum_three_land_every_result_once_through_a_crash_and_a_by
             }
         })
         .collect();
-    let file = committee_file(&stack, &nodes);
+    // Node 2's peer traffic goes through gates, both ways: the others reach it through
+    // `to_2`, it reaches each of them through `from_2`.
+    const CUT: usize = 2;
+    let (open_tx, open) = watch::channel(true);
+    let to_2 = (
+        gate(nodes[CUT].api_port, open.clone()).await,
+        gate(nodes[CUT].committee_port, open.clone()).await,
+    );
+    let mut from_2 = BTreeMap::new();
+    for n in nodes.iter().filter(|n| n.index != CUT) {
+        let route = (
+            gate(n.api_port, open.clone()).await,
+            gate(n.committee_port, open.clone()).await,
+        );
+        from_2.insert(n.index, route);
+    }
+    let file = committee_file(&stack, &nodes, "committee.json", |n| {
+        if n.index == CUT {
+            to_2
+        } else {
+            (n.api_port, n.committee_port)
+        }
+    });
+    let file_2 = committee_file(&stack, &nodes, "committee-2.json", |n| {
+        from_2
+            .get(&n.index)
+            .copied()
+            .unwrap_or((n.api_port, n.committee_port))
+    });
     for node in &mut nodes {
         node.start_ingest(&stack);
-        node.start_oracle(&stack, &file, None);
+        let file = if node.index == CUT { &file_2 } else { &file };
+        node.start_oracle(&stack, file, None);
     }
     // The reporters post to node 0 only.
     let mut scenario = Scenario::start(&stack, 300_000_000_000_000_000)
@@ -401,8 +474,39 @@ async fn four_nodes_quorum_three_land_every_result_once_through_a_crash_and_a_by
         "node 1 pulled node 0's reports"
     );
 
-    // Phase 2: node 3 killed for several epochs, one of which it was to lead.
-    let last1 = landed1.keys().map(|k| k.1).max().unwrap();
+    // Phase 2: node 2 cut off for several epochs; the other three land every result.
+    let last0 = landed1.keys().map(|k| k.1).max().unwrap();
+    open_tx.send(false).unwrap();
+    let cut = wait_landed(
+        &stack,
+        &chain,
+        &units,
+        last0,
+        3,
+        &mut scenario,
+        "node 2 cut off",
+    )
+    .await;
+    let cut_keys: Vec<(u64, u64)> = cut.keys().filter(|k| k.1 > last0 + 1).copied().collect();
+    open_tx.send(true).unwrap();
+    // The cut was real: node 2 signed none of what landed meanwhile.
+    let node2 = stack.accounts[SIGNER_ACCOUNTS[CUT]].address();
+    let during: Landed = cut_keys.iter().map(|k| (*k, cut[k])).collect();
+    for (tx, signers) in signers_of(&stack, &chain, &during).await {
+        assert!(
+            !signers.contains(&node2),
+            "batch {tx}: node 2 signed while cut off"
+        );
+        assert!(
+            signers.len() >= usize::from(QUORUM),
+            "batch {tx}: {signers:?}"
+        );
+    }
+    // Healed: it pulls what it missed and holds the landed results as its own.
+    assert_all_nodes_agree(&nodes[CUT..=CUT], &cut, &cut_keys).await;
+
+    // Phase 3: node 3 killed for several epochs, one of which it was to lead.
+    let last1 = cut.keys().map(|k| k.1).max().unwrap();
     nodes[3].kill();
     let signers: Vec<Address> = signer_set.iter().copied().collect();
     let node3 = stack.accounts[SIGNER_ACCOUNTS[3]].address();
@@ -465,7 +569,7 @@ async fn four_nodes_quorum_three_land_every_result_once_through_a_crash_and_a_by
     }
     assert_all_nodes_agree(&nodes, &landed2, &keys2).await;
 
-    // Phase 3: node 3 byzantine, leaving the compliant unit's consumer out and signing tampered
+    // Phase 4: node 3 byzantine, leaving the compliant unit's consumer out and signing tampered
     // results.
     let last2 = landed2.keys().map(|k| k.1).max().unwrap();
     let dropped_key = hex::encode(scenario.compliant.consumer_key.verifying_key().to_bytes());

@@ -67,6 +67,29 @@ impl Committee {
                 format!("attempt {} has not begun here", proposal.attempt),
             ));
         }
+        // An earlier attempt's results this node signed may be on their way to the chain: a
+        // later leader waits two round timeouts before proposing them again (then it may: the
+        // earlier leader may have died holding the signatures).
+        let signed_before = self
+            .signed
+            .lock()
+            .expect("signed lock")
+            .get(&proposal.epoch)
+            .copied();
+        if let Some((attempt, at_ms)) = signed_before {
+            if attempt < proposal.attempt
+                && now_ms.saturating_sub(at_ms) < 2 * self.round_timeout_ms
+            {
+                return Err(Refusal::new(
+                    "in-flight",
+                    format!(
+                        "this node signed attempt {attempt}'s results {} ms ago; they may be on \
+                         their way to the chain",
+                        now_ms.saturating_sub(at_ms)
+                    ),
+                ));
+            }
+        }
         let batches = proposal.packed_batches()?;
         let mine: BTreeMap<u64, _> = self
             .stores
@@ -121,6 +144,11 @@ impl Committee {
             let signed = signing::sign_batch(std::slice::from_ref(&self.signer), digest)
                 .map_err(|e| Refusal::new("unavailable", e.to_string()))?;
             signatures.extend(signed);
+        }
+        let mut all = self.signed.lock().expect("signed lock");
+        all.insert(proposal.epoch, (proposal.attempt, now_ms));
+        while all.len() > 1_000 {
+            all.pop_first();
         }
         Ok(signatures)
     }

@@ -16,7 +16,7 @@ use super::{schedule, Committee, SignedBatch};
 
 /// Why a tick failed: retried at the next.
 #[derive(Debug, thiserror::Error)]
-pub(super) enum LeadError {
+pub enum LeadError {
     /// The database failed.
     #[error("storage: {0}")]
     Storage(#[from] sla_storage::StorageError),
@@ -38,7 +38,7 @@ enum Answer {
 impl Committee {
     /// Marks results that landed, expires what can no longer land, and leads every attempt this
     /// node is scheduled for.
-    pub(super) async fn tick(&self, now_ms: u64) -> Result<(), LeadError> {
+    pub async fn tick(&self, now_ms: u64) -> Result<(), LeadError> {
         self.stores.rollups.mark_landed().await?;
         let last = self
             .caught_up_at_ms

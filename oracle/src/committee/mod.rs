@@ -31,6 +31,7 @@ use sla_protocol::aggregate::EpochConfig;
 use sla_storage::{MirrorStore, ReportStore, RollupStore, TxStore};
 use tokio::sync::mpsc;
 
+pub use leader::LeadError;
 pub use members::{CommitteeFile, Member};
 pub use metrics::CommitteeMetrics;
 pub use server::router;
@@ -124,6 +125,8 @@ pub struct Committee {
     led: Mutex<BTreeMap<u64, Led>>,
     /// When the last catch-up pass ran, Unix ms.
     caught_up_at_ms: std::sync::atomic::AtomicU64,
+    /// Per epoch, the attempt this node last signed as a follower and when (Unix ms).
+    signed: Mutex<BTreeMap<u64, (u64, u64)>>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -161,6 +164,7 @@ impl Committee {
             to_submitter,
             led: Mutex::new(BTreeMap::new()),
             caught_up_at_ms: std::sync::atomic::AtomicU64::new(0),
+            signed: Mutex::new(BTreeMap::new()),
         })
     }
 

@@ -1,7 +1,7 @@
 //! The committee endpoint (`--committee-listen`): `POST /committee/v1/proposals` takes a leader's
 //! proposal, signed in the `x-sla-leader-signature` header, and answers the follower's
 //! signatures (200) or its refusal as problem+json (409; 401 when the signature is missing or
-//! not a signer's; 400 when the body is not a proposal).
+//! does not recover; 400 when the body is not a proposal; 503 when this node's database fails).
 
 use std::sync::Arc;
 
@@ -86,7 +86,12 @@ async fn proposal(
             if refusal.reason != "not-ready" {
                 tracing::warn!(epoch = proposal.epoch, attempt = proposal.attempt, leader = %sender, reason = %refusal.reason, data_unit = ?refusal.data_unit, report = ?refusal.report, "refused a proposal");
             }
-            problem(StatusCode::CONFLICT, &refusal)
+            let status = match refusal.reason.as_str() {
+                "malformed" => StatusCode::BAD_REQUEST,
+                "unavailable" => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::CONFLICT,
+            };
+            problem(status, &refusal)
         }
     }
 }

@@ -3,6 +3,7 @@
 //! PostgreSQL.
 
 mod aggregator;
+mod committee;
 mod exchange;
 mod indexer;
 mod maintenance;

@@ -45,6 +45,8 @@ use sla_protocol::parties::{Allocation, AllocationStatus};
 use sla_storage::rollups::RollupWrite;
 use sla_storage::{Database, RollupStatus, TxState};
 
+mod committee;
+
 #[derive(Debug, Parser)]
 #[command(about = "Oracle submitter benchmark: epoch close to confirmed on anvil, gas per result")]
 struct Args {
@@ -72,9 +74,27 @@ struct Args {
     /// Directory for the SQLite file (default: a temporary directory).
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Oracle nodes: 1 is the single oracle; more run a committee (docs/committee.md), each node
+    /// with its own database, committee endpoint and submitter, in this process.
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
+    /// Signatures a batch needs (default: a single node's 1, else more than two thirds).
+    #[arg(long)]
+    quorum: Option<u8>,
+    /// With a committee: the first round's leader never starts, so the next one leads after the
+    /// round timeout.
+    #[arg(long)]
+    leader_down: bool,
+    /// With a committee: how long a round's attempt lasts, ms.
+    #[arg(long, default_value_t = 5_000)]
+    round_timeout_ms: u64,
+    /// Seconds per epoch. A committee schedules rounds by the wall clock, so it needs an epoch
+    /// that ends in real time soon after the setup (e.g. 30); a single node jumps the chain's
+    /// clock to the epoch's end instead.
+    #[arg(long, default_value_t = 3_600)]
+    epoch_length: u32,
 }
 
-const EPOCH_LENGTH: u32 = 3_600;
 const PENALTY_WEI: u64 = 10_000_000_000_000_000;
 const BOND_WEI: u128 = 100_000_000_000_000_000_000;
 const SETUP_IN_FLIGHT: usize = 64;
@@ -93,29 +113,42 @@ async fn main() -> anyhow::Result<()> {
     // Chain: automine while setting up.
     let anvil = Anvil::at(sla_contracts::anvil::anvil_path()?)
         .arg("--accounts")
-        .arg((args.providers + 3).to_string())
+        .arg((args.providers + 2 + args.nodes).to_string())
         .arg("--balance")
         .arg("1000000")
         .try_spawn()?;
     let url = anvil.endpoint_url();
     let keys: Vec<PrivateKeySigner> = anvil.keys().iter().map(|k| k.clone().into()).collect();
     let reader = ProviderBuilder::new().connect_http(url.clone()).erased();
+    // The oracle signers: account 1, then (a committee) the accounts after the consumer.
+    let signers: Vec<PrivateKeySigner> = std::iter::once(keys[1].clone())
+        .chain(
+            keys[args.providers + 3..args.providers + 2 + args.nodes]
+                .iter()
+                .cloned(),
+        )
+        .collect();
+    let quorum = args.quorum.unwrap_or(if args.nodes == 1 {
+        1
+    } else {
+        (args.nodes * 2 / 3 + 1) as u8
+    });
     let chain_id = reader.get_chain_id().await?;
     let deployment = sla_contracts::deploy(
         url.clone(),
         keys[0].clone(),
         &DeployConfig {
-            epoch_length: EPOCH_LENGTH,
-            submission_window: 2 * EPOCH_LENGTH,
+            epoch_length: args.epoch_length,
+            submission_window: 3_600.max(2 * args.epoch_length),
             allocation_request_ttl: 86_400,
-            oracle_signers: vec![keys[1].address()],
-            quorum: 1,
+            oracle_signers: signers.iter().map(|k| k.address()).collect(),
+            quorum,
             ..DeployConfig::default()
         },
     )
     .await?;
     let contract = deployment.contract;
-    let terms = demo_terms(EPOCH_LENGTH, PENALTY_WEI);
+    let terms = demo_terms(args.epoch_length, PENALTY_WEI);
 
     // Providers: register, bond, publish one profile each.
     let mut profiles = Vec::new();
@@ -253,65 +286,50 @@ async fn main() -> anyhow::Result<()> {
         "allocations not active in {epoch}"
     );
 
-    // The aggregator's output for that epoch, straight into the database.
-    let database_url = format!("sqlite:{}", dir.join("oracle-bench.sqlite").display());
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!(
-            "{}{suffix}",
-            dir.join("oracle-bench.sqlite").display()
-        ));
-    }
-    let storage = Database::connect(&database_url).await?;
+    // The aggregator's output for that epoch, straight into each node's database.
     let epochs = deployment.epochs()?;
     let protocol_terms = sla_protocol::aggregate::SlaTerms::from(&terms);
-    // Empty accumulators: the submitter reads only the verdicts.
-    let accumulators: Vec<(EpochAccumulator, EpochVerdict)> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, &unit)| {
-            let ctx = AggregationContext::new(&epochs, &protocol_terms, unit, epoch)?;
-            let violating = (i as u64) % 100 < args.violating_percent;
-            Ok((
-                EpochAccumulator::new(ctx),
-                verdict(unit, epoch, violating, &terms.weights),
-            ))
-        })
-        .collect::<anyhow::Result<_>>()?;
-    let summaries: Vec<_> = accumulators.iter().map(|(acc, _)| acc.summary()).collect();
-    let now_ms = sla_runtime::now_ms();
-    let rows: Vec<RollupWrite<'_>> = accumulators
-        .iter()
-        .zip(&summaries)
-        .map(|((accumulator, verdict), summary)| RollupWrite {
-            accumulator,
-            summary,
-            status: RollupStatus::Final,
-            verdict: Some(verdict),
-            updated_at_ms: now_ms,
-        })
-        .collect();
-    for chunk in rows.chunks(1_000) {
-        storage.rollups().save(chunk, &[], None).await?;
+    let seed = Seed {
+        ids: &ids,
+        epoch,
+        epochs,
+        terms: &protocol_terms,
+        weights: terms.weights,
+        violating_percent: args.violating_percent,
+        providers: keys[2..2 + args.providers]
+            .iter()
+            .map(|k| k.address())
+            .collect(),
+        consumer: consumer.address(),
+    };
+    if args.nodes > 1 {
+        let mut databases = Vec::new();
+        for node in 0..args.nodes {
+            databases.push(
+                seed.database(&dir, &format!("oracle-bench-{node}.sqlite"))
+                    .await?,
+            );
+        }
+        let setup_seconds = setup_started.elapsed().as_secs_f64();
+        return committee::run(
+            &args,
+            committee::Chain {
+                reader,
+                url,
+                chain_id,
+                contract,
+                epochs,
+                epoch,
+                submission_window_s: u64::from(deployment.submission_window),
+            },
+            signers,
+            quorum,
+            databases,
+            setup_seconds,
+        )
+        .await;
     }
-    // The mirror the indexer would have written (the submitter groups results by provider).
-    let provider_keys = &keys[2..2 + args.providers];
-    let mut mirror = storage.mirror().begin_write().await?;
-    for &unit in &ids {
-        let provider = provider_keys[((unit >> 32) - 1) as usize].address();
-        mirror
-            .upsert_current_allocation(&Allocation {
-                data_unit: unit,
-                consumer: consumer.address(),
-                provider,
-                status: AllocationStatus::Active,
-                terms_hash: [0; 32],
-                terms: protocol_terms.clone(),
-                active_from_ms: 0,
-                closed_at_ms: None,
-            })
-            .await?;
-    }
-    mirror.commit().await?;
+    let storage = seed.database(&dir, "oracle-bench.sqlite").await?;
     let setup_seconds = setup_started.elapsed().as_secs_f64();
 
     // The submitter, configured as the service configures it.
@@ -323,7 +341,7 @@ async fn main() -> anyhow::Result<()> {
         SubmitterConfig {
             chain_id,
             contract,
-            epochs: EpochConfig::new(deployment.genesis_time, EPOCH_LENGTH)?,
+            epochs: EpochConfig::new(deployment.genesis_time, args.epoch_length)?,
             submission_window_s: u64::from(deployment.submission_window),
             confirmations: args.confirmations,
             max_batch: args.batch,
@@ -451,6 +469,78 @@ async fn main() -> anyhow::Result<()> {
     drop(anvil);
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(())
+}
+
+/// What every node's database starts with: the verdicts of the epoch, as the aggregator would
+/// leave them, and the allocations, as the indexer would mirror them.
+struct Seed<'a> {
+    ids: &'a [u64],
+    epoch: u64,
+    epochs: EpochConfig,
+    terms: &'a sla_protocol::aggregate::SlaTerms,
+    weights: [u16; 6],
+    violating_percent: u64,
+    providers: Vec<Address>,
+    consumer: Address,
+}
+
+impl Seed<'_> {
+    /// A fresh SQLite database `file` in `dir`, seeded.
+    async fn database(&self, dir: &std::path::Path, file: &str) -> anyhow::Result<Database> {
+        let path = dir.join(file);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        let storage = Database::connect(&format!("sqlite:{}", path.display())).await?;
+        // Empty accumulators: the submitter reads only the verdicts.
+        let accumulators: Vec<(EpochAccumulator, EpochVerdict)> = self
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, &unit)| {
+                let ctx = AggregationContext::new(&self.epochs, self.terms, unit, self.epoch)?;
+                let violating = (i as u64) % 100 < self.violating_percent;
+                Ok((
+                    EpochAccumulator::new(ctx),
+                    verdict(unit, self.epoch, violating, &self.weights),
+                ))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let summaries: Vec<_> = accumulators.iter().map(|(acc, _)| acc.summary()).collect();
+        let now_ms = sla_runtime::now_ms();
+        let rows: Vec<RollupWrite<'_>> = accumulators
+            .iter()
+            .zip(&summaries)
+            .map(|((accumulator, verdict), summary)| RollupWrite {
+                accumulator,
+                summary,
+                status: RollupStatus::Final,
+                verdict: Some(verdict),
+                updated_at_ms: now_ms,
+            })
+            .collect();
+        for chunk in rows.chunks(1_000) {
+            storage.rollups().save(chunk, &[], None).await?;
+        }
+        // The mirror the indexer would have written (the submitter groups results by provider).
+        let mut mirror = storage.mirror().begin_write().await?;
+        for &unit in self.ids {
+            mirror
+                .upsert_current_allocation(&Allocation {
+                    data_unit: unit,
+                    consumer: self.consumer,
+                    provider: self.providers[((unit >> 32) - 1) as usize],
+                    status: AllocationStatus::Active,
+                    terms_hash: [0; 32],
+                    terms: self.terms.clone(),
+                    active_from_ms: 0,
+                    closed_at_ms: None,
+                })
+                .await?;
+        }
+        mirror.commit().await?;
+        Ok(storage)
+    }
 }
 
 /// A fresh directory under the system's temporary directory.

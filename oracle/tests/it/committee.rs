@@ -1,0 +1,286 @@
+//! A follower's committee endpoint over real HTTP on a real database (SQLite and PostgreSQL),
+//! with roll-ups its own aggregator closed: it signs a proposal of exactly its results, and
+//! refuses every other one with the reason the docs name (docs/committee.md, "What a follower
+//! checks"), naming the report a leader left out.
+
+use std::time::Duration;
+
+use alloy::primitives::{Address, Bytes, Signature};
+use alloy::signers::local::PrivateKeySigner;
+use serde_json::Value;
+use sla_contracts::signing;
+use sla_oracle::aggregator::Aggregator;
+use sla_oracle::committee::proposal::{sign_body, Proposal, SIGNATURE_HEADER};
+use sla_oracle::committee::{
+    schedule, Committee, CommitteeConfig, CommitteeFile, CommitteeMetrics, CommitteeStores, Member,
+};
+use sla_storage::mirror::{ChainOrigin, OracleConfig};
+
+use crate::aggregator::fixture::*;
+
+const CONTRACT: Address = Address::repeat_byte(0xab);
+
+struct Setup {
+    url: String,
+    leader: PrivateKeySigner,
+    other: PrivateKeySigner,
+    keys: Vec<PrivateKeySigner>,
+    follower: Address,
+    epoch: u64,
+    own: Vec<u8>,
+    _fx: Fixture,
+    _empty: Fixture,
+}
+
+/// A follower on `backend` whose aggregator closed `epoch` for the fixture's data unit, the
+/// signer set of four (quorum three) mirrored at version 1, and a leader whose API serves a
+/// database with no roll-ups (so no report of the follower has a proof there).
+async fn setup(backend: &Backend) -> Setup {
+    let fx = Fixture::new(backend).await;
+    let reports = scenario_reports(2);
+    fx.ingest(&reports).await;
+    // Counted now (a day of grace), closed as a day later.
+    Aggregator::new(fx.stores(), fx.config())
+        .run_once(now_ms() + 25 * 3_600_000)
+        .await
+        .unwrap();
+    let epoch = fx
+        .storage
+        .rollups()
+        .of_data_unit(DATA_UNIT, 0, u64::MAX)
+        .await
+        .unwrap()[0]
+        .epoch;
+    let keys: Vec<PrivateKeySigner> = (0..4).map(|_| PrivateKeySigner::random()).collect();
+    let addresses: Vec<Address> = keys.iter().map(|k| k.address()).collect();
+    let mut mirror = fx.storage.mirror().begin_write().await.unwrap();
+    mirror
+        .insert_oracle_config(&OracleConfig {
+            config_version: 1,
+            signers: addresses.clone(),
+            quorum: 3,
+            origin: ChainOrigin {
+                block_number: 0,
+                log_index: None,
+                tx_hash: None,
+            },
+        })
+        .await
+        .unwrap();
+    mirror.commit().await.unwrap();
+    let leader_address = schedule::leader(&addresses, epoch, 0).unwrap();
+    let leader = keys
+        .iter()
+        .find(|k| k.address() == leader_address)
+        .unwrap()
+        .clone();
+    let all_keys = keys.clone();
+    // The follower does not lead the next attempt (whose leader the test plays too).
+    let next_leader = schedule::leader(&addresses, epoch, 1).unwrap();
+    let mut rest = keys
+        .into_iter()
+        .filter(|k| k.address() != leader_address && k.address() != next_leader);
+    let follower = rest.next().unwrap();
+    let other = rest.next().unwrap();
+
+    let empty = Fixture::new(backend).await;
+    let leader_api = empty.serve_api().await;
+    let members = CommitteeFile {
+        members: vec![Member {
+            name: "leader".into(),
+            address: leader.address(),
+            api: format!("{leader_api}/").parse().unwrap(),
+            committee: "http://127.0.0.1:1/".parse().unwrap(),
+        }],
+        round_timeout_ms: 5_000,
+    };
+    let (to_submitter, _batches) = tokio::sync::mpsc::unbounded_channel();
+    let follower_address = follower.address();
+    let committee = Committee::new(
+        follower,
+        CommitteeConfig {
+            chain_id: deployment().chain_id,
+            contract: CONTRACT,
+            epochs: Fixture::epoch_config(),
+            // The round of an epoch that ended hours ago is under way.
+            grace_ms: 0,
+            settle_ms: 0,
+            submission_window_s: 3_600,
+            max_batch: 100,
+            byzantine_signatures: false,
+        },
+        members,
+        CommitteeStores::of(&fx.storage),
+        CommitteeMetrics::default(),
+        to_submitter,
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/committee/v1/proposals",
+        listener.local_addr().unwrap()
+    );
+    let app = sla_oracle::committee::router(std::sync::Arc::new(committee));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let own = fx
+        .storage
+        .rollups()
+        .get(DATA_UNIT, epoch)
+        .await
+        .unwrap()
+        .unwrap()
+        .verdict
+        .unwrap()
+        .epoch_result()
+        .pack()
+        .to_vec();
+    Setup {
+        url,
+        leader,
+        other,
+        keys: all_keys,
+        follower: follower_address,
+        epoch,
+        own,
+        _fx: fx,
+        _empty: empty,
+    }
+}
+
+fn proposal(s: &Setup, version: u64, batches: &[Vec<u8>]) -> Proposal {
+    Proposal {
+        config_version: version,
+        epoch: s.epoch,
+        attempt: 0,
+        batches: batches
+            .iter()
+            .map(|b| format!("0x{}", hex::encode(b)))
+            .collect(),
+    }
+}
+
+async fn post(s: &Setup, by: &PrivateKeySigner, p: &Proposal) -> (u16, Value) {
+    let body = serde_json::to_vec(p).unwrap();
+    let header = sign_body(by, &body).unwrap();
+    let answer = reqwest::Client::new()
+        .post(&s.url)
+        .header(SIGNATURE_HEADER, header)
+        .body(body)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .unwrap();
+    (answer.status().as_u16(), answer.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_follower_signs_exactly_its_own_results_and_names_what_is_wrong_with_any_other() {
+    for backend in backends() {
+        let s = setup(&backend).await;
+
+        // Its own result: one signature, the follower's, over the batch's EIP-712 digest.
+        let (status, body) = post(
+            &s,
+            &s.leader,
+            &proposal(&s, 1, std::slice::from_ref(&s.own)),
+        )
+        .await;
+        assert_eq!(status, 200, "{backend:?}: {body}");
+        let signature: Bytes = serde_json::from_value(body["signatures"][0].clone()).unwrap();
+        let digest = signing::batch_digest(deployment().chain_id, CONTRACT, 1, s.epoch, &s.own);
+        let signer = Signature::try_from(signature.as_ref())
+            .unwrap()
+            .recover_address_from_prehash(&digest)
+            .unwrap();
+        assert_eq!(signer, s.follower);
+
+        let refusal = |body: &Value| body["reason"].as_str().unwrap_or_default().to_owned();
+        // The next attempt's leader, right after: the signed results may be on their way.
+        let addresses: Vec<Address> = s.keys.iter().map(|k| k.address()).collect();
+        let next = schedule::leader(&addresses, s.epoch, 1).unwrap();
+        let next = s.keys.iter().find(|k| k.address() == next).unwrap();
+        let mut again = proposal(&s, 1, std::slice::from_ref(&s.own));
+        again.attempt = 1;
+        let (status, body) = post(&s, next, &again).await;
+        assert_eq!(
+            (status, refusal(&body)),
+            (409, "in-flight".into()),
+            "{body}"
+        );
+        // Sent by a signer that does not lead this attempt.
+        let (status, body) =
+            post(&s, &s.other, &proposal(&s, 1, std::slice::from_ref(&s.own))).await;
+        assert_eq!(
+            (status, refusal(&body)),
+            (409, "not-leader".into()),
+            "{body}"
+        );
+        // Under another configuration version.
+        let (status, body) = post(
+            &s,
+            &s.leader,
+            &proposal(&s, 2, std::slice::from_ref(&s.own)),
+        )
+        .await;
+        assert_eq!(
+            (status, refusal(&body)),
+            (409, "config-version".into()),
+            "{body}"
+        );
+        // A tampered result with the same reports.
+        let mut tampered = s.own.clone();
+        tampered[41] ^= 1;
+        let (status, body) = post(&s, &s.leader, &proposal(&s, 1, &[tampered])).await;
+        assert_eq!(
+            (status, refusal(&body)),
+            (409, "results-differ".into()),
+            "{body}"
+        );
+        assert_eq!(body["data_unit"], DATA_UNIT);
+        // A result from fewer reports: the leader's API has no proof of one this node counted,
+        // which the refusal names.
+        let mut fewer = s.own.clone();
+        fewer[42..74].copy_from_slice(&[7; 32]);
+        let (status, body) = post(&s, &s.leader, &proposal(&s, 1, &[fewer])).await;
+        assert_eq!(
+            (status, refusal(&body)),
+            (409, "omits-report".into()),
+            "{body}"
+        );
+        assert_eq!(body["report"].as_str().map(str::len), Some(64), "{body}");
+        // The data unit left out (another one proposed instead).
+        let mut other_unit = s.own.clone();
+        other_unit[..8].copy_from_slice(&(DATA_UNIT + 1).to_be_bytes());
+        let (status, body) = post(&s, &s.leader, &proposal(&s, 1, &[other_unit])).await;
+        assert_eq!(
+            (status, refusal(&body)),
+            (409, "omits-data-unit".into()),
+            "{body}"
+        );
+        // Not packed results.
+        let (status, body) = post(&s, &s.leader, &proposal(&s, 1, &[vec![1, 2, 3]])).await;
+        assert_eq!(
+            (status, refusal(&body)),
+            (400, "malformed".into()),
+            "{body}"
+        );
+
+        // No signature, or not one: 401. A signature of other bytes recovers to another
+        // address, which leads nothing: 409.
+        let body = serde_json::to_vec(&proposal(&s, 1, std::slice::from_ref(&s.own))).unwrap();
+        let other_bytes = sign_body(&s.leader, b"something else").unwrap();
+        for (header, status) in [
+            (None, 401),
+            (Some("0xzz".to_owned()), 401),
+            (Some(other_bytes), 409),
+        ] {
+            let mut request = reqwest::Client::new().post(&s.url).body(body.clone());
+            if let Some(h) = header {
+                request = request.header(SIGNATURE_HEADER, h);
+            }
+            let answer = request.send().await.unwrap();
+            assert_eq!(answer.status(), status);
+            assert_eq!(answer.headers()["content-type"], "application/problem+json");
+        }
+    }
+}
