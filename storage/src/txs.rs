@@ -250,6 +250,17 @@ impl TxStore {
         Ok(())
     }
 
+    /// The (data unit, epoch) of every result a transaction in flight (planned, signed or sent)
+    /// carries: results not to plan again.
+    pub async fn results_in_flight(&self) -> Result<std::collections::HashSet<(u64, u64)>> {
+        Ok(self
+            .in_states(&[TxState::Planned, TxState::Signed, TxState::Sent])
+            .await?
+            .into_iter()
+            .flat_map(|tx| tx.results)
+            .collect())
+    }
+
     /// Transactions in the given states, by nonce then id, with the results each carries.
     pub async fn in_states(&self, states: &[TxState]) -> Result<Vec<OracleTx>> {
         let sql = format!(

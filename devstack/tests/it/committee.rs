@@ -1,7 +1,7 @@
 //! A committee of four oracle nodes, quorum three (docs/committee.md), on a real anvil: each node
 //! its own `sla-devstack-oracle` process and its own SQLite database, nodes 1 to 3 their own
 //! `sla-devstack-ingest-api` process (node 0's ingest API is the stack's, in this process). The
-//! sample reporters post to node 0 only. Three phases, one run:
+//! sample reporters post to node 0 only. Five phases, one run:
 //!
 //! 1. All honest: every result lands once, equal to every node's own roll-up of the same epoch
 //!    (so the reports posted to node 0 reached all, dated alike), and every landed batch carries
@@ -15,6 +15,8 @@
 //!    it leaves one reporter's reports out. None of its signatures is in a landed batch; the
 //!    honest followers refuse its proposals naming the left-out report, and the next leader's
 //!    round lands with that report counted.
+//! 5. The admin removes node 3 from the signer set (quorum two) while rounds go on: every batch
+//!    lands under the version its signatures were made for, the new ones by the new set.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -26,6 +28,7 @@ use alloy::primitives::Address;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use sla_contracts::applied::applied_submissions_of;
 use sla_contracts::signers::{batch_signatures, BatchSignatures};
+use sla_contracts::SlaOracle;
 use sla_devstack::scenario::Scenario;
 use sla_devstack::stack::{free_port, Stack, StackOptions};
 use sla_oracle::committee::schedule;
@@ -363,7 +366,7 @@ fn committee_file(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn four_nodes_quorum_three_land_every_result_once_through_a_partition_a_crash_and_a_byzantine_node(
+async fn four_nodes_quorum_three_land_every_result_through_a_partition_a_crash_a_byzantine_node_and_a_new_signer_set(
 ) {
     sla_devstack::stack::log_to_test_output();
     let dir = tempfile::tempdir().unwrap();
@@ -631,6 +634,62 @@ async fn four_nodes_quorum_three_land_every_result_once_through_a_partition_a_cr
             rollup.reports_root
         );
         assert!(rollup.summary.consumer.reports > 0, "{key:?}: {rollup:?}");
+    }
+
+    // Phase 5: the admin removes the byzantine node from the signer set, quorum two, while
+    // rounds go on. Every batch lands under the version it was signed for: none under the old
+    // set after the change, the new ones signed by the new set only.
+    let last3 = landed3.keys().map(|k| k.1).max().unwrap();
+    let new_set: Vec<Address> = SIGNER_ACCOUNTS[..3]
+        .iter()
+        .map(|&a| stack.accounts[a].address())
+        .collect();
+    let receipt = stack
+        .account(0)
+        .unwrap()
+        .oracle(stack.deployment.contract)
+        .setOracleConfig(new_set.clone(), 2)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let changed_at = receipt.block_number.unwrap();
+    let version = SlaOracle::new(stack.deployment.contract, &chain)
+        .oracleConfig()
+        .call()
+        .await
+        .unwrap()
+        .configVersion;
+    let landed5 = wait_landed(
+        &stack,
+        &chain,
+        &units,
+        last3 + 1,
+        3,
+        &mut scenario,
+        "new signer set",
+    )
+    .await;
+    let after: Landed = landed5
+        .iter()
+        .filter(|(_, s)| s.block_number > changed_at)
+        .map(|(k, s)| (*k, *s))
+        .collect();
+    assert!(!after.is_empty(), "results landed after the change");
+    for s in after.values() {
+        assert_eq!(
+            s.config_version, version,
+            "a batch landed after the change under the old set"
+        );
+    }
+    for (tx, signers) in signers_of(&stack, &chain, &after).await {
+        assert!(signers.len() >= 2, "batch {tx}: {signers:?}");
+        assert!(
+            signers.iter().all(|s| new_set.contains(s)),
+            "batch {tx}: {signers:?}"
+        );
     }
 
     for node in &mut nodes {

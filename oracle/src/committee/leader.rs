@@ -4,12 +4,12 @@
 //! batches go to the submitter. Signatures gathered under a configuration version that changed
 //! meanwhile are thrown away, never sent.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use alloy::primitives::{Address, Bytes, Signature};
 use sla_contracts::signing;
 use sla_protocol::aggregate::EpochResult;
-use sla_storage::{RollupStatus, TxState};
+use sla_storage::RollupStatus;
 
 use super::proposal::{sign_body, Proposal, Refusal, Signatures, SIGNATURE_HEADER};
 use super::{schedule, Committee, SignedBatch};
@@ -127,14 +127,7 @@ impl Committee {
         if rollups.iter().any(|r| r.status == RollupStatus::Open) {
             return Ok(false); // not closed here yet
         }
-        let in_flight: HashSet<(u64, u64)> = self
-            .stores
-            .txs
-            .in_states(&[TxState::Planned, TxState::Signed, TxState::Sent])
-            .await?
-            .into_iter()
-            .flat_map(|tx| tx.results)
-            .collect();
+        let in_flight = self.stores.txs.results_in_flight().await?;
         let results: Vec<EpochResult> = rollups
             .iter()
             .filter(|r| {

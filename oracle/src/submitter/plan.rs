@@ -1,6 +1,6 @@
 //! Choosing results to submit and recording planned transactions.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use sla_contracts::{pack_results, signing, ISlaOracle, SlaOracle};
 use sla_protocol::aggregate::EpochResult;
@@ -20,14 +20,7 @@ impl Submitter {
         head: &Head,
         now_ms: u64,
     ) -> Result<(), SubmitterError> {
-        let in_flight: HashSet<(u64, u64)> = self
-            .stores
-            .txs
-            .in_states(&[TxState::Planned, TxState::Signed, TxState::Sent])
-            .await?
-            .into_iter()
-            .flat_map(|tx| tx.results)
-            .collect();
+        let in_flight = self.stores.txs.results_in_flight().await?;
         let mut by_epoch: BTreeMap<u64, Vec<EpochResult>> = BTreeMap::new();
         let mut expired = Vec::new();
         for (data_unit, epoch, verdict) in self.stores.rollups.final_verdicts(PLAN_LIMIT).await? {

@@ -15,6 +15,7 @@ use sla_oracle::exchange::{ExchangeConfig, ExchangeMetrics, Peer, PeerPuller};
 use sla_protocol::{sign_report, Role, VerifiedReport};
 
 use crate::aggregator::fixture::*;
+use crate::aggregator::summaries;
 
 fn config(peer: &Peer, page: u32, hold_ms: u64) -> ExchangeConfig {
     ExchangeConfig {
@@ -29,17 +30,6 @@ fn config(peer: &Peer, page: u32, hold_ms: u64) -> ExchangeConfig {
         max_records_per_report: 10_000,
         arrival_allowance_ms: 30_000,
     }
-}
-
-async fn summaries(fx: &Fixture) -> Vec<(u64, Vec<u8>)> {
-    fx.storage
-        .rollups()
-        .of_data_unit(DATA_UNIT, 0, u64::MAX)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| (r.epoch, r.summary_encoding))
-        .collect()
 }
 
 #[tokio::test]
@@ -113,7 +103,7 @@ async fn reports_posted_to_one_node_reach_the_other_and_roll_up_the_same() {
                 .await
                 .unwrap();
         }
-        let (sa, sb) = (summaries(&a).await, summaries(&b).await);
+        let (sa, sb) = (summaries(&a.storage).await, summaries(&b.storage).await);
         assert_eq!(sa.len(), 3, "{backend:?}");
         assert_eq!(sa, sb, "{backend:?}");
 

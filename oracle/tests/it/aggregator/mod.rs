@@ -15,7 +15,7 @@ use sla_storage::{Database, RollupStatus};
 use fixture::*;
 
 /// Summary bytes of every roll-up of the data unit, by epoch.
-async fn summaries(storage: &Database) -> Vec<(u64, Vec<u8>)> {
+pub(crate) async fn summaries(storage: &Database) -> Vec<(u64, Vec<u8>)> {
     storage
         .rollups()
         .of_data_unit(DATA_UNIT, 0, u64::MAX)
