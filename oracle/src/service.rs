@@ -240,7 +240,6 @@ pub async fn run(
     let exchange_metrics = crate::exchange::ExchangeMetrics::default();
     exchange_metrics.register(&mut registry);
     let exchange_config = crate::exchange::ExchangeConfig {
-        peers: peers.clone(),
         deployment: deployment.deployment(),
         poll: Duration::from_millis(config.exchange_poll_ms),
         page: config.exchange_page,

@@ -39,13 +39,20 @@ impl Committee {
     /// Marks results that landed, expires what can no longer land, and leads every attempt this
     /// node is scheduled for.
     pub async fn tick(&self, now_ms: u64) -> Result<(), LeadError> {
-        self.stores.rollups.mark_landed().await?;
-        let last = self
-            .caught_up_at_ms
-            .load(std::sync::atomic::Ordering::Relaxed);
-        if now_ms.saturating_sub(last) >= CATCH_UP_EVERY_MS {
-            self.caught_up_at_ms
-                .store(now_ms, std::sync::atomic::Ordering::Relaxed);
+        use std::sync::atomic::Ordering::Relaxed;
+        // Landed results are marked when the mirror moved, and with every catch-up pass (a
+        // roll-up closed here after its result was mirrored).
+        let catch_up_due =
+            now_ms.saturating_sub(self.caught_up_at_ms.load(Relaxed)) >= CATCH_UP_EVERY_MS;
+        let block = self.stores.mirror.cursor().await?.map_or(0, |c| c.number);
+        if self.marked_at_block.swap(block, Relaxed) != block || catch_up_due {
+            if let Err(e) = self.stores.rollups.mark_landed().await {
+                self.marked_at_block.store(u64::MAX, Relaxed); // again at the next tick
+                return Err(e.into());
+            }
+        }
+        if catch_up_due {
+            self.caught_up_at_ms.store(now_ms, Relaxed);
             self.catch_up(now_ms).await?;
         }
         let Some(config) = self.stores.mirror.oracle_config().await? else {

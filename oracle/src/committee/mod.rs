@@ -125,6 +125,9 @@ pub struct Committee {
     led: Mutex<BTreeMap<u64, Led>>,
     /// When the last catch-up pass ran, Unix ms.
     caught_up_at_ms: std::sync::atomic::AtomicU64,
+    /// The mirror's block when landed results were last marked (marked again only when it
+    /// moves: no write transaction per tick).
+    marked_at_block: std::sync::atomic::AtomicU64,
     /// Per epoch, the attempt this node last signed as a follower and when (Unix ms).
     signed: Mutex<BTreeMap<u64, (u64, u64)>>,
 }
@@ -164,6 +167,7 @@ impl Committee {
             to_submitter,
             led: Mutex::new(BTreeMap::new()),
             caught_up_at_ms: std::sync::atomic::AtomicU64::new(0),
+            marked_at_block: std::sync::atomic::AtomicU64::new(u64::MAX),
             signed: Mutex::new(BTreeMap::new()),
         })
     }

@@ -75,8 +75,6 @@ impl std::str::FromStr for Peer {
 /// How the exchange pulls.
 #[derive(Debug, Clone)]
 pub struct ExchangeConfig {
-    /// The peers followed.
-    pub peers: Vec<Peer>,
     /// The deployment reports must be signed for.
     pub deployment: Deployment,
     /// Time between two pulls of a peer that had nothing new.

@@ -17,9 +17,8 @@ use sla_protocol::{sign_report, Role, VerifiedReport};
 use crate::aggregator::fixture::*;
 use crate::aggregator::summaries;
 
-fn config(peer: &Peer, page: u32, hold_ms: u64) -> ExchangeConfig {
+fn config(page: u32, hold_ms: u64) -> ExchangeConfig {
     ExchangeConfig {
-        peers: vec![peer.clone()],
         deployment: deployment(),
         poll: Duration::from_millis(50),
         page,
@@ -41,13 +40,8 @@ async fn reports_posted_to_one_node_reach_the_other_and_roll_up_the_same() {
         let peer: Peer = format!("a={}", a.serve_api().await).parse().unwrap();
         let metrics = ExchangeMetrics::default();
         // Pages of 5: the puller follows `next` over several pages.
-        let mut puller = PeerPuller::new(
-            peer.clone(),
-            config(&peer, 5, 60_000),
-            &b.storage,
-            metrics.clone(),
-        )
-        .unwrap();
+        let mut puller =
+            PeerPuller::new(peer.clone(), config(5, 60_000), &b.storage, metrics.clone()).unwrap();
         let (mut stored, mut pulls) = (0, 0);
         loop {
             let stats = puller.pull_once(now_ms()).await.unwrap();
@@ -204,13 +198,8 @@ async fn a_peer_serving_bad_reports_gets_nothing_stored_and_each_counted_against
         let peer: Peer = format!("evil={url}").parse().unwrap();
         let metrics = ExchangeMetrics::default();
         // A hold of 0: a report held back once is refused for good at the next pull.
-        let mut puller = PeerPuller::new(
-            peer.clone(),
-            config(&peer, 100, 0),
-            &b.storage,
-            metrics.clone(),
-        )
-        .unwrap();
+        let mut puller =
+            PeerPuller::new(peer.clone(), config(100, 0), &b.storage, metrics.clone()).unwrap();
 
         // First pull: the good report stored, three refused, the cursor stops before report 5
         // (its data unit may be one this node has not mirrored yet).
@@ -288,7 +277,7 @@ async fn an_unreachable_peer_fails_the_pull_and_moves_nothing() {
     let peer: Peer = format!("gone={url}").parse().unwrap();
     let mut puller = PeerPuller::new(
         peer.clone(),
-        config(&peer, 10, 0),
+        config(10, 0),
         &b.storage,
         ExchangeMetrics::default(),
     )
