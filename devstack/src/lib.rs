@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod chain;
+pub mod ports;
 pub mod reporter;
 pub mod scenario;
 pub mod stack;

@@ -208,7 +208,7 @@ impl Stack {
     }
 
     async fn start_oracle(&mut self) -> anyhow::Result<()> {
-        let port = free_port()?;
+        let port = crate::ports::free_port()?;
         let listen = format!("127.0.0.1:{port}");
         let config = sla_oracle::config::OracleConfig::parse_from(self.oracle_args(&listen));
         self.oracle_metrics_url = Some(format!("http://{listen}/metrics"));
@@ -243,13 +243,6 @@ impl Stack {
     pub fn data_dir(&self) -> &Path {
         &self.options.data_dir
     }
-}
-
-/// A free TCP port on loopback.
-pub fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
 }
 
 /// Sends the stack's log (`RUST_LOG`, else warnings and errors, and the oracle's info lines) to

@@ -28,8 +28,8 @@ use crate::load::{self, Admission};
 use crate::metrics::{Metrics, RequestLabels};
 use crate::problem::ApiError;
 use crate::routes::{ingest, maintenance, ops, read, rollups, subscriptions};
-use crate::server::ConnectionLimits;
 use crate::state::{AppState, Limits};
+use sla_serve::ConnectionLimits;
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -276,7 +276,7 @@ pub async fn serve(
     let db = Database::connect(&config.database_url).await?;
     db.bind_deployment(&deployment).await?;
     let metrics = Arc::new(Metrics::default());
-    if let Some(limit) = crate::server::raise_open_files_limit() {
+    if let Some(limit) = sla_serve::raise_open_files_limit() {
         tracing::info!(open_files = limit, "open files limit");
     }
     let (queue, committer) = committer::spawn(
@@ -336,7 +336,8 @@ pub async fn serve(
     tracing::info!(addr = %listener.local_addr()?, db = %redact(&config.database_url), "serving");
     // Requests in flight at shutdown get their full time to finish.
     let drain = config.request_timeout() + Duration::from_secs(1);
-    crate::server::serve(listener, router, connections, metrics, drain, shutdown).await?;
+    let refused = move |reason| metrics.connection_refused(reason);
+    sla_serve::serve(listener, router, connections, refused, drain, shutdown).await?;
     watching.abort();
     // The router (and with it every queue handle) is gone: the committer drains and stops.
     let _ = committer.await;

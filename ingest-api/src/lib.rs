@@ -15,7 +15,6 @@ pub mod metrics;
 pub mod openapi;
 pub mod problem;
 pub mod routes;
-pub mod server;
 pub mod signed;
 pub mod state;
 pub mod targets;

@@ -336,11 +336,10 @@ pub async fn run(
         tracing::info!(member = %committee.address(), listen = %listener.local_addr()?, "committee member starting");
         components.spawn({
             let stopped = stopped();
-            let app = crate::committee::router(committee.clone());
+            let committee = committee.clone();
+            let limits = crate::committee::EndpointLimits::default();
             async move {
-                let served = axum::serve(listener, app)
-                    .with_graceful_shutdown(stopped)
-                    .await;
+                let served = crate::committee::serve(listener, committee, limits, stopped).await;
                 ("committee endpoint", served.map_err(anyhow::Error::from))
             }
         });

@@ -53,12 +53,9 @@ pub(crate) fn nginx_bin() -> PathBuf {
     bin
 }
 
+/// A port for a process to listen on (`sla_devstack::ports`: out of the ephemeral range).
 pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    sla_devstack::ports::free_port().expect("a free port")
 }
 
 impl Nginx {

@@ -29,8 +29,9 @@ use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use sla_contracts::applied::applied_submissions_of;
 use sla_contracts::signers::{batch_signatures, BatchSignatures};
 use sla_contracts::SlaOracle;
+use sla_devstack::ports::free_port;
 use sla_devstack::scenario::Scenario;
-use sla_devstack::stack::{free_port, Stack, StackOptions};
+use sla_devstack::stack::{Stack, StackOptions};
 use sla_oracle::committee::schedule;
 use sla_storage::Database;
 use tokio::sync::watch;
@@ -62,6 +63,21 @@ impl Drop for Proc {
                 eprintln!("{line}");
             }
         }
+    }
+}
+
+impl Proc {
+    /// Panics, naming this process and showing its log's last lines, if it has exited: a
+    /// member that died (a port taken, a bad flag) must fail the test at once, saying why, not
+    /// as results that never land.
+    fn assert_running(&mut self) {
+        let Ok(Some(status)) = self.child.try_wait() else {
+            return;
+        };
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(10).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        panic!("{} exited ({status}):\n{}", self.name, tail.join("\n"));
     }
 }
 
@@ -167,6 +183,40 @@ impl Node {
         ));
     }
 
+    /// Waits until this node's ingest API and oracle answer (`/healthz`, `/metrics`), failing
+    /// at once if either exits.
+    async fn wait_listening(&mut self) {
+        let urls = [
+            format!("http://127.0.0.1:{}/healthz", self.api_port),
+            format!("http://127.0.0.1:{}/metrics", self.metrics_port),
+        ];
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        for url in urls {
+            loop {
+                self.assert_running();
+                if reqwest::get(&url)
+                    .await
+                    .is_ok_and(|r| r.status().is_success())
+                {
+                    break;
+                }
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "node {}: {url} does not answer",
+                    self.index
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+
+    /// Panics if one of this node's processes has exited.
+    fn assert_running(&mut self) {
+        for proc in [&mut self.ingest, &mut self.oracle].into_iter().flatten() {
+            proc.assert_running();
+        }
+    }
+
     /// `kill -9` both processes.
     fn kill(&mut self) {
         self.oracle = None;
@@ -214,8 +264,10 @@ async fn landed(stack: &Stack, chain: &DynProvider, units: &[u64]) -> Landed {
 }
 
 /// Waits until at least `count` epochs after `after` have landed for every unit.
+#[allow(clippy::too_many_arguments)]
 async fn wait_landed(
     stack: &Stack,
+    nodes: &mut [Node],
     chain: &DynProvider,
     units: &[u64],
     after: u64,
@@ -233,6 +285,9 @@ async fn wait_landed(
             return landed;
         }
         scenario.reporters_running().await.unwrap();
+        for node in nodes.iter_mut() {
+            node.assert_running();
+        }
         assert!(
             tokio::time::Instant::now() < deadline,
             "{what}: results did not land: {:?}",
@@ -452,6 +507,9 @@ async fn four_nodes_quorum_three_land_every_result_through_a_partition_a_crash_a
         let file = if node.index == CUT { &file_2 } else { &file };
         node.start_oracle(&stack, file, None);
     }
+    for node in &mut nodes {
+        node.wait_listening().await;
+    }
     // The reporters post to node 0 only.
     let mut scenario = Scenario::start(&stack, 300_000_000_000_000_000)
         .await
@@ -459,7 +517,17 @@ async fn four_nodes_quorum_three_land_every_result_through_a_partition_a_crash_a
     let units: Vec<u64> = scenario.units().iter().map(|u| u.0).collect();
 
     // Phase 1: all honest.
-    let landed1 = wait_landed(&stack, &chain, &units, 0, 2, &mut scenario, "all honest").await;
+    let landed1 = wait_landed(
+        &stack,
+        &mut nodes,
+        &chain,
+        &units,
+        0,
+        2,
+        &mut scenario,
+        "all honest",
+    )
+    .await;
     let keys: Vec<(u64, u64)> = landed1.keys().copied().collect();
     assert_all_nodes_agree(&nodes, &landed1, &keys).await;
     for (tx, signers) in signers_of(&stack, &chain, &landed1).await {
@@ -482,6 +550,7 @@ async fn four_nodes_quorum_three_land_every_result_through_a_partition_a_crash_a
     open_tx.send(false).unwrap();
     let cut = wait_landed(
         &stack,
+        &mut nodes,
         &chain,
         &units,
         last0,
@@ -515,6 +584,7 @@ async fn four_nodes_quorum_three_land_every_result_through_a_partition_a_crash_a
     let node3 = stack.accounts[SIGNER_ACCOUNTS[3]].address();
     let landed2 = wait_landed(
         &stack,
+        &mut nodes,
         &chain,
         &units,
         last1,
@@ -534,6 +604,7 @@ async fn four_nodes_quorum_three_land_every_result_through_a_partition_a_crash_a
     );
     nodes[3].start_ingest(&stack);
     nodes[3].start_oracle(&stack, &file, None);
+    nodes[3].wait_listening().await;
     let keys2: Vec<(u64, u64)> = landed2.keys().filter(|k| k.1 > last1).copied().collect();
     // Node 3 catches up: every report of node 0 pulled, the results it missed computed alike.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -564,6 +635,7 @@ async fn four_nodes_quorum_three_land_every_result_through_a_partition_a_crash_a
         if behind <= 4 && missing == 0 {
             break;
         }
+        nodes[3].assert_running();
         assert!(
             tokio::time::Instant::now() < deadline,
             "node 3 did not catch up: {behind} reports behind, {missing} verdicts missing"
@@ -582,8 +654,10 @@ async fn four_nodes_quorum_three_land_every_result_through_a_partition_a_crash_a
         &file,
         Some(format!("sign-tampered,ignore-reporter:{dropped_key}")),
     );
+    nodes[3].wait_listening().await;
     let landed3 = wait_landed(
         &stack,
+        &mut nodes,
         &chain,
         &units,
         last2 + 1,
@@ -664,6 +738,7 @@ async fn four_nodes_quorum_three_land_every_result_through_a_partition_a_crash_a
         .configVersion;
     let landed5 = wait_landed(
         &stack,
+        &mut nodes,
         &chain,
         &units,
         last3 + 1,

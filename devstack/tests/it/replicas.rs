@@ -262,7 +262,7 @@ http {{
 fn start_nginx(dir: &Path, replicas: &[SocketAddr], sent: SentReports) -> (Proc, u16) {
     let bin = nginx_bin();
     std::fs::create_dir_all(dir.join("logs")).unwrap();
-    let port = sla_devstack::stack::free_port().expect("a free port");
+    let port = sla_devstack::ports::free_port().expect("a free port");
     let conf = dir.join("nginx.conf");
     std::fs::write(&conf, nginx_config(dir, port, replicas, sent)).unwrap();
     let error_log = dir.join("logs/error.log");

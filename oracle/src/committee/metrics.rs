@@ -1,5 +1,6 @@
 //! The committee's Prometheus metrics: rounds this node led and how they ended, proposals it
-//! signed and refused (by reason), follower signatures it discarded. The report exchange's
+//! signed and refused (by reason), follower signatures it discarded, connections its endpoint
+//! refused. The report exchange's
 //! metrics (peers' lag, reports fetched) are `exchange_*`.
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -26,6 +27,9 @@ pub struct CommitteeMetrics {
     /// Follower answers this node discarded as a leader, by reason (`bad-signature`,
     /// `not-a-signer`, `unreachable`, `malformed`).
     pub answers_discarded: Family<ReasonLabel, Counter>,
+    /// Connections to the committee endpoint closed unserved, by reason (`server` or `address`:
+    /// a cap; `accept-error`).
+    pub connections_refused: Family<ReasonLabel, Counter>,
 }
 
 impl CommitteeMetrics {
@@ -51,6 +55,11 @@ impl CommitteeMetrics {
             "Follower answers this node discarded as a leader, by reason",
             self.answers_discarded.clone(),
         );
+        registry.register(
+            "committee_connections_refused",
+            "Connections to the committee endpoint closed unserved, by reason",
+            self.connections_refused.clone(),
+        );
     }
 
     pub(super) fn led(&self, outcome: &str) {
@@ -63,6 +72,14 @@ impl CommitteeMetrics {
 
     pub(super) fn refused(&self, reason: &str) {
         self.proposals_refused
+            .get_or_create(&ReasonLabel {
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    pub(super) fn connection_refused(&self, reason: &str) {
+        self.connections_refused
             .get_or_create(&ReasonLabel {
                 reason: reason.to_owned(),
             })

@@ -33,8 +33,8 @@ use tokio::sync::mpsc;
 
 pub use leader::LeadError;
 pub use members::{CommitteeFile, Member};
-pub use metrics::CommitteeMetrics;
-pub use server::router;
+pub use metrics::{CommitteeMetrics, ReasonLabel};
+pub use server::{serve, EndpointLimits};
 
 /// The reporter key of the `ignore-reporter:HEX` test hook (a byzantine node that leaves a
 /// reporter's reports out of its results).

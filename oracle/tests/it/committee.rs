@@ -1,20 +1,27 @@
 //! A follower's committee endpoint over real HTTP on a real database (SQLite and PostgreSQL),
 //! with roll-ups its own aggregator closed: it signs a proposal of exactly its results, and
 //! refuses every other one with the reason the docs name (docs/committee.md, "What a follower
-//! checks"), naming the report a leader left out.
+//! checks"), naming the report a leader left out. Its connection layer and admission: idle
+//! connections closed, connections over the per-address cap and proposals over the in-flight
+//! cap refused at once, a proposal whose body trickles cut off.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use alloy::primitives::{Address, Bytes, Signature};
 use alloy::signers::local::PrivateKeySigner;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
 use serde_json::Value;
 use sla_contracts::signing;
 use sla_oracle::aggregator::Aggregator;
 use sla_oracle::committee::proposal::{sign_body, Proposal, SIGNATURE_HEADER};
 use sla_oracle::committee::{
-    schedule, Committee, CommitteeConfig, CommitteeFile, CommitteeMetrics, CommitteeStores, Member,
+    schedule, Committee, CommitteeConfig, CommitteeFile, CommitteeMetrics, CommitteeStores,
+    EndpointLimits, Member, ReasonLabel,
 };
+use sla_serve::ConnectionLimits;
 use sla_storage::mirror::{ChainOrigin, OracleConfig};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::aggregator::fixture::*;
 
@@ -22,6 +29,7 @@ const CONTRACT: Address = Address::repeat_byte(0xab);
 
 struct Setup {
     url: String,
+    metrics: CommitteeMetrics,
     leader: PrivateKeySigner,
     other: PrivateKeySigner,
     keys: Vec<PrivateKeySigner>,
@@ -34,8 +42,9 @@ struct Setup {
 
 /// A follower on `backend` whose aggregator closed `epoch` for the fixture's data unit, the
 /// signer set of four (quorum three) mirrored at version 1, and a leader whose API serves a
-/// database with no roll-ups (so no report of the follower has a proof there).
-async fn setup(backend: &Backend) -> Setup {
+/// database with no roll-ups (so no report of the follower has a proof there). Its endpoint
+/// admits what `limits` say.
+async fn setup(backend: &Backend, limits: EndpointLimits) -> Setup {
     let fx = Fixture::new(backend).await;
     let reports = scenario_reports(2);
     fx.ingest(&reports).await;
@@ -95,6 +104,7 @@ async fn setup(backend: &Backend) -> Setup {
         round_timeout_ms: 5_000,
     };
     let (to_submitter, _batches) = tokio::sync::mpsc::unbounded_channel();
+    let metrics = CommitteeMetrics::default();
     let follower_address = follower.address();
     let committee = Committee::new(
         follower,
@@ -111,7 +121,7 @@ async fn setup(backend: &Backend) -> Setup {
         },
         members,
         CommitteeStores::of(&fx.storage),
-        CommitteeMetrics::default(),
+        metrics.clone(),
         to_submitter,
     )
     .unwrap();
@@ -120,8 +130,13 @@ async fn setup(backend: &Backend) -> Setup {
         "http://{}/committee/v1/proposals",
         listener.local_addr().unwrap()
     );
-    let app = sla_oracle::committee::router(std::sync::Arc::new(committee));
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let committee = std::sync::Arc::new(committee);
+    tokio::spawn(sla_oracle::committee::serve(
+        listener,
+        committee,
+        limits,
+        std::future::pending(),
+    ));
     let own = fx
         .storage
         .rollups()
@@ -136,6 +151,7 @@ async fn setup(backend: &Backend) -> Setup {
         .to_vec();
     Setup {
         url,
+        metrics,
         leader,
         other,
         keys: all_keys,
@@ -176,7 +192,7 @@ async fn post(s: &Setup, by: &PrivateKeySigner, p: &Proposal) -> (u16, Value) {
 #[tokio::test]
 async fn a_follower_signs_exactly_its_own_results_and_names_what_is_wrong_with_any_other() {
     for backend in backends() {
-        let s = setup(&backend).await;
+        let s = setup(&backend, EndpointLimits::default()).await;
 
         // Its own result: one signature, the follower's, over the batch's EIP-712 digest.
         let (status, body) = post(
@@ -283,4 +299,107 @@ async fn a_follower_signs_exactly_its_own_results_and_names_what_is_wrong_with_a
             assert_eq!(answer.headers()["content-type"], "application/problem+json");
         }
     }
+}
+
+/// How many times `family` counted `reason`.
+fn count(family: &Family<ReasonLabel, Counter>, reason: &str) -> u64 {
+    family
+        .get_or_create(&ReasonLabel {
+            reason: reason.into(),
+        })
+        .get()
+}
+
+/// Reads until the peer closes the connection (or `within` passes): what it answered, if
+/// anything, and how long it took.
+async fn until_closed(stream: &mut tokio::net::TcpStream, within: Duration) -> (String, Duration) {
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(within, stream.read_to_end(&mut answer)).await;
+    assert!(
+        read.is_ok(),
+        "the connection is still open after {within:?}"
+    );
+    (
+        String::from_utf8_lossy(&answer).into_owned(),
+        started.elapsed(),
+    )
+}
+
+#[tokio::test]
+async fn the_endpoint_closes_idle_connections_and_refuses_past_its_caps_and_cuts_a_trickling_body()
+{
+    let limits = EndpointLimits {
+        connections: ConnectionLimits {
+            max_connections: 16,
+            max_connections_per_ip: 3,
+            header_read_timeout: Duration::from_millis(500),
+        },
+        max_in_flight: 1,
+        request_timeout: Duration::from_millis(1_500),
+    };
+    let s = setup(&Backend::Sqlite, limits).await;
+    let addr = s
+        .url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    // A connection that never sends a byte is closed after the header read timeout.
+    let mut idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (answer, took) = until_closed(&mut idle, Duration::from_secs(5)).await;
+    assert!(answer.is_empty(), "{answer}");
+    assert!(took >= Duration::from_millis(400), "closed after {took:?}");
+
+    // Three connections open from this address: a fourth is answered 503 and closed at once.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut fourth = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (answer, took) = until_closed(&mut fourth, Duration::from_secs(2)).await;
+    assert!(answer.starts_with("HTTP/1.1 503 "), "{answer}");
+    assert!(took < Duration::from_millis(400), "answered after {took:?}");
+    assert_eq!(count(&s.metrics.connections_refused, "address"), 1);
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+
+    // A proposal whose body trickles holds the one slot: another proposal meanwhile is refused
+    // 503 `overloaded` at once; the trickling one is cut with 408 `timeout`; then the slot is
+    // free and an honest proposal is signed.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(
+        b"POST /committee/v1/proposals HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n{",
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let (status, body) = post(
+        &s,
+        &s.leader,
+        &proposal(&s, 1, std::slice::from_ref(&s.own)),
+    )
+    .await;
+    assert_eq!(
+        (status, body["reason"].as_str()),
+        (503, Some("overloaded")),
+        "{body}"
+    );
+    assert!(started.elapsed() < Duration::from_millis(500));
+    let (answer, took) = until_closed(&mut slow, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 408 "), "{answer}");
+    assert!(answer.contains("\"timeout\""), "{answer}");
+    assert!(took >= Duration::from_millis(1_000), "cut after {took:?}");
+    assert_eq!(count(&s.metrics.proposals_refused, "overloaded"), 1);
+    assert_eq!(count(&s.metrics.proposals_refused, "timeout"), 1);
+    let (status, body) = post(
+        &s,
+        &s.leader,
+        &proposal(&s, 1, std::slice::from_ref(&s.own)),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
 }

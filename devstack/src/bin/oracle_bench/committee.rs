@@ -135,8 +135,12 @@ pub(crate) async fn run(
             CommitteeMetrics::default(),
             to_submitter,
         )?);
-        let app = sla_oracle::committee::router(committee.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        tokio::spawn(sla_oracle::committee::serve(
+            listener,
+            committee.clone(),
+            sla_oracle::committee::EndpointLimits::default(),
+            std::future::pending(),
+        ));
         nodes.push(Node {
             committee,
             submitter,

@@ -3,13 +3,15 @@
 //!
 //! - **Caps.** At most `max_connections` open connections, and at most `max_connections_per_ip`
 //!   from one client address (an IPv6 /64); a connection over a cap gets a short `503` (problem+json) and is
-//!   closed, and the refusal is counted (`sla_ingest_connections_refused_total{reason}`).
+//!   closed, and the refusal is given to the server's counter (the ingest API's
+//!   `sla_ingest_connections_refused_total{reason}`, the committee endpoint's
+//!   `sla_committee_connections_refused_total{reason}`).
 //! - **Timeouts.** A new connection must send its first byte within `header_read_timeout`, and a
 //!   request's whole header within `header_read_timeout` of becoming idle: this closes
 //!   connections that never finish their headers and kept-alive connections that sit idle,
 //!   whichever comes first (hyper's header read timer restarts after each response). Until its
-//!   first byte, a connection holds no HTTP buffers. Bodies have their own minimum rate (`body.rs`), requests their own timeout
-//!   (`app.rs`).
+//!   first byte, a connection holds no HTTP buffers. Bodies and requests have their own limits,
+//!   set by each server's router (the ingest API's `body.rs` and `app.rs`).
 //! - **HTTP/1.1 only.** Agents and browsers speak it over plain TCP; a TLS-terminating proxy in
 //!   front speaks it to us.
 //! - **File descriptors.** [`raise_open_files_limit`] lifts the soft limit to the hard one at
@@ -32,8 +34,6 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tower::ServiceExt;
-
-use crate::metrics::Metrics;
 
 /// Limits of the connection layer.
 #[derive(Debug, Clone, Copy)]
@@ -114,12 +114,14 @@ fn refusal(reason: &str) -> Vec<u8> {
 }
 
 /// Serves `router` on `listener` until `shutdown` completes; then stops accepting, lets every
-/// connection finish its request in flight (waiting at most `drain`), and returns.
+/// connection finish its request in flight (waiting at most `drain`), and returns. Each
+/// connection refused is given to `refused` with its reason: `server` or `address` (a cap),
+/// `accept-error`.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
-    metrics: Arc<Metrics>,
+    refused: impl Fn(&'static str) + Send,
     drain: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -134,7 +136,7 @@ pub async fn serve(
                 Ok(accepted) => accepted,
                 Err(err) => {
                     // Out of file descriptors or memory for a moment: wait, never spin.
-                    metrics.connection_refused("accept-error");
+                    refused("accept-error");
                     tracing::warn!(error = %err, "accept failed");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
@@ -142,14 +144,14 @@ pub async fn serve(
             },
         };
         while connections.try_join_next().is_some() {}
-        match admit(&open, &limits, crate::load::client_address(peer.ip())) {
+        match admit(&open, &limits, crate::client_address(peer.ip())) {
             Ok(slot) => {
                 let router = router.clone();
                 let stop = stop_rx.clone();
                 connections.spawn(serve_connection(stream, peer, router, limits, stop, slot));
             }
             Err(reason) => {
-                metrics.connection_refused(reason);
+                refused(reason);
                 // Answered without waiting on the client: a short write or nothing.
                 tokio::spawn(async move {
                     let mut stream = stream;
