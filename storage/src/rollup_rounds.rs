@@ -1,12 +1,12 @@
-//! The reads and the one write the committee's rounds need (docs/committee.md): an epoch's
-//! roll-ups with their verdicts, the epochs with results still to land, and roll-ups whose
-//! results landed on chain through another node's transaction.
+//! The reads and the writes the committee's rounds need (docs/committee.md): an epoch's
+//! roll-ups with their verdicts, the epochs with results still to land, roll-ups whose results
+//! landed on chain through another node's transaction, and a landed result's roll-up adopted.
 
 use sla_protocol::aggregate::EpochVerdict;
 
 use crate::backend::on_conn;
 use crate::error::{corrupt, Result};
-use crate::rollups::{epoch_bind, RollupStatus, RollupStore};
+use crate::rollups::{epoch_bind, upsert, RollupStatus, RollupStore, RollupWrite};
 use crate::rows::At;
 
 /// One data unit's roll-up of an epoch, as a round compares it.
@@ -101,6 +101,26 @@ impl RollupStore {
                 Ok((d as u64, e as u64, root))
             })
             .collect()
+    }
+
+    /// Keeps `rollup`, a landed result's roll-up counted again from this node's reports, and
+    /// takes the reports it counted, `counted` (ids), off the uncounted list of its epoch: they
+    /// had reached this node after the epoch closed, but the landed result counts them, and
+    /// an auditor reading this node's API must count them too. One transaction.
+    pub async fn adopt(&self, rollup: &RollupWrite<'_>, counted: &[i64]) -> Result<()> {
+        let epoch = epoch_bind(rollup.summary.epoch);
+        let mut tx = self.db.backend().begin_write().await?;
+        upsert(&mut tx.conn(), rollup).await?;
+        for id in counted {
+            on_conn!(tx.conn(), |c| {
+                sqlx::query("DELETE FROM uncounted_reports WHERE report_id = $1 AND epoch = $2")
+                    .bind(*id)
+                    .bind(epoch)
+                    .execute(c)
+                    .await?;
+            });
+        }
+        tx.commit().await
     }
 
     /// Moves to `submitted` every final roll-up whose result the chain mirror holds (landed by

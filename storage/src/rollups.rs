@@ -458,7 +458,7 @@ impl RollupStore {
     }
 }
 
-async fn upsert(conn: &mut Conn<'_>, r: &RollupWrite<'_>) -> Result<()> {
+pub(crate) async fn upsert(conn: &mut Conn<'_>, r: &RollupWrite<'_>) -> Result<()> {
     let summary = r.summary;
     let key = format!("data_unit={} epoch={}", summary.data_unit, summary.epoch);
     let to_json =

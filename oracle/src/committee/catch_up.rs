@@ -4,7 +4,8 @@
 //! closed roll-up here with the same reports root, the node counts every report it holds for
 //! that data unit and epoch and keeps that roll-up (open again) only if its root is the one on
 //! chain: the chain, signed by a quorum, vouches for the set; this node checks it against the
-//! reports themselves. The aggregator then judges the roll-up as any other, so later epochs'
+//! reports themselves. The reports it counted leave its list of uncounted reports, which an
+//! auditor reads. The aggregator then judges the roll-up as any other, so later epochs'
 //! windows and grace see the same history on every node.
 
 use sla_protocol::aggregate::{AggregationContext, EpochAccumulator};
@@ -22,8 +23,8 @@ const CATCH_UP_EPOCHS: u64 = 2_000;
 
 impl Committee {
     /// Adopts the landed results this node has no like roll-up of, where its reports give the
-    /// same root. Returns how many it adopted.
-    pub(super) async fn catch_up(&self, now_ms: u64) -> Result<u64, sla_storage::StorageError> {
+    /// same root. Returns how many it adopted. [`Committee::tick`] runs it every few seconds.
+    pub async fn catch_up(&self, now_ms: u64) -> Result<u64, sla_storage::StorageError> {
         let current = self.config.epochs.epoch_at_s(now_ms / 1000);
         let from = current.saturating_sub(CATCH_UP_EPOCHS);
         let mut adopted = 0;
@@ -42,6 +43,7 @@ impl Committee {
                 continue;
             };
             let mut acc = EpochAccumulator::new(ctx);
+            let mut counted = Vec::new();
             let mut after_id = 0;
             loop {
                 let page = self
@@ -58,8 +60,11 @@ impl Committee {
                 let Some(last) = page.last() else { break };
                 after_id = last.id;
                 for stored in &page {
-                    if let Ok(report) = codec::decode(&stored.payload) {
-                        let _ = acc.add_report(&report, stored.hash);
+                    let Ok(report) = codec::decode(&stored.payload) else {
+                        continue;
+                    };
+                    if acc.add_report(&report, stored.hash).is_ok() {
+                        counted.push(stored.id);
                     }
                 }
             }
@@ -72,20 +77,14 @@ impl Committee {
                 );
                 continue;
             }
-            self.stores
-                .rollups
-                .save(
-                    &[RollupWrite {
-                        accumulator: &acc,
-                        summary: &summary,
-                        status: RollupStatus::Open,
-                        verdict: None,
-                        updated_at_ms: now_ms,
-                    }],
-                    &[],
-                    None,
-                )
-                .await?;
+            let rollup = RollupWrite {
+                accumulator: &acc,
+                summary: &summary,
+                status: RollupStatus::Open,
+                verdict: None,
+                updated_at_ms: now_ms,
+            };
+            self.stores.rollups.adopt(&rollup, &counted).await?;
             adopted += 1;
         }
         if adopted > 0 {

@@ -20,7 +20,7 @@ use sla_oracle::committee::{
     EndpointLimits, Member, ReasonLabel,
 };
 use sla_serve::ConnectionLimits;
-use sla_storage::mirror::{ChainOrigin, OracleConfig};
+use sla_storage::mirror::{ChainOrigin, MirroredResult, OracleConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::aggregator::fixture::*;
@@ -103,28 +103,9 @@ async fn setup(backend: &Backend, limits: EndpointLimits) -> Setup {
         }],
         round_timeout_ms: 5_000,
     };
-    let (to_submitter, _batches) = tokio::sync::mpsc::unbounded_channel();
     let metrics = CommitteeMetrics::default();
     let follower_address = follower.address();
-    let committee = Committee::new(
-        follower,
-        CommitteeConfig {
-            chain_id: deployment().chain_id,
-            contract: CONTRACT,
-            epochs: Fixture::epoch_config(),
-            // The round of an epoch that ended hours ago is under way.
-            grace_ms: 0,
-            settle_ms: 0,
-            submission_window_s: 3_600,
-            max_batch: 100,
-            byzantine_signatures: false,
-        },
-        members,
-        CommitteeStores::of(&fx.storage),
-        metrics.clone(),
-        to_submitter,
-    )
-    .unwrap();
+    let committee = committee_on(&fx, follower, members, metrics.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!(
         "http://{}/committee/v1/proposals",
@@ -161,6 +142,35 @@ async fn setup(backend: &Backend, limits: EndpointLimits) -> Setup {
         _fx: fx,
         _empty: empty,
     }
+}
+
+/// A member on `fx`'s database that signs with `key`, for epochs that ended hours ago.
+fn committee_on(
+    fx: &Fixture,
+    key: PrivateKeySigner,
+    members: CommitteeFile,
+    metrics: CommitteeMetrics,
+) -> Committee {
+    let (to_submitter, _batches) = tokio::sync::mpsc::unbounded_channel();
+    Committee::new(
+        key,
+        CommitteeConfig {
+            chain_id: deployment().chain_id,
+            contract: CONTRACT,
+            epochs: Fixture::epoch_config(),
+            // The round of an epoch that ended hours ago is under way.
+            grace_ms: 0,
+            settle_ms: 0,
+            submission_window_s: 3_600,
+            max_batch: 100,
+            byzantine_signatures: false,
+        },
+        members,
+        CommitteeStores::of(&fx.storage),
+        metrics,
+        to_submitter,
+    )
+    .unwrap()
 }
 
 fn proposal(s: &Setup, version: u64, batches: &[Vec<u8>]) -> Proposal {
@@ -402,4 +412,109 @@ async fn the_endpoint_closes_idle_connections_and_refuses_past_its_caps_and_cuts
     )
     .await;
     assert_eq!(status, 200, "{body}");
+}
+
+/// Counts every report stored on `fx` and closes the epochs, as a day of grace later.
+async fn close_all(fx: &Fixture) {
+    Aggregator::new(fx.stores(), fx.config())
+        .run_once(now_ms() + 25 * 3_600_000)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn catching_up_adopts_a_landed_result_from_late_reports_and_takes_them_off_the_uncounted_list(
+) {
+    for backend in backends() {
+        // Two epochs; consumer reports C1..C4, provider reports P1..P4, two of each per epoch.
+        let reports = scenario_reports(2);
+        // The node that was behind: P2 (first epoch) and P3, P4 (second) reached it after its
+        // epochs closed, so they are on its uncounted list.
+        let behind = Fixture::new(&backend).await;
+        behind.ingest(&reports[..5]).await;
+        close_all(&behind).await;
+        behind.ingest(&reports[5..]).await;
+        close_all(&behind).await;
+        let rollups = behind.storage.rollups();
+        let first = rollups.of_data_unit(DATA_UNIT, 0, u64::MAX).await.unwrap()[0].epoch;
+        let uncounted = |rows: Vec<sla_storage::rollups::UncountedReport>, epoch| {
+            rows.iter().filter(|u| u.epoch == epoch).count()
+        };
+        assert_eq!(
+            uncounted(rollups.uncounted(DATA_UNIT).await.unwrap(), first),
+            1
+        );
+        assert_eq!(
+            uncounted(rollups.uncounted(DATA_UNIT).await.unwrap(), first + 1),
+            2
+        );
+
+        // The others had every report in time; the first epoch's result landed.
+        let others = Fixture::new(&backend).await;
+        others.ingest(&reports).await;
+        close_all(&others).await;
+        let landed = others
+            .storage
+            .rollups()
+            .get(DATA_UNIT, first)
+            .await
+            .unwrap()
+            .unwrap()
+            .verdict
+            .unwrap()
+            .epoch_result();
+        let own = |fx: &Fixture| {
+            let rollups = fx.storage.rollups();
+            async move {
+                rollups
+                    .get(DATA_UNIT, first)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .verdict
+                    .map(|v| v.epoch_result().pack())
+            }
+        };
+        assert_ne!(own(&behind).await, Some(landed.pack()), "{backend:?}");
+        let mut mirror = behind.storage.mirror().begin_write().await.unwrap();
+        mirror
+            .insert_result(&MirroredResult {
+                epoch: first,
+                result: landed,
+                origin: ChainOrigin {
+                    block_number: 1,
+                    log_index: Some(0),
+                    tx_hash: Some([1; 32]),
+                },
+            })
+            .await
+            .unwrap();
+        mirror.commit().await.unwrap();
+
+        // Caught up: its reports give the landed root, so the roll-up is adopted and judged
+        // again, and P2 is counted, on its API's uncounted list no more. The second epoch,
+        // not landed, keeps its list.
+        let key = PrivateKeySigner::random();
+        let members = CommitteeFile {
+            members: vec![],
+            round_timeout_ms: 5_000,
+        };
+        let committee = committee_on(&behind, key, members, CommitteeMetrics::default());
+        assert_eq!(
+            committee.catch_up(now_ms()).await.unwrap(),
+            1,
+            "{backend:?}"
+        );
+        let left = rollups.uncounted(DATA_UNIT).await.unwrap();
+        assert_eq!(uncounted(left.clone(), first), 0, "{backend:?}: {left:?}");
+        assert_eq!(uncounted(left, first + 1), 2, "{backend:?}");
+        close_all(&behind).await;
+        assert_eq!(own(&behind).await, Some(landed.pack()), "{backend:?}");
+        // Nothing left to adopt.
+        assert_eq!(
+            committee.catch_up(now_ms()).await.unwrap(),
+            0,
+            "{backend:?}"
+        );
+    }
 }
