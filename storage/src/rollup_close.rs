@@ -50,7 +50,8 @@ impl UptimeTotals {
         }
     }
 
-    fn columns(&self) -> [i64; 6] {
+    /// As the six `cum_*` columns hold them (saturating at `i64::MAX`).
+    pub(crate) fn columns(&self) -> [i64; 6] {
         let c = |v: u64| v.min(i64::MAX as u64) as i64;
         [
             c(self.combined.0),

@@ -6,6 +6,7 @@ use sla_protocol::aggregate::EpochVerdict;
 
 use crate::backend::on_conn;
 use crate::error::{corrupt, Result};
+use crate::rollup_close::UptimeTotals;
 use crate::rollups::{epoch_bind, upsert, RollupStatus, RollupStore, RollupWrite};
 use crate::rows::At;
 
@@ -103,19 +104,67 @@ impl RollupStore {
             .collect()
     }
 
-    /// Keeps `rollup`, a landed result's roll-up counted again from this node's reports, and
-    /// takes the reports it counted, `counted` (ids), off the uncounted list of its epoch: they
-    /// had reached this node after the epoch closed, but the landed result counts them, and
-    /// an auditor reading this node's API must count them too. One transaction.
+    /// Keeps `rollup`, a landed result's roll-up counted again from this node's reports (open,
+    /// for the aggregator to judge again), in one transaction with what depends on it:
+    /// - the reports it counted, `counted` (ids), leave the uncounted list of its epoch: they
+    ///   reached this node after the epoch closed, but the landed result counts them, and an
+    ///   auditor reading this node's API must count them too;
+    /// - the running uptime totals of the data unit's later closed roll-ups move by the change
+    ///   in this epoch's slots (they sum every closed epoch up to theirs);
+    /// - its later `final` roll-ups (closed, not on chain) open again, so that their windows
+    ///   and grace are judged again on the history as it now stands. Those on chain keep their
+    ///   verdicts: the chain holds them.
     pub async fn adopt(&self, rollup: &RollupWrite<'_>, counted: &[i64]) -> Result<()> {
-        let epoch = epoch_bind(rollup.summary.epoch);
+        let data_unit = rollup.summary.data_unit;
+        let epoch = rollup.summary.epoch;
+        // A closed roll-up's summary changes only here (the aggregator writes open ones), and
+        // catch-up runs one adoption at a time: read outside the transaction, it is current.
+        let before = match self.get(data_unit, epoch).await? {
+            Some(old) if old.status != RollupStatus::Open => UptimeTotals::of_summary(&old.summary),
+            _ => UptimeTotals::default(),
+        };
+        let after = UptimeTotals::of_summary(rollup.summary);
+        let (old, new) = (before.columns(), after.columns());
         let mut tx = self.db.backend().begin_write().await?;
         upsert(&mut tx.conn(), rollup).await?;
+        if old != new {
+            let d = |i: usize| new[i] - old[i];
+            on_conn!(tx.conn(), |c| {
+                sqlx::query(
+                    "UPDATE epoch_rollups SET cum_up = cum_up + $1, cum_down = cum_down + $2, \
+                     cum_consumer_up = cum_consumer_up + $3, \
+                     cum_consumer_down = cum_consumer_down + $4, \
+                     cum_provider_up = cum_provider_up + $5, \
+                     cum_provider_down = cum_provider_down + $6 \
+                     WHERE data_unit = $7 AND epoch > $8 AND status <> 'open'",
+                )
+                .bind(d(0))
+                .bind(d(1))
+                .bind(d(2))
+                .bind(d(3))
+                .bind(d(4))
+                .bind(d(5))
+                .bind(data_unit as i64)
+                .bind(epoch_bind(epoch))
+                .execute(c)
+                .await?;
+            });
+        }
+        on_conn!(tx.conn(), |c| {
+            sqlx::query(
+                "UPDATE epoch_rollups SET status = 'open', verdict_json = NULL \
+                 WHERE data_unit = $1 AND epoch > $2 AND status = 'final'",
+            )
+            .bind(data_unit as i64)
+            .bind(epoch_bind(epoch))
+            .execute(c)
+            .await?;
+        });
         for id in counted {
             on_conn!(tx.conn(), |c| {
                 sqlx::query("DELETE FROM uncounted_reports WHERE report_id = $1 AND epoch = $2")
                     .bind(*id)
-                    .bind(epoch)
+                    .bind(epoch_bind(epoch))
                     .execute(c)
                     .await?;
             });

@@ -19,8 +19,11 @@ use sla_oracle::committee::{
     schedule, Committee, CommitteeConfig, CommitteeFile, CommitteeMetrics, CommitteeStores,
     EndpointLimits, Member, ReasonLabel,
 };
+use sla_protocol::aggregate::EpochVerdict;
 use sla_serve::ConnectionLimits;
 use sla_storage::mirror::{ChainOrigin, MirroredResult, OracleConfig};
+use sla_storage::rollup_close::UptimeTotals;
+use sla_storage::RollupStatus;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::aggregator::fixture::*;
@@ -414,6 +417,16 @@ async fn the_endpoint_closes_idle_connections_and_refuses_past_its_caps_and_cuts
     assert_eq!(status, 200, "{body}");
 }
 
+/// `fx`'s verdict of `epoch`, if closed.
+async fn verdict(fx: &Fixture, epoch: u64) -> Option<EpochVerdict> {
+    fx.storage
+        .rollups()
+        .get(DATA_UNIT, epoch)
+        .await
+        .unwrap()
+        .and_then(|r| r.verdict)
+}
+
 /// Counts every report stored on `fx` and closes the epochs, as a day of grace later.
 async fn close_all(fx: &Fixture) {
     Aggregator::new(fx.stores(), fx.config())
@@ -422,99 +435,125 @@ async fn close_all(fx: &Fixture) {
         .unwrap();
 }
 
+/// The running uptime totals of `fx`'s data unit through `epoch` (its last closed roll-up up to
+/// it).
+async fn totals_through(fx: &Fixture, epoch: u64) -> UptimeTotals {
+    fx.storage
+        .rollups()
+        .prior_totals(epoch + 1, &[(DATA_UNIT, epoch + 1)])
+        .await
+        .unwrap()[&DATA_UNIT]
+        .through_previous
+}
+
 #[tokio::test]
-async fn catching_up_adopts_a_landed_result_from_late_reports_and_takes_them_off_the_uncounted_list(
+async fn catching_up_adopts_a_landed_result_from_late_reports_and_judges_what_follows_on_the_new_history(
 ) {
+    // Two epochs; consumer reports C1..C4, provider reports P1..P4, two of each per epoch. The
+    // terms' uptime window is three epochs: the second epoch's result depends on the first's.
+    let reports = scenario_reports(2);
     for backend in backends() {
-        // Two epochs; consumer reports C1..C4, provider reports P1..P4, two of each per epoch.
-        let reports = scenario_reports(2);
-        // The node that was behind: P2 (first epoch) and P3, P4 (second) reached it after its
-        // epochs closed, so they are on its uncounted list.
-        let behind = Fixture::new(&backend).await;
-        behind.ingest(&reports[..5]).await;
-        close_all(&behind).await;
-        behind.ingest(&reports[5..]).await;
-        close_all(&behind).await;
-        let rollups = behind.storage.rollups();
-        let first = rollups.of_data_unit(DATA_UNIT, 0, u64::MAX).await.unwrap()[0].epoch;
-        let uncounted = |rows: Vec<sla_storage::rollups::UncountedReport>, epoch| {
-            rows.iter().filter(|u| u.epoch == epoch).count()
-        };
-        assert_eq!(
-            uncounted(rollups.uncounted(DATA_UNIT).await.unwrap(), first),
-            1
-        );
-        assert_eq!(
-            uncounted(rollups.uncounted(DATA_UNIT).await.unwrap(), first + 1),
-            2
-        );
-
-        // The others had every report in time; the first epoch's result landed.
-        let others = Fixture::new(&backend).await;
-        others.ingest(&reports).await;
-        close_all(&others).await;
-        let landed = others
-            .storage
-            .rollups()
-            .get(DATA_UNIT, first)
-            .await
-            .unwrap()
-            .unwrap()
-            .verdict
-            .unwrap()
-            .epoch_result();
-        let own = |fx: &Fixture| {
-            let rollups = fx.storage.rollups();
-            async move {
+        // The second epoch on chain or not when the node catches up on the first.
+        for second_landed in [false, true] {
+            let case = format!("{backend:?}, second epoch landed: {second_landed}");
+            // The node that was behind: P2 (first epoch) and P3, P4 (second) reached it after
+            // its epochs closed, so they are on its uncounted list.
+            let behind = Fixture::new(&backend).await;
+            behind.ingest(&reports[..5]).await;
+            close_all(&behind).await;
+            behind.ingest(&reports[5..]).await;
+            close_all(&behind).await;
+            let rollups = behind.storage.rollups();
+            let first = rollups.of_data_unit(DATA_UNIT, 0, u64::MAX).await.unwrap()[0].epoch;
+            let second = first + 1;
+            let uncounted = |rows: Vec<sla_storage::rollups::UncountedReport>, epoch| {
+                rows.iter().filter(|u| u.epoch == epoch).count()
+            };
+            let rows = rollups.uncounted(DATA_UNIT).await.unwrap();
+            assert_eq!(uncounted(rows.clone(), first), 1, "{case}");
+            assert_eq!(uncounted(rows, second), 2, "{case}");
+            if second_landed {
                 rollups
-                    .get(DATA_UNIT, first)
+                    .set_status(&[(DATA_UNIT, second)], RollupStatus::Submitted)
                     .await
-                    .unwrap()
-                    .unwrap()
-                    .verdict
-                    .map(|v| v.epoch_result().pack())
+                    .unwrap();
             }
-        };
-        assert_ne!(own(&behind).await, Some(landed.pack()), "{backend:?}");
-        let mut mirror = behind.storage.mirror().begin_write().await.unwrap();
-        mirror
-            .insert_result(&MirroredResult {
-                epoch: first,
-                result: landed,
-                origin: ChainOrigin {
-                    block_number: 1,
-                    log_index: Some(0),
-                    tx_hash: Some([1; 32]),
-                },
-            })
-            .await
-            .unwrap();
-        mirror.commit().await.unwrap();
+            let second_before = verdict(&behind, second).await;
 
-        // Caught up: its reports give the landed root, so the roll-up is adopted and judged
-        // again, and P2 is counted, on its API's uncounted list no more. The second epoch,
-        // not landed, keeps its list.
-        let key = PrivateKeySigner::random();
-        let members = CommitteeFile {
-            members: vec![],
-            round_timeout_ms: 5_000,
-        };
-        let committee = committee_on(&behind, key, members, CommitteeMetrics::default());
-        assert_eq!(
-            committee.catch_up(now_ms()).await.unwrap(),
-            1,
-            "{backend:?}"
-        );
-        let left = rollups.uncounted(DATA_UNIT).await.unwrap();
-        assert_eq!(uncounted(left.clone(), first), 0, "{backend:?}: {left:?}");
-        assert_eq!(uncounted(left, first + 1), 2, "{backend:?}");
-        close_all(&behind).await;
-        assert_eq!(own(&behind).await, Some(landed.pack()), "{backend:?}");
-        // Nothing left to adopt.
-        assert_eq!(
-            committee.catch_up(now_ms()).await.unwrap(),
-            0,
-            "{backend:?}"
-        );
+            // The others had every report of the first epoch in time; its result landed.
+            let others = Fixture::new(&backend).await;
+            others.ingest(&reports).await;
+            close_all(&others).await;
+            let landed = verdict(&others, first).await.unwrap().epoch_result();
+            // What the node should hold after catching up: the first epoch with P2, the second
+            // with the reports it had in time (C3, C4), judged on that history.
+            let reference = Fixture::new(&backend).await;
+            reference.ingest(&reports[..6]).await;
+            close_all(&reference).await;
+            let expected_second = verdict(&reference, second).await.unwrap();
+            assert_ne!(
+                verdict(&behind, first)
+                    .await
+                    .map(|v| v.epoch_result().pack()),
+                Some(landed.pack()),
+                "{case}"
+            );
+            assert_ne!(
+                second_before,
+                Some(expected_second.clone()),
+                "{case}: the window matters"
+            );
+
+            let mut mirror = behind.storage.mirror().begin_write().await.unwrap();
+            mirror
+                .insert_result(&MirroredResult {
+                    epoch: first,
+                    result: landed,
+                    origin: ChainOrigin {
+                        block_number: 1,
+                        log_index: Some(0),
+                        tx_hash: Some([1; 32]),
+                    },
+                })
+                .await
+                .unwrap();
+            mirror.commit().await.unwrap();
+
+            // Caught up: its reports give the landed root, so the first epoch is adopted, P2
+            // leaves its uncounted list (the second epoch keeps its own), and both epochs end
+            // as they would have with P2 in time: the second judged again on the new history,
+            // or, landed, keeping its verdict with its running totals moved.
+            let members = CommitteeFile {
+                members: vec![],
+                round_timeout_ms: 5_000,
+            };
+            let key = PrivateKeySigner::random();
+            let committee = committee_on(&behind, key, members, CommitteeMetrics::default());
+            assert_eq!(committee.catch_up(now_ms()).await.unwrap(), 1, "{case}");
+            let rows = rollups.uncounted(DATA_UNIT).await.unwrap();
+            assert_eq!(uncounted(rows.clone(), first), 0, "{case}: {rows:?}");
+            assert_eq!(uncounted(rows, second), 2, "{case}");
+            close_all(&behind).await;
+            assert_eq!(
+                verdict(&behind, first)
+                    .await
+                    .map(|v| v.epoch_result().pack()),
+                Some(landed.pack()),
+                "{case}"
+            );
+            let second_now = verdict(&behind, second).await;
+            if second_landed {
+                assert_eq!(second_now, second_before, "{case}");
+            } else {
+                assert_eq!(second_now, Some(expected_second), "{case}");
+            }
+            assert_eq!(
+                totals_through(&behind, second).await,
+                totals_through(&reference, second).await,
+                "{case}"
+            );
+            // Nothing left to adopt.
+            assert_eq!(committee.catch_up(now_ms()).await.unwrap(), 0, "{case}");
+        }
     }
 }
