@@ -73,6 +73,27 @@ pub async fn seed_key(db: &Database, key: &ReporterKey) -> Result<()> {
     tx.commit().await
 }
 
+/// Writes `result` as landed on chain for `epoch` (block 1, a placeholder transaction), as the
+/// indexer would after `ResultsSubmitted`.
+pub async fn seed_result(
+    db: &Database,
+    epoch: u64,
+    result: sla_protocol::EpochResult,
+) -> Result<()> {
+    let mut tx = db.mirror().begin_write().await?;
+    tx.insert_result(&crate::mirror::MirroredResult {
+        epoch,
+        result,
+        origin: crate::mirror::ChainOrigin {
+            block_number: 1,
+            log_index: Some(0),
+            tx_hash: Some([1; 32]),
+        },
+    })
+    .await?;
+    tx.commit().await
+}
+
 /// The PostgreSQL server the test suites run their PostgreSQL half on: `SLA_TEST_POSTGRES_URL`
 /// when set. Unset, the half is skipped with a note, except with `CI=true`, where it is mandatory
 /// and this panics.

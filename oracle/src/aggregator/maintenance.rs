@@ -12,7 +12,6 @@ use std::collections::BTreeSet;
 
 use sla_protocol::aggregate::{EpochAccumulator, Exclusions, MaintenanceWindow};
 use sla_protocol::{codec, ReportHash};
-use sla_storage::reports::ReportQuery;
 use sla_storage::rollups::RollupWrite;
 use sla_storage::RollupStatus;
 
@@ -40,30 +39,23 @@ impl Aggregator {
             .chain(counted.provider.report_hashes())
             .copied()
             .collect();
-        let mut after_id = 0;
-        while !wanted.is_empty() {
-            let page = self
-                .stores
+        if !wanted.is_empty() {
+            let period = (ctx.start_ms(), ctx.end_ms());
+            self.stores
                 .reports
-                .of_data_unit(&ReportQuery {
-                    data_unit: ctx.data_unit(),
-                    from_ms: ctx.start_ms(),
-                    to_ms: ctx.end_ms(),
-                    after_id,
-                    limit: RECOUNT_PAGE,
+                .scan_period(ctx.data_unit(), period, RECOUNT_PAGE, |stored| {
+                    if wanted.remove(&stored.hash) {
+                        let report = codec::decode(&stored.payload).map_err(|source| {
+                            AggregatorError::CorruptReport {
+                                id: stored.id,
+                                source,
+                            }
+                        })?;
+                        recounted.add_report_except(&report, stored.hash, &excluded)?;
+                    }
+                    Ok::<_, AggregatorError>(!wanted.is_empty())
                 })
                 .await?;
-            let Some(last) = page.last() else { break };
-            after_id = last.id;
-            for stored in page.iter().filter(|r| wanted.remove(&r.hash)) {
-                let report = codec::decode(&stored.payload).map_err(|source| {
-                    AggregatorError::CorruptReport {
-                        id: stored.id,
-                        source,
-                    }
-                })?;
-                recounted.add_report_except(&report, stored.hash, &excluded)?;
-            }
         }
         if let Some(hash) = wanted.first() {
             return Err(AggregatorError::MissingReport {

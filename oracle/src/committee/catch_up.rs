@@ -10,7 +10,6 @@
 
 use sla_protocol::aggregate::{AggregationContext, EpochAccumulator};
 use sla_protocol::codec;
-use sla_storage::reports::ReportQuery;
 use sla_storage::rollups::RollupWrite;
 use sla_storage::RollupStatus;
 
@@ -44,30 +43,18 @@ impl Committee {
             };
             let mut acc = EpochAccumulator::new(ctx);
             let mut counted = Vec::new();
-            let mut after_id = 0;
-            loop {
-                let page = self
-                    .stores
-                    .reports
-                    .of_data_unit(&ReportQuery {
-                        data_unit,
-                        from_ms: ctx.start_ms(),
-                        to_ms: ctx.end_ms(),
-                        after_id,
-                        limit: 1_000,
-                    })
-                    .await?;
-                let Some(last) = page.last() else { break };
-                after_id = last.id;
-                for stored in &page {
-                    let Ok(report) = codec::decode(&stored.payload) else {
-                        continue;
-                    };
-                    if acc.add_report(&report, stored.hash).is_ok() {
-                        counted.push(stored.id);
+            let period = (ctx.start_ms(), ctx.end_ms());
+            self.stores
+                .reports
+                .scan_period(data_unit, period, 1_000, |stored| {
+                    if let Ok(report) = codec::decode(&stored.payload) {
+                        if acc.add_report(&report, stored.hash).is_ok() {
+                            counted.push(stored.id);
+                        }
                     }
-                }
-            }
+                    Ok::<_, sla_storage::StorageError>(true)
+                })
+                .await?;
             let summary = acc.summary();
             if summary.reports_root != root {
                 tracing::debug!(

@@ -21,7 +21,7 @@ use sla_oracle::committee::{
 };
 use sla_protocol::aggregate::EpochVerdict;
 use sla_serve::ConnectionLimits;
-use sla_storage::mirror::{ChainOrigin, MirroredResult, OracleConfig};
+use sla_storage::mirror::{ChainOrigin, OracleConfig};
 use sla_storage::rollup_close::UptimeTotals;
 use sla_storage::RollupStatus;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -504,20 +504,9 @@ async fn catching_up_adopts_a_landed_result_from_late_reports_and_judges_what_fo
                 "{case}: the window matters"
             );
 
-            let mut mirror = behind.storage.mirror().begin_write().await.unwrap();
-            mirror
-                .insert_result(&MirroredResult {
-                    epoch: first,
-                    result: landed,
-                    origin: ChainOrigin {
-                        block_number: 1,
-                        log_index: Some(0),
-                        tx_hash: Some([1; 32]),
-                    },
-                })
+            sla_storage::testing::seed_result(&behind.storage, first, landed)
                 .await
                 .unwrap();
-            mirror.commit().await.unwrap();
 
             // Caught up: its reports give the landed root, so the first epoch is adopted, P2
             // leaves its uncounted list (the second epoch keeps its own), and both epochs end

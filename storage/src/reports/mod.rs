@@ -11,7 +11,7 @@ use sla_protocol::acceptance::{is_late, ReportChainHead};
 use sla_protocol::{ReportHash, Role, SignedReport};
 
 use crate::backend::on_conn;
-use crate::error::Result;
+use crate::error::{Result, StorageError};
 use crate::Database;
 use rows::{EquivocationRow, HeadRow, ReportRow, HEAD_COLUMNS, REPORT_COLUMNS};
 
@@ -203,6 +203,40 @@ impl ReportStore {
                 .await?
         });
         rows.into_iter().map(ReportRow::into_domain).collect()
+    }
+
+    /// Every report of `data_unit` whose period overlaps `[from_ms, to_ms)`, in arrival order,
+    /// read `page` at a time and given to `each` until it answers `false` (or an error). What
+    /// recounts an epoch from its reports reads them so (the aggregator's maintenance recount,
+    /// the committee's catch-up).
+    pub async fn scan_period<E: From<StorageError>>(
+        &self,
+        data_unit: u64,
+        (from_ms, to_ms): (u64, u64),
+        page: u32,
+        mut each: impl FnMut(&StoredReport) -> std::result::Result<bool, E>,
+    ) -> std::result::Result<(), E> {
+        let mut after_id = 0;
+        loop {
+            let reports = self
+                .of_data_unit(&ReportQuery {
+                    data_unit,
+                    from_ms,
+                    to_ms,
+                    after_id,
+                    limit: page,
+                })
+                .await?;
+            let Some(last) = reports.last() else {
+                return Ok(());
+            };
+            after_id = last.id;
+            for stored in &reports {
+                if !each(stored)? {
+                    return Ok(());
+                }
+            }
+        }
     }
 
     /// Stored reports with an id greater than `after_id`, in arrival order (the aggregator's

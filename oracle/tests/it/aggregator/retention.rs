@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use sla_oracle::aggregator::Aggregator;
 use sla_oracle::maintenance::{Maintenance, MaintenanceConfig};
-use sla_storage::mirror::{ChainOrigin, MirroredResult};
 use sla_storage::RollupStatus;
 
 use super::fixture::*;
@@ -110,19 +109,9 @@ async fn maintenance_removes_records_of_settled_epochs_only() {
             }
             v
         };
-        let mut w = fx.storage.mirror().begin_write().await.unwrap();
-        w.insert_result(&MirroredResult {
-            epoch: first,
-            result: verdict.epoch_result(),
-            origin: ChainOrigin {
-                block_number: 1,
-                log_index: Some(0),
-                tx_hash: Some([1; 32]),
-            },
-        })
-        .await
-        .unwrap();
-        w.commit().await.unwrap();
+        sla_storage::testing::seed_result(&fx.storage, first, verdict.epoch_result())
+            .await
+            .unwrap();
         let round = maintenance.round(now_ms()).await.unwrap();
         assert!(round.rows_deleted > 0, "{round:?}");
         assert_eq!(records_of_epoch(&fx, first).await, 0);
