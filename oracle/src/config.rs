@@ -195,6 +195,15 @@ pub struct OracleConfig {
     #[arg(long, env = "SLA_COMMITTEE_LISTEN", default_value = "127.0.0.1:9465")]
     pub committee_listen: SocketAddr,
 
+    /// Most results per proposal when leading a round (with `--committee`): an epoch with more
+    /// is proposed in parts, consecutive ranges of data units.
+    #[arg(
+        long,
+        env = "SLA_COMMITTEE_MAX_PROPOSAL_RESULTS",
+        default_value_t = crate::committee::MAX_PROPOSAL_RESULTS
+    )]
+    pub committee_max_proposal_results: usize,
+
     /// Test hook: a byzantine committee member, comma-separated behaviours (`sign-tampered`:
     /// signs tampered results as a follower; `ignore-reporter:HEX`: counts no report of this
     /// reporter key). Never set in production.

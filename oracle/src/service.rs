@@ -163,6 +163,7 @@ pub async fn run(
                         settle_ms: config.exchange_arrival_allowance_ms,
                         submission_window_s: u64::from(deployment.submission_window),
                         max_batch: config.max_batch.max(1),
+                        max_proposal_results: config.committee_max_proposal_results.max(1),
                         byzantine_signatures: config
                             .test_byzantine
                             .as_deref()

@@ -2,6 +2,8 @@
 //! roll-ups with their verdicts, the epochs with results still to land, roll-ups whose results
 //! landed on chain through another node's transaction, and a landed result's roll-up adopted.
 
+use std::ops::RangeInclusive;
+
 use sla_protocol::aggregate::EpochVerdict;
 
 use crate::backend::on_conn;
@@ -22,15 +24,22 @@ pub struct EpochRollup {
 }
 
 impl RollupStore {
-    /// Every roll-up of `epoch`, by data unit.
-    pub async fn of_epoch(&self, epoch: u64) -> Result<Vec<EpochRollup>> {
+    /// Every roll-up of `epoch` for the data units in `data_units`, by data unit.
+    pub async fn of_epoch(
+        &self,
+        epoch: u64,
+        data_units: RangeInclusive<u64>,
+    ) -> Result<Vec<EpochRollup>> {
+        let bind = |d: u64| d.min(i64::MAX as u64) as i64;
         let mut conn = self.db.backend().read().await?;
         let rows: Vec<(i64, String, Option<String>)> = on_conn!(conn.conn(), |c| {
             sqlx::query_as(
                 "SELECT data_unit, status, verdict_json FROM epoch_rollups WHERE epoch = $1 \
-                 ORDER BY data_unit",
+                 AND data_unit BETWEEN $2 AND $3 ORDER BY data_unit",
             )
             .bind(epoch_bind(epoch))
+            .bind(bind(*data_units.start()))
+            .bind(bind(*data_units.end()))
             .fetch_all(c)
             .await?
         });

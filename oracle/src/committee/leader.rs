@@ -11,7 +11,7 @@ use sla_contracts::signing;
 use sla_protocol::aggregate::EpochResult;
 use sla_storage::RollupStatus;
 
-use super::proposal::{sign_body, Proposal, Refusal, Signatures, SIGNATURE_HEADER};
+use super::proposal::{sign_body, DataUnits, Proposal, Refusal, Signatures, SIGNATURE_HEADER};
 use super::{schedule, Committee, SignedBatch};
 
 /// Why a tick failed: retried at the next.
@@ -81,15 +81,24 @@ impl Committee {
             if led.is_some_and(|l| l.transmitted == Some(attempt) || l.retry_at_ms > now_ms) {
                 continue;
             }
-            let transmitted = self
-                .lead(epoch, attempt, config.config_version, now_ms)
+            // Parts of this attempt already sent are not proposed again.
+            let from = led
+                .and_then(|l| l.sent_through)
+                .filter(|(a, _)| *a == attempt)
+                .map_or(0, |(_, through)| through.saturating_add(1));
+            let progress = self
+                .lead(epoch, attempt, config.config_version, now_ms, from)
                 .await?;
             let mut all = self.led.lock().expect("led lock");
             let entry = all.entry(epoch).or_default();
-            if transmitted {
-                entry.transmitted = Some(attempt);
-            } else {
-                entry.retry_at_ms = now_ms + 1_000;
+            match progress {
+                Progress::Done => entry.transmitted = Some(attempt),
+                Progress::Partly(through) => {
+                    entry.retry_at_ms = now_ms + 1_000;
+                    if let Some(through) = through {
+                        entry.sent_through = Some((attempt, through));
+                    }
+                }
             }
             // Epochs long done are forgotten.
             while all.len() > 1_000 {
@@ -103,7 +112,7 @@ impl Committee {
         let keys: Vec<(u64, u64)> = self
             .stores
             .rollups
-            .of_epoch(epoch)
+            .of_epoch(epoch, 0..=u64::MAX)
             .await?
             .into_iter()
             .filter(|r| r.status == RollupStatus::Final)
@@ -121,18 +130,18 @@ impl Committee {
         Ok(())
     }
 
-    /// Leads `attempt` of `epoch`'s round. Returns whether batches went to the submitter (or
-    /// nothing was left to propose).
+    /// Leads `attempt` of `epoch`'s round for the data units from `from` on, part after part.
     async fn lead(
         &self,
         epoch: u64,
         attempt: u64,
         config_version: u64,
         now_ms: u64,
-    ) -> Result<bool, LeadError> {
-        let rollups = self.stores.rollups.of_epoch(epoch).await?;
+        from: u64,
+    ) -> Result<Progress, LeadError> {
+        let rollups = self.stores.rollups.of_epoch(epoch, from..=u64::MAX).await?;
         if rollups.iter().any(|r| r.status == RollupStatus::Open) {
-            return Ok(false); // not closed here yet
+            return Ok(Progress::Partly(None)); // not closed here yet
         }
         let in_flight = self.stores.txs.results_in_flight().await?;
         let results: Vec<EpochResult> = rollups
@@ -142,9 +151,38 @@ impl Committee {
             })
             .filter_map(|r| r.verdict.as_ref().map(|v| v.epoch_result()))
             .collect();
-        if results.is_empty() {
-            return Ok(true);
+        let mut through = None;
+        for (data_units, part) in parts(&results, from, self.config.max_proposal_results) {
+            let sent = self
+                .propose(epoch, attempt, config_version, data_units, part)
+                .await?;
+            if !sent {
+                return Ok(Progress::Partly(through));
+            }
+            through = Some(data_units.last);
         }
+        if !results.is_empty() {
+            tracing::info!(
+                epoch,
+                attempt,
+                results = results.len(),
+                at_ms = now_ms,
+                "round led: a quorum signed every batch"
+            );
+        }
+        Ok(Progress::Done)
+    }
+
+    /// Proposes `results`, the part of the epoch's for `data_units`, to every other member;
+    /// with a quorum on every batch, hands the batches to the submitter. Returns whether it did.
+    async fn propose(
+        &self,
+        epoch: u64,
+        attempt: u64,
+        config_version: u64,
+        data_units: DataUnits,
+        results: &[EpochResult],
+    ) -> Result<bool, LeadError> {
         let batches: Vec<Vec<u8>> = results
             .chunks(self.config.max_batch.max(1))
             .map(|chunk| chunk.iter().flat_map(|r| r.pack()).collect())
@@ -153,6 +191,7 @@ impl Committee {
             config_version,
             epoch,
             attempt,
+            data_units,
             batches: batches
                 .iter()
                 .map(|b| format!("0x{}", hex::encode(b)))
@@ -282,15 +321,34 @@ impl Committee {
             });
         }
         self.metrics.led("transmitted");
-        tracing::info!(
-            epoch,
-            attempt,
-            results = results.len(),
-            at_ms = now_ms,
-            "round led: a quorum signed every batch"
-        );
         Ok(true)
     }
+}
+
+/// How far a led attempt got.
+pub(super) enum Progress {
+    /// Every part went to the submitter, or nothing was left to propose.
+    Done,
+    /// The parts through this data unit went (none: no part); the rest is tried again.
+    Partly(Option<u64>),
+}
+
+/// The parts `results` (ascending by data unit, none before `from`) are proposed in: at most
+/// `max` results each, for consecutive ranges of data units from `from` to the end, each but
+/// the last ending at its last result's data unit. Nothing to propose, no part.
+fn parts(results: &[EpochResult], from: u64, max: usize) -> Vec<(DataUnits, &[EpochResult])> {
+    let chunks: Vec<&[EpochResult]> = results.chunks(max.max(1)).collect();
+    let mut first = from;
+    let mut out = Vec::with_capacity(chunks.len());
+    for (i, chunk) in chunks.iter().enumerate() {
+        let last = match chunk.last() {
+            Some(r) if i + 1 < chunks.len() => r.data_unit_id,
+            _ => u64::MAX,
+        };
+        out.push((DataUnits { first, last }, *chunk));
+        first = last.saturating_add(1);
+    }
+    out
 }
 
 /// The address that signed `digest` with `signature`, if it is a signature.
@@ -299,4 +357,34 @@ fn recover(signature: &[u8], digest: alloy::primitives::B256) -> Option<Address>
         .ok()?
         .recover_address_from_prehash(&digest)
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn results(units: &[u64]) -> Vec<EpochResult> {
+        units
+            .iter()
+            .map(|&d| EpochResult {
+                data_unit_id: d,
+                ..EpochResult::unpack(&[0; sla_protocol::aggregate::PACKED_RESULT_LEN])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parts_are_consecutive_ranges_from_the_start_to_the_end_with_at_most_max_results() {
+        let all = results(&[3, 5, 8, 13, 21]);
+        let ranges = |from, max| -> Vec<(u64, u64, usize)> {
+            parts(&all, from, max)
+                .iter()
+                .map(|(d, p)| (d.first, d.last, p.len()))
+                .collect()
+        };
+        assert_eq!(ranges(0, 2), [(0, 5, 2), (6, 13, 2), (14, u64::MAX, 1)]);
+        assert_eq!(ranges(0, 5), [(0, u64::MAX, 5)]);
+        assert_eq!(ranges(2, 4), [(2, 13, 4), (14, u64::MAX, 1)]);
+        assert!(parts(&[], 0, 2).is_empty());
+    }
 }

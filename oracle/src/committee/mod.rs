@@ -46,6 +46,10 @@ pub fn byzantine_ignored_reporter(config: &crate::config::OracleConfig) -> Optio
     hex::decode(hex_key).ok()?.try_into().ok()
 }
 
+/// Results per proposal unless configured (`--committee-max-proposal-results`): about 3 MB of
+/// JSON, which a follower checks in well under a round timeout.
+pub const MAX_PROPOSAL_RESULTS: usize = 20_000;
+
 /// A batch with a quorum of signatures, for the submitter to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedBatch {
@@ -103,6 +107,8 @@ pub struct CommitteeConfig {
     pub submission_window_s: u64,
     /// Most results per batch.
     pub max_batch: usize,
+    /// Most results per proposal: an epoch with more is proposed in parts.
+    pub max_proposal_results: usize,
     /// Test hook: sign a tampered digest as a follower (a byzantine node). Never in production.
     pub byzantine_signatures: bool,
 }
@@ -136,6 +142,8 @@ pub struct Committee {
 struct Led {
     transmitted: Option<u64>,
     retry_at_ms: u64,
+    /// (attempt, data unit): that attempt's parts through this data unit went to the submitter.
+    sent_through: Option<(u64, u64)>,
 }
 
 impl Committee {

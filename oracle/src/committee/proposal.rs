@@ -11,8 +11,9 @@ use sla_protocol::aggregate::{EpochResult, PACKED_RESULT_LEN};
 /// The header that carries the leader's signature of the body, `0x` and 130 hex digits.
 pub const SIGNATURE_HEADER: &str = "x-sla-leader-signature";
 
-/// A leader's proposal: the results of one epoch for every data unit not yet on chain, in
-/// batches as they will be submitted.
+/// A leader's proposal: the results of one epoch for every data unit of a range not yet on
+/// chain, in batches as they will be submitted. An epoch of many data units is proposed in
+/// parts, consecutive ranges, so that no message grows with the deployment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Proposal {
     /// The contract's configuration version the batches are signed under.
@@ -21,8 +22,38 @@ pub struct Proposal {
     pub epoch: u64,
     /// The attempt of the epoch's round (which signer leads it).
     pub attempt: u64,
+    /// The data units this proposal speaks for: every result of theirs not on chain is in it,
+    /// and none other. All of them when absent.
+    #[serde(default)]
+    pub data_units: DataUnits,
     /// The batches: packed results (`0x` hex), data units in ascending order across batches.
     pub batches: Vec<String>,
+}
+
+/// A range of data units, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataUnits {
+    /// The first.
+    pub first: u64,
+    /// The last.
+    pub last: u64,
+}
+
+impl Default for DataUnits {
+    /// Every data unit.
+    fn default() -> Self {
+        DataUnits {
+            first: 0,
+            last: u64::MAX,
+        }
+    }
+}
+
+impl DataUnits {
+    /// As a range.
+    pub fn range(&self) -> std::ops::RangeInclusive<u64> {
+        self.first..=self.last
+    }
 }
 
 /// A follower's answer: its signature of each batch, in order.
@@ -72,6 +103,13 @@ impl Proposal {
     /// The batches' bytes, or why they are not batches of packed results in ascending order of
     /// data unit.
     pub fn packed_batches(&self) -> Result<Vec<Vec<u8>>, Refusal> {
+        let range = self.data_units.range();
+        if range.is_empty() {
+            return Err(Refusal::new(
+                "malformed",
+                "the range of data units is empty",
+            ));
+        }
         let mut out = Vec::with_capacity(self.batches.len());
         let mut previous: Option<u64> = None;
         for (i, batch) in self.batches.iter().enumerate() {
@@ -89,6 +127,16 @@ impl Proposal {
                     return Err(Refusal::new(
                         "malformed",
                         format!("data unit {id} is not after the one before it"),
+                    ));
+                }
+                if !range.contains(&id) {
+                    return Err(Refusal::new(
+                        "malformed",
+                        format!(
+                            "data unit {id} is outside the proposal's range {}..={}",
+                            range.start(),
+                            range.end()
+                        ),
                     ));
                 }
                 previous = Some(id);
@@ -140,7 +188,23 @@ mod tests {
             config_version: 1,
             epoch: 9,
             attempt: 0,
+            data_units: DataUnits::default(),
             batches,
+        }
+    }
+
+    #[test]
+    fn data_units_must_lie_in_the_proposal_range_which_defaults_to_all() {
+        let json = r#"{"config_version":1,"epoch":9,"attempt":0,"batches":[]}"#;
+        let whole: Proposal = serde_json::from_str(json).unwrap();
+        assert_eq!(whole.data_units.range(), 0..=u64::MAX);
+        let mut part = proposal(vec![record(3) + &record(4)]);
+        part.data_units = DataUnits { first: 3, last: 4 };
+        assert!(part.packed_batches().is_ok());
+        for (first, last) in [(4, 9), (0, 3), (5, 4)] {
+            part.data_units = DataUnits { first, last };
+            let refusal = part.packed_batches().unwrap_err();
+            assert_eq!(refusal.reason, "malformed", "{first}..={last}");
         }
     }
 

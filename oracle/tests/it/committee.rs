@@ -14,7 +14,7 @@ use prometheus_client::metrics::family::Family;
 use serde_json::Value;
 use sla_contracts::signing;
 use sla_oracle::aggregator::Aggregator;
-use sla_oracle::committee::proposal::{sign_body, Proposal, SIGNATURE_HEADER};
+use sla_oracle::committee::proposal::{sign_body, DataUnits, Proposal, SIGNATURE_HEADER};
 use sla_oracle::committee::{
     schedule, Committee, CommitteeConfig, CommitteeFile, CommitteeMetrics, CommitteeStores,
     EndpointLimits, Member, ReasonLabel,
@@ -166,6 +166,7 @@ fn committee_on(
             settle_ms: 0,
             submission_window_s: 3_600,
             max_batch: 100,
+            max_proposal_results: 100,
             byzantine_signatures: false,
         },
         members,
@@ -181,6 +182,7 @@ fn proposal(s: &Setup, version: u64, batches: &[Vec<u8>]) -> Proposal {
         config_version: version,
         epoch: s.epoch,
         attempt: 0,
+        data_units: DataUnits::default(),
         batches: batches
             .iter()
             .map(|b| format!("0x{}", hex::encode(b)))
@@ -280,10 +282,40 @@ async fn a_follower_signs_exactly_its_own_results_and_names_what_is_wrong_with_a
         // The data unit left out (another one proposed instead).
         let mut other_unit = s.own.clone();
         other_unit[..8].copy_from_slice(&(DATA_UNIT + 1).to_be_bytes());
-        let (status, body) = post(&s, &s.leader, &proposal(&s, 1, &[other_unit])).await;
+        let (status, body) = post(
+            &s,
+            &s.leader,
+            &proposal(&s, 1, std::slice::from_ref(&other_unit)),
+        )
+        .await;
         assert_eq!(
             (status, refusal(&body)),
             (409, "omits-data-unit".into()),
+            "{body}"
+        );
+        // A part for the data units after this one's: nothing of its own is left out, but it
+        // holds no report of the other unit.
+        let mut part = proposal(&s, 1, std::slice::from_ref(&other_unit));
+        part.data_units = DataUnits {
+            first: DATA_UNIT + 1,
+            last: u64::MAX,
+        };
+        let (status, body) = post(&s, &s.leader, &part).await;
+        assert_eq!(
+            (status, refusal(&body)),
+            (409, "unknown-report".into()),
+            "{body}"
+        );
+        // A result outside the part's range.
+        let mut outside = proposal(&s, 1, std::slice::from_ref(&s.own));
+        outside.data_units = DataUnits {
+            first: 0,
+            last: DATA_UNIT - 1,
+        };
+        let (status, body) = post(&s, &s.leader, &outside).await;
+        assert_eq!(
+            (status, refusal(&body)),
+            (400, "malformed".into()),
             "{body}"
         );
         // Not packed results.

@@ -85,6 +85,9 @@ struct Args {
     /// round timeout.
     #[arg(long)]
     leader_down: bool,
+    /// With a committee: most results per proposal (more are proposed in parts).
+    #[arg(long, default_value_t = sla_oracle::committee::MAX_PROPOSAL_RESULTS)]
+    proposal_results: usize,
     /// With a committee: how long a round's attempt lasts, ms.
     #[arg(long, default_value_t = 5_000)]
     round_timeout_ms: u64,
