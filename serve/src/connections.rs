@@ -2,8 +2,9 @@
 //! that no client can starve the server by holding connections open.
 //!
 //! - **Caps.** At most `max_connections` open connections, and at most `max_connections_per_ip`
-//!   from one client address (an IPv6 /64); a connection over a cap gets a short `503` (problem+json) and is
-//!   closed, and the refusal is given to the server's counter (the ingest API's
+//!   from one client address (an IPv6 /64); a connection over a cap gets a short `503`
+//!   (problem+json) and is closed, and the refusal is given to the server's counter (the ingest
+//!   API's
 //!   `sla_ingest_connections_refused_total{reason}`, the committee endpoint's
 //!   `sla_committee_connections_refused_total{reason}`).
 //! - **Timeouts.** A new connection must send its first byte within `header_read_timeout`, and a

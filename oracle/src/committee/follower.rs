@@ -1,9 +1,10 @@
 //! A follower's check of a proposal (docs/committee.md, "What a follower checks"). It signs the
 //! batches only if every proposed result is byte for byte the one it computed itself from the
-//! reports it holds, and no data unit of the proposal's range it has a result for is left out. When a result differs it
-//! says why: a report it counted that the leader did not (`omits-report`, named: a leader
-//! cannot censor a report quietly), a report the leader counted that it does not hold
-//! (`unknown-report`), or the same reports and another result (`results-differ`).
+//! reports it holds, and no data unit of the proposal's range it has a result for is left out.
+//! When a result differs it says why: a report it counted that the leader did not
+//! (`omits-report`, named: a leader cannot censor a report quietly), a report the leader counted
+//! that it does not hold (`unknown-report`), or the same reports and another result
+//! (`results-differ`).
 
 use std::collections::BTreeMap;
 

@@ -1,7 +1,6 @@
 //! The committee's Prometheus metrics: rounds this node led and how they ended, proposals it
 //! signed and refused (by reason), follower signatures it discarded, connections its endpoint
-//! refused. The report exchange's
-//! metrics (peers' lag, reports fetched) are `exchange_*`.
+//! refused. The report exchange's metrics (peers' lag, reports fetched) are `exchange_*`.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
